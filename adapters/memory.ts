@@ -1,0 +1,113 @@
+import { PipetraceError } from '../src/errors.js';
+import type { Component, PointerRecord, Run } from '../src/model.js';
+import { cloneComponent, clonePointer, cloneRun } from '../src/records.js';
+import { RunIndex } from '../src/run-index.js';
+import type { RunPage, RunScan, Store, StoreCapabilities, StoreChange, WriterQuery, WriterRef } from '../src/store.js';
+
+/**
+ * A store that keeps everything in this process's memory: the default in tests, and what a
+ * notebook or a short script needs. Nothing survives the process.
+ */
+export function memoryStore(): Store {
+  return new MemoryStore();
+}
+
+class MemoryStore implements Store {
+  readonly kind = 'memory';
+  readonly capabilities: StoreCapabilities = { durable: false, concurrent: false, live: true, binary: true };
+  private readonly runs = new RunIndex<Run>();
+  private readonly components = new Map<string, Component>();
+  private readonly pointers = new Map<string, PointerRecord>();
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private closed = false;
+
+  private open(): void {
+    if (this.closed) throw new PipetraceError('unavailable', 'the memory store is closed');
+  }
+
+  private emit(change: StoreChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  async putRuns(runs: readonly Run[]): Promise<void> {
+    this.open();
+    if (runs.length === 0) return;
+    // Copy all first: a bad record throws before anything is stored.
+    const copies = runs.map(cloneRun);
+    for (const run of copies) this.runs.put(run);
+    if (this.listeners.size > 0) this.emit({ kind: 'runs', ids: copies.map((r) => r.id) });
+  }
+
+  async getRuns(ids: readonly string[]): Promise<(Run | undefined)[]> {
+    this.open();
+    return ids.map((id) => {
+      const run = this.runs.get(id);
+      return run === undefined ? undefined : cloneRun(run);
+    });
+  }
+
+  async scanRuns(scan: RunScan): Promise<RunPage> {
+    this.open();
+    return this.runs.scanPage(scan, (runs) => runs.map(cloneRun));
+  }
+
+  async latestWriters(queries: readonly WriterQuery[]): Promise<(WriterRef | undefined)[]> {
+    this.open();
+    return queries.map((q) => this.runs.latestWriter(q));
+  }
+
+  async putComponents(components: readonly Component[]): Promise<void> {
+    this.open();
+    const copies = components.map(cloneComponent);
+    for (const c of copies) this.components.set(c.name, c);
+    if (this.listeners.size > 0 && copies.length > 0)
+      this.emit({ kind: 'components', names: copies.map((c) => c.name) });
+  }
+
+  async getComponents(names: readonly string[]): Promise<(Component | undefined)[]> {
+    this.open();
+    return names.map((n) => {
+      const c = this.components.get(n);
+      return c === undefined ? undefined : cloneComponent(c);
+    });
+  }
+
+  async scanComponents(): Promise<Component[]> {
+    this.open();
+    return [...this.components.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map(cloneComponent);
+  }
+
+  async putPointers(pointers: readonly PointerRecord[]): Promise<void> {
+    this.open();
+    const copies = pointers.map(clonePointer);
+    for (const p of copies) this.pointers.set(p.name, p);
+    if (this.listeners.size > 0 && copies.length > 0) this.emit({ kind: 'pointers', names: copies.map((p) => p.name) });
+  }
+
+  async getPointers(names: readonly string[]): Promise<(PointerRecord | undefined)[]> {
+    this.open();
+    return names.map((n) => {
+      const p = this.pointers.get(n);
+      return p === undefined ? undefined : clonePointer(p);
+    });
+  }
+
+  async scanPointers(filter: { flagged?: boolean } = {}): Promise<PointerRecord[]> {
+    this.open();
+    const out: PointerRecord[] = [];
+    for (const p of this.pointers.values()) {
+      if (filter.flagged === undefined || p.flagged === filter.flagged) out.push(clonePointer(p));
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  subscribe(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,34 @@
+/** Shared helpers for bench files. Each bench file runs in its own process and calls report(). */
+
+export type Figures = Record<string, number | string | boolean | null>;
+
+const MARK = 'BENCH_RESULT ';
+
+/** Print this file's figures for bench/run.ts to collect. */
+export function report(figures: Figures): void {
+  process.stdout.write(`${MARK}${JSON.stringify(figures)}\n`);
+}
+
+export function parseReport(stdout: string): Figures | undefined {
+  const line = stdout.split('\n').find((l) => l.startsWith(MARK));
+  return line === undefined ? undefined : (JSON.parse(line.slice(MARK.length)) as Figures);
+}
+
+export function percentile(samples: number[], p: number): number {
+  const sorted = samples.slice().sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Milliseconds of each of `n` calls of `fn`, after `warmup` unmeasured calls. */
+export async function sample(n: number, fn: () => unknown, warmup = Math.min(50, n)): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+export const round = (x: number, digits = 3): number => Number(x.toFixed(digits));

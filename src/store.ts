@@ -1,0 +1,133 @@
+import type { Component, Millis, PointerRecord, Run } from './model.js';
+
+/**
+ * The position of a write in time, compared lexicographically as
+ * (endedAt, startedAt, id). A run W can be an upstream dependency of a run R exactly when
+ * writeKey(W) < (R.startedAt, R.startedAt, R.id): W finished no later than R started, and on
+ * a tie of times the run ids decide. Since every such W also starts before R in
+ * (startedAt, id) order, the dependency graph is a DAG by construction.
+ */
+export interface WriteKey {
+  endedAt: Millis;
+  startedAt: Millis;
+  id: string;
+}
+
+/** A run that wrote a pointer, with the times that order it. */
+export interface WriterRef extends WriteKey {
+  component: string;
+}
+
+export interface WriterQuery {
+  pointer: string;
+  /** Exclusive upper bound; omit for the latest writer of all. */
+  before?: WriteKey;
+}
+
+/** Which runs to list. Results are ordered by (startedAt, id). */
+export interface RunScan {
+  /** Only runs of this component. */
+  component?: string;
+  /** Only runs that read this pointer. */
+  input?: string;
+  /** Only runs that wrote this pointer. */
+  output?: string;
+  /** Only runs with startedAt >= since. */
+  since?: Millis;
+  /** Only runs with startedAt < until. */
+  until?: Millis;
+  /** 'desc' (newest first, the default) or 'asc'. */
+  order?: 'asc' | 'desc';
+  /** Page size; adapters may cap it at MAX_SCAN_LIMIT. Default DEFAULT_SCAN_LIMIT. */
+  limit?: number;
+  /** The cursor a previous page returned; continues strictly after its last run. */
+  cursor?: string;
+}
+
+export interface RunPage {
+  runs: Run[];
+  /** Present when more runs may follow; pass it back as `cursor` for the next page. */
+  cursor?: string;
+}
+
+export const DEFAULT_SCAN_LIMIT = 100;
+export const MAX_SCAN_LIMIT = 10_000;
+
+/** What an adapter can do beyond the required contract. */
+export interface StoreCapabilities {
+  /** Survives the process ending (fs-json, IndexedDB, HTTP to a durable store). */
+  durable: boolean;
+  /** Several processes, tabs or clients may write at once without losing data. */
+  concurrent: boolean;
+  /** `subscribe` is implemented: listeners hear about writes as they happen. */
+  live: boolean;
+  /** Binary values (ArrayBuffer) are stored natively rather than encoded. */
+  binary: boolean;
+}
+
+/** A write the store has committed, for live listeners. */
+export type StoreChange =
+  | { kind: 'runs'; ids: string[] }
+  | { kind: 'components'; names: string[] }
+  | { kind: 'pointers'; names: string[] };
+
+/**
+ * The storage contract every adapter implements. It is batch-first: every write takes many
+ * records and is atomic (all are stored or none), because the cost of a store is the number of
+ * transactions or round trips, not the number of records. Records passed in have already been
+ * validated by the core; adapters store them faithfully and return equal copies (mutating a
+ * returned record must never change the store).
+ */
+export interface Store {
+  /** A short name for messages, e.g. 'memory' or 'fs-json:/path'. */
+  readonly kind: string;
+  readonly capabilities: StoreCapabilities;
+
+  /** Insert or replace runs by id, all in one atomic write. Replacing with an equal run is a no-op. */
+  putRuns(runs: readonly Run[]): Promise<void>;
+  /** Runs by id, in the order asked; undefined where there is none. */
+  getRuns(ids: readonly string[]): Promise<(Run | undefined)[]>;
+  /** A page of runs matching the filters, ordered by (startedAt, id), with stable cursors. */
+  scanRuns(scan: RunScan): Promise<RunPage>;
+  /**
+   * For each query, the writer of `pointer` with the greatest WriteKey strictly below
+   * `before` (or the greatest of all when `before` is omitted); undefined where none.
+   */
+  latestWriters(queries: readonly WriterQuery[]): Promise<(WriterRef | undefined)[]>;
+
+  /** Insert or replace components by name, atomically. */
+  putComponents(components: readonly Component[]): Promise<void>;
+  getComponents(names: readonly string[]): Promise<(Component | undefined)[]>;
+  /** Every component, ordered by name. */
+  scanComponents(): Promise<Component[]>;
+
+  /** Insert or replace pointer records by name, atomically. */
+  putPointers(pointers: readonly PointerRecord[]): Promise<void>;
+  getPointers(names: readonly string[]): Promise<(PointerRecord | undefined)[]>;
+  /** Pointer records ordered by name; `flagged` filters on the flag. */
+  scanPointers(filter?: { flagged?: boolean }): Promise<PointerRecord[]>;
+
+  /** Present when capabilities.live: call listener after each committed write. Returns unsubscribe. */
+  subscribe?(listener: (change: StoreChange) => void): () => void;
+
+  /** Release files, connections and handles. The store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Compare two write keys: negative, zero or positive. */
+export function compareWriteKeys(a: WriteKey, b: WriteKey): number {
+  if (a.endedAt !== b.endedAt) return a.endedAt < b.endedAt ? -1 : 1;
+  if (a.startedAt !== b.startedAt) return a.startedAt < b.startedAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The bound under which a run's upstream writers lie (see WriteKey). */
+export function dependencyBound(run: { startedAt: Millis; id: string }): WriteKey {
+  return { endedAt: run.startedAt, startedAt: run.startedAt, id: run.id };
+}
+
+/** Compare runs in scan order, (startedAt, id) ascending. */
+export function compareRunOrder(a: { startedAt: Millis; id: string }, b: { startedAt: Millis; id: string }): number {
+  if (a.startedAt !== b.startedAt) return a.startedAt < b.startedAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,297 @@
+/**
+ * The store conformance suite: one specification that every adapter must pass, written once
+ * and run against each (the way unstorage's testDriver and keyv's storageTestSuite work).
+ * Pass your test framework's functions in, so this module depends on none of them:
+ *
+ *   import { describe, it, expect } from 'vitest';
+ *   import { storeConformance } from 'pipetrace/testing';
+ *   storeConformance({ describe, it, expect }, { name: 'mine', create: () => myStore() });
+ */
+import type { Component, PointerRecord, Run } from './model.js';
+import type { Store } from './store.js';
+
+/** The subset of a vitest/jest-style API the suite uses. */
+export interface TestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void> | void, timeout?: number): void;
+  // biome-ignore lint/suspicious/noExplicitAny: matches any expect() implementation
+  expect: (actual: unknown) => any;
+}
+
+export interface ConformanceTarget {
+  /** Shown in the test names. */
+  name: string;
+  /** A fresh, empty store for each test. */
+  create(): Promise<Store>;
+  /** For durable stores: reopen the same data after `store` was closed. */
+  reopen?(closed: Store): Promise<Store>;
+  /** Extra adapter-specific tests, run inside the same describe block. */
+  additionalTests?(t: TestApi): void;
+}
+
+let sequence = 0;
+/** A valid stored run with the given fields; ids are unique unless given. */
+export function sampleRun(fields: Partial<Run> = {}): Run {
+  sequence += 1;
+  const startedAt = fields.startedAt ?? 1_700_000_000_000 + sequence * 1000;
+  return {
+    id: `run-${String(sequence).padStart(8, '0')}`,
+    component: 'cleaning',
+    startedAt,
+    endedAt: startedAt + 10,
+    status: 'succeeded',
+    inputs: [],
+    outputs: [],
+    dependencies: [],
+    notes: [],
+    params: {},
+    metrics: {},
+    ...fields,
+  };
+}
+
+export function sampleComponent(name: string, fields: Partial<Component> = {}): Component {
+  return { name, description: '', owner: '', tags: [], createdAt: 1, updatedAt: 1, ...fields };
+}
+
+async function withStore(target: ConformanceTarget, body: (store: Store) => Promise<void>): Promise<void> {
+  const store = await target.create();
+  try {
+    await body(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function scanAll(store: Store, scan: Parameters<Store['scanRuns']>[0]): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const page = await store.scanRuns(cursor === undefined ? scan : { ...scan, cursor });
+    ids.push(...page.runs.map((r) => r.id));
+    if (page.cursor === undefined) return ids;
+    cursor = page.cursor;
+  }
+  throw new Error('scan did not end');
+}
+
+export function storeConformance(t: TestApi, target: ConformanceTarget): void {
+  const { describe, it, expect } = t;
+  const run = (name: string, body: (store: Store) => Promise<void>) => it(name, () => withStore(target, body), 60_000);
+
+  describe(`store conformance: ${target.name}`, () => {
+    run('stores runs and returns them by id in the order asked', async (store) => {
+      const a = sampleRun({
+        inputs: ['raw.csv'],
+        outputs: ['clean.csv'],
+        params: { depth: 3, nested: { list: [1, 'two', null, true] } },
+        metrics: { rmse: 0.5 },
+        notes: [{ at: 5, text: 'hello' }],
+        code: { commit: 'abc123', tags: ['v1'], dirty: false },
+        snapshot: 'function f() {}',
+      });
+      const b = sampleRun({ status: 'failed', error: { name: 'TypeError', message: 'boom', stack: 'at x' } });
+      await store.putRuns([a, b]);
+      const got = await store.getRuns([b.id, 'missing', a.id]);
+      expect(got).toEqual([b, undefined, a]);
+    });
+
+    run('returns copies: changing a returned or passed-in run does not change the store', async (store) => {
+      const a = sampleRun({ inputs: ['x'], params: { k: { deep: 1 } } });
+      await store.putRuns([a]);
+      a.inputs.push('mutated');
+      const [got] = await store.getRuns([a.id]);
+      expect(got?.inputs).toEqual(['x']);
+      (got?.params.k as Record<string, number>).deep = 2;
+      got?.inputs.push('again');
+      const [again] = await store.getRuns([a.id]);
+      expect(again?.params).toEqual({ k: { deep: 1 } });
+      expect(again?.inputs).toEqual(['x']);
+    });
+
+    run('replaces a run with the same id instead of duplicating it', async (store) => {
+      const a = sampleRun({ outputs: ['old.csv'] });
+      await store.putRuns([a]);
+      await store.putRuns([a]);
+      const changed = { ...a, outputs: ['new.csv'], metrics: { n: 1 } };
+      await store.putRuns([changed]);
+      expect(await scanAll(store, {})).toEqual([a.id]);
+      expect((await store.getRuns([a.id]))[0]).toEqual(changed);
+      expect(await store.latestWriters([{ pointer: 'old.csv' }])).toEqual([undefined]);
+      expect((await store.latestWriters([{ pointer: 'new.csv' }]))[0]?.id).toBe(a.id);
+    });
+
+    run('stores a batch of 1,000 runs in one call', async (store) => {
+      const runs = Array.from({ length: 1000 }, (_, i) =>
+        sampleRun({ component: i % 2 ? 'odd' : 'even', outputs: [`out/${i}`] }),
+      );
+      await store.putRuns(runs);
+      const got = await store.getRuns(runs.map((r) => r.id));
+      expect(got).toEqual(runs);
+      expect((await scanAll(store, { component: 'odd', limit: 333 })).length).toBe(500);
+    });
+
+    run('scans newest first by default and oldest first on request', async (store) => {
+      const runs = [sampleRun({ startedAt: 3000 }), sampleRun({ startedAt: 1000 }), sampleRun({ startedAt: 2000 })];
+      await store.putRuns(runs);
+      const desc = await store.scanRuns({});
+      expect(desc.runs.map((r) => r.startedAt)).toEqual([3000, 2000, 1000]);
+      expect(desc.cursor).toBeUndefined();
+      const asc = await store.scanRuns({ order: 'asc' });
+      expect(asc.runs.map((r) => r.startedAt)).toEqual([1000, 2000, 3000]);
+    });
+
+    run('pages through runs that start in the same millisecond without repeats or gaps', async (store) => {
+      const runs = Array.from({ length: 25 }, (_, i) =>
+        sampleRun({ id: `same-${String(i).padStart(2, '0')}`, startedAt: 5000 }),
+      );
+      runs.push(sampleRun({ id: 'earlier', startedAt: 4000 }), sampleRun({ id: 'later', startedAt: 6000 }));
+      await store.putRuns(runs.slice().reverse());
+      for (const order of ['asc', 'desc'] as const) {
+        for (const limit of [1, 4, 7, 27, 100]) {
+          const ids = await scanAll(store, { order, limit });
+          const expected = runs
+            .slice()
+            .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1))
+            .map((r) => r.id);
+          expect(ids).toEqual(order === 'asc' ? expected : expected.reverse());
+        }
+      }
+    });
+
+    run('a run logged between pages neither repeats nor hides the runs already paged', async (store) => {
+      await store.putRuns([1000, 2000, 3000, 4000].map((startedAt) => sampleRun({ startedAt })));
+      const first = await store.scanRuns({ limit: 2 });
+      await store.putRuns([sampleRun({ startedAt: 5000 })]);
+      const second = await store.scanRuns({ limit: 2, cursor: first.cursor });
+      expect([...first.runs, ...second.runs].map((r) => r.startedAt)).toEqual([4000, 3000, 2000, 1000]);
+    });
+
+    run('filters scans by component, input, output and time range', async (store) => {
+      const a = sampleRun({ component: 'train', startedAt: 1000, inputs: ['f.csv'], outputs: ['m.pkl'] });
+      const b = sampleRun({ component: 'train', startedAt: 2000, inputs: ['g.csv'], outputs: ['m.pkl'] });
+      const c = sampleRun({ component: 'infer', startedAt: 3000, inputs: ['m.pkl'], outputs: ['p.json'] });
+      await store.putRuns([a, b, c]);
+      expect(await scanAll(store, { component: 'train' })).toEqual([b.id, a.id]);
+      expect(await scanAll(store, { output: 'm.pkl' })).toEqual([b.id, a.id]);
+      expect(await scanAll(store, { input: 'm.pkl' })).toEqual([c.id]);
+      expect(await scanAll(store, { component: 'train', input: 'f.csv' })).toEqual([a.id]);
+      expect(await scanAll(store, { since: 2000 })).toEqual([c.id, b.id]);
+      expect(await scanAll(store, { until: 2000 })).toEqual([a.id]);
+      expect(await scanAll(store, { since: 1500, until: 2500, order: 'asc' })).toEqual([b.id]);
+      expect(await scanAll(store, { component: 'nobody' })).toEqual([]);
+    });
+
+    run('finds the latest writer of a pointer below a bound, ties ordered by start then id', async (store) => {
+      const w1 = sampleRun({ id: 'w1', startedAt: 100, endedAt: 200, outputs: ['p'] });
+      const w2 = sampleRun({ id: 'w2', startedAt: 150, endedAt: 300, outputs: ['p'] });
+      const w3a = sampleRun({ id: 'w3a', startedAt: 300, endedAt: 300, outputs: ['p'] });
+      const w3b = sampleRun({ id: 'w3b', startedAt: 300, endedAt: 300, outputs: ['p'] });
+      const long = sampleRun({ id: 'long', startedAt: 50, endedAt: 250, outputs: ['p'] });
+      await store.putRuns([w3b, long, w1, w3a, w2]);
+      const found = await store.latestWriters([
+        { pointer: 'p' },
+        { pointer: 'p', before: { endedAt: 300, startedAt: 300, id: 'w3b' } },
+        { pointer: 'p', before: { endedAt: 300, startedAt: 300, id: 'w3a' } },
+        { pointer: 'p', before: { endedAt: 260, startedAt: 260, id: 'zzz' } },
+        { pointer: 'p', before: { endedAt: 200, startedAt: 200, id: 'x' } },
+        { pointer: 'p', before: { endedAt: 100, startedAt: 100, id: 'x' } },
+        { pointer: 'unknown' },
+      ]);
+      expect(found.map((w) => w?.id)).toEqual(['w3b', 'w3a', 'w2', 'long', 'w1', undefined, undefined]);
+      expect(found[0]).toEqual({ id: 'w3b', component: 'cleaning', startedAt: 300, endedAt: 300 });
+    });
+
+    run('keeps names that look like paths or reserved device names exactly as given', async (store) => {
+      const names = [
+        '../../etc/x',
+        'con',
+        'a/b',
+        'C:\\temp\\x',
+        'ünïcødé ✓',
+        'x'.repeat(4000),
+        's3://bucket/key?x=1#f',
+      ];
+      const runs = names.map((n) => sampleRun({ component: n.slice(0, 200), outputs: [n], inputs: [n + '.in'] }));
+      await store.putRuns(runs);
+      expect(await store.getRuns(runs.map((r) => r.id))).toEqual(runs);
+      for (const n of names) {
+        expect((await store.latestWriters([{ pointer: n }]))[0]?.component).toBe(n.slice(0, 200));
+      }
+      await store.putComponents(names.map((n) => sampleComponent(n.slice(0, 200))));
+      expect((await store.scanComponents()).length).toBe(names.length);
+    });
+
+    run('stores components, replaces them by name and lists them by name', async (store) => {
+      await store.putComponents([
+        sampleComponent('train', { owner: 'a' }),
+        sampleComponent('clean', { tags: ['etl'] }),
+      ]);
+      await store.putComponents([sampleComponent('train', { owner: 'b', tags: ['ml', 'gpu'] })]);
+      expect((await store.scanComponents()).map((c) => [c.name, c.owner])).toEqual([
+        ['clean', ''],
+        ['train', 'b'],
+      ]);
+      const [train, none] = await store.getComponents(['train', 'none']);
+      expect(train?.tags).toEqual(['ml', 'gpu']);
+      expect(none).toBeUndefined();
+    });
+
+    run('stores pointer records and lists the flagged ones', async (store) => {
+      const p = (name: string, flagged: boolean): PointerRecord => ({ name, flagged, updatedAt: 1 });
+      await store.putPointers([p('b', true), p('a', false), { ...p('c', true), type: 'model', flaggedAt: 9 }]);
+      expect((await store.scanPointers({ flagged: true })).map((x) => x.name)).toEqual(['b', 'c']);
+      expect((await store.scanPointers()).map((x) => x.name)).toEqual(['a', 'b', 'c']);
+      await store.putPointers([p('b', false)]);
+      expect((await store.scanPointers({ flagged: true })).map((x) => x.name)).toEqual(['c']);
+      expect(await store.getPointers(['c', 'zz'])).toEqual([
+        { name: 'c', flagged: true, type: 'model', flaggedAt: 9, updatedAt: 1 },
+        undefined,
+      ]);
+    });
+
+    run('an empty batch is a no-op', async (store) => {
+      await store.putRuns([]);
+      await store.putComponents([]);
+      await store.putPointers([]);
+      expect((await store.scanRuns({})).runs).toEqual([]);
+    });
+
+    run('tells live subscribers about committed writes when it is live', async (store) => {
+      if (!store.capabilities.live) {
+        expect(store.subscribe).toBeUndefined();
+        return;
+      }
+      const seen: unknown[] = [];
+      const unsubscribe = store.subscribe?.((change) => seen.push(change));
+      const r = sampleRun();
+      await store.putRuns([r]);
+      for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((res) => setTimeout(res, 20));
+      expect(seen).toContainEqual({ kind: 'runs', ids: [r.id] });
+      unsubscribe?.();
+    });
+
+    if (target.reopen !== undefined) {
+      const reopen = target.reopen;
+      it('keeps everything after close and reopen', async () => {
+        const store = await target.create();
+        const runs = [sampleRun({ outputs: ['o'] }), sampleRun({ inputs: ['o'] })];
+        await store.putRuns(runs);
+        await store.putComponents([sampleComponent('cleaning', { owner: 'me' })]);
+        await store.putPointers([{ name: 'o', flagged: true, updatedAt: 3 }]);
+        await store.close();
+        const again = await reopen(store);
+        try {
+          expect(await again.getRuns(runs.map((r) => r.id))).toEqual(runs);
+          expect((await again.scanComponents())[0]?.owner).toBe('me');
+          expect((await again.scanPointers({ flagged: true })).map((p) => p.name)).toEqual(['o']);
+          expect((await again.latestWriters([{ pointer: 'o' }]))[0]?.id).toBe(runs[0]?.id);
+        } finally {
+          await again.close();
+        }
+      }, 60_000);
+    }
+
+    target.additionalTests?.(t);
+  });
+}

@@ -1,0 +1,261 @@
+import { invalid } from './errors.js';
+import type { CodeVersion, JsonValue, Millis, PointerType, Run, RunError } from './model.js';
+
+export const MAX_NAME_LENGTH = 256;
+export const MAX_POINTER_LENGTH = 4096;
+export const MAX_TEXT_LENGTH = 64 * 1024;
+export const MAX_SNAPSHOT_LENGTH = 1024 * 1024;
+export const MAX_JSON_DEPTH = 32;
+export const MAX_JSON_BYTES = 256 * 1024;
+const MAX_ITEMS = 100_000;
+
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
+// Control characters (C0 incl. NUL, DEL, C1) never belong in a name.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const POINTER_TYPES: ReadonlySet<string> = new Set(['data', 'model', 'endpoint', 'unknown']);
+
+function checkName(field: string, value: unknown, max: number): string {
+  if (typeof value !== 'string') throw invalid(field, `must be a string, got ${describe(value)}`);
+  if (value.length === 0) throw invalid(field, 'must not be empty');
+  if (value.length > max) throw invalid(field, `is ${value.length} characters long; the limit is ${max}`);
+  if (value.trim() !== value) throw invalid(field, 'must not start or end with white space');
+  if (CONTROL.test(value)) throw invalid(field, 'must not contain NUL or other control characters');
+  if (RESERVED.has(value)) throw invalid(field, `${JSON.stringify(value)} is a reserved name`);
+  return value;
+}
+
+/** A component name, tag, owner or parameter key. */
+export function checkIdentifier(field: string, value: unknown): string {
+  return checkName(field, value, MAX_NAME_LENGTH);
+}
+
+/** A pointer name: a path, URI, table or id. Longer than an identifier, same rules otherwise. */
+export function checkPointer(field: string, value: unknown): string {
+  return checkName(field, value, MAX_POINTER_LENGTH);
+}
+
+export function checkRunId(field: string, value: unknown): string {
+  return checkName(field, value, MAX_NAME_LENGTH);
+}
+
+export function checkPointerType(field: string, value: unknown): PointerType {
+  if (typeof value !== 'string' || !POINTER_TYPES.has(value)) {
+    throw invalid(field, `must be one of data, model, endpoint, unknown; got ${describe(value)}`);
+  }
+  return value as PointerType;
+}
+
+export function checkText(field: string, value: unknown, max = MAX_TEXT_LENGTH): string {
+  if (typeof value !== 'string') throw invalid(field, `must be a string, got ${describe(value)}`);
+  if (value.length > max) throw invalid(field, `is ${value.length} characters long; the limit is ${max}`);
+  if (value.includes('\u0000')) throw invalid(field, 'must not contain NUL');
+  return value;
+}
+
+/** Accepts a Date, epoch milliseconds or an ISO 8601 string; returns epoch milliseconds. */
+export function checkTime(field: string, value: unknown): Millis {
+  let ms: number;
+  if (value instanceof Date) ms = value.getTime();
+  else if (typeof value === 'number') ms = value;
+  else if (typeof value === 'string' && value.length <= 64) ms = Date.parse(value);
+  else throw invalid(field, `must be a Date, epoch milliseconds or an ISO date string, got ${describe(value)}`);
+  if (!Number.isFinite(ms) || !Number.isInteger(ms)) throw invalid(field, 'is not a valid date');
+  // The range Date itself accepts, which also keeps every time an exact integer.
+  if (Math.abs(ms) > 8.64e15) throw invalid(field, 'is out of the range of dates');
+  return ms;
+}
+
+export function checkPositiveInt(field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw invalid(field, `must be an integer from 1 to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A list of names: each checked, duplicates collapsed, order of first appearance kept. */
+export function checkNameList(
+  field: string,
+  value: unknown,
+  check: (field: string, value: unknown) => string,
+): string[] {
+  const items = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(items)) throw invalid(field, `must be a string or an array of strings, got ${describe(value)}`);
+  if (items.length > MAX_ITEMS) throw invalid(field, `has ${items.length} items; the limit is ${MAX_ITEMS}`);
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const name = check(`${field}[${i}]`, items[i]);
+    if (!seen.has(name)) {
+      seen.add(name);
+      out.push(name);
+    }
+  }
+  return out;
+}
+
+/**
+ * A JSON value: plain objects, arrays, finite numbers, strings, booleans and null, with no
+ * cycles, reserved keys, excessive depth or size. Returns a deep copy, so later changes by the
+ * caller cannot reach the store.
+ */
+export function checkJson(field: string, value: unknown): JsonValue {
+  let budget = MAX_JSON_BYTES;
+  const walk = (path: string, v: unknown, depth: number, stack: Set<object>): JsonValue => {
+    if (depth > MAX_JSON_DEPTH) throw invalid(path, `nests deeper than ${MAX_JSON_DEPTH} levels`);
+    budget -= 8;
+    if (v === null || typeof v === 'boolean') return v;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw invalid(path, `must be a finite number, got ${v}`);
+      return v;
+    }
+    if (typeof v === 'string') {
+      budget -= v.length;
+      if (budget < 0) throw invalid(field, `is larger than ${MAX_JSON_BYTES} bytes of JSON`);
+      return v;
+    }
+    if (typeof v !== 'object') throw invalid(path, `is not a JSON value (${describe(v)})`);
+    if (stack.has(v)) throw invalid(path, 'contains a cycle');
+    if (budget < 0) throw invalid(field, `is larger than ${MAX_JSON_BYTES} bytes of JSON`);
+    stack.add(v);
+    let out: JsonValue;
+    if (Array.isArray(v)) {
+      out = v.map((item, i) => walk(`${path}[${i}]`, item, depth + 1, stack));
+    } else {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) {
+        throw invalid(path, `is not a plain object (${describe(v)})`);
+      }
+      const obj: Record<string, JsonValue> = {};
+      for (const key of Object.keys(v)) {
+        if (RESERVED.has(key)) throw invalid(`${path}.${key}`, 'is a reserved key');
+        budget -= key.length;
+        obj[key] = walk(`${path}.${key}`, (v as Record<string, unknown>)[key], depth + 1, stack);
+      }
+      out = obj;
+    }
+    stack.delete(v);
+    return out;
+  };
+  return walk(field, value, 0, new Set());
+}
+
+/** A record of JSON values under checked keys (run params). */
+export function checkJsonRecord(field: string, value: unknown): Record<string, JsonValue> {
+  if (!isPlainObject(value)) throw invalid(field, `must be a plain object, got ${describe(value)}`);
+  const out: Record<string, JsonValue> = {};
+  for (const key of Object.keys(value)) {
+    checkIdentifier(`${field} key`, key);
+    out[key] = checkJson(`${field}.${key}`, value[key]);
+  }
+  return out;
+}
+
+/** A record of finite numbers under checked keys (run metrics). */
+export function checkMetrics(field: string, value: unknown): Record<string, number> {
+  if (!isPlainObject(value)) throw invalid(field, `must be a plain object, got ${describe(value)}`);
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(value)) {
+    checkIdentifier(`${field} key`, key);
+    const v = value[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw invalid(`${field}.${key}`, `must be a finite number, got ${describe(v)}`);
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+export function checkCodeVersion(field: string, value: unknown): CodeVersion {
+  if (!isPlainObject(value)) throw invalid(field, `must be an object, got ${describe(value)}`);
+  const out: CodeVersion = {};
+  if (value.commit !== undefined) out.commit = checkIdentifier(`${field}.commit`, value.commit);
+  if (value.branch !== undefined) out.branch = checkText(`${field}.branch`, value.branch, MAX_NAME_LENGTH);
+  if (value.tags !== undefined) out.tags = checkNameList(`${field}.tags`, value.tags, checkIdentifier);
+  if (value.dirty !== undefined) {
+    if (typeof value.dirty !== 'boolean') throw invalid(`${field}.dirty`, 'must be a boolean');
+    out.dirty = value.dirty;
+  }
+  return out;
+}
+
+/** An error as a run records it: name, message and stack as text, whatever was thrown. */
+export function toRunError(error: unknown): RunError {
+  if (error instanceof Error) {
+    const out: RunError = {
+      name: String(error.name || 'Error').slice(0, MAX_NAME_LENGTH),
+      message: String(error.message).slice(0, MAX_TEXT_LENGTH),
+    };
+    if (typeof error.stack === 'string') out.stack = error.stack.slice(0, MAX_TEXT_LENGTH);
+    return out;
+  }
+  let message: string;
+  try {
+    message = typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
+  } catch {
+    message = String(error);
+  }
+  return { name: 'NonError', message: message.slice(0, MAX_TEXT_LENGTH) };
+}
+
+/**
+ * Checks a whole run record as it arrives from outside the tracer (HTTP, import, a file),
+ * and returns a normalised copy. Throws invalid_input naming the first bad field.
+ */
+export function checkRun(value: unknown, field = 'run'): Run {
+  if (!isPlainObject(value)) throw invalid(field, `must be an object, got ${describe(value)}`);
+  const startedAt = checkTime(`${field}.startedAt`, value.startedAt);
+  const endedAt = checkTime(`${field}.endedAt`, value.endedAt);
+  if (endedAt < startedAt) throw invalid(`${field}.endedAt`, 'is before startedAt');
+  if (value.status !== 'succeeded' && value.status !== 'failed') {
+    throw invalid(`${field}.status`, `must be succeeded or failed, got ${describe(value.status)}`);
+  }
+  const run: Run = {
+    id: checkRunId(`${field}.id`, value.id),
+    component: checkIdentifier(`${field}.component`, value.component),
+    startedAt,
+    endedAt,
+    status: value.status,
+    inputs: checkNameList(`${field}.inputs`, value.inputs ?? [], checkPointer),
+    outputs: checkNameList(`${field}.outputs`, value.outputs ?? [], checkPointer),
+    dependencies: checkNameList(`${field}.dependencies`, value.dependencies ?? [], checkRunId),
+    notes: [],
+    params: value.params === undefined ? {} : checkJsonRecord(`${field}.params`, value.params),
+    metrics: value.metrics === undefined ? {} : checkMetrics(`${field}.metrics`, value.metrics),
+  };
+  if (run.dependencies.includes(run.id)) throw invalid(`${field}.dependencies`, 'a run cannot depend on itself');
+  if (value.error !== undefined) {
+    if (!isPlainObject(value.error)) throw invalid(`${field}.error`, 'must be an object');
+    const err: RunError = {
+      name: checkText(`${field}.error.name`, value.error.name ?? 'Error', MAX_NAME_LENGTH),
+      message: checkText(`${field}.error.message`, value.error.message ?? ''),
+    };
+    if (value.error.stack !== undefined) err.stack = checkText(`${field}.error.stack`, value.error.stack);
+    run.error = err;
+  }
+  if (value.code !== undefined) run.code = checkCodeVersion(`${field}.code`, value.code);
+  if (value.snapshot !== undefined) run.snapshot = checkText(`${field}.snapshot`, value.snapshot, MAX_SNAPSHOT_LENGTH);
+  if (value.notes !== undefined) {
+    if (!Array.isArray(value.notes)) throw invalid(`${field}.notes`, 'must be an array');
+    run.notes = value.notes.map((n, i) => {
+      if (!isPlainObject(n)) throw invalid(`${field}.notes[${i}]`, 'must be an object');
+      return { at: checkTime(`${field}.notes[${i}].at`, n.at), text: checkText(`${field}.notes[${i}].text`, n.text) };
+    });
+  }
+  return run;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a Date';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  if (typeof value === 'string')
+    return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { defineConfig } from 'tsup';
+
+// One entry per public subpath (see "exports" in package.json). The CLI is ESM only.
+const library: Record<string, string> = {
+  index: 'src/index.ts',
+  testing: 'src/testing.ts',
+  openlineage: 'src/openlineage/index.ts',
+  'adapters/memory': 'adapters/memory.ts',
+  'adapters/fs-json': 'adapters/fs-json/index.ts',
+  'adapters/indexeddb': 'adapters/indexeddb/index.ts',
+  'adapters/dexie': 'adapters/dexie/index.ts',
+  'adapters/http': 'adapters/http/client.ts',
+  server: 'adapters/http/server.ts',
+  node: 'node/index.ts',
+};
+
+const present = Object.fromEntries(Object.entries(library).filter(([, file]) => existsSync(file)));
+
+export default defineConfig([
+  {
+    entry: present,
+    format: ['esm', 'cjs'],
+    dts: true,
+    splitting: true,
+    sourcemap: true,
+    clean: true,
+    treeshake: true,
+    target: 'es2022',
+  },
+  ...(existsSync('cli/main.ts')
+    ? [
+        {
+          entry: { cli: 'cli/main.ts' },
+          format: ['esm' as const],
+          platform: 'node' as const,
+          target: 'node20',
+          banner: { js: '#!/usr/bin/env node' },
+          sourcemap: true,
+        },
+      ]
+    : []),
+]);

@@ -2,7 +2,16 @@ import { PipetraceError } from '../src/errors.js';
 import type { Component, PointerRecord, Run } from '../src/model.js';
 import { cloneComponent, clonePointer, cloneRun } from '../src/records.js';
 import { RunIndex } from '../src/run-index.js';
-import type { RunPage, RunScan, Store, StoreCapabilities, StoreChange, WriterQuery, WriterRef } from '../src/store.js';
+import type {
+  BlobRecord,
+  RunPage,
+  RunScan,
+  Store,
+  StoreCapabilities,
+  StoreChange,
+  WriterQuery,
+  WriterRef,
+} from '../src/store.js';
 
 /**
  * A store that keeps everything in this process's memory: the default in tests, and what a
@@ -18,6 +27,7 @@ class MemoryStore implements Store {
   private readonly runs = new RunIndex<Run>();
   private readonly components = new Map<string, Component>();
   private readonly pointers = new Map<string, PointerRecord>();
+  private readonly blobs = new Map<string, Uint8Array>();
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private closed = false;
 
@@ -99,6 +109,24 @@ class MemoryStore implements Store {
       if (filter.flagged === undefined || p.flagged === filter.flagged) out.push(clonePointer(p));
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  async putBlobs(blobs: readonly BlobRecord[]): Promise<void> {
+    this.open();
+    const copies = blobs.map((b) => [b.key, b.data.slice()] as const);
+    for (const [key, data] of copies) this.blobs.set(key, data);
+  }
+
+  async getBlobs(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    this.open();
+    return keys.map((k) => this.blobs.get(k)?.slice());
+  }
+
+  async listBlobs(prefix: string): Promise<string[]> {
+    this.open();
+    const out: string[] = [];
+    for (const key of this.blobs.keys()) if (key.startsWith(prefix)) out.push(key);
+    return out.sort();
   }
 
   subscribe(listener: (change: StoreChange) => void): () => void {

@@ -53,6 +53,14 @@ export interface RunPage {
 export const DEFAULT_SCAN_LIMIT = 100;
 export const MAX_SCAN_LIMIT = 10_000;
 
+/** A binary value under a key (row-lineage chunks and their manifests). */
+export interface BlobRecord {
+  key: string;
+  data: Uint8Array;
+}
+
+export const MAX_BLOB_KEY_LENGTH = 1024;
+
 /** What an adapter can do beyond the required contract. */
 export interface StoreCapabilities {
   /** Survives the process ending (fs-json, IndexedDB, HTTP to a durable store). */
@@ -106,6 +114,17 @@ export interface Store {
   getPointers(names: readonly string[]): Promise<(PointerRecord | undefined)[]>;
   /** Pointer records ordered by name; `flagged` filters on the flag. */
   scanPointers(filter?: { flagged?: boolean }): Promise<PointerRecord[]>;
+
+  /**
+   * Insert or replace binary blobs by key, atomically. Row lineage lives here, in compact
+   * chunks. Keys are data, never paths: adapters must map any key safely (`../x`, `a/b`, NUL-free
+   * unicode up to 1024 characters).
+   */
+  putBlobs(blobs: readonly BlobRecord[]): Promise<void>;
+  /** Blob contents by key, in the order asked; undefined where there is none. */
+  getBlobs(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>;
+  /** Every key that starts with `prefix`, sorted. */
+  listBlobs(prefix: string): Promise<string[]>;
 
   /** Present when capabilities.live: call listener after each committed write. Returns unsubscribe. */
   subscribe?(listener: (change: StoreChange) => void): () => void;

@@ -250,11 +250,39 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       ]);
     });
 
+    run('stores binary blobs under any key, returns copies and lists them by prefix', async (store) => {
+      const keys = ['rows/r1/0', 'rows/r1/1', 'rows/r2/0', '../../etc/passwd', 'a/b\\c:d', 'k'.repeat(1000), 'ünï'];
+      const blobs = keys.map((key, i) => ({
+        key,
+        data: Uint8Array.from({ length: 300 + i }, (_, j) => (j * 7 + i) & 255),
+      }));
+      await store.putBlobs(blobs);
+      const got = await store.getBlobs([...keys, 'rows/none']);
+      expect(got.map((b) => (b === undefined ? undefined : Array.from(b)))).toEqual([
+        ...blobs.map((b) => Array.from(b.data)),
+        undefined,
+      ]);
+      expect(await store.listBlobs('rows/r1/')).toEqual(['rows/r1/0', 'rows/r1/1']);
+      expect((await store.listBlobs('')).length).toBe(keys.length);
+      got[0]?.fill(0);
+      blobs[1]?.data.fill(0);
+      const [again0, again1] = await store.getBlobs(['rows/r1/0', 'rows/r1/1']);
+      expect(again0?.[1]).toBe(7);
+      expect(again1?.[1]).toBe(8);
+      await store.putBlobs([{ key: 'rows/r1/0', data: new Uint8Array([1, 2, 3]) }]);
+      expect(Array.from((await store.getBlobs(['rows/r1/0']))[0] ?? [])).toEqual([1, 2, 3]);
+      const big = new Uint8Array(4 * 1024 * 1024).map((_, i) => i & 255);
+      await store.putBlobs([{ key: 'big', data: big }]);
+      expect((await store.getBlobs(['big']))[0]?.length).toBe(big.length);
+    });
+
     run('an empty batch is a no-op', async (store) => {
       await store.putRuns([]);
       await store.putComponents([]);
       await store.putPointers([]);
+      await store.putBlobs([]);
       expect((await store.scanRuns({})).runs).toEqual([]);
+      expect(await store.listBlobs('')).toEqual([]);
     });
 
     run('tells live subscribers about committed writes when it is live', async (store) => {

@@ -1,0 +1,93 @@
+import { notFound } from '../errors.js';
+import type { Run } from '../model.js';
+import type { Store } from '../store.js';
+
+export interface TraceNode {
+  /** Shortest distance from the root run: 0 for the root, 1 for its direct dependencies. */
+  depth: number;
+  run: Run;
+}
+
+export interface TraceEdge {
+  /** The downstream run. */
+  from: string;
+  /** The upstream run it depends on. */
+  to: string;
+  /** The pointers `to` wrote and `from` read. */
+  via: string[];
+}
+
+/** The DAG of runs behind a pointer or run. */
+export interface Trace {
+  target: { pointer: string } | { run: string };
+  /** The run that wrote the pointer (its latest version), or the run asked for. */
+  root: string;
+  /** Each run once, by depth, then newest first within a depth. */
+  nodes: TraceNode[];
+  edges: TraceEdge[];
+  /** True when the depth limit cut off runs that have further dependencies. */
+  truncated: boolean;
+}
+
+export interface TraceOptions {
+  /** Stop after this many levels of dependencies (0: the root only). Default: no limit. */
+  depth?: number;
+}
+
+/** Breadth-first over dependencies, one batched store read per level. */
+export async function traceFromRun(
+  store: Store,
+  root: Run,
+  target: Trace['target'],
+  options: TraceOptions = {},
+): Promise<Trace> {
+  const limit = options.depth ?? Number.POSITIVE_INFINITY;
+  const nodes: TraceNode[] = [{ depth: 0, run: root }];
+  const seen = new Set<string>([root.id]);
+  const found = new Map<string, Run>([[root.id, root]]);
+  const edges: TraceEdge[] = [];
+  let level: Run[] = [root];
+  let truncated = false;
+  for (let depth = 1; level.length > 0; depth++) {
+    if (depth > limit) {
+      truncated = level.some((r) => r.dependencies.length > 0);
+      break;
+    }
+    const wanted: string[] = [];
+    for (const run of level) {
+      for (const dep of run.dependencies) {
+        if (!seen.has(dep)) {
+          seen.add(dep);
+          wanted.push(dep);
+        }
+      }
+    }
+    const fetched = wanted.length === 0 ? [] : await store.getRuns(wanted);
+    const next: Run[] = [];
+    for (const run of fetched) {
+      if (run === undefined) continue; // a dependency deleted or never synced: the trace shows what exists
+      next.push(run);
+      found.set(run.id, run);
+      nodes.push({ depth, run });
+    }
+    for (const run of level) {
+      for (const dep of run.dependencies) {
+        const upstream = found.get(dep);
+        if (upstream === undefined) continue;
+        edges.push({ from: run.id, to: dep, via: run.inputs.filter((p) => upstream.outputs.includes(p)) });
+      }
+    }
+    level = next;
+  }
+  nodes.sort((a, b) => a.depth - b.depth || b.run.startedAt - a.run.startedAt || (a.run.id < b.run.id ? 1 : -1));
+  return { target, root: root.id, nodes, edges, truncated };
+}
+
+/** The trace behind the latest version of a pointer. */
+export async function traceFromPointer(store: Store, pointer: string, options: TraceOptions = {}): Promise<Trace> {
+  const [writer] = await store.latestWriters([{ pointer }]);
+  if (writer === undefined) throw notFound('pointer (no run wrote it)', pointer);
+  const [root] = await store.getRuns([writer.id]);
+  if (root === undefined) throw notFound('run', writer.id);
+  return traceFromRun(store, root, { pointer }, options);
+}

@@ -1,0 +1,25 @@
+export type { ComponentCandidate, FlaggedOutput, Review, ReviewOptions, RunCandidate } from './analysis/review.js';
+export {
+  type Evidence,
+  type RankedGroup,
+  REVIEW_METHODS,
+  type ReviewMethod,
+  spectrumScore,
+} from './analysis/spectrum.js';
+export type { Staleness, StalenessOptions, StaleReason } from './analysis/staleness.js';
+export type { Trace, TraceEdge, TraceNode, TraceOptions } from './analysis/trace.js';
+export { decodeCursor, encodeCursor } from './cursor.js';
+export { type ErrorCode, isPipetraceError, PipetraceError } from './errors.js';
+export { type LineageEdge, type LineageNode, lineageGraph, pointerNode, runNode } from './graph.js';
+export { uuidv7 } from './ids.js';
+export type * from './model.js';
+export type { ComponentInput, HistoryOptions, PipetraceOptions, StartRunOptions, Target } from './pipetrace.js';
+export { createPipetrace, Pipetrace } from './pipetrace.js';
+export { inferPointerType } from './pointers.js';
+export { type RunEnd, RunHandle } from './run-handle.js';
+export { RunIndex } from './run-index.js';
+export type { RunInput } from './run-input.js';
+export type * from './store.js';
+export { compareRunOrder, compareWriteKeys, DEFAULT_SCAN_LIMIT, dependencyBound, MAX_SCAN_LIMIT } from './store.js';
+export { checkRun } from './validate.js';
+export type { InputSelector, OutputSelector, WrapOptions } from './wrap.js';

@@ -1,0 +1,443 @@
+import type Graph from 'graphology';
+import { type Review, type ReviewOptions, reviewRuns } from './analysis/review.js';
+import { type Staleness, type StalenessOptions, stalenessOf } from './analysis/staleness.js';
+import { type Trace, type TraceOptions, traceFromPointer, traceFromRun } from './analysis/trace.js';
+import { invalid, notFound, PipetraceError } from './errors.js';
+import { type LineageEdge, type LineageNode, lineageGraph } from './graph.js';
+import { uuidv7 } from './ids.js';
+import { inferDependencies } from './infer.js';
+import type { CodeVersion, Component, Pointer, PointerRecord, PointerType, Run } from './model.js';
+import { toPointer } from './pointers.js';
+import { RunHandle } from './run-handle.js';
+import { type RunInput, runFromInput } from './run-input.js';
+import type { RunPage, Store } from './store.js';
+import {
+  checkCodeVersion,
+  checkIdentifier,
+  checkNameList,
+  checkPointer,
+  checkPointerType,
+  checkPositiveInt,
+  checkRunId,
+  checkText,
+  checkTime,
+  describe,
+  isPlainObject,
+} from './validate.js';
+import { isPromiseLike, selectInputs, selectOutputs, type WrapOptions } from './wrap.js';
+
+export interface PipetraceOptions {
+  /** Where runs are kept. Required here; `pipetrace/node` and the browser entry supply defaults. */
+  store: Store;
+  /** The clock; default Date.now. */
+  now?: () => number;
+  /** The code version recorded on every run unless a run sets its own. */
+  codeVersion?: CodeVersion | (() => CodeVersion | undefined);
+  /** Defaults for staleness(). */
+  staleness?: Omit<StalenessOptions, 'now'>;
+  /** Called when logging a wrapped synchronous function fails in the background. Default console.error. */
+  onError?: (error: unknown) => void;
+}
+
+export interface ComponentInput {
+  description?: string;
+  owner?: string;
+  tags?: string | string[];
+}
+
+export interface StartRunOptions {
+  id?: string;
+  startedAt?: Date | number | string;
+  inputs?: string | string[];
+  outputs?: string | string[];
+  code?: CodeVersion;
+  snapshot?: string;
+}
+
+export interface HistoryOptions {
+  since?: Date | number | string;
+  until?: Date | number | string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** A target for trace and staleness: a pointer name or run id (tried in that order), or explicit. */
+export type Target = string | { pointer: string } | { run: string };
+
+/** The pipetrace API: log runs, then ask what produced what, what is stale and who is to blame. */
+export class Pipetrace {
+  readonly store: Store;
+  private readonly now: () => number;
+  private readonly code: PipetraceOptions['codeVersion'];
+  private readonly stalenessDefaults: Omit<StalenessOptions, 'now'>;
+  private readonly onError: (error: unknown) => void;
+  private readonly knownComponents = new Set<string>();
+  private pending: Promise<unknown> = Promise.resolve();
+  private backgroundError: unknown;
+
+  constructor(options: PipetraceOptions) {
+    if (!isPlainObject(options) || typeof options.store?.putRuns !== 'function') {
+      throw invalid('options.store', 'must be a store (see the adapters)');
+    }
+    this.store = options.store;
+    this.now = options.now ?? Date.now;
+    this.code =
+      options.codeVersion === undefined || typeof options.codeVersion === 'function'
+        ? options.codeVersion
+        : checkCodeVersion('options.codeVersion', options.codeVersion);
+    this.stalenessDefaults = options.staleness ?? {};
+    this.onError = options.onError ?? ((e) => console.error('pipetrace: logging failed:', e));
+  }
+
+  private codeVersion(): CodeVersion | undefined {
+    return typeof this.code === 'function' ? this.code() : this.code;
+  }
+
+  // ---- components -------------------------------------------------------------------------
+
+  /** Creates a component, or updates the fields given if it exists. */
+  async component(name: string, input: ComponentInput = {}): Promise<Component> {
+    checkIdentifier('component', name);
+    if (!isPlainObject(input)) throw invalid('component options', `must be an object, got ${describe(input)}`);
+    const description = input.description === undefined ? undefined : checkText('description', input.description, 4096);
+    const owner = input.owner === undefined ? undefined : checkText('owner', input.owner, 256);
+    const tags = input.tags === undefined ? undefined : checkNameList('tags', input.tags, checkIdentifier);
+    const [existing] = await this.store.getComponents([name]);
+    const now = this.now();
+    const component: Component = {
+      name,
+      description: description ?? existing?.description ?? '',
+      owner: owner ?? existing?.owner ?? '',
+      tags: tags ?? existing?.tags ?? [],
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    await this.store.putComponents([component]);
+    this.knownComponents.add(name);
+    return component;
+  }
+
+  /** Adds tags to a component (creating it if needed). */
+  async tag(name: string, tags: string | string[]): Promise<Component> {
+    checkIdentifier('component', name);
+    const added = checkNameList('tags', tags, checkIdentifier);
+    const [existing] = await this.store.getComponents([name]);
+    return this.component(name, { tags: [...new Set([...(existing?.tags ?? []), ...added])] });
+  }
+
+  /** Components, by name, optionally only those with an owner or a tag. */
+  async components(filter: { owner?: string; tag?: string } = {}): Promise<Component[]> {
+    if (filter.owner !== undefined) checkText('owner', filter.owner, 256);
+    if (filter.tag !== undefined) checkIdentifier('tag', filter.tag);
+    const all = await this.store.scanComponents();
+    return all.filter(
+      (c) =>
+        (filter.owner === undefined || c.owner === filter.owner) &&
+        (filter.tag === undefined || c.tags.includes(filter.tag)),
+    );
+  }
+
+  /** Every tag in use, with how many components carry it, most used first. */
+  async tags(): Promise<{ tag: string; count: number }[]> {
+    const counts = new Map<string, number>();
+    for (const c of await this.store.scanComponents()) for (const t of c.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    return [...counts]
+      .map(([tag, count]) => ({ tag, count }))
+      .sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1));
+  }
+
+  private async ensureComponents(names: string[]): Promise<void> {
+    const unknown = [...new Set(names)].filter((n) => !this.knownComponents.has(n));
+    if (unknown.length === 0) return;
+    const found = await this.store.getComponents(unknown);
+    const now = this.now();
+    const missing = unknown.filter((_, i) => found[i] === undefined);
+    if (missing.length > 0) {
+      await this.store.putComponents(
+        missing.map((name) => ({ name, description: '', owner: '', tags: [], createdAt: now, updatedAt: now })),
+      );
+    }
+    for (const n of unknown) this.knownComponents.add(n);
+  }
+
+  // ---- logging ----------------------------------------------------------------------------
+
+  /** Starts an explicit run; nothing is stored until it ends or fails. */
+  startRun(component: string, options: StartRunOptions = {}): RunHandle {
+    checkIdentifier('component', component);
+    const startedAt = options.startedAt === undefined ? this.now() : checkTime('startedAt', options.startedAt);
+    const id = options.id === undefined ? uuidv7(startedAt) : checkRunId('id', options.id);
+    const code = options.code === undefined ? this.codeVersion() : checkCodeVersion('code', options.code);
+    const handle = new RunHandle({ id, component, startedAt, code }, this.now, (run) =>
+      this.commit([run]).then((r) => r[0] as Run),
+    );
+    if (options.inputs !== undefined) handle.addInputs(options.inputs);
+    if (options.outputs !== undefined) handle.addOutputs(options.outputs);
+    if (options.snapshot !== undefined) handle.setSnapshot(options.snapshot);
+    return handle;
+  }
+
+  /** Logs a finished run in one call; its dependencies are inferred from its inputs. */
+  async logRun(input: RunInput): Promise<Run> {
+    const [run] = await this.logRuns([input]);
+    return run as Run;
+  }
+
+  /**
+   * Logs many finished runs in one store write. Dependencies are inferred by time, among the
+   * batch as well as from the store. Every run is checked first: one bad run stores none.
+   */
+  async logRuns(inputs: RunInput[]): Promise<Run[]> {
+    if (!Array.isArray(inputs)) throw invalid('runs', `must be an array, got ${describe(inputs)}`);
+    const code = this.codeVersion();
+    const runs = inputs.map((input, i) => runFromInput(input, code, `runs[${i}]`));
+    const ids = new Set<string>();
+    for (const run of runs) {
+      if (ids.has(run.id))
+        throw new PipetraceError('conflict', `run id ${run.id} appears twice in one batch`, { field: 'id' });
+      ids.add(run.id);
+    }
+    return this.commit(runs);
+  }
+
+  private async commit(runs: Run[]): Promise<Run[]> {
+    await this.ensureComponents(runs.map((r) => r.component));
+    await inferDependencies(this.store, runs);
+    await this.store.putRuns(runs);
+    return runs;
+  }
+
+  /**
+   * Wraps a function so each call is logged as a run of `component`: inputs and outputs come
+   * from the selectors, a throw is logged as a failed run and rethrown. Async functions resolve
+   * after their run is stored; synchronous ones log in the background (await `flush()`).
+   */
+  wrap<A extends unknown[], R>(
+    component: string,
+    fn: (...args: A) => R,
+    options: WrapOptions<A, R> = {},
+  ): (...args: A) => R {
+    checkIdentifier('component', component);
+    if (typeof fn !== 'function') throw invalid('fn', `must be a function, got ${describe(fn)}`);
+    const snapshot = options.snapshot ? String(fn) : undefined;
+    const self = this;
+    const wrapped = function (this: unknown, ...args: A): R {
+      const run = self.startRun(component, snapshot === undefined ? {} : { snapshot });
+      run.addInputs(selectInputs(options.inputs, args));
+      if (options.params !== undefined) run.setParams(options.params(...args) as never);
+      let result: R;
+      try {
+        result = fn.apply(this, args);
+      } catch (error) {
+        self.background(run.fail(error));
+        throw error;
+      }
+      if (isPromiseLike(result)) {
+        return Promise.resolve(result).then(
+          async (value) => {
+            await run.end({ outputs: selectOutputs(options.outputs, value as Awaited<R>, args) });
+            return value;
+          },
+          async (error) => {
+            await run.fail(error);
+            throw error;
+          },
+        ) as R;
+      }
+      self.background(run.end({ outputs: selectOutputs(options.outputs, result as Awaited<R>, args) }));
+      return result;
+    };
+    Object.defineProperty(wrapped, 'name', { value: fn.name });
+    return wrapped;
+  }
+
+  private background(write: Promise<unknown>): void {
+    const tracked = write.catch((error) => {
+      this.backgroundError ??= error;
+      this.onError(error);
+    });
+    this.pending = Promise.all([this.pending, tracked]);
+  }
+
+  /** Waits for background logging (wrapped synchronous functions); rejects with its first error. */
+  async flush(): Promise<void> {
+    await this.pending;
+    const error = this.backgroundError;
+    this.backgroundError = undefined;
+    if (error !== undefined) throw error;
+  }
+
+  // ---- runs -------------------------------------------------------------------------------
+
+  async inspect(runId: string): Promise<Run> {
+    checkRunId('run id', runId);
+    const [run] = await this.store.getRuns([runId]);
+    if (run === undefined) throw notFound('run', runId);
+    return run;
+  }
+
+  /** Adds a note to a stored run. */
+  async addNote(runId: string, text: string): Promise<Run> {
+    const note = { at: this.now(), text: checkText('note', text) };
+    const run = await this.inspect(runId);
+    run.notes.push(note);
+    await this.store.putRuns([run]);
+    return run;
+  }
+
+  /** A component's runs, newest first, a page at a time (pass back `cursor`). */
+  async history(component: string, options: HistoryOptions = {}): Promise<RunPage> {
+    checkIdentifier('component', component);
+    const [found] = await this.store.getComponents([component]);
+    if (found === undefined) throw notFound('component', component);
+    return this.store.scanRuns({
+      component,
+      since: options.since === undefined ? undefined : checkTime('since', options.since),
+      until: options.until === undefined ? undefined : checkTime('until', options.until),
+      limit: options.limit === undefined ? 20 : checkPositiveInt('limit', options.limit, 10_000),
+      cursor: options.cursor === undefined ? undefined : checkText('cursor', options.cursor, 512),
+    });
+  }
+
+  /** The latest runs of all components, newest first. */
+  async recent(limit = 10): Promise<Run[]> {
+    return (await this.store.scanRuns({ limit: checkPositiveInt('limit', limit, 10_000) })).runs;
+  }
+
+  // ---- pointers and flags -----------------------------------------------------------------
+
+  async pointer(name: string): Promise<Pointer> {
+    checkPointer('pointer', name);
+    const [record] = await this.store.getPointers([name]);
+    return toPointer(name, record);
+  }
+
+  async setPointerType(name: string, type: PointerType): Promise<Pointer> {
+    checkPointer('pointer', name);
+    checkPointerType('type', type);
+    const [record] = await this.store.getPointers([name]);
+    const next: PointerRecord = { ...(record ?? { name, flagged: false }), type, updatedAt: this.now() };
+    await this.store.putPointers([next]);
+    return toPointer(name, next);
+  }
+
+  /** Marks a pointer as wrong. It must be one a run wrote or read, or one with a record. */
+  async flag(name: string): Promise<Pointer> {
+    return this.setFlag(name, true);
+  }
+
+  async unflag(name: string): Promise<Pointer> {
+    return this.setFlag(name, false);
+  }
+
+  private async setFlag(name: string, flagged: boolean): Promise<Pointer> {
+    checkPointer('pointer', name);
+    const [[record], [writer]] = await Promise.all([
+      this.store.getPointers([name]),
+      this.store.latestWriters([{ pointer: name }]),
+    ]);
+    if (record === undefined && writer === undefined) {
+      const readers = await this.store.scanRuns({ input: name, limit: 1 });
+      if (readers.runs.length === 0) throw notFound('pointer', name);
+    }
+    const now = this.now();
+    const next: PointerRecord = { ...(record ?? { name }), flagged, flaggedAt: now, updatedAt: now };
+    await this.store.putPointers([next]);
+    return toPointer(name, next);
+  }
+
+  /** Clears every flag; returns how many were cleared. */
+  async unflagAll(): Promise<number> {
+    const flagged = await this.store.scanPointers({ flagged: true });
+    const now = this.now();
+    await this.store.putPointers(flagged.map((p) => ({ ...p, flagged: false, flaggedAt: now, updatedAt: now })));
+    return flagged.length;
+  }
+
+  async flagged(): Promise<Pointer[]> {
+    return (await this.store.scanPointers({ flagged: true })).map((r) => toPointer(r.name, r));
+  }
+
+  // ---- analysis ---------------------------------------------------------------------------
+
+  private async resolve(target: Target): Promise<{ kind: 'pointer'; pointer: string } | { kind: 'run'; run: Run }> {
+    if (typeof target === 'string') {
+      checkPointer('target', target);
+      const [writer] = await this.store.latestWriters([{ pointer: target }]);
+      if (writer !== undefined) return { kind: 'pointer', pointer: target };
+      const [run] = await this.store.getRuns([target]);
+      if (run !== undefined) return { kind: 'run', run };
+      throw notFound('pointer or run', target);
+    }
+    const t: Record<string, unknown> = isPlainObject(target) ? target : {};
+    if (typeof t.pointer === 'string') return { kind: 'pointer', pointer: checkPointer('target.pointer', t.pointer) };
+    if (typeof t.run === 'string') return { kind: 'run', run: await this.inspect(t.run) };
+    throw invalid('target', 'must be a pointer name, a run id, { pointer } or { run }');
+  }
+
+  /** The DAG of runs behind a pointer's latest version or behind a run. */
+  async trace(target: Target, options: TraceOptions = {}): Promise<Trace> {
+    if (options.depth !== undefined && !(Number.isInteger(options.depth) && options.depth >= 0)) {
+      throw invalid('depth', 'must be a whole number from 0');
+    }
+    const resolved = await this.resolve(target);
+    if (resolved.kind === 'run') return traceFromRun(this.store, resolved.run, { run: resolved.run.id }, options);
+    return traceFromPointer(this.store, resolved.pointer, options);
+  }
+
+  /** Is the run (or the run behind a pointer's latest version) stale now, and why. */
+  async staleness(target: Target, options: StalenessOptions = {}): Promise<Staleness> {
+    const merged = { ...this.stalenessDefaults, ...options, now: options.now ?? this.now() };
+    if (merged.maxAgeDays !== undefined && !(merged.maxAgeDays >= 0))
+      throw invalid('maxAgeDays', 'must be a number from 0');
+    if (merged.maxFresherRuns !== undefined) checkPositiveInt('maxFresherRuns', merged.maxFresherRuns);
+    const resolved = await this.resolve(target);
+    let run: Run;
+    if (resolved.kind === 'run') run = resolved.run;
+    else {
+      const [writer] = await this.store.latestWriters([{ pointer: resolved.pointer }]);
+      if (writer === undefined) throw notFound('pointer (no run wrote it)', resolved.pointer);
+      run = await this.inspect(writer.id);
+    }
+    return stalenessOf(this.store, run, merged);
+  }
+
+  /** Ranks the runs and components behind the flagged outputs (see Review). */
+  async review(options: ReviewOptions = {}): Promise<Review> {
+    if (options.method !== undefined && !['ochiai', 'tarantula', 'risk_ratio', 'coverage'].includes(options.method)) {
+      throw invalid('method', `must be ochiai, tarantula, risk_ratio or coverage, got ${describe(options.method)}`);
+    }
+    if (options.minSupport !== undefined) checkPositiveInt('minSupport', options.minSupport);
+    if (options.limit !== undefined) checkPositiveInt('limit', options.limit);
+    const flagged = await this.store.scanPointers({ flagged: true });
+    return reviewRuns(
+      this.store,
+      flagged.map((p) => p.name),
+      options,
+    );
+  }
+
+  /** The whole lineage as a graphology graph, built from the store when asked. */
+  async graph(options: { component?: string; since?: number } = {}): Promise<Graph<LineageNode, LineageEdge>> {
+    const runs: Run[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.scanRuns({
+        component: options.component,
+        since: options.since,
+        limit: 10_000,
+        cursor,
+        order: 'asc',
+      });
+      runs.push(...page.runs);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    const records = new Map((await this.store.scanPointers()).map((p) => [p.name, p]));
+    return lineageGraph(runs, (name) => records.get(name));
+  }
+}
+
+/** A pipetrace instance over the given store. */
+export function createPipetrace(options: PipetraceOptions): Pipetrace {
+  return new Pipetrace(options);
+}

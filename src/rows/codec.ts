@@ -1,0 +1,116 @@
+import { PipetraceError } from '../errors.js';
+
+/**
+ * Row lineage blobs. Every blob is [u32 header bytes][u32 body words][u32 text bytes][header
+ * JSON][pad to 4][body u32 words][text UTF-8], little-endian. The body holds hashes as
+ * interleaved (hi, lo) u32 pairs; the optional text holds original keys as a JSON array.
+ */
+export interface DecodedBlob<H> {
+  header: H;
+  body: Uint32Array;
+  /** The original-keys JSON text, decoded on demand. */
+  text?: () => unknown[];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeBlob(header: unknown, body: Uint32Array, text?: string): Uint8Array {
+  const head = encoder.encode(JSON.stringify(header));
+  const tail = text === undefined ? new Uint8Array(0) : encoder.encode(text);
+  const headPadded = (head.length + 3) & ~3;
+  const out = new Uint8Array(12 + headPadded + body.byteLength + tail.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, head.length, true);
+  view.setUint32(4, body.length, true);
+  view.setUint32(8, tail.length, true);
+  out.set(head, 12);
+  out.set(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), 12 + headPadded);
+  out.set(tail, 12 + headPadded + body.byteLength);
+  return out;
+}
+
+export function decodeBlob<H>(data: Uint8Array, what: string): DecodedBlob<H> {
+  const bad = () => new PipetraceError('storage', `row lineage blob ${what} is corrupt`, { details: { key: what } });
+  if (data.length < 12) throw bad();
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const headLen = view.getUint32(0, true);
+  const words = view.getUint32(4, true);
+  const textLen = view.getUint32(8, true);
+  const bodyAt = 12 + ((headLen + 3) & ~3);
+  if (bodyAt + words * 4 + textLen !== data.length) throw bad();
+  let header: H;
+  try {
+    header = JSON.parse(decoder.decode(data.subarray(12, 12 + headLen))) as H;
+  } catch {
+    throw bad();
+  }
+  const start = data.byteOffset + bodyAt;
+  // A view when aligned (the usual case), a copy otherwise.
+  const body =
+    start % 4 === 0
+      ? new Uint32Array(data.buffer, start, words)
+      : new Uint32Array(data.slice(bodyAt, bodyAt + words * 4).buffer);
+  const out: DecodedBlob<H> = { header, body };
+  if (textLen > 0) {
+    const bytes = data.subarray(bodyAt + words * 4);
+    let parsed: unknown[] | undefined;
+    out.text = () => {
+      if (parsed === undefined) parsed = JSON.parse(decoder.decode(bytes)) as unknown[];
+      return parsed;
+    };
+  }
+  return out;
+}
+
+/** How output rows of a pair relate to input rows. */
+export type RowLineageKind = 'map' | 'keep' | 'many' | 'pass';
+
+/** One (output pointer, input pointer) pair of a run, as its manifest lists it. */
+export interface PairManifest {
+  /** Unique within the run and never reused, so chunk keys never change meaning. */
+  id: number;
+  output: string;
+  input: string;
+  kind: RowLineageKind;
+  /** Mappings stored (map, many) or rows kept (keep); 0 for pass. */
+  rows: number;
+  /** Hash-partition bits: chunk i holds the entries whose output hash's top bits equal i. */
+  bits: number;
+  /** Entries per chunk; empty chunks are not stored. */
+  counts: number[];
+  /** Original keys kept for display. */
+  keys: boolean;
+}
+
+/** The per-run manifest: every pair with row lineage. */
+export interface RunRowsManifest {
+  v: 1;
+  run: string;
+  next: number;
+  pairs: PairManifest[];
+}
+
+/** Chunk header. */
+export interface ChunkHeader {
+  kind: 'edges' | 'keep';
+  count: number;
+}
+
+export const MANIFEST_PREFIX = 'rows/r/';
+export const manifestKey = (runId: string): string => `${MANIFEST_PREFIX}${runId}`;
+export const chunkKey = (runId: string, pairId: number, chunk: number): string => `rows/c/${runId}/${pairId}/${chunk}`;
+
+export function decodeManifest(data: Uint8Array | undefined, runId: string): RunRowsManifest | undefined {
+  if (data === undefined) return undefined;
+  const m = decodeBlob<RunRowsManifest>(data, manifestKey(runId)).header;
+  if (m === null || typeof m !== 'object' || m.v !== 1 || !Array.isArray(m.pairs)) {
+    throw new PipetraceError('storage', `row lineage manifest of run ${JSON.stringify(runId)} is corrupt`);
+  }
+  return m;
+}
+
+export const encodeManifest = (m: RunRowsManifest): Uint8Array => encodeBlob(m, new Uint32Array(0));
+
+/** The chunk of a hash under `bits` partition bits. */
+export const bucketOf = (hi: number, bits: number): number => (bits === 0 ? 0 : (hi >>> 0) >>> (32 - bits));

@@ -1,0 +1,67 @@
+import { invalid } from './errors.js';
+import { describe } from './validate.js';
+
+/**
+ * Which arguments of a wrapped function are input pointers: a function of the arguments, or a
+ * list of selectors: a number picks a positional argument, a string picks that property of the
+ * first argument (the named-parameters object pattern).
+ */
+export type InputSelector<A extends unknown[]> = ((...args: A) => string | string[]) | readonly (number | string)[];
+
+/**
+ * Which results are output pointers: a function of the result (and arguments), or a list of
+ * selectors: a string picks that property of the result, a number picks an array element.
+ */
+export type OutputSelector<A extends unknown[], R> =
+  | ((result: Awaited<R>, ...args: A) => string | string[])
+  | readonly (number | string)[];
+
+export interface WrapOptions<A extends unknown[], R> {
+  inputs?: InputSelector<A>;
+  outputs?: OutputSelector<A, R>;
+  /** Parameters to record, from the arguments. */
+  params?: (...args: A) => Record<string, unknown>;
+  /** Keep the function's source text as the run's code snapshot. */
+  snapshot?: boolean;
+}
+
+function pick(source: unknown, key: number | string, what: string): unknown {
+  if (source === null || typeof source !== 'object') {
+    throw invalid(what, `selector ${JSON.stringify(key)} needs an object, got ${describe(source)}`);
+  }
+  if (typeof key === 'string' && !Object.hasOwn(source, key)) {
+    throw invalid(what, `selector ${JSON.stringify(key)} names no property`);
+  }
+  return (source as Record<string | number, unknown>)[key];
+}
+
+function names(value: unknown, what: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  throw invalid(what, `selected value must be a pointer name or a list of them, got ${describe(value)}`);
+}
+
+export function selectInputs<A extends unknown[]>(selector: InputSelector<A> | undefined, args: A): string[] {
+  if (selector === undefined) return [];
+  if (typeof selector === 'function') return names(selector(...args), 'inputs');
+  return selector.flatMap((key) => names(typeof key === 'number' ? args[key] : pick(args[0], key, 'inputs'), 'inputs'));
+}
+
+export function selectOutputs<A extends unknown[], R>(
+  selector: OutputSelector<A, R> | undefined,
+  result: Awaited<R>,
+  args: A,
+): string[] {
+  if (selector === undefined) return [];
+  if (typeof selector === 'function') return names(selector(result, ...args), 'outputs');
+  return selector.flatMap((key) => names(pick(result, key, 'outputs'), 'outputs'));
+}
+
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

@@ -1,0 +1,143 @@
+/** File-system helpers for the fs-json store: layout, durable writes, segment locks, blob names. */
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { PipetraceError } from '../../src/errors.js';
+
+export const FORMAT = 'pipetrace-fs-json';
+export const FORMAT_VERSION = 1;
+export const SEGMENT_SUFFIX = '.ndjson';
+export const LOCK_SUFFIX = '.lock';
+
+export interface Layout {
+  dir: string;
+  runs: string;
+  blobs: string;
+  index: string;
+  changes: string;
+  marker: string;
+}
+
+export function layoutOf(dir: string): Layout {
+  return {
+    dir,
+    runs: join(dir, 'segments'),
+    blobs: join(dir, 'blobs'),
+    index: join(dir, 'index.ndjson'),
+    changes: join(dir, 'changes'),
+    marker: join(dir, 'pipetrace.json'),
+  };
+}
+
+export function storageError(what: string, cause: unknown): PipetraceError {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new PipetraceError('storage', `fs-json: ${what}: ${message}`, { cause });
+}
+
+/** Creates the folders and the format marker, or checks the marker of an existing store. */
+export function ensureLayout(layout: Layout): void {
+  fs.mkdirSync(layout.runs, { recursive: true });
+  fs.mkdirSync(layout.blobs, { recursive: true });
+  const marker = `${JSON.stringify({ format: FORMAT, version: FORMAT_VERSION })}\n`;
+  try {
+    fs.writeFileSync(layout.marker, marker, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    let found: { format?: unknown; version?: unknown } = {};
+    try {
+      found = JSON.parse(fs.readFileSync(layout.marker, 'utf8'));
+    } catch {
+      // A marker torn by a crash during creation: the folders are what matter.
+    }
+    if (found.format !== undefined && (found.format !== FORMAT || found.version !== FORMAT_VERSION)) {
+      throw new PipetraceError(
+        'conflict',
+        `fs-json: ${layout.dir} holds ${String(found.format)} version ${String(found.version)}, not ${FORMAT} version ${FORMAT_VERSION}`,
+      );
+    }
+  }
+}
+
+/** Makes a new directory entry durable (a file's fsync does not cover its name). */
+export function fsyncDir(path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some platforms cannot open or fsync a directory; the data itself is synced.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Writes a whole file so that readers see the old content or the new one, never a mix. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, durable: boolean): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(tmp, 'wx');
+  try {
+    if (typeof data === 'string') fs.writeSync(fd, data);
+    else fs.writeSync(fd, data);
+    if (durable) fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.renameSync(tmp, path);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** A new segment name: creation time first, so names sort roughly by age. */
+export function newSegmentName(): string {
+  return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}${SEGMENT_SUFFIX}`;
+}
+
+export type LockState = 'none' | 'live' | 'stale';
+
+/** Whether a segment's lock is absent, held by a live process, or left behind by a dead one. */
+export function lockState(lockPath: string): LockState {
+  let text: string;
+  try {
+    text = fs.readFileSync(lockPath, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'none' : 'live';
+  }
+  let owner: { pid?: unknown; host?: unknown } = {};
+  try {
+    owner = JSON.parse(text);
+  } catch {
+    return 'live';
+  }
+  // Only a process on this machine can be checked; elsewhere assume it lives.
+  if (owner.host !== hostname() || typeof owner.pid !== 'number') return 'live';
+  if (owner.pid === process.pid) return 'live';
+  try {
+    process.kill(owner.pid, 0);
+    return 'live';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'stale' : 'live';
+  }
+}
+
+/** Takes a segment's lock, or returns false when another writer holds it. */
+export function tryLock(lockPath: string): boolean {
+  try {
+    fs.writeFileSync(lockPath, `${JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() })}\n`, {
+      flag: 'wx',
+    });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** The file a blob version lives in, relative to the blobs folder: hash of the key, then a nonce. */
+export function newBlobFile(key: string): string {
+  const hash = createHash('sha256').update(key, 'utf8').digest('hex');
+  return `${hash.slice(0, 2)}/${hash}.${randomBytes(8).toString('hex')}.bin`;
+}

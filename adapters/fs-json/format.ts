@@ -1,0 +1,176 @@
+/**
+ * The segment line format. A segment is append-only NDJSON: one record per line, and after the
+ * records of one write a commit line. Only committed batches count, so a write is all or nothing
+ * even when the process dies half way through it.
+ *
+ *   {"run":{...}}
+ *   {"component":{...}}
+ *   {"pointer":{...}}
+ *   {"blob":{"key":"rows/r1/0","file":"3f/3f2a...e1.5c1d09aa.bin","size":4096}}
+ *   {"commit":4,"at":1732800000000}
+ */
+import type { Component, PointerRecord, Run } from '../../src/model.js';
+
+/** Where a blob's bytes live, relative to the blobs folder. */
+export interface BlobRef {
+  key: string;
+  file: string;
+  size: number;
+}
+
+export type SegmentRecord =
+  | { kind: 'run'; value: Run }
+  | { kind: 'component'; value: Component }
+  | { kind: 'pointer'; value: PointerRecord }
+  | { kind: 'blob'; value: BlobRef };
+
+/** A record with its place in the segment (byte offset, byte length, 1-based line). */
+export type PlacedRecord = SegmentRecord & { off: number; len: number; line: number };
+
+export interface Batch {
+  at: number;
+  records: PlacedRecord[];
+}
+
+export interface Problem {
+  /** Path relative to the store folder. */
+  file: string;
+  /** 1-based line number, or 0 when the problem is not about one line. */
+  line: number;
+  reason: string;
+}
+
+/** Where reading a segment stopped: just after its last commit line. */
+export interface SegmentEnd {
+  bytes: number;
+  lines: number;
+}
+
+export interface ParsedSegment {
+  batches: Batch[];
+  end: SegmentEnd;
+  /** Bytes after the last commit: a write in flight, or torn by a crash. */
+  tailBytes: number;
+}
+
+/** Blob files are named by the hash of their key, so no key can reach outside the folder. */
+export const BLOB_FILE = /^[0-9a-f]{2}\/[0-9a-f]{64}\.[0-9a-f]{8,32}\.bin$/;
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+/** Why a parsed line is not a record we can index, or undefined when it is one. */
+function recordProblem(kind: string, v: unknown): string | undefined {
+  if (!isObject(v)) return `"${kind}" is not an object`;
+  switch (kind) {
+    case 'run':
+      if (!isString(v.id) || v.id === '') return 'run without an id';
+      if (!isString(v.component)) return `run ${JSON.stringify(v.id)} has no component`;
+      if (!isTime(v.startedAt) || !isTime(v.endedAt)) return `run ${JSON.stringify(v.id)} has bad times`;
+      if (!isStrings(v.inputs) || !isStrings(v.outputs)) return `run ${JSON.stringify(v.id)} has bad inputs or outputs`;
+      return undefined;
+    case 'component':
+    case 'pointer':
+      return isString(v.name) ? undefined : `${kind} without a name`;
+    case 'blob':
+      if (!isString(v.key)) return 'blob without a key';
+      if (!isString(v.file) || !BLOB_FILE.test(v.file)) return `blob ${JSON.stringify(v.key)} names a bad file`;
+      return isTime(v.size) ? undefined : `blob ${JSON.stringify(v.key)} has no size`;
+    default:
+      return 'unknown record kind';
+  }
+}
+
+const KINDS = ['run', 'component', 'pointer', 'blob'] as const;
+
+/** Decodes one line: a record, a commit, or a problem. */
+export function decodeLine(
+  text: string,
+): { record: SegmentRecord } | { commit: number; at: number } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'not valid JSON (torn or edited line)' };
+  }
+  if (!isObject(value)) return { problem: 'not a JSON object' };
+  if (typeof value.commit === 'number' && isTime(value.at)) return { commit: value.commit, at: value.at };
+  const keys = Object.keys(value);
+  const kind = KINDS.find((k) => k === keys[0]);
+  if (keys.length !== 1 || kind === undefined) return { problem: `unknown line ${JSON.stringify(keys.slice(0, 3))}` };
+  const why = recordProblem(kind, value[kind]);
+  if (why !== undefined) return { problem: why };
+  return { record: { kind, value: value[kind] } as SegmentRecord };
+}
+
+export function encodeRecord(record: SegmentRecord): string {
+  return `${JSON.stringify({ [record.kind]: record.value })}\n`;
+}
+
+export function encodeCommit(count: number, at: number): string {
+  return `${JSON.stringify({ commit: count, at })}\n`;
+}
+
+/**
+ * Reads the committed batches of `buf`, which holds a segment from byte `start.bytes` (line
+ * `start.lines` + 1) onwards. Bad lines inside committed batches are reported and skipped;
+ * lines after the last commit are left for a later read.
+ */
+export function parseSegment(
+  buf: Buffer,
+  start: SegmentEnd,
+  file: string,
+  report: (problem: Problem) => void,
+): ParsedSegment {
+  const batches: Batch[] = [];
+  let pending: PlacedRecord[] = [];
+  let pendingProblems: Problem[] = [];
+  let pendingLines = 0;
+  let pos = 0;
+  let line = start.lines;
+  let end: SegmentEnd = { ...start };
+  for (;;) {
+    const nl = buf.indexOf(10, pos);
+    if (nl < 0) break;
+    line += 1;
+    pendingLines += 1;
+    const decoded = decodeLine(buf.toString('utf8', pos, nl));
+    const off = start.bytes + pos;
+    if ('record' in decoded) {
+      pending.push({ ...decoded.record, off, len: nl + 1 - pos, line });
+    } else if ('problem' in decoded) {
+      pendingProblems.push({ file, line, reason: decoded.problem });
+    } else {
+      for (const p of pendingProblems) report(p);
+      if (decoded.commit !== pendingLines - 1) {
+        report({
+          file,
+          line,
+          reason: `commit says ${decoded.commit} records but ${pendingLines - 1} lines precede it; kept the readable ones`,
+        });
+      }
+      batches.push({ at: decoded.at, records: pending });
+      pending = [];
+      pendingProblems = [];
+      pendingLines = 0;
+      end = { bytes: start.bytes + nl + 1, lines: line };
+    }
+    pos = nl + 1;
+  }
+  return { batches, end, tailBytes: start.bytes + buf.length - end.bytes };
+}
+
+/** The order of two writes of the same key: later commit time, then segment name, then offset. */
+export interface Version {
+  at: number;
+  seg: string;
+  off: number;
+}
+
+export function compareVersions(a: Version, b: Version): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  if (a.seg !== b.seg) return a.seg < b.seg ? -1 : 1;
+  return a.off - b.off;
+}

@@ -1,0 +1,175 @@
+/**
+ * The in-memory index of runs for the fs-json store: light references (times, component,
+ * pointers and where the run's line lives), never the runs themselves.
+ *
+ * Opening a large store must be fast, so the index starts as a *window*: the newest runs in
+ * (startedAt, id) order, read from the index file. It is an exact suffix of the full order, so
+ * `recent()` and paging near the top are answered from it alone. The first query the window
+ * cannot answer (a filter, latestWriters, an old page, an id outside the window) loads the full
+ * index once and from then on everything goes through a RunIndex.
+ */
+import { decodeCursor, encodeCursor, scanLimit } from '../../src/cursor.js';
+import { type IndexedRun, lowerBound, RunIndex } from '../../src/run-index.js';
+import { compareRunOrder, type RunScan, type WriterQuery, type WriterRef } from '../../src/store.js';
+import { compareVersions } from './format.js';
+
+/** Where a run's line is, and the fields that order and filter it. */
+export interface RunRef extends IndexedRun {
+  /** Segment number in this process's segment table. */
+  seg: number;
+  off: number;
+  len: number;
+  line: number;
+  /** Commit time of the batch that wrote it: decides between two writes of one id. */
+  at: number;
+}
+
+export class RunRefs {
+  private full: RunIndex<RunRef> | undefined;
+  private window: RunRef[];
+  private readonly windowById = new Map<string, RunRef>();
+  /** First key of the window when it is not the whole store. */
+  private readonly windowStart: RunRef | undefined;
+  /** Refs applied since open, replayed into the full index when it loads. */
+  private pending: RunRef[] = [];
+
+  /**
+   * @param window the newest runs from the index file, sorted
+   * @param complete true when the window holds every run the index file knows
+   * @param loadRest returns every run of the index file (called at most once)
+   */
+  constructor(
+    window: RunRef[],
+    complete: boolean,
+    private readonly segName: (seg: number) => string,
+    private loadRest: (() => RunRef[]) | undefined,
+  ) {
+    this.window = window;
+    for (const ref of window) this.windowById.set(ref.id, ref);
+    this.windowStart = complete ? undefined : window[0];
+    if (complete || window.length === 0) this.loadRest = undefined;
+    if (this.loadRest === undefined) this.makeFull([]);
+  }
+
+  get loaded(): boolean {
+    return this.full !== undefined;
+  }
+
+  private newer(a: RunRef, b: RunRef): boolean {
+    return (
+      compareVersions(
+        { at: a.at, seg: this.segName(a.seg), off: a.off },
+        { at: b.at, seg: this.segName(b.seg), off: b.off },
+      ) > 0
+    );
+  }
+
+  private putFull(index: RunIndex<RunRef>, ref: RunRef): void {
+    const old = index.get(ref.id);
+    if (old === undefined || this.newer(ref, old)) index.put(ref);
+  }
+
+  private makeFull(rest: RunRef[]): RunIndex<RunRef> {
+    const index = new RunIndex<RunRef>();
+    for (const ref of rest) index.put(ref);
+    for (const ref of this.window) if (index.get(ref.id) === undefined) index.put(ref);
+    for (const ref of this.pending) this.putFull(index, ref);
+    this.full = index;
+    this.window = [];
+    this.windowById.clear();
+    this.pending = [];
+    return index;
+  }
+
+  /** The full index, loading it on first use. */
+  ensureFull(): RunIndex<RunRef> {
+    if (this.full !== undefined) return this.full;
+    const load = this.loadRest;
+    this.loadRest = undefined;
+    return this.makeFull(load === undefined ? [] : load());
+  }
+
+  /** Adds a run reference read from a segment; an older write of the same id loses. */
+  apply(ref: RunRef): void {
+    if (this.full !== undefined) {
+      this.putFull(this.full, ref);
+      return;
+    }
+    this.pending.push(ref);
+    const old = this.windowById.get(ref.id);
+    if (old !== undefined) {
+      if (!this.newer(ref, old)) return;
+      const at = lowerBound(this.window, old, compareRunOrder);
+      if (this.window[at] === old) this.window.splice(at, 1);
+      this.windowById.delete(ref.id);
+    }
+    if (this.windowStart === undefined || compareRunOrder(ref, this.windowStart) >= 0) {
+      this.window.splice(lowerBound(this.window, ref, compareRunOrder), 0, ref);
+      this.windowById.set(ref.id, ref);
+    }
+  }
+
+  get(id: string): RunRef | undefined {
+    return this.windowById.get(id) ?? this.ensureFull().get(id);
+  }
+
+  latestWriter(query: WriterQuery): WriterRef | undefined {
+    return this.ensureFull().latestWriter(query);
+  }
+
+  all(): RunRef[] {
+    return [...this.ensureFull().values()].sort(compareRunOrder);
+  }
+
+  async scan<R>(scan: RunScan, toRuns: (refs: RunRef[]) => R[]): Promise<{ runs: R[]; cursor?: string }> {
+    if (
+      this.full === undefined &&
+      scan.component === undefined &&
+      scan.input === undefined &&
+      scan.output === undefined
+    ) {
+      const picked = this.scanWindow(scan);
+      if (picked !== undefined) {
+        const last = picked.refs[picked.refs.length - 1];
+        const runs = toRuns(picked.refs);
+        return picked.more && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
+      }
+    }
+    return this.ensureFull().scanPage(scan, toRuns as (refs: RunRef[]) => (R & { id: string; startedAt: number })[]);
+  }
+
+  /** An unfiltered page from the window, or undefined when it may need runs below the window. */
+  private scanWindow(scan: RunScan): { refs: RunRef[]; more: boolean } | undefined {
+    const limit = scanLimit(scan);
+    const base = this.window;
+    const desc = (scan.order ?? 'desc') === 'desc';
+    const byStart = (item: RunRef, start: number) => (item.startedAt < start ? -1 : item.startedAt > start ? 1 : 0);
+    let lo = scan.since === undefined ? 0 : lowerBound(base, scan.since, byStart);
+    let hi = scan.until === undefined ? base.length : lowerBound(base, scan.until, byStart);
+    if (scan.cursor !== undefined) {
+      const pos = decodeCursor(scan.cursor);
+      const at = lowerBound(base, pos, compareRunOrder);
+      if (desc) hi = Math.min(hi, at);
+      else {
+        const same = at < base.length && compareRunOrder(base[at] as RunRef, pos) === 0;
+        lo = Math.max(lo, same ? at + 1 : at);
+      }
+    }
+    // The range reaches below the window unless it starts inside it.
+    const reachesBelow = this.windowStart !== undefined && lo === 0;
+    const refs: RunRef[] = [];
+    if (desc) {
+      for (let i = hi - 1; i >= lo; i--) {
+        if (refs.length === limit) return { refs, more: true };
+        refs.push(base[i] as RunRef);
+      }
+      return reachesBelow ? undefined : { refs, more: false };
+    }
+    if (reachesBelow) return undefined;
+    for (let i = lo; i < hi; i++) {
+      if (refs.length === limit) return { refs, more: true };
+      refs.push(base[i] as RunRef);
+    }
+    return { refs, more: false };
+  }
+}

@@ -11,7 +11,7 @@
  *   cannot give it back exactly (see naming.ts).
  */
 import type { JsonValue } from '../model.js';
-import { type Facet, type Facets, FACETS_URL, PIPETRACE_FACETS_URL, PIPETRACE_PRODUCER } from './types.js';
+import { FACETS_URL, type Facet, type Facets, PIPETRACE_FACETS_URL, PIPETRACE_PRODUCER } from './types.js';
 
 /** The run param under which ingest keeps facets pipetrace has no field for. */
 export const KEPT_FACETS_PARAM = 'openlineage.facets';
@@ -49,7 +49,10 @@ export function customFacet(name: CustomFacetName, producer: string, fields: Rec
 
 /** True when pipetrace (any version) made the facet or event. */
 export function isPipetraceProducer(producer: unknown): boolean {
-  return typeof producer === 'string' && producer.startsWith(PIPETRACE_PRODUCER.slice(0, PIPETRACE_PRODUCER.indexOf('/tree/')));
+  return (
+    typeof producer === 'string' &&
+    producer.startsWith(PIPETRACE_PRODUCER.slice(0, PIPETRACE_PRODUCER.indexOf('/tree/')))
+  );
 }
 
 /**
@@ -95,5 +98,7 @@ export interface KeptFacets {
 
 export function keptFacetsOf(params: Record<string, JsonValue>): KeptFacets | undefined {
   const kept = params[KEPT_FACETS_PARAM];
-  return kept !== null && typeof kept === 'object' && !Array.isArray(kept) ? (kept as unknown as KeptFacets) : undefined;
+  return kept !== null && typeof kept === 'object' && !Array.isArray(kept)
+    ? (kept as unknown as KeptFacets)
+    : undefined;
 }

@@ -88,14 +88,12 @@ export interface NamingOptions {
 export interface RowLineageSummary {
   output: string;
   input: string;
-  /** How outputs map to inputs, e.g. 'map', 'filter', 'many-to-one', 'pass-through'. */
-  kind?: string;
-  /** Distinct output row keys recorded. */
-  outputRows: number;
-  /** Distinct input row keys referenced. */
-  inputRows: number;
-  /** (output key, input key) links recorded. */
-  links: number;
-  /** A digest (hex) of the mapping, so two systems can tell whether they hold the same lineage. */
+  /** How output rows relate to input rows: 'map', 'keep', 'many' or 'pass'. */
+  kind: string;
+  /** Mappings stored (map, many) or rows kept (keep); 0 for pass. */
+  rows: number;
+  /** Bytes of the stored row-lineage chunks of this pair. */
+  bytes: number;
+  /** 64-bit digest (16 hex digits) of those chunks: equal digests mean equal row lineage. */
   digest: string;
 }

@@ -42,12 +42,21 @@ export function runIdToUuid(id: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** A 64-bit FNV-1a digest of bytes, as 16 hex digits (row-lineage digests). */
-export function fnv1a64(bytes: Uint8Array, seed = 0xcbf29ce484222325n): bigint {
-  let h = seed;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= BigInt(bytes[i]!);
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+/** A 64-bit digest of byte arrays (two 32-bit multiply-xorshift lanes), as 16 hex digits. */
+export function digest64(parts: readonly Uint8Array[]): string {
+  let h1 = 0x9e3779b9;
+  let h2 = 0x85ebca6b;
+  for (const bytes of parts) {
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      h1 = Math.imul(h1 ^ b, 2654435761);
+      h2 = Math.imul(h2 ^ b, 1597334677);
+    }
+    // Mark the boundary so [ab][c] and [a][bc] differ.
+    h1 = Math.imul(h1 ^ (bytes.length >>> 0), 2246822507) ^ (h2 >>> 15);
+    h2 = Math.imul(h2 ^ (h1 >>> 13), 3266489909);
   }
-  return h;
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 >>> 0).toString(16).padStart(8, '0') + (h1 >>> 0).toString(16).padStart(8, '0');
 }

@@ -1,0 +1,65 @@
+import type { Run } from '../model.js';
+import type { Store } from '../store.js';
+import { type ExportEventsOptions, runsToEvents } from './export-store.js';
+import type { Transport } from './transports.js';
+
+export interface EmittingStoreOptions extends ExportEventsOptions {
+  /** Called when converting or sending fails; the store write itself has succeeded. Default console.error. */
+  onError?: (error: unknown, runs: readonly Run[]) => void;
+}
+
+/** A store that also emits OpenLineage events; `flush()` waits until everything queued is sent. */
+export interface EmittingStore extends Store {
+  flush(): Promise<void>;
+}
+
+/**
+ * Wraps any store so every committed `putRuns` is also sent as OpenLineage events (START and
+ * COMPLETE/FAIL per run) through `transport`, in commit order, in the background: logging
+ * never waits for, or fails because of, the lineage server. Use it as the store of a Pipetrace:
+ *
+ *   const pt = createPipetrace({ store: emittingStore(memoryStore(), httpTransport({ url })) });
+ *
+ * `close()` flushes, then closes the transport and the inner store.
+ */
+export function emittingStore(inner: Store, transport: Transport, options: EmittingStoreOptions = {}): EmittingStore {
+  const onError =
+    options.onError ?? ((error: unknown) => console.error('pipetrace: OpenLineage emission failed:', error));
+  let queue: Promise<void> = Promise.resolve();
+  const wrapper: EmittingStore = {
+    kind: `openlineage(${inner.kind})`,
+    capabilities: inner.capabilities,
+    async putRuns(runs) {
+      await inner.putRuns(runs);
+      if (runs.length === 0) return;
+      const copies = runs.slice();
+      queue = queue.then(async () => {
+        try {
+          await transport.emit(await runsToEvents(inner, copies, options));
+        } catch (error) {
+          onError(error, copies);
+        }
+      });
+    },
+    getRuns: (ids) => inner.getRuns(ids),
+    scanRuns: (scan) => inner.scanRuns(scan),
+    latestWriters: (queries) => inner.latestWriters(queries),
+    putComponents: (components) => inner.putComponents(components),
+    getComponents: (names) => inner.getComponents(names),
+    scanComponents: () => inner.scanComponents(),
+    putPointers: (pointers) => inner.putPointers(pointers),
+    getPointers: (names) => inner.getPointers(names),
+    scanPointers: (filter) => inner.scanPointers(filter),
+    putBlobs: (blobs) => inner.putBlobs(blobs),
+    getBlobs: (keys) => inner.getBlobs(keys),
+    listBlobs: (prefix) => inner.listBlobs(prefix),
+    flush: () => queue,
+    async close() {
+      await queue;
+      await transport.close?.();
+      await inner.close();
+    },
+  };
+  if (inner.subscribe !== undefined) wrapper.subscribe = (listener) => inner.subscribe!(listener);
+  return wrapper;
+}

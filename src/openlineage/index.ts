@@ -1,0 +1,39 @@
+/**
+ * pipetrace/openlineage: runs to OpenLineage RunEvents (spec 2-0-2) and back, transports
+ * (HTTP to Marquez or any OpenLineage endpoint, console, or your own), live emission through a
+ * wrapper store, and the Marquez lineage graph. Browser-safe; the NDJSON file transport is in
+ * `pipetrace/node`.
+ */
+export { checkEvent, parseEventTime } from './check-event.js';
+export { type EmittingStore, type EmittingStoreOptions, emittingStore } from './emitting-store.js';
+export { type ExportOptions, type RunContext, runToEvents } from './export.js';
+export { type ExportEventsOptions, exportEvents, runsToEvents, type StoreSource } from './export-store.js';
+export { KEPT_FACETS_PARAM, type KeptFacets } from './facets.js';
+export { INCOMPLETE_ERROR, type PendingPolicy } from './fold.js';
+export { type LineageGraph, type LineageGraphOptions, type LineageNode, lineageGraph } from './graph.js';
+export {
+  checkEvents,
+  type IngestOptions,
+  type IngestResult,
+  type IngestTarget,
+  ingestEvents,
+  pendingRuns,
+} from './ingest.js';
+export {
+  componentToJob,
+  type DatasetName,
+  DEFAULT_NAMESPACE,
+  datasetNodeId,
+  datasetToPointer,
+  jobNodeId,
+  jobToComponent,
+  pointerToDataset,
+} from './naming.js';
+export {
+  consoleTransport,
+  type HttpTransportOptions,
+  httpTransport,
+  type Transport,
+} from './transports.js';
+export * from './types.js';
+export { isUuid, runIdToUuid } from './uuid.js';

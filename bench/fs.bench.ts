@@ -1,0 +1,106 @@
+/**
+ * fs-json store figures:
+ *   fs_log_runs_per_s      durable batched logging: putRuns of 1,000 runs, fsync per batch
+ *   fs_open_100k_ms        open a 100k-run store in a fresh process and answer recent(10)
+ *                          (scanRuns({limit:10})); median of 5 processes, start-up excluded
+ *   fs_open_100k_first_writers_ms  the same, then the first latestWriters (loads the full index)
+ *   fs_open_100k_no_index_ms       recent(10) with index.ndjson deleted (rebuilt from segments)
+ * Run with `npm run bench -- fs`. With `--open DIR [--writers] ` it is the child that measures one open.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fsJsonStore } from '../adapters/fs-json/index.js';
+import type { Run } from '../src/model.js';
+import { percentile, report, round } from './lib.js';
+
+const BATCH = 1000;
+
+function makeRuns(from: number, count: number): Run[] {
+  const base = 1_700_000_000_000;
+  return Array.from({ length: count }, (_, k) => {
+    const i = from + k;
+    const startedAt = base + i * 1000;
+    return {
+      id: `${startedAt.toString(16).padStart(12, '0')}-7000-8000-${i.toString(16).padStart(12, '0')}`,
+      component: ['load', 'clean', 'features', 'train', 'infer'][i % 5] as string,
+      startedAt,
+      endedAt: startedAt + 250,
+      status: 'succeeded',
+      inputs: [`s3://bucket/raw/part-${i % 500}.parquet`],
+      outputs: [`s3://bucket/out/${i}.parquet`],
+      dependencies: [],
+      code: { commit: 'a1b2c3d4e5f6', branch: 'main', dirty: false },
+      notes: [],
+      params: { lr: 0.01, depth: 6 },
+      metrics: { rows: 1000 + (i % 97), seconds: 0.25 },
+    };
+  });
+}
+
+async function child(dir: string, writers: boolean): Promise<void> {
+  const t0 = performance.now();
+  const store = await fsJsonStore({ dir });
+  const page = await store.scanRuns({ limit: 10 });
+  const open = performance.now() - t0;
+  let first = Number.NaN;
+  if (writers) {
+    await store.latestWriters([{ pointer: 's3://bucket/out/5' }]);
+    first = performance.now() - t0;
+  }
+  if (page.runs.length !== 10) throw new Error(`expected 10 runs, got ${page.runs.length}`);
+  process.stdout.write(`${JSON.stringify({ open, first })}\n`);
+  // Exit without close: a reader that only looked must not need to write the index.
+  process.exit(0);
+}
+
+function openInChild(dir: string, writers: boolean): { open: number; first: number } {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', new URL(import.meta.url).pathname, '--open', dir, ...(writers ? ['--writers'] : [])],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (result.status !== 0) throw new Error(`child failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop() as string);
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'pipetrace-fs-bench-'));
+  try {
+    // Logging: 50 batches of 1,000 into a fresh store.
+    const logDir = join(root, 'log');
+    const store = await fsJsonStore({ dir: logDir });
+    const batches = Array.from({ length: 50 }, (_, b) => makeRuns(b * BATCH, BATCH));
+    await store.putRuns(makeRuns(10_000_000, BATCH));
+    const t0 = performance.now();
+    for (const batch of batches) await store.putRuns(batch);
+    const logSeconds = (performance.now() - t0) / 1000;
+    await store.close();
+
+    // Opening: a 100k store written once, closed (which writes the index), opened in fresh processes.
+    const bigDir = join(root, 'big');
+    const big = await fsJsonStore({ dir: bigDir, durable: false });
+    for (let b = 0; b < 100; b++) await big.putRuns(makeRuns(b * BATCH, BATCH));
+    await big.close();
+    const opens = Array.from({ length: 5 }, () => openInChild(bigDir, false).open);
+    const withWriters = Array.from({ length: 3 }, () => openInChild(bigDir, true).first);
+    rmSync(join(bigDir, 'index.ndjson'));
+    const noIndex = openInChild(bigDir, false).open;
+
+    report({
+      fs_log_runs_per_s: Math.round((batches.length * BATCH) / logSeconds),
+      fs_open_100k_ms: round(percentile(opens, 50), 1),
+      fs_open_100k_first_writers_ms: round(percentile(withWriters, 50), 1),
+      fs_open_100k_no_index_ms: round(noIndex, 1),
+    });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const at = process.argv.indexOf('--open');
+if (at >= 0) await child(process.argv[at + 1] as string, process.argv.includes('--writers'));
+else await main();

@@ -13,6 +13,7 @@ const library: Record<string, string> = {
   'adapters/http': 'adapters/http/client.ts',
   server: 'adapters/http/server.ts',
   node: 'node/index.ts',
+  browser: 'browser/index.ts',
 };
 
 const present = Object.fromEntries(Object.entries(library).filter(([, file]) => existsSync(file)));

@@ -114,3 +114,16 @@ export const encodeManifest = (m: RunRowsManifest): Uint8Array => encodeBlob(m, 
 
 /** The chunk of a hash under `bits` partition bits. */
 export const bucketOf = (hi: number, bits: number): number => (bits === 0 ? 0 : (hi >>> 0) >>> (32 - bits));
+
+/** A blob with an empty text section whose body the caller fills in place (no second copy). */
+export function allocBlob(header: unknown, words: number): { data: Uint8Array; body: Uint32Array } {
+  const head = encoder.encode(JSON.stringify(header));
+  const bodyAt = 12 + ((head.length + 3) & ~3);
+  const data = new Uint8Array(bodyAt + words * 4);
+  const view = new DataView(data.buffer);
+  view.setUint32(0, head.length, true);
+  view.setUint32(4, words, true);
+  view.setUint32(8, 0, true);
+  data.set(head, 12);
+  return { data, body: new Uint32Array(data.buffer, bodyAt, words) };
+}

@@ -10,6 +10,10 @@ export class HashTable64 {
   private readonly values: Int32Array;
   size = 0;
 
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
   constructor(expected: number) {
     let capacity = 16;
     while (capacity < expected * 2) capacity *= 2;

@@ -81,30 +81,30 @@ function feedInt(hi: number, lo: number): void {
 }
 
 function feed(key: unknown, depth: number): void {
-  if (typeof key === 'string') return feedString(key, TAG_STRING);
-  if (typeof key === 'number') {
+  if (typeof key === 'string') {
+    feedString(key, TAG_STRING);
+  } else if (typeof key === 'number') {
     if (Number.isInteger(key) && key >= INT64_MIN && key < INT64_LIMIT) {
       const hi = Math.floor(key / TWO_32);
-      return feedInt(hi | 0, (key - hi * TWO_32) >>> 0);
+      feedInt(hi | 0, (key - hi * TWO_32) >>> 0);
+    } else {
+      if (Number.isNaN(key)) throw invalid('key', 'must not be NaN');
+      F64[0] = key;
+      word(TAG_FLOAT);
+      word(F64_WORDS[0] as number);
+      word(F64_WORDS[1] as number);
     }
-    if (Number.isNaN(key)) throw invalid('key', 'must not be NaN');
-    F64[0] = key;
-    word(TAG_FLOAT);
-    word(F64_WORDS[0] as number);
-    return word(F64_WORDS[1] as number);
-  }
-  if (typeof key === 'bigint') {
-    if (BigInt.asIntN(64, key) === key) return feedInt(Number(key >> 32n) | 0, Number(key & 0xffffffffn));
-    return feedString(key.toString(16), TAG_BIGINT);
-  }
-  if (Array.isArray(key)) {
+  } else if (typeof key === 'bigint') {
+    if (BigInt.asIntN(64, key) === key) feedInt(Number(key >> 32n) | 0, Number(key & 0xffffffffn));
+    else feedString(key.toString(16), TAG_BIGINT);
+  } else if (Array.isArray(key)) {
     if (depth >= MAX_KEY_DEPTH) throw invalid('key', `nests deeper than ${MAX_KEY_DEPTH} levels`);
     if (key.length > MAX_KEY_PARTS) throw invalid('key', `has ${key.length} parts; the limit is ${MAX_KEY_PARTS}`);
     word(((key.length << 3) | TAG_ARRAY) >>> 0);
     for (let i = 0; i < key.length; i++) feed(key[i], depth + 1);
-    return;
+  } else {
+    throw invalid('key', `must be a string, number, bigint or an array of them, got ${typeof key}`);
   }
-  throw invalid('key', `must be a string, number, bigint or an array of them, got ${typeof key}`);
 }
 
 /**

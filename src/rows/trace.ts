@@ -1,0 +1,284 @@
+import { invalid } from '../errors.js';
+import type { Run } from '../model.js';
+import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
+import { checkPointer, checkPositiveInt, checkRunId } from '../validate.js';
+import { readRowManifest } from './capture.js';
+import type { PairManifest, RowLineageKind } from './codec.js';
+import { HashTable64 } from './hashset.js';
+import { hashKeyInto, keyFromJson, keyToJson, type RowKey, toHex } from './keys.js';
+import { lookupPair } from './lookup.js';
+
+/** A row as results show it: its hash, and its key where the pair kept keys. */
+export interface RowRef {
+  hash: string;
+  key?: RowKey;
+}
+
+/** One input of a step: the rows of that input the step's rows came from (or lead to). */
+export interface RowStepInput {
+  pointer: string;
+  /** How rows relate; 'none' when the run recorded no row lineage for this pair. */
+  kind: RowLineageKind | 'none';
+  rows: RowRef[];
+  /** All matched rows; `rows` lists at most `maxRows` of them. */
+  rowCount: number;
+}
+
+/** One run on the way: the rows of `pointer` it wrote (backward) or read (forward). */
+export interface RowStep {
+  depth: number;
+  run: { id: string; component: string };
+  pointer: string;
+  /** False where the trace reached this run without row lineage: it continues at run level. */
+  rowLevel: boolean;
+  /** In words, when rowLevel is false or some rows have no recorded origin. */
+  note?: string;
+  rows: RowRef[];
+  rowCount: number;
+  /** Backward: the inputs the rows came from. Forward: the outputs derived from the rows. */
+  links: RowStepInput[];
+}
+
+export interface RowTrace {
+  direction: 'backward' | 'forward';
+  pointer: string;
+  key: RowKey;
+  hash: string;
+  steps: RowStep[];
+  /** Backward: rows with no recorded origin (raw records, or rows a run created). */
+  origins: { pointer: string; rows: RowRef[]; rowCount: number; run?: string }[];
+  /** True when maxSteps stopped the walk early. */
+  truncated: boolean;
+}
+
+export interface RowTraceOptions {
+  /** The run whose output rows to trace (default: the latest writer of the pointer). */
+  run?: string;
+  /** Rows listed per step (all are followed). Default 1000. */
+  maxRows?: number;
+  /** Runs visited at most. Default 10,000. */
+  maxSteps?: number;
+}
+
+/** A run reached, with the rows of `pointer` that lead there (undefined at run level). */
+interface Pending {
+  run: Run;
+  pointer: string;
+  depth: number;
+  rows?: Rows;
+}
+
+class Rows {
+  table: HashTable64 | undefined;
+  hashes: number[] = [];
+  keys = new Map<number, unknown>();
+  add(hi: number, lo: number, key: unknown): void {
+    this.table ??= new HashTable64(64);
+    const before = this.table.size;
+    const at = this.addGrow(hi, lo);
+    if (this.table.size > before) this.hashes.push(hi >>> 0, lo >>> 0);
+    if (key !== undefined && !this.keys.has(at)) this.keys.set(at, key);
+  }
+  private addGrow(hi: number, lo: number): number {
+    const table = this.table as HashTable64;
+    if (table.size * 2 + 2 > table.capacity) {
+      const bigger = new HashTable64(table.size * 2 + 2);
+      for (let i = 0; i < this.hashes.length; i += 2)
+        bigger.add(this.hashes[i] as number, this.hashes[i + 1] as number, i / 2);
+      this.table = bigger;
+    }
+    return (this.table as HashTable64).add(hi, lo, (this.table as HashTable64).size);
+  }
+  packed(): Uint32Array {
+    return Uint32Array.from(this.hashes);
+  }
+  refs(max: number): RowRef[] {
+    const out: RowRef[] = [];
+    for (let i = 0; i < this.hashes.length && out.length < max; i += 2) {
+      const ref: RowRef = { hash: toHex(this.hashes[i] as number, this.hashes[i + 1] as number) };
+      const key = this.keys.get(i / 2);
+      if (key !== undefined) ref.key = keyFromJson(key);
+      out.push(ref);
+    }
+    return out;
+  }
+  get size(): number {
+    return this.hashes.length >>> 1;
+  }
+}
+
+function refsOf(
+  hashes: Uint32Array,
+  keys: (unknown | undefined)[] | undefined,
+  max: number,
+): { rows: RowRef[]; rowCount: number } {
+  const rows = new Rows();
+  for (let i = 0; i < hashes.length >>> 1; i++)
+    rows.add(hashes[2 * i] as number, hashes[2 * i + 1] as number, keys?.[i]);
+  return { rows: rows.refs(max), rowCount: rows.size };
+}
+
+async function startRun(store: Store, pointer: string, runId: string | undefined): Promise<Run | undefined> {
+  if (runId !== undefined) {
+    checkRunId('run', runId);
+    const [run] = await store.getRuns([runId]);
+    if (run === undefined) throw invalid('run', `no run ${JSON.stringify(runId)}`);
+    if (!run.outputs.includes(pointer))
+      throw invalid('run', `run ${JSON.stringify(runId)} did not write ${JSON.stringify(pointer)}`);
+    return run;
+  }
+  const [writer] = await store.latestWriters([{ pointer }]);
+  if (writer === undefined) return undefined;
+  const [run] = await store.getRuns([writer.id]);
+  return run;
+}
+
+function checkOptions(options: RowTraceOptions): { maxRows: number; maxSteps: number } {
+  return {
+    maxRows: options.maxRows === undefined ? 1000 : checkPositiveInt('maxRows', options.maxRows),
+    maxSteps: options.maxSteps === undefined ? 10_000 : checkPositiveInt('maxSteps', options.maxSteps),
+  };
+}
+
+/**
+ * Traces one row backward: from the run that wrote `pointer`, through every run with row
+ * lineage, to rows with no recorded origin. Where a run recorded no row lineage for an input,
+ * the step says so and the walk continues at run level (every row of that input counts).
+ * Runs are visited newest first, so a run reached along several paths is visited once with
+ * all its rows.
+ */
+export async function traceRow(
+  store: Store,
+  pointer: string,
+  key: RowKey,
+  options: RowTraceOptions = {},
+): Promise<RowTrace> {
+  checkPointer('pointer', pointer);
+  const start = new Uint32Array(2);
+  hashKeyInto(key, start, 0);
+  const { maxRows, maxSteps } = checkOptions(options);
+  const result: RowTrace = {
+    direction: 'backward',
+    pointer,
+    key,
+    hash: toHex(start[0] as number, start[1] as number),
+    steps: [],
+    origins: [],
+    truncated: false,
+  };
+  const first = await startRun(store, pointer, options.run);
+  if (first === undefined) {
+    result.origins.push({ pointer, rows: [{ hash: result.hash, key }], rowCount: 1 });
+    return result;
+  }
+  const pending = new Map<string, Pending>();
+  const seed = new Rows();
+  seed.add(start[0] as number, start[1] as number, keyToJson(key));
+  pending.set(`${first.id}\u0000${pointer}`, { run: first, pointer, depth: 0, rows: seed });
+  while (pending.size > 0) {
+    if (result.steps.length >= maxSteps) {
+      result.truncated = true;
+      break;
+    }
+    // Newest writer first: every reader of a node is visited before it (see WriteKey).
+    let bestKey = '';
+    let best: Pending | undefined;
+    for (const [k, node] of pending) {
+      if (best === undefined || compareWriteKeys(node.run, best.run) > 0) {
+        best = node;
+        bestKey = k;
+      }
+    }
+    pending.delete(bestKey);
+    const node = best as Pending;
+    const manifest = await readRowManifest(store, node.run.id);
+    const pairs = (manifest?.pairs ?? []).filter((p) => p.output === node.pointer);
+    const rowLevel = node.rows !== undefined && pairs.length > 0;
+    const step: RowStep = {
+      depth: node.depth,
+      run: { id: node.run.id, component: node.run.component },
+      pointer: node.pointer,
+      rowLevel,
+      rows: node.rows?.refs(maxRows) ?? [],
+      rowCount: node.rows?.size ?? 0,
+      links: [],
+    };
+    if (!rowLevel) {
+      step.note =
+        node.rows === undefined
+          ? 'reached at run level: an earlier step has no row lineage'
+          : `run recorded no row lineage for ${JSON.stringify(node.pointer)}: its rows start here, and the trace continues at run level`;
+      // Rows a run wrote without row lineage have no recorded origin: they start at this run.
+      if (node.rows !== undefined) {
+        result.origins.push({
+          pointer: node.pointer,
+          rows: node.rows.refs(maxRows),
+          rowCount: node.rows.size,
+          run: node.run.id,
+        });
+      }
+    }
+    result.steps.push(step);
+    const inputs = [...new Set([...node.run.inputs, ...pairs.map((p) => p.input)])];
+    const upstream = await store.latestWriters(inputs.map((p) => ({ pointer: p, before: dependencyBound(node.run) })));
+    const upstreamRuns = await store.getRuns(upstream.map((w) => w?.id ?? ''));
+    const matched = rowLevel ? new Uint8Array(step.rowCount) : undefined;
+    for (const [i, input] of inputs.entries()) {
+      const pair: PairManifest | undefined = rowLevel ? pairs.find((p) => p.input === input) : undefined;
+      let rows: Rows | undefined;
+      if (pair !== undefined && node.rows !== undefined) {
+        const m = await lookupPair(store, node.run.id, pair, node.rows.packed(), 'backward');
+        rows = new Rows();
+        for (let j = 0; j < m.count; j++) {
+          rows.add(m.hash[2 * j] as number, m.hash[2 * j + 1] as number, m.key?.[j]);
+          (matched as Uint8Array)[m.query[j] as number] = 1;
+          const qk = m.queryKey?.[j];
+          if (qk !== undefined && !node.rows.keys.has(m.query[j] as number))
+            node.rows.keys.set(m.query[j] as number, qk);
+        }
+        step.links.push({ pointer: input, kind: pair.kind, rows: rows.refs(maxRows), rowCount: rows.size });
+      } else {
+        step.links.push({ pointer: input, kind: 'none', rows: [], rowCount: 0 });
+      }
+      const up = upstreamRuns[i];
+      if (up === undefined) {
+        if (rows !== undefined && rows.size > 0)
+          result.origins.push({ pointer: input, rows: rows.refs(maxRows), rowCount: rows.size });
+        continue;
+      }
+      if (rows !== undefined && rows.size === 0) continue;
+      const k = `${up.id}\u0000${input}`;
+      const existing = pending.get(k);
+      if (existing === undefined) {
+        pending.set(
+          k,
+          rows === undefined
+            ? { run: up, pointer: input, depth: node.depth + 1 }
+            : { run: up, pointer: input, depth: node.depth + 1, rows },
+        );
+      } else if (existing.rows !== undefined) {
+        if (rows === undefined) existing.rows = undefined;
+        else
+          for (let j = 0; j < rows.hashes.length; j += 2)
+            existing.rows.add(rows.hashes[j] as number, rows.hashes[j + 1] as number, rows.keys.get(j / 2));
+      }
+    }
+    if (node.rows !== undefined) step.rows = node.rows.refs(maxRows);
+    if (matched !== undefined && node.rows !== undefined) {
+      // Rows no pair of this run explains have no recorded origin: they start here.
+      const lost = new Rows();
+      for (let j = 0; j < matched.length; j++) {
+        if (matched[j] === 0)
+          lost.add(node.rows.hashes[2 * j] as number, node.rows.hashes[2 * j + 1] as number, node.rows.keys.get(j));
+      }
+      if (lost.size > 0) {
+        result.origins.push({ pointer: node.pointer, rows: lost.refs(maxRows), rowCount: lost.size, run: node.run.id });
+        step.note = `${lost.size} of ${node.rows.size} rows have no recorded origin in this run`;
+      }
+    }
+  }
+  result.steps.sort((x, y) => x.depth - y.depth);
+  return result;
+}
+
+export { refsOf };

@@ -9,7 +9,7 @@ import { type ErrorCode, isPipetraceError, PipetraceError } from '../../src/erro
 import { createPipetrace, type Pipetrace } from '../../src/pipetrace.js';
 import type { Store } from '../../src/store.js';
 import { BINARY_TYPE, type ErrorBody, JSON_TYPE, statusOf } from './protocol.js';
-import { type Method, pathSegments, type Reply, type Route, type RouteContext, Router } from './routes.js';
+import { type Method, pathSegments, type Reply, type RouteContext, Router, routeKey } from './routes.js';
 import { type AuthOptions, corsHeaders, createAuthorizer, PREFLIGHT_HEADERS } from './security.js';
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -21,7 +21,7 @@ export interface HandlerOptions extends AuthOptions {
   bodyLimit?: number;
   /** Origins allowed to call from a browser (exact, or '*'). Default: none. */
   cors?: string[];
-  /** Routes, in addition to the built-in ones; on an exact tie of method and path they are an error. */
+  /** Routes in addition to the built-in ones; one with a built-in route's method and path replaces it. */
   routes?: Route[];
   /** The built-in routes; replace to serve a subset. */
   baseRoutes?: Route[];
@@ -104,7 +104,9 @@ export function createHandler(options: HandlerOptions): RequestListener {
     throw new PipetraceError('invalid_input', 'bodyLimit: must be a positive integer', { field: 'bodyLimit' });
   }
   const allow = options.cors ?? [];
-  const router = new Router([...(options.routes ?? []), ...(options.baseRoutes ?? [])]);
+  const extra = options.routes ?? [];
+  const replaced = new Set(extra.map(routeKey));
+  const router = new Router([...extra, ...(options.baseRoutes ?? []).filter((r) => !replaced.has(routeKey(r)))]);
   const log = options.log ?? ((m: string) => process.stderr.write(`pipetrace server: ${m}\n`));
   let api: Pipetrace | undefined = options.pipetrace;
   const getApi = async (): Promise<Pipetrace> => {

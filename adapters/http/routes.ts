@@ -62,6 +62,15 @@ export type Match =
   | { kind: 'no_path' }
   | { kind: 'no_method'; allow: Method[] };
 
+/** Method and path shape (parameter names ignored): two routes with the same key would clash. */
+export function routeKey(route: Pick<Route, 'method' | 'path'>): string {
+  const shape = route.path
+    .split('/')
+    .map((s) => (s.startsWith(':') ? ':' : s))
+    .join('/');
+  return `${route.method} ${shape}`;
+}
+
 function compile(route: Route): Compiled {
   if (!route.path.startsWith('/')) throw new TypeError(`route path must start with /: ${route.path}`);
   const parts = route.path
@@ -96,7 +105,7 @@ export class Router {
     this.compiled = routes.map(compile);
     const seen = new Set<string>();
     for (const c of this.compiled) {
-      const key = `${c.route.method} ${c.parts.map((p) => (p.param === undefined ? p.literal : ':')).join('/')}`;
+      const key = routeKey(c.route);
       if (seen.has(key)) throw new TypeError(`two routes for ${c.route.method} ${c.route.path}`);
       seen.add(key);
     }

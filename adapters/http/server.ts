@@ -10,12 +10,14 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import type { AddressInfo } from 'node:net';
 import { PipetraceError } from '../../src/errors.js';
 import { createHandler as createBaseHandler, type HandlerOptions } from './handler.js';
+import { openLineageRoutes } from './openlineage-routes.js';
 import { queryRoutes } from './query-routes.js';
 import type { Route } from './routes.js';
 import { storeRoutes } from './store-routes.js';
 
 export type { HandlerOptions } from './handler.js';
 export { DEFAULT_BODY_LIMIT } from './handler.js';
+export { LINEAGE_PATH, type OpenLineageRouteOptions, openLineageRoutes } from './openlineage-routes.js';
 export { API_PREFIX, STORE_PATHS } from './protocol.js';
 export { queryRoutes } from './query-routes.js';
 export type { Access, Method, Reply, Route, RouteContext } from './routes.js';
@@ -24,9 +26,9 @@ export { storeRoutes } from './store-routes.js';
 
 export type ServerOptions = Omit<HandlerOptions, 'baseRoutes'>;
 
-/** The routes every server offers: the store routes and the query routes. */
+/** The routes every server offers: the store routes, the query routes and OpenLineage ingest. */
 export function defaultRoutes(): Route[] {
-  return [...storeRoutes(), ...queryRoutes()];
+  return [...storeRoutes(), ...queryRoutes(), ...openLineageRoutes()];
 }
 
 /** A node:http request listener serving `store` with the default routes plus `options.routes`. */

@@ -71,7 +71,7 @@ export class RunRefs {
 
   private makeFull(rest: RunRef[]): RunIndex<RunRef> {
     const index = new RunIndex<RunRef>();
-    for (const ref of rest) index.put(ref);
+    for (const ref of rest) this.putFull(index, ref);
     for (const ref of this.window) if (index.get(ref.id) === undefined) index.put(ref);
     for (const ref of this.pending) this.putFull(index, ref);
     this.full = index;

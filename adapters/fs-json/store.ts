@@ -160,9 +160,50 @@ export class FsJsonStoreImpl implements FsJsonStore {
       for (const p of header.pointers) this.pointers.set(p.value.name, p);
       for (const b of header.blobs) this.blobs.set(b.value.key, b);
       const complete = header.runCount <= window.length;
-      this.runs = new RunRefs(window, complete, (n) => this.segs[n]?.name ?? '', rest);
+      const covered = header.segments.map((s) => s.bytes);
+      const all = () => {
+        try {
+          return rest();
+        } catch (error) {
+          this.report({ file: 'index.ndjson', line: 3, reason: `unreadable, rebuilt from segments: ${String(error)}` });
+          return this.runsFromSegments(covered);
+        }
+      };
+      this.runs = new RunRefs(window, complete, (n) => this.segs[n]?.name ?? '', all);
     }
     this.refresh(true, true);
+  }
+
+  /** Every run written in the first `covered[seg]` bytes of each segment (when the index is unreadable). */
+  private runsFromSegments(covered: number[]): RunRef[] {
+    const refs: RunRef[] = [];
+    covered.forEach((bytes, seg) => {
+      const buf = Buffer.allocUnsafe(bytes);
+      const got = fs.readSync(this.readFd(seg), buf, 0, bytes, 0);
+      const parsed = parseSegment(buf.subarray(0, got), { bytes: 0, lines: 0 }, this.segFile(seg), (p) =>
+        this.report(p),
+      );
+      for (const batch of parsed.batches) {
+        for (const r of batch.records) {
+          if (r.kind !== 'run') continue;
+          const { id, component, startedAt, endedAt, inputs, outputs } = r.value;
+          refs.push({
+            id,
+            component,
+            startedAt,
+            endedAt,
+            inputs,
+            outputs,
+            seg,
+            off: r.off,
+            len: r.len,
+            line: r.line,
+            at: batch.at,
+          });
+        }
+      }
+    });
+    return refs;
   }
 
   /**

@@ -51,7 +51,7 @@ export interface IngestResult {
   runs: Run[];
   /** OpenLineage runIds still waiting for a terminal event. */
   pending: string[];
-  /** Components created or updated from job facets. */
+  /** Components of the runs and jobs ingested, sorted. */
   components: string[];
   /** DatasetEvents whose facets were kept. */
   datasets: number;
@@ -135,7 +135,7 @@ function componentUpdate(field: string, facets: Facets | undefined, at: number):
  * Ingests OpenLineage events (one event or an array; RunEvents, JobEvents and DatasetEvents)
  * into pipetrace. See the module comment for how events become runs.
  */
-export function ingestEvents(
+export async function ingestEvents(
   target: IngestTarget,
   events: unknown,
   options: IngestOptions = {},
@@ -190,6 +190,7 @@ async function apply(target: IngestTarget, events: LineageEvent[], options: Inge
   const blobs: BlobRecord[] = [];
   const pendingWrites: BlobRecord[] = [];
   const componentUpdates = new Map<string, ComponentUpdate>();
+  const touched = new Set<string>();
   const noteComponent = (name: string, update: ComponentUpdate | undefined) => {
     if (update === undefined) return;
     const old = componentUpdates.get(name);
@@ -230,6 +231,7 @@ async function apply(target: IngestTarget, events: LineageEvent[], options: Inge
     if (pendingData !== undefined && pendingData.length > 0)
       pendingWrites.push({ key: PENDING_PREFIX + runId, data: EMPTY });
     inputs.push({ input: made.input, kept: made.kept, field, runId });
+    touched.add(made.input.component);
     noteComponent(made.input.component, componentUpdate(`${field}.job`, folded.job.facets, folded.lastAt));
   }
 
@@ -260,6 +262,7 @@ async function apply(target: IngestTarget, events: LineageEvent[], options: Inge
     const component = jobToComponent(event.job, options);
     checkIdentifier(`events[${index}].job`, component);
     noteComponent(component, componentUpdate(`events[${index}].job`, event.job.facets, at) ?? { at });
+    touched.add(component);
     const kept = keptOfPlace('job', event.job.facets);
     const lineage = {
       inputs: (event.inputs ?? []).map((d) => datasetToPointer(d, options)),
@@ -306,9 +309,9 @@ async function apply(target: IngestTarget, events: LineageEvent[], options: Inge
       };
     });
     await store.putComponents(records);
-    result.components = names;
   }
   if (pendingWrites.length > 0) await store.putBlobs(pendingWrites);
+  result.components = [...touched].sort();
   return result;
 }
 

@@ -1,0 +1,98 @@
+/** `pipetrace serve`: expose a store over HTTP until interrupted. */
+import { parseArgs } from 'node:util';
+import { DEFAULT_BODY_LIMIT } from '../../adapters/http/handler.js';
+import { createServer } from '../../adapters/http/server.js';
+import { type Command, EXIT, UsageError } from '../command.js';
+import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
+
+export const DEFAULT_PORT = 7070;
+
+const usage = `Usage: pipetrace serve [options]
+
+Serve a store over HTTP: the store routes (for httpStore clients), the query routes
+and OpenLineage ingest, under /api/v1.
+
+Options:
+  --store DIR|memory         the store folder (fs-json), or "memory" (default ${DEFAULT_STORE_DIR})
+  --port N                   port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
+  --host HOST                interface to listen on (default 127.0.0.1)
+  --token TOKEN              write token (default: the PIPETRACE_TOKEN environment variable;
+                             prefer it: a token on the command line shows in process lists)
+  --read-token TOKEN         a token that may only read; makes every read need a token
+  --require-token-for-reads  reads need the write token (or the read token) too
+  --cors ORIGIN              allow browser calls from ORIGIN (repeatable; "*" for any)
+  --body-limit BYTES         largest request body (default ${DEFAULT_BODY_LIMIT})
+  -h, --help                 show this help
+
+Without a token the server is read-only. Stop it with Ctrl-C (SIGINT) or SIGTERM.`;
+
+function port(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_PORT;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new UsageError(`--port: must be 0 to 65535, got ${value}`);
+  return Number(value);
+}
+
+function bytes(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value) || Number(value) < 1)
+    throw new UsageError(`--body-limit: must be a positive number of bytes`);
+  return Number(value);
+}
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'serve a store over HTTP (store routes, queries, OpenLineage ingest)',
+  usage,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        store: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        token: { type: 'string' },
+        'read-token': { type: 'string' },
+        'require-token-for-reads': { type: 'boolean' },
+        cors: { type: 'string', multiple: true },
+        'body-limit': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      io.stdout(`${usage}\n`);
+      return EXIT.ok;
+    }
+    const listenPort = port(values.port);
+    const host = values.host ?? '127.0.0.1';
+    const bodyLimit = bytes(values['body-limit']);
+    const token = values.token ?? (io.env.PIPETRACE_TOKEN || undefined);
+
+    const store = await openStore(values.store);
+    try {
+      const server = createServer({
+        store,
+        env: {},
+        ...(token === undefined ? {} : { token }),
+        ...(values['read-token'] === undefined ? {} : { readToken: values['read-token'] }),
+        ...(values['require-token-for-reads'] ? { requireTokenForReads: true } : {}),
+        ...(values.cors === undefined ? {} : { cors: values.cors }),
+        ...(bodyLimit === undefined ? {} : { bodyLimit }),
+        log: (message) => io.stderr(`pipetrace serve: ${message}\n`),
+      });
+      const { url } = await server.listen(listenPort, host);
+      if (token === undefined) io.stderr('pipetrace serve: no token given, so the server is read-only\n');
+      io.stdout(`pipetrace listening on ${url}\n`);
+      await new Promise<void>((resolve) => {
+        if (io.signal.aborted) resolve();
+        else io.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await server.close();
+      return EXIT.ok;
+    } finally {
+      await store.close();
+    }
+  },
+};

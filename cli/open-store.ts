@@ -1,0 +1,15 @@
+/** Opens the store a `--store` argument names: `memory`, or a folder for the fs-json store. */
+import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { memoryStore } from '../adapters/memory.js';
+import type { Store } from '../src/store.js';
+import { UsageError } from './command.js';
+
+/** The folder used when no --store is given, as the library's Node default. */
+export const DEFAULT_STORE_DIR = '.pipetrace';
+
+export async function openStore(spec: string | undefined): Promise<Store> {
+  const value = spec ?? DEFAULT_STORE_DIR;
+  if (value === '') throw new UsageError('--store: must be a folder or "memory"');
+  if (value === 'memory') return memoryStore();
+  return fsJsonStore({ dir: value });
+}

@@ -52,6 +52,8 @@ export interface DexieStoreOptions {
   name?: string;
   /** With `db`: the prefix of pipetrace's table names. Default 'pipetrace_'. */
   prefix?: string;
+  /** Without `db`: the IndexedDB factory, e.g. a storage bucket's `indexedDB`. Default: the global one. */
+  indexedDB?: IDBFactory;
 }
 
 /** A Dexie-backed store, plus Dexie live queries over it. */
@@ -83,7 +85,10 @@ export function dexieStore(options: DexieStoreOptions = {}): DexieStore {
       field: 'name',
     });
   }
-  const db = new Dexie(name);
+  const db =
+    options.indexedDB === undefined
+      ? new Dexie(name)
+      : new Dexie(name, { indexedDB: options.indexedDB, IDBKeyRange: globalThis.IDBKeyRange });
   db.version(1).stores(pipetraceTablesV1(''));
   db.version(2)
     .stores(pipetraceTables(''))

@@ -29,20 +29,17 @@ export function storageError(error: unknown, kind: string, action: string): Pipe
       ? String((root as { message: unknown }).message)
       : String(root);
   const options = { cause: error, details: { kind, action, name } };
+  const why = detail === '' ? '' : ` (${detail})`;
   switch (name) {
     case 'QuotaExceededError':
       return new PipetraceError(
         'quota',
-        `${kind}: ${action} failed: the browser's storage quota is exhausted; nothing of this batch was stored (${detail})`,
+        `${kind}: ${action} failed: the browser's storage quota is exhausted; nothing of this batch was stored${why}`,
         options,
       );
     case 'DataError':
     case 'DataCloneError':
-      return new PipetraceError(
-        'invalid_input',
-        `${kind}: ${action} failed: a value cannot be stored (${detail})`,
-        options,
-      );
+      return new PipetraceError('invalid_input', `${kind}: ${action} failed: a value cannot be stored${why}`, options);
     case 'VersionError':
       return new PipetraceError(
         'unavailable',
@@ -52,6 +49,6 @@ export function storageError(error: unknown, kind: string, action: string): Pipe
     case 'AbortError':
       return new PipetraceError('aborted', `${kind}: ${action} was aborted; nothing of this batch was stored`, options);
     default:
-      return new PipetraceError('storage', `${kind}: ${action} failed: ${name ?? 'Error'}: ${detail}`, options);
+      return new PipetraceError('storage', `${kind}: ${action} failed: ${name ?? 'Error'}${why}`, options);
   }
 }

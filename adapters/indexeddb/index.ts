@@ -1,4 +1,4 @@
-import { type IDBPDatabase, type IDBPTransaction, openDB, unwrap } from 'idb';
+import { type IDBPDatabase, type IDBPTransaction, unwrap } from 'idb';
 import { encodeCursor, scanLimit } from '../../src/cursor.js';
 import { PipetraceError } from '../../src/errors.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
@@ -14,6 +14,7 @@ import type {
 } from '../../src/store.js';
 import { storageError } from './errors.js';
 import { ChangeFeed } from './live.js';
+import { openDatabase } from './open.js';
 import { planScan, writerRange } from './scan.js';
 import {
   BLOBS,
@@ -31,7 +32,6 @@ import {
   type StoredRun,
   toStoredPointer,
   toStoredRun,
-  upgradeSchema,
 } from './schema.js';
 
 export { SCHEMA_VERSION } from './schema.js';
@@ -44,6 +44,12 @@ export interface IndexedDbStoreOptions {
    * failing with code 'unavailable'. Default 5000 ms.
    */
   blockedTimeout?: number;
+  /**
+   * The IndexedDB factory to use. Default: the global `indexedDB`. Pass a storage bucket's
+   * (`(await navigator.storageBuckets.open('pipetrace', { quota })).indexedDB`) to give
+   * pipetrace its own quota and eviction policy.
+   */
+  indexedDB?: IDBFactory;
 }
 
 /**
@@ -59,10 +65,11 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
       field: 'name',
     });
   }
-  if (typeof indexedDB === 'undefined') {
+  const factory = options.indexedDB ?? (typeof indexedDB === 'undefined' ? undefined : indexedDB);
+  if (factory === undefined) {
     throw new PipetraceError('unavailable', 'indexedDbStore: this environment has no IndexedDB');
   }
-  return new IndexedDbStore(name, options.blockedTimeout ?? 5000);
+  return new IndexedDbStore(name, options.blockedTimeout ?? 5000, factory);
 }
 
 type Db = IDBPDatabase<unknown>;
@@ -78,6 +85,7 @@ class IndexedDbStore implements Store {
   constructor(
     private readonly name: string,
     private readonly blockedTimeout: number,
+    private readonly factory: IDBFactory,
   ) {
     this.kind = `indexeddb:${name}`;
     this.feed = new ChangeFeed(`pipetrace:${name}`);
@@ -91,15 +99,13 @@ class IndexedDbStore implements Store {
   }
 
   private open(): Promise<Db> {
-    let db: Db | undefined;
     let gaveUp = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const forget = () => {
       if (this.connection === attempt) this.connection = undefined;
     };
     const attempt = new Promise<Db>((resolve, reject) => {
-      openDB(this.name, SCHEMA_VERSION, {
-        upgrade: (database, oldVersion, _newVersion, tx) => upgradeSchema(unwrap(database), unwrap(tx), oldVersion),
+      openDatabase(this.factory, this.name, SCHEMA_VERSION, {
         blocked: () => {
           timer ??= setTimeout(() => {
             gaveUp = true;
@@ -113,8 +119,8 @@ class IndexedDbStore implements Store {
           }, this.blockedTimeout);
         },
         // Another tab upgrades or deletes the database: step aside and reopen on next use.
-        blocking: () => {
-          db?.close();
+        blocking: (opened) => {
+          opened.close();
           forget();
         },
         terminated: forget,
@@ -122,10 +128,7 @@ class IndexedDbStore implements Store {
         (opened) => {
           clearTimeout(timer);
           if (gaveUp || this.closed) opened.close();
-          else {
-            db = opened;
-            resolve(opened);
-          }
+          else resolve(opened);
         },
         (error: unknown) => {
           clearTimeout(timer);

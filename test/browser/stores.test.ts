@@ -1,0 +1,23 @@
+/**
+ * The IndexedDB and Dexie adapters in real headless Chromium: the conformance suite and the
+ * adapter specs run in the page (one vitest test per browser test), then tabs talk to each other.
+ */
+import { describe, expect, it } from 'vitest';
+import { runBrowserTests } from './harness.js';
+
+const entry = new URL('./entries/stores.entry.ts', import.meta.url).pathname;
+const results = await runBrowserTests(entry, { timeout: 150_000 });
+
+describe('IndexedDB adapters in real Chromium', () => {
+  it('ran the conformance suites and specs of both adapters', () => {
+    expect(results.filter((r) => r.name.includes('indexeddb (idb)')).length).toBeGreaterThan(20);
+    expect(results.filter((r) => r.name.includes('dexie (own database)')).length).toBeGreaterThan(20);
+    expect(results.filter((r) => r.name.includes('dexie (inside an app database)')).length).toBeGreaterThan(10);
+  });
+
+  for (const result of results) {
+    it(result.name, () => {
+      if (!result.ok) throw new Error(result.error);
+    });
+  }
+});

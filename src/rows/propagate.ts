@@ -29,6 +29,18 @@ export function countLabels(set: LabelSet, flagged: LabelSet): { ef: number; ep:
   return { ef, ep: all - ef };
 }
 
+/**
+ * The population rows whose lineage holds a run: `rows` through row lineage down to rows the
+ * run wrote, `all` also through run-level steps (an input without row lineage, e.g. a model).
+ */
+export interface RunReach {
+  run: Run;
+  rows: LabelSet;
+  all: LabelSet;
+  /** The fewest steps without row lineage between the run and a population row. */
+  hops: number;
+}
+
 /** Population rows of one output pointer, labelled 0..n-1 globally. */
 export interface Seed {
   run: Run;
@@ -53,6 +65,7 @@ interface Node {
   labels: Int32Array[];
   /** Population rows that reach this node at run level. */
   runLevel?: LabelSet;
+  hops: number;
 }
 
 class OriginBuilder {
@@ -113,25 +126,25 @@ export async function propagate(
   seeds: readonly Seed[],
   labelCount: number,
 ): Promise<{
-  runs: Map<string, { run: Run; labels: LabelSet }>;
+  runs: Map<string, RunReach>;
   origins: Origins;
   manifests: Map<string, RunRowsManifest | undefined>;
 }> {
   const nodes = new Map<string, Node>();
-  const runs = new Map<string, { run: Run; labels: LabelSet }>();
+  const runs = new Map<string, RunReach>();
   const manifests = new Map<string, RunRowsManifest | undefined>();
   const origins = new OriginBuilder();
-  const nodeOf = (run: Run, pointer: string): Node => {
+  const nodeOf = (run: Run, pointer: string, hops: number): Node => {
     const k = `${run.id}\u0000${pointer}`;
     let node = nodes.get(k);
     if (node === undefined) {
-      node = { run, pointer, hashes: [], labels: [] };
+      node = { run, pointer, hashes: [], labels: [], hops };
       nodes.set(k, node);
-    }
+    } else node.hops = Math.min(node.hops, hops);
     return node;
   };
   for (const s of seeds) {
-    const node = nodeOf(s.run, s.pointer);
+    const node = nodeOf(s.run, s.pointer, 0);
     node.hashes.push(s.hashes);
     node.labels.push(s.labels);
   }
@@ -149,19 +162,25 @@ export async function propagate(
     const run = node.run;
     let entry = runs.get(run.id);
     if (entry === undefined) {
-      entry = { run, labels: newLabelSet(labelCount) };
+      entry = { run, rows: newLabelSet(labelCount), all: newLabelSet(labelCount), hops: node.hops };
       runs.set(run.id, entry);
     }
-    const runSet = entry.labels;
+    entry.hops = Math.min(entry.hops, node.hops);
     const hashes = concat32(node.hashes, (n) => new Uint32Array(n));
     const labels = concat32(node.labels, (n) => new Int32Array(n));
     // The labels reaching this node, for the run and for run-level steps further up.
+    const rowSet = entry.rows;
+    for (let i = 0; i < labels.length; i++) {
+      const l = labels[i] as number;
+      rowSet[l >>> 5] = (rowSet[l >>> 5] as number) | (1 << (l & 31));
+    }
     const here = node.runLevel === undefined ? newLabelSet(labelCount) : node.runLevel.slice();
     for (let i = 0; i < labels.length; i++) {
       const l = labels[i] as number;
       here[l >>> 5] = (here[l >>> 5] as number) | (1 << (l & 31));
     }
-    for (let i = 0; i < here.length; i++) runSet[i] = (runSet[i] as number) | (here[i] as number);
+    const allSet = entry.all;
+    for (let i = 0; i < here.length; i++) allSet[i] = (allSet[i] as number) | (here[i] as number);
 
     if (!manifests.has(run.id)) manifests.set(run.id, await readRowManifest(store, run.id));
     const pairs = (manifests.get(run.id)?.pairs ?? []).filter((p) => p.output === node.pointer);
@@ -177,7 +196,7 @@ export async function propagate(
       if (pair === undefined || distinct === undefined) {
         // No row lineage for this input: every population row here reaches it at run level.
         if (up !== undefined) {
-          const target = nodeOf(up, input);
+          const target = nodeOf(up, input, node.hops + 1);
           if (target.runLevel === undefined) target.runLevel = here.slice();
           else
             for (let w = 0; w < here.length; w++)
@@ -223,7 +242,7 @@ export async function propagate(
         for (let k = 0; k < total; k++)
           origins.add(input, outH[2 * k] as number, outH[2 * k + 1] as number, outL[k] as number);
       } else if (total > 0) {
-        const target = nodeOf(up, input);
+        const target = nodeOf(up, input, node.hops);
         target.hashes.push(outH);
         target.labels.push(outL);
       }

@@ -34,6 +34,17 @@ export interface RowReviewCandidate {
   component?: { name: string; version: string; runs: number };
   row?: { pointer: string; hash: string };
   evidence: RowEvidence;
+  /**
+   * Which population rows count: 'rows' when some reach the candidate through row lineage
+   * (then only those count), 'run' when rows reach it only at run level (through an input
+   * without row lineage, such as a model trained on its output).
+   */
+  reach: 'rows' | 'run';
+  /**
+   * The fewest steps without row lineage between the candidate and a population row (0: all
+   * row lineage). Within a tie group fewer hops rank first: the more direct explanation.
+   */
+  hops: number;
   /** Candidates with equal scores share a group (0 is the top group). */
   group: number;
   /** Position by score, then by differences; candidates with equal evidence share a rank. */
@@ -194,9 +205,13 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
 
   // Runs and component versions.
   const candidates: RowReviewCandidate[] = [];
-  const versions = new Map<string, { name: string; version: string; runs: number; labels: LabelSet }>();
-  for (const { run, labels } of walk.runs.values()) {
-    const { ef, ep } = countLabels(labels, flaggedSet);
+  const versions = new Map<
+    string,
+    { name: string; version: string; runs: number; hops: number; rows: LabelSet; all: LabelSet }
+  >();
+  for (const { run, rows, all, hops } of walk.runs.values()) {
+    const reach = reachOf(rows, all);
+    const { ef, ep } = countLabels(reach.set, flaggedSet);
     const version = run.code?.commit;
     const c: RowReviewCandidate = {
       kind: 'run',
@@ -206,6 +221,8 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
           ? { id: run.id, component: run.component }
           : { id: run.id, component: run.component, version },
       evidence: { ef, ep, F, P, score: score(metric, ef, ep, F, P) },
+      reach: reach.kind,
+      hops,
       group: 0,
       rank: 0,
       differences: [],
@@ -214,21 +231,35 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
     const key = `${run.component}@${version ?? '(none)'}`;
     let v = versions.get(key);
     if (v === undefined) {
-      v = { name: run.component, version: version ?? '(none)', runs: 0, labels: newLabelSet(labelCount) };
+      v = {
+        name: run.component,
+        version: version ?? '(none)',
+        runs: 0,
+        hops,
+        rows: newLabelSet(labelCount),
+        all: newLabelSet(labelCount),
+      };
       versions.set(key, v);
     }
     v.runs++;
-    for (let w = 0; w < labels.length; w++) v.labels[w] = (v.labels[w] as number) | (labels[w] as number);
+    v.hops = Math.min(v.hops, hops);
+    for (let w = 0; w < rows.length; w++) {
+      v.rows[w] = (v.rows[w] as number) | (rows[w] as number);
+      v.all[w] = (v.all[w] as number) | (all[w] as number);
+    }
   }
   const versionCounts = new Map<string, number>();
   for (const v of versions.values()) versionCounts.set(v.name, (versionCounts.get(v.name) ?? 0) + 1);
   for (const [key, v] of versions) {
-    const { ef, ep } = countLabels(v.labels, flaggedSet);
+    const reach = reachOf(v.rows, v.all);
+    const { ef, ep } = countLabels(reach.set, flaggedSet);
     candidates.push({
       kind: 'component',
       id: key,
       component: { name: v.name, version: v.version, runs: v.runs },
       evidence: { ef, ep, F, P, score: score(metric, ef, ep, F, P) },
+      reach: reach.kind,
+      hops: v.hops,
       group: 0,
       rank: 0,
       differences: [],
@@ -262,6 +293,14 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
     outputs,
     notes,
   };
+}
+
+// A defect in a run shows in the rows it wrote; rows that reach it only through an aggregate
+// (a model trained on its output) are weak evidence either way, so they count only where no
+// row reaches the candidate through row lineage.
+function reachOf(rows: LabelSet, all: LabelSet): { set: LabelSet; kind: 'rows' | 'run' } {
+  for (let i = 0; i < rows.length; i++) if (rows[i] !== 0) return { set: rows, kind: 'rows' };
+  return { set: all, kind: 'run' };
 }
 
 function distinctOf(parts: Uint32Array[]): Uint32Array {
@@ -299,17 +338,24 @@ function rank(cands: RowReviewCandidate[]): RowReviewCandidate[] {
   return cands;
 }
 
-/** Within each tie group, more differences first; equal evidence shares a rank. */
+/** Within each tie group, fewer hops first, then more differences; equal evidence shares a rank. */
 function order(cands: RowReviewCandidate[]): RowReviewCandidate[] {
   cands.sort(
     (a, b) =>
-      a.group - b.group || b.differences.length - a.differences.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      a.group - b.group ||
+      a.hops - b.hops ||
+      b.differences.length - a.differences.length ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   let rank = 0;
   for (let i = 0; i < cands.length; i++) {
     const c = cands[i] as RowReviewCandidate;
     const prev = cands[i - 1];
-    if (prev !== undefined && !(prev.group === c.group && prev.differences.length === c.differences.length)) rank = i;
+    if (
+      prev !== undefined &&
+      !(prev.group === c.group && prev.hops === c.hops && prev.differences.length === c.differences.length)
+    )
+      rank = i;
     c.rank = rank;
   }
   return cands;
@@ -369,6 +415,8 @@ function rowCandidates(
       kind: 'row',
       id: `${pointer}#${hash}`,
       row: { pointer, hash },
+      reach: 'rows',
+      hops: 0,
       evidence: { ef, ep, F, P, score: score(metric, ef, ep, F, P) },
       group: 0,
       rank: 0,

@@ -124,14 +124,14 @@ export interface RunningChromium extends ChromiumSession {
 }
 
 /** Launches headless Chromium with a fresh context and page; call close() when done. */
-export async function launchChromium(): Promise<RunningChromium> {
-  if (!existsSync(CHROMIUM_PATH)) {
+export async function launchChromium(executablePath = CHROMIUM_PATH): Promise<RunningChromium> {
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}: the browser tests need it (Debian: apt-get install chromium, ` +
+      `Chromium not found at ${executablePath}: the browser tests need it (Debian: apt-get install chromium, ` +
         'or set PIPETRACE_CHROMIUM to a Chromium binary). These tests fail rather than skip.',
     );
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
+  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
   try {
     const context = await browser.newContext();
     const consoleErrors: string[] = [];

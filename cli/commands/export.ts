@@ -1,0 +1,104 @@
+/** `pipetrace export`: write the store's runs as OpenLineage RunEvents, one JSON per line. */
+import { open } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { type ExportEventsOptions, exportEvents } from '../../src/openlineage/export-store.js';
+import { checkTime } from '../../src/validate.js';
+import { type Command, EXIT, UsageError } from '../command.js';
+import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
+
+const usage = `Usage: pipetrace export [options]
+
+Write every run as OpenLineage RunEvents (spec 2-0-2): START, then COMPLETE or FAIL, as NDJSON,
+oldest run first. The output imports back with "pipetrace import", or posts to Marquez.
+
+Options:
+  --out FILE                 write to FILE (replaced) instead of standard output
+  --store DIR|memory         the store folder (fs-json), or "memory" (default ${DEFAULT_STORE_DIR})
+  --component NAME           only runs of this component
+  --since TIME               only runs started at or after TIME (ISO date or epoch ms)
+  --until TIME               only runs started before TIME
+  --job-namespace NS         OpenLineage job namespace of components (default pipetrace)
+  --dataset-namespace NS     namespace of pointers that are neither paths nor URIs (default pipetrace)
+  --repository URL           the code repository, for sourceCodeLocation facets
+  --no-row-lineage           leave out the pipetrace_rowLineage facets (faster: reads no chunks)
+  -h, --help                 show this help`;
+
+function time(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return checkTime(flag, /^\d+$/.test(value) ? Number(value) : value);
+  } catch {
+    throw new UsageError(`${flag}: must be an ISO date or epoch milliseconds, got ${value}`);
+  }
+}
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'write runs as OpenLineage events (NDJSON)',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        store: { type: 'string' },
+        component: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        'job-namespace': { type: 'string' },
+        'dataset-namespace': { type: 'string' },
+        repository: { type: 'string' },
+        'no-row-lineage': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      io.stdout(`${usage}\n`);
+      return EXIT.ok;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    if (values.repository !== undefined && !/^https?:\/\/\S+$/.test(values.repository)) {
+      throw new UsageError(`--repository: must be an http(s) URL, got ${values.repository}`);
+    }
+    const options: ExportEventsOptions = {};
+    if (values.component !== undefined) options.component = values.component;
+    const since = time('--since', values.since);
+    if (since !== undefined) options.since = since;
+    const until = time('--until', values.until);
+    if (until !== undefined) options.until = until;
+    if (values['job-namespace'] !== undefined) options.jobNamespace = values['job-namespace'];
+    if (values['dataset-namespace'] !== undefined) options.datasetNamespace = values['dataset-namespace'];
+    if (values.repository !== undefined) options.repository = { url: values.repository };
+    if (values['no-row-lineage']) options.rowLineage = false;
+
+    const store = await openStore(values.store);
+    const file = values.out === undefined ? undefined : await open(values.out, 'w');
+    let count = 0;
+    try {
+      let buffer = '';
+      const flush = async () => {
+        if (buffer === '') return;
+        if (file === undefined) io.stdout(buffer);
+        else await file.write(buffer);
+        buffer = '';
+      };
+      for await (const event of exportEvents(store, options)) {
+        if (io.signal.aborted) break;
+        buffer += `${JSON.stringify(event)}\n`;
+        count++;
+        if (buffer.length > 1 << 20) await flush();
+      }
+      await flush();
+      if (file !== undefined) {
+        await file.sync();
+        io.stderr(`exported ${count} events to ${values.out}\n`);
+      }
+      return io.signal.aborted ? EXIT.failed : EXIT.ok;
+    } finally {
+      await file?.close();
+      await store.close();
+    }
+  },
+};

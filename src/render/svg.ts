@@ -1,0 +1,99 @@
+/**
+ * The trace DAG as an SVG string: upstream runs on the left, the root on the right. Styles are
+ * attributes (no CSS classes needed), so the picture stands alone in a notebook; the dashboard
+ * reuses it and listens for clicks on `[data-run]` groups.
+ */
+import type { Trace } from '../analysis/trace.js';
+import { clip, escapeHtml, formatDuration, formatTime, shortId } from './escape.js';
+import { layeredLayout } from './layout.js';
+
+export interface TraceSvgOptions {
+  /** A run drawn as selected. */
+  selected?: string;
+  /** Node width in pixels. Default 196. */
+  nodeWidth?: number;
+  /** Adds tabindex and role=button to nodes, for a page that handles their clicks. */
+  interactive?: boolean;
+}
+
+const NODE_HEIGHT = 58;
+
+const STATUS_STYLE = {
+  succeeded: { fill: '#eef5ff', stroke: '#3567c4', badge: '#1f7a3f' },
+  failed: { fill: '#fdecec', stroke: '#c62828', badge: '#c62828' },
+} as const;
+
+/** An SVG drawing of the trace (width and height set, so it scales in any container). */
+export function traceSvg(trace: Trace, options: TraceSvgOptions = {}): string {
+  const width = options.nodeWidth ?? 196;
+  const layout = layeredLayout(
+    trace.nodes.map((n) => ({ id: n.run.id, width, height: NODE_HEIGHT })),
+    // Upstream runs on the left: an edge goes from the dependency to the run that read it.
+    trace.edges.map((e) => ({ source: e.to, target: e.from })),
+  );
+  const runs = new Map(trace.nodes.map((n) => [n.run.id, n.run]));
+  const via = new Map(trace.edges.map((e) => [`${e.to}\u0000${e.from}`, e.via]));
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(layout.width)}" height="${Math.ceil(layout.height)}" ` +
+      `viewBox="0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}" role="img" aria-label="${escapeHtml(
+        `Trace with ${trace.nodes.length} runs`,
+      )}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="12">`,
+    '<defs><marker id="pt-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7a8699"/></marker></defs>',
+  );
+  for (const edge of layout.edges) {
+    const d = edgePath(edge.points);
+    const pointers = via.get(`${edge.source}\u0000${edge.target}`) ?? [];
+    parts.push(
+      `<path d="${d}" fill="none" stroke="#9aa5b5" stroke-width="1.5" marker-end="url(#pt-arrow)"><title>${escapeHtml(
+        pointers.length === 0 ? 'depends on' : `via ${clip(pointers.join(', '), 300)}`,
+      )}</title></path>`,
+    );
+  }
+  for (const node of layout.nodes) {
+    const run = runs.get(node.id);
+    if (run === undefined) continue;
+    const style = STATUS_STYLE[run.status] ?? STATUS_STYLE.succeeded;
+    const isRoot = run.id === trace.root;
+    const isSelected = run.id === options.selected;
+    const label = `${run.component}, run ${run.id}, ${run.status}, started ${formatTime(run.startedAt)}`;
+    const interactive = options.interactive === true ? ' tabindex="0" role="button" style="cursor:pointer"' : '';
+    parts.push(
+      `<g data-run="${escapeHtml(run.id)}" transform="translate(${round(node.x)},${round(node.y)})"${interactive} aria-label="${escapeHtml(label)}">`,
+      `<title>${escapeHtml(label)}</title>`,
+      `<rect width="${node.width}" height="${node.height}" rx="7" fill="${style.fill}" stroke="${isSelected ? '#f59e0b' : style.stroke}" stroke-width="${isSelected ? 3 : isRoot ? 2.2 : 1.2}"/>`,
+      `<circle cx="12" cy="14" r="4" fill="${style.badge}"/>`,
+      `<text x="22" y="18" font-weight="600" fill="#15202b">${escapeHtml(clip(run.component, 24))}</text>`,
+      `<text x="10" y="34" fill="#3d4a5c" font-family="ui-monospace, Menlo, Consolas, monospace" font-size="11">${escapeHtml(shortId(run.id))}${isRoot ? ' · root' : ''}</text>`,
+      `<text x="10" y="49" fill="#5b6778" font-size="11">${escapeHtml(formatTime(run.startedAt).slice(5, 16))} · ${escapeHtml(
+        formatDuration(run.endedAt - run.startedAt),
+      )}${run.status === 'failed' ? ' · failed' : ''}</text>`,
+      '</g>',
+    );
+  }
+  if (trace.truncated) {
+    parts.push(
+      `<text x="16" y="${Math.ceil(layout.height) - 4}" fill="#8a5a00" font-size="11">depth limit reached: older runs not shown</text>`,
+    );
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/** A smooth path through the polyline: a horizontal S-curve between consecutive points. */
+function edgePath(points: [number, number][]): string {
+  const [first, ...rest] = points;
+  if (first === undefined) return '';
+  let d = `M${round(first[0])},${round(first[1])}`;
+  let prev = first;
+  for (const p of rest) {
+    const mx = (prev[0] + p[0]) / 2;
+    d += ` C${round(mx)},${round(prev[1])} ${round(mx)},${round(p[1])} ${round(p[0])},${round(p[1])}`;
+    prev = p;
+  }
+  return d;
+}

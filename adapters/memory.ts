@@ -1,6 +1,6 @@
 import { PipetraceError } from '../src/errors.js';
 import type { Component, PointerRecord, Run } from '../src/model.js';
-import { cloneComponent, clonePointer, cloneRun } from '../src/records.js';
+import { cloneComponent, clonePointer, cloneRun, cloneRunInternal } from '../src/records.js';
 import { RunIndex } from '../src/run-index.js';
 import type {
   BlobRecord,
@@ -43,7 +43,7 @@ class MemoryStore implements Store {
     this.open();
     if (runs.length === 0) return;
     // Copy all first: a bad record throws before anything is stored.
-    const copies = runs.map(cloneRun);
+    const copies = runs.map(cloneRunInternal);
     for (const run of copies) this.runs.put(run);
     if (this.listeners.size > 0) this.emit({ kind: 'runs', ids: copies.map((r) => r.id) });
   }

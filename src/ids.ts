@@ -1,6 +1,7 @@
 // UUIDv7 (RFC 9562): 48 bits of milliseconds, then random bits. Ids made by one process are
 // strictly increasing even within a millisecond: the 12-bit rand_a field counts up.
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const DIGITS: number[] = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const codes: number[] = new Array(36).fill(48);
 const POOL_SIZE = 4096;
 const pool = new Uint8Array(POOL_SIZE);
 let poolAt = POOL_SIZE;
@@ -33,26 +34,29 @@ export function uuidv7(ms: number = Date.now()): string {
   const at = random(8);
   const hi = Math.floor(ms / 0x100000000);
   const lo = ms >>> 0;
-  return (
-    HEX[(hi >>> 8) & 255]! +
-    HEX[hi & 255]! +
-    HEX[lo >>> 24]! +
-    HEX[(lo >>> 16) & 255]! +
-    '-' +
-    HEX[(lo >>> 8) & 255]! +
-    HEX[lo & 255]! +
-    '-' +
-    HEX[0x70 | (counter >>> 8)]! +
-    HEX[counter & 255]! +
-    '-' +
-    HEX[0x80 | (pool[at]! & 0x3f)]! +
-    HEX[pool[at + 1]!]! +
-    '-' +
-    HEX[pool[at + 2]!]! +
-    HEX[pool[at + 3]!]! +
-    HEX[pool[at + 4]!]! +
-    HEX[pool[at + 5]!]! +
-    HEX[pool[at + 6]!]! +
-    HEX[pool[at + 7]!]!
-  );
+  let i = 0;
+  const byte = (b: number) => {
+    codes[i++] = DIGITS[b >>> 4]!;
+    codes[i++] = DIGITS[b & 15]!;
+  };
+  const dash = () => {
+    codes[i++] = 45;
+  };
+  byte((hi >>> 8) & 255);
+  byte(hi & 255);
+  byte(lo >>> 24);
+  byte((lo >>> 16) & 255);
+  dash();
+  byte((lo >>> 8) & 255);
+  byte(lo & 255);
+  dash();
+  byte(0x70 | (counter >>> 8));
+  byte(counter & 255);
+  dash();
+  byte(0x80 | (pool[at]! & 0x3f));
+  byte(pool[at + 1]!);
+  dash();
+  for (let k = 2; k < 8; k++) byte(pool[at + k]!);
+  // One flat string (not a tree of concatenations): ids are hashed as map keys at once.
+  return String.fromCharCode.apply(null, codes);
 }

@@ -146,18 +146,26 @@ export class Pipetrace {
       .sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1));
   }
 
-  private async ensureComponents(names: string[]): Promise<void> {
-    const unknown = [...new Set(names)].filter((n) => !this.knownComponents.has(n));
-    if (unknown.length === 0) return;
-    const found = await this.store.getComponents(unknown);
+  /** Creates a record for components seen for the first time (cached, so usually no store call). */
+  private ensureComponents(runs: Run[]): Promise<void> | undefined {
+    let unknown: string[] | undefined;
+    for (const run of runs) {
+      if (!this.knownComponents.has(run.component) && !unknown?.includes(run.component))
+        (unknown ??= []).push(run.component);
+    }
+    return unknown === undefined ? undefined : this.createComponents(unknown);
+  }
+
+  private async createComponents(names: string[]): Promise<void> {
+    const found = await this.store.getComponents(names);
     const now = this.now();
-    const missing = unknown.filter((_, i) => found[i] === undefined);
+    const missing = names.filter((_, i) => found[i] === undefined);
     if (missing.length > 0) {
       await this.store.putComponents(
         missing.map((name) => ({ name, description: '', owner: '', tags: [], createdAt: now, updatedAt: now })),
       );
     }
-    for (const n of unknown) this.knownComponents.add(n);
+    for (const n of names) this.knownComponents.add(n);
   }
 
   // ---- logging ----------------------------------------------------------------------------
@@ -201,7 +209,8 @@ export class Pipetrace {
   }
 
   private async commit(runs: Run[]): Promise<Run[]> {
-    await this.ensureComponents(runs.map((r) => r.component));
+    const creating = this.ensureComponents(runs);
+    if (creating !== undefined) await creating;
     await inferDependencies(this.store, runs);
     await this.store.putRuns(runs);
     return runs;

@@ -42,13 +42,27 @@ function removeSorted<T>(items: T[], item: T, compare: (a: T, b: T) => number): 
   }
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K): V[] {
-  let list = map.get(key);
-  if (list === undefined) {
-    list = [];
-    map.set(key, list);
-  }
-  return list;
+/**
+ * Most pointers are written once and read a few times, so a list of one is kept as the item
+ * itself: at a million pointers that saves a million arrays (and their garbage collection).
+ */
+type List<T> = T | T[];
+
+function addTo<T>(map: Map<string, List<T>>, key: string, item: T, compare: (a: T, b: T) => number): void {
+  const cur = map.get(key);
+  if (cur === undefined) map.set(key, item);
+  else if (Array.isArray(cur)) insertSorted(cur, item, compare);
+  else map.set(key, compare(cur, item) <= 0 ? [cur, item] : [item, cur]);
+}
+
+function removeFrom<T>(map: Map<string, List<T>>, key: string, item: T, compare: (a: T, b: T) => number): void {
+  const cur = map.get(key);
+  if (cur === item) map.delete(key);
+  else if (Array.isArray(cur)) removeSorted(cur, item, compare);
+}
+
+function asArray<T>(list: List<T> | undefined): readonly T[] | undefined {
+  return list === undefined ? undefined : Array.isArray(list) ? list : [list];
 }
 
 /**
@@ -61,9 +75,9 @@ export class RunIndex<T extends IndexedRun> {
   private readonly byId = new Map<string, T>();
   private readonly all: T[] = [];
   private readonly byComponent = new Map<string, T[]>();
-  private readonly byInput = new Map<string, T[]>();
-  private readonly byOutput = new Map<string, T[]>();
-  private readonly writers = new Map<string, WriterRef[]>();
+  private readonly byInput = new Map<string, List<T>>();
+  /** Writers of each pointer in WriteKey order. */
+  private readonly writers = new Map<string, List<T>>();
 
   get size(): number {
     return this.byId.size;
@@ -83,35 +97,34 @@ export class RunIndex<T extends IndexedRun> {
     if (old !== undefined) this.remove(old);
     this.byId.set(run.id, run);
     insertSorted(this.all, run, compareRunOrder);
-    insertSorted(push(this.byComponent, run.component), run, compareRunOrder);
-    for (const p of run.inputs) insertSorted(push(this.byInput, p), run, compareRunOrder);
-    const ref: WriterRef = { id: run.id, component: run.component, startedAt: run.startedAt, endedAt: run.endedAt };
-    for (const p of run.outputs) {
-      insertSorted(push(this.writers, p), ref, compareWriteKeys);
-      insertSorted(push(this.byOutput, p), run, compareRunOrder);
-    }
+    let list = this.byComponent.get(run.component);
+    if (list === undefined) this.byComponent.set(run.component, (list = []));
+    insertSorted(list, run, compareRunOrder);
+    for (const p of run.inputs) addTo(this.byInput, p, run, compareRunOrder);
+    for (const p of run.outputs) addTo(this.writers, p, run, compareWriteKeys);
   }
 
   private remove(run: T): void {
     this.byId.delete(run.id);
     removeSorted(this.all, run, compareRunOrder);
     removeSorted(this.byComponent.get(run.component) ?? [], run, compareRunOrder);
-    for (const p of run.inputs) removeSorted(this.byInput.get(p) ?? [], run, compareRunOrder);
-    for (const p of run.outputs) {
-      removeSorted(this.byOutput.get(p) ?? [], run, compareRunOrder);
-      const list = this.writers.get(p) ?? [];
-      const at = list.findIndex((w) => w.id === run.id);
-      if (at >= 0) list.splice(at, 1);
-    }
+    for (const p of run.inputs) removeFrom(this.byInput, p, run, compareRunOrder);
+    for (const p of run.outputs) removeFrom(this.writers, p, run, compareWriteKeys);
   }
 
   latestWriter(query: WriterQuery): WriterRef | undefined {
     const list = this.writers.get(query.pointer);
-    if (list === undefined || list.length === 0) return undefined;
+    if (list === undefined) return undefined;
     const before: WriteKey | undefined = query.before;
-    const at = before === undefined ? list.length : lowerBound(list, before, compareWriteKeys);
-    const found = at > 0 ? list[at - 1] : undefined;
-    return found === undefined ? undefined : { ...found };
+    let found: T | undefined;
+    if (!Array.isArray(list)) found = before === undefined || compareWriteKeys(list, before) < 0 ? list : undefined;
+    else {
+      const at = before === undefined ? list.length : lowerBound(list, before, compareWriteKeys);
+      found = at > 0 ? list[at - 1] : undefined;
+    }
+    return found === undefined
+      ? undefined
+      : { id: found.id, component: found.component, startedAt: found.startedAt, endedAt: found.endedAt };
   }
 
   /** Pointers this index has seen written, in no particular order. */
@@ -125,13 +138,13 @@ export class RunIndex<T extends IndexedRun> {
     toRuns: (entries: T[]) => R[] | Promise<R[]>,
   ): Promise<{ runs: R[]; cursor?: string }> {
     const limit = scanLimit(scan);
-    const base =
+    const base: readonly T[] | undefined =
       scan.component !== undefined
         ? this.byComponent.get(scan.component)
         : scan.output !== undefined
-          ? this.byOutput.get(scan.output)
+          ? asArray(this.writers.get(scan.output))?.slice().sort(compareRunOrder)
           : scan.input !== undefined
-            ? this.byInput.get(scan.input)
+            ? asArray(this.byInput.get(scan.input))
             : this.all;
     if (base === undefined) return { runs: [] };
     const desc = (scan.order ?? 'desc') === 'desc';

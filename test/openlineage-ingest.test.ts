@@ -6,6 +6,7 @@ import {
   INCOMPLETE_ERROR,
   ingestEvents,
   KEPT_FACETS_PARAM,
+  MAX_PENDING_EVENTS,
   pendingRuns,
   type RunEvent,
 } from '../src/openlineage/index.js';
@@ -357,6 +358,13 @@ describe('OpenLineage ingest of bad input', () => {
       message: expect.stringContaining('events[0]'),
     });
     expect(await allRuns(pt)).toEqual([]);
+  });
+
+  it('refuses to keep more than MAX_PENDING_EVENTS events for a run that never ends', async () => {
+    const pt = fresh();
+    const many = Array.from({ length: MAX_PENDING_EVENTS + 1 }, (_, i) => event(RUN_A, 'RUNNING', T0 + i));
+    await expect(ingestEvents(pt, many)).rejects.toMatchObject({ code: 'too_large' });
+    expect(await pt.store.listBlobs('')).toEqual([]);
   });
 
   it('rejects something that is neither an event nor an array of events', async () => {

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { PIPETRACE_FACET_SCHEMAS } from '../src/openlineage/index.js';
 
 export const SPEC_DIR = process.env.OPENLINEAGE_SPEC_DIR ?? '/work/shared/openlineage';
 
@@ -30,15 +31,27 @@ for (const file of readdirSync(join(SPEC_DIR, 'spec/facets'))) {
           : 'dataset';
   for (const key of Object.keys(schema.properties ?? {})) facetSchemas.set(`${place}:${key}`, schema.$id);
 }
+ajv.addSchema(PIPETRACE_FACET_SCHEMAS as unknown as Record<string, unknown>);
 const validateMain = ajv.getSchema(main.$id)!;
+const CUSTOM: Record<string, string> = {
+  'run:pipetrace_run': 'PipetraceRunFacet',
+  'output:pipetrace_rowLineage': 'PipetraceRowLineageOutputDatasetFacet',
+  'dataset:pipetrace_pointer': 'PipetracePointerDatasetFacet',
+};
 
-/** Every schema error of an event: the event schema, then each standard facet against its own schema. */
+/** Every schema error of an event: the event schema, then each standard or pipetrace facet against its own schema. */
 export function schemaErrors(event: Record<string, unknown>): string[] {
   const errors: string[] = [];
   if (!validateMain(event))
     errors.push(...(validateMain.errors ?? []).map((e) => `event${e.instancePath} ${e.message}`));
   const check = (place: Place, path: string, facets: Record<string, unknown> | undefined) => {
     for (const [name, facet] of Object.entries(facets ?? {})) {
+      const custom = CUSTOM[`${place}:${name}`];
+      if (custom !== undefined) {
+        const own = ajv.getSchema(`${PIPETRACE_FACET_SCHEMAS.$id}#/$defs/${custom}`)!;
+        if (!own(facet)) errors.push(...(own.errors ?? []).map((e) => `${path}.${name}${e.instancePath} ${e.message}`));
+        continue;
+      }
       const id = facetSchemas.get(`${place}:${name}`);
       if (id === undefined) continue;
       const validate = ajv.getSchema(id)!;

@@ -9,6 +9,7 @@ import { fileTransport, parseEventsText, readEventsFile } from '../node/openline
 import { createPipetrace, isPipetraceError } from '../src/index.js';
 import {
   consoleTransport,
+  emitOnLog,
   emittingStore,
   httpTransport,
   type LineageEvent,
@@ -224,5 +225,25 @@ describe('emitting store', () => {
     await store.flush();
     expect(await pt.inspect(run.id)).toEqual(run);
     expect(failures).toHaveLength(1);
+  });
+});
+
+describe('emitOnLog', () => {
+  it('emits the runs any writer logs to a live store, until stopped', async () => {
+    const sent: LineageEvent[] = [];
+    const pt = createPipetrace({ store: memoryStore() });
+    const live = emitOnLog(pt, { emit: async (events) => void sent.push(...events) });
+    await pt.logRun({ component: 'load', startedAt: T0, endedAt: T0 + 1 });
+    await live.flush();
+    expect(sent.map((e) => (e as { eventType: string }).eventType)).toEqual(['START', 'COMPLETE']);
+    live.stop();
+    await pt.logRun({ component: 'load', startedAt: T0 + 2, endedAt: T0 + 3 });
+    await live.flush();
+    expect(sent).toHaveLength(2);
+  });
+
+  it('refuses a store that is not live', () => {
+    const store = Object.assign(Object.create(memoryStore()), { subscribe: undefined, kind: 'dead' });
+    expect(() => emitOnLog(store, consoleTransport())).toThrow(/not live/);
   });
 });

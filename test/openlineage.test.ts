@@ -6,6 +6,7 @@ import {
   datasetToPointer,
   exportEvents,
   jobToComponent,
+  PIPETRACE_FACET_SCHEMAS,
   pointerToDataset,
   RUN_EVENT_SCHEMA_URL,
   type RunEvent,
@@ -138,6 +139,35 @@ describe('OpenLineage export', () => {
     for (const event of events) expect(schemaErrors(event as unknown as Record<string, unknown>)).toEqual([]);
     const facets = events[3]!.run.facets!;
     expect(Object.keys(facets).sort()).toEqual(['errorMessage', 'nominalTime', 'parent', 'pipetrace_run']);
+  });
+
+  it('validates its custom facets against the published pipetrace facet schema, whose URL they name', async () => {
+    const { pt, clean } = await pipeline();
+    await pt.logRun({ component: 'x', startedAt: T0, endedAt: T0, inputs: ['file:///etc/in.csv'] });
+    await writeRowLineage(pt.store, clean.id, [
+      { output: '/data/clean.parquet', input: 's3://raw-bucket/2026/01/events.csv', kind: 'keep', keys: [1, 2] },
+    ]);
+    const events = await collect(exportEvents(pt));
+    const names = new Set<string>();
+    for (const event of events) {
+      for (const name of Object.keys(event.run.facets ?? {})) names.add(name);
+      for (const d of [...(event.inputs ?? []), ...(event.outputs ?? [])]) {
+        for (const name of Object.keys({ ...d.facets, ...(d as { outputFacets?: object }).outputFacets }))
+          names.add(name);
+      }
+      expect(schemaErrors(event as unknown as Record<string, unknown>)).toEqual([]);
+    }
+    expect([...names].filter((n) => n.startsWith('pipetrace_')).sort()).toEqual([
+      'pipetrace_pointer',
+      'pipetrace_rowLineage',
+      'pipetrace_run',
+    ]);
+    expect(events[1]!.run.facets!.pipetrace_run!._schemaURL).toBe(
+      `${PIPETRACE_FACET_SCHEMAS.$id}#/$defs/PipetraceRunFacet`,
+    );
+    const broken = structuredClone(events[1]!);
+    (broken.run.facets!.pipetrace_run as Record<string, unknown>).status = 'maybe';
+    expect(schemaErrors(broken as unknown as Record<string, unknown>).join()).toMatch(/pipetrace_run/);
   });
 
   it('names datasets per the conventions and carries row lineage counts and a digest in a custom facet', async () => {

@@ -1,3 +1,4 @@
+import { PipetraceError } from '../errors.js';
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
 import { type ExportEventsOptions, runsToEvents } from './export-store.js';
@@ -62,4 +63,40 @@ export function emittingStore(inner: Store, transport: Transport, options: Emitt
   };
   if (inner.subscribe !== undefined) wrapper.subscribe = (listener) => inner.subscribe!(listener);
   return wrapper;
+}
+
+/**
+ * For a live store (capabilities.live, e.g. memory, IndexedDB, Dexie): emits the events of every
+ * run written to `source`'s store from now on, by whichever writer. Returns a function that
+ * stops listening; `flush` on it waits for what is queued. Prefer `emittingStore`, which works
+ * with any adapter.
+ */
+export function emitOnLog(
+  source: { store: Store } | Store,
+  transport: Transport,
+  options: EmittingStoreOptions = {},
+): { stop(): void; flush(): Promise<void> } {
+  const store = 'putRuns' in source ? source : source.store;
+  if (store.subscribe === undefined) {
+    throw new PipetraceError('invalid_input', `store ${store.kind} is not live; wrap it with emittingStore instead`, {
+      field: 'store',
+    });
+  }
+  const onError =
+    options.onError ?? ((error: unknown) => console.error('pipetrace: OpenLineage emission failed:', error));
+  let queue: Promise<void> = Promise.resolve();
+  const stop = store.subscribe((change) => {
+    if (change.kind !== 'runs') return;
+    const ids = change.ids.slice();
+    queue = queue.then(async () => {
+      let runs: Run[] = [];
+      try {
+        runs = (await store.getRuns(ids)).filter((r): r is Run => r !== undefined);
+        await transport.emit(await runsToEvents(store, runs, options));
+      } catch (error) {
+        onError(error, runs);
+      }
+    });
+  });
+  return { stop, flush: () => queue };
 }

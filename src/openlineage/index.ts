@@ -5,9 +5,10 @@
  * `pipetrace/node`.
  */
 export { checkEvent, parseEventTime } from './check-event.js';
-export { type EmittingStore, type EmittingStoreOptions, emittingStore } from './emitting-store.js';
+export { type EmittingStore, type EmittingStoreOptions, emitOnLog, emittingStore } from './emitting-store.js';
 export { type ExportOptions, type RunContext, runToEvents } from './export.js';
 export { type ExportEventsOptions, exportEvents, runsToEvents, type StoreSource } from './export-store.js';
+export { PIPETRACE_FACET_SCHEMAS } from './facet-schemas.js';
 export { KEPT_FACETS_PARAM, type KeptFacets } from './facets.js';
 export { INCOMPLETE_ERROR, type PendingPolicy } from './fold.js';
 export { type LineageGraph, type LineageGraphOptions, type LineageNode, lineageGraph } from './graph.js';
@@ -17,6 +18,7 @@ export {
   type IngestResult,
   type IngestTarget,
   ingestEvents,
+  MAX_PENDING_EVENTS,
   pendingRuns,
 } from './ingest.js';
 export {

@@ -18,7 +18,7 @@
  * Every event is checked before anything is written: a malformed event throws invalid_input
  * naming the field (`events[2].run.runId: must be a UUID`) and nothing of the batch is applied.
  */
-import { invalid } from '../errors.js';
+import { invalid, PipetraceError } from '../errors.js';
 import type { Component, JsonValue, Run } from '../model.js';
 import { type RunInput, runFromInput } from '../run-input.js';
 import type { BlobRecord, Store } from '../store.js';
@@ -60,6 +60,8 @@ export interface IngestResult {
 export const PENDING_PREFIX = 'openlineage/pending/';
 export const FACETS_PREFIX = 'openlineage/facets/';
 const JOBS_PREFIX = 'openlineage/jobs/';
+/** Events a pending run may hold before its terminal event. */
+export const MAX_PENDING_EVENTS = 10_000;
 const DATASETS_PREFIX = 'openlineage/datasets/';
 // Kept facets go to a blob beyond these, so run params stay within their limits.
 const MAX_KEPT_PARAM_CHARS = 128 * 1024;
@@ -224,6 +226,13 @@ async function apply(target: IngestTarget, events: LineageEvent[], options: Inge
     const made = foldedToRunInput(folded, options, field);
     if (made === undefined) {
       const waiting = [...(existing === undefined ? prior : []), ...group.events];
+      if (waiting.length > MAX_PENDING_EVENTS) {
+        throw new PipetraceError(
+          'too_large',
+          `${field}: run ${runId} has ${waiting.length} events and no terminal event; the limit is ${MAX_PENDING_EVENTS}`,
+          { field },
+        );
+      }
       pendingWrites.push({ key: PENDING_PREFIX + runId, data: toBytes(waiting) });
       result.pending.push(runId);
       continue;

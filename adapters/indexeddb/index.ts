@@ -210,11 +210,16 @@ class IndexedDbStore implements Store {
     });
   }
 
-  scanRuns(scan: RunScan): Promise<RunPage> {
+  async scanRuns(scan: RunScan): Promise<RunPage> {
     const limit = scanLimit(scan);
     const plan = planScan(scan);
-    if (plan.empty) return Promise.resolve({ runs: [] });
-    const range = IDBKeyRange.bound(plan.lower, plan.upper, plan.lowerOpen, plan.upperOpen);
+    if (plan.empty) return { runs: [] };
+    let range: IDBKeyRange;
+    try {
+      range = IDBKeyRange.bound(plan.lower, plan.upper, plan.lowerOpen, plan.upperOpen);
+    } catch (error) {
+      throw storageError(error, this.kind, 'scanRuns (since, until)');
+    }
     return this.transact('scanRuns', [RUNS], 'readonly', async (tx) => {
       const index = tx.objectStore(RUNS).index(plan.index);
       let picked: StoredRun[];

@@ -224,6 +224,19 @@ export function dexieSpecs(t: TestApi): void {
     await deleteRaw(name);
   });
 
+  it('rejects a forged cursor or a time that is not a number without touching the store', async () => {
+    const store = dexieStore({ name: freshName('pt-dexie-hostile') });
+    try {
+      await store.putRuns([sampleRun()]);
+      expect(isPipetraceError(await rejection(store.scanRuns({ cursor: '../../x' })), 'invalid_input')).toBe(true);
+      expect(isPipetraceError(await rejection(store.scanRuns({ since: Number.NaN })), 'invalid_input')).toBe(true);
+      expect((await store.scanRuns({})).runs.length).toBe(1);
+    } finally {
+      await store.close();
+      await Dexie.delete(store.db.name);
+    }
+  });
+
   it('aborts the whole batch when one record cannot be stored', async () => {
     const store = dexieStore({ name: freshName('pt-dexie-bad') });
     try {

@@ -172,6 +172,18 @@ export function indexedDbSpecs(t: TestApi): void {
     expect(isPipetraceError(await rejection(store.getRuns(['x'])), 'unavailable')).toBe(true);
   });
 
+  it('rejects a forged cursor or a time that is not a number without touching the store', async () => {
+    const store = indexedDbStore({ name: freshName('pt-idb-hostile') });
+    try {
+      await store.putRuns([sampleRun()]);
+      expect(isPipetraceError(await rejection(store.scanRuns({ cursor: '../../x' })), 'invalid_input')).toBe(true);
+      expect(isPipetraceError(await rejection(store.scanRuns({ since: Number.NaN })), 'invalid_input')).toBe(true);
+      expect((await store.scanRuns({})).runs.length).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects an empty database name', () => {
     let error: unknown;
     try {

@@ -1,7 +1,8 @@
 /**
  * Structural checks of incoming OpenLineage events, naming the offending field by its path
- * (`events[3].run.runId`). Facet contents are copied as plain JSON: no prototype keys, bounded
- * depth and size. This is what ingest trusts; the JSON Schemas are checked in tests with ajv.
+ * (`events[3].run.runId`). Facet contents must be plain JSON: no prototype keys, bounded depth
+ * and size; they are checked in place and kept by reference (the caller must not change them
+ * while ingest runs). This is what ingest trusts; the JSON Schemas are checked in tests with ajv.
  */
 import { invalid } from '../errors.js';
 import { describe, isPlainObject } from '../validate.js';
@@ -77,30 +78,52 @@ function uri(field: string, value: unknown): string {
   return s;
 }
 
-/** A deep copy of a JSON value, refusing prototype keys, cycles, and excessive depth or size. */
-function json(field: string, value: unknown, depth: number, budget: Budget): unknown {
-  if (depth > MAX_FACET_DEPTH) throw invalid(field, `nests deeper than ${MAX_FACET_DEPTH} levels`);
-  budget.left -= 8;
-  if (budget.left < 0) throw invalid(field, `makes the event larger than ${MAX_EVENT_BYTES} bytes`);
-  if (value === null || typeof value === 'boolean') return value;
+interface Walk {
+  base: string;
+  keys: (string | number)[];
+  budget: Budget;
+}
+
+const where = (w: Walk) => w.base + w.keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+
+function walk(w: Walk, value: unknown, depth: number): void {
+  if (depth > MAX_FACET_DEPTH) throw invalid(where(w), `nests deeper than ${MAX_FACET_DEPTH} levels`);
+  w.budget.left -= 8;
+  if (value === null || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw invalid(field, `must be a finite number, got ${value}`);
-    return value;
+    if (!Number.isFinite(value)) throw invalid(where(w), `must be a finite number, got ${value}`);
+    return;
   }
   if (typeof value === 'string') {
-    budget.left -= value.length;
-    if (budget.left < 0) throw invalid(field, `makes the event larger than ${MAX_EVENT_BYTES} bytes`);
-    return value;
+    w.budget.left -= value.length;
+    if (w.budget.left < 0) throw invalid(where(w), `makes the event larger than ${MAX_EVENT_BYTES} bytes`);
+    return;
   }
-  if (Array.isArray(value)) return value.map((item, i) => json(`${field}[${i}]`, item, depth + 1, budget));
-  if (!isPlainObject(value)) throw invalid(field, `is not a JSON value (${describe(value)})`);
-  const out: Record<string, unknown> = {};
+  if (w.budget.left < 0) throw invalid(where(w), `makes the event larger than ${MAX_EVENT_BYTES} bytes`);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      w.keys.push(i);
+      walk(w, value[i], depth + 1);
+      w.keys.pop();
+    }
+    return;
+  }
+  if (!isPlainObject(value)) throw invalid(where(w), `is not a JSON value (${describe(value)})`);
   for (const key of Object.keys(value)) {
-    if (RESERVED.has(key)) throw invalid(`${field}.${key}`, 'is a reserved key');
-    budget.left -= key.length;
-    out[key] = json(`${field}.${key}`, value[key], depth + 1, budget);
+    w.keys.push(key);
+    if (RESERVED.has(key)) throw invalid(where(w), 'is a reserved key');
+    w.budget.left -= key.length;
+    walk(w, value[key], depth + 1);
+    w.keys.pop();
   }
-  return out;
+}
+
+/**
+ * Checks a JSON value in place: no prototype keys, finite numbers, bounded depth (which also
+ * stops cycles) and size. Paths are only built for an error, so the common case allocates little.
+ */
+function checkJson(base: string, root: unknown, budget: Budget): void {
+  walk({ base, keys: [], budget }, root, 1);
 }
 
 function facets(field: string, value: unknown, budget: Budget): Facets | undefined {
@@ -115,7 +138,8 @@ function facets(field: string, value: unknown, budget: Budget): Facets | undefin
     if (!isPlainObject(facet)) throw invalid(at, `must be a facet object, got ${describe(facet)}`);
     uri(`${at}._producer`, facet._producer);
     uri(`${at}._schemaURL`, facet._schemaURL);
-    out[name] = json(at, facet, 1, budget) as Facet;
+    checkJson(at, facet, budget);
+    out[name] = facet as Facet;
   }
   return out;
 }

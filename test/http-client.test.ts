@@ -70,8 +70,8 @@ describe('http client: a server restart', () => {
     let logged = 0;
     let restart: Promise<void> | undefined;
     const logger = async (w: number) => {
-      for (let i = 0; i < 250; i++) {
-        const t = 1_700_000_000_000 + (w * 250 + i) * 10;
+      for (let i = 0; i < 125; i++) {
+        const t = 1_700_000_000_000 + (w * 125 + i) * 10;
         await pt.logRun({
           component: `step-${w}`,
           startedAt: t,
@@ -91,7 +91,7 @@ describe('http client: a server restart', () => {
         }
       }
     };
-    await Promise.all([0, 1, 2, 3].map(logger));
+    await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(logger));
     await restart;
     expect(counts.networkErrors).toBeGreaterThan(0);
     const runs: Run[] = [];

@@ -72,13 +72,33 @@ export class Transport {
       body = spec.binary;
     }
     const qs = spec.query === undefined ? '' : `?${new URLSearchParams(spec.query).toString()}`;
+    // One controller and timer per attempt, cleared when it ends (AbortSignal.timeout costs more).
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error(`no answer in ${this.options.timeoutMs} ms`)),
+      this.options.timeoutMs,
+    );
+    try {
+      return await this.exchange(`${this.base}${spec.path}${qs}`, spec, headers, body, abort.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async exchange(
+    url: string,
+    spec: RequestSpec,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+    signal: AbortSignal,
+  ): Promise<unknown> {
     let response: Response;
     try {
-      response = await this.options.fetch(`${this.base}${spec.path}${qs}`, {
+      response = await this.options.fetch(url, {
         method: spec.method,
         headers,
         body: body as BodyInit | undefined,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal,
       });
     } catch (cause) {
       throw new PipetraceError('unavailable', `cannot reach ${this.base}: ${(cause as Error)?.message ?? cause}`, {

@@ -1,0 +1,119 @@
+/**
+ * HTTP adapter throughput on loopback: a real `pipetrace serve --store memory` in its own
+ * process, and httpStore clients in this one.
+ * - http_log_runs_per_s: several clients logging batches of runs at once (target >= 5,000).
+ * - http_requests_per_s: many clients each logging one run per request (target >= 1,000).
+ */
+import { spawn } from 'node:child_process';
+import { httpStore } from '../adapters/http/client.js';
+import type { Run } from '../src/model.js';
+import { percentile, report, round } from './lib.js';
+
+const TOKEN = 'bench-token-0123456789';
+const root = new URL('..', import.meta.url).pathname;
+
+async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'cli/main.ts', 'serve', '--store', 'memory', '--port', '0'],
+    {
+      cwd: root,
+      env: { ...process.env, PIPETRACE_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (\S+)/);
+      if (m) resolve(m[1] as string);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+let seq = 0;
+function run(component: string): Run {
+  seq++;
+  const t = 1_700_000_000_000 + seq;
+  return {
+    id: `bench-${String(seq).padStart(9, '0')}`,
+    component,
+    startedAt: t,
+    endedAt: t + 5,
+    status: 'succeeded',
+    inputs: [`data/${component}/${seq - 1}.csv`],
+    outputs: [`data/${component}/${seq}.csv`],
+    dependencies: [],
+    notes: [],
+    params: { lr: 0.01, depth: 6 },
+    metrics: { rmse: 0.42 },
+  };
+}
+
+const server = await startServer();
+try {
+  // Batched: 4 clients x 30 batches x 500 runs.
+  const batchClients = Array.from({ length: 4 }, () => httpStore({ url: server.url, token: TOKEN }));
+  await batchClients[0]?.putRuns([run('warmup')]);
+  let t0 = performance.now();
+  await Promise.all(
+    batchClients.map(async (c, k) => {
+      for (let b = 0; b < 30; b++) await c.putRuns(Array.from({ length: 500 }, () => run(`batch-${k}`)));
+    }),
+  );
+  const batchSeconds = (performance.now() - t0) / 1000;
+  const batchRuns = 4 * 30 * 500;
+
+  // One run per request: 16 clients x 300 requests.
+  const singleClients = Array.from({ length: 16 }, () => httpStore({ url: server.url, token: TOKEN }));
+  await Promise.all(singleClients.map((c) => c.putRuns([run('warmup')])));
+  const latencies: number[] = [];
+  t0 = performance.now();
+  await Promise.all(
+    singleClients.map(async (c, k) => {
+      for (let i = 0; i < 300; i++) {
+        const s = performance.now();
+        await c.putRuns([run(`single-${k}`)]);
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const singleSeconds = (performance.now() - t0) / 1000;
+  const requests = 16 * 300;
+
+  // Reads of one run each, same concurrency.
+  t0 = performance.now();
+  await Promise.all(
+    singleClients.map(async (c) => {
+      for (let i = 0; i < 300; i++) await c.getRuns([`bench-${String(1 + ((i * 7919) % seq)).padStart(9, '0')}`]);
+    }),
+  );
+  const readSeconds = (performance.now() - t0) / 1000;
+
+  const total = (await batchClients[0]?.scanRuns({ limit: 1, component: 'batch-0' }))?.runs.length ?? 0;
+  if (total !== 1) throw new Error('the server lost the batched runs');
+  for (const c of [...batchClients, ...singleClients]) await c.close();
+
+  report({
+    http_log_runs_per_s: round(batchRuns / batchSeconds, 0),
+    http_log_batch_size: 500,
+    http_log_clients: 4,
+    http_requests_per_s: round(requests / singleSeconds, 0),
+    http_request_clients: 16,
+    http_request_p50_ms: round(percentile(latencies, 50), 2),
+    http_request_p99_ms: round(percentile(latencies, 99), 2),
+    http_read_requests_per_s: round(requests / readSeconds, 0),
+  });
+} finally {
+  await server.stop();
+}

@@ -6,4 +6,17 @@ import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serve,
+  demo: async () => (await import('./demo.js')).demo,
+  recent: async () => (await import('./recent.js')).recent,
+  history: async () => (await import('./history.js')).history,
+  inspect: async () => (await import('./inspect.js')).inspect,
+  trace: async () => (await import('./trace.js')).trace,
+  'trace-row': async () => (await import('./trace-row.js')).traceRowCommand,
+  impact: async () => (await import('./trace-row.js')).impactCommand,
+  flag: async () => (await import('./flag.js')).flag,
+  unflag: async () => (await import('./flag.js')).unflag,
+  review: async () => (await import('./review.js')).review,
+  components: async () => (await import('./components.js')).components,
+  tags: async () => (await import('./components.js')).tags,
+  staleness: async () => (await import('./staleness.js')).staleness,
 };

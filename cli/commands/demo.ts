@@ -1,0 +1,75 @@
+/** `pipetrace demo`: the ride-fare pipeline with a planted bug, its trace and review, then the dashboard. */
+import { parseArgs } from 'node:util';
+import { runDemo } from '../../demo/ride/run.js';
+import { type Command, UsageError } from '../command.js';
+import { DEFAULT_STORE_DIR } from '../open-store.js';
+
+const usage = `Usage: pipetrace demo [options]
+
+Runs a ride-fare pipeline (ingest, cleaning, featuregen, split, train, inference) over
+simulated days with row lineage into a store. One day's cleaning run carries a planted bug;
+the predictions that miss are flagged, and the review names the culprit. Then it serves the
+store and the dashboard until Ctrl-C.
+
+Options:
+  --store DIR      the store folder (default ${DEFAULT_STORE_DIR})
+  --days N         simulated days (default 5)
+  --rows N         rides a day (default 100000)
+  --seed N         seed for the data; the same seed gives the same rides (default 42)
+  --buggy-day N    the 1-based day whose cleaning run has the bug (default the middle day)
+  --port N         port for the dashboard; 0 picks a free one (default 0)
+  --no-serve       exit after printing
+  --json           print a JSON summary instead of text
+  -h, --help       show this help`;
+
+function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(value) || Number(value) < min || Number(value) > max)
+    throw new UsageError(`--${name}: must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+export const demo: Command = {
+  name: 'demo',
+  summary: 'run the ride-fare demo pipeline with a planted bug, print the review, serve the dashboard',
+  usage,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        store: { type: 'string' },
+        days: { type: 'string' },
+        rows: { type: 'string' },
+        seed: { type: 'string' },
+        'buggy-day': { type: 'string' },
+        port: { type: 'string' },
+        'no-serve': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      io.stdout(`${usage}\n`);
+      return 0;
+    }
+    const days = int('days', values.days, 5, 1, 365);
+    const buggy = values['buggy-day'] === undefined ? undefined : int('buggy-day', values['buggy-day'], 1, 1, days) - 1;
+    if (values.store === '') throw new UsageError('--store: must be a folder');
+    return runDemo(
+      {
+        days,
+        rows: int('rows', values.rows, 100_000, 10, 5_000_000),
+        seed: int('seed', values.seed, 42, 0, 2 ** 31 - 1),
+        ...(buggy === undefined ? {} : { buggyDay: buggy }),
+        ...(values.store === undefined ? {} : { store: values.store }),
+        port: int('port', values.port, 0, 0, 65535),
+        serve: values['no-serve'] !== true,
+        json: values.json === true,
+        isTTY: process.stderr.isTTY === true,
+      },
+      io,
+    );
+  },
+};

@@ -1,0 +1,64 @@
+/** `pipetrace review`: who is to blame for the flagged outputs and rows, with the evidence. */
+import { parseArgs } from 'node:util';
+import { REVIEW_METHODS, type ReviewMethod } from '../../src/analysis/spectrum.js';
+import { allFlaggedRows } from '../../src/rows/flags.js';
+import { type RowReview, type RowReviewMetric, reviewRows } from '../../src/rows/index.js';
+import { type Command, UsageError } from '../command.js';
+import { reviewText, rowReviewText } from '../format.js';
+import { int, noMore, print, STORE_OPTIONS, STORE_USAGE, showHelp, view, withSession } from './query-common.js';
+
+const usage = `Usage: pipetrace review [--method M] [--limit N] [--runs-only | --rows-only] [options]
+
+Ranks the runs and components behind the flagged outputs (pipetrace flag POINTER) and, where
+rows are flagged, behind the flagged rows through row lineage: spectrum-based fault
+localisation over flagged (F) and unflagged (P) outputs of the same producers. Candidates
+with equal evidence form a group; each shows ef and ep, the flagged and unflagged outputs
+whose lineage holds it.
+
+  --method M       ochiai (default), tarantula, coverage, or risk_ratio (runs only)
+  --limit N        groups or candidates listed (default 5 in text, 20 in JSON)
+  --runs-only      only the review of flagged pointers
+  --rows-only      only the review of flagged rows
+
+${STORE_USAGE}`;
+
+export const review: Command = {
+  name: 'review',
+  summary: 'rank the likely culprits behind flagged outputs and rows',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        ...STORE_OPTIONS,
+        method: { type: 'string' },
+        limit: { type: 'string' },
+        'runs-only': { type: 'boolean' },
+        'rows-only': { type: 'boolean' },
+      },
+    });
+    if (values.help) return showHelp(io, usage);
+    noMore(positionals, 0);
+    const method = (values.method ?? 'ochiai') as ReviewMethod;
+    if (!REVIEW_METHODS.includes(method)) throw new UsageError(`--method: must be one of ${REVIEW_METHODS.join(', ')}`);
+    if (values['runs-only'] && values['rows-only']) throw new UsageError('give --runs-only or --rows-only, not both');
+    if (values['rows-only'] && method === 'risk_ratio') throw new UsageError('--method risk_ratio: runs only');
+    const limit = int('limit', values.limit) ?? (values.json ? 20 : 5);
+    return withSession(values, io, async (s) => {
+      const runs = values['rows-only'] ? null : await s.pt.review({ method, limit });
+      let rows: RowReview | null = null;
+      if (!values['runs-only'] && method !== 'risk_ratio' && (await allFlaggedRows(s.store)).length > 0) {
+        rows = await reviewRows(s.store, { metric: method as RowReviewMetric, limit: values.json ? limit : 50 });
+      }
+      const text = () => {
+        const parts: string[] = [];
+        if (runs !== null && (runs.F > 0 || rows === null)) parts.push(reviewText(runs, limit));
+        if (rows !== null) parts.push(rowReviewText(rows, limit));
+        return parts.join('\n\n');
+      };
+      return print(io, s, values, { runs, rows }, text, view.review());
+    });
+  },
+};

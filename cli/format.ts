@@ -1,0 +1,266 @@
+/**
+ * Readable text for the CLI and the demo: tables, the trace as a tree, runs, reviews and row
+ * traces. Plain strings with no colour, so output pipes and diffs cleanly.
+ */
+import type { Review } from '../src/analysis/review.js';
+import type { Staleness } from '../src/analysis/staleness.js';
+import type { Trace } from '../src/analysis/trace.js';
+import type { Component, Pointer, Run } from '../src/model.js';
+import type { RowReview, RowReviewCandidate } from '../src/rows/review.js';
+import type { RowRef, RowTrace } from '../src/rows/trace.js';
+
+/** A left-aligned table with a header row and a rule under it. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c] as number)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** `2026-11-24 02:00:05` in UTC. */
+export function time(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+}
+
+const score = (x: number) => x.toFixed(3);
+
+/** A list of pointers in one cell: the first few, then how many more. */
+function pointers(list: string[], shown = 2): string {
+  if (list.length === 0) return '-';
+  const head = list.slice(0, shown).join(', ');
+  return list.length > shown ? `${head} +${list.length - shown}` : head;
+}
+
+export function runsTable(runs: Run[]): string {
+  if (runs.length === 0) return '(no runs)';
+  return table(
+    ['started (UTC)', 'component', 'run', 'took', 'status', 'outputs'],
+    runs.map((r) => [
+      time(r.startedAt),
+      r.component,
+      r.id,
+      duration(r.endedAt - r.startedAt),
+      r.status,
+      pointers(r.outputs),
+    ]),
+  );
+}
+
+/** Every field of a run, one per line. */
+export function runDetails(run: Run, staleness?: Staleness): string {
+  const out = [
+    `run        ${run.id}`,
+    `component  ${run.component}`,
+    `status     ${run.status}${run.error ? `: ${run.error.name}: ${run.error.message}` : ''}`,
+    `started    ${time(run.startedAt)} UTC, took ${duration(run.endedAt - run.startedAt)}`,
+  ];
+  if (run.code !== undefined) {
+    const c = run.code;
+    const parts = [c.commit, c.branch && `on ${c.branch}`, c.tags?.length ? `tags ${c.tags.join(', ')}` : undefined];
+    out.push(`code       ${parts.filter(Boolean).join(' ')}${c.dirty ? ' (dirty)' : ''}`);
+  }
+  const list = (label: string, items: string[]) => {
+    out.push(`${label.padEnd(10)} ${items.length === 0 ? '-' : items[0]}`);
+    for (const item of items.slice(1)) out.push(`${''.padEnd(10)} ${item}`);
+  };
+  list('inputs', run.inputs);
+  list('outputs', run.outputs);
+  list('depends on', run.dependencies);
+  list(
+    'params',
+    Object.entries(run.params).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
+  );
+  list(
+    'metrics',
+    Object.entries(run.metrics).map(([k, v]) => `${k} = ${v}`),
+  );
+  list(
+    'notes',
+    run.notes.map((n) => `${time(n.at)}  ${n.text}`),
+  );
+  if (run.snapshot !== undefined) out.push(`snapshot   ${run.snapshot.length} characters of code kept`);
+  if (staleness !== undefined) out.push(`stale      ${stalenessText(staleness)}`);
+  return out.join('\n');
+}
+
+export function stalenessText(s: Staleness): string {
+  if (!s.stale) return `no (checked ${time(s.checkedAt)} UTC, max age ${s.maxAgeDays} days)`;
+  return ['yes', ...s.reasons.map((r) => `  - ${r.message}`)].join('\n');
+}
+
+/**
+ * The trace as a tree from the root run down to its dependencies. A run reached twice (a
+ * shared ancestor) is printed once in full, then named with "(see above)".
+ */
+export function traceTree(trace: Trace): string {
+  const runs = new Map(trace.nodes.map((n) => [n.run.id, n.run]));
+  const children = new Map<string, { to: string; via: string[] }[]>();
+  for (const e of trace.edges) {
+    const list = children.get(e.from) ?? [];
+    list.push({ to: e.to, via: e.via });
+    children.set(e.from, list);
+  }
+  const target = 'pointer' in trace.target ? trace.target.pointer : `run ${trace.target.run}`;
+  const lines = [`${target}`];
+  const shown = new Set<string>();
+  const label = (run: Run) => `${run.component}  ${run.id}  ${time(run.startedAt)}  ${run.status}`;
+  const walk = (id: string, via: string[], prefix: string, last: boolean) => {
+    const run = runs.get(id);
+    if (run === undefined) return;
+    const branch = last ? '└─ ' : '├─ ';
+    const reads = via.length > 0 ? `  via ${pointers(via, 1)}` : '';
+    if (shown.has(id)) {
+      lines.push(`${prefix}${branch}${run.component}  ${run.id}  (see above)${reads}`);
+      return;
+    }
+    shown.add(id);
+    lines.push(`${prefix}${branch}${label(run)}${reads}`);
+    const kids = children.get(id) ?? [];
+    kids.forEach((k, i) => {
+      walk(k.to, k.via, prefix + (last ? '   ' : '│  '), i === kids.length - 1);
+    });
+  };
+  walk(trace.root, [], '', true);
+  if (trace.truncated) lines.push('(cut off at the depth limit; more runs lie further upstream)');
+  return lines.join('\n');
+}
+
+/** The run-level review: ranked run groups and components, with the evidence. */
+export function reviewText(review: Review, limit = 5): string {
+  if (review.F === 0)
+    return 'No flagged outputs with a producing run: flag some outputs first (pipetrace flag POINTER).';
+  const out = [
+    `Run review (${review.method}): ${review.F} flagged outputs, ${review.P} unflagged outputs of the same components`,
+  ];
+  const rows: string[][] = [];
+  for (const g of review.runs.slice(0, limit)) {
+    for (const c of g.candidates) {
+      rows.push([`#${g.rank}`, c.component, c.id, time(c.startedAt), score(g.score), String(g.ef), String(g.ep)]);
+    }
+  }
+  out.push(table(['rank', 'component', 'run', 'started (UTC)', 'score', 'ef', 'ep'], rows));
+  if (review.components.length > 0) {
+    out.push('', 'Components:');
+    out.push(
+      table(
+        ['rank', 'component', 'score', 'ef', 'ep'],
+        review.components
+          .slice(0, limit)
+          .flatMap((g) => g.candidates.map((c) => [`#${g.rank}`, c.name, score(g.score), String(g.ef), String(g.ep)])),
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+function candidateName(c: RowReviewCandidate): string {
+  if (c.kind === 'run' && c.run !== undefined) return `${c.run.component} run ${c.run.id}`;
+  if (c.kind === 'component' && c.component !== undefined)
+    return `${c.component.name} at ${c.component.version.slice(0, 12)} (${c.component.runs} runs)`;
+  if (c.row !== undefined) return `${c.row.pointer} row ${c.row.hash}`;
+  return c.id;
+}
+
+/** The row review: the top tie groups of runs and components, each with its evidence and differences. */
+export function rowReviewText(review: RowReview, groups = 3, originRows = 5): string {
+  if (review.F === 0)
+    return `Row review: no flagged rows${review.notes.length ? ` (${review.notes.join('; ')})` : ''}.`;
+  const out = [
+    `Row review (${review.metric}): ${review.F} flagged rows, ${review.P} unflagged rows of ${review.outputs.length} outputs`,
+  ];
+  const top = review.candidates.filter((c) => c.group < groups);
+  let group = -1;
+  for (const c of top) {
+    if (c.group !== group) {
+      group = c.group;
+      const e = c.evidence;
+      out.push(
+        '',
+        `Group ${group + 1}: score ${score(e.score)}  ef=${e.ef} ep=${e.ep} F=${e.F} P=${e.P}  (${c.reach === 'rows' ? 'through row lineage' : 'at run level'})`,
+      );
+    }
+    out.push(`  ${c.rank + 1}. ${candidateName(c)}`);
+    for (const d of c.differences) out.push(`       - ${d}`);
+  }
+  if (review.rows.length > 0 && originRows > 0) {
+    out.push('', 'Upstream rows most often behind flagged rows:');
+    for (const r of review.rows.slice(0, originRows)) {
+      out.push(
+        `  ${r.row?.pointer ?? '?'}  ${r.row?.hash ?? r.id}  score ${score(r.evidence.score)}  ef=${r.evidence.ef} ep=${r.evidence.ep}`,
+      );
+    }
+  }
+  for (const n of review.notes) out.push(`note: ${n}`);
+  return out.join('\n');
+}
+
+const rowText = (r: RowRef) => (r.key === undefined ? r.hash : JSON.stringify(r.key));
+
+function rowList(rows: RowRef[], count: number, shown = 3): string {
+  const head = rows.slice(0, shown).map(rowText).join(', ');
+  return count > shown ? `${head} ... (${count} rows)` : head || '-';
+}
+
+/**
+ * A row trace (backward) or impact (forward), step by step. Steps with row lineage are shown
+ * with their rows; runs reached only at run level (through a model, say) are listed briefly.
+ */
+export function rowTraceText(t: RowTrace): string {
+  const arrow = t.direction === 'backward' ? '<-' : '->';
+  const out = [
+    `${t.direction === 'backward' ? 'Row trace' : 'Impact'} of ${t.pointer} row ${JSON.stringify(t.key)} (${t.hash})`,
+  ];
+  const runLevel: string[] = [];
+  for (const s of t.steps) {
+    if (!s.rowLevel) {
+      runLevel.push(`${s.run.component} ${s.run.id} (${s.pointer})`);
+      continue;
+    }
+    out.push(`  ${s.run.component} run ${s.run.id}  ${s.pointer}: ${rowList(s.rows, s.rowCount)}`);
+    for (const l of s.links) {
+      if (l.kind !== 'none') out.push(`    ${arrow} ${l.pointer} [${l.kind}]: ${rowList(l.rows, l.rowCount)}`);
+      else out.push(`    ${arrow} ${l.pointer} [no row lineage: run level from here]`);
+    }
+  }
+  if (t.origins.length > 0) {
+    out.push('  Origins (rows with no recorded origin):');
+    for (const o of t.origins)
+      out.push(`    ${o.pointer}: ${rowList(o.rows, o.rowCount)}${o.run ? `  written by ${o.run}` : ''}`);
+  }
+  if (runLevel.length > 0) {
+    out.push(`  Reached at run level only (${runLevel.length} runs):`);
+    for (const r of runLevel) out.push(`    ${r}`);
+  }
+  if (t.truncated) out.push('  (stopped at the step limit)');
+  return out.join('\n');
+}
+
+export function componentsTable(components: Component[]): string {
+  if (components.length === 0) return '(no components)';
+  return table(
+    ['component', 'owner', 'tags', 'description'],
+    components.map((c) => [c.name, c.owner || '-', c.tags.join(', ') || '-', c.description || '-']),
+  );
+}
+
+export function tagsTable(tags: { tag: string; count: number }[]): string {
+  if (tags.length === 0) return '(no tags)';
+  return table(
+    ['tag', 'components'],
+    tags.map((t) => [t.tag, String(t.count)]),
+  );
+}
+
+export function pointerText(p: Pointer): string {
+  return `${p.name}  (${p.type})  ${p.flagged ? 'flagged' : 'not flagged'}${p.flaggedAt ? ` since ${time(p.flaggedAt)} UTC` : ''}`;
+}

@@ -1,0 +1,273 @@
+/**
+ * The ride-fare pipeline over simulated days, logged to pipetrace: each step is a run with
+ * params, metrics and row lineage, and a monitor flags the predictions that missed.
+ *
+ * Per day: ingest -> cleaning -> featuregen -> split -> train -> inference. Training promotes
+ * its model to `models/fare/serving` only when the holdout error passes a gate, and inference
+ * scores every ride with the serving model. On the planted day, cleaning takes every meter to
+ * report miles, so vendor B's distances grow 1.6x: that day's model fails the gate, and the
+ * serving model (trained on good data) misprices vendor B's longer rides.
+ */
+import { uuidv7 } from '../../src/ids.js';
+import type { CodeVersion, JsonValue } from '../../src/model.js';
+import type { Pipetrace } from '../../src/pipetrace.js';
+import { flagRows, type RowLineageSpec, unflagRows, writeRowLineage } from '../../src/rows/index.js';
+import { generateRides } from './data.js';
+import type { LinearModel } from './model.js';
+import { clean, featuregen, infer, isBadPrediction, split, train, type UnitRule } from './steps.js';
+
+export const DAY_MS = 86_400_000;
+export const STEPS = ['ingest', 'cleaning', 'featuregen', 'split', 'train', 'inference'] as const;
+export type Step = (typeof STEPS)[number];
+
+/** Holdout mean absolute error (dollars) a candidate model must reach to be promoted. */
+export const MAX_HOLDOUT_MAE = 1.1;
+/** A day whose share of bad predictions passes this is flagged whole by the monitor. */
+export const DAY_ALERT_RATE = 0.05;
+
+const COMMIT = 'c41f0a97d2e85b3160e7f9a4c2d8b5e1f3a60c27';
+const BUGGY_COMMIT = '9e2b7d4f1a0c83e56b9d27f4a1c0e8d3b5f76a12';
+
+export interface PipelineOptions {
+  seed: number;
+  days: number;
+  rows: number;
+  /** 0-based day whose cleaning run carries the bug; -1 for none. */
+  buggyDay: number;
+  /** Midnight UTC of the first day. */
+  start: number;
+  /** Record row lineage (default true). */
+  rowLineage?: boolean;
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+export interface DayResult {
+  date: string;
+  runs: Record<Step, string>;
+  pointers: {
+    raw: string;
+    clean: string;
+    features: string;
+    train: string;
+    holdout: string;
+    model: string;
+    predictions: string;
+  };
+  promoted: boolean;
+  holdoutMae: number;
+  predictions: number;
+  flaggedRows: number;
+  /** A flagged prediction id of the day, to trace; undefined when none was flagged. */
+  sampleFlagged?: string;
+}
+
+export interface PipelineResult {
+  days: DayResult[];
+  /** The cleaning run that carries the planted bug. */
+  culprit?: { run: string; date: string };
+  predictionPointers: string[];
+  flaggedPointers: string[];
+}
+
+export const pointersOf = (date: string): DayResult['pointers'] => ({
+  raw: `warehouse/rides/raw/${date}.parquet`,
+  clean: `warehouse/rides/clean/${date}.parquet`,
+  features: `warehouse/rides/features/${date}.parquet`,
+  train: `warehouse/rides/split/${date}/train.parquet`,
+  holdout: `warehouse/rides/split/${date}/holdout.parquet`,
+  model: `models/fare/${date}.json`,
+  predictions: `predictions/fare/${date}`,
+});
+export const SERVING_MODEL = 'models/fare/serving';
+
+/** Registers the components with descriptions, owners and tags. */
+export async function registerComponents(pt: Pipetrace): Promise<void> {
+  const about: Record<Step, [string, string, string[]]> = {
+    ingest: ['loads the day of rides from the vendors feed', 'data-eng', ['etl', 'rides']],
+    cleaning: ['drops refunds and broken meters, converts distances to km', 'data-eng', ['etl', 'rides']],
+    featuregen: ['builds the model features', 'ml', ['features', 'rides']],
+    split: ['splits rides 80/20 into train and holdout by ride id', 'ml', ['ml']],
+    train: ['fits the fare model; promotes it when the holdout error passes the gate', 'ml', ['ml']],
+    inference: ['prices every ride with the serving model', 'ml', ['ml', 'serving']],
+  };
+  for (const [name, [description, owner, tags]] of Object.entries(about)) {
+    await pt.component(name, { description, owner, tags });
+  }
+}
+
+/** Runs the pipeline for every day, logging to `pt`. */
+export async function runPipeline(pt: Pipetrace, options: PipelineOptions): Promise<PipelineResult> {
+  const { seed, days, rows, buggyDay, start } = options;
+  const lineage = options.rowLineage !== false;
+  const store = pt.store;
+  const total = days * STEPS.length;
+  let done = 0;
+  const step = (label: string) => options.onProgress?.(++done, total, label);
+  await registerComponents(pt);
+
+  const result: PipelineResult = { days: [], predictionPointers: [], flaggedPointers: [] };
+  let serving: LinearModel | undefined;
+  for (let day = 0; day < days; day++) {
+    const date = new Date(start + day * DAY_MS).toISOString().slice(0, 10);
+    const p = pointersOf(date);
+    const buggy = day === buggyDay;
+    // Each step is versioned on its own; the planted day's cleaning runs a new commit.
+    const code: CodeVersion = { commit: COMMIT, branch: 'main' };
+    const buggyCode: CodeVersion = { commit: BUGGY_COMMIT, branch: 'main' };
+    // Simulated time: the nightly job starts at 02:00 and each step takes time in proportion to rows.
+    let clock = start + day * DAY_MS + 2 * 3_600_000;
+    const log = async (
+      component: Step,
+      inputs: string[],
+      outputs: string[],
+      params: Record<string, JsonValue>,
+      metrics: Record<string, number>,
+      specs: RowLineageSpec[],
+      extra: { notes?: string[]; keepKeys?: boolean; code?: CodeVersion } = {},
+    ): Promise<string> => {
+      const startedAt = clock;
+      const endedAt = startedAt + 1_000 + Math.round(rows * 0.6);
+      clock = endedAt + 5_000;
+      const id = uuidv7(startedAt);
+      if (lineage && specs.length > 0) await writeRowLineage(store, id, specs, { keepKeys: extra.keepKeys === true });
+      await pt.logRun({
+        id,
+        component,
+        startedAt,
+        endedAt,
+        inputs,
+        outputs,
+        params,
+        metrics,
+        code: extra.code ?? code,
+        notes: extra.notes ?? [],
+      });
+      step(`${date} ${component}`);
+      return id;
+    };
+
+    const raw = generateRides(seed, day, date, rows);
+    const ingestId = await log('ingest', [], [p.raw], { source: 'vendor-feed', seed }, { rows: raw.ids.length }, []);
+
+    const rule: UnitRule = buggy ? 'assume-miles' : 'per-vendor';
+    const cleaned = clean(raw, rule);
+    const cleaningId = await log(
+      'cleaning',
+      [p.raw],
+      [p.clean],
+      { unit_rule: rule, min_fare: 0, max_minutes: 240 },
+      { rows_in: raw.ids.length, rows_out: cleaned.ids.length, ...prefixed('dropped_', cleaned.dropped) },
+      [{ output: p.clean, input: p.raw, kind: 'keep', keys: cleaned.ids }],
+      {
+        keepKeys: true,
+        ...(buggy ? { code: buggyCode, notes: ['refactor: normalise distance units in one place'] } : {}),
+      },
+    );
+
+    const features = featuregen(cleaned);
+    const featuregenId = await log(
+      'featuregen',
+      [p.clean],
+      [p.features],
+      { features: features.columns.length },
+      { rows: features.ids.length },
+      [{ output: p.features, input: p.clean, kind: 'pass' }],
+    );
+
+    const parts = split(features);
+    const idsAt = (at: Int32Array) => Array.from(at, (i) => features.ids[i] as string);
+    const splitId = await log(
+      'split',
+      [p.features],
+      [p.train, p.holdout],
+      { train_share: 0.8, by: 'ride_id' },
+      { train_rows: parts.train.length, holdout_rows: parts.holdout.length },
+      [
+        { output: p.train, input: p.features, kind: 'keep', keys: idsAt(parts.train) },
+        { output: p.holdout, input: p.features, kind: 'keep', keys: idsAt(parts.holdout) },
+      ],
+    );
+
+    const fitted = train(features, parts);
+    const promoted = serving === undefined || fitted.holdoutMae <= MAX_HOLDOUT_MAE;
+    if (promoted) serving = fitted.model;
+    const trainId = await log(
+      'train',
+      [p.train, p.holdout],
+      promoted ? [p.model, SERVING_MODEL] : [p.model],
+      { model: 'linear', features: fitted.model.features, max_holdout_mae: MAX_HOLDOUT_MAE },
+      {
+        holdout_mae: round(fitted.holdoutMae),
+        holdout_rmse: round(fitted.holdoutRmse),
+        promoted: promoted ? 1 : 0,
+        ...weights(fitted.model),
+      },
+      [],
+      promoted ? {} : { notes: [`not promoted: holdout MAE ${fitted.holdoutMae.toFixed(3)} > ${MAX_HOLDOUT_MAE}`] },
+    );
+
+    const model = serving as LinearModel;
+    const predicted = infer(model, features, date);
+    const bad: string[] = [];
+    for (let i = 0; i < predicted.ids.length; i++) {
+      if (isBadPrediction(predicted.predicted[i] as number, features.fare[i] as number))
+        bad.push(predicted.ids[i] as string);
+    }
+    const inferenceId = await log(
+      'inference',
+      [p.features, SERVING_MODEL],
+      [p.predictions],
+      { model: SERVING_MODEL },
+      { predictions: predicted.ids.length },
+      [{ output: p.predictions, input: p.features, kind: 'map', outputKeys: predicted.ids, inputKeys: features.ids }],
+      { keepKeys: true },
+    );
+
+    // The monitor: predictions that missed the fare are flagged row by row; a day with many is flagged whole.
+    if (lineage) {
+      await unflagRows(store, p.predictions);
+      if (bad.length > 0) await flagRows(store, p.predictions, bad, clock);
+    }
+    const alert = bad.length > DAY_ALERT_RATE * predicted.ids.length;
+    if (alert) {
+      await pt.flag(p.predictions);
+      result.flaggedPointers.push(p.predictions);
+    } else await pt.unflag(p.predictions);
+
+    const runs = {
+      ingest: ingestId,
+      cleaning: cleaningId,
+      featuregen: featuregenId,
+      split: splitId,
+      train: trainId,
+      inference: inferenceId,
+    };
+    if (buggy) result.culprit = { run: cleaningId, date };
+    result.predictionPointers.push(p.predictions);
+    result.days.push({
+      date,
+      runs,
+      pointers: p,
+      promoted,
+      holdoutMae: fitted.holdoutMae,
+      predictions: predicted.ids.length,
+      flaggedRows: bad.length,
+      ...(bad[0] === undefined ? {} : { sampleFlagged: bad[0] }),
+    });
+  }
+  return result;
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+function prefixed(prefix: string, record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [`${prefix}${k}`, v]));
+}
+
+function weights(model: LinearModel): Record<string, number> {
+  const out: Record<string, number> = { w_intercept: round(model.intercept) };
+  model.features.forEach((f, i) => {
+    out[`w_${f}`] = round(model.weights[i] as number);
+  });
+  return out;
+}

@@ -1,0 +1,192 @@
+/**
+ * The demo from start to end: run the ride pipeline into a store, print a trace, a row trace
+ * and the review that names the planted culprit, then serve the store (and the dashboard, when
+ * it is there) until interrupted. `pipetrace demo` and `npm start` both end up here.
+ */
+
+import type { Route } from '../../adapters/http/routes.js';
+import { createServer } from '../../adapters/http/server.js';
+import type { Io } from '../../cli/command.js';
+import { rowReviewText, rowTraceText, table, traceTree } from '../../cli/format.js';
+import { createPipetrace, defaultStore } from '../../node/index.js';
+import type { Review } from '../../src/analysis/review.js';
+import type { Pipetrace } from '../../src/pipetrace.js';
+import { type RowReview, reviewRows, traceRow } from '../../src/rows/index.js';
+import { DAY_MS, type PipelineResult, runPipeline } from './pipeline.js';
+import { progressBar } from './progress.js';
+
+export interface DemoOptions {
+  seed: number;
+  days: number;
+  rows: number;
+  /** 0-based; default the middle day. */
+  buggyDay?: number;
+  /** The store folder (default .pipetrace). */
+  store?: string;
+  serve: boolean;
+  port: number;
+  host?: string;
+  /** Print a JSON summary instead of text. */
+  json?: boolean;
+  /** Show the progress bar as on a terminal. */
+  isTTY?: boolean;
+}
+
+export interface DemoOutcome {
+  pipeline: PipelineResult;
+  rowReview: RowReview;
+  review: Review;
+  /** The tie group (0 is the top) holding the culprit run in the row review; -1 if absent. */
+  culpritGroup: number;
+}
+
+/** Runs the pipeline and the analysis over `pt`; prints nothing. */
+export async function analyse(pt: Pipetrace, pipeline: PipelineResult): Promise<DemoOutcome> {
+  const rowReview = await reviewRows(pt.store, {
+    pointers: pipeline.predictionPointers,
+    population: pipeline.predictionPointers,
+    limit: 20,
+  });
+  const review = await pt.review({ limit: 5 });
+  const culprit = pipeline.culprit?.run;
+  const found = rowReview.candidates.find((c) => c.kind === 'run' && c.id === culprit);
+  return { pipeline, rowReview, review, culpritGroup: found?.group ?? -1 };
+}
+
+/** Midnight UTC `days` days ago, so the simulated days end yesterday. */
+export function firstDay(days: number, now = Date.now()): number {
+  return Math.floor(now / DAY_MS) * DAY_MS - days * DAY_MS;
+}
+
+export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
+  const started = performance.now();
+  const days = options.days;
+  const buggyDay = options.buggyDay ?? Math.floor(days / 2);
+  const store = defaultStore(options.store);
+  const pt = createPipetrace({ store });
+  const bar = progressBar(io.stderr, options.isTTY === true);
+  try {
+    const pipeline = await runPipeline(pt, {
+      seed: options.seed,
+      days,
+      rows: options.rows,
+      buggyDay,
+      start: firstDay(days),
+      onProgress: (done, total, label) => bar.update(done, total, label),
+    });
+    bar.done();
+    const outcome = await analyse(pt, pipeline);
+    const seconds = (performance.now() - started) / 1000;
+    if (options.json) io.stdout(`${JSON.stringify(summary(outcome, seconds), null, 2)}\n`);
+    else io.stdout(`${await report(pt, outcome, options, seconds)}\n`);
+    if (!options.serve) return 0;
+    return await serve(pt, options, io);
+  } finally {
+    bar.done();
+    await store.close();
+  }
+}
+
+function summary(o: DemoOutcome, seconds: number) {
+  const top = o.rowReview.candidates.filter((c) => c.group === 0);
+  return {
+    seconds: Math.round(seconds * 10) / 10,
+    culprit: o.pipeline.culprit ?? null,
+    culpritGroup: o.culpritGroup,
+    days: o.pipeline.days.map((d) => ({
+      date: d.date,
+      predictions: d.predictions,
+      flaggedRows: d.flaggedRows,
+      holdoutMae: Math.round(d.holdoutMae * 1000) / 1000,
+      promoted: d.promoted,
+      runs: d.runs,
+    })),
+    flaggedPointers: o.pipeline.flaggedPointers,
+    rowReview: {
+      metric: o.rowReview.metric,
+      F: o.rowReview.F,
+      P: o.rowReview.P,
+      topGroup: top,
+      notes: o.rowReview.notes,
+    },
+    review: { method: o.review.method, F: o.review.F, P: o.review.P, topGroup: o.review.runs[0] ?? null },
+  };
+}
+
+async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, seconds: number): Promise<string> {
+  const { pipeline } = o;
+  const out: string[] = [];
+  out.push(
+    `Logged ${pipeline.days.length} days x ${options.rows} rides (seed ${options.seed}) into ${pt.store.kind} in ${seconds.toFixed(1)} s.`,
+    '',
+    table(
+      ['day', 'predictions', 'flagged rows', 'holdout MAE', 'model promoted'],
+      pipeline.days.map((d) => [
+        d.date,
+        String(d.predictions),
+        String(d.flaggedRows),
+        d.holdoutMae.toFixed(3),
+        d.promoted ? 'yes' : 'no (gate)',
+      ]),
+    ),
+  );
+  const bad = [...pipeline.days].sort((a, b) => b.flaggedRows - a.flaggedRows)[0];
+  if (bad !== undefined) {
+    out.push('', `Trace of ${bad.pointers.predictions} (the day with the most flagged predictions):`);
+    out.push(traceTree(await pt.trace({ pointer: bad.pointers.predictions })));
+    if (bad.sampleFlagged !== undefined) {
+      out.push('', rowTraceText(await traceRow(pt.store, bad.pointers.predictions, bad.sampleFlagged, { maxRows: 3 })));
+    }
+  }
+  out.push('', rowReviewText(o.rowReview, 2, 0));
+  if (o.review.F > 0) {
+    const g = o.review.runs[0];
+    out.push(
+      '',
+      `Run review (${o.review.method}) over ${o.review.F} flagged and ${o.review.P} unflagged prediction sets: ` +
+        `top group ${g?.candidates.map((c) => `${c.component} ${new Date(c.startedAt).toISOString().slice(0, 10)}`).join(', ') ?? '-'} (score ${g?.score.toFixed(3) ?? '-'})`,
+    );
+  }
+  if (pipeline.culprit !== undefined) {
+    const where = o.culpritGroup < 0 ? 'is not among the candidates' : `is in group ${o.culpritGroup + 1}`;
+    out.push('', `Planted bug: the cleaning run ${pipeline.culprit.run} of ${pipeline.culprit.date} ${where}.`);
+  }
+  return out.join('\n');
+}
+
+/** The dashboard's routes, when dashboard/routes.ts exists (it is built separately). */
+async function dashboardRoutes(pt: Pipetrace): Promise<Route[]> {
+  const specifier = '../../dashboard/routes.js';
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(specifier)) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  const make = mod.dashboardRoutes ?? mod.routes;
+  if (typeof make === 'function') return (make as (o: unknown) => Route[])({ store: pt.store, pipetrace: pt });
+  return Array.isArray(make) ? (make as Route[]) : [];
+}
+
+async function serve(pt: Pipetrace, options: DemoOptions, io: Io): Promise<number> {
+  const routes = await dashboardRoutes(pt);
+  const server = createServer({
+    store: pt.store,
+    pipetrace: pt,
+    routes,
+    env: {},
+    log: (message) => io.stderr(`pipetrace demo: ${message}\n`),
+  });
+  const { port } = await server.listen(options.port, options.host ?? '127.0.0.1');
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}/`;
+  io.stdout(
+    `\n${routes.length > 0 ? 'Dashboard' : 'API (read-only)'}: ${url}\n` +
+      `Try: pipetrace review --url ${url.slice(0, -1)}   Stop with Ctrl-C.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    else io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
+  return 0;
+}

@@ -14,6 +14,7 @@ const library: Record<string, string> = {
   server: 'adapters/http/server.ts',
   node: 'node/index.ts',
   browser: 'browser/index.ts',
+  analyst: 'src/analyst/index.ts',
 };
 
 const present = Object.fromEntries(Object.entries(library).filter(([, file]) => existsSync(file)));
@@ -29,6 +30,19 @@ export default defineConfig([
     treeshake: true,
     target: 'es2022',
   },
+  // The analysis workers: one self-contained file each (dependencies bundled, no shared chunks),
+  // so a bundler, a plain <script type=module> host or worker_threads can load them by URL.
+  ...(['browser', 'node'] as const).map((platform) => ({
+    entry: { [`worker/${platform}`]: `worker/${platform}.ts` },
+    format: ['esm' as const, 'cjs' as const],
+    platform,
+    dts: true,
+    splitting: false,
+    sourcemap: true,
+    treeshake: true,
+    target: platform === 'node' ? 'node20' : 'es2022',
+    noExternal: [/.*/],
+  })),
   ...(existsSync('cli/main.ts')
     ? [
         {

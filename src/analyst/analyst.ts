@@ -1,0 +1,392 @@
+import { proxy, transfer } from 'comlink';
+import type { Review, ReviewOptions } from '../analysis/review.js';
+import type { Staleness, StalenessOptions } from '../analysis/staleness.js';
+import type { Trace, TraceOptions } from '../analysis/trace.js';
+import { invalid, PipetraceError } from '../errors.js';
+import type { Component, Pointer, Run } from '../model.js';
+import type { HistoryOptions, Target } from '../pipetrace.js';
+import type { RowKey } from '../rows/keys.js';
+import type { RowReview, RowReviewOptions } from '../rows/review.js';
+import type { RowTrace, RowTraceOptions } from '../rows/trace.js';
+import type { RunPage, Store } from '../store.js';
+import { describe, isPlainObject } from '../validate.js';
+import { type Connection, connect, type WorkerLike } from './connection.js';
+import { checkMethod, runAnalysis } from './engine.js';
+import { observedStore } from './observe.js';
+import { ProgressReporter } from './progress.js';
+import { encodeSnapshot, snapshotBuffers } from './snapshot.js';
+import type { AnalystDefaults, AnalystMethod, CallOptions, StoreSource } from './types.js';
+import { fromWireError } from './worker-api.js';
+
+export interface AnalystOptions extends AnalystDefaults {
+  /** The store to analyse. The analyst never writes to it. */
+  store: Store;
+  /**
+   * 'auto' (default): a worker when `workerFactory` makes one, else in-thread. 'always': a
+   * worker or an 'unavailable' error. 'never': in-thread.
+   */
+  worker?: 'auto' | 'always' | 'never';
+  /**
+   * Makes a worker running pipetrace's worker entry: a Web Worker from 'pipetrace/worker'
+   * or a worker_threads Worker from 'pipetrace/worker/node'. Called again after a worker dies.
+   */
+  workerFactory?: () => WorkerLike | Promise<WorkerLike>;
+  /**
+   * How the worker gets the data: 'snapshot' copies the store as transferable buffers; a
+   * StoreSource lets the worker open the store itself. Default: reopen IndexedDB and fs-json
+   * stores by name or folder, snapshot anything else (an HTTP store needs its token: pass
+   * { kind: 'http', url, token }).
+   */
+  source?: 'snapshot' | Exclude<StoreSource, { kind: 'snapshot' }>;
+}
+
+type Opts<T> = (T & CallOptions) | undefined;
+
+/** The analyses. Each also takes CallOptions (signal, onProgress): in its options, or as one more argument. */
+export interface Analyst {
+  trace(target: Target, options?: Opts<TraceOptions>): Promise<Trace>;
+  staleness(target: Target, options?: Opts<StalenessOptions>): Promise<Staleness>;
+  review(options?: Opts<ReviewOptions>): Promise<Review>;
+  history(component: string, options?: Opts<HistoryOptions>): Promise<RunPage>;
+  inspect(runId: string, call?: CallOptions): Promise<Run>;
+  recent(limit?: number, call?: CallOptions): Promise<Run[]>;
+  flagged(call?: CallOptions): Promise<Pointer[]>;
+  components(filter?: Opts<{ owner?: string; tag?: string }>): Promise<Component[]>;
+  traceRow(pointer: string, key: RowKey, options?: Opts<RowTraceOptions>): Promise<RowTrace>;
+  impact(pointer: string, key: RowKey, options?: Opts<RowTraceOptions>): Promise<RowTrace>;
+  reviewRows(options?: Opts<RowReviewOptions>): Promise<RowReview>;
+  /** Where the next call runs: 'worker' or 'in-thread' ('auto' decides on the first call). */
+  readonly mode: 'worker' | 'in-thread' | 'undecided';
+  /** Why 'auto' fell back to in-thread, when it did. */
+  readonly fallbackReason: string | undefined;
+  /** A round trip to the worker (or a resolved promise in-thread), in milliseconds. */
+  ping(): Promise<number>;
+  /** Test-only: crashes the worker ('exit' ends it, 'throw' raises an uncaught error). */
+  crashWorkerForTests(how?: 'exit' | 'throw'): Promise<void>;
+  /** Terminates the worker and stops listening to the store. The store stays open (it is yours). */
+  close(): Promise<void>;
+}
+
+const aborted = () => new PipetraceError('aborted', 'the analysis was aborted');
+
+/** Methods' own argument counts: a further argument can only be CallOptions. */
+const ARITY: Record<AnalystMethod, number> = {
+  trace: 2,
+  staleness: 2,
+  review: 1,
+  history: 2,
+  inspect: 1,
+  recent: 1,
+  flagged: 0,
+  components: 1,
+  traceRow: 3,
+  impact: 3,
+  reviewRows: 1,
+};
+
+/**
+ * Takes `signal` and `onProgress` out of the last argument (the method's own options, or one
+ * more argument after them), so only serialisable arguments reach the analysis.
+ */
+function splitCallOptions(method: AnalystMethod, input: unknown[]): { args: unknown[]; call: CallOptions } {
+  const n = ARITY[method];
+  if (input.length > n + 1) throw invalid('arguments', `${method} takes at most ${n + 1} arguments`);
+  const args = input.slice();
+  const last = args.length - 1;
+  const tail = args[last];
+  if (last < 0 || !isPlainObject(tail) || !('signal' in tail || 'onProgress' in tail)) {
+    if (args.length > n && tail !== undefined)
+      throw invalid('call options', `must be { signal, onProgress }, got ${describe(tail)}`);
+    return { args: args.slice(0, n), call: {} };
+  }
+  const { signal, onProgress, ...rest } = tail as CallOptions & Record<string, unknown>;
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'object' || typeof (signal as AbortSignal).addEventListener !== 'function')
+  )
+    throw invalid('signal', 'must be an AbortSignal');
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalid('onProgress', 'must be a function');
+  if (last >= n || Object.keys(rest).length === 0) args.length = Math.min(last, n);
+  else args[last] = rest;
+  return { args, call: { signal, onProgress } };
+}
+
+function defaultSource(store: Store): 'snapshot' | Exclude<StoreSource, { kind: 'snapshot' }> {
+  if (store.kind.startsWith('indexeddb:')) return { kind: 'indexeddb', name: store.kind.slice('indexeddb:'.length) };
+  const dir = (store as { dir?: unknown }).dir;
+  if (store.kind.startsWith('fs-json:') && typeof dir === 'string') return { kind: 'fs-json', dir };
+  return 'snapshot';
+}
+
+/** Runs `work`, but rejects with 'aborted' the moment `signal` aborts. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+class AnalystImpl {
+  private readonly store: Store;
+  private readonly workerSetting: 'auto' | 'always' | 'never';
+  private readonly factory: AnalystOptions['workerFactory'];
+  private readonly source: 'snapshot' | Exclude<StoreSource, { kind: 'snapshot' }>;
+  private readonly defaults: AnalystDefaults;
+  private decided: 'worker' | 'in-thread' | 'undecided';
+  fallbackReason: string | undefined;
+  private connection: Promise<Connection> | undefined;
+  /** The snapshot in the worker is out of date (or there is none yet). */
+  private stale = true;
+  private unsubscribe: (() => void) | undefined;
+  private nextCallId = 1;
+  private inFlight = 0;
+  private closed = false;
+
+  constructor(options: AnalystOptions) {
+    if (!isPlainObject(options) || typeof options.store?.scanRuns !== 'function') {
+      throw invalid('options.store', 'must be a store (see the adapters)');
+    }
+    const setting = options.worker ?? 'auto';
+    if (setting !== 'auto' && setting !== 'always' && setting !== 'never') {
+      throw invalid('worker', `must be 'auto', 'always' or 'never', got ${describe(setting)}`);
+    }
+    if (options.workerFactory !== undefined && typeof options.workerFactory !== 'function') {
+      throw invalid('workerFactory', 'must be a function that returns a Worker');
+    }
+    if (setting === 'always' && options.workerFactory === undefined) {
+      throw invalid(
+        'workerFactory',
+        "is needed with worker: 'always' (see 'pipetrace/worker' and 'pipetrace/worker/node')",
+      );
+    }
+    const source = options.source ?? defaultSource(options.store);
+    if (
+      source !== 'snapshot' &&
+      (!isPlainObject(source) || !['indexeddb', 'fs-json', 'http'].includes(source.kind as string))
+    ) {
+      throw invalid('source', "must be 'snapshot' or { kind: 'indexeddb' | 'fs-json' | 'http', ... }");
+    }
+    this.store = options.store;
+    this.workerSetting = setting;
+    this.factory = options.workerFactory;
+    this.source = source;
+    this.defaults = options.staleness === undefined ? {} : { staleness: options.staleness };
+    this.decided = setting === 'never' || options.workerFactory === undefined ? 'in-thread' : 'undecided';
+    if (setting === 'auto' && options.workerFactory === undefined) this.fallbackReason = 'no workerFactory was given';
+  }
+
+  get mode(): 'worker' | 'in-thread' | 'undecided' {
+    return this.decided;
+  }
+
+  private watchStore(): void {
+    if (this.unsubscribe !== undefined || this.source !== 'snapshot') return;
+    if (this.store.capabilities.live && typeof this.store.subscribe === 'function') {
+      this.unsubscribe = this.store.subscribe(() => {
+        this.stale = true;
+      });
+    }
+  }
+
+  /** Starts a worker and opens the store in it; a dead worker is replaced. */
+  private async liveConnection(): Promise<Connection> {
+    const existing = this.connection === undefined ? undefined : await this.connection.catch(() => undefined);
+    if (existing !== undefined && !existing.isDead()) {
+      if (this.source === 'snapshot' && this.stale) await this.sendSnapshot(existing);
+      return existing;
+    }
+    const starting = (async () => {
+      const worker = await (this.factory as NonNullable<AnalystOptions['workerFactory']>)();
+      const conn = connect(worker);
+      conn.busy(true);
+      try {
+        const opened = this.source === 'snapshot' ? this.sendSnapshot(conn) : conn.api.open(this.source, this.defaults);
+        await Promise.race([opened, conn.dead.then((e) => Promise.reject(e))]);
+        return conn;
+      } catch (error) {
+        conn.kill('the analysis worker failed to start');
+        throw error;
+      } finally {
+        conn.busy(this.inFlight > 0);
+      }
+    })();
+    this.connection = starting;
+    return starting;
+  }
+
+  private async sendSnapshot(conn: Connection): Promise<void> {
+    this.watchStore();
+    // Cleared before reading: a write during the copy marks it stale again for the next call.
+    this.stale = !this.unsubscribe;
+    const snapshot = await encodeSnapshot(this.store);
+    const opened = conn.api.open(transfer({ kind: 'snapshot', snapshot }, snapshotBuffers(snapshot)), this.defaults);
+    await Promise.race([opened, conn.dead.then((e) => Promise.reject(e))]);
+  }
+
+  /** Decides 'auto' on first use: a worker if one starts, in-thread otherwise. */
+  private async workerOrNull(): Promise<Connection | undefined> {
+    if (this.decided === 'in-thread') return undefined;
+    try {
+      const conn = await this.liveConnection();
+      this.decided = 'worker';
+      return conn;
+    } catch (error) {
+      if (this.workerSetting === 'always' || this.decided === 'worker') {
+        throw error instanceof PipetraceError
+          ? error
+          : new PipetraceError(
+              'unavailable',
+              `the analysis worker could not start: ${(error as Error)?.message ?? error}`,
+              { cause: error },
+            );
+      }
+      this.decided = 'in-thread';
+      this.fallbackReason = `the worker could not start: ${(error as Error)?.message ?? String(error)}`;
+      return undefined;
+    }
+  }
+
+  async call(method: AnalystMethod, rawArgs: unknown[]): Promise<unknown> {
+    if (this.closed) throw new PipetraceError('unavailable', 'the analyst is closed');
+    checkMethod(method);
+    const { args, call } = splitCallOptions(method, rawArgs);
+    const { signal, onProgress } = call;
+    if (signal?.aborted) throw aborted();
+    this.inFlight++;
+    try {
+      const conn = await raceAbort(this.workerOrNull(), signal);
+      if (signal?.aborted) throw aborted();
+      return conn === undefined
+        ? await this.inThread(method, args, call)
+        : await this.inWorker(conn, method, args, call, onProgress);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private inThread(method: AnalystMethod, args: unknown[], { signal, onProgress }: CallOptions): Promise<unknown> {
+    const progress = new ProgressReporter(method, 'in-thread', onProgress);
+    const view = observedStore(this.store, {
+      cancelled: () => signal?.aborted === true,
+      onRead: (n) => progress.read(n),
+    });
+    const work = (async () => {
+      const value = await runAnalysis(view, method, args, this.defaults);
+      progress.send('done');
+      return value;
+    })();
+    work.catch(() => {}); // an aborted call's late failure is nobody's business
+    return raceAbort(work, signal);
+  }
+
+  private async inWorker(
+    conn: Connection,
+    method: AnalystMethod,
+    args: unknown[],
+    { signal }: CallOptions,
+    onProgress: CallOptions['onProgress'],
+  ): Promise<unknown> {
+    const callId = this.nextCallId++;
+    conn.busy(true);
+    try {
+      return await new Promise<unknown>((resolve, reject) => {
+        const onAbort = () => {
+          reject(aborted());
+          // The worker runs one analysis as one long task; alone, it is stopped by termination.
+          if (this.inFlight <= 1) conn.kill('the analysis was aborted');
+          else void conn.api.cancel(callId).catch(() => {});
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const done = () => signal?.removeEventListener('abort', onAbort);
+        conn.dead.then((reason) => {
+          done();
+          reject(reason);
+        });
+        conn.api.call(callId, method, args, onProgress === undefined ? undefined : proxy(onProgress)).then(
+          (result) => {
+            done();
+            if (result.ok) resolve(result.value);
+            else reject(fromWireError(result.error));
+          },
+          (error) => {
+            done();
+            reject(
+              conn.isDead()
+                ? error
+                : new PipetraceError('unavailable', `the analysis worker failed: ${error?.message ?? error}`),
+            );
+          },
+        );
+      });
+    } finally {
+      conn.busy(this.inFlight > 1);
+    }
+  }
+
+  async ping(): Promise<number> {
+    const t0 = performance.now();
+    const conn = await this.workerOrNull();
+    if (conn !== undefined) {
+      const t1 = performance.now();
+      conn.busy(true);
+      try {
+        await Promise.race([conn.api.ping(), conn.dead.then((e) => Promise.reject(e))]);
+      } finally {
+        conn.busy(this.inFlight > 0);
+      }
+      return performance.now() - t1;
+    }
+    return performance.now() - t0;
+  }
+
+  async crashWorkerForTests(how: 'exit' | 'throw' = 'exit'): Promise<void> {
+    const conn = await this.workerOrNull();
+    if (conn === undefined) throw new PipetraceError('unavailable', 'there is no worker to crash');
+    conn.busy(true);
+    void conn.api.crashForTests(how).catch(() => {});
+    await conn.dead;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    const conn = await this.connection?.catch(() => undefined);
+    conn?.kill('the analyst was closed');
+  }
+}
+
+/**
+ * An analyst: trace, staleness, review, history and row lineage, run in a worker (Web Worker
+ * or worker_threads, over comlink) or in this thread, with the same results. See AnalystOptions.
+ */
+export function createAnalyst(options: AnalystOptions): Analyst {
+  const impl = new AnalystImpl(options);
+  const method =
+    (name: AnalystMethod) =>
+    (...args: unknown[]) =>
+      impl.call(name, args);
+  return {
+    trace: method('trace'),
+    staleness: method('staleness'),
+    review: method('review'),
+    history: method('history'),
+    inspect: method('inspect'),
+    recent: method('recent'),
+    flagged: method('flagged'),
+    components: method('components'),
+    traceRow: method('traceRow'),
+    impact: method('impact'),
+    reviewRows: method('reviewRows'),
+    get mode() {
+      return impl.mode;
+    },
+    get fallbackReason() {
+      return impl.fallbackReason;
+    },
+    ping: () => impl.ping(),
+    crashWorkerForTests: (how) => impl.crashWorkerForTests(how),
+    close: () => impl.close(),
+  } as Analyst;
+}

@@ -395,7 +395,7 @@ describe('OpenLineage round trip', () => {
         component: 'clean',
         startedAt: T0 + 20,
         endedAt: T0 + 30,
-        inputs: ['/data/raw.parquet', 'file:///etc/lookup.csv'],
+        inputs: ['/data/raw.parquet', 'file:///etc/lookup.csv', '/etc/lookup.csv'],
         outputs: ['features'],
         params: { threshold: 0.5, nested: { a: [1, 'two', null] } },
         metrics: { kept: 997, dropped: 3 },

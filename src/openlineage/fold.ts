@@ -34,7 +34,9 @@ const mergeFacets = (a: Facets | undefined, b: Facets | undefined): Facets | und
 
 function addDatasets(into: Map<string, DatasetState>, list: OLDataset[] | undefined, extraKey: string): void {
   for (const d of list ?? []) {
-    const key = `${d.namespace}\u0000${d.name}`;
+    // Two pointers may share a dataset name (`/x` and `file:///x`): pipetrace's own facet keeps them apart.
+    const own = d.facets?.pipetrace_pointer?.pointer;
+    const key = typeof own === 'string' ? `\u0001${own}` : `${d.namespace}\u0000${d.name}`;
     const old = into.get(key) ?? { namespace: d.namespace, name: d.name };
     const extra = (d as unknown as Record<string, Facets | undefined>)[extraKey];
     const next: DatasetState = { namespace: d.namespace, name: d.name };

@@ -369,6 +369,18 @@ describe('fs-json store', () => {
     await store.close();
   });
 
+  it('rejects a batch that cannot be written as JSON with invalid_input and writes none of it', async () => {
+    const dir = fresh();
+    const store = await open(dir);
+    const good = sampleRun();
+    const bad = sampleRun({ params: { big: 1n as unknown as number } });
+    await expect(store.putRuns([good, bad])).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(store.putRuns([{ ...good, id: '' }])).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(await store.getRuns([good.id])).toEqual([undefined]);
+    await store.close();
+    expect(segmentsOf(dir)).toEqual([]);
+  });
+
   it('refuses calls after close with an unavailable error', async () => {
     const store = await open(fresh());
     await store.close();

@@ -35,6 +35,8 @@ type WindowRow = [string, string, number, number, string[], string[], number, nu
 interface HeaderLine {
   format: string;
   version: number;
+  /** Byte lengths of lines 2 and 3 (with their newlines), so a reader can skip straight to them. */
+  parts: [number, number];
   segments: (SegmentEnd & { name: string })[];
   runCount: number;
   components: [VersionTuple, Component][];
@@ -68,7 +70,7 @@ function undelta(xs: number[]): number[] {
 export function encodeSnapshot(header: SnapshotHeader, runs: RunRef[], segIndex: (seg: number) => number): string {
   const segOf = (v: Version) => header.segments.findIndex((s) => s.name === v.seg);
   const tuple = (v: Version): VersionTuple => [v.at, segOf(v), v.off];
-  const head: HeaderLine = {
+  const head: Omit<HeaderLine, 'parts'> = {
     format: INDEX_FORMAT,
     version: INDEX_VERSION,
     segments: header.segments,
@@ -123,7 +125,10 @@ export function encodeSnapshot(header: SnapshotHeader, runs: RunRef[], segIndex:
     cols.inputs.push(r.inputs.map((p) => table(pointerMap, cols.pointers, p)));
     cols.outputs.push(r.outputs.map((p) => table(pointerMap, cols.pointers, p)));
   }
-  return `${JSON.stringify(head)}\n${JSON.stringify(window)}\n${JSON.stringify(cols)}\n`;
+  const line2 = `${JSON.stringify(window)}\n`;
+  const line3 = `${JSON.stringify(cols)}\n`;
+  const parts = [Buffer.byteLength(line2), Buffer.byteLength(line3)];
+  return `${JSON.stringify({ ...head, parts })}\n${line2}${line3}`;
 }
 
 export interface DecodedSnapshot {
@@ -134,14 +139,29 @@ export interface DecodedSnapshot {
   rest: () => RunRef[];
 }
 
-/** Decodes lines 1 and 2 of the index file; line 3 waits until `rest()` is called. Throws when malformed. */
-export function decodeSnapshot(buf: Buffer): DecodedSnapshot {
-  const nl1 = buf.indexOf(10);
-  const nl2 = nl1 < 0 ? -1 : buf.indexOf(10, nl1 + 1);
-  const nl3 = nl2 < 0 ? -1 : buf.indexOf(10, nl2 + 1);
-  if (nl3 < 0) throw new Error('index file is incomplete');
-  const head = JSON.parse(buf.toString('utf8', 0, nl1)) as HeaderLine;
-  if (head.format !== INDEX_FORMAT || head.version !== INDEX_VERSION) throw new Error('unknown index format');
+/**
+ * Decodes lines 1 and 2 of the index file through `read(offset, length)`; line 3 is read and
+ * parsed only when `rest()` is called. Throws when the file is malformed.
+ */
+export function decodeSnapshot(read: (off: number, len: number) => Buffer): DecodedSnapshot {
+  let first = read(0, 64 * 1024);
+  let nl1 = first.indexOf(10);
+  while (nl1 < 0) {
+    const more = read(first.length, first.length);
+    if (more.length === 0) throw new Error('index file is incomplete');
+    first = Buffer.concat([first, more]);
+    nl1 = first.indexOf(10);
+  }
+  const head = JSON.parse(first.toString('utf8', 0, nl1)) as HeaderLine;
+  if (head.format !== INDEX_FORMAT || head.version !== INDEX_VERSION || !Array.isArray(head.parts)) {
+    throw new Error('unknown index format');
+  }
+  const [windowBytes, restBytes] = head.parts;
+  const line = (off: number, len: number): string => {
+    const buf = read(off, len);
+    if (buf.length !== len || buf[len - 1] !== 10) throw new Error('index file is incomplete');
+    return buf.toString('utf8', 0, len - 1);
+  };
   const segName = (n: number) => {
     const s = head.segments[n];
     if (s === undefined) throw new Error(`index names segment ${n}, which it does not list`);
@@ -155,16 +175,13 @@ export function decodeSnapshot(buf: Buffer): DecodedSnapshot {
     pointers: head.pointers.map(([v, value]) => ({ v: version(v), value })),
     blobs: head.blobs.map(([v, value]) => ({ v: version(v), value })),
   };
-  const rows = JSON.parse(buf.toString('utf8', nl1 + 1, nl2)) as WindowRow[];
+  const rows = JSON.parse(line(nl1 + 1, windowBytes)) as WindowRow[];
   const window = rows.map(([id, component, startedAt, endedAt, inputs, outputs, seg, off, len, line, at]) => {
     segName(seg);
     return { id, component, startedAt, endedAt, inputs, outputs, seg, off, len, line, at };
   });
-  let body: Buffer | undefined = buf.subarray(nl2 + 1, nl3);
   const rest = (): RunRef[] => {
-    if (body === undefined) throw new Error('index runs already read');
-    const c = JSON.parse(body.toString('utf8')) as Columns;
-    body = undefined;
+    const c = JSON.parse(line(nl1 + 1 + windowBytes, restBytes)) as Columns;
     const startedAt = undelta(c.startedAt);
     const at = undelta(c.at);
     const pointer = (n: number) => c.pointers[n] as string;

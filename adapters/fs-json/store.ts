@@ -50,6 +50,8 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private runs!: RunRefs;
   private unindexed = 0;
+  /** The index file, open while its line 3 may still be needed. */
+  private indexFd: number | undefined;
   /** Blob files that lost to newer versions during this process's own commit. */
   private losers: string[] | undefined;
   private writing: Promise<unknown> = Promise.resolve();
@@ -78,6 +80,8 @@ export class FsJsonStoreImpl implements FsJsonStore {
       });
       this.load();
     } catch (error) {
+      this.closeIndex();
+      (this as unknown as { log?: SegmentLog }).log?.close();
       throw error instanceof PipetraceError ? error : storageError(`cannot open ${options.dir}`, error);
     }
   }
@@ -95,7 +99,13 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private load(): void {
     let snapshot: ReturnType<typeof decodeSnapshot> | undefined;
     try {
-      snapshot = decodeSnapshot(fs.readFileSync(this.layout.index));
+      // Kept open until the rest is read: a newer index may replace the file meanwhile.
+      this.indexFd = fs.openSync(this.layout.index, 'r');
+      const fd = this.indexFd;
+      snapshot = decodeSnapshot((off, len) => {
+        const buf = Buffer.allocUnsafe(len);
+        return buf.subarray(0, fs.readSync(fd, buf, 0, len, off));
+      });
       for (const s of snapshot.header.segments) {
         const size = fs.statSync(join(this.layout.runs, s.name), { throwIfNoEntry: false })?.size ?? -1;
         if (size < s.bytes) throw new Error(`segment ${s.name} is shorter than the index says`);
@@ -110,6 +120,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
       }
       snapshot = undefined;
     }
+    if (snapshot === undefined || snapshot.header.runCount <= snapshot.window.length) this.closeIndex();
     if (snapshot === undefined) {
       this.runs = new RunRefs([], true, (n) => this.log.name(n), undefined);
     } else {
@@ -126,11 +137,18 @@ export class FsJsonStoreImpl implements FsJsonStore {
         } catch (error) {
           this.report({ file: 'index.ndjson', line: 3, reason: `unreadable, rebuilt from segments: ${String(error)}` });
           return this.runsFromSegments(covered);
+        } finally {
+          this.closeIndex();
         }
       };
       this.runs = new RunRefs(window, complete, (n) => this.log.name(n), all);
     }
     this.refresh(true, true);
+  }
+
+  private closeIndex(): void {
+    if (this.indexFd !== undefined) fs.closeSync(this.indexFd);
+    this.indexFd = undefined;
   }
 
   /** Picks up other processes' commits and tells live listeners about them. */
@@ -461,6 +479,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
         this.closed = true;
         if (this.poll !== undefined) clearInterval(this.poll);
         this.listeners.clear();
+        this.closeIndex();
         this.log.close();
       }
     });

@@ -194,7 +194,7 @@ export function indexedDbSpecs(t: TestApi): void {
     expect(isPipetraceError(error, 'invalid_input')).toBe(true);
   });
 
-  it('reads a page of a large scan in one transaction with a stable cursor', async () => {
+  it('pages a scan filtered by component, input and start time without repeats or gaps', async () => {
     const name = freshName('pt-idb-scan');
     const store = indexedDbStore({ name });
     try {

@@ -5,6 +5,8 @@
  * - http_requests_per_s: many clients each logging one run per request (target >= 1,000).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { httpStore } from '../adapters/http/client.js';
 import type { Run } from '../src/model.js';
 import { percentile, report, round } from './lib.js';
@@ -12,7 +14,17 @@ import { percentile, report, round } from './lib.js';
 const TOKEN = 'bench-token-0123456789';
 const root = new URL('..', import.meta.url).pathname;
 
-async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+/** CPU milliseconds a process has used (Linux /proc), or NaN where that cannot be read. */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function startServer(): Promise<{ url: string; cpuMs: () => number; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'cli/main.ts', 'serve', '--store', 'memory', '--port', '0'],
@@ -34,6 +46,7 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
   });
   return {
     url,
+    cpuMs: () => cpuMsOf(child.pid),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -78,6 +91,8 @@ try {
   const singleClients = Array.from({ length: 16 }, () => httpStore({ url: server.url, token: TOKEN }));
   await Promise.all(singleClients.map((c) => c.putRuns([run('warmup')])));
   const latencies: number[] = [];
+  const serverCpu0 = server.cpuMs();
+  const clientCpu0 = process.cpuUsage();
   t0 = performance.now();
   await Promise.all(
     singleClients.map(async (c, k) => {
@@ -90,6 +105,10 @@ try {
   );
   const singleSeconds = (performance.now() - t0) / 1000;
   const requests = 16 * 300;
+  // CPU per request on each side: what capacity a quiet machine would give, whatever the load now.
+  const clientCpu = process.cpuUsage(clientCpu0);
+  const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000 / requests;
+  const serverCpuMs = (server.cpuMs() - serverCpu0) / requests;
 
   // Reads of one run each, same concurrency.
   t0 = performance.now();
@@ -113,6 +132,9 @@ try {
     http_request_p50_ms: round(percentile(latencies, 50), 2),
     http_request_p99_ms: round(percentile(latencies, 99), 2),
     http_read_requests_per_s: round(requests / readSeconds, 0),
+    http_request_client_cpu_ms: round(clientCpuMs, 3),
+    http_request_server_cpu_ms: round(serverCpuMs, 3),
+    http_load_average_1m: round(loadavg()[0] ?? Number.NaN, 1),
   });
 } finally {
   await server.stop();

@@ -166,6 +166,7 @@ describe('http server: bodies and errors', () => {
     expect((await errorOf(missing)).code).toBe('not_found');
     const wrong = await fetch(`${url}/api/v1/store/runs`, { method: 'GET' });
     expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('PUT');
   });
 
   it('answers 500 without the stack or the message of an unexpected error, and logs it', async () => {

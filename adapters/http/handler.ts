@@ -127,6 +127,8 @@ export function createHandler(options: HandlerOptions): RequestListener {
       }
       const headers: Record<string, string> = { ...cors, 'content-type': JSON_TYPE };
       if (status === 401) headers['www-authenticate'] = 'Bearer';
+      const allowed = isPipetraceError(error) ? error.details?.allow : undefined;
+      if (Array.isArray(allowed)) headers.allow = allowed.join(', ');
       // An unread oversized body is not worth draining: answer and close the connection.
       if (error instanceof BodyTooLarge) headers.connection = 'close';
       send(res, status, headers, JSON.stringify(body));
@@ -153,7 +155,7 @@ export function createHandler(options: HandlerOptions): RequestListener {
         throw new PipetraceError('not_found', `no route for ${method} ${url.slice(0, 200)}`);
       if (match.kind === 'no_method') {
         throw new PipetraceError('invalid_input', `${method} is not allowed here; use ${match.allow.join(', ')}`, {
-          details: { status: 405 },
+          details: { status: 405, allow: match.allow },
         });
       }
       const { route, params } = match;

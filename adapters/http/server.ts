@@ -57,6 +57,9 @@ export function createServer(options: ServerOptions): PipetraceServer {
   const server = createHttpServer(createHandler(options));
   // Loopback clients keep connections alive; a longer idle timeout than the client avoids resets.
   server.keepAliveTimeout = 10_000;
+  // A slow or stalled client cannot hold a connection open for long.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 120_000;
   let where: { port: number; host: string; url: string } | undefined;
   return {
     server,

@@ -19,4 +19,6 @@ export const commands: Record<string, () => Promise<Command>> = {
   components: async () => (await import('./components.js')).components,
   tags: async () => (await import('./components.js')).tags,
   staleness: async () => (await import('./staleness.js')).staleness,
+  import: async () => (await import('./import.js')).importCommand,
+  export: async () => (await import('./export.js')).exportCommand,
 };

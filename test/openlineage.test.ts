@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace } from '../src/index.js';
+import { foldedToRunInput, foldRun } from '../src/openlineage/fold.js';
 import {
   componentToJob,
   datasetToPointer,
@@ -279,5 +281,61 @@ describe('OpenLineage export', () => {
     const events = await collect(exportEvents(pt, { pageSize: 4, rowLineage: false }));
     expect(events).toHaveLength(50);
     expect(new Set(events.map((e) => e.run.runId)).size).toBe(25);
+  });
+});
+
+describe('OpenLineage naming properties', () => {
+  const pointerChars = fc.constantFrom(...'abcXYZ019:/._-\\ ~@%é'.split(''));
+  const pointer = fc
+    .oneof(
+      fc.string({ unit: pointerChars, minLength: 1, maxLength: 30 }),
+      fc
+        .tuple(
+          fc.constantFrom('s3://', 'file://', 'hdfs://', 'postgresql://', 'pipetrace:', 'file:', 'x:'),
+          fc.string({ unit: pointerChars, maxLength: 20 }),
+        )
+        .map(([a, b]) => a + b),
+    )
+    .filter((p) => p.trim() === p && p.length > 0);
+
+  it('gives every pointer back exactly after export and ingest folding, with any namespaces', () => {
+    fc.assert(
+      fc.property(pointer, fc.constantFrom('pipetrace', 'acme', 'file'), (p, ns) => {
+        const options = { datasetNamespace: ns, jobNamespace: ns };
+        const run = {
+          id: 'r',
+          component: 'c',
+          startedAt: T0,
+          endedAt: T0,
+          status: 'succeeded' as const,
+          inputs: [p],
+          outputs: [],
+          dependencies: [],
+          notes: [],
+          params: {},
+          metrics: {},
+        };
+        const events = runToEvents(run, {}, options);
+        const folded = foldRun(events, [T0, T0]);
+        expect(foldedToRunInput(folded, options, 'e')!.input.inputs).toEqual([p]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('OpenLineage job naming properties', () => {
+  it('gives every component back exactly from its job, with any job namespace', () => {
+    const chars = fc.constantFrom(...'abXY09:._-/ '.split(''));
+    fc.assert(
+      fc.property(
+        fc.string({ unit: chars, minLength: 1, maxLength: 20 }),
+        fc.constantFrom('pipetrace', 'a', 'ml.team'),
+        (c, ns) => {
+          expect(jobToComponent(componentToJob(c, { jobNamespace: ns }), { jobNamespace: ns })).toBe(c);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

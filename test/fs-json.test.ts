@@ -381,6 +381,20 @@ describe('fs-json store', () => {
     expect(segmentsOf(dir)).toEqual([]);
   });
 
+  it('keeps its index when the caller changes a run after storing it', async () => {
+    const store = await open(fresh());
+    const run = sampleRun({ inputs: ['in'], outputs: ['out'] });
+    await store.putRuns([run]);
+    run.inputs.push('other-in');
+    run.outputs[0] = 'other-out';
+    expect((await store.latestWriters([{ pointer: 'out' }, { pointer: 'other-out' }])).map((w) => w?.id)).toEqual([
+      run.id,
+      undefined,
+    ]);
+    expect((await store.scanRuns({ input: 'other-in' })).runs).toEqual([]);
+    await store.close();
+  });
+
   it('refuses calls after close with an unavailable error', async () => {
     const store = await open(fresh());
     await store.close();

@@ -199,26 +199,28 @@ export class FsJsonStoreImpl implements FsJsonStore {
   /** Applies one committed record, from this process or another. */
   private apply(record: PlacedRecord, seg: number, at: number): void {
     this.unindexed += 1;
+    if (record.kind === 'run') {
+      const r = record.value;
+      const { off, len, line } = record;
+      this.runs.apply({
+        id: r.id,
+        component: r.component,
+        startedAt: r.startedAt,
+        endedAt: r.endedAt,
+        // Copies: for this process's own writes these arrays still belong to the caller.
+        inputs: r.inputs.slice(),
+        outputs: r.outputs.slice(),
+        seg,
+        off,
+        len,
+        line,
+        at,
+      });
+      this.heard?.runs.push(r.id);
+      return;
+    }
     const v: Version = { at, seg: this.log.name(seg), off: record.off };
     switch (record.kind) {
-      case 'run': {
-        const r = record.value;
-        this.runs.apply({
-          id: r.id,
-          component: r.component,
-          startedAt: r.startedAt,
-          endedAt: r.endedAt,
-          inputs: r.inputs,
-          outputs: r.outputs,
-          seg,
-          off: record.off,
-          len: record.len,
-          line: record.line,
-          at,
-        });
-        this.heard?.runs.push(r.id);
-        return;
-      }
       case 'component':
         if (newer(this.components, record.value.name, v)) {
           this.components.set(record.value.name, { v, value: record.value });

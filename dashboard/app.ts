@@ -1,0 +1,253 @@
+/**
+ * The dashboard shell: header with the command bar and navigation, the current view, live
+ * updates (polls the newest run every few seconds) and a status line for actions.
+ */
+import type { DashboardApi } from './api.js';
+import { COMMAND_HELP, parseCommand } from './commands.js';
+import { fill, h } from './dom.js';
+import { formatView, parseView, type View } from './router.js';
+import { STYLES } from './styles.js';
+import { renderFlagged, renderHistory, renderRecent } from './views/lists.js';
+import { renderReviewView } from './views/review.js';
+import { renderRowsView } from './views/rows.js';
+import { renderRunPage } from './views/run-card.js';
+import { renderTraceView } from './views/trace.js';
+
+/** What a view gets: the API, navigation, and a way to tell whether it is still on screen. */
+export interface ViewContext {
+  api: DashboardApi;
+  main: HTMLElement;
+  go(view: View): void;
+  /** Records a change inside the view (e.g. the open run card) in the URL without re-rendering. */
+  replace(view: View): void;
+  href(view: View): string;
+  notify(message: string): void;
+  /** False once the user moved on: a slow answer must not overwrite the next view. */
+  current(): boolean;
+  /** Whether the API can write (shows flag toggles and note forms either way; errors explain). */
+  canAskForToken: boolean;
+}
+
+export interface AppOptions {
+  api: DashboardApi;
+  /** Follow and set location.hash (default true); false keeps the view in memory only. */
+  hash?: boolean;
+  /** Poll for new runs every this many ms; 0 turns live updates off. Default 4000. */
+  pollMs?: number;
+  /** Offer a write-token field (HTTP mode). */
+  tokenField?: { get(): string | undefined; set(token: string): void };
+}
+
+export interface DashboardHandle {
+  /** Opens a view. */
+  navigate(view: View): void;
+  /** The view on screen. */
+  readonly view: View;
+  /** Stops polling and removes the dashboard. */
+  unmount(): void;
+}
+
+export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): DashboardHandle {
+  const useHash = options.hash !== false;
+  let view: View = useHash ? parseView(location.hash) : { view: 'recent' };
+  let generation = 0;
+  const main = h('main', { id: 'pt-main', tabindex: '-1' });
+  const status = h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
+  const live = h('span', { class: 'live', title: 'new runs appear without a reload' }, 'live');
+  const toastBox = h('div');
+  let toastTimer: ReturnType<typeof setTimeout> | undefined;
+  const notify = (message: string) => {
+    status.textContent = message;
+    fill(toastBox, h('div', { class: 'toast', role: 'alert' }, message));
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => fill(toastBox), 4000);
+  };
+
+  const navLinks: [string, View][] = [
+    ['Recent', { view: 'recent' }],
+    ['Flagged', { view: 'flagged' }],
+    ['Review', { view: 'review' }],
+    ['Rows', { view: 'rows' }],
+  ];
+  const nav = h(
+    'nav',
+    { 'aria-label': 'views' },
+    ...navLinks.map(([label, v]) => h('a', { href: formatView(v), 'data-view': v.view }, label)),
+  );
+  const input = h('input', {
+    type: 'search',
+    name: 'command',
+    'aria-label': 'command',
+    placeholder: 'trace models/fare.pkl · history train · flag predictions/42 · review',
+    autocomplete: 'off',
+    list: 'pt-commands',
+    title: COMMAND_HELP.join('\n'),
+  });
+  const datalist = h(
+    'datalist',
+    { id: 'pt-commands' },
+    ...COMMAND_HELP.map((c) => h('option', { value: c.split(' ')[0] as string })),
+  );
+  const form = h(
+    'form',
+    {
+      class: 'command',
+      role: 'search',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        void runCommand(input.value);
+      },
+    },
+    input,
+    datalist,
+    h('button', { type: 'submit', class: 'primary' }, 'Run'),
+  );
+  const tokenInput =
+    options.tokenField === undefined
+      ? undefined
+      : h('input', {
+          type: 'password',
+          'aria-label': 'write token',
+          placeholder: 'write token',
+          size: 12,
+          onchange: (e: Event) => options.tokenField?.set((e.target as HTMLInputElement).value),
+        });
+  const header = h('header', {}, h('h1', {}, 'pipe', h('span', {}, 'trace')), nav, form, tokenInput, live);
+  const style = h('style', {}, STYLES);
+  (root as ParentNode).append(style, header, main, status, toastBox);
+
+  const ctx = (gen: number): ViewContext => ({
+    api: options.api,
+    main,
+    go: navigate,
+    replace: (next) => {
+      if (gen !== generation) return;
+      view = next;
+      if (useHash && location.hash !== formatView(next)) history.replaceState(null, '', formatView(next));
+    },
+    href: formatView,
+    notify,
+    current: () => gen === generation,
+    canAskForToken: options.tokenField !== undefined,
+  });
+
+  async function runCommand(line: string) {
+    const cmd = parseCommand(line);
+    try {
+      switch (cmd.kind) {
+        case 'error':
+          notify(cmd.message);
+          return;
+        case 'open':
+          navigate(cmd.view);
+          break;
+        case 'flag':
+        case 'unflag':
+          await options.api[cmd.kind](cmd.pointer);
+          notify(`${cmd.kind === 'flag' ? 'flagged' : 'unflagged'} ${cmd.pointer}`);
+          render();
+          break;
+        case 'tag':
+          await options.api.tag(cmd.component, cmd.tags);
+          notify(`tagged ${cmd.component}: ${cmd.tags.join(', ')}`);
+          navigate({ view: 'history', component: cmd.component });
+          break;
+      }
+      input.value = '';
+    } catch (error) {
+      notify((error as Error).message);
+    }
+  }
+
+  function navigate(next: View) {
+    if (useHash) {
+      const hash = formatView(next);
+      if (location.hash !== hash) {
+        location.hash = hash; // hashchange renders
+        return;
+      }
+    }
+    view = next;
+    render();
+  }
+
+  function render() {
+    const gen = ++generation;
+    for (const a of nav.querySelectorAll('a')) {
+      if (a.dataset.view === view.view) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    fill(main, h('p', { class: 'muted' }, 'Loading…'));
+    const c = ctx(gen);
+    const job = (() => {
+      switch (view.view) {
+        case 'recent':
+          return renderRecent(c);
+        case 'history':
+          return renderHistory(c, view);
+        case 'flagged':
+          return renderFlagged(c);
+        case 'run':
+          return renderRunPage(c, view.id);
+        case 'trace':
+        case 'trace-run':
+          return renderTraceView(c, view);
+        case 'review':
+          return renderReviewView(c, view);
+        case 'rows':
+          return renderRowsView(c, view);
+      }
+    })();
+    job.catch((error: Error) => {
+      if (c.current()) fill(main, h('div', { class: 'error', role: 'alert' }, error.message));
+    });
+  }
+
+  const onHash = () => {
+    view = parseView(location.hash);
+    render();
+  };
+  if (useHash) window.addEventListener('hashchange', onHash);
+
+  // Live: watch the newest run; when it changes, say so and refresh the views that list runs.
+  let newest: string | undefined;
+  let polling = false;
+  const poll = async () => {
+    if (polling) return;
+    polling = true;
+    try {
+      const [latest] = await options.api.recent(1);
+      live.classList.remove('off');
+      live.textContent = `live · ${new Date().toLocaleTimeString()}`;
+      if (latest !== undefined && newest !== undefined && latest.id !== newest) {
+        if (view.view === 'recent' || view.view === 'history') render();
+        else notify(`new run: ${latest.component}`);
+      }
+      newest = latest?.id ?? newest;
+    } catch {
+      live.classList.add('off');
+      live.textContent = 'offline';
+    } finally {
+      polling = false;
+    }
+  };
+  const pollMs = options.pollMs ?? 4000;
+  const timer = pollMs > 0 ? setInterval(poll, pollMs) : undefined;
+  if (pollMs > 0) void poll();
+  else live.classList.add('off');
+
+  render();
+  return {
+    navigate,
+    get view() {
+      return view;
+    },
+    unmount() {
+      clearInterval(timer);
+      clearTimeout(toastTimer);
+      generation++;
+      if (useHash) window.removeEventListener('hashchange', onHash);
+      for (const el of [style, header, main, status, toastBox]) el.remove();
+    },
+  };
+}

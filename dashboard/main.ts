@@ -1,0 +1,105 @@
+/**
+ * The pipetrace dashboard, embeddable two ways:
+ *
+ *   <pipetrace-dashboard url="https://lineage.example.com"></pipetrace-dashboard>
+ *   mount(element, { url: 'https://lineage.example.com', token })   // a pipetrace server
+ *   mount(element, { store: indexedDbStore() })                       // a store in this page
+ *
+ * Importing this module registers the custom element (once).
+ */
+import type { Store } from '../src/store.js';
+import { type DashboardApi, httpApi, storeApi } from './api.js';
+import { type DashboardHandle, startApp } from './app.js';
+
+export type { DashboardApi, HistoryQuery, RowDirection, TraceTarget } from './api.js';
+export { httpApi, storeApi } from './api.js';
+export type { DashboardHandle } from './app.js';
+export { parseCommand } from './commands.js';
+export { formatView, parseView, type View } from './router.js';
+
+interface CommonOptions {
+  /** Follow and write location.hash so each view has a shareable URL. Default true. */
+  hash?: boolean;
+  /** Poll for new runs every this many ms; 0 turns live updates off. Default 4000. */
+  pollMs?: number;
+}
+
+export type MountOptions = CommonOptions &
+  (
+    | { /** Base URL of a pipetrace server ('' for this page's origin). */ url: string; token?: string }
+    | { /** A store in this page. */ store: Store }
+    | { /** Any implementation of the dashboard's operations. */ api: DashboardApi }
+  );
+
+/** Renders the dashboard into `element` (inside a shadow root, so page styles do not leak in). */
+export function mount(element: HTMLElement, options: MountOptions): DashboardHandle {
+  const root = element.shadowRoot ?? element.attachShadow({ mode: 'open' });
+  let token = 'url' in options ? options.token : undefined;
+  const api =
+    'api' in options
+      ? options.api
+      : 'store' in options
+        ? storeApi(options.store)
+        : httpApi({ url: options.url, token: () => token });
+  return startApp(root, {
+    api,
+    hash: options.hash,
+    pollMs: options.pollMs,
+    tokenField:
+      'url' in options
+        ? {
+            get: () => token,
+            set: (t) => {
+              token = t === '' ? undefined : t;
+            },
+          }
+        : undefined,
+  });
+}
+
+/** `<pipetrace-dashboard url="..." token="..." poll-ms="4000" no-hash>`; `.store = store` for in-page stores. */
+export class PipetraceDashboard extends HTMLElement {
+  private handle: DashboardHandle | undefined;
+  private storeValue: Store | undefined;
+
+  /** Set a store instead of a url to show an in-page store. */
+  get store(): Store | undefined {
+    return this.storeValue;
+  }
+  set store(store: Store | undefined) {
+    this.storeValue = store;
+    if (this.isConnected) this.restart();
+  }
+
+  connectedCallback(): void {
+    this.restart();
+  }
+
+  disconnectedCallback(): void {
+    this.handle?.unmount();
+    this.handle = undefined;
+  }
+
+  /** The running dashboard (navigate, current view). */
+  get dashboard(): DashboardHandle | undefined {
+    return this.handle;
+  }
+
+  private restart(): void {
+    this.handle?.unmount();
+    const poll = this.getAttribute('poll-ms');
+    const common = { hash: !this.hasAttribute('no-hash'), pollMs: poll === null ? undefined : Number(poll) };
+    this.handle =
+      this.storeValue !== undefined
+        ? mount(this, { ...common, store: this.storeValue })
+        : mount(this, {
+            ...common,
+            url: this.getAttribute('url') ?? '',
+            token: this.getAttribute('token') ?? undefined,
+          });
+  }
+}
+
+if (typeof customElements !== 'undefined' && customElements.get('pipetrace-dashboard') === undefined) {
+  customElements.define('pipetrace-dashboard', PipetraceDashboard);
+}

@@ -1,0 +1,180 @@
+/**
+ * The run card: who, when, how long, which code, what it read and wrote (with flag toggles and
+ * trace links), whether it is stale, its code snapshot and its notes (add one in place).
+ */
+import type { Component, Run } from '../../src/model.js';
+import { formatDuration, formatTime } from '../../src/render/escape.js';
+import type { ViewContext } from '../app.js';
+import { fill, h, link } from '../dom.js';
+
+export interface RunCardExtras {
+  /** Flagged pointer names, for the toggles. */
+  flagged: Set<string>;
+  component?: Component;
+}
+
+/** Loads what a card shows beside the run: the flags and the component. */
+export async function cardExtras(ctx: ViewContext, run: Run): Promise<RunCardExtras> {
+  const [flagged, components] = await Promise.all([ctx.api.flagged(), ctx.api.components()]);
+  return { flagged: new Set(flagged.map((p) => p.name)), component: components.find((c) => c.name === run.component) };
+}
+
+function pointerList(ctx: ViewContext, names: string[], extras: RunCardExtras, toggles: boolean): HTMLElement {
+  if (names.length === 0) return h('p', { class: 'muted' }, 'none');
+  const shown = names.slice(0, 200);
+  return h(
+    'ul',
+    { class: 'pointers' },
+    ...shown.map((name) => {
+      const flag = h('button', {
+        type: 'button',
+        class: 'flag',
+        'aria-pressed': String(extras.flagged.has(name)),
+        'aria-label': `flag ${name}`,
+        title: 'mark this output as wrong',
+      });
+      const paint = () => {
+        const on = extras.flagged.has(name);
+        flag.setAttribute('aria-pressed', String(on));
+        flag.textContent = on ? '⚑ flagged' : '⚐ flag';
+      };
+      paint();
+      flag.addEventListener('click', async () => {
+        const on = extras.flagged.has(name);
+        try {
+          await (on ? ctx.api.unflag(name) : ctx.api.flag(name));
+          if (on) extras.flagged.delete(name);
+          else extras.flagged.add(name);
+          paint();
+          ctx.notify(`${on ? 'unflagged' : 'flagged'} ${name}`);
+        } catch (error) {
+          ctx.notify((error as Error).message);
+        }
+      });
+      return h(
+        'li',
+        {},
+        h('span', { class: 'mono' }, name),
+        link(ctx.href({ view: 'trace', pointer: name }), 'trace', { 'aria-label': `trace ${name}` }),
+        toggles ? flag : extras.flagged.has(name) ? h('span', { class: 'status-failed' }, '⚑') : null,
+      );
+    }),
+    names.length > shown.length ? h('li', { class: 'muted' }, `… ${names.length - shown.length} more`) : null,
+  );
+}
+
+/** A run card element; staleness loads into it when it arrives. */
+export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTMLElement {
+  const stale = h('div', { 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Checking staleness…'));
+  ctx.api.staleness(run.id).then(
+    (s) =>
+      fill(
+        stale,
+        s.stale
+          ? h(
+              'div',
+              { class: 'warn', role: 'note' },
+              h('b', {}, '⚠ Stale: '),
+              ...s.reasons.map((r) => h('div', {}, r.message)),
+            )
+          : h('div', { class: 'ok' }, `Fresh: no dependency older than ${s.maxAgeDays} days or superseded.`),
+      ),
+    (error: Error) => fill(stale, h('div', { class: 'muted' }, `staleness unavailable: ${error.message}`)),
+  );
+  const notes = h(
+    'ul',
+    { class: 'notes' },
+    ...run.notes.map((n) => h('li', {}, h('span', { class: 'muted' }, `${formatTime(n.at)} `), n.text)),
+  );
+  const noteText = h('textarea', {
+    name: 'note',
+    rows: 2,
+    'aria-label': 'new note',
+    placeholder: 'add a note…',
+    style: 'width:100%',
+  });
+  const noteForm = h(
+    'form',
+    {
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        const text = noteText.value.trim();
+        if (text === '') return;
+        try {
+          const updated = await ctx.api.addNote(run.id, text);
+          const added = updated.notes[updated.notes.length - 1];
+          if (added) notes.append(h('li', {}, h('span', { class: 'muted' }, `${formatTime(added.at)} `), added.text));
+          noteText.value = '';
+          ctx.notify('note added');
+        } catch (error) {
+          ctx.notify((error as Error).message);
+        }
+      },
+    },
+    noteText,
+    h('button', { type: 'submit' }, 'Add note'),
+  );
+  const code = run.code;
+  const tags = [...(extras.component?.tags ?? []), ...(code?.tags ?? [])];
+  return h(
+    'section',
+    { class: 'panel card', 'aria-label': `run ${run.id}`, 'data-card': run.id },
+    h('h3', { style: 'margin-top:0' }, `${run.component} run`),
+    h(
+      'dl',
+      { class: 'card' },
+      h('dt', {}, 'id'),
+      h('dd', { class: 'mono' }, link(ctx.href({ view: 'run', id: run.id }), run.id)),
+      h('dt', {}, 'component'),
+      h('dd', {}, link(ctx.href({ view: 'history', component: run.component }), run.component)),
+      h('dt', {}, 'started'),
+      h('dd', {}, `${formatTime(run.startedAt)} UTC`),
+      h('dt', {}, 'duration'),
+      h('dd', {}, formatDuration(run.endedAt - run.startedAt)),
+      h('dt', {}, 'status'),
+      h(
+        'dd',
+        { class: `status-${run.status}` },
+        run.status,
+        run.error ? h('div', { class: 'mono' }, `${run.error.name}: ${run.error.message}`) : null,
+      ),
+      h('dt', {}, 'git commit'),
+      h(
+        'dd',
+        { class: 'mono' },
+        code?.commit ?? '-',
+        code?.branch ? ` (${code.branch})` : '',
+        code?.dirty ? h('span', { class: 'status-failed' }, ' dirty') : '',
+      ),
+      h('dt', {}, 'owner'),
+      h('dd', {}, extras.component?.owner || '-'),
+      h('dt', {}, 'tags'),
+      h('dd', {}, tags.length === 0 ? '-' : tags.map((t) => h('span', { class: 'tag' }, t))),
+      Object.keys(run.params).length === 0
+        ? null
+        : [h('dt', {}, 'params'), h('dd', { class: 'mono' }, JSON.stringify(run.params))],
+      Object.keys(run.metrics).length === 0
+        ? null
+        : [h('dt', {}, 'metrics'), h('dd', { class: 'mono' }, JSON.stringify(run.metrics))],
+    ),
+    stale,
+    h('h3', {}, `Inputs (${run.inputs.length})`),
+    pointerList(ctx, run.inputs, extras, false),
+    h('h3', {}, `Outputs (${run.outputs.length})`),
+    pointerList(ctx, run.outputs, extras, true),
+    h('p', {}, link(ctx.href({ view: 'trace-run', run: run.id }), 'Trace this run →')),
+    run.snapshot === undefined
+      ? null
+      : h('details', {}, h('summary', {}, 'Code snapshot'), h('pre', { class: 'snapshot' }, run.snapshot)),
+    h('h3', {}, 'Notes'),
+    notes,
+    noteForm,
+  );
+}
+
+export async function renderRunPage(ctx: ViewContext, id: string): Promise<void> {
+  const run = await ctx.api.inspect(id);
+  const extras = await cardExtras(ctx, run);
+  if (!ctx.current()) return;
+  fill(ctx.main, h('h2', {}, 'Run'), h('div', { style: 'max-width:760px' }, runCard(ctx, run, extras)));
+}

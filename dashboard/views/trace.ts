@@ -1,0 +1,88 @@
+/**
+ * The trace view: the DAG behind a pointer or run, laid out in layers left to right (the same
+ * SVG the notebook renderer draws); a click, Enter or Space on a node opens its run card.
+ */
+import type { Trace } from '../../src/analysis/trace.js';
+import { traceSvg } from '../../src/render/svg.js';
+import { toDot, toMermaid } from '../../src/render/text.js';
+import type { ViewContext } from '../app.js';
+import { fill, h, link } from '../dom.js';
+import type { View } from '../router.js';
+import { cardExtras, runCard } from './run-card.js';
+
+type TraceView = Extract<View, { view: 'trace' | 'trace-run' }>;
+
+export async function renderTraceView(ctx: ViewContext, v: TraceView): Promise<void> {
+  const trace: Trace = await ctx.api.trace(v.view === 'trace' ? { pointer: v.pointer } : { run: v.run });
+  if (!ctx.current()) return;
+  const graph = h('div', { class: 'graph', 'data-trace': trace.root });
+  const side = h('div', { class: 'side' });
+  let open = v.open !== undefined && trace.nodes.some((n) => n.run.id === v.open) ? v.open : trace.root;
+
+  const draw = () => {
+    // traceSvg escapes every name it writes, so its markup is safe to insert.
+    graph.innerHTML = traceSvg(trace, { selected: open, interactive: true });
+  };
+  const show = async (id: string, focus: boolean) => {
+    open = id;
+    draw();
+    ctx.replace({ ...v, open: id === trace.root ? undefined : id });
+    const node = trace.nodes.find((n) => n.run.id === id);
+    if (node === undefined) return;
+    const extras = await cardExtras(ctx, node.run);
+    if (!ctx.current() || open !== id) return;
+    const card = runCard(ctx, node.run, extras);
+    fill(side, card);
+    if (focus) card.querySelector('a')?.focus();
+  };
+  const target = (e: Event) => (e.target as Element).closest?.('[data-run]')?.getAttribute('data-run') ?? undefined;
+  graph.addEventListener('click', (e) => {
+    const id = target(e);
+    if (id !== undefined) void show(id, false);
+  });
+  graph.addEventListener('keydown', (e) => {
+    const id = target(e);
+    if (id !== undefined && (e.key === 'Enter' || e.key === ' ')) {
+      e.preventDefault();
+      void show(id, true);
+    }
+  });
+
+  const of = v.view === 'trace' ? v.pointer : `run ${v.run}`;
+  const exportText = h('textarea', {
+    readonly: true,
+    rows: 8,
+    'aria-label': 'exported text',
+    class: 'mono',
+    style: 'width:100%',
+  });
+  const exportBox = h(
+    'details',
+    {},
+    h('summary', {}, 'Export as Mermaid or DOT'),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('button', { type: 'button', onclick: () => (exportText.value = toMermaid(trace)) }, 'Mermaid'),
+      h('button', { type: 'button', onclick: () => (exportText.value = toDot(trace)) }, 'DOT'),
+    ),
+    exportText,
+  );
+  fill(
+    ctx.main,
+    h('h2', {}, 'Trace of ', h('span', { class: 'mono' }, of)),
+    h(
+      'p',
+      { class: 'muted' },
+      `${trace.nodes.length} run${trace.nodes.length === 1 ? '' : 's'}, ${trace.edges.length} dependenc${
+        trace.edges.length === 1 ? 'y' : 'ies'
+      }; upstream on the left. Click a run (or Tab to it and press Enter) to open its card.`,
+      trace.truncated ? ' The depth limit cut off older runs.' : '',
+    ),
+    h('div', { class: 'split' }, h('div', {}, graph, exportBox), side),
+    v.view === 'trace'
+      ? h('p', {}, link(ctx.href({ view: 'rows', pointer: v.pointer }), 'Follow a row of this output →'))
+      : null,
+  );
+  await show(open, false);
+}

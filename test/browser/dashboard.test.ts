@@ -1,0 +1,212 @@
+/**
+ * The dashboard in real headless Chromium, served by a real pipetrace server on loopback over a
+ * memory store with a small logged pipeline: trace the model, open a run card, flag an output,
+ * review, follow a row, see a new run arrive, and open a shared URL. Screenshots go to
+ * test-results/ for a person to look at.
+ */
+import { mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
+import { memoryStore } from '../../adapters/memory.js';
+import { dashboardRoutes, loadBundle } from '../../dashboard/routes.js';
+import { logSamplePipeline, type SampleResult } from '../../dashboard/sample.js';
+import { createPipetrace, type Pipetrace } from '../../src/index.js';
+import { bundle, withChromium, writeTempDir } from './harness.js';
+
+const TOKEN = 'dashboard-test-token';
+const SHOTS = join(process.cwd(), 'test-results');
+
+let server: PipetraceServer;
+let pt: Pipetrace;
+let sample: SampleResult;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const store = memoryStore();
+  pt = createPipetrace({ store });
+  sample = await logSamplePipeline(pt);
+  // Serve a bundle of the current source (a stale dist/ build must not be what is tested).
+  const dir = await writeTempDir({ 'pipetrace-dashboard.js': await bundle('dashboard/main.ts') });
+  server = createServer({
+    store,
+    token: TOKEN,
+    routes: dashboardRoutes({ bundleFile: join(dir, 'pipetrace-dashboard.js') }),
+  });
+  await server.listen(0, '127.0.0.1');
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+});
+
+async function command(page: Page, line: string) {
+  const input = page.locator('input[name="command"]');
+  await input.fill(line);
+  await input.press('Enter');
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
+
+describe('the dashboard in Chromium', () => {
+  it('traces the model, opens run cards, flags an output, reviews and follows a row', async () => {
+    await withChromium(async (page, { consoleErrors }) => {
+      await page.setViewportSize({ width: 1366, height: 820 });
+      await page.goto(server.url);
+      await page.locator('table').first().waitFor();
+      expect(await page.locator('tbody tr').count()).toBeGreaterThan(10);
+
+      // Trace the model from the command bar: a layered DAG, upstream on the left.
+      await command(page, `trace ${sample.model}`);
+      await page.locator('svg g[data-run]').first().waitFor();
+      expect(await page.locator('svg g[data-run]').count()).toBe(3);
+      expect(decodeURIComponent(await page.evaluate(() => location.hash))).toBe(`#/trace/${sample.model}`);
+      const xs = await page
+        .locator('svg g[data-run]')
+        .evaluateAll((gs) =>
+          gs.map((g) => [
+            g.getAttribute('aria-label')?.split(',')[0],
+            (g as SVGGElement).getBBox && g.getBoundingClientRect().x,
+          ]),
+        );
+      const x = Object.fromEntries(xs) as Record<string, number>;
+      expect(x.ingest).toBeLessThan(x.clean as number);
+      expect(x.clean).toBeLessThan(x.train as number);
+      // The root's card opens with the trace.
+      await page.locator('section[data-card]').waitFor();
+      expect(await page.locator('section[data-card] h3').first().textContent()).toBe('train run');
+      await shot(page, 'trace');
+
+      // A click on the clean node opens its card: commit, owner, staleness, snapshot.
+      await page.locator('svg g[data-run][aria-label^="clean"]').click();
+      const card = page.locator('section[data-card]');
+      await page.waitForFunction(() => true);
+      await expect.poll(() => card.locator('h3').first().textContent()).toBe('clean run');
+      const text = (await card.textContent()) ?? '';
+      expect(text).toContain('data-eng');
+      expect(text).toMatch(/a1b2c3d2e4f5/);
+      await expect.poll(async () => (await card.textContent())?.match(/Stale|Fresh/)?.[0]).toBeDefined();
+      expect(await card.locator('details summary').textContent()).toBe('Code snapshot');
+      expect(await page.evaluate(() => location.hash)).toMatch(/\?open=/);
+
+      // Keyboard: Tab to the ingest node and press Enter.
+      await page.locator('svg g[data-run][aria-label^="ingest"]').focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => card.locator('h3').first().textContent()).toBe('ingest run');
+
+      // Flag an output of the latest inference run (writes need the token).
+      await command(page, `trace ${sample.predictions}`);
+      await page.locator('section[data-card]').waitFor();
+      const toggle = page.locator(`button.flag[aria-label="flag ${sample.predictions}"]`);
+      await toggle.click();
+      await expect.poll(() => page.locator('[role="alert"]').last().textContent()).toMatch(/token/);
+      expect((await pt.pointer(sample.predictions)).flagged).toBe(false);
+      await page.locator('input[aria-label="write token"]').fill(TOKEN);
+      await page.locator('input[aria-label="write token"]').dispatchEvent('change');
+      await toggle.click();
+      await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
+      expect((await pt.pointer(sample.predictions)).flagged).toBe(true);
+      await shot(page, 'run-card');
+
+      // Review: ranked groups with evidence beside the flagged outputs; the buggy day's runs lead.
+      await command(page, 'review');
+      await page.locator('table[aria-label="ranked runs"]').waitFor();
+      const first = page.locator('table[aria-label="ranked runs"] tbody tr').first();
+      expect(await first.getAttribute('data-rank')).toBe('1');
+      expect(await first.textContent()).toContain('clean');
+      expect(await page.locator('aside[aria-label="flagged outputs"] li').count()).toBe(4);
+      expect(await page.locator('table[aria-label="ranked runs"] tr.tie').count()).toBeGreaterThan(0);
+      await shot(page, 'review');
+
+      // Follow a prediction row back to the raw rides, then follow one of the raw rows forward.
+      await command(page, `row ${sample.predictions} ${sample.rowKey}`);
+      await page.locator('section.step').first().waitFor();
+      expect(await page.locator('section.step').count()).toBeGreaterThanOrEqual(2);
+      const firstStep = (await page.locator('section.step').first().textContent()) ?? '';
+      expect(firstStep).toContain('0. infer');
+      expect(firstStep).toContain('(map, 1 row)');
+      await shot(page, 'rows');
+      // The clean row it came from, followed: the cleaning run kept it from the raw rides.
+      await page.locator('button.rowchip[title*="ride-"]').first().click();
+      await expect.poll(() => page.evaluate(() => decodeURIComponent(location.hash))).toMatch(/key="ride-/);
+      await expect.poll(() => page.locator('section.step').first().textContent()).toContain('0. clean');
+      expect(await page.locator('section.step').first().textContent()).toContain('(keep, 1 row)');
+
+      expect(consoleErrors.filter((e) => !/40[13]/.test(e))).toEqual([]);
+    });
+  }, 90_000);
+
+  it('shows a run logged after the page opened without a reload', async () => {
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/recent`);
+      await page.locator('tbody tr').first().waitFor();
+      const t = Date.UTC(2026, 5, 1);
+      await pt.logRun({
+        component: 'infer',
+        startedAt: t,
+        endedAt: t + 1,
+        inputs: [sample.model],
+        outputs: ['predictions/live.csv'],
+      });
+      await page.locator('text=predictions/live.csv').waitFor({ timeout: 15_000 });
+    });
+  }, 60_000);
+
+  it('opens a shared run URL directly, and an unknown run says so', async () => {
+    const [run] = await pt.recent(1);
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/run/${encodeURIComponent(run!.id)}`);
+      await page.locator(`section[data-card="${run!.id}"]`).waitFor();
+      await page.goto(`${server.url}/#/run/nope`);
+      await page.reload();
+      await expect.poll(() => page.locator('.error').textContent()).toMatch(/nope/);
+    });
+  }, 60_000);
+
+  it('runs over a store in the page with mount(element, { store })', async () => {
+    const entry = await writeTempDir({
+      'entry.ts': `
+        import { memoryStore } from '${process.cwd()}/adapters/memory.ts';
+        import { createPipetrace } from '${process.cwd()}/src/index.ts';
+        import { logSamplePipeline } from '${process.cwd()}/dashboard/sample.ts';
+        import { mount } from '${process.cwd()}/dashboard/main.ts';
+        const store = memoryStore();
+        const sample = await logSamplePipeline(createPipetrace({ store }), { days: 2 });
+        const el = document.createElement('div');
+        document.body.append(el);
+        (globalThis as any).dash = mount(el, { store, pollMs: 0, hash: false });
+        (globalThis as any).dash.navigate({ view: 'trace', pointer: sample.model });
+      `,
+    });
+    const dir = await writeTempDir({
+      'index.html':
+        '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body><script type="module" src="./b.js"></script>',
+      'b.js': await bundle(join(entry, 'entry.ts')),
+    });
+    const { serveStatic } = await import('./harness.js');
+    const site = await serveStatic(dir);
+    try {
+      await withChromium(async (page, { consoleErrors }) => {
+        await page.goto(site.url);
+        await page.locator('svg g[data-run]').first().waitFor();
+        expect(await page.locator('svg g[data-run]').count()).toBe(3);
+        expect(await page.evaluate(() => location.hash)).toBe('');
+        expect(consoleErrors).toEqual([]);
+      });
+    } finally {
+      await site.close();
+    }
+  }, 60_000);
+
+  it('serves the page at / and finds or builds the bundle', async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('<pipetrace-dashboard');
+    const js = new TextDecoder().decode(await loadBundle());
+    expect(js).toContain('pipetrace-dashboard');
+    await writeFile(join(SHOTS, 'dashboard-bundle-size.txt'), `${js.length}\n`);
+  }, 60_000);
+});

@@ -57,6 +57,8 @@ export interface Analyst {
   reviewRows(options?: Opts<RowReviewOptions>): Promise<RowReview>;
   /** Where the next call runs: 'worker' or 'in-thread' ('auto' decides on the first call). */
   readonly mode: 'worker' | 'in-thread' | 'undecided';
+  /** How a worker gets the data: 'snapshot', or the store it reopens, e.g. 'indexeddb:pipetrace' or 'fs-json:/data'. */
+  readonly source: string;
   /** Why 'auto' fell back to in-thread, when it did. */
   readonly fallbackReason: string | undefined;
   /** A round trip to the worker (or a resolved promise in-thread), in milliseconds. */
@@ -175,6 +177,12 @@ class AnalystImpl {
     this.defaults = options.staleness === undefined ? {} : { staleness: options.staleness };
     this.decided = setting === 'never' || options.workerFactory === undefined ? 'in-thread' : 'undecided';
     if (setting === 'auto' && options.workerFactory === undefined) this.fallbackReason = 'no workerFactory was given';
+  }
+
+  describeSource(): string {
+    const s = this.source;
+    if (s === 'snapshot') return s;
+    return s.kind === 'indexeddb' ? `indexeddb:${s.name}` : s.kind === 'fs-json' ? `fs-json:${s.dir}` : `http:${s.url}`;
   }
 
   get mode(): 'worker' | 'in-thread' | 'undecided' {
@@ -384,6 +392,9 @@ export function createAnalyst(options: AnalystOptions): Analyst {
     },
     get fallbackReason() {
       return impl.fallbackReason;
+    },
+    get source() {
+      return impl.describeSource();
     },
     ping: () => impl.ping(),
     crashWorkerForTests: (how) => impl.crashWorkerForTests(how),

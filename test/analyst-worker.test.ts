@@ -1,0 +1,209 @@
+/**
+ * The built worker in real worker_threads: worker/node.ts bundled by esbuild into a temporary
+ * ES module (and a CommonJS file), started by the analyst, compared with in-thread results.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { memoryStore } from '../adapters/memory.js';
+import { type Analyst, type AnalystProgress, createAnalyst } from '../src/analyst/index.js';
+import { isPipetraceError } from '../src/errors.js';
+import { createPipetrace } from '../src/index.js';
+import { buildPipeline, type Pipeline } from './analyst-data.js';
+
+const NOW = Date.UTC(2026, 3, 1);
+const codeOf = (e: unknown) => (isPipetraceError(e) ? e.code : `not a PipetraceError: ${String(e)}`);
+
+let dir: string;
+let esmFile: string;
+let cjsFile: string;
+let small: Pipeline;
+let large: Pipeline;
+const analysts: Analyst[] = [];
+
+/** An analyst on the bundled worker that remembers every Worker it started. */
+function workerAnalyst(pipeline: Pipeline, workers: Worker[] = []): Analyst {
+  const analyst = createAnalyst({
+    store: pipeline.store,
+    worker: 'always',
+    workerFactory: () => {
+      const w = new Worker(esmFile);
+      workers.push(w);
+      return w;
+    },
+  });
+  analysts.push(analyst);
+  return analyst;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pipetrace-analyst-'));
+  esmFile = join(dir, 'worker.mjs');
+  cjsFile = join(dir, 'worker.cjs');
+  const common = {
+    entryPoints: ['worker/node.ts'],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'error',
+  } as const;
+  await Promise.all([
+    build({ ...common, format: 'esm', outfile: esmFile }),
+    build({ ...common, format: 'cjs', outfile: cjsFile }),
+  ]);
+  small = await buildPipeline({ days: 40 });
+  large = await buildPipeline({ days: 1500, parts: 8 });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(analysts.map((a) => a.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the built worker in worker_threads', () => {
+  it('gives the same results as in-thread for every analysis on the same store', async () => {
+    const worker = workerAnalyst(small);
+    const local = createAnalyst({ store: small.store, worker: 'never' });
+    const both = async <T>(call: (a: Analyst) => Promise<T>) => {
+      const [w, l] = await Promise.all([call(worker), call(local)]);
+      expect(w).toEqual(l);
+      return w;
+    };
+    expect((await both((a) => a.trace(small.last))).nodes.length).toBeGreaterThan(100);
+    await both((a) => a.trace({ run: small.middleRun }, { depth: 3 }));
+    expect((await both((a) => a.staleness(small.last, { now: NOW }))).stale).toBe(true);
+    expect((await both((a) => a.review())).F).toBeGreaterThan(0);
+    await both((a) => a.review({ method: 'risk_ratio', minSupport: 2 }));
+    await both((a) => a.history('features', { limit: 7 }));
+    await both((a) => a.recent(4));
+    await both((a) => a.flagged());
+    await both((a) => a.components());
+    expect((await both((a) => a.traceRow('preds/1/0', 'p1-3'))).steps.length).toBeGreaterThan(0);
+    await both((a) => a.impact('raw/2', '2-9'));
+    expect((await both((a) => a.reviewRows())).F).toBe(3);
+    expect(worker.mode).toBe('worker');
+  });
+
+  it('keeps the error code of a failed analysis', async () => {
+    const worker = workerAnalyst(small);
+    const error = await worker.inspect('no-such-run').catch((e: unknown) => e);
+    expect(codeOf(error)).toBe('not_found');
+    expect((error as Error).message).toMatch(/no-such-run/);
+  });
+
+  it('starts from the ESM and the CommonJS build through nodeWorkerFactory', async () => {
+    const esm = (await import(pathToFileURL(esmFile).href)) as typeof import('../worker/node.js');
+    const cjs = createRequire(import.meta.url)(cjsFile) as typeof import('../worker/node.js');
+    const expected = await createAnalyst({ store: small.store, worker: 'never' }).trace(small.last);
+    for (const factory of [esm.nodeWorkerFactory(), cjs.nodeWorkerFactory()]) {
+      const analyst = createAnalyst({ store: small.store, worker: 'always', workerFactory: factory });
+      analysts.push(analyst);
+      expect(await analyst.trace(small.last)).toEqual(expected);
+    }
+  });
+
+  it('reports progress from the worker, ending with done', async () => {
+    const worker = workerAnalyst(small);
+    const events: AnalystProgress[] = [];
+    await worker.review({ onProgress: (e) => events.push(e) });
+    // The proxied callback's last message may trail the result by a tick.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.where === 'worker' && e.method === 'review')).toBe(true);
+    expect(events.at(-1)).toMatchObject({ phase: 'done' });
+    expect(events.at(-1)?.records).toBeGreaterThan(100);
+  });
+
+  it('rejects with aborted when aborted mid-call, terminates the busy worker and starts a new one next time', async () => {
+    const workers: Worker[] = [];
+    const worker = workerAnalyst(large, workers);
+    await worker.ping();
+    const controller = new AbortController();
+    let exited = false;
+    workers[0]?.on('exit', () => {
+      exited = true;
+    });
+    const pending = worker.review({ signal: controller.signal, onProgress: () => controller.abort() });
+    expect(codeOf(await pending.catch((e: unknown) => e))).toBe('aborted');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(exited).toBe(true);
+    expect((await worker.flagged()).length).toBeGreaterThan(0);
+    expect(workers).toHaveLength(2);
+  });
+
+  it('surfaces a worker killed mid-call as unavailable saying it died, then recovers', async () => {
+    const workers: Worker[] = [];
+    const worker = workerAnalyst(large, workers);
+    await worker.ping();
+    const pending = worker.review({ onProgress: () => void workers[0]?.terminate() });
+    const error = await pending.catch((e: unknown) => e);
+    expect(codeOf(error)).toBe('unavailable');
+    expect((error as Error).message).toMatch(/worker died/);
+    const local = createAnalyst({ store: large.store, worker: 'never' });
+    expect(await worker.review()).toEqual(await local.review());
+    expect(workers).toHaveLength(2);
+  });
+
+  it('recovers after the worker exits on its own between calls', async () => {
+    const workers: Worker[] = [];
+    const worker = workerAnalyst(small, workers);
+    await worker.ping();
+    await worker.crashWorkerForTests('exit');
+    expect((await worker.trace(small.last)).root).toBe('infer-39');
+    expect(workers).toHaveLength(2);
+  });
+
+  it('has snapshot semantics: runs logged while a review is in flight do not change it', async () => {
+    const pipeline = await buildPipeline({ days: 300 });
+    const before = await createAnalyst({ store: pipeline.store, worker: 'never' }).review();
+    const worker = workerAnalyst(pipeline);
+    const pt = createPipetrace({ store: pipeline.store });
+    let logged: Promise<unknown> | undefined;
+    const review = worker.review({
+      onProgress: () => {
+        logged ??= (async () => {
+          await pt.logRun({
+            component: 'infer',
+            startedAt: NOW,
+            endedAt: NOW + 1,
+            inputs: ['features/299'],
+            outputs: ['late'],
+          });
+          await pt.flag('late');
+        })();
+      },
+    });
+    expect(await review).toEqual(before);
+    await logged;
+    // The next call sees the new run: the analyst sends a fresh snapshot after a write.
+    const after = await worker.review();
+    expect(after.F).toBe(before.F + 1);
+    expect(after).toEqual(await createAnalyst({ store: pipeline.store, worker: 'never' }).review());
+  });
+
+  it('lets the worker reopen an fs-json store by folder instead of copying it', async () => {
+    const folder = join(dir, 'store');
+    const store = await fsJsonStore({ dir: folder, durable: false });
+    try {
+      await buildPipeline({ days: 20, store });
+      const worker = createAnalyst({ store, worker: 'always', workerFactory: () => new Worker(esmFile) });
+      analysts.push(worker);
+      expect(worker.source).toBe(`fs-json:${folder}`);
+      const local = createAnalyst({ store, worker: 'never' });
+      expect(await worker.trace('preds/19/3')).toEqual(await local.trace('preds/19/3'));
+      expect(await worker.reviewRows()).toEqual(await local.reviewRows());
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('copies a memory store as a snapshot', () => {
+    expect(createAnalyst({ store: memoryStore() }).source).toBe('snapshot');
+  });
+});

@@ -391,6 +391,7 @@ describe('fs-json store', () => {
       run.id,
       undefined,
     ]);
+    expect((await store.scanRuns({ output: 'out' })).runs.map((r) => r.id)).toEqual([run.id]);
     expect((await store.scanRuns({ input: 'other-in' })).runs).toEqual([]);
     await store.close();
   });

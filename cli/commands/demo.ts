@@ -13,10 +13,10 @@ store and the dashboard until Ctrl-C.
 
 Options:
   --store DIR      the store folder (default ${DEFAULT_STORE_DIR})
-  --days N         simulated days (default 5)
+  --days N         simulated days, at least 2 (default 5)
   --rows N         rides a day (default 100000)
   --seed N         seed for the data; the same seed gives the same rides (default 42)
-  --buggy-day N    the 1-based day whose cleaning run has the bug (default the middle day)
+  --buggy-day N    the day (2 to --days) whose cleaning run has the bug (default the middle one)
   --port N         port for the dashboard; 0 picks a free one (default 0)
   --no-serve       exit after printing
   --json           print a JSON summary instead of text
@@ -54,8 +54,9 @@ export const demo: Command = {
       io.stdout(`${usage}\n`);
       return 0;
     }
-    const days = int('days', values.days, 5, 1, 365);
-    const buggy = values['buggy-day'] === undefined ? undefined : int('buggy-day', values['buggy-day'], 1, 1, days) - 1;
+    const days = int('days', values.days, 5, 2, 365);
+    // Day 1 bootstraps the serving model, so the bug goes on a later day.
+    const buggy = values['buggy-day'] === undefined ? undefined : int('buggy-day', values['buggy-day'], 2, 2, days) - 1;
     if (values.store === '') throw new UsageError('--store: must be a folder');
     return runDemo(
       {

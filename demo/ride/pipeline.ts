@@ -32,7 +32,10 @@ export interface PipelineOptions {
   seed: number;
   days: number;
   rows: number;
-  /** 0-based day whose cleaning run carries the bug; -1 for none. */
+  /**
+   * 0-based day whose cleaning run carries the bug; -1 for none. Day 0 bootstraps the serving
+   * model without the gate, so a bug there would poison every later day: use 1 or later.
+   */
   buggyDay: number;
   /** Midnight UTC of the first day. */
   start: number;

@@ -19,7 +19,7 @@ export interface DemoOptions {
   seed: number;
   days: number;
   rows: number;
-  /** 0-based; default the middle day. */
+  /** 0-based, from 1; default the middle day. */
   buggyDay?: number;
   /** The store folder (default .pipetrace). */
   store?: string;
@@ -61,7 +61,7 @@ export function firstDay(days: number, now = Date.now()): number {
 export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
   const started = performance.now();
   const days = options.days;
-  const buggyDay = options.buggyDay ?? Math.floor(days / 2);
+  const buggyDay = options.buggyDay ?? Math.max(1, Math.floor(days / 2));
   const store = defaultStore(options.store);
   const pt = createPipetrace({ store });
   const bar = progressBar(io.stderr, options.isTTY === true);

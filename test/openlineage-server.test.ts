@@ -3,7 +3,7 @@ import { openLineageRoutes } from '../adapters/http/openlineage-routes.js';
 import { createServer, type PipetraceServer } from '../adapters/http/server.js';
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace } from '../src/index.js';
-import { httpTransport, type LineageNode, runToEvents } from '../src/openlineage/index.js';
+import { httpTransport, type MarquezNode, runToEvents } from '../src/openlineage/index.js';
 import type { Store } from '../src/store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -40,7 +40,7 @@ async function graph(nodeId: string, depth?: number) {
   const response = await fetch(`${url}/api/v1/lineage?${q}`);
   return {
     status: response.status,
-    body: (await response.json()) as { graph: LineageNode[] } & Record<string, unknown>,
+    body: (await response.json()) as { graph: MarquezNode[] } & Record<string, unknown>,
   };
 }
 

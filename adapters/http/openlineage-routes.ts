@@ -7,8 +7,8 @@
  * Pass `openLineageRoutes()` in the server's `routes` option (or the server adds it by default).
  */
 import { invalid } from '../../src/errors.js';
-import { type LineageGraphOptions, lineageGraph } from '../../src/openlineage/graph.js';
 import { type IngestOptions, ingestEvents } from '../../src/openlineage/ingest.js';
+import { type MarquezLineageOptions, marquezLineage } from '../../src/openlineage/marquez.js';
 import type { NamingOptions } from '../../src/openlineage/types.js';
 import { json, type Route } from './routes.js';
 
@@ -64,9 +64,9 @@ export function openLineageRoutes(options: OpenLineageRouteOptions = {}): Route[
         const nodeId = ctx.query.get('nodeId');
         if (nodeId === null || nodeId === '')
           throw invalid('nodeId', 'is required (dataset:NAMESPACE:NAME or job:NAMESPACE:NAME)');
-        const graphOptions: LineageGraphOptions = { ...naming, depth: depthOf(ctx.query.get('depth')) };
+        const graphOptions: MarquezLineageOptions = { ...naming, depth: depthOf(ctx.query.get('depth')) };
         if (options.runLimit !== undefined) graphOptions.runLimit = options.runLimit;
-        return json(await lineageGraph(ctx.store, nodeId, graphOptions));
+        return json(await marquezLineage(ctx.store, nodeId, graphOptions));
       },
     },
   ];

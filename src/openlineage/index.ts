@@ -11,7 +11,6 @@ export { type ExportEventsOptions, exportEvents, runsToEvents, type StoreSource 
 export { PIPETRACE_FACET_SCHEMAS } from './facet-schemas.js';
 export { KEPT_FACETS_PARAM, type KeptFacets } from './facets.js';
 export { INCOMPLETE_ERROR, type PendingPolicy } from './fold.js';
-export { type LineageGraph, type LineageGraphOptions, type LineageNode, lineageGraph } from './graph.js';
 export {
   checkEvents,
   type IngestOptions,
@@ -21,6 +20,7 @@ export {
   MAX_PENDING_EVENTS,
   pendingRuns,
 } from './ingest.js';
+export { type MarquezGraph, type MarquezLineageOptions, type MarquezNode, marquezLineage } from './marquez.js';
 export {
   componentToJob,
   type DatasetName,

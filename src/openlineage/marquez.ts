@@ -20,24 +20,24 @@ import {
 import type { NamingOptions } from './types.js';
 import { runIdToUuid } from './uuid.js';
 
-export interface LineageEdgeRef {
+export interface MarquezEdge {
   origin: string;
   destination: string;
 }
 
-export interface LineageNode {
+export interface MarquezNode {
   id: string;
   type: 'DATASET' | 'JOB';
   data: Record<string, unknown>;
-  inEdges: LineageEdgeRef[];
-  outEdges: LineageEdgeRef[];
+  inEdges: MarquezEdge[];
+  outEdges: MarquezEdge[];
 }
 
-export interface LineageGraph {
-  graph: LineageNode[];
+export interface MarquezGraph {
+  graph: MarquezNode[];
 }
 
-export interface LineageGraphOptions extends NamingOptions {
+export interface MarquezLineageOptions extends NamingOptions {
   /** Job hops from the start node, up and down stream. Default 20 (as Marquez). */
   depth?: number;
   /** Newest runs read per component or pointer. Default 1000. */
@@ -86,11 +86,11 @@ async function resolve(
 }
 
 /** The Marquez-shaped lineage graph around `nodeId` (`dataset:NS:NAME` or `job:NS:NAME`). */
-export async function lineageGraph(
+export async function marquezLineage(
   source: StoreSource,
   nodeId: string,
-  options: LineageGraphOptions = {},
-): Promise<LineageGraph> {
+  options: MarquezLineageOptions = {},
+): Promise<MarquezGraph> {
   const store = storeOf(source);
   const depth = options.depth ?? 20;
   if (!Number.isInteger(depth) || depth < 0 || depth > 1000)
@@ -161,7 +161,7 @@ export async function lineageGraph(
   for (const [i, p] of (await store.getPointers(pointerList)).entries())
     flagged.set(pointerList[i]!, p?.flagged ?? false);
 
-  const nodes = new Map<string, LineageNode>();
+  const nodes = new Map<string, MarquezNode>();
   const datasetId = (p: string) => datasetNodeId(pointerToDataset(p, options));
   const ref = (d: DatasetName) => ({ namespace: d.namespace, name: d.name });
   for (const p of pointers) {
@@ -195,7 +195,7 @@ export async function lineageGraph(
     const id = jobNodeId(job);
     const component = components.get(name);
     const latest = info.latest;
-    const node: LineageNode = {
+    const node: MarquezNode = {
       id,
       type: 'JOB',
       data: {

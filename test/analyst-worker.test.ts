@@ -46,13 +46,13 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pipetrace-analyst-'));
   esmFile = join(dir, 'worker.mjs');
   cjsFile = join(dir, 'worker.cjs');
-  const common = {
+  const common: BuildOptions = {
     entryPoints: ['worker/node.ts'],
     bundle: true,
     platform: 'node',
     target: 'node20',
     logLevel: 'error',
-  } as const;
+  };
   await Promise.all([
     build({ ...common, format: 'esm', outfile: esmFile }),
     build({ ...common, format: 'cjs', outfile: cjsFile }),

@@ -54,6 +54,11 @@ export interface DexieStoreOptions {
   prefix?: string;
   /** Without `db`: the IndexedDB factory, e.g. a storage bucket's `indexedDB`. Default: the global one. */
   indexedDB?: IDBFactory;
+  /**
+   * Without `db`: how long an upgrade waits for other connections (an older tab that does not
+   * close) before failing with code 'unavailable'. Default 5000 ms. With `db`, your app decides.
+   */
+  blockedTimeout?: number;
 }
 
 /** A Dexie-backed store, plus Dexie live queries over it. */
@@ -93,7 +98,9 @@ export function dexieStore(options: DexieStoreOptions = {}): DexieStore {
   db.version(2)
     .stores(pipetraceTables(''))
     .upgrade((tx) => upgradePipetraceTables(tx, ''));
-  return new DexieBackedStore(db, tableNames(''), true);
+  const store = new DexieBackedStore(db, tableNames(''), true);
+  store.giveUpWhenBlocked(options.blockedTimeout ?? 5000);
+  return store;
 }
 
 class DexieBackedStore implements DexieStore {
@@ -101,6 +108,7 @@ class DexieBackedStore implements DexieStore {
   readonly capabilities: StoreCapabilities = { durable: true, concurrent: true, live: true, binary: true };
   private closed = false;
   private verified = false;
+  private gate: { promise: Promise<never>; reject(error: unknown): void } | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private readonly onMutated = (parts: Record<string, unknown>) => {
     if (this.closed) return;
@@ -121,6 +129,39 @@ class DexieBackedStore implements DexieStore {
     private readonly owned: boolean,
   ) {
     this.kind = `dexie:${db.name}`;
+  }
+
+  /**
+   * Fails the calls waiting for an open that other connections block for longer than `timeout`
+   * ms (own database only). The open itself goes on, so a later call succeeds once they close.
+   */
+  giveUpWhenBlocked(timeout: number): void {
+    this.db.on('blocked', () => {
+      setTimeout(() => {
+        if (this.db.isOpen() || this.closed) return;
+        const gate = this.gate;
+        this.gate = undefined;
+        gate?.reject(
+          new PipetraceError(
+            'unavailable',
+            `${this.kind}: upgrading the database is blocked by another connection (an older tab?) that does not close; close other tabs and retry`,
+          ),
+        );
+      }, timeout);
+    });
+  }
+
+  /** A Dexie promise that only ever rejects, when a blocked open is given up (Dexie keeps liveQuery zones). */
+  private blockedGate(): Promise<never> {
+    if (this.gate === undefined) {
+      let reject: (error: unknown) => void = () => undefined;
+      const promise = new Dexie.Promise<never>((_, r) => {
+        reject = r;
+      });
+      promise.catch(() => undefined);
+      this.gate = { promise, reject };
+    }
+    return this.gate.promise;
   }
 
   private table<T = unknown>(name: string): Table<T, IDBValidKey> {
@@ -150,7 +191,7 @@ class DexieBackedStore implements DexieStore {
     const run = () => this.db.transaction(mode, tables, body);
     const pending = this.verified
       ? run()
-      : this.db.open().then(() => {
+      : Dexie.Promise.race([this.db.open(), this.blockedGate()]).then(() => {
           this.verify();
           return run();
         });

@@ -102,6 +102,34 @@ export function dexieSpecs(t: TestApi): void {
     await deleteRaw(name);
   });
 
+  it('gives up an upgrade blocked by a connection that never closes, then succeeds once it does', async () => {
+    const name = freshName('pt-dexie-blocked');
+    const raw = await openRaw(name, 10, (db) => {
+      const runs = db.createObjectStore('runs', { keyPath: 'id' });
+      runs.createIndex('[startedAt+id]', ['startedAt', 'id']);
+      runs.createIndex('[component+startedAt+id]', ['component', 'startedAt', 'id']);
+      db.createObjectStore('components', { keyPath: 'name' });
+      db.createObjectStore('pointers', { keyPath: 'name' });
+    });
+    const tx = raw.transaction('runs', 'readwrite');
+    tx.objectStore('runs').put(sampleRun({ id: 'old-a', outputs: ['p'] }));
+    await transactionDone(tx);
+    // `raw` stays open with no versionchange handler, like an old tab.
+    const store = dexieStore({ name, blockedTimeout: 100 });
+    try {
+      const error = await rejection(store.getRuns(['old-a']));
+      expect(isPipetraceError(error, 'unavailable')).toBe(true);
+      expect(String((error as Error).message)).toContain('blocked');
+      raw.close();
+      expect((await store.getRuns(['old-a']))[0]?.id).toBe('old-a');
+      expect((await store.latestWriters([{ pointer: 'p' }]))[0]?.id).toBe('old-a');
+    } finally {
+      raw.close();
+      await store.close();
+    }
+    await deleteRaw(name);
+  });
+
   it("keeps the app's own tables working and leaves the app's database open on close", async () => {
     const db = appDatabase(freshName('pt-dexie-app'));
     const store = dexieStore({ db });

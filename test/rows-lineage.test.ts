@@ -157,7 +157,7 @@ describe('row lineage capture and trace', () => {
     const rec = new RowRecorder('o', 'i', 'map', { expected: 2 });
     const outs = Array.from({ length: 5000 }, (_, i) => [i, 'x']);
     const ins = Array.from({ length: 5000 }, (_, i) => `in-${i}`);
-    outs.forEach((o, i) => rec.add(o, ins[i] as string));
+    for (const [i, o] of outs.entries()) rec.add(o, ins[i] as string);
     await writeRowLineage(a, 'r', [rec]);
     await writeRowLineage(b, 'r', [{ output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: ins }]);
     const keys = await a.listBlobs('rows/');

@@ -179,6 +179,35 @@ function checkArrayLike(field: string, value: unknown): void {
   if (!ok) throw invalid(field, `must be an array or typed array of keys, got ${describe(value)}`);
 }
 
+// Chunks are sorted by the high half of the output hash, so a one-row query binary-searches.
+const MAX_SORTED = 65_535;
+const SHIFT = 65_536;
+
+/** Sorts a chunk's entries by output hash (high half) in place; entry order is otherwise free. */
+function sortChunk(body: Uint32Array, count: number, edges: boolean, text: unknown[] | undefined): void {
+  // hi * 2^16 + index fits a double exactly; the native numeric sort does the work.
+  const order = new Float64Array(count);
+  for (let j = 0; j < count; j++) order[j] = (body[2 * j] as number) * SHIFT + j;
+  order.sort();
+  const copy = body.slice();
+  const textCopy = text?.slice();
+  for (let k = 0; k < count; k++) {
+    const j = (order[k] as number) % SHIFT;
+    body[2 * k] = copy[2 * j] as number;
+    body[2 * k + 1] = copy[2 * j + 1] as number;
+    if (edges) {
+      body[2 * count + 2 * k] = copy[2 * count + 2 * j] as number;
+      body[2 * count + 2 * k + 1] = copy[2 * count + 2 * j + 1] as number;
+    }
+    if (text !== undefined && textCopy !== undefined) {
+      if (edges) {
+        text[2 * k] = textCopy[2 * j];
+        text[2 * k + 1] = textCopy[2 * j + 1];
+      } else text[k] = textCopy[j];
+    }
+  }
+}
+
 /** Splits a hashed pair into hash-partitioned chunk blobs. */
 function partition(
   runId: string,
@@ -210,7 +239,7 @@ function partition(
   const texts: unknown[][] = [];
   for (let c = 0; c < chunks; c++) {
     const count = counts[c] as number;
-    const header = { kind: edges ? 'edges' : 'keep', count };
+    const header = { kind: edges ? 'edges' : 'keep', count, sorted: count <= MAX_SORTED };
     if (pair.text === undefined) {
       const { data, body } = allocBlob(header, count * width);
       bodies.push(body);
@@ -246,9 +275,14 @@ function partition(
   for (let c = 0; c < chunks; c++) {
     const count = counts[c] as number;
     if (count === 0) continue;
+    if (count <= MAX_SORTED) sortChunk(bodies[c] as Uint32Array, count, edges, texts[c]);
     const data =
       datas[c] ??
-      encodeBlob({ kind: edges ? 'edges' : 'keep', count }, bodies[c] as Uint32Array, JSON.stringify(texts[c]));
+      encodeBlob(
+        { kind: edges ? 'edges' : 'keep', count, sorted: count <= MAX_SORTED },
+        bodies[c] as Uint32Array,
+        JSON.stringify(texts[c]),
+      );
     blobs.push({ key: chunkKey(runId, id, c), data });
   }
   return { manifest, blobs };
@@ -285,6 +319,7 @@ export async function writeRowLineage(
     seen.add(id);
   }
   const [existing] = await store.getBlobs([manifestKey(runId)]);
+  // A fresh decode, never the shared cached copy: this one is modified.
   const manifest: RunRowsManifest = decodeManifest(existing, runId) ?? { v: 1, run: runId, next: 0, pairs: [] };
   manifest.pairs = manifest.pairs.filter((p) => !seen.has(`${p.output}\u0000${p.input}`));
   const blobs: { key: string; data: Uint8Array }[] = [];
@@ -312,8 +347,29 @@ export async function writeRowLineage(
   return summary;
 }
 
-/** The manifest of a run's row lineage, or undefined when it has none. */
+// Decoded manifests per store, reused while the stored bytes are unchanged (checked on every read).
+const MANIFEST_CACHE = 4096;
+const manifestCaches = new WeakMap<Store, Map<string, { data: Uint8Array; manifest: RunRowsManifest }>>();
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The manifest of a run's row lineage, or undefined when it has none. Treat it as read-only. */
 export async function readRowManifest(store: Store, runId: string): Promise<RunRowsManifest | undefined> {
   const [data] = await store.getBlobs([manifestKey(runId)]);
-  return decodeManifest(data, runId);
+  if (data === undefined) return undefined;
+  let cache = manifestCaches.get(store);
+  if (cache === undefined) {
+    cache = new Map();
+    manifestCaches.set(store, cache);
+  }
+  const hit = cache.get(runId);
+  if (hit !== undefined && sameBytes(hit.data, data)) return hit.manifest;
+  const manifest = decodeManifest(data, runId) as RunRowsManifest;
+  if (cache.size >= MANIFEST_CACHE) cache.clear();
+  cache.set(runId, { data, manifest });
+  return manifest;
 }

@@ -95,6 +95,8 @@ export interface RunRowsManifest {
 export interface ChunkHeader {
   kind: 'edges' | 'keep';
   count: number;
+  /** Entries sorted by the output hash's high half (binary search possible). */
+  sorted?: boolean;
 }
 
 export const MANIFEST_PREFIX = 'rows/r/';

@@ -4,7 +4,10 @@ import { HashTable64 } from './hashset.js';
 
 /** A decoded chunk: output hashes, and input hashes for edges (map, many). */
 export interface Chunk {
+  /** The hash partition this chunk holds. */
+  bucket: number;
   count: number;
+  sorted: boolean;
   out: Uint32Array;
   inp?: Uint32Array;
   text?: () => unknown[];
@@ -41,6 +44,7 @@ export async function loadChunks(
   const out: (Chunk | undefined)[] = [];
   const missing: string[] = [];
   const missingAt: number[] = [];
+  const missingBucket: number[] = [];
   for (const c of indexes) {
     if ((pair.counts[c] ?? 0) === 0) continue;
     const key = chunkKey(runId, pair.id, c);
@@ -51,6 +55,7 @@ export async function loadChunks(
       out.push(hit);
     } else {
       missingAt.push(out.length);
+      missingBucket.push(c);
       out.push(undefined);
       missing.push(key);
     }
@@ -63,10 +68,18 @@ export async function loadChunks(
       if (data === undefined) continue;
       const blob = decodeBlob<ChunkHeader>(data, key);
       const count = blob.header.count;
+      const bucket = missingBucket[i] as number;
+      const sorted = blob.header.sorted === true;
       const chunk: Chunk =
         blob.header.kind === 'edges'
-          ? { count, out: blob.body.subarray(0, 2 * count), inp: blob.body.subarray(2 * count, 4 * count) }
-          : { count, out: blob.body.subarray(0, 2 * count) };
+          ? {
+              bucket,
+              count,
+              sorted,
+              out: blob.body.subarray(0, 2 * count),
+              inp: blob.body.subarray(2 * count, 4 * count),
+            }
+          : { bucket, count, sorted, out: blob.body.subarray(0, 2 * count) };
       if (blob.text !== undefined) chunk.text = blob.text;
       out[missingAt[i] as number] = chunk;
       cache.map.set(key, chunk);
@@ -94,8 +107,13 @@ export interface Matches {
 
 class MatchBuilder {
   count = 0;
-  query = new Int32Array(64);
-  hash = new Uint32Array(128);
+  query: Int32Array;
+  hash: Uint32Array;
+  constructor(expected: number) {
+    const n = Math.max(16, expected);
+    this.query = new Int32Array(n);
+    this.hash = new Uint32Array(2 * n);
+  }
   key: (unknown | undefined)[] | undefined;
   queryKey: (unknown | undefined)[] | undefined;
 
@@ -144,23 +162,31 @@ export async function lookupPair(
   pair: PairManifest,
   queries: Uint32Array,
   direction: 'backward' | 'forward',
+  /** A table from each query hash to its index, when the caller has one already. */
+  prebuilt?: HashTable64,
 ): Promise<Matches> {
-  const m = new MatchBuilder();
   const q = queries.length >>> 1;
+  const m = new MatchBuilder(q);
   if (pair.kind === 'pass') {
     for (let i = 0; i < q; i++) m.push(i, queries[2 * i] as number, queries[2 * i + 1] as number);
     return m.done();
   }
-  const table = new HashTable64(q);
-  const buckets = new Set<number>();
+  const table = prebuilt ?? new HashTable64(q);
+  const marks = new Uint8Array(pair.counts.length);
   for (let i = 0; i < q; i++) {
-    table.add(queries[2 * i] as number, queries[2 * i + 1] as number, i);
-    buckets.add(bucketOf(queries[2 * i] as number, pair.bits));
+    if (prebuilt === undefined) table.add(queries[2 * i] as number, queries[2 * i + 1] as number, i);
+    marks[bucketOf(queries[2 * i] as number, pair.bits)] = 1;
   }
   const all = pair.kind !== 'keep' && direction === 'forward';
-  const wanted = all ? pair.counts.map((_, c) => c) : [...buckets].sort((x, y) => x - y);
+  const wanted: number[] = [];
+  for (let c = 0; c < marks.length; c++) if (all || marks[c] === 1) wanted.push(c);
   const chunks = await loadChunks(store, runId, pair, wanted);
   for (const chunk of chunks) {
+    // Few queries in a sorted chunk: binary search instead of a scan.
+    if (!all && chunk.sorted && q * 32 < chunk.count) {
+      searchChunk(chunk, pair, queries, m);
+      continue;
+    }
     const probe = all ? (chunk.inp as Uint32Array) : chunk.out;
     const other = pair.kind === 'keep' ? chunk.out : all ? chunk.out : (chunk.inp as Uint32Array);
     const text = chunk.text?.();
@@ -178,6 +204,35 @@ export async function lookupPair(
     }
   }
   return m.done();
+}
+
+/** First entry of a sorted chunk whose output hash's high half is >= hi. */
+function lowerBound(out: Uint32Array, count: number, hi: number): number {
+  let lo = 0;
+  let up = count;
+  while (lo < up) {
+    const mid = (lo + up) >>> 1;
+    if ((out[2 * mid] as number) < hi) lo = mid + 1;
+    else up = mid;
+  }
+  return lo;
+}
+
+function searchChunk(chunk: Chunk, pair: PairManifest, queries: Uint32Array, m: MatchBuilder): void {
+  const q = queries.length >>> 1;
+  const text = chunk.text?.();
+  const other = pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array);
+  for (let i = 0; i < q; i++) {
+    const hi = (queries[2 * i] as number) >>> 0;
+    if (bucketOf(hi, pair.bits) !== chunk.bucket) continue;
+    const lo = (queries[2 * i + 1] as number) >>> 0;
+    for (let j = lowerBound(chunk.out, chunk.count, hi); j < chunk.count && chunk.out[2 * j] === hi; j++) {
+      if (chunk.out[2 * j + 1] !== lo) continue;
+      if (text === undefined) m.push(i, other[2 * j] as number, other[2 * j + 1] as number);
+      else if (pair.kind === 'keep') m.push(i, other[2 * j] as number, other[2 * j + 1] as number, text[j], text[j]);
+      else m.push(i, other[2 * j] as number, other[2 * j + 1] as number, text[2 * j + 1], text[2 * j]);
+    }
+  }
 }
 
 /** Every row hash a pair stores on its output side (distinct for map and keep). */

@@ -170,14 +170,12 @@ export async function propagate(
     const labels = concat32(node.labels, (n) => new Int32Array(n));
     // The labels reaching this node, for the run and for run-level steps further up.
     const rowSet = entry.rows;
-    for (let i = 0; i < labels.length; i++) {
-      const l = labels[i] as number;
-      rowSet[l >>> 5] = (rowSet[l >>> 5] as number) | (1 << (l & 31));
-    }
     const here = node.runLevel === undefined ? newLabelSet(labelCount) : node.runLevel.slice();
     for (let i = 0; i < labels.length; i++) {
       const l = labels[i] as number;
-      here[l >>> 5] = (here[l >>> 5] as number) | (1 << (l & 31));
+      const bit = 1 << (l & 31);
+      rowSet[l >>> 5] = (rowSet[l >>> 5] as number) | bit;
+      here[l >>> 5] = (here[l >>> 5] as number) | bit;
     }
     const allSet = entry.all;
     for (let i = 0; i < here.length; i++) allSet[i] = (allSet[i] as number) | (here[i] as number);
@@ -204,7 +202,7 @@ export async function propagate(
         }
         continue;
       }
-      const m = await lookupPair(store, run.id, pair, distinct.unique, 'backward');
+      const m = await lookupPair(store, run.id, pair, distinct.unique, 'backward', distinct.table);
       // CSR from distinct query to its matches.
       const q = distinct.unique.length >>> 1;
       const start = new Int32Array(q + 1);

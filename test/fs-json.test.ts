@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -8,7 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type FsJsonOptions, type FsJsonProblem, type FsJsonStore, fsJsonStore } from '../adapters/fs-json/index.js';
@@ -175,6 +176,31 @@ describe('fs-json store', () => {
     const third = await open(dir);
     expect(await third.getRuns([(a as Run).id, (b as Run).id])).toEqual([a, b]);
     await third.close();
+  });
+
+  it('cuts the torn tail of a segment whose writer died, reporting it once', async () => {
+    const dir = fresh();
+    const store = await open(dir);
+    const kept = sampleRun();
+    await store.putRuns([kept]);
+    await store.close();
+    const [segment] = segmentsOf(dir) as [string];
+    const committed = readFileSync(segment, 'utf8');
+    appendFileSync(segment, `${JSON.stringify({ run: sampleRun() })}\n{"run":{"id":"half`);
+    // The lock of a process that has exited: its writer is gone for good.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(`${segment}.lock`, JSON.stringify({ pid: dead, host: hostname(), at: 1 }));
+    const problems: FsJsonProblem[] = [];
+    const again = await open(dir, problems);
+    expect(problems).toEqual([
+      { file: `segments/${basename(segment)}`, line: 3, reason: expect.stringMatching(/torn by a crash\): removed/) },
+    ]);
+    expect(readFileSync(segment, 'utf8')).toBe(committed);
+    expect((await again.scanRuns({})).runs).toEqual([kept]);
+    await again.close();
+    const later: FsJsonProblem[] = [];
+    await (await open(dir, later)).close();
+    expect(later).toEqual([]);
   });
 
   it('does not load records that have no commit line yet', async () => {

@@ -134,12 +134,26 @@ export class SegmentLog {
     }
     s.end = parsed.end;
     // A tail without a commit is a write in flight, unless its writer is gone.
-    if (opening && parsed.tailBytes > 0 && lockState(join(this.o.layout.runs, s.name + LOCK_SUFFIX)) !== 'live') {
-      this.o.report({
-        file: this.file(seg),
-        line: s.end.lines + 1,
-        reason: `${parsed.tailBytes} bytes after the last commit (a write torn by a crash): ignored`,
-      });
+    if (opening && parsed.tailBytes > 0) {
+      const lock = lockState(join(this.o.layout.runs, s.name + LOCK_SUFFIX));
+      if (lock !== 'live') {
+        let what = 'ignored';
+        // A dead writer's lock stays, so nobody else appends here: cutting the tail is safe and
+        // stops the same report at every open.
+        if (lock === 'stale') {
+          try {
+            fs.truncateSync(join(this.o.layout.runs, s.name), s.end.bytes);
+            what = 'removed';
+          } catch {
+            // Read-only folder: keep ignoring it.
+          }
+        }
+        this.o.report({
+          file: this.file(seg),
+          line: s.end.lines + 1,
+          reason: `${parsed.tailBytes} bytes after the last commit (a write torn by a crash): ${what}`,
+        });
+      }
     }
     return size;
   }

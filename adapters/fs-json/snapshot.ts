@@ -51,8 +51,11 @@ interface Columns {
   startedAt: number[];
   duration: number[];
   pointers: string[];
-  inputs: number[][];
-  outputs: number[][];
+  /** How many inputs each run has; the pointer numbers of all runs follow in `inputs`. */
+  inputCount: number[];
+  inputs: number[];
+  outputCount: number[];
+  outputs: number[];
   seg: number[];
   off: number[];
   len: number[];
@@ -112,18 +115,22 @@ export function encodeSnapshot(header: SnapshotHeader, runs: RunRef[], segIndex:
     startedAt: delta(runs.map((r) => r.startedAt)),
     duration: runs.map((r) => r.endedAt - r.startedAt),
     pointers: [],
+    inputCount: [],
     inputs: [],
+    outputCount: [],
     outputs: [],
     seg: runs.map((r) => segIndex(r.seg)),
-    off: runs.map((r) => r.off),
+    off: delta(runs.map((r) => r.off)),
     len: runs.map((r) => r.len),
-    line: runs.map((r) => r.line),
+    line: delta(runs.map((r) => r.line)),
     at: delta(runs.map((r) => r.at)),
   };
   for (const r of runs) {
     cols.component.push(table(componentMap, cols.components, r.component));
-    cols.inputs.push(r.inputs.map((p) => table(pointerMap, cols.pointers, p)));
-    cols.outputs.push(r.outputs.map((p) => table(pointerMap, cols.pointers, p)));
+    cols.inputCount.push(r.inputs.length);
+    for (const p of r.inputs) cols.inputs.push(table(pointerMap, cols.pointers, p));
+    cols.outputCount.push(r.outputs.length);
+    for (const p of r.outputs) cols.outputs.push(table(pointerMap, cols.pointers, p));
   }
   const line2 = `${JSON.stringify(window)}\n`;
   const line3 = `${JSON.stringify(cols)}\n`;
@@ -184,7 +191,19 @@ export function decodeSnapshot(read: (off: number, len: number) => Buffer): Deco
     const c = JSON.parse(line(nl1 + 1 + windowBytes, restBytes)) as Columns;
     const startedAt = undelta(c.startedAt);
     const at = undelta(c.at);
-    const pointer = (n: number) => c.pointers[n] as string;
+    const off = undelta(c.off);
+    const lines = undelta(c.line);
+    // Walks a flattened list: the next `count` pointer names.
+    const reader = (flat: number[]) => {
+      let at = 0;
+      return (count: number): string[] => {
+        const out = new Array<string>(count);
+        for (let k = 0; k < count; k++) out[k] = c.pointers[flat[at++] as number] as string;
+        return out;
+      };
+    };
+    const inputs = reader(c.inputs);
+    const outputs = reader(c.outputs);
     const out: RunRef[] = new Array(c.id.length);
     for (let i = 0; i < c.id.length; i++) {
       const start = startedAt[i] as number;
@@ -193,12 +212,12 @@ export function decodeSnapshot(read: (off: number, len: number) => Buffer): Deco
         component: c.components[c.component[i] as number] as string,
         startedAt: start,
         endedAt: start + (c.duration[i] as number),
-        inputs: (c.inputs[i] as number[]).map(pointer),
-        outputs: (c.outputs[i] as number[]).map(pointer),
+        inputs: inputs(c.inputCount[i] as number),
+        outputs: outputs(c.outputCount[i] as number),
         seg: c.seg[i] as number,
-        off: c.off[i] as number,
+        off: off[i] as number,
         len: c.len[i] as number,
-        line: c.line[i] as number,
+        line: lines[i] as number,
         at: at[i] as number,
       };
       segName(ref.seg);

@@ -147,6 +147,9 @@ describe('npm start (demo/main.ts)', () => {
     expect(stderr).toContain('100%');
     expect(existsSync(join(cwd, 'elsewhere'))).toBe(true);
     expect(existsSync(join(cwd, '.pipetrace'))).toBe(false);
+    const page = await fetch(url as string);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
     const res = await fetch(`${url}api/v1/recent`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { runs?: unknown[] } | unknown[];

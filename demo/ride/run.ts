@@ -4,10 +4,10 @@
  * it is there) until interrupted. `pipetrace demo` and `npm start` both end up here.
  */
 
-import type { Route } from '../../adapters/http/routes.js';
 import { createServer } from '../../adapters/http/server.js';
 import type { Io } from '../../cli/command.js';
 import { rowReviewText, rowTraceText, table, traceTree } from '../../cli/format.js';
+import { dashboardRoutes } from '../../dashboard/routes.js';
 import { createPipetrace, defaultStore } from '../../node/index.js';
 import type { Review } from '../../src/analysis/review.js';
 import type { Pipetrace } from '../../src/pipetrace.js';
@@ -154,22 +154,8 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
   return out.join('\n');
 }
 
-/** The dashboard's routes, when dashboard/routes.ts exists (it is built separately). */
-async function dashboardRoutes(pt: Pipetrace): Promise<Route[]> {
-  const specifier = '../../dashboard/routes.js';
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(specifier)) as Record<string, unknown>;
-  } catch {
-    return [];
-  }
-  const make = mod.dashboardRoutes ?? mod.routes;
-  if (typeof make === 'function') return (make as (o: unknown) => Route[])({ store: pt.store, pipetrace: pt });
-  return Array.isArray(make) ? (make as Route[]) : [];
-}
-
 async function serve(pt: Pipetrace, options: DemoOptions, io: Io): Promise<number> {
-  const routes = await dashboardRoutes(pt);
+  const routes = dashboardRoutes();
   const server = createServer({
     store: pt.store,
     pipetrace: pt,
@@ -179,10 +165,7 @@ async function serve(pt: Pipetrace, options: DemoOptions, io: Io): Promise<numbe
   });
   const { port } = await server.listen(options.port, options.host ?? '127.0.0.1');
   const url = `http://${options.host ?? '127.0.0.1'}:${port}/`;
-  io.stdout(
-    `\n${routes.length > 0 ? 'Dashboard' : 'API (read-only)'}: ${url}\n` +
-      `Try: pipetrace review --url ${url.slice(0, -1)}   Stop with Ctrl-C.\n`,
-  );
+  io.stdout(`\nDashboard: ${url}\n` + `Try: pipetrace review --url ${url.slice(0, -1)}   Stop with Ctrl-C.\n`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     else io.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -14,6 +14,7 @@ import { gitCodeVersion } from './git.js';
 
 export * from '../src/index.js';
 export { gitCodeVersion } from './git.js';
+export { fileTransport, parseEventsText, readEventsFile } from './openlineage-file.js';
 
 export const DEFAULT_STORE_DIR = '.pipetrace';
 

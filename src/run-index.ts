@@ -76,6 +76,8 @@ export class RunIndex<T extends IndexedRun> {
   private readonly all: T[] = [];
   private readonly byComponent = new Map<string, T[]>();
   private readonly byInput = new Map<string, List<T>>();
+  /** Runs whose inputs are not in byInput yet: built when a scan by input first needs it, so logging stays cheap. */
+  private unindexedInputs: T[] = [];
   /** Writers of each pointer in WriteKey order. */
   private readonly writers = new Map<string, List<T>>();
 
@@ -100,7 +102,7 @@ export class RunIndex<T extends IndexedRun> {
     let list = this.byComponent.get(run.component);
     if (list === undefined) this.byComponent.set(run.component, (list = []));
     insertSorted(list, run, compareRunOrder);
-    for (const p of run.inputs) addTo(this.byInput, p, run, compareRunOrder);
+    if (run.inputs.length > 0) this.unindexedInputs.push(run);
     for (const p of run.outputs) addTo(this.writers, p, run, compareWriteKeys);
   }
 
@@ -108,8 +110,15 @@ export class RunIndex<T extends IndexedRun> {
     this.byId.delete(run.id);
     removeSorted(this.all, run, compareRunOrder);
     removeSorted(this.byComponent.get(run.component) ?? [], run, compareRunOrder);
+    this.indexInputs();
     for (const p of run.inputs) removeFrom(this.byInput, p, run, compareRunOrder);
     for (const p of run.outputs) removeFrom(this.writers, p, run, compareWriteKeys);
+  }
+
+  private indexInputs(): void {
+    if (this.unindexedInputs.length === 0) return;
+    for (const run of this.unindexedInputs) for (const p of run.inputs) addTo(this.byInput, p, run, compareRunOrder);
+    this.unindexedInputs = [];
   }
 
   latestWriter(query: WriterQuery): WriterRef | undefined {
@@ -144,7 +153,7 @@ export class RunIndex<T extends IndexedRun> {
         : scan.output !== undefined
           ? asArray(this.writers.get(scan.output))?.slice().sort(compareRunOrder)
           : scan.input !== undefined
-            ? asArray(this.byInput.get(scan.input))
+            ? (this.indexInputs(), asArray(this.byInput.get(scan.input)))
             : this.all;
     if (base === undefined) return { runs: [] };
     const desc = (scan.order ?? 'desc') === 'desc';

@@ -34,7 +34,8 @@ export interface RunInput {
   params?: Record<string, JsonValue>;
   metrics?: Record<string, number>;
   notes?: (string | Note)[];
-  code?: CodeVersion;
+  /** Default: the code version given to pipetrace. `null`: none (runs imported from other tools). */
+  code?: CodeVersion | null;
   snapshot?: string;
 }
 
@@ -63,7 +64,12 @@ export function runFromInput(input: unknown, defaultCode: CodeVersion | undefine
   };
   if (input.error !== undefined) run.error = checkRunError(`${field}.error`, input.error);
   else if (status === 'failed') run.error = { name: 'Error', message: 'failed' };
-  const code = input.code === undefined ? defaultCode : checkCodeVersion(`${field}.code`, input.code);
+  const code =
+    input.code === undefined
+      ? defaultCode
+      : input.code === null
+        ? undefined
+        : checkCodeVersion(`${field}.code`, input.code);
   if (code !== undefined) run.code = code;
   if (input.snapshot !== undefined) run.snapshot = checkText(`${field}.snapshot`, input.snapshot, MAX_SNAPSHOT_LENGTH);
   return run;

@@ -245,3 +245,17 @@ describe('pointers and flags', () => {
     expect(await store.scanPointers()).toEqual([]);
   });
 });
+
+describe('code versions of logged runs', () => {
+  it('uses the default code version unless a run gives its own or null for none', async () => {
+    const { store } = setup();
+    const { createPipetrace } = await import('../src/index.js');
+    const pt = createPipetrace({ store, codeVersion: { commit: 'local' } });
+    const [a, b, c] = await pt.logRuns([
+      { component: 'x', startedAt: T0, endedAt: T0 },
+      { component: 'x', startedAt: T0, endedAt: T0, code: { commit: 'theirs' } },
+      { component: 'x', startedAt: T0, endedAt: T0, code: null },
+    ]);
+    expect([a?.code, b?.code, c?.code]).toEqual([{ commit: 'local' }, { commit: 'theirs' }, undefined]);
+  });
+});

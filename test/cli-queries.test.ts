@@ -287,4 +287,16 @@ describe('pipetrace query commands', () => {
     expect((await cli(['recent', '--url', 'ftp://x'], { store: false })).code).toBe(2);
     expect((await cli(['recent', '--token', 't'])).code).toBe(2);
   });
+
+  // Last: it clears the flags the other tests read.
+  it('clears every pointer and row flag with unflag --all', async () => {
+    const r = JSON.parse((await cli(['unflag', '--all', '--json'])).stdout);
+    expect(r.pointers).toBe(1);
+    expect(r.rows).toBeGreaterThan(0);
+    const after = JSON.parse((await cli(['review', '--json'])).stdout);
+    expect(after.runs.F).toBe(0);
+    expect(after.rows).toBeNull();
+    expect((await cli(['review'])).stdout).toContain('No flagged outputs');
+    expect((await cli(['unflag', '--all', 'x'])).code).toBe(2);
+  });
 });

@@ -235,7 +235,8 @@ describe('fs-json store', () => {
     expect(problems).toEqual([]);
     expect(await again.getRuns(runs.map((r) => r.id))).toEqual([runs[0], undefined, runs[2]]);
     expect((await again.scanRuns({})).runs.map((r) => r.id)).toEqual([runs[2]?.id, runs[0]?.id]);
-    expect(problems[0]).toEqual({ file: `segments/${basename(segment)}`, line: 2, reason: expect.any(String) });
+    expect(await again.getRuns([runs[1]?.id as string])).toEqual([undefined]);
+    expect(problems).toEqual([{ file: `segments/${basename(segment)}`, line: 2, reason: expect.any(String) }]);
     await again.close();
   });
 

@@ -47,6 +47,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private readonly pointers = new Map<string, Versioned<PointerRecord>>();
   private readonly blobs = new Map<string, Versioned<BlobRef>>();
   private readonly found: Problem[] = [];
+  private readonly told = new Set<string>();
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private runs!: RunRefs;
   private unindexed = 0;
@@ -91,6 +92,10 @@ export class FsJsonStoreImpl implements FsJsonStore {
   }
 
   private report(problem: Problem): void {
+    // A bad line under the index is met again at every read of it: tell once.
+    const key = `${problem.file}\n${problem.line}\n${problem.reason}`;
+    if (this.told.has(key)) return;
+    if (this.told.size < MAX_PROBLEMS) this.told.add(key);
     if (this.found.length < MAX_PROBLEMS) this.found.push(problem);
     this.onCorrupt({ ...problem });
   }

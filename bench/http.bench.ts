@@ -2,10 +2,15 @@
  * HTTP adapter throughput on loopback: a real `pipetrace serve --store memory` in its own
  * process, and httpStore clients in this one.
  * - http_log_runs_per_s: several clients logging batches of runs at once (target >= 5,000).
- * - http_requests_per_s: many clients each logging one run per request (target >= 1,000).
+ * - http_requests_per_s: 16 httpStore clients each logging one run per request (target >= 1,000).
+ * - http_server_requests_per_s: the same requests from a light node:http load generator, which
+ *   shows what the server alone sustains (fetch costs the client more CPU than the server).
+ * - http_request_{client,server}_cpu_ms: CPU per single-run request on each side, a figure the
+ *   load of a shared machine disturbs less than a rate.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
 import { httpStore } from '../adapters/http/client.js';
 import type { Run } from '../src/model.js';
@@ -54,6 +59,32 @@ async function startServer(): Promise<{ url: string; cpuMs: () => number; stop: 
   };
 }
 
+/** One PUT of a body over a keep-alive agent; resolves with the status. */
+function rawPut(agent: Agent, url: URL, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: '/api/v1/store/runs',
+        method: 'PUT',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${TOKEN}`,
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 let seq = 0;
 function run(component: string): Run {
   seq++;
@@ -89,7 +120,12 @@ try {
 
   // One run per request: 16 clients x 300 requests.
   const singleClients = Array.from({ length: 16 }, () => httpStore({ url: server.url, token: TOKEN }));
-  await Promise.all(singleClients.map((c) => c.putRuns([run('warmup')])));
+  // Warm both processes' JIT on this path first: cold, fetch costs about three times as much.
+  await Promise.all(
+    singleClients.map(async (c) => {
+      for (let i = 0; i < 60; i++) await c.putRuns([run('warmup')]);
+    }),
+  );
   const latencies: number[] = [];
   const serverCpu0 = server.cpuMs();
   const clientCpu0 = process.cpuUsage();
@@ -119,6 +155,26 @@ try {
   );
   const readSeconds = (performance.now() - t0) / 1000;
 
+  // The server alone: the same requests from a light node:http load generator (16 connections),
+  // since fetch in the client process costs more CPU per request than the server does.
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const target = new URL(server.url);
+  let refused = 0;
+  const rawRound = (n: number) =>
+    Promise.all(
+      Array.from({ length: 16 }, async (_, k) => {
+        for (let i = 0; i < n; i++) {
+          if ((await rawPut(agent, target, JSON.stringify({ runs: [run(`raw-${k}`)] }))) !== 200) refused++;
+        }
+      }),
+    );
+  await rawRound(30);
+  t0 = performance.now();
+  await rawRound(300);
+  const rawSeconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  if (refused > 0) throw new Error(`${refused} raw requests failed`);
+
   const total = (await batchClients[0]?.scanRuns({ limit: 1, component: 'batch-0' }))?.runs.length ?? 0;
   if (total !== 1) throw new Error('the server lost the batched runs');
   for (const c of [...batchClients, ...singleClients]) await c.close();
@@ -132,6 +188,7 @@ try {
     http_request_p50_ms: round(percentile(latencies, 50), 2),
     http_request_p99_ms: round(percentile(latencies, 99), 2),
     http_read_requests_per_s: round(requests / readSeconds, 0),
+    http_server_requests_per_s: round(requests / rawSeconds, 0),
     http_request_client_cpu_ms: round(clientCpuMs, 3),
     http_request_server_cpu_ms: round(serverCpuMs, 3),
     http_load_average_1m: round(loadavg()[0] ?? Number.NaN, 1),

@@ -219,6 +219,17 @@ describe('http client: retries and errors', () => {
     expect(counts.calls).toBe(1);
   });
 
+  it('reports a batch over the server body limit as too_large without retrying', async () => {
+    const server = createServer({ store: memoryStore(), token: TOKEN, env: {}, bodyLimit: 4096 });
+    await server.listen(0, '127.0.0.1');
+    cleanups.push(() => server.close({ graceMs: 0 }));
+    const { counts, fetch } = countingFetch();
+    const remote = client(server.url, { fetch });
+    const error = await errorOf(remote.putRuns([sampleRun({ snapshot: 'x'.repeat(100_000) })]));
+    expect(isPipetraceError(error, 'too_large')).toBe(true);
+    expect(counts.calls).toBe(1);
+  });
+
   it('reports a missing or wrong token as unauthorized without retrying', async () => {
     const server = await start(memoryStore());
     const { counts, fetch } = countingFetch();

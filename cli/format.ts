@@ -221,8 +221,11 @@ export function rowTraceText(t: RowTrace): string {
     `${t.direction === 'backward' ? 'Row trace' : 'Impact'} of ${t.pointer} row ${JSON.stringify(t.key)} (${t.hash})`,
   ];
   const runLevel: string[] = [];
+  const origins = new Set(t.origins.map((o) => `${o.run}\u0000${o.pointer}`));
   for (const s of t.steps) {
     if (!s.rowLevel) {
+      // The run that wrote an origin is named with it below.
+      if (origins.has(`${s.run.id}\u0000${s.pointer}`)) continue;
       runLevel.push(`${s.run.component} ${s.run.id} (${s.pointer})`);
       continue;
     }

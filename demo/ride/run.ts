@@ -150,6 +150,16 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
   if (pipeline.culprit !== undefined) {
     const where = o.culpritGroup < 0 ? 'is not among the candidates' : `is in group ${o.culpritGroup + 1}`;
     out.push('', `Planted bug: the cleaning run ${pipeline.culprit.run} of ${pipeline.culprit.date} ${where}.`);
+    const store = options.store === undefined ? '' : ` --store ${options.store}`;
+    out.push(
+      '',
+      'Explore:',
+      `  pipetrace inspect ${pipeline.culprit.run}${store}`,
+      `  pipetrace review${store}`,
+      ...(bad?.sampleFlagged === undefined
+        ? []
+        : [`  pipetrace trace-row ${bad.pointers.predictions} ${bad.sampleFlagged}${store}`]),
+    );
   }
   return out.join('\n');
 }

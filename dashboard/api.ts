@@ -1,6 +1,7 @@
 /**
  * What the dashboard asks of pipetrace, with two sources: a pipetrace server over HTTP
- * (`httpApi`), or a store in the page (`storeApi`, through createPipetrace). Browser-safe.
+ * (`httpApi`), or a store in the page (`storeApi` in store-api.ts, loaded only when used, so a
+ * dashboard served over HTTP does not ship the core and graphology). Browser-safe.
  */
 import type { Review } from '../src/analysis/review.js';
 import type { ReviewMethod } from '../src/analysis/spectrum.js';
@@ -8,10 +9,8 @@ import type { Staleness } from '../src/analysis/staleness.js';
 import type { Trace } from '../src/analysis/trace.js';
 import { PipetraceError } from '../src/errors.js';
 import type { Component, Pointer, Run } from '../src/model.js';
-import { createPipetrace } from '../src/pipetrace.js';
-import { impact } from '../src/rows/impact.js';
 import { checkRowKey, keyFromJson, keyToJson } from '../src/rows/keys.js';
-import { type RowTrace, traceRow } from '../src/rows/trace.js';
+import type { RowTrace } from '../src/rows/trace.js';
 import type { RunPage, Store } from '../src/store.js';
 
 export type TraceTarget = { pointer: string } | { run: string };
@@ -69,27 +68,6 @@ export function rowTraceToJson(trace: RowTrace): unknown {
       links: s.links.map((l) => ({ ...l, rows: rows(l.rows) })),
     })),
     origins: trace.origins.map((o) => ({ ...o, rows: rows(o.rows) })),
-  };
-}
-
-/** The operations over a store in this page. */
-export function storeApi(store: Store): DashboardApi {
-  const pt = createPipetrace({ store });
-  return {
-    recent: (limit) => pt.recent(limit),
-    history: (component, q) => pt.history(component, q),
-    inspect: (id) => pt.inspect(id),
-    trace: (target) => pt.trace(target),
-    staleness: (run) => pt.staleness({ run }),
-    review: (method) => pt.review(method === undefined ? {} : { method }),
-    flagged: () => pt.flagged(),
-    flag: (p) => pt.flag(p),
-    unflag: (p) => pt.unflag(p),
-    addNote: (run, text) => pt.addNote(run, text),
-    tag: (component, tags) => pt.tag(component, tags),
-    components: () => pt.components(),
-    rowTrace: async (pointer, key, direction) =>
-      (direction === 'forward' ? impact : traceRow)(store, pointer, parseRowKey(key)),
   };
 }
 
@@ -169,4 +147,34 @@ export function httpApi(options: HttpApiOptions): DashboardApi {
       }
     },
   };
+}
+
+/** The store operations, loaded on first use (a separate chunk in the split bundle). */
+export function lazyStoreApi(store: Store): DashboardApi {
+  let loaded: Promise<DashboardApi> | undefined;
+  const api = () => {
+    loaded ??= import('./store-api.js').then((m) => m.storeApi(store));
+    return loaded;
+  };
+  const methods: (keyof DashboardApi)[] = [
+    'recent',
+    'history',
+    'inspect',
+    'trace',
+    'staleness',
+    'review',
+    'flagged',
+    'flag',
+    'unflag',
+    'addNote',
+    'tag',
+    'components',
+    'rowTrace',
+  ];
+  return Object.fromEntries(
+    methods.map((name) => [
+      name,
+      async (...args: unknown[]) => ((await api())[name] as (...a: unknown[]) => unknown)(...args),
+    ]),
+  ) as unknown as DashboardApi;
 }

@@ -8,11 +8,11 @@
  * Importing this module registers the custom element (once).
  */
 import type { Store } from '../src/store.js';
-import { type DashboardApi, httpApi, storeApi } from './api.js';
+import { type DashboardApi, httpApi, lazyStoreApi } from './api.js';
 import { type DashboardHandle, startApp } from './app.js';
 
 export type { DashboardApi, HistoryQuery, RowDirection, TraceTarget } from './api.js';
-export { httpApi, storeApi } from './api.js';
+export { httpApi, lazyStoreApi } from './api.js';
 export type { DashboardHandle } from './app.js';
 export { parseCommand } from './commands.js';
 export { formatView, parseView, type View } from './router.js';
@@ -39,7 +39,7 @@ export function mount(element: HTMLElement, options: MountOptions): DashboardHan
     'api' in options
       ? options.api
       : 'store' in options
-        ? storeApi(options.store)
+        ? lazyStoreApi(options.store)
         : httpApi({ url: options.url, token: () => token });
   return startApp(root, {
     api,

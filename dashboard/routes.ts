@@ -60,12 +60,25 @@ export function bundleCandidates(dir = here()): string[] {
   ];
 }
 
-let built: Promise<Uint8Array> | undefined;
+/** A file name the bundle may hold: the entry and its chunks, nothing with a path in it. */
+const FILE_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.js$/;
 
-/** The bundle's bytes: a built file if there is one, else bundled from source with esbuild, once. */
-export async function loadBundle(options: DashboardRouteOptions = {}): Promise<Uint8Array> {
-  const found = options.bundleFile ?? bundleCandidates().find((f) => existsSync(f));
-  if (found !== undefined) return readFile(found);
+let built: Promise<Map<string, Uint8Array>> | undefined;
+
+/**
+ * A file of the dashboard bundle (the entry or a chunk): from a built bundle if there is one,
+ * else from an in-memory build of the source (once). Undefined when no such file exists.
+ */
+export async function loadBundleFile(
+  name = BUNDLE_NAME,
+  options: DashboardRouteOptions = {},
+): Promise<Uint8Array | undefined> {
+  if (!FILE_NAME.test(name)) return undefined;
+  const entry = options.bundleFile ?? bundleCandidates().find((f) => existsSync(f));
+  if (entry !== undefined) {
+    const file = name === BUNDLE_NAME ? entry : join(dirname(entry), name);
+    return existsSync(file) ? readFile(file) : undefined;
+  }
   const source = join(here(), 'main.ts');
   if (!existsSync(source)) {
     throw new PipetraceError(
@@ -77,25 +90,43 @@ export async function loadBundle(options: DashboardRouteOptions = {}): Promise<U
     built = undefined;
     throw error;
   });
-  return built;
+  return (await built).get(name);
 }
 
-async function buildFromSource(entry: string): Promise<Uint8Array> {
+/** The entry file's bytes (see loadBundleFile). */
+export async function loadBundle(options: DashboardRouteOptions = {}): Promise<Uint8Array> {
+  const bytes = await loadBundleFile(BUNDLE_NAME, options);
+  if (bytes === undefined) throw new PipetraceError('not_found', 'the dashboard bundle is missing');
+  return bytes;
+}
+
+/** The options of `npm run build:dashboard`, so a source checkout serves what the package ships. */
+export const BUNDLE_BUILD_OPTIONS = {
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  entryNames: 'pipetrace-dashboard',
+  chunkNames: 'chunk-[hash]',
+} as const;
+
+async function buildFromSource(entry: string): Promise<Map<string, Uint8Array>> {
   const moduleName = 'esbuild'; // a variable, so bundlers of the server leave this dev-only import alone
   const esbuild = (await import(moduleName)) as typeof import('esbuild');
+  const outdir = join(here(), '.build');
   const result = await esbuild.build({
+    ...BUNDLE_BUILD_OPTIONS,
     entryPoints: [entry],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
+    outdir,
     write: false,
     logLevel: 'silent',
   });
-  const out = result.outputFiles[0];
-  if (out === undefined) throw new PipetraceError('storage', 'esbuild produced no dashboard bundle');
-  return out.contents;
+  const files = new Map<string, Uint8Array>();
+  for (const out of result.outputFiles) files.set(out.path.slice(outdir.length + 1), out.contents);
+  if (!files.has(BUNDLE_NAME)) throw new PipetraceError('storage', 'esbuild produced no dashboard bundle');
+  return files;
 }
 
 const HTML_BYTES = new TextEncoder().encode(DASHBOARD_HTML);
@@ -111,13 +142,18 @@ export function dashboardRoutes(options: DashboardRouteOptions = {}): Route[] {
     { method: 'GET', path: '/index.html', access: 'public', summary: 'the dashboard page', handle: page },
     {
       method: 'GET',
-      path: BUNDLE_PATH,
+      path: '/dashboard/:file',
       access: 'public',
-      summary: 'the dashboard bundle (ES module)',
-      handle: async () => ({
-        binary: await loadBundle(options),
-        headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' },
-      }),
+      summary: 'the dashboard bundle (ES module entry and chunks)',
+      handle: async ({ params }) => {
+        const bytes = await loadBundleFile(params.file as string, options);
+        if (bytes === undefined)
+          throw new PipetraceError('not_found', `no dashboard file ${JSON.stringify(params.file)}`);
+        return {
+          binary: bytes,
+          headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' },
+        };
+      },
     },
   ];
   if (options.rowRoutes !== false) routes.push(...rowRoutes());

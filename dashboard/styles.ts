@@ -65,6 +65,6 @@ pre.snapshot { background: #0f1722; color: #dbe4f0; padding: 10px; border-radius
 .step { background: #fff; border: 1px solid #dde3ea; border-radius: 8px; padding: 8px 12px; margin: 0 0 8px; }
 .rowchip { display: inline-block; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; background: #f1f4f8; border: 1px solid #d5dce6; border-radius: 5px; padding: 0 6px; margin: 2px 4px 2px 0; }
 button.rowchip { cursor: pointer; color: #1d5bbf; }
-.toast { position: fixed; right: 16px; bottom: 16px; background: #1b2636; color: #fff; padding: 8px 14px; border-radius: 8px; box-shadow: 0 4px 16px rgba(0,0,0,.2); max-width: 420px; }
+.toast { position: fixed; left: 16px; bottom: 16px; background: #1b2636; color: #fff; padding: 8px 14px; border-radius: 8px; box-shadow: 0 4px 16px rgba(0,0,0,.2); max-width: 420px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 `;

@@ -21,7 +21,14 @@ export async function renderTraceView(ctx: ViewContext, v: TraceView): Promise<v
 
   const draw = () => {
     // traceSvg escapes every name it writes, so its markup is safe to insert.
-    graph.innerHTML = traceSvg(trace, { selected: open, interactive: true });
+    graph.innerHTML = traceSvg(trace, { selected: open, interactive: true, nodeWidth: 176 });
+    // Fit the picture to the panel when that keeps labels readable; wider DAGs scroll instead.
+    const svg = graph.querySelector('svg');
+    const natural = Number(svg?.getAttribute('width'));
+    if (svg && natural > 0 && graph.clientWidth / natural >= 0.6) {
+      svg.style.maxWidth = '100%';
+      svg.style.height = 'auto';
+    }
   };
   const show = async (id: string, focus: boolean) => {
     open = id;

@@ -5,7 +5,6 @@
  * test-results/ for a person to look at.
  */
 import { mkdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,12 +200,38 @@ describe('the dashboard in Chromium', () => {
     }
   }, 60_000);
 
-  it('serves the page at / and finds or builds the bundle', async () => {
+  it('serves the page at / and the split bundle from the source, and nothing outside it', async () => {
     const page = await fetch(`${server.url}/`);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toContain('<pipetrace-dashboard');
-    const js = new TextDecoder().decode(await loadBundle());
-    expect(js).toContain('pipetrace-dashboard');
-    await writeFile(join(SHOTS, 'dashboard-bundle-size.txt'), `${js.length}\n`);
+    const plain = createServer({ store: memoryStore(), routes: dashboardRoutes() });
+    const { url } = await plain.listen(0, '127.0.0.1');
+    try {
+      const entry = await fetch(`${url}/dashboard/pipetrace-dashboard.js`);
+      expect(entry.headers.get('content-type')).toMatch(/text\/javascript/);
+      const js = await entry.text();
+      expect(js).toContain('pipetrace-dashboard');
+      // The in-page store code (core, graphology) is a chunk the entry imports only when used.
+      expect(js).not.toContain('UsageGraphError');
+      // Follow the chunk imports from the entry: one of them holds graphology.
+      const texts = new Map<string, string>();
+      const pending = [...js.matchAll(/chunk-[A-Z0-9]+\.js/g)].map((m) => m[0]);
+      while (pending.length > 0) {
+        const name = pending.pop() as string;
+        if (texts.has(name)) continue;
+        const res = await fetch(`${url}/dashboard/${name}`);
+        expect(res.status, name).toBe(200);
+        const text = await res.text();
+        texts.set(name, text);
+        pending.push(...[...text.matchAll(/chunk-[A-Z0-9]+\.js/g)].map((m) => m[0]));
+      }
+      expect([...texts.values()].some((t) => t.includes('UsageGraphError'))).toBe(true);
+      for (const bad of ['..%2Fpackage.json', 'x%2F..%2Fmain.ts', '.hidden.js', 'main.ts', 'routes.ts', 'nope.js']) {
+        expect((await fetch(`${url}/dashboard/${bad}`)).status, bad).toBe(404);
+      }
+      expect(new TextDecoder().decode(await loadBundle())).toBe(js);
+    } finally {
+      await plain.close();
+    }
   }, 60_000);
 });

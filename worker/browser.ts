@@ -10,7 +10,7 @@ import { expose } from 'comlink';
 import { createWorkerApi } from '../src/analyst/worker-api.js';
 import { cannotOpen, openCommon } from './open.js';
 
-const scope = globalThis as unknown as { close(): void; postMessage?: unknown };
+const scope = globalThis as unknown as { postMessage?: unknown };
 
 if (typeof scope.postMessage === 'function' && typeof (globalThis as { document?: unknown }).document === 'undefined') {
   expose(
@@ -20,7 +20,11 @@ if (typeof scope.postMessage === 'function' && typeof (globalThis as { document?
         if (store === undefined) throw cannotOpen(source, 'browser');
         return store;
       },
-      exit: () => scope.close(),
+      // A Web Worker that close()s itself tells the page nothing; an uncaught error it does hear.
+      exit: () =>
+        queueMicrotask(() => {
+          throw new Error('the analysis worker was asked to exit');
+        }),
     }),
   );
 }

@@ -3,10 +3,12 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { PipetraceError } from '../errors.js';
 import type { WorkerApi } from './worker-api.js';
 
-/** A Web Worker (or anything shaped like one). */
+/** A Web Worker (or anything shaped like one). Typed loosely so a DOM Worker fits without the DOM lib. */
 export interface WebWorkerLike {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
-  addEventListener(type: string, listener: (event: never) => void): void;
+  // biome-ignore lint/suspicious/noExplicitAny: structured-clone messages and DOM transferables
+  postMessage(message: any, transfer: any[]): void;
+  // biome-ignore lint/suspicious/noExplicitAny: a DOM listener takes an Event; this type must not need the DOM lib
+  addEventListener(type: string, listener: (event: any) => void): void;
   terminate(): void;
 }
 

@@ -4,7 +4,7 @@ import type { BlobRecord, Store } from '../store.js';
 import { isPlainObject } from '../validate.js';
 import type { JsonChunks, StoreSnapshot } from './types.js';
 
-const RUN_PAGE = 2000;
+const RUN_PAGE = 500;
 const BLOB_BATCH = 256;
 /** Encoding yields to the event loop this often, so a big snapshot never blocks a page. */
 const SLICE_MS = 8;

@@ -127,10 +127,11 @@ export function createWorkerApi(host: WorkerHost): WorkerApi {
     },
     crashForTests(how) {
       if (how === 'exit') host.exit();
+      // A microtask, so the error is reported before the worker takes its next message.
       else
-        setTimeout(() => {
+        queueMicrotask(() => {
           throw new Error('crashForTests: an uncaught error in the analysis worker');
-        }, 0);
+        });
     },
   };
 }

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer as netServer, type Socket } from 'node:net';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HttpStoreOptions, httpStore } from '../adapters/http/client.js';
@@ -11,6 +12,7 @@ import { sampleRun } from '../src/testing.js';
 
 const TOKEN = 'client-test-token-1';
 const cleanups: (() => Promise<unknown>)[] = [];
+const sockets: Socket[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
 });
@@ -134,6 +136,22 @@ describe('http client: the write queue', () => {
     expect((error as Error).message).toMatch(/may or may not have been stored/);
     expect(remote.pending).toBe(0);
   });
+
+  it('does not let a server that accepts but never answers hold a write past writeTimeoutMs', async () => {
+    const silent = netServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      for (const socket of sockets.splice(0)) socket.destroy();
+      return new Promise((resolve) => silent.close(resolve));
+    });
+    const { port } = silent.address() as AddressInfo;
+    const remote = client(`http://127.0.0.1:${port}`, { writeTimeoutMs: 400 });
+    const error = await errorOf(remote.putRuns([sampleRun()]));
+    expect(isPipetraceError(error, 'unavailable')).toBe(true);
+  }, 10_000);
 
   it('in buffered mode resolves at once while the server is down and delivers on flush', async () => {
     const port = await freePort();

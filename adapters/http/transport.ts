@@ -60,7 +60,7 @@ export class Transport {
   }
 
   /** One attempt. Network failures become 'unavailable' errors marked as retryable. */
-  async once(spec: RequestSpec): Promise<unknown> {
+  async once(spec: RequestSpec, timeoutMs = this.options.timeoutMs): Promise<unknown> {
     const headers: Record<string, string> = { ...this.options.headers };
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
     let body: string | Uint8Array | undefined;
@@ -74,10 +74,7 @@ export class Transport {
     const qs = spec.query === undefined ? '' : `?${new URLSearchParams(spec.query).toString()}`;
     // One controller and timer per attempt, cleared when it ends (AbortSignal.timeout costs more).
     const abort = new AbortController();
-    const timer = setTimeout(
-      () => abort.abort(new Error(`no answer in ${this.options.timeoutMs} ms`)),
-      this.options.timeoutMs,
-    );
+    const timer = setTimeout(() => abort.abort(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
     try {
       return await this.exchange(`${this.base}${spec.path}${qs}`, spec, headers, body, abort.signal);
     } finally {
@@ -135,8 +132,11 @@ export class Transport {
   async send(spec: RequestSpec, limit: RetryLimit): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       if (this.cancelled !== undefined) throw this.cancelled;
+      // An attempt never outlasts the deadline: a hung server cannot stretch it.
+      const timeout =
+        'until' in limit ? Math.max(1, Math.min(this.options.timeoutMs, limit.until - Date.now())) : undefined;
       try {
-        return await this.once(spec);
+        return await this.once(spec, timeout);
       } catch (error) {
         if (!isRetryable(error)) throw error;
         const wait = this.delay(attempt);

@@ -133,6 +133,13 @@ export async function renderRowsView(ctx: ViewContext, v: RowsView): Promise<voi
       `${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'}; row hash ${trace.hash}.`,
       trace.truncated ? ' Stopped at the step limit.' : '',
     ),
+    trace.steps.length === 0
+      ? h(
+          'p',
+          { class: 'muted' },
+          'No run with row lineage wrote this row: it is a raw record (or the pointer is unknown).',
+        )
+      : null,
     ...steps,
     direction === 'backward' && trace.origins.length > 0
       ? h(

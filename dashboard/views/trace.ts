@@ -86,10 +86,20 @@ export async function renderTraceView(ctx: ViewContext, v: TraceView): Promise<v
       }; upstream on the left. Click a run (or Tab to it and press Enter) to open its card.`,
       trace.truncated ? ' The depth limit cut off older runs.' : '',
     ),
-    h('div', { class: 'split' }, h('div', {}, graph, exportBox), side),
-    v.view === 'trace'
-      ? h('p', {}, link(ctx.href({ view: 'rows', pointer: v.pointer }), 'Follow a row of this output →'))
-      : null,
+    h(
+      'div',
+      { class: 'split' },
+      h(
+        'div',
+        {},
+        graph,
+        v.view === 'trace'
+          ? h('p', {}, link(ctx.href({ view: 'rows', pointer: v.pointer }), 'Follow a row of this output →'))
+          : null,
+        exportBox,
+      ),
+      side,
+    ),
   );
   await show(open, false);
 }

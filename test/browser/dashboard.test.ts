@@ -120,6 +120,16 @@ describe('the dashboard in Chromium', () => {
       expect(await page.locator('table[aria-label="ranked runs"] tr.tie').count()).toBeGreaterThan(0);
       await shot(page, 'review');
 
+      // History with a date range: the clean runs of the first two days only.
+      await command(page, 'history clean 2026-03-01 2026-03-02');
+      await page.locator('form[aria-label="date range"]').waitFor();
+      await expect.poll(() => page.locator('main tbody tr').count()).toBe(2);
+      expect(await page.locator('input[name="since"]').inputValue()).toBe('2026-03-01');
+      await page.locator('input[name="until"]').fill('2026-03-03');
+      await page.locator('form[aria-label="date range"] button[type="submit"]').click();
+      await expect.poll(() => page.locator('main tbody tr').count()).toBe(3);
+      await shot(page, 'history');
+
       // Follow a prediction row back to the raw rides, then follow one of the raw rows forward.
       await command(page, `row ${sample.predictions} ${sample.rowKey}`);
       await page.locator('section.step').first().waitFor();

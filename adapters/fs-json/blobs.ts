@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { invalid } from '../../src/errors.js';
 import { type BlobRecord, MAX_BLOB_KEY_LENGTH } from '../../src/store.js';
 import { fsyncDir, newBlobFile, storageError, writeFileAtomic } from './files.js';
-import type { SegmentRecord } from './format.js';
+import type { PlacedRecord } from './format.js';
 
 export function checkBlobs(blobs: readonly BlobRecord[]): void {
   for (const [i, b] of blobs.entries()) {
@@ -23,10 +23,10 @@ export function checkBlobs(blobs: readonly BlobRecord[]): void {
 
 /**
  * Writes each blob to a new file (synced when durable) and returns the segment records that
- * will commit them. On failure it removes what it wrote, so nothing is left half done.
+ * will commit them (their place in the segment is filled in by the append). On failure it removes what it wrote, so nothing is left half done.
  */
-export function writeBlobFiles(root: string, blobs: readonly BlobRecord[], durable: boolean): SegmentRecord[] {
-  const records: SegmentRecord[] = [];
+export function writeBlobFiles(root: string, blobs: readonly BlobRecord[], durable: boolean): PlacedRecord[] {
+  const records: PlacedRecord[] = [];
   const dirs = new Set<string>();
   try {
     for (const b of blobs) {
@@ -35,7 +35,7 @@ export function writeBlobFiles(root: string, blobs: readonly BlobRecord[], durab
       if (!dirs.has(sub)) fs.mkdirSync(sub, { recursive: true });
       dirs.add(sub);
       writeFileAtomic(join(root, file), b.data, durable);
-      records.push({ kind: 'blob', value: { key: b.key, file, size: b.data.length } });
+      records.push({ kind: 'blob', value: { key: b.key, file, size: b.data.length }, off: 0, len: 0, line: 0 });
     }
     if (durable) for (const d of [...dirs, root]) fsyncDir(d);
     return records;

@@ -106,7 +106,10 @@ export function decodeLine(
 }
 
 export function encodeRecord(record: SegmentRecord): string {
-  return `${JSON.stringify({ [record.kind]: record.value })}\n`;
+  // Same text as JSON.stringify({ [kind]: value }), without building the wrapper object.
+  const json = JSON.stringify(record.value);
+  if (typeof json !== 'string') throw new TypeError(`a ${record.kind} must be a JSON object`);
+  return `{"${record.kind}":${json}}\n`;
 }
 
 export function encodeCommit(count: number, at: number): string {

@@ -17,14 +17,7 @@ import {
   storageError,
   tryLock,
 } from './files.js';
-import {
-  encodeCommit,
-  type PlacedRecord,
-  type Problem,
-  parseSegment,
-  type SegmentEnd,
-  type SegmentRecord,
-} from './format.js';
+import { encodeCommit, type PlacedRecord, type Problem, parseSegment, type SegmentEnd } from './format.js';
 
 const fdatasync = promisify(fs.fdatasync);
 
@@ -194,15 +187,17 @@ export class SegmentLog {
 
   /**
    * Appends the records (already encoded as `lines`) and a commit line in one write, syncs,
-   * applies them, and tells other processes. Callers must not run two appends at once.
+   * fills in where each record landed, applies them, and tells other processes. Callers must
+   * not run two appends at once.
    */
-  async append(records: SegmentRecord[], lines: string[]): Promise<void> {
+  async append(records: PlacedRecord[], lines: string[]): Promise<void> {
     const own = this.ensureOwn();
     const s = this.segs[own.seg] as Segment;
     const start = s.end;
     this.lastAt = Math.max(Date.now(), this.lastAt);
     const at = this.lastAt;
-    const buf = Buffer.from(lines.join('') + encodeCommit(records.length, at), 'utf8');
+    const text = lines.join('') + encodeCommit(records.length, at);
+    const buf = Buffer.from(text, 'utf8');
     try {
       let done = 0;
       while (done < buf.length) done += fs.writeSync(own.fd, buf, done, buf.length - done, start.bytes + done);
@@ -218,10 +213,15 @@ export class SegmentLog {
       throw storageError(`cannot write ${this.file(own.seg)}`, error);
     }
     let off = start.bytes;
+    // All ASCII (the usual case) when bytes and characters agree: then no line needs measuring.
+    const ascii = buf.length === text.length;
     for (const [i, record] of records.entries()) {
-      const len = Buffer.byteLength(lines[i] as string, 'utf8');
-      this.o.apply({ ...record, off, len, line: start.lines + i + 1 } as PlacedRecord, own.seg, at);
-      off += len;
+      const line = lines[i] as string;
+      record.off = off;
+      record.len = ascii ? line.length : Buffer.byteLength(line, 'utf8');
+      record.line = start.lines + i + 1;
+      this.o.apply(record, own.seg, at);
+      off += record.len;
     }
     s.end = { bytes: start.bytes + buf.length, lines: start.lines + records.length + 1 };
     fs.writeSync(this.changesFd, '.');

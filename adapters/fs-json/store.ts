@@ -22,7 +22,6 @@ import {
   type PlacedRecord,
   type Problem,
   parseSegment,
-  type SegmentRecord,
   type Version,
 } from './format.js';
 import type { FsJsonOptions, FsJsonStore } from './index.js';
@@ -270,7 +269,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
    * Appends records and a commit line to this process's segment in one write, syncs it, and
    * only then applies them in memory. Returns the blob files that lost to newer versions.
    */
-  private async commit(records: SegmentRecord[]): Promise<string[]> {
+  private async commit(records: PlacedRecord[]): Promise<string[]> {
     const lines = records.map((r) => {
       try {
         return encodeRecord(r);
@@ -297,7 +296,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
     for (const [i, r] of runs.entries()) {
       if (typeof r?.id !== 'string' || r.id === '') throw invalid(`runs[${i}].id`, 'must be a non-empty string');
     }
-    await this.commit(runs.map((value) => ({ kind: 'run', value })));
+    await this.commit(runs.map((value) => ({ kind: 'run', value, off: 0, len: 0, line: 0 })));
     this.emit({ kind: 'runs', ids: runs.map((r) => r.id) });
   }
 
@@ -341,7 +340,9 @@ export class FsJsonStoreImpl implements FsJsonStore {
   async putComponents(components: readonly Component[]): Promise<void> {
     this.check();
     if (components.length === 0) return;
-    await this.commit(components.map((c) => ({ kind: 'component', value: cloneComponent(c) })));
+    await this.commit(
+      components.map((c) => ({ kind: 'component', value: cloneComponent(c), off: 0, len: 0, line: 0 })),
+    );
     this.emit({ kind: 'components', names: components.map((c) => c.name) });
   }
 
@@ -365,7 +366,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
   async putPointers(pointers: readonly PointerRecord[]): Promise<void> {
     this.check();
     if (pointers.length === 0) return;
-    await this.commit(pointers.map((p) => ({ kind: 'pointer', value: clonePointer(p) })));
+    await this.commit(pointers.map((p) => ({ kind: 'pointer', value: clonePointer(p), off: 0, len: 0, line: 0 })));
     this.emit({ kind: 'pointers', names: pointers.map((p) => p.name) });
   }
 

@@ -175,7 +175,7 @@ describe('the dashboard in Chromium', () => {
     });
   }, 60_000);
 
-  it('runs over a store in the page with mount(element, { store })', async () => {
+  it('runs over a store in the page with mount(element, { store }) and shows hostile names as text', async () => {
     const entry = await writeTempDir({
       'entry.ts': `
         import { memoryStore } from '${process.cwd()}/adapters/memory.ts';
@@ -183,11 +183,15 @@ describe('the dashboard in Chromium', () => {
         import { logSamplePipeline } from '${process.cwd()}/dashboard/sample.ts';
         import { mount } from '${process.cwd()}/dashboard/main.ts';
         const store = memoryStore();
-        const sample = await logSamplePipeline(createPipetrace({ store }), { days: 2 });
+        const pt = createPipetrace({ store });
+        const sample = await logSamplePipeline(pt, { days: 2 });
+        // A hostile name must show as text, never become markup.
+        const evil = '<img src=x onerror="globalThis.pwned=1">';
+        await pt.logRun({ component: evil, startedAt: Date.UTC(2026, 4, 1), endedAt: Date.UTC(2026, 4, 1) + 5, inputs: [sample.model], outputs: [evil + '.csv'] });
         const el = document.createElement('div');
         document.body.append(el);
         (globalThis as any).dash = mount(el, { store, pollMs: 0, hash: false });
-        (globalThis as any).dash.navigate({ view: 'trace', pointer: sample.model });
+        (globalThis as any).dash.navigate({ view: 'trace', pointer: evil + '.csv' });
       `,
     });
     const dir = await writeTempDir({
@@ -200,8 +204,13 @@ describe('the dashboard in Chromium', () => {
     try {
       await withChromium(async (page, { consoleErrors }) => {
         await page.goto(site.url);
-        await page.locator('svg g[data-run]').first().waitFor();
-        expect(await page.locator('svg g[data-run]').count()).toBe(3);
+        await page.locator('section[data-card]').waitFor();
+        expect(await page.locator('svg g[data-run]').count()).toBe(4);
+        expect(await page.locator('section[data-card] h3').first().textContent()).toBe(
+          '<img src=x onerror="globalThis.pwned=1"> run',
+        );
+        expect(await page.locator('img').count()).toBe(0);
+        expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
         expect(await page.evaluate(() => location.hash)).toBe('');
         expect(consoleErrors).toEqual([]);
       });

@@ -67,7 +67,8 @@ describe('http client: a server restart', () => {
     const backing = memoryStore();
     const server = await start(backing);
     const { counts, fetch } = countingFetch();
-    const remote = client(server.url, { fetch, writeTimeoutMs: 20_000 });
+    // Default backoff: reads (dependency inference) as well as writes must outlast the restart.
+    const remote = client(server.url, { fetch, writeTimeoutMs: 20_000, minDelayMs: 100, maxDelayMs: 2000 });
     const pt = createPipetrace({ store: remote });
     let logged = 0;
     let restart: Promise<void> | undefined;

@@ -25,7 +25,7 @@ describe('fs-json store: several processes', () => {
       });
       while (!finished) {
         seen.push((await reader.scanRuns({ limit: 10_000 })).runs.length);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 200));
       }
       for (const exit of await exits) expect(exit).toEqual({ code: 0, signal: null, stderr: '' });
 

@@ -57,6 +57,7 @@ describe('the dashboard in Chromium', () => {
       await page.goto(server.url);
       await page.locator('table').first().waitFor();
       expect(await page.locator('tbody tr').count()).toBeGreaterThan(10);
+      await shot(page, 'recent');
 
       // Trace the model from the command bar: a layered DAG, upstream on the left.
       await command(page, `trace ${sample.model}`);

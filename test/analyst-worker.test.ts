@@ -125,14 +125,11 @@ describe('the built worker in worker_threads', () => {
     const worker = workerAnalyst(large, workers);
     await worker.ping();
     const controller = new AbortController();
-    let exited = false;
-    workers[0]?.on('exit', () => {
-      exited = true;
-    });
+    const exited = new Promise<number>((resolve) => workers[0]?.once('exit', resolve));
     const pending = worker.review({ signal: controller.signal, onProgress: () => controller.abort() });
     expect(codeOf(await pending.catch((e: unknown) => e))).toBe('aborted');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(exited).toBe(true);
+    // terminate() ends the thread: exit code 1.
+    expect(await exited).toBe(1);
     expect((await worker.flagged()).length).toBeGreaterThan(0);
     expect(workers).toHaveLength(2);
   });

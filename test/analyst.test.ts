@@ -7,7 +7,7 @@ import { memoryStore } from '../adapters/memory.js';
 import { createAnalyst, createWorkerApi, decodeSnapshot, encodeSnapshot, loadSnapshot } from '../src/analyst/index.js';
 import { observedStore } from '../src/analyst/observe.js';
 import type { AnalystProgress, StoreSource } from '../src/analyst/types.js';
-import type { WireResult, WorkerApi } from '../src/analyst/worker-api.js';
+import { unpack, type WireResult, type WorkerApi } from '../src/analyst/worker-api.js';
 import { isPipetraceError, PipetraceError } from '../src/errors.js';
 import { createPipetrace } from '../src/index.js';
 import { impact, reviewRows, traceRow } from '../src/rows/index.js';
@@ -34,7 +34,7 @@ async function workerApiOver(store: Store): Promise<WorkerApi> {
 
 const unwrap = (r: WireResult) => {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
+  return unpack(r);
 };
 
 let p: Pipeline;

@@ -16,7 +16,7 @@ import { observedStore } from './observe.js';
 import { ProgressReporter } from './progress.js';
 import { encodeSnapshot, snapshotBuffers } from './snapshot.js';
 import type { AnalystDefaults, AnalystMethod, CallOptions, StoreSource } from './types.js';
-import { fromWireError } from './worker-api.js';
+import { fromWireError, unpack } from './worker-api.js';
 
 export interface AnalystOptions extends AnalystDefaults {
   /** The store to analyse. The analyst never writes to it. */
@@ -315,7 +315,7 @@ class AnalystImpl {
         conn.api.call(callId, method, args, onProgress === undefined ? undefined : proxy(onProgress)).then(
           (result) => {
             done();
-            if (result.ok) resolve(result.value);
+            if (result.ok) resolve(unpack(result));
             else reject(fromWireError(result.error));
           },
           (error) => {

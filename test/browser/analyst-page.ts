@@ -62,6 +62,17 @@ function watchMainThread() {
   };
 }
 
+async function countRuns(store: Store): Promise<number> {
+  let n = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await store.scanRuns(cursor === undefined ? { limit: 10_000 } : { limit: 10_000, cursor });
+    n += page.runs.length;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return n;
+}
+
 const api = {
   /** Memory store (snapshot): every analysis through the worker and in-thread. */
   async memory(days: number) {
@@ -143,7 +154,7 @@ const api = {
     await Promise.all([worker.close(), cold.close()]);
     return {
       same: JSON.stringify(inWorker) === JSON.stringify(inThread),
-      runs: (await pipeline.store.scanRuns({ limit: 1 })).runs.length,
+      runs: await countRuns(pipeline.store),
       worker: { ms: workerMs, ...workerThread },
       inThread: { ms: localMs, ...localThread },
       coldWorker: { ms: coldMs, ...coldThread },

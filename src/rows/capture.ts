@@ -18,6 +18,8 @@ import { hashKeyInto, hashKeys, keyToJson, type RowKey } from './keys.js';
 /** Entries per chunk, aimed at: a one-row query reads one chunk of about this many entries. */
 export const CHUNK_ROWS = 8192;
 const MAX_BITS = 16;
+const SUB_BITS = 6;
+const SUB_BUCKETS = 1 << SUB_BITS;
 
 /**
  * The row lineage of one (output, input) pair of a run, given as arrays:
@@ -179,36 +181,12 @@ function checkArrayLike(field: string, value: unknown): void {
   if (!ok) throw invalid(field, `must be an array or typed array of keys, got ${describe(value)}`);
 }
 
-// Chunks are sorted by the high half of the output hash, so a one-row query binary-searches.
-const MAX_SORTED = 65_535;
-const SHIFT = 65_536;
-
-/** Sorts a chunk's entries by output hash (high half) in place; entry order is otherwise free. */
-function sortChunk(body: Uint32Array, count: number, edges: boolean, text: unknown[] | undefined): void {
-  // hi * 2^16 + index fits a double exactly; the native numeric sort does the work.
-  const order = new Float64Array(count);
-  for (let j = 0; j < count; j++) order[j] = (body[2 * j] as number) * SHIFT + j;
-  order.sort();
-  const copy = body.slice();
-  const textCopy = text?.slice();
-  for (let k = 0; k < count; k++) {
-    const j = (order[k] as number) % SHIFT;
-    body[2 * k] = copy[2 * j] as number;
-    body[2 * k + 1] = copy[2 * j + 1] as number;
-    if (edges) {
-      body[2 * count + 2 * k] = copy[2 * count + 2 * j] as number;
-      body[2 * count + 2 * k + 1] = copy[2 * count + 2 * j + 1] as number;
-    }
-    if (text !== undefined && textCopy !== undefined) {
-      if (edges) {
-        text[2 * k] = textCopy[2 * j];
-        text[2 * k + 1] = textCopy[2 * j + 1];
-      } else text[k] = textCopy[j];
-    }
-  }
-}
-
-/** Splits a hashed pair into hash-partitioned chunk blobs. */
+/**
+ * Splits a hashed pair into hash-partitioned chunk blobs with one counting sort: the top
+ * `bits` bits of the output hash pick the chunk, the next SUB_BITS its sub-bucket. A chunk's
+ * body starts with SUB_BUCKETS + 1 offsets, so a one-row query scans one sub-bucket (about
+ * CHUNK_ROWS / 64 entries); no comparison sort is needed.
+ */
 function partition(
   runId: string,
   id: number,
@@ -219,8 +197,12 @@ function partition(
   let bits = 0;
   while (bits < MAX_BITS && n > CHUNK_ROWS << bits) bits++;
   const chunks = 1 << bits;
+  const shift = 32 - bits - SUB_BITS;
+  const slots = chunks * SUB_BUCKETS;
+  const slotCounts = new Int32Array(out === undefined ? 0 : slots + 1);
+  for (let i = 0; i < n; i++) (slotCounts[((out as Uint32Array)[2 * i] as number) >>> shift] as number)++;
   const counts = new Int32Array(out === undefined ? 0 : chunks);
-  for (let i = 0; i < n; i++) (counts[bucketOf((out as Uint32Array)[2 * i] as number, bits)] as number)++;
+  for (let g = 0; g < slots && out !== undefined; g++) (counts[g >>> SUB_BITS] as number) += slotCounts[g] as number;
   const manifest: PairManifest = {
     id,
     output: pair.output,
@@ -237,49 +219,63 @@ function partition(
   const bodies: Uint32Array[] = [];
   const datas: (Uint8Array | undefined)[] = [];
   const texts: unknown[][] = [];
+  // Where the next entry of each slot goes, as an index within its chunk.
+  const cursor = new Int32Array(slots);
   for (let c = 0; c < chunks; c++) {
     const count = counts[c] as number;
-    const header = { kind: edges ? 'edges' : 'keep', count, sorted: count <= MAX_SORTED };
+    const header = { kind: edges ? 'edges' : 'keep', count, sub: SUB_BITS };
+    const words = SUB_BUCKETS + 1 + count * width;
     if (pair.text === undefined) {
-      const { data, body } = allocBlob(header, count * width);
+      const { data, body } = allocBlob(header, words);
       bodies.push(body);
       datas.push(data);
     } else {
-      bodies.push(new Uint32Array(count * width));
+      bodies.push(new Uint32Array(words));
       datas.push(undefined);
-      texts.push([]);
+      texts.push(new Array(edges ? 2 * count : count));
     }
+    const body = bodies[c] as Uint32Array;
+    let at = 0;
+    for (let sb = 0; sb < SUB_BUCKETS; sb++) {
+      body[sb] = at;
+      cursor[c * SUB_BUCKETS + sb] = at;
+      at += slotCounts[c * SUB_BUCKETS + sb] as number;
+    }
+    body[SUB_BUCKETS] = at;
   }
-  const fill = new Int32Array(chunks);
   const inp = pair.inp;
+  const text = pair.text;
   for (let i = 0; i < n; i++) {
     const hi = out[2 * i] as number;
-    const c = bucketOf(hi, bits);
-    const at = fill[c] as number;
-    fill[c] = at + 1;
+    const g = hi >>> shift;
+    const c = g >>> SUB_BITS;
+    const at = cursor[g] as number;
+    cursor[g] = at + 1;
     const body = bodies[c] as Uint32Array;
-    body[2 * at] = hi;
-    body[2 * at + 1] = out[2 * i + 1] as number;
+    const base = SUB_BUCKETS + 1;
+    body[base + 2 * at] = hi;
+    body[base + 2 * at + 1] = out[2 * i + 1] as number;
     if (inp !== undefined) {
-      const base = 2 * (counts[c] as number);
-      body[base + 2 * at] = inp[2 * i] as number;
-      body[base + 2 * at + 1] = inp[2 * i + 1] as number;
+      const inAt = base + 2 * (counts[c] as number) + 2 * at;
+      body[inAt] = inp[2 * i] as number;
+      body[inAt + 1] = inp[2 * i + 1] as number;
     }
-    if (pair.text !== undefined) {
+    if (text !== undefined) {
       const t = texts[c] as unknown[];
-      if (edges) t.push(pair.text[2 * i], pair.text[2 * i + 1]);
-      else t.push(pair.text[i]);
+      if (edges) {
+        t[2 * at] = text[2 * i];
+        t[2 * at + 1] = text[2 * i + 1];
+      } else t[at] = text[i];
     }
   }
   const blobs: { key: string; data: Uint8Array }[] = [];
   for (let c = 0; c < chunks; c++) {
     const count = counts[c] as number;
     if (count === 0) continue;
-    if (count <= MAX_SORTED) sortChunk(bodies[c] as Uint32Array, count, edges, texts[c]);
     const data =
       datas[c] ??
       encodeBlob(
-        { kind: edges ? 'edges' : 'keep', count, sorted: count <= MAX_SORTED },
+        { kind: edges ? 'edges' : 'keep', count, sub: SUB_BITS },
         bodies[c] as Uint32Array,
         JSON.stringify(texts[c]),
       );

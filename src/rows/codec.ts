@@ -95,8 +95,8 @@ export interface RunRowsManifest {
 export interface ChunkHeader {
   kind: 'edges' | 'keep';
   count: number;
-  /** Entries sorted by the output hash's high half (binary search possible). */
-  sorted?: boolean;
+  /** Sub-bucket bits: the body starts with 2^sub + 1 entry offsets, by the output hash's next bits. */
+  sub: number;
 }
 
 export const MANIFEST_PREFIX = 'rows/r/';

@@ -1,3 +1,4 @@
+import { PipetraceError } from '../errors.js';
 import type { Store } from '../store.js';
 import { bucketOf, type ChunkHeader, chunkKey, decodeBlob, type PairManifest } from './codec.js';
 import { HashTable64 } from './hashset.js';
@@ -7,7 +8,9 @@ export interface Chunk {
   /** The hash partition this chunk holds. */
   bucket: number;
   count: number;
-  sorted: boolean;
+  /** Sub-bucket bits, and the 2^sub + 1 offsets of the sub-buckets' entries. */
+  sub: number;
+  offsets: Uint32Array;
   out: Uint32Array;
   inp?: Uint32Array;
   text?: () => unknown[];
@@ -69,17 +72,23 @@ export async function loadChunks(
       const blob = decodeBlob<ChunkHeader>(data, key);
       const count = blob.header.count;
       const bucket = missingBucket[i] as number;
-      const sorted = blob.header.sorted === true;
+      const sub = blob.header.sub;
+      const base = (1 << sub) + 1;
+      if (!(sub >= 0 && sub <= 16) || blob.body.length !== base + count * (blob.header.kind === 'edges' ? 4 : 2)) {
+        throw new PipetraceError('storage', `row lineage blob ${key} is corrupt`, { details: { key } });
+      }
+      const offsets = blob.body.subarray(0, base);
       const chunk: Chunk =
         blob.header.kind === 'edges'
           ? {
               bucket,
               count,
-              sorted,
-              out: blob.body.subarray(0, 2 * count),
-              inp: blob.body.subarray(2 * count, 4 * count),
+              sub,
+              offsets,
+              out: blob.body.subarray(base, base + 2 * count),
+              inp: blob.body.subarray(base + 2 * count, base + 4 * count),
             }
-          : { bucket, count, sorted, out: blob.body.subarray(0, 2 * count) };
+          : { bucket, count, sub, offsets, out: blob.body.subarray(base, base + 2 * count) };
       if (blob.text !== undefined) chunk.text = blob.text;
       out[missingAt[i] as number] = chunk;
       cache.map.set(key, chunk);
@@ -152,9 +161,10 @@ class MatchBuilder {
 /**
  * Follows one pair for many row hashes at once. `backward`: queries are output rows, matches
  * are the input rows they came from. `forward`: queries are input rows, matches are the output
- * rows derived from them. `queries` must hold distinct hashes. Backward (and keep in both
+ * rows derived from them. Backward (and keep in both
  * directions) reads only the chunks the queries fall in; forward over map/many reads every
- * chunk of the pair (chunks are partitioned by output hash).
+ * chunk of the pair (chunks are partitioned by output hash). Queries may repeat a hash: each
+ * copy gets its matches.
  */
 export async function lookupPair(
   store: Store,
@@ -162,8 +172,6 @@ export async function lookupPair(
   pair: PairManifest,
   queries: Uint32Array,
   direction: 'backward' | 'forward',
-  /** A table from each query hash to its index, when the caller has one already. */
-  prebuilt?: HashTable64,
 ): Promise<Matches> {
   const q = queries.length >>> 1;
   const m = new MatchBuilder(q);
@@ -171,67 +179,119 @@ export async function lookupPair(
     for (let i = 0; i < q; i++) m.push(i, queries[2 * i] as number, queries[2 * i + 1] as number);
     return m.done();
   }
-  const table = prebuilt ?? new HashTable64(q);
-  const marks = new Uint8Array(pair.counts.length);
-  for (let i = 0; i < q; i++) {
-    if (prebuilt === undefined) table.add(queries[2 * i] as number, queries[2 * i + 1] as number, i);
-    marks[bucketOf(queries[2 * i] as number, pair.bits)] = 1;
-  }
   const all = pair.kind !== 'keep' && direction === 'forward';
+  if (all) {
+    // Forward over map/many: input hashes are not partitioned, so every chunk is scanned.
+    const table = new HashTable64(q);
+    const next = new Int32Array(q);
+    for (let i = 0; i < q; i++) link(table, next, queries[2 * i] as number, queries[2 * i + 1] as number, i);
+    const chunks = await loadChunks(
+      store,
+      runId,
+      pair,
+      pair.counts.map((_, c) => c),
+    );
+    for (const chunk of chunks)
+      scanChunk(chunk, pair, chunk.inp as Uint32Array, chunk.out, table, next, undefined, m, true);
+    return m.done();
+  }
+  // Group queries by chunk (counting sort), then join each chunk with its own small table,
+  // which stays in cache, or scan one sub-bucket per query when there are few.
+  const chunksN = pair.counts.length;
+  const start = new Int32Array(chunksN + 1);
+  for (let i = 0; i < q; i++) (start[bucketOf(queries[2 * i] as number, pair.bits) + 1] as number)++;
+  for (let c = 0; c < chunksN; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number);
+  const order = new Int32Array(q);
+  const fill = start.slice(0, chunksN);
+  for (let i = 0; i < q; i++) {
+    const c = bucketOf(queries[2 * i] as number, pair.bits);
+    order[fill[c] as number] = i;
+    fill[c] = (fill[c] as number) + 1;
+  }
   const wanted: number[] = [];
-  for (let c = 0; c < marks.length; c++) if (all || marks[c] === 1) wanted.push(c);
+  for (let c = 0; c < chunksN; c++) if ((start[c + 1] as number) > (start[c] as number)) wanted.push(c);
   const chunks = await loadChunks(store, runId, pair, wanted);
   for (const chunk of chunks) {
-    // Few queries in a sorted chunk: binary search instead of a scan.
-    if (!all && chunk.sorted && q * 32 < chunk.count) {
-      searchChunk(chunk, pair, queries, m);
+    const from = start[chunk.bucket] as number;
+    const to = start[chunk.bucket + 1] as number;
+    const other = pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array);
+    if ((to - from) * 8 < chunk.count) {
+      for (let k = from; k < to; k++) searchChunk(chunk, pair, other, queries, order[k] as number, m);
       continue;
     }
-    const probe = all ? (chunk.inp as Uint32Array) : chunk.out;
-    const other = pair.kind === 'keep' ? chunk.out : all ? chunk.out : (chunk.inp as Uint32Array);
-    const text = chunk.text?.();
-    for (let j = 0; j < chunk.count; j++) {
-      const at = table.get(probe[2 * j] as number, probe[2 * j + 1] as number);
-      if (at < 0) continue;
-      if (text === undefined) m.push(at, other[2 * j] as number, other[2 * j + 1] as number);
-      else if (pair.kind === 'keep') m.push(at, other[2 * j] as number, other[2 * j + 1] as number, text[j], text[j]);
-      else {
-        const outKey = text[2 * j];
-        const inKey = text[2 * j + 1];
-        const [key, queryKey] = all ? [outKey, inKey] : [inKey, outKey];
-        m.push(at, other[2 * j] as number, other[2 * j + 1] as number, key, queryKey);
-      }
+    const table = new HashTable64(to - from);
+    const next = new Int32Array(to - from);
+    for (let k = from; k < to; k++) {
+      const i = order[k] as number;
+      link(table, next, queries[2 * i] as number, queries[2 * i + 1] as number, k - from);
     }
+    scanChunk(chunk, pair, chunk.out, other, table, next, order.subarray(from, to), m, false);
   }
   return m.done();
 }
 
-/** First entry of a sorted chunk whose output hash's high half is >= hi. */
-function lowerBound(out: Uint32Array, count: number, hi: number): number {
-  let lo = 0;
-  let up = count;
-  while (lo < up) {
-    const mid = (lo + up) >>> 1;
-    if ((out[2 * mid] as number) < hi) lo = mid + 1;
-    else up = mid;
+/** Adds query `at` under its hash; equal hashes chain through `next` (index + 1, 0 ends). */
+function link(table: HashTable64, next: Int32Array, hi: number, lo: number, at: number): void {
+  const first = table.add(hi, lo, at);
+  if (first !== at) {
+    next[at] = next[first] as number;
+    next[first] = at + 1;
   }
-  return lo;
 }
 
-function searchChunk(chunk: Chunk, pair: PairManifest, queries: Uint32Array, m: MatchBuilder): void {
-  const q = queries.length >>> 1;
+function scanChunk(
+  chunk: Chunk,
+  pair: PairManifest,
+  probe: Uint32Array,
+  other: Uint32Array,
+  table: HashTable64,
+  next: Int32Array,
+  order: Int32Array | undefined,
+  m: MatchBuilder,
+  forward: boolean,
+): void {
   const text = chunk.text?.();
-  const other = pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array);
-  for (let i = 0; i < q; i++) {
-    const hi = (queries[2 * i] as number) >>> 0;
-    if (bucketOf(hi, pair.bits) !== chunk.bucket) continue;
-    const lo = (queries[2 * i + 1] as number) >>> 0;
-    for (let j = lowerBound(chunk.out, chunk.count, hi); j < chunk.count && chunk.out[2 * j] === hi; j++) {
-      if (chunk.out[2 * j + 1] !== lo) continue;
-      if (text === undefined) m.push(i, other[2 * j] as number, other[2 * j + 1] as number);
-      else if (pair.kind === 'keep') m.push(i, other[2 * j] as number, other[2 * j + 1] as number, text[j], text[j]);
-      else m.push(i, other[2 * j] as number, other[2 * j + 1] as number, text[2 * j + 1], text[2 * j]);
+  for (let j = 0; j < chunk.count; j++) {
+    let at = table.get(probe[2 * j] as number, probe[2 * j + 1] as number);
+    while (at >= 0) {
+      const query = order === undefined ? at : (order[at] as number);
+      emit(m, query, pair, other, j, text, forward);
+      at = (next[at] as number) - 1;
     }
+  }
+}
+
+function emit(
+  m: MatchBuilder,
+  query: number,
+  pair: PairManifest,
+  other: Uint32Array,
+  j: number,
+  text: unknown[] | undefined,
+  forward: boolean,
+): void {
+  if (text === undefined) m.push(query, other[2 * j] as number, other[2 * j + 1] as number);
+  else if (pair.kind === 'keep') m.push(query, other[2 * j] as number, other[2 * j + 1] as number, text[j], text[j]);
+  else if (forward) m.push(query, other[2 * j] as number, other[2 * j + 1] as number, text[2 * j], text[2 * j + 1]);
+  else m.push(query, other[2 * j] as number, other[2 * j + 1] as number, text[2 * j + 1], text[2 * j]);
+}
+
+/** Scans the one sub-bucket a query's hash falls in. */
+function searchChunk(
+  chunk: Chunk,
+  pair: PairManifest,
+  other: Uint32Array,
+  queries: Uint32Array,
+  i: number,
+  m: MatchBuilder,
+): void {
+  const hi = (queries[2 * i] as number) >>> 0;
+  const lo = (queries[2 * i + 1] as number) >>> 0;
+  const sb = (hi >>> (32 - pair.bits - chunk.sub)) & ((1 << chunk.sub) - 1);
+  const text = chunk.text?.();
+  const out = chunk.out;
+  for (let j = chunk.offsets[sb] as number, end = chunk.offsets[sb + 1] as number; j < end; j++) {
+    if (out[2 * j] === hi && out[2 * j + 1] === lo) emit(m, i, pair, other, j, text, false);
   }
 }
 

@@ -2,7 +2,6 @@ import type { Run } from '../model.js';
 import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
 import { readRowManifest } from './capture.js';
 import type { RunRowsManifest } from './codec.js';
-import { distinctHashes } from './hashset.js';
 import { lookupPair } from './lookup.js';
 
 /** A set of population rows (labels) as a bitset. */
@@ -187,11 +186,11 @@ export async function propagate(
     const upRuns = await store.getRuns(writers.map((w) => w?.id ?? ''));
     const n = labels.length;
     const matched = new Uint8Array(n);
-    const distinct = n > 0 && pairs.length > 0 ? distinctHashes(hashes) : undefined;
+    const rowLevel = n > 0 && pairs.length > 0;
     for (const [i, input] of inputs.entries()) {
       const up = upRuns[i];
       const pair = pairs.find((p) => p.input === input);
-      if (pair === undefined || distinct === undefined) {
+      if (pair === undefined || !rowLevel) {
         // No row lineage for this input: every population row here reaches it at run level.
         if (up !== undefined) {
           const target = nodeOf(up, input, node.hops + 1);
@@ -202,39 +201,15 @@ export async function propagate(
         }
         continue;
       }
-      const m = await lookupPair(store, run.id, pair, distinct.unique, 'backward', distinct.table);
-      // CSR from distinct query to its matches.
-      const q = distinct.unique.length >>> 1;
-      const start = new Int32Array(q + 1);
-      for (let j = 0; j < m.count; j++) (start[(m.query[j] as number) + 1] as number)++;
-      for (let j = 0; j < q; j++) start[j + 1] = (start[j + 1] as number) + (start[j] as number);
-      const order = new Int32Array(m.count);
-      const fill = start.slice(0, q);
-      for (let j = 0; j < m.count; j++) {
-        const d = m.query[j] as number;
-        order[fill[d] as number] = j;
-        fill[d] = (fill[d] as number) + 1;
-      }
-      let total = 0;
-      for (let r = 0; r < n; r++) {
-        const d = distinct.index[r] as number;
-        total += (start[d + 1] as number) - (start[d] as number);
-      }
-      const outH = new Uint32Array(total * 2);
+      // Every (row, label) entry is a query; matches come back per entry, duplicates included.
+      const m = await lookupPair(store, run.id, pair, hashes, 'backward');
+      const total = m.count;
+      const outH = m.hash;
       const outL = new Int32Array(total);
-      let at = 0;
-      for (let r = 0; r < n; r++) {
-        const d = distinct.index[r] as number;
-        const from = start[d] as number;
-        const to = start[d + 1] as number;
-        if (to > from) matched[r] = 1;
-        for (let s = from; s < to; s++) {
-          const j = order[s] as number;
-          outH[2 * at] = m.hash[2 * j] as number;
-          outH[2 * at + 1] = m.hash[2 * j + 1] as number;
-          outL[at] = labels[r] as number;
-          at++;
-        }
+      for (let j = 0; j < total; j++) {
+        const r = m.query[j] as number;
+        matched[r] = 1;
+        outL[j] = labels[r] as number;
       }
       if (up === undefined) {
         for (let k = 0; k < total; k++)

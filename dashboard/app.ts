@@ -81,7 +81,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     placeholder: 'trace models/fare.pkl · history train · flag predictions/42 · review',
     autocomplete: 'off',
     list: 'pt-commands',
-    title: COMMAND_HELP.join('\n'),
+    title: `press / to focus\n${COMMAND_HELP.join('\n')}`,
   });
   const datalist = h(
     'datalist',
@@ -203,6 +203,17 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     });
   }
 
+  // "/" jumps to the command bar from anywhere in the dashboard, as in many web apps.
+  const onKey = (e: Event) => {
+    const k = e as KeyboardEvent;
+    const inField = (k.composedPath()[0] as Element | undefined)?.matches?.('input, textarea, select') ?? false;
+    if (k.key === '/' && !inField && !k.ctrlKey && !k.metaKey && !k.altKey) {
+      k.preventDefault();
+      input.focus();
+    }
+  };
+  document.addEventListener('keydown', onKey);
+
   const onHash = () => {
     view = parseView(location.hash);
     render();
@@ -247,6 +258,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
       clearTimeout(toastTimer);
       generation++;
       if (useHash) window.removeEventListener('hashchange', onHash);
+      document.removeEventListener('keydown', onKey);
       for (const el of [style, header, main, status, toastBox]) el.remove();
     },
   };

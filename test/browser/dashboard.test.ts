@@ -59,8 +59,11 @@ describe('the dashboard in Chromium', () => {
       expect(await page.locator('tbody tr').count()).toBeGreaterThan(10);
       await shot(page, 'recent');
 
-      // Trace the model from the command bar: a layered DAG, upstream on the left.
-      await command(page, `trace ${sample.model}`);
+      // Trace the model from the command bar ("/" focuses it): a layered DAG, upstream on the left.
+      await page.locator('body').click({ position: { x: 5, y: 400 } });
+      await page.keyboard.press('/');
+      await page.keyboard.type(`trace ${sample.model}`);
+      await page.keyboard.press('Enter');
       await page.locator('svg g[data-run]').first().waitFor();
       expect(await page.locator('svg g[data-run]').count()).toBe(3);
       expect(decodeURIComponent(await page.evaluate(() => location.hash))).toBe(`#/trace/${sample.model}`);

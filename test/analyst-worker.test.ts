@@ -11,6 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { type BuildOptions, build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { httpStore } from '../adapters/http/client.js';
+import { createServer } from '../adapters/http/server.js';
 import { memoryStore } from '../adapters/memory.js';
 import { type Analyst, type AnalystProgress, createAnalyst } from '../src/analyst/index.js';
 import { isPipetraceError } from '../src/errors.js';
@@ -197,6 +199,31 @@ describe('the built worker in worker_threads', () => {
       expect(await worker.reviewRows()).toEqual(await local.reviewRows());
     } finally {
       await store.close();
+    }
+  });
+
+  it('lets the worker reopen an HTTP store by url and token', async () => {
+    const backing = memoryStore();
+    const server = createServer({ store: backing, token: 'analyst-token', env: {} });
+    const { url } = await server.listen(0, '127.0.0.1');
+    const client = httpStore({ url, token: 'analyst-token' });
+    try {
+      await buildPipeline({ days: 12, store: backing });
+      const worker = createAnalyst({
+        store: client,
+        source: { kind: 'http', url, token: 'analyst-token' },
+        worker: 'always',
+        workerFactory: () => new Worker(esmFile),
+      });
+      analysts.push(worker);
+      expect(worker.source).toBe(`http:${url}`);
+      const local = createAnalyst({ store: backing, worker: 'never' });
+      expect(await worker.trace('preds/11/3')).toEqual(await local.trace('preds/11/3'));
+      expect(await worker.review()).toEqual(await local.review());
+      await worker.close();
+    } finally {
+      await client.close();
+      await server.close();
     }
   });
 

@@ -111,6 +111,18 @@ describe('the ride-fare demo pipeline', () => {
     expect(counts(other)).not.toEqual(counts(one));
   });
 
+  it('replaces its own runs when run again into the same store, so days never interleave', async () => {
+    const pt = createPipetrace({ store: memoryStore() });
+    const start = firstDay(3, Date.UTC(2026, 0, 10));
+    const first = await runPipeline(pt, { seed: 1, days: 3, rows: 1500, buggyDay: 2, start });
+    const again = await runPipeline(pt, { seed: 2, days: 3, rows: 900, buggyDay: 1, start });
+    expect(again.days.map((d) => d.runs)).toEqual(first.days.map((d) => d.runs));
+    expect((await pt.history('cleaning')).runs).toHaveLength(3);
+    const outcome = await analyse(pt, again);
+    expect(outcome.culpritGroup).toBe(0);
+    expect(again.culprit?.date).toBe(again.days[1]?.date);
+  });
+
   it('traces a flagged prediction back to its raw ride through row lineage', async () => {
     const { pt, result } = await pipeline({ days: 3, rows: 800 });
     const { traceRow } = await import('../src/rows/index.js');

@@ -8,11 +8,10 @@
  * report miles, so vendor B's distances grow 1.6x: that day's model fails the gate, and the
  * serving model (trained on good data) misprices vendor B's longer rides.
  */
-import { uuidv7 } from '../../src/ids.js';
 import type { CodeVersion, JsonValue } from '../../src/model.js';
 import type { Pipetrace } from '../../src/pipetrace.js';
 import { flagRows, type RowLineageSpec, unflagRows, writeRowLineage } from '../../src/rows/index.js';
-import { generateRides } from './data.js';
+import { generateRides, rng } from './data.js';
 import type { LinearModel } from './model.js';
 import { clean, featuregen, infer, isBadPrediction, split, train, type UnitRule } from './steps.js';
 
@@ -22,6 +21,7 @@ export type Step = (typeof STEPS)[number];
 
 /** Holdout mean absolute error (dollars) a candidate model must reach to be promoted. */
 export const MAX_HOLDOUT_MAE = 1.1;
+const STEP_SLOT_MS = 5 * 60_000;
 /** A day whose share of bad predictions passes this is flagged whole by the monitor. */
 export const DAY_ALERT_RATE = 0.05;
 
@@ -117,8 +117,10 @@ export async function runPipeline(pt: Pipetrace, options: PipelineOptions): Prom
     // Each step is versioned on its own; the planted day's cleaning runs a new commit.
     const code: CodeVersion = { commit: COMMIT, branch: 'main' };
     const buggyCode: CodeVersion = { commit: BUGGY_COMMIT, branch: 'main' };
-    // Simulated time: the nightly job starts at 02:00 and each step takes time in proportion to rows.
-    let clock = start + day * DAY_MS + 2 * 3_600_000;
+    // Simulated time: the nightly job starts at 02:00, a step every 5 minutes, each taking time
+    // in proportion to rows. Start times depend on the day and step only, and so do run ids.
+    const jobStart = start + day * DAY_MS + 2 * 3_600_000;
+    let slot = 0;
     const log = async (
       component: Step,
       inputs: string[],
@@ -128,10 +130,9 @@ export async function runPipeline(pt: Pipetrace, options: PipelineOptions): Prom
       specs: RowLineageSpec[],
       extra: { notes?: string[]; keepKeys?: boolean; code?: CodeVersion } = {},
     ): Promise<string> => {
-      const startedAt = clock;
-      const endedAt = startedAt + 1_000 + Math.round(rows * 0.6);
-      clock = endedAt + 5_000;
-      const id = uuidv7(startedAt);
+      const startedAt = jobStart + slot++ * STEP_SLOT_MS;
+      const endedAt = startedAt + Math.min(STEP_SLOT_MS - 10_000, 1_000 + Math.round(rows * 0.6));
+      const id = demoRunId(component, startedAt);
       if (lineage && specs.length > 0) await writeRowLineage(store, id, specs, { keepKeys: extra.keepKeys === true });
       await pt.logRun({
         id,
@@ -229,7 +230,7 @@ export async function runPipeline(pt: Pipetrace, options: PipelineOptions): Prom
     // The monitor: predictions that missed the fare are flagged row by row; a day with many is flagged whole.
     if (lineage) {
       await unflagRows(store, p.predictions);
-      if (bad.length > 0) await flagRows(store, p.predictions, bad, clock);
+      if (bad.length > 0) await flagRows(store, p.predictions, bad, jobStart + slot * STEP_SLOT_MS);
     }
     const alert = bad.length > DAY_ALERT_RATE * predicted.ids.length;
     if (alert) {
@@ -259,6 +260,22 @@ export async function runPipeline(pt: Pipetrace, options: PipelineOptions): Prom
     });
   }
   return result;
+}
+
+/**
+ * A UUIDv7 (time-sortable) whose other bits come from the step and the time, not at random:
+ * the same day's step always gets the same id, so running the demo again replaces its runs
+ * instead of interleaving a second set with the first (dependencies are inferred by time).
+ */
+export function demoRunId(component: string, startedAt: number): string {
+  let h = 2166136261;
+  for (const c of `${component}@${startedAt}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  const random = rng(h >>> 0);
+  const hex = (n: number, digits: number) => Math.floor(n).toString(16).padStart(digits, '0');
+  const bits = (digits: number) => hex(random() * 16 ** digits, digits);
+  const time = hex(startedAt, 12);
+  const variant = (8 + Math.floor(random() * 4)).toString(16);
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${bits(3)}-${variant}${bits(3)}-${bits(6)}${bits(6)}`;
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -11,7 +11,7 @@ import { dashboardRoutes } from '../../dashboard/routes.js';
 import { createPipetrace, defaultStore } from '../../node/index.js';
 import type { Review } from '../../src/analysis/review.js';
 import type { Pipetrace } from '../../src/pipetrace.js';
-import { type RowReview, reviewRows, traceRow } from '../../src/rows/index.js';
+import { allFlaggedRows, type RowReview, reviewRows, traceRow, unflagRows } from '../../src/rows/index.js';
 import { DAY_MS, type PipelineResult, runPipeline } from './pipeline.js';
 import { progressBar } from './progress.js';
 
@@ -53,9 +53,18 @@ export async function analyse(pt: Pipetrace, pipeline: PipelineResult): Promise<
   return { pipeline, rowReview, review, culpritGroup: found?.group ?? -1 };
 }
 
-/** Midnight UTC `days` days ago, so the simulated days end yesterday. */
+/**
+ * Midnight UTC `days` days before `now`, so the simulated days end yesterday. Run ids follow
+ * from the times (see demoRunId), so a demo run again the same day replaces its earlier runs.
+ */
 export function firstDay(days: number, now = Date.now()): number {
   return Math.floor(now / DAY_MS) * DAY_MS - days * DAY_MS;
+}
+
+/** Clears the flags an earlier demo left (pointers and rows), so the review is about this run. */
+async function clearFlags(pt: Pipetrace): Promise<void> {
+  await pt.unflagAll();
+  for (const f of await allFlaggedRows(pt.store)) await unflagRows(pt.store, f.pointer);
 }
 
 export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
@@ -66,6 +75,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
   const pt = createPipetrace({ store });
   const bar = progressBar(io.stderr, options.isTTY === true);
   try {
+    await clearFlags(pt);
     const pipeline = await runPipeline(pt, {
       seed: options.seed,
       days,

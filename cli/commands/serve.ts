@@ -84,6 +84,12 @@ export const serve: Command = {
       });
       const { url } = await server.listen(listenPort, host);
       if (token === undefined) io.stderr('pipetrace serve: no token given, so the server is read-only\n');
+      const readsOpen = values['read-token'] === undefined && !values['require-token-for-reads'];
+      if (readsOpen && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
+        io.stderr(
+          `pipetrace serve: reads need no token, and ${host} is not loopback (see --require-token-for-reads)\n`,
+        );
+      }
       io.stdout(`pipetrace listening on ${url}\n`);
       await new Promise<void>((resolve) => {
         if (io.signal.aborted) resolve();

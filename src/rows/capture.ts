@@ -3,7 +3,6 @@ import type { Store } from '../store.js';
 import { checkPointer, checkRunId, describe } from '../validate.js';
 import {
   allocBlob,
-  bucketOf,
   chunkKey,
   decodeManifest,
   encodeBlob,

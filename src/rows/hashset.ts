@@ -54,26 +54,3 @@ export class HashTable64 {
     }
   }
 }
-
-/**
- * Distinct hashes of an interleaved (hi, lo) array, in first-seen order, and for each input
- * position the index of its distinct hash.
- */
-export function distinctHashes(hashes: Uint32Array): { unique: Uint32Array; index: Int32Array; table: HashTable64 } {
-  const n = hashes.length >>> 1;
-  const table = new HashTable64(n);
-  const index = new Int32Array(n);
-  const unique = new Uint32Array(hashes.length);
-  for (let i = 0; i < n; i++) {
-    const hi = hashes[2 * i] as number;
-    const lo = hashes[2 * i + 1] as number;
-    const before = table.size;
-    const at = table.add(hi, lo, before);
-    if (table.size > before) {
-      unique[2 * at] = hi;
-      unique[2 * at + 1] = lo;
-    }
-    index[i] = at;
-  }
-  return { unique: unique.slice(0, table.size * 2), index, table };
-}

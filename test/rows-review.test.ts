@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
 import { buildScenario, CULPRIT_KINDS, judge, rowPrecision, top1 } from '../bench/scenario.js';
@@ -129,6 +130,41 @@ describe('row review', () => {
     expect(review.candidates).toEqual([]);
     expect(review.notes).toEqual(['no flagged rows']);
   });
+
+  it('keeps its invariants for any set of flagged rows: counts within F and P, scores in [0, 1] and falling by group', async () => {
+    const store = await twoDays();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 99 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        async (picks) => {
+          for (const d of [1, 2, 3]) await unflagRows(store, `scores/${d}`);
+          for (const [d, i] of picks) await flagRows(store, `scores/${d}`, [`s${d}-${i}`]);
+          const review = await reviewRows(store, { limit: 1000 });
+          expect(review.F).toBe(picks.length);
+          expect(review.F + review.P).toBe(300);
+          for (const list of [review.candidates, review.rows]) {
+            for (const [k, c] of list.entries()) {
+              expect(c.evidence.ef).toBeGreaterThan(0);
+              expect(c.evidence.ef).toBeLessThanOrEqual(review.F);
+              expect(c.evidence.ep).toBeLessThanOrEqual(review.P);
+              expect(c.evidence.score).toBeLessThanOrEqual(1 + 1e-12);
+              const prev = list[k - 1];
+              if (prev !== undefined) {
+                expect(c.group).toBeGreaterThanOrEqual(prev.group);
+                expect(c.evidence.score).toBeLessThanOrEqual(prev.evidence.score + 1e-12);
+              }
+            }
+          }
+          // Every flagged row's raw record is a row candidate.
+          expect(review.rows.length).toBe(picks.length);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  }, 60_000);
 
   it('rejects an unknown metric', async () => {
     const error = await reviewRows(memoryStore(), { metric: 'magic' as never }).catch((e: unknown) => e);

@@ -15,6 +15,8 @@ const library: Record<string, string> = {
   node: 'node/index.ts',
   browser: 'browser/index.ts',
   analyst: 'src/analyst/index.ts',
+  render: 'src/render/index.ts',
+  dashboard: 'dashboard/main.ts',
 };
 
 const present = Object.fromEntries(Object.entries(library).filter(([, file]) => existsSync(file)));

@@ -5,11 +5,12 @@
  *                          (scanRuns({limit:10})); median of 5 processes, start-up excluded
  *   fs_open_100k_first_writers_ms  the same, then the first latestWriters (loads the full index)
  *   fs_open_100k_no_index_ms       recent(10) with index.ndjson deleted (rebuilt from segments)
- * Run with `npm run bench -- fs`. With `--open DIR [--writers] ` it is the child that measures one open.
+ *   fs_load_average_1m             the machine's load when done (the figures are noisy above ~2)
+ * Run with `npm run bench -- fs`. With `--open DIR [--writers]` it is the child that measures one open.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import type { Run } from '../src/model.js';
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
       fs_open_100k_ms: round(percentile(opens, 50), 1),
       fs_open_100k_first_writers_ms: round(percentile(withWriters, 50), 1),
       fs_open_100k_no_index_ms: round(noIndex, 1),
+      fs_load_average_1m: round(loadavg()[0] ?? Number.NaN, 1),
     });
   } finally {
     rmSync(root, { recursive: true, force: true });

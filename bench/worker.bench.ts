@@ -66,19 +66,19 @@ async function node(dir: string) {
   const nodes = (await a.local.trace(big.last)).nodes.length;
   for (let i = 0; i < 3; i++) await Promise.all([a.worker.trace(big.last), a.local.trace(big.last)]);
   const [wt, lt] = await paired(
-    15,
+    21,
     () => a.worker.trace(big.last),
     () => a.local.trace(big.last),
   );
   await a.worker.close();
 
-  // A review of about a second in-thread.
-  const mid = await buildPipeline({ days: 600, parts: 8, rowDays: 0 });
+  // A large review (about 24,000 runs, 3,000 flagged outputs), warmed up on both sides.
+  const mid = await buildPipeline({ days: 3000, parts: 8, rowDays: 0 });
   const b = open(mid.store);
   await b.worker.ping();
-  await Promise.all([b.worker.review(), b.local.review()]);
+  for (let i = 0; i < 3; i++) await Promise.all([b.worker.review(), b.local.review()]);
   const [wr, lr] = await paired(
-    5,
+    7,
     () => b.worker.review(),
     () => b.local.review(),
   );
@@ -110,8 +110,8 @@ async function chromium() {
       await p.goto(server.url);
       await p.waitForFunction(() => 'analystPage' in globalThis, undefined, { timeout: 30_000 });
       const run = (days: number) =>
-        p.evaluate((d) => (globalThis as unknown as { analystPage: AnalystPage }).analystPage.longTasks(d), days);
-      const o = await run(2000);
+        p.evaluate((d) => (globalThis as unknown as { analystPage: AnalystPage }).analystPage.longTasks(d, true), days);
+      const o = await run(5000);
       return {
         chromium_review_runs: o.runs,
         chromium_worker_review_ms: round(o.worker.ms, 1),

@@ -4,7 +4,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
-import { createAnalyst, createWorkerApi, decodeSnapshot, encodeSnapshot, loadSnapshot } from '../src/analyst/index.js';
+import {
+  createAnalyst,
+  createWorkerApi,
+  decodeSnapshot,
+  encodeSnapshot,
+  loadSnapshot,
+  snapshotStore,
+} from '../src/analyst/index.js';
 import { observedStore } from '../src/analyst/observe.js';
 import type { AnalystProgress, StoreSource } from '../src/analyst/types.js';
 import { unpack, type WireResult, type WorkerApi } from '../src/analyst/worker-api.js';
@@ -22,7 +29,7 @@ async function workerApiOver(store: Store): Promise<WorkerApi> {
   const api = createWorkerApi({
     openStore: async (source: StoreSource) => {
       if (source.kind !== 'snapshot') throw new Error('only snapshots here');
-      return loadSnapshot(memoryStore(), decodeSnapshot(source.snapshot));
+      return snapshotStore(decodeSnapshot(source.snapshot));
     },
     exit: () => {
       throw new Error('exit is not called in-process');
@@ -257,6 +264,36 @@ describe('snapshots', () => {
     expect(b.runs.length).toBeGreaterThan(150);
     expect(b.keys.length).toBeGreaterThan(5);
     expect(b).toEqual(a);
+  });
+
+  it('open in the worker as a read-only store that answers every read like the original', async () => {
+    const copy = snapshotStore(decodeSnapshot(await encodeSnapshot(p.store)));
+    const reads = async (s: Store) => ({
+      page: await s.scanRuns({ component: 'features', limit: 7, order: 'asc' }),
+      byInput: await s.scanRuns({ input: 'features/10', limit: 50 }),
+      runs: await s.getRuns(['clean-3', 'missing', p.middleRun]),
+      writers: await s.latestWriters([
+        { pointer: p.last },
+        { pointer: 'clean/5', before: { endedAt: 0, startedAt: 0, id: '' } },
+      ]),
+      components: await s.scanComponents(),
+      some: await s.getComponents(['train', 'nope']),
+      flagged: await s.scanPointers({ flagged: true }),
+      pointers: await s.getPointers(['preds/7/0', 'nope']),
+      keys: await s.listBlobs('rows/'),
+      blobs: await s.getBlobs((await s.listBlobs('')).slice(0, 3)),
+    });
+    expect(await reads(copy)).toEqual(await reads(p.store));
+    for (const write of [
+      () => copy.putRuns([]),
+      () => copy.putPointers([]),
+      () => copy.putComponents([]),
+      () => copy.putBlobs([]),
+    ]) {
+      expect(codeOf(await write().catch((e: unknown) => e))).toBe('invalid_input');
+    }
+    const [run] = await copy.getRuns(['clean-3']);
+    expect(() => run?.inputs.push('x')).toThrow(TypeError);
   });
 
   it('of an empty store decode to an empty store', async () => {

@@ -1,5 +1,5 @@
-import { memoryStore } from '../adapters/memory.js';
-import { decodeSnapshot, loadSnapshot } from '../src/analyst/snapshot.js';
+import { decodeSnapshot } from '../src/analyst/snapshot.js';
+import { snapshotStore } from '../src/analyst/snapshot-store.js';
 import type { StoreSource } from '../src/analyst/types.js';
 import { PipetraceError } from '../src/errors.js';
 import type { Store } from '../src/store.js';
@@ -8,7 +8,7 @@ import type { Store } from '../src/store.js';
 export async function openCommon(source: StoreSource): Promise<Store | undefined> {
   switch (source.kind) {
     case 'snapshot':
-      return loadSnapshot(memoryStore(), decodeSnapshot(source.snapshot));
+      return snapshotStore(decodeSnapshot(source.snapshot));
     case 'indexeddb': {
       const { indexedDbStore } = await import('../adapters/indexeddb/index.js');
       return indexedDbStore({ name: source.name });

@@ -6,6 +6,7 @@
 export { type Analyst, type AnalystOptions, createAnalyst } from './analyst.js';
 export type { NodeWorkerLike, WebWorkerLike, WorkerLike } from './connection.js';
 export { decodeSnapshot, encodeSnapshot, loadSnapshot, type SnapshotRecords, snapshotBuffers } from './snapshot.js';
+export { snapshotStore } from './snapshot-store.js';
 export {
   ANALYST_METHODS,
   type AnalystDefaults,

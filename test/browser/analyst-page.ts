@@ -127,12 +127,14 @@ const api = {
   },
   /**
    * A large review, in the worker and then in-thread, while the main thread is watched.
-   * Returns the durations and the main thread's longest task in each case.
+   * Returns the durations and the main thread's longest task in each case. `warm` runs each
+   * review once first, so both threads have compiled the code (the worker starts cold).
    */
-  async longTasks(days: number) {
+  async longTasks(days: number, warm = false) {
     const pipeline = await buildPipeline({ days, parts: 8 });
     const { worker, local } = pair(pipeline.store);
     await worker.ping(); // start the worker and send the snapshot before watching
+    if (warm) await Promise.all([worker.review(), local.review()]);
     const watchWorker = watchMainThread();
     let t = performance.now();
     const inWorker = await worker.review();

@@ -18,6 +18,7 @@ import {
   tryLock,
 } from './files.js';
 import { encodeCommit, type PlacedRecord, type Problem, parseSegment, type SegmentEnd } from './format.js';
+import type { RunRef } from './run-refs.js';
 
 const fdatasync = promisify(fs.fdatasync);
 
@@ -106,6 +107,37 @@ export class SegmentLog {
     const buf = Buffer.allocUnsafe(len);
     const got = fs.readSync(this.readFd(seg), buf, 0, len, off);
     return buf.subarray(0, got);
+  }
+
+  /**
+   * Every run in the first `covered[seg]` bytes of each segment, read afresh (for when the
+   * index that covered them is unreadable). Bad lines there are reported.
+   */
+  runsIn(covered: number[]): RunRef[] {
+    const refs: RunRef[] = [];
+    for (const [seg, bytes] of covered.entries()) {
+      const parsed = parseSegment(this.read(seg, 0, bytes), { bytes: 0, lines: 0 }, this.file(seg), this.o.report);
+      for (const batch of parsed.batches) {
+        for (const r of batch.records) {
+          if (r.kind !== 'run') continue;
+          const { id, component, startedAt, endedAt, inputs, outputs } = r.value;
+          refs.push({
+            id,
+            component,
+            startedAt,
+            endedAt,
+            inputs,
+            outputs,
+            seg,
+            off: r.off,
+            len: r.len,
+            line: r.line,
+            at: batch.at,
+          });
+        }
+      }
+    }
+    return refs;
   }
 
   /** Applies the committed batches of a segment past what was read; returns its size on disk. */

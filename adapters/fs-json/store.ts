@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { invalid, PipetraceError } from '../../src/errors.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
@@ -21,13 +20,13 @@ import {
   encodeRecord,
   type PlacedRecord,
   type Problem,
-  parseSegment,
   type Version,
 } from './format.js';
 import type { FsJsonOptions, FsJsonStore } from './index.js';
+import { openIndexFile } from './index-file.js';
 import { SegmentLog } from './log.js';
 import { type RunRef, RunRefs } from './run-refs.js';
-import { decodeSnapshot, encodeSnapshot, type SnapshotHeader, type Versioned } from './snapshot.js';
+import { encodeSnapshot, type SnapshotHeader, type Versioned } from './snapshot.js';
 
 /** Rewrite the index during writes once this many records are not in it. */
 const INDEX_WHILE_WRITING = 100_000;
@@ -50,8 +49,8 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private runs!: RunRefs;
   private unindexed = 0;
-  /** The index file, open while its line 3 may still be needed. */
-  private indexFd: number | undefined;
+  /** Lets go of the index file, open while its line 3 may still be needed. */
+  private closeIndex: () => void = () => {};
   /** Blob files that lost to newer versions during this process's own commit. */
   private losers: string[] | undefined;
   private writing: Promise<unknown> = Promise.resolve();
@@ -101,58 +100,30 @@ export class FsJsonStoreImpl implements FsJsonStore {
 
   /** Reads the index file (if usable) and then every segment's committed lines beyond it. */
   private load(): void {
-    let snapshot: ReturnType<typeof decodeSnapshot> | undefined;
-    try {
-      // Kept open until the rest is read: a newer index may replace the file meanwhile.
-      this.indexFd = fs.openSync(this.layout.index, 'r');
-      const fd = this.indexFd;
-      snapshot = decodeSnapshot((off, len) => {
-        const buf = Buffer.allocUnsafe(len);
-        return buf.subarray(0, fs.readSync(fd, buf, 0, len, off));
-      });
-      for (const s of snapshot.header.segments) {
-        const size = fs.statSync(join(this.layout.runs, s.name), { throwIfNoEntry: false })?.size ?? -1;
-        if (size < s.bytes) throw new Error(`segment ${s.name} is shorter than the index says`);
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.report({
-          file: 'index.ndjson',
-          line: 0,
-          reason: `unusable index, rebuilt from segments: ${String(error)}`,
-        });
-      }
-      snapshot = undefined;
-    }
-    if (snapshot === undefined || snapshot.header.runCount <= snapshot.window.length) this.closeIndex();
-    if (snapshot === undefined) {
+    const index = openIndexFile(this.layout, (p) => this.report(p));
+    if (index === undefined) {
       this.runs = new RunRefs([], true, (n) => this.log.name(n), undefined);
     } else {
-      const { header, window, rest } = snapshot;
+      this.closeIndex = index.close;
+      const { header, window, rest } = index.snapshot;
       for (const s of header.segments) this.log.add(s.name, { bytes: s.bytes, lines: s.lines });
       for (const c of header.components) this.components.set(c.value.name, c);
       for (const p of header.pointers) this.pointers.set(p.value.name, p);
       for (const b of header.blobs) this.blobs.set(b.value.key, b);
-      const complete = header.runCount <= window.length;
       const covered = header.segments.map((s) => s.bytes);
       const all = () => {
         try {
           return rest();
         } catch (error) {
           this.report({ file: 'index.ndjson', line: 3, reason: `unreadable, rebuilt from segments: ${String(error)}` });
-          return this.runsFromSegments(covered);
+          return this.log.runsIn(covered);
         } finally {
-          this.closeIndex();
+          index.close();
         }
       };
-      this.runs = new RunRefs(window, complete, (n) => this.log.name(n), all);
+      this.runs = new RunRefs(window, header.runCount <= window.length, (n) => this.log.name(n), all);
     }
     this.refresh(true, true);
-  }
-
-  private closeIndex(): void {
-    if (this.indexFd !== undefined) fs.closeSync(this.indexFd);
-    this.indexFd = undefined;
   }
 
   /** Picks up other processes' commits and tells live listeners about them. */
@@ -169,35 +140,6 @@ export class FsJsonStoreImpl implements FsJsonStore {
         if (heard.pointers.length > 0) this.emit({ kind: 'pointers', names: heard.pointers });
       }
     }
-  }
-
-  /** Every run written in the first `covered[seg]` bytes of each segment (when the index is unreadable). */
-  private runsFromSegments(covered: number[]): RunRef[] {
-    const refs: RunRef[] = [];
-    covered.forEach((bytes, seg) => {
-      const buf = this.log.read(seg, 0, bytes);
-      const parsed = parseSegment(buf, { bytes: 0, lines: 0 }, this.log.file(seg), (p) => this.report(p));
-      for (const batch of parsed.batches) {
-        for (const r of batch.records) {
-          if (r.kind !== 'run') continue;
-          const { id, component, startedAt, endedAt, inputs, outputs } = r.value;
-          refs.push({
-            id,
-            component,
-            startedAt,
-            endedAt,
-            inputs,
-            outputs,
-            seg,
-            off: r.off,
-            len: r.len,
-            line: r.line,
-            at: batch.at,
-          });
-        }
-      }
-    });
-    return refs;
   }
 
   /** Applies one committed record, from this process or another. */

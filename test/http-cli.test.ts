@@ -74,6 +74,9 @@ describe('pipetrace serve', () => {
     const run = await pt.logRun({ component: 'train', startedAt: 1000, endedAt: 2000, outputs: ['model.pkl'] });
     const seen = await fetch(`${url}/api/v1/runs/${encodeURIComponent(run.id)}`);
     expect(((await seen.json()) as { component: string }).component).toBe('train');
+    const page = await fetch(`${url}/`);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('pipetrace-dashboard');
     await remote.close();
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);

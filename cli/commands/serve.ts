@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_BODY_LIMIT } from '../../adapters/http/handler.js';
 import { createServer } from '../../adapters/http/server.js';
+import { dashboardRoutes } from '../../dashboard/routes.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
 
@@ -74,6 +75,7 @@ export const serve: Command = {
     try {
       const server = createServer({
         store,
+        routes: dashboardRoutes(),
         env: {},
         ...(token === undefined ? {} : { token }),
         ...(values['read-token'] === undefined ? {} : { readToken: values['read-token'] }),
@@ -91,6 +93,7 @@ export const serve: Command = {
         );
       }
       io.stdout(`pipetrace listening on ${url}\n`);
+      io.stdout(`dashboard: ${url}/\n`);
       await new Promise<void>((resolve) => {
         if (io.signal.aborted) resolve();
         else io.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -111,7 +111,7 @@ async function chromium() {
       await p.waitForFunction(() => 'analystPage' in globalThis, undefined, { timeout: 30_000 });
       const run = (days: number) =>
         p.evaluate((d) => (globalThis as unknown as { analystPage: AnalystPage }).analystPage.longTasks(d, true), days);
-      const o = await run(5000);
+      const o = await run(8000);
       return {
         chromium_review_runs: o.runs,
         chromium_worker_review_ms: round(o.worker.ms, 1),

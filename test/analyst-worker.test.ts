@@ -17,6 +17,7 @@ import { memoryStore } from '../adapters/memory.js';
 import { type Analyst, type AnalystProgress, createAnalyst } from '../src/analyst/index.js';
 import { isPipetraceError } from '../src/errors.js';
 import { createPipetrace } from '../src/index.js';
+import { flagRows, writeRowLineage } from '../src/rows/index.js';
 import { buildPipeline, type Pipeline } from './analyst-data.js';
 
 const NOW = Date.UTC(2026, 3, 1);
@@ -184,6 +185,21 @@ describe('the built worker in worker_threads', () => {
     const after = await worker.review();
     expect(after.F).toBe(before.F + 1);
     expect(after).toEqual(await createAnalyst({ store: pipeline.store, worker: 'never' }).review());
+  });
+
+  it('sends a fresh snapshot after row flags or row lineage change, though blob writes raise no event', async () => {
+    const pipeline = await buildPipeline({ days: 10 });
+    const worker = workerAnalyst(pipeline);
+    const local = createAnalyst({ store: pipeline.store, worker: 'never' });
+    expect((await worker.reviewRows()).F).toBe(3);
+    await flagRows(pipeline.store, 'preds/1/0', ['p1-4', 'p1-5']);
+    const after = await worker.reviewRows();
+    expect(after.F).toBe(5);
+    expect(after).toEqual(await local.reviewRows());
+    await writeRowLineage(pipeline.store, 'clean-5', [
+      { output: 'clean/5', input: 'raw/5', kind: 'keep', keys: ['5-a', '5-b'] },
+    ]);
+    expect(await worker.impact('raw/5', '5-a')).toEqual(await local.impact('raw/5', '5-a'));
   });
 
   it('lets the worker reopen an fs-json store by folder instead of copying it', async () => {

@@ -10,11 +10,12 @@ import type { RowReview, RowReviewOptions } from '../rows/review.js';
 import type { RowTrace, RowTraceOptions } from '../rows/trace.js';
 import type { RunPage, Store } from '../store.js';
 import { describe, isPlainObject } from '../validate.js';
+import { aborted, raceAbort, splitCallOptions } from './call-options.js';
 import { type Connection, connect, type WorkerLike } from './connection.js';
 import { checkMethod, runAnalysis } from './engine.js';
 import { observedStore } from './observe.js';
 import { ProgressReporter } from './progress.js';
-import { encodeSnapshot, snapshotBuffers } from './snapshot.js';
+import { blobState, encodeSnapshot, sameBlobState, snapshotBuffers } from './snapshot.js';
 import type { AnalystDefaults, AnalystMethod, CallOptions, StoreSource } from './types.js';
 import { fromWireError, unpack } from './worker-api.js';
 
@@ -69,65 +70,11 @@ export interface Analyst {
   close(): Promise<void>;
 }
 
-const aborted = () => new PipetraceError('aborted', 'the analysis was aborted');
-
-/** Methods' own argument counts: a further argument can only be CallOptions. */
-const ARITY: Record<AnalystMethod, number> = {
-  trace: 2,
-  staleness: 2,
-  review: 1,
-  history: 2,
-  inspect: 1,
-  recent: 1,
-  flagged: 0,
-  components: 1,
-  traceRow: 3,
-  impact: 3,
-  reviewRows: 1,
-};
-
-/**
- * Takes `signal` and `onProgress` out of the last argument (the method's own options, or one
- * more argument after them), so only serialisable arguments reach the analysis.
- */
-function splitCallOptions(method: AnalystMethod, input: unknown[]): { args: unknown[]; call: CallOptions } {
-  const n = ARITY[method];
-  if (input.length > n + 1) throw invalid('arguments', `${method} takes at most ${n + 1} arguments`);
-  const args = input.slice();
-  const last = args.length - 1;
-  const tail = args[last];
-  if (last < 0 || !isPlainObject(tail) || !('signal' in tail || 'onProgress' in tail)) {
-    if (args.length > n && tail !== undefined)
-      throw invalid('call options', `must be { signal, onProgress }, got ${describe(tail)}`);
-    return { args: args.slice(0, n), call: {} };
-  }
-  const { signal, onProgress, ...rest } = tail as CallOptions & Record<string, unknown>;
-  if (
-    signal !== undefined &&
-    (typeof signal !== 'object' || typeof (signal as AbortSignal).addEventListener !== 'function')
-  )
-    throw invalid('signal', 'must be an AbortSignal');
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalid('onProgress', 'must be a function');
-  if (last >= n || Object.keys(rest).length === 0) args.length = Math.min(last, n);
-  else args[last] = rest;
-  return { args, call: { signal, onProgress } };
-}
-
 function defaultSource(store: Store): 'snapshot' | Exclude<StoreSource, { kind: 'snapshot' }> {
   if (store.kind.startsWith('indexeddb:')) return { kind: 'indexeddb', name: store.kind.slice('indexeddb:'.length) };
   const dir = (store as { dir?: unknown }).dir;
   if (store.kind.startsWith('fs-json:') && typeof dir === 'string') return { kind: 'fs-json', dir };
   return 'snapshot';
-}
-
-/** Runs `work`, but rejects with 'aborted' the moment `signal` aborts. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 class AnalystImpl {
@@ -141,6 +88,8 @@ class AnalystImpl {
   private connection: Promise<Connection> | undefined;
   /** The snapshot in the worker is out of date (or there is none yet). */
   private stale = true;
+  /** The blobs as they were when the snapshot was taken (blob writes raise no event). */
+  private blobs: Awaited<ReturnType<typeof blobState>> | undefined;
   private unsubscribe: (() => void) | undefined;
   private nextCallId = 1;
   private inFlight = 0;
@@ -202,7 +151,7 @@ class AnalystImpl {
   private async liveConnection(): Promise<Connection> {
     const existing = this.connection === undefined ? undefined : await this.connection.catch(() => undefined);
     if (existing !== undefined && !existing.isDead()) {
-      if (this.source === 'snapshot' && this.stale) await this.sendSnapshot(existing);
+      if (this.source === 'snapshot' && (await this.snapshotStale())) await this.sendSnapshot(existing);
       return existing;
     }
     const starting = (async () => {
@@ -224,10 +173,16 @@ class AnalystImpl {
     return starting;
   }
 
+  private async snapshotStale(): Promise<boolean> {
+    if (this.stale || this.blobs === undefined) return true;
+    return !sameBlobState(this.blobs, await blobState(this.store));
+  }
+
   private async sendSnapshot(conn: Connection): Promise<void> {
     this.watchStore();
     // Cleared before reading: a write during the copy marks it stale again for the next call.
     this.stale = !this.unsubscribe;
+    this.blobs = await blobState(this.store);
     const snapshot = await encodeSnapshot(this.store);
     const opened = conn.api.open(transfer({ kind: 'snapshot', snapshot }, snapshotBuffers(snapshot)), this.defaults);
     await Promise.race([opened, conn.dead.then((e) => Promise.reject(e))]);

@@ -175,3 +175,36 @@ export async function loadSnapshot(store: Store, records: SnapshotRecords): Prom
   for (let i = 0; i < records.blobs.length; i += 1000) await store.putBlobs(records.blobs.slice(i, i + 1000));
   return store;
 }
+
+/** Row flags live in blobs under this prefix (src/rows/flags.ts); they change after runs are logged. */
+const FLAG_PREFIX = 'rows/f/';
+
+/**
+ * What the blobs looked like: every key, and the bytes of the row-flag blobs. Blob writes
+ * raise no store event, so the analyst compares this before each call to know whether its
+ * snapshot is stale (lineage chunks are written once per key, so keys alone describe them).
+ */
+export async function blobState(store: Store): Promise<{ keys: string[]; flags: (Uint8Array | undefined)[] }> {
+  const keys = await store.listBlobs('');
+  const flags = await store.getBlobs(keys.filter((k) => k.startsWith(FLAG_PREFIX)));
+  return { keys, flags };
+}
+
+export function sameBlobState(
+  a: { keys: string[]; flags: (Uint8Array | undefined)[] },
+  b: { keys: string[]; flags: (Uint8Array | undefined)[] },
+): boolean {
+  if (a.keys.length !== b.keys.length || a.flags.length !== b.flags.length) return false;
+  for (let i = 0; i < a.keys.length; i++) if (a.keys[i] !== b.keys[i]) return false;
+  for (let i = 0; i < a.flags.length; i++) {
+    const x = a.flags[i];
+    const y = b.flags[i];
+    if (x === undefined || y === undefined) {
+      if (x !== y) return false;
+      continue;
+    }
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  }
+  return true;
+}

@@ -14,6 +14,14 @@ export const MAX_KEY_STRING = 65_536;
 export const MAX_KEY_DEPTH = 8;
 export const MAX_KEY_PARTS = 256;
 
+/*
+ * Hash: 64 bits from two 32-bit lanes over the key's canonical words (a type tag and length
+ * word, then UTF-16 code units two to a word; integers as two's-complement int64 words;
+ * other numbers as their IEEE-754 bits). Lane A runs a MurmurHash3 round, lane B an xxHash32
+ * round, and a MurmurHash3_x86_128-style finaliser cross-mixes them. Collision odds for n
+ * distinct keys are about n^2 / 2^65: 2.7e-6 for 10M keys, 0.027 for 1B; hash_collisions_10m
+ * checks 10M keys in the bench. Not a cryptographic hash: hostile keys can be made to collide.
+ */
 // Seeds of the two lanes: ASCII 'pipe' and 'trac'. Changing them changes every stored hash.
 export const HASH_SEED_HI = 0x70697065;
 export const HASH_SEED_LO = 0x74726163;

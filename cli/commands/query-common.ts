@@ -4,7 +4,7 @@
  */
 import { httpStore } from '../../adapters/http/client.js';
 import { createPipetrace, type Pipetrace } from '../../src/pipetrace.js';
-import type { RowKey } from '../../src/rows/keys.js';
+import { keyToJson, type RowKey } from '../../src/rows/keys.js';
 import type { Store } from '../../src/store.js';
 import { EXIT, type Io, UsageError } from '../command.js';
 import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
@@ -152,7 +152,7 @@ export const view = {
   flagged: () => '#/flagged',
   /** The dashboard takes the row key as JSON. */
   rows: (pointer: string, key: RowKey, direction: 'backward' | 'forward') =>
-    `#/rows?${new URLSearchParams({ pointer, key: JSON.stringify(key, (_, v) => (typeof v === 'bigint' ? Number(v) : v)), direction }).toString()}`,
+    `#/rows?${new URLSearchParams({ pointer, key: JSON.stringify(keyToJson(key)), direction }).toString()}`,
 };
 
 /** Prints a command's usage on stdout (for --help); exit 0. */

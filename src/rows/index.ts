@@ -35,7 +35,6 @@ export {
   type RowReviewMetric,
   type RowReviewOptions,
   reviewRows,
-  score,
 } from './review.js';
 export {
   type RowRef,

@@ -1,3 +1,4 @@
+import { REVIEW_METHODS, type ReviewMethod, spectrumScore } from '../analysis/spectrum.js';
 import { invalid, PipetraceError } from '../errors.js';
 import type { Millis, Run } from '../model.js';
 import type { Store } from '../store.js';
@@ -13,7 +14,8 @@ import { countLabels, type LabelSet, newLabelSet, propagate, type Seed } from '.
 // Labels and candidate ids are packed into one double when counting distinct labels.
 const LABEL_LIMIT = 2 ** 26;
 
-export type RowReviewMetric = 'ochiai' | 'tarantula' | 'coverage';
+/** The spectrum score, shared with the run-level review. */
+export type RowReviewMetric = ReviewMethod;
 
 /** The counts behind a score: flagged (ef) and unflagged (ep) population rows whose lineage holds the candidate. */
 export interface RowEvidence {
@@ -79,17 +81,6 @@ export interface RowReviewOptions {
   limit?: number;
 }
 
-export function score(metric: RowReviewMetric, ef: number, ep: number, F: number, P: number): number {
-  if (ef === 0) return 0;
-  if (metric === 'coverage') return ef / F;
-  if (metric === 'tarantula') {
-    const f = ef / F;
-    const p = P === 0 ? 0 : ep / P;
-    return f / (f + p);
-  }
-  return ef / Math.sqrt(F * (ef + ep));
-}
-
 async function scanAll(store: Store, component: string, since?: Millis, until?: Millis): Promise<Run[]> {
   const out: Run[] = [];
   let cursor: string | undefined;
@@ -116,8 +107,7 @@ async function scanAll(store: Store, component: string, since?: Millis, until?: 
  */
 export async function reviewRows(store: Store, options: RowReviewOptions = {}): Promise<RowReview> {
   const metric = options.metric ?? 'ochiai';
-  if (metric !== 'ochiai' && metric !== 'tarantula' && metric !== 'coverage')
-    throw invalid('metric', 'must be ochiai, tarantula or coverage');
+  if (!REVIEW_METHODS.includes(metric)) throw invalid('metric', `must be one of ${REVIEW_METHODS.join(', ')}`);
   const limit = options.limit === undefined ? 20 : checkPositiveInt('limit', options.limit);
   const notes: string[] = [];
   const flags: FlaggedRows[] =
@@ -220,7 +210,7 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
         version === undefined
           ? { id: run.id, component: run.component }
           : { id: run.id, component: run.component, version },
-      evidence: { ef, ep, F, P, score: score(metric, ef, ep, F, P) },
+      evidence: { ef, ep, F, P, score: spectrumScore(metric, ef, ep, F, P) },
       reach: reach.kind,
       hops,
       group: 0,
@@ -257,7 +247,7 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
       kind: 'component',
       id: key,
       component: { name: v.name, version: v.version, runs: v.runs },
-      evidence: { ef, ep, F, P, score: score(metric, ef, ep, F, P) },
+      evidence: { ef, ep, F, P, score: spectrumScore(metric, ef, ep, F, P) },
       reach: reach.kind,
       hops: v.hops,
       group: 0,
@@ -417,7 +407,7 @@ function rowCandidates(
       row: { pointer, hash },
       reach: 'rows',
       hops: 0,
-      evidence: { ef, ep, F, P, score: score(metric, ef, ep, F, P) },
+      evidence: { ef, ep, F, P, score: spectrumScore(metric, ef, ep, F, P) },
       group: 0,
       rank: 0,
       differences: [],

@@ -1,18 +1,26 @@
 /**
  * The analysis worker for browsers (a module Web Worker). It opens the store from the
  * description the analyst sends (IndexedDB by name, HTTP by url, or a transferred snapshot)
- * and exposes the analyses with comlink. Load it as a worker, never import it in a page:
+ * and exposes the analyses with comlink. Loaded as a worker it starts by itself:
  *
- *   new Worker(new URL('pipetrace/worker', import.meta.url), { type: 'module' })  // webpack 5
- *   import AnalystWorker from 'pipetrace/worker?worker'                            // Vite
+ *   new Worker(new URL('pipetrace/worker', import.meta.url), { type: 'module' })   // Vite
+ *
+ * or from a worker file of your own, which any bundler handles:
+ *
+ *   // analyst.worker.js
+ *   import { exposeAnalyst } from 'pipetrace/worker';
+ *   exposeAnalyst();
  */
 import { expose } from 'comlink';
 import { createWorkerApi } from '../src/analyst/worker-api.js';
 import { cannotOpen, openCommon } from './open.js';
 
-const scope = globalThis as unknown as { postMessage?: unknown };
+let exposed = false;
 
-if (typeof scope.postMessage === 'function' && typeof (globalThis as { document?: unknown }).document === 'undefined') {
+/** Serves the analyst's calls in this worker (once; later calls do nothing). */
+export function exposeAnalyst(): void {
+  if (exposed) return;
+  exposed = true;
   expose(
     createWorkerApi({
       async openStore(source) {
@@ -28,3 +36,7 @@ if (typeof scope.postMessage === 'function' && typeof (globalThis as { document?
     }),
   );
 }
+
+// Started directly as a worker (no document, a postMessage to answer on): serve at once.
+const scope = globalThis as { document?: unknown; postMessage?: unknown };
+if (typeof scope.postMessage === 'function' && scope.document === undefined) exposeAnalyst();

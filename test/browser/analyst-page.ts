@@ -93,6 +93,19 @@ const api = {
     await store.close();
     return { source: worker.source, results };
   },
+  /** A worker file of the user's own that calls exposeAnalyst(). */
+  async ownWorker() {
+    const pipeline = await buildPipeline({ days: 15 });
+    const worker = createAnalyst({
+      store: pipeline.store,
+      worker: 'always',
+      workerFactory: () => new Worker(new URL('./own-worker.js', location.href), { type: 'module' }),
+    });
+    const local = createAnalyst({ store: pipeline.store, worker: 'never' });
+    const results = { worker: await worker.trace(pipeline.last), local: await local.trace(pipeline.last) };
+    await worker.close();
+    return results;
+  },
   /** A worker that throws an uncaught error: the call in flight fails, the next one works. */
   async crash() {
     const pipeline = await buildPipeline({ days: 300 });

@@ -17,18 +17,25 @@ const outcomes: Outcomes = {};
 const SCENARIOS: [keyof AnalystPage, unknown[]][] = [
   ['memory', [30]],
   ['indexeddb', [20]],
+  ['ownWorker', []],
   ['crash', []],
   ['abort', []],
-  ['longTasks', [400]],
+  ['longTasks', [1500]],
 ];
 
 beforeAll(async () => {
   const here = (p: string) => new URL(p, import.meta.url).pathname;
-  const [page, worker] = await Promise.all([
+  const [page, worker, own] = await Promise.all([
     bundle(here('./analyst-page.ts')),
     bundle(here('../../worker/browser.ts')),
+    bundle(here('./analyst-own-worker.ts')),
   ]);
-  const dir = await writeTempDir({ 'index.html': TEST_PAGE, 'bundle.js': page, 'worker.js': worker });
+  const dir = await writeTempDir({
+    'index.html': TEST_PAGE,
+    'bundle.js': page,
+    'worker.js': worker,
+    'own-worker.js': own,
+  });
   const server = await serveStatic(dir);
   try {
     await withChromium(async (page: Page, { consoleErrors }) => {
@@ -80,6 +87,12 @@ describe('the analyst in real Chromium', () => {
     const { source, results } = outcomeOf('indexeddb');
     expect(source).toMatch(/^indexeddb:analyst-/);
     expectSame(results);
+  });
+
+  it('works with a user-written worker file that imports the entry and calls exposeAnalyst', () => {
+    const { worker, local } = outcomeOf('ownWorker');
+    expect(worker).toEqual(local);
+    expect(local.nodes.length).toBeGreaterThan(20);
   });
 
   it('fails a call with unavailable when the worker throws an uncaught error, then starts a new worker', async () => {

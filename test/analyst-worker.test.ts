@@ -150,6 +150,17 @@ describe('the built worker in worker_threads', () => {
     expect(workers).toHaveLength(2);
   });
 
+  it('starts one worker for concurrent calls, also when replacing a dead one', async () => {
+    const workers: Worker[] = [];
+    const worker = workerAnalyst(small, workers);
+    const calls = () => Promise.all([worker.trace(small.last), worker.review(), worker.flagged(), worker.recent(2)]);
+    await calls();
+    expect(workers).toHaveLength(1);
+    await worker.crashWorkerForTests('exit');
+    await calls();
+    expect(workers).toHaveLength(2);
+  });
+
   it('recovers after the worker exits on its own between calls', async () => {
     const workers: Worker[] = [];
     const worker = workerAnalyst(small, workers);

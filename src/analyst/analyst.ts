@@ -91,6 +91,7 @@ class AnalystImpl {
   /** The blobs as they were when the snapshot was taken (blob writes raise no event). */
   private blobs: Awaited<ReturnType<typeof blobState>> | undefined;
   private unsubscribe: (() => void) | undefined;
+  private connecting: Promise<unknown> = Promise.resolve();
   private nextCallId = 1;
   private inFlight = 0;
   private closed = false;
@@ -147,8 +148,15 @@ class AnalystImpl {
     }
   }
 
+  /** One at a time, so concurrent calls never start two workers or copy the store twice. */
+  private liveConnection(): Promise<Connection> {
+    const next = this.connecting.then(() => this.liveConnectionNow());
+    this.connecting = next.catch(() => {});
+    return next;
+  }
+
   /** Starts a worker and opens the store in it; a dead worker is replaced. */
-  private async liveConnection(): Promise<Connection> {
+  private async liveConnectionNow(): Promise<Connection> {
     const existing = this.connection === undefined ? undefined : await this.connection.catch(() => undefined);
     if (existing !== undefined && !existing.isDead()) {
       if (this.source === 'snapshot' && (await this.snapshotStale())) await this.sendSnapshot(existing);

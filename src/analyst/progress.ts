@@ -1,6 +1,6 @@
 import type { AnalystMethod, AnalystProgress } from './types.js';
 
-/** Counts reads and calls `emit` at most every `intervalMs`, and always for 'opening' and 'done'. */
+/** Counts reads and calls `emit` at most every `intervalMs`, and always for 'done'. */
 export class ProgressReporter {
   private readonly started = performance.now();
   private last = Number.NEGATIVE_INFINITY;

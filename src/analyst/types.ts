@@ -45,8 +45,8 @@ export interface StoreSnapshot {
 /** Progress of one analysis, as reads from the store so far. */
 export interface AnalystProgress {
   method: AnalystMethod;
-  /** 'opening': starting a worker or sending a snapshot; 'reading': the analysis is reading; 'done'. */
-  phase: 'opening' | 'reading' | 'done';
+  /** 'reading' while the analysis reads the store; 'done' once, at the end. */
+  phase: 'reading' | 'done';
   /** Store calls made so far. */
   reads: number;
   /** Records (runs, pointers, components, blobs) returned so far. */

@@ -20,12 +20,15 @@ const library: Record<string, string> = {
 };
 
 const present = Object.fromEntries(Object.entries(library).filter(([, file]) => existsSync(file)));
+const workers = { 'worker/browser': 'worker/browser.ts', 'worker/node': 'worker/node.ts' };
 
 export default defineConfig([
   {
     entry: present,
     format: ['esm', 'cjs'],
-    dts: true,
+    // The workers' declarations are built here too: this build's dts step first deletes every
+    // .d.ts in dist, which would remove theirs if the worker builds below wrote them.
+    dts: { entry: { ...present, ...workers } },
     splitting: true,
     sourcemap: true,
     clean: true,
@@ -38,7 +41,7 @@ export default defineConfig([
     entry: { [`worker/${platform}`]: `worker/${platform}.ts` },
     format: ['esm' as const, 'cjs' as const],
     platform,
-    dts: true,
+    dts: false,
     splitting: false,
     sourcemap: true,
     treeshake: true,

@@ -1,7 +1,7 @@
 import type Graph from 'graphology';
 import { type Review, type ReviewOptions, reviewRuns } from './analysis/review.js';
 import { type Staleness, type StalenessOptions, stalenessOf } from './analysis/staleness.js';
-import { type Trace, type TraceOptions, traceFromPointer, traceFromRun } from './analysis/trace.js';
+import { type Trace, type TraceOptions, traceFromRun } from './analysis/trace.js';
 import { invalid, notFound, PipetraceError } from './errors.js';
 import { type LineageEdge, type LineageNode, lineageGraph } from './graph.js';
 import { uuidv7 } from './ids.js';
@@ -369,19 +369,30 @@ export class Pipetrace {
 
   // ---- analysis ---------------------------------------------------------------------------
 
-  private async resolve(target: Target): Promise<{ kind: 'pointer'; pointer: string } | { kind: 'run'; run: Run }> {
-    if (typeof target === 'string') {
-      checkPointer('target', target);
-      const [writer] = await this.store.latestWriters([{ pointer: target }]);
-      if (writer !== undefined) return { kind: 'pointer', pointer: target };
-      const [run] = await this.store.getRuns([target]);
-      if (run !== undefined) return { kind: 'run', run };
-      throw notFound('pointer or run', target);
+  /** The run a target stands for: the latest writer of a pointer, or the run with that id. */
+  private async resolve(target: Target): Promise<{ target: Trace['target']; run: Run }> {
+    let pointer: string | undefined;
+    let runId: string | undefined;
+    if (typeof target === 'string') pointer = checkPointer('target', target);
+    else {
+      const t: Record<string, unknown> = isPlainObject(target) ? target : {};
+      if (typeof t.pointer === 'string') pointer = checkPointer('target.pointer', t.pointer);
+      else if (typeof t.run === 'string') runId = checkRunId('target.run', t.run);
+      else throw invalid('target', 'must be a pointer name, a run id, { pointer } or { run }');
     }
-    const t: Record<string, unknown> = isPlainObject(target) ? target : {};
-    if (typeof t.pointer === 'string') return { kind: 'pointer', pointer: checkPointer('target.pointer', t.pointer) };
-    if (typeof t.run === 'string') return { kind: 'run', run: await this.inspect(t.run) };
-    throw invalid('target', 'must be a pointer name, a run id, { pointer } or { run }');
+    if (pointer !== undefined) {
+      const [writer] = await this.store.latestWriters([{ pointer }]);
+      if (writer !== undefined) {
+        const [run] = await this.store.getRuns([writer.id]);
+        if (run !== undefined) return { target: { pointer }, run };
+      }
+      // A bare string that no run wrote may be a run id.
+      if (typeof target !== 'string') throw notFound('pointer (no run wrote it)', pointer);
+      runId = pointer;
+    }
+    const [run] = await this.store.getRuns([runId as string]);
+    if (run === undefined) throw notFound(typeof target === 'string' ? 'pointer or run' : 'run', runId as string);
+    return { target: { run: run.id }, run };
   }
 
   /** The DAG of runs behind a pointer's latest version or behind a run. */
@@ -390,25 +401,17 @@ export class Pipetrace {
       throw invalid('depth', 'must be a whole number from 0');
     }
     const resolved = await this.resolve(target);
-    if (resolved.kind === 'run') return traceFromRun(this.store, resolved.run, { run: resolved.run.id }, options);
-    return traceFromPointer(this.store, resolved.pointer, options);
+    return traceFromRun(this.store, resolved.run, resolved.target, options);
   }
 
   /** Is the run (or the run behind a pointer's latest version) stale now, and why. */
   async staleness(target: Target, options: StalenessOptions = {}): Promise<Staleness> {
     const merged = { ...this.stalenessDefaults, ...options, now: options.now ?? this.now() };
-    if (merged.maxAgeDays !== undefined && !(merged.maxAgeDays >= 0))
+    if (merged.maxAgeDays !== undefined && !(merged.maxAgeDays >= 0)) {
       throw invalid('maxAgeDays', 'must be a number from 0');
-    if (merged.maxFresherRuns !== undefined) checkPositiveInt('maxFresherRuns', merged.maxFresherRuns);
-    const resolved = await this.resolve(target);
-    let run: Run;
-    if (resolved.kind === 'run') run = resolved.run;
-    else {
-      const [writer] = await this.store.latestWriters([{ pointer: resolved.pointer }]);
-      if (writer === undefined) throw notFound('pointer (no run wrote it)', resolved.pointer);
-      run = await this.inspect(writer.id);
     }
-    return stalenessOf(this.store, run, merged);
+    if (merged.maxFresherRuns !== undefined) checkPositiveInt('maxFresherRuns', merged.maxFresherRuns);
+    return stalenessOf(this.store, (await this.resolve(target)).run, merged);
   }
 
   /** Ranks the runs and components behind the flagged outputs (see Review). */

@@ -1,4 +1,3 @@
-import { notFound } from '../errors.js';
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
 
@@ -81,13 +80,4 @@ export async function traceFromRun(
   }
   nodes.sort((a, b) => a.depth - b.depth || b.run.startedAt - a.run.startedAt || (a.run.id < b.run.id ? 1 : -1));
   return { target, root: root.id, nodes, edges, truncated };
-}
-
-/** The trace behind the latest version of a pointer. */
-export async function traceFromPointer(store: Store, pointer: string, options: TraceOptions = {}): Promise<Trace> {
-  const [writer] = await store.latestWriters([{ pointer }]);
-  if (writer === undefined) throw notFound('pointer (no run wrote it)', pointer);
-  const [root] = await store.getRuns([writer.id]);
-  if (root === undefined) throw notFound('run', writer.id);
-  return traceFromRun(store, root, { pointer }, options);
 }

@@ -364,17 +364,15 @@ function rowCandidates(
   const perPointer = new Int32Array(origins.pointers.length);
   for (let e = 0; e < origins.count; e++) (perPointer[origins.pointer[e] as number] as number)++;
   for (let p = 0; p < tables.length; p++) tables[p] = new HashTable64(perPointer[p] as number);
+  // A candidate is named by the first origin entry of its (pointer, hash): no object per row.
+  if (origins.count >= 2 ** 27)
+    throw new PipetraceError('too_large', `row review reached ${origins.count} origin rows`);
   const cand = new Int32Array(origins.count);
-  const keys: { pointer: number; hi: number; lo: number }[] = [];
   for (let e = 0; e < origins.count; e++) {
     const p = origins.pointer[e] as number;
-    const hi = origins.hashes[2 * e] as number;
-    const lo = origins.hashes[2 * e + 1] as number;
-    const id = (tables[p] as HashTable64).add(hi, lo, keys.length);
-    if (id === keys.length) keys.push({ pointer: p, hi, lo });
-    cand[e] = id;
+    cand[e] = (tables[p] as HashTable64).add(origins.hashes[2 * e] as number, origins.hashes[2 * e + 1] as number, e);
   }
-  const hit = new Uint8Array(keys.length);
+  const hit = new Uint8Array(origins.count);
   for (let e = 0; e < origins.count; e++) {
     const l = origins.labels[e] as number;
     if (((flagged[l >>> 5] as number) >>> (l & 31)) & 1) hit[cand[e] as number] = 1;
@@ -398,9 +396,8 @@ function rowCandidates(
       if (((flagged[l >>> 5] as number) >>> (l & 31)) & 1) ef++;
       else ep++;
     }
-    const k = keys[c] as { pointer: number; hi: number; lo: number };
-    const pointer = origins.pointers[k.pointer] as string;
-    const hash = toHex(k.hi, k.lo);
+    const pointer = origins.pointers[origins.pointer[c] as number] as string;
+    const hash = toHex(origins.hashes[2 * c] as number, origins.hashes[2 * c + 1] as number);
     out.push({
       kind: 'row',
       id: `${pointer}#${hash}`,

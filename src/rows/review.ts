@@ -151,20 +151,23 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
     const manifest = await readRowManifest(store, run.id);
     const pairs = (manifest?.pairs ?? []).filter((p) => p.output === pointer && p.kind !== 'pass');
     let rows: Uint32Array;
+    let table: HashTable64 | undefined;
     if (pairs.length === 0) {
       if (f === undefined) continue;
       notes.push(`${pointer}: its run recorded no row lineage, so only its flagged rows are compared`);
       rows = f.hashes;
     } else {
       const parts = await Promise.all(pairs.map((p) => outputRows(store, run.id, p)));
-      rows = distinctOf(parts);
+      ({ rows, table } = distinctOf(parts));
     }
     const n = rows.length >>> 1;
     const labels = new Int32Array(n);
     for (let j = 0; j < n; j++) labels[j] = labelCount + j;
     if (f !== undefined) {
-      const table = new HashTable64(n);
-      for (let j = 0; j < n; j++) table.add(rows[2 * j] as number, rows[2 * j + 1] as number, j);
+      if (table === undefined) {
+        table = new HashTable64(n);
+        for (let j = 0; j < n; j++) table.add(rows[2 * j] as number, rows[2 * j + 1] as number, j);
+      }
       let missing = 0;
       for (let j = 0; j < f.hashes.length; j += 2) {
         const at = table.get(f.hashes[j] as number, f.hashes[j + 1] as number);
@@ -293,7 +296,8 @@ function reachOf(rows: LabelSet, all: LabelSet): { set: LabelSet; kind: 'rows' |
   return { set: all, kind: 'run' };
 }
 
-function distinctOf(parts: Uint32Array[]): Uint32Array {
+/** Distinct hashes in first-seen order, and the table from each to its index. */
+function distinctOf(parts: Uint32Array[]): { rows: Uint32Array; table: HashTable64 } {
   let n = 0;
   for (const p of parts) n += p.length >>> 1;
   const table = new HashTable64(n);
@@ -310,7 +314,7 @@ function distinctOf(parts: Uint32Array[]): Uint32Array {
       }
     }
   }
-  return out.subarray(0, 2 * at);
+  return { rows: out.subarray(0, 2 * at), table };
 }
 
 /** Sorts by score and assigns tie groups. */

@@ -16,6 +16,25 @@ export type * from './model.js';
 export type { ComponentInput, HistoryOptions, PipetraceOptions, StartRunOptions, Target } from './pipetrace.js';
 export { createPipetrace, Pipetrace } from './pipetrace.js';
 export { inferPointerType } from './pointers.js';
+export {
+  checkRowKey,
+  type FlaggedRows,
+  hashKeys,
+  type RowCaptureOptions,
+  type RowCaptureSummary,
+  type RowEvidence,
+  type RowKey,
+  type RowLineageSpec,
+  RowRecorder,
+  type RowRef,
+  type RowReview,
+  type RowReviewCandidate,
+  type RowStep,
+  type RowTrace,
+  type RowTraceOptions,
+  rowHash,
+} from './rows/index.js';
+export type { RowLineage } from './run-handle.js';
 export { type RunEnd, RunHandle } from './run-handle.js';
 export { RunIndex } from './run-index.js';
 export type { RunInput } from './run-input.js';

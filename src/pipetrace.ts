@@ -8,6 +8,25 @@ import { uuidv7 } from './ids.js';
 import { inferDependencies } from './infer.js';
 import type { CodeVersion, Component, Pointer, PointerRecord, PointerType, Run } from './model.js';
 import { toPointer } from './pointers.js';
+import { FLAG_PREFIX } from './rows/flags.js';
+import {
+  allFlaggedRows,
+  type FlaggedRows,
+  flaggedRows,
+  flagRows,
+  impact,
+  type RowCaptureOptions,
+  type RowCaptureSummary,
+  type RowKey,
+  type RowLineageSpec,
+  type RowRecorder,
+  type RowTrace,
+  type RowTraceOptions,
+  reviewRows,
+  traceRow,
+  unflagRows,
+  writeRowLineage,
+} from './rows/index.js';
 import { RunHandle } from './run-handle.js';
 import { type RunInput, runFromInput } from './run-input.js';
 import type { RunPage, Store } from './store.js';
@@ -176,9 +195,11 @@ export class Pipetrace {
     const startedAt = options.startedAt === undefined ? this.now() : checkTime('startedAt', options.startedAt);
     const id = options.id === undefined ? uuidv7(startedAt) : checkRunId('id', options.id);
     const code = options.code === undefined ? this.codeVersion() : checkCodeVersion('code', options.code);
-    const handle = new RunHandle({ id, component, startedAt, code }, this.now, (run) =>
-      this.commit([run]).then((r) => r[0] as Run),
-    );
+    const handle = new RunHandle({ id, component, startedAt, code }, this.now, async (run, rows) => {
+      // Row lineage first: if it fails, the run is not stored either (the handle stays open).
+      if (rows.pairs.length > 0) await writeRowLineage(this.store, run.id, rows.pairs, rows.options);
+      return (await this.commit([run]))[0] as Run;
+    });
     if (options.inputs !== undefined) handle.addInputs(options.inputs);
     if (options.outputs !== undefined) handle.addOutputs(options.outputs);
     if (options.snapshot !== undefined) handle.setSnapshot(options.snapshot);
@@ -330,16 +351,41 @@ export class Pipetrace {
     return toPointer(name, next);
   }
 
-  /** Marks a pointer as wrong. It must be one a run wrote or read, or one with a record. */
-  async flag(name: string): Promise<Pointer> {
-    return this.setFlag(name, true);
+  /**
+   * Marks a pointer as wrong, or with `{ rows: keys }` some of its rows. The pointer must be one
+   * a run wrote or read, or one with a record.
+   */
+  async flag(name: string, options: { rows?: ArrayLike<RowKey> } = {}): Promise<Pointer> {
+    if (options.rows === undefined) return this.setFlag(name, true);
+    await this.flagRows(name, options.rows);
+    return this.pointer(name);
   }
 
-  async unflag(name: string): Promise<Pointer> {
-    return this.setFlag(name, false);
+  /** Clears a pointer's flag, or with `{ rows }` the flags of those rows (`'all'`: all its rows). */
+  async unflag(name: string, options: { rows?: ArrayLike<RowKey> | 'all' } = {}): Promise<Pointer> {
+    if (options.rows === undefined) return this.setFlag(name, false);
+    await this.unflagRows(name, options.rows === 'all' ? undefined : options.rows);
+    return this.pointer(name);
   }
 
-  private async setFlag(name: string, flagged: boolean): Promise<Pointer> {
+  /** Flags rows of a pointer (adding to those flagged); returns how many of its rows are flagged now. */
+  async flagRows(pointer: string, keys: ArrayLike<RowKey>): Promise<number> {
+    await this.knownPointer(pointer);
+    return flagRows(this.store, pointer, keys, this.now());
+  }
+
+  /** Unflags rows of a pointer (all of them when `keys` is omitted); returns how many stay flagged. */
+  async unflagRows(pointer: string, keys?: ArrayLike<RowKey>): Promise<number> {
+    checkPointer('pointer', pointer);
+    return unflagRows(this.store, pointer, keys, this.now());
+  }
+
+  /** The flagged rows of a pointer. */
+  async flaggedRows(pointer: string): Promise<FlaggedRows> {
+    return flaggedRows(this.store, pointer);
+  }
+
+  private async knownPointer(name: string): Promise<PointerRecord | undefined> {
     checkPointer('pointer', name);
     const [[record], [writer]] = await Promise.all([
       this.store.getPointers([name]),
@@ -349,18 +395,24 @@ export class Pipetrace {
       const readers = await this.store.scanRuns({ input: name, limit: 1 });
       if (readers.runs.length === 0) throw notFound('pointer', name);
     }
+    return record;
+  }
+
+  private async setFlag(name: string, flagged: boolean): Promise<Pointer> {
+    const record = await this.knownPointer(name);
     const now = this.now();
     const next: PointerRecord = { ...(record ?? { name }), flagged, flaggedAt: now, updatedAt: now };
     await this.store.putPointers([next]);
     return toPointer(name, next);
   }
 
-  /** Clears every flag; returns how many were cleared. */
+  /** Clears every flag, on pointers and on rows; returns how many pointers had flags cleared. */
   async unflagAll(): Promise<number> {
-    const flagged = await this.store.scanPointers({ flagged: true });
+    const [flagged, rows] = await Promise.all([this.store.scanPointers({ flagged: true }), allFlaggedRows(this.store)]);
     const now = this.now();
     await this.store.putPointers(flagged.map((p) => ({ ...p, flagged: false, flaggedAt: now, updatedAt: now })));
-    return flagged.length;
+    for (const r of rows) await unflagRows(this.store, r.pointer, undefined, now);
+    return new Set([...flagged.map((p) => p.name), ...rows.map((r) => r.pointer)]).size;
   }
 
   async flagged(): Promise<Pointer[]> {
@@ -421,12 +473,45 @@ export class Pipetrace {
     }
     if (options.minSupport !== undefined) checkPositiveInt('minSupport', options.minSupport);
     if (options.limit !== undefined) checkPositiveInt('limit', options.limit);
-    const flagged = await this.store.scanPointers({ flagged: true });
-    return reviewRuns(
+    const [flagged, rowKeys] = await Promise.all([
+      this.store.scanPointers({ flagged: true }),
+      this.store.listBlobs(FLAG_PREFIX),
+    ]);
+    const review = await reviewRuns(
       this.store,
       flagged.map((p) => p.name),
       options,
     );
+    if (rowKeys.length > 0) {
+      const rows = await reviewRows(this.store, {
+        metric: review.method,
+        ...(options.limit === undefined ? {} : { limit: options.limit }),
+      });
+      if (rows.F > 0) review.rows = rows;
+    }
+    return review;
+  }
+
+  // ---- row lineage ------------------------------------------------------------------------
+
+  /** Stores row lineage for a run logged with logRun (run handles take it with `run.rows()`). */
+  async recordRows(
+    runId: string,
+    lineage: readonly (RowLineageSpec | RowRecorder)[],
+    options: RowCaptureOptions = {},
+  ): Promise<RowCaptureSummary> {
+    await this.inspect(runId);
+    return writeRowLineage(this.store, runId, lineage, options);
+  }
+
+  /** Traces one row of a pointer backward to the rows it came from, down to raw records. */
+  async traceRow(pointer: string, key: RowKey, options: RowTraceOptions = {}): Promise<RowTrace> {
+    return traceRow(this.store, pointer, key, options);
+  }
+
+  /** Follows one row forward: which rows of which outputs derive from it. */
+  async impact(pointer: string, key: RowKey, options: RowTraceOptions = {}): Promise<RowTrace> {
+    return impact(this.store, pointer, key, options);
   }
 
   /** The whole lineage as a graphology graph, built from the store when asked. */

@@ -1,5 +1,6 @@
 import { invalid, PipetraceError } from './errors.js';
 import type { CodeVersion, JsonValue, Note, Run, RunStatus } from './model.js';
+import { type RowCaptureOptions, type RowLineageSpec, RowRecorder } from './rows/capture.js';
 import {
   checkCodeVersion,
   checkIdentifier,
@@ -12,6 +13,12 @@ import {
   MAX_SNAPSHOT_LENGTH,
   toRunError,
 } from './validate.js';
+
+/** Row lineage a run handle collected, written with the run. */
+export interface RowLineage {
+  pairs: (RowLineageSpec | RowRecorder)[];
+  options: RowCaptureOptions;
+}
 
 export interface RunEnd {
   /** Default: now. */
@@ -38,12 +45,13 @@ export class RunHandle {
   private readonly metrics: Record<string, number> = {};
   private code: CodeVersion | undefined;
   private snapshot: string | undefined;
+  private readonly lineage: RowLineage = { pairs: [], options: {} };
 
   /** @internal Created by Pipetrace.startRun. */
   constructor(
     fields: { id: string; component: string; startedAt: number; code: CodeVersion | undefined },
     private readonly now: () => number,
-    private readonly commit: (run: Run) => Promise<Run>,
+    private readonly commit: (run: Run, rows: RowLineage) => Promise<Run>,
   ) {
     this.id = fields.id;
     this.component = fields.component;
@@ -141,6 +149,35 @@ export class RunHandle {
     return this;
   }
 
+  /**
+   * Records which input rows each output row came from, for one or more (output, input) pairs:
+   * `{ output, input, kind: 'map' | 'many', outputKeys, inputKeys }`, `{ kind: 'keep', keys }`
+   * or `{ kind: 'pass' }`. Keys are hashed and stored with the run when it ends.
+   */
+  rows(
+    lineage: RowLineageSpec | RowRecorder | readonly (RowLineageSpec | RowRecorder)[],
+    options: RowCaptureOptions = {},
+  ): this {
+    this.open();
+    const list = Array.isArray(lineage) ? lineage : [lineage as RowLineageSpec | RowRecorder];
+    this.lineage.pairs.push(...list);
+    if (options.keepKeys === true) this.lineage.options.keepKeys = true;
+    return this;
+  }
+
+  /** A recorder for one pair, fed a row at a time (`add(outputKey, inputKey)`); stored when the run ends. */
+  rowRecorder(
+    output: string,
+    input: string,
+    kind: 'map' | 'many' | 'keep',
+    options: RowCaptureOptions & { expected?: number } = {},
+  ): RowRecorder {
+    this.open();
+    const recorder = new RowRecorder(output, input, kind, options);
+    this.lineage.pairs.push(recorder);
+    return recorder;
+  }
+
   /** Ends the run as succeeded, infers its dependencies and stores it. */
   end(options: RunEnd = {}): Promise<Run> {
     return this.finish('succeeded', undefined, options);
@@ -177,7 +214,7 @@ export class RunHandle {
     if (this.snapshot !== undefined) run.snapshot = this.snapshot;
     this.state = status;
     try {
-      return await this.commit(run);
+      return await this.commit(run, this.lineage);
     } catch (err) {
       // Not stored: let the caller try again.
       this.state = 'running';

@@ -1,4 +1,5 @@
 import type { Run } from '../model.js';
+import type { RowReview } from '../rows/review.js';
 import { compareWriteKeys, type Store, type WriteKey } from '../store.js';
 import { type Evidence, type RankedGroup, type ReviewMethod, rankGroups, spectrumScore } from './spectrum.js';
 
@@ -43,6 +44,8 @@ export interface Review {
   runs: RankedGroup<RunCandidate>[];
   /** Ranked groups of tied components, best first; inside a group by name. */
   components: RankedGroup<ComponentCandidate>[];
+  /** When rows are flagged: upstream runs, component versions and origin rows behind them. */
+  rows?: RowReview;
 }
 
 const PAGE = 10_000;

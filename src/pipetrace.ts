@@ -406,13 +406,13 @@ export class Pipetrace {
     return toPointer(name, next);
   }
 
-  /** Clears every flag, on pointers and on rows; returns how many pointers had flags cleared. */
+  /** Clears every flag, on pointers and on rows; returns how many pointer flags were cleared. */
   async unflagAll(): Promise<number> {
     const [flagged, rows] = await Promise.all([this.store.scanPointers({ flagged: true }), allFlaggedRows(this.store)]);
     const now = this.now();
     await this.store.putPointers(flagged.map((p) => ({ ...p, flagged: false, flaggedAt: now, updatedAt: now })));
     for (const r of rows) await unflagRows(this.store, r.pointer, undefined, now);
-    return new Set([...flagged.map((p) => p.name), ...rows.map((r) => r.pointer)]).size;
+    return flagged.length;
   }
 
   async flagged(): Promise<Pointer[]> {

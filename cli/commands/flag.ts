@@ -84,12 +84,9 @@ export const unflag: Command = {
     if (values.all) {
       if (positionals.length > 0 || values.rows) throw new UsageError('--all takes no POINTER, KEY or --rows');
       return withSession(values, io, async (s) => {
-        const pointers = await s.pt.unflagAll();
         let rows = 0;
-        for (const f of await allFlaggedRows(s.store)) {
-          rows += f.rows.length;
-          await unflagRows(s.store, f.pointer);
-        }
+        for (const f of await allFlaggedRows(s.store)) rows += f.rows.length;
+        const pointers = await s.pt.unflagAll();
         return print(
           io,
           s,

@@ -9,7 +9,9 @@ import { percentile, report, round, sample } from './lib.js';
 
 const COMPONENTS = ['ingest', 'clean', 'features', 'train', 'infer'];
 const output = (k: number, i: number) =>
-  k === 3 ? `models/model-${String(i).padStart(5, '0')}.pkl` : `${COMPONENTS[k]}/part-${String(i).padStart(5, '0')}.parquet`;
+  k === 3
+    ? `models/model-${String(i).padStart(5, '0')}.pkl`
+    : `${COMPONENTS[k]}/part-${String(i).padStart(5, '0')}.parquet`;
 
 async function logRunsPerSecond(n: number): Promise<{ perRun: number; batched: number }> {
   // Explicit run objects, awaited one by one: the slowest realistic path.
@@ -30,7 +32,13 @@ async function logRunsPerSecond(n: number): Promise<{ perRun: number; batched: n
   for (let b = 0; b < n; b += 1000) {
     const batch = [];
     for (let i = b; i < b + 1000; i++, t += 2) {
-      batch.push({ component: COMPONENTS[i % 5] as string, startedAt: t, endedAt: t + 1, inputs: [`p${i - 1}`, `p${i - 2}`], outputs: [`p${i}`] });
+      batch.push({
+        component: COMPONENTS[i % 5] as string,
+        startedAt: t,
+        endedAt: t + 1,
+        inputs: [`p${i - 1}`, `p${i - 2}`],
+        outputs: [`p${i}`],
+      });
     }
     await pt2.logRuns(batch);
   }
@@ -104,7 +112,7 @@ figures.trace_vs_sqlite = round(percentile(ours, 50) / percentile(theirs, 50), 3
 
 // 1,000 flagged outputs among the 10,000, chosen by a fixed-seed generator.
 let seed = 42;
-const rand = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+const rand = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
 const chosen = new Set<string>();
 while (chosen.size < 1000) chosen.add(outputs[Math.floor(rand() * outputs.length)] as string);
 for (const p of chosen) await pt.flag(p);

@@ -43,6 +43,30 @@ function removeSorted<T>(items: T[], item: T, compare: (a: T, b: T) => number): 
 }
 
 /**
+ * The index range [lo, hi) of `sorted` (in (startedAt, id) order) that a scan's time range and
+ * cursor allow, and its direction. Shared by every adapter that keeps runs in sorted arrays.
+ */
+export function scanBounds<T extends { startedAt: number; id: string }>(
+  sorted: readonly T[],
+  scan: RunScan,
+): { lo: number; hi: number; desc: boolean } {
+  const desc = (scan.order ?? 'desc') === 'desc';
+  const byStart = (item: T, start: number) => (item.startedAt < start ? -1 : item.startedAt > start ? 1 : 0);
+  let lo = scan.since === undefined ? 0 : lowerBound(sorted, scan.since, byStart);
+  let hi = scan.until === undefined ? sorted.length : lowerBound(sorted, scan.until, byStart);
+  if (scan.cursor !== undefined) {
+    const pos = decodeCursor(scan.cursor);
+    const at = lowerBound(sorted, pos, compareRunOrder);
+    if (desc) hi = Math.min(hi, at);
+    else {
+      const same = at < sorted.length && compareRunOrder(sorted[at] as T, pos) === 0;
+      lo = Math.max(lo, same ? at + 1 : at);
+    }
+  }
+  return { lo, hi, desc };
+}
+
+/**
  * Most pointers are written once and read a few times, so a list of one is kept as the item
  * itself: at a million pointers that saves a million arrays (and their garbage collection).
  */
@@ -115,6 +139,11 @@ export class RunIndex<T extends IndexedRun> {
     for (const p of run.outputs) removeFrom(this.writers, p, run, compareWriteKeys);
   }
 
+  private inputList(pointer: string): readonly T[] | undefined {
+    this.indexInputs();
+    return asArray(this.byInput.get(pointer));
+  }
+
   private indexInputs(): void {
     if (this.unindexedInputs.length === 0) return;
     for (const run of this.unindexedInputs) for (const p of run.inputs) addTo(this.byInput, p, run, compareRunOrder);
@@ -153,22 +182,10 @@ export class RunIndex<T extends IndexedRun> {
         : scan.output !== undefined
           ? asArray(this.writers.get(scan.output))?.slice().sort(compareRunOrder)
           : scan.input !== undefined
-            ? (this.indexInputs(), asArray(this.byInput.get(scan.input)))
+            ? this.inputList(scan.input)
             : this.all;
     if (base === undefined) return { runs: [] };
-    const desc = (scan.order ?? 'desc') === 'desc';
-    const byStart = (item: T, start: number) => (item.startedAt < start ? -1 : item.startedAt > start ? 1 : 0);
-    let lo = scan.since === undefined ? 0 : lowerBound(base, scan.since, byStart);
-    let hi = scan.until === undefined ? base.length : lowerBound(base, scan.until, byStart);
-    if (scan.cursor !== undefined) {
-      const pos = decodeCursor(scan.cursor);
-      const at = lowerBound(base, pos, compareRunOrder);
-      if (desc) hi = Math.min(hi, at);
-      else {
-        const same = at < base.length && compareRunOrder(base[at] as T, pos) === 0;
-        lo = Math.max(lo, same ? at + 1 : at);
-      }
-    }
+    const { lo, hi, desc } = scanBounds(base, scan);
     const picked: T[] = [];
     let more = false;
     const match = (r: T) =>

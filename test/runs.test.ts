@@ -118,7 +118,7 @@ describe('wrapped functions', () => {
     const { pt } = setup();
     const train = pt.wrap(
       'train',
-      async (features: string, labels: string) => {
+      async (features: string, _labels: string) => {
         await new Promise((r) => setTimeout(r, 5));
         return [`model-${features}.pkl`, 'report.html'] as const;
       },

@@ -8,8 +8,8 @@
  * cannot answer (a filter, latestWriters, an old page, an id outside the window) loads the full
  * index once and from then on everything goes through a RunIndex.
  */
-import { decodeCursor, encodeCursor, scanLimit } from '../../src/cursor.js';
-import { type IndexedRun, lowerBound, RunIndex } from '../../src/run-index.js';
+import { encodeCursor, scanLimit } from '../../src/cursor.js';
+import { type IndexedRun, lowerBound, RunIndex, scanBounds } from '../../src/run-index.js';
 import { compareRunOrder, type RunScan, type WriterQuery, type WriterRef } from '../../src/store.js';
 import { compareVersions } from './format.js';
 
@@ -142,19 +142,7 @@ export class RunRefs {
   private scanWindow(scan: RunScan): { refs: RunRef[]; more: boolean } | undefined {
     const limit = scanLimit(scan);
     const base = this.window;
-    const desc = (scan.order ?? 'desc') === 'desc';
-    const byStart = (item: RunRef, start: number) => (item.startedAt < start ? -1 : item.startedAt > start ? 1 : 0);
-    let lo = scan.since === undefined ? 0 : lowerBound(base, scan.since, byStart);
-    let hi = scan.until === undefined ? base.length : lowerBound(base, scan.until, byStart);
-    if (scan.cursor !== undefined) {
-      const pos = decodeCursor(scan.cursor);
-      const at = lowerBound(base, pos, compareRunOrder);
-      if (desc) hi = Math.min(hi, at);
-      else {
-        const same = at < base.length && compareRunOrder(base[at] as RunRef, pos) === 0;
-        lo = Math.max(lo, same ? at + 1 : at);
-      }
-    }
+    const { lo, hi, desc } = scanBounds(base, scan);
     // The range reaches below the window unless it starts inside it.
     const reachesBelow = this.windowStart !== undefined && lo === 0;
     const refs: RunRef[] = [];

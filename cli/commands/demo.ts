@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { runDemo } from '../../demo/ride/run.js';
 import { type Command, UsageError } from '../command.js';
 import { DEFAULT_STORE_DIR } from '../open-store.js';
+import { int } from './query-common.js';
 
 const usage = `Usage: pipetrace demo [options]
 
@@ -21,13 +22,6 @@ Options:
   --no-serve       exit after printing
   --json           print a JSON summary instead of text
   -h, --help       show this help`;
-
-function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(value) || Number(value) < min || Number(value) > max)
-    throw new UsageError(`--${name}: must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return Number(value);
-}
 
 export const demo: Command = {
   name: 'demo',
@@ -54,18 +48,19 @@ export const demo: Command = {
       io.stdout(`${usage}\n`);
       return 0;
     }
-    const days = int('days', values.days, 5, 2, 365);
+    const days = int('days', values.days, 2, 365) ?? 5;
     // Day 1 bootstraps the serving model, so the bug goes on a later day.
-    const buggy = values['buggy-day'] === undefined ? undefined : int('buggy-day', values['buggy-day'], 2, 2, days) - 1;
+    const buggy =
+      values['buggy-day'] === undefined ? undefined : (int('buggy-day', values['buggy-day'], 2, days) ?? 2) - 1;
     if (values.store === '') throw new UsageError('--store: must be a folder');
     return runDemo(
       {
         days,
-        rows: int('rows', values.rows, 100_000, 10, 5_000_000),
-        seed: int('seed', values.seed, 42, 0, 2 ** 31 - 1),
+        rows: int('rows', values.rows, 10, 5_000_000) ?? 100_000,
+        seed: int('seed', values.seed, 0, 999_999_999) ?? 42,
         ...(buggy === undefined ? {} : { buggyDay: buggy }),
         ...(values.store === undefined ? {} : { store: values.store }),
-        port: int('port', values.port, 0, 0, 65535),
+        port: int('port', values.port, 0, 65535) ?? 0,
         serve: values['no-serve'] !== true,
         json: values.json === true,
         isTTY: process.stderr.isTTY === true,

@@ -2,9 +2,9 @@
 import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type ExportEventsOptions, exportEvents } from '../../src/openlineage/export-store.js';
-import { checkTime } from '../../src/validate.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
+import { millis } from './query-common.js';
 
 const usage = `Usage: pipetrace export [options]
 
@@ -22,15 +22,6 @@ Options:
   --repository URL           the code repository, for sourceCodeLocation facets
   --no-row-lineage           leave out the pipetrace_rowLineage facets (faster: reads no chunks)
   -h, --help                 show this help`;
-
-function time(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return checkTime(flag, /^\d+$/.test(value) ? Number(value) : value);
-  } catch {
-    throw new UsageError(`${flag}: must be an ISO date or epoch milliseconds, got ${value}`);
-  }
-}
 
 export const exportCommand: Command = {
   name: 'export',
@@ -64,9 +55,9 @@ export const exportCommand: Command = {
     }
     const options: ExportEventsOptions = {};
     if (values.component !== undefined) options.component = values.component;
-    const since = time('--since', values.since);
+    const since = millis('since', values.since);
     if (since !== undefined) options.since = since;
-    const until = time('--until', values.until);
+    const until = millis('until', values.until);
     if (until !== undefined) options.until = until;
     if (values['job-namespace'] !== undefined) options.jobNamespace = values['job-namespace'];
     if (values['dataset-namespace'] !== undefined) options.datasetNamespace = values['dataset-namespace'];

@@ -129,6 +129,12 @@ export function when(name: string, value: string | undefined): number | string |
   return value;
 }
 
+/** A time option as epoch milliseconds. */
+export function millis(name: string, value: string | undefined): number | undefined {
+  const w = when(name, value);
+  return typeof w === 'string' ? Date.parse(w) : w;
+}
+
 /** A row key from the command line: text, or with --key-json a JSON number, string or array. */
 export function rowKey(text: string, json: boolean | undefined): RowKey {
   if (!json) return text;

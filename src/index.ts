@@ -8,12 +8,13 @@ export {
 } from './analysis/spectrum.js';
 export type { Staleness, StalenessOptions, StaleReason } from './analysis/staleness.js';
 export type { Trace, TraceEdge, TraceNode, TraceOptions } from './analysis/trace.js';
+export type { ComponentInput } from './components.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
 export { type ErrorCode, isPipetraceError, PipetraceError } from './errors.js';
 export { type LineageEdge, type LineageNode, lineageGraph, pointerNode, runNode } from './graph.js';
 export { uuidv7 } from './ids.js';
 export type * from './model.js';
-export type { ComponentInput, HistoryOptions, PipetraceOptions, StartRunOptions, Target } from './pipetrace.js';
+export type { HistoryOptions, PipetraceOptions, StartRunOptions, Target } from './pipetrace.js';
 export { createPipetrace, Pipetrace } from './pipetrace.js';
 export { inferPointerType } from './pointers.js';
 export {

@@ -2,6 +2,7 @@ import type Graph from 'graphology';
 import { type Review, type ReviewOptions, reviewRuns } from './analysis/review.js';
 import { type Staleness, type StalenessOptions, stalenessOf } from './analysis/staleness.js';
 import { type Trace, type TraceOptions, traceFromRun } from './analysis/trace.js';
+import { type ComponentInput, listComponents, tagCounts, upsertComponent } from './components.js';
 import { invalid, notFound, PipetraceError } from './errors.js';
 import { type LineageEdge, type LineageNode, lineageGraph } from './graph.js';
 import { uuidv7 } from './ids.js';
@@ -43,7 +44,7 @@ import {
   describe,
   isPlainObject,
 } from './validate.js';
-import { isPromiseLike, selectInputs, selectOutputs, type WrapOptions } from './wrap.js';
+import { type WrapOptions, wrapFunction } from './wrap.js';
 
 export interface PipetraceOptions {
   /** Where runs are kept. Required here; `pipetrace/node` and the browser entry supply defaults. */
@@ -56,12 +57,6 @@ export interface PipetraceOptions {
   staleness?: Omit<StalenessOptions, 'now'>;
   /** Called when logging a wrapped synchronous function fails in the background. Default console.error. */
   onError?: (error: unknown) => void;
-}
-
-export interface ComponentInput {
-  description?: string;
-  owner?: string;
-  tags?: string | string[];
 }
 
 export interface StartRunOptions {
@@ -116,22 +111,7 @@ export class Pipetrace {
 
   /** Creates a component, or updates the fields given if it exists. */
   async component(name: string, input: ComponentInput = {}): Promise<Component> {
-    checkIdentifier('component', name);
-    if (!isPlainObject(input)) throw invalid('component options', `must be an object, got ${describe(input)}`);
-    const description = input.description === undefined ? undefined : checkText('description', input.description, 4096);
-    const owner = input.owner === undefined ? undefined : checkText('owner', input.owner, 256);
-    const tags = input.tags === undefined ? undefined : checkNameList('tags', input.tags, checkIdentifier);
-    const [existing] = await this.store.getComponents([name]);
-    const now = this.now();
-    const component: Component = {
-      name,
-      description: description ?? existing?.description ?? '',
-      owner: owner ?? existing?.owner ?? '',
-      tags: tags ?? existing?.tags ?? [],
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    };
-    await this.store.putComponents([component]);
+    const component = await upsertComponent(this.store, name, input, this.now());
     this.knownComponents.add(name);
     return component;
   }
@@ -145,24 +125,13 @@ export class Pipetrace {
   }
 
   /** Components, by name, optionally only those with an owner or a tag. */
-  async components(filter: { owner?: string; tag?: string } = {}): Promise<Component[]> {
-    if (filter.owner !== undefined) checkText('owner', filter.owner, 256);
-    if (filter.tag !== undefined) checkIdentifier('tag', filter.tag);
-    const all = await this.store.scanComponents();
-    return all.filter(
-      (c) =>
-        (filter.owner === undefined || c.owner === filter.owner) &&
-        (filter.tag === undefined || c.tags.includes(filter.tag)),
-    );
+  components(filter: { owner?: string; tag?: string } = {}): Promise<Component[]> {
+    return listComponents(this.store, filter);
   }
 
   /** Every tag in use, with how many components carry it, most used first. */
-  async tags(): Promise<{ tag: string; count: number }[]> {
-    const counts = new Map<string, number>();
-    for (const c of await this.store.scanComponents()) for (const t of c.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
-    return [...counts]
-      .map(([tag, count]) => ({ tag, count }))
-      .sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1));
+  tags(): Promise<{ tag: string; count: number }[]> {
+    return tagCounts(this.store);
   }
 
   /** Creates a record for components seen for the first time (cached, so usually no store call). */
@@ -250,35 +219,12 @@ export class Pipetrace {
     checkIdentifier('component', component);
     if (typeof fn !== 'function') throw invalid('fn', `must be a function, got ${describe(fn)}`);
     const snapshot = options.snapshot ? String(fn) : undefined;
-    const self = this;
-    const wrapped = function (this: unknown, ...args: A): R {
-      const run = self.startRun(component, snapshot === undefined ? {} : { snapshot });
-      run.addInputs(selectInputs(options.inputs, args));
-      if (options.params !== undefined) run.setParams(options.params(...args) as never);
-      let result: R;
-      try {
-        result = fn.apply(this, args);
-      } catch (error) {
-        self.background(run.fail(error));
-        throw error;
-      }
-      if (isPromiseLike(result)) {
-        return Promise.resolve(result).then(
-          async (value) => {
-            await run.end({ outputs: selectOutputs(options.outputs, value as Awaited<R>, args) });
-            return value;
-          },
-          async (error) => {
-            await run.fail(error);
-            throw error;
-          },
-        ) as R;
-      }
-      self.background(run.end({ outputs: selectOutputs(options.outputs, result as Awaited<R>, args) }));
-      return result;
-    };
-    Object.defineProperty(wrapped, 'name', { value: fn.name });
-    return wrapped;
+    return wrapFunction(
+      fn,
+      options,
+      () => this.startRun(component, snapshot === undefined ? {} : { snapshot }),
+      (write) => this.background(write),
+    );
   }
 
   private background(write: Promise<unknown>): void {

@@ -1,4 +1,5 @@
 import { invalid } from './errors.js';
+import type { RunHandle } from './run-handle.js';
 import { describe } from './validate.js';
 
 /**
@@ -64,4 +65,46 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
   );
+}
+
+/**
+ * Wraps `fn` so each call is logged as a run started by `start`: inputs and params from the
+ * arguments before the call, outputs from the result after it; a throw fails the run and is
+ * rethrown. Async results end the run before they resolve; synchronous ones hand the write to
+ * `background`, so the wrapped function keeps its synchronous type.
+ */
+export function wrapFunction<A extends unknown[], R>(
+  fn: (...args: A) => R,
+  options: WrapOptions<A, R>,
+  start: () => RunHandle,
+  background: (write: Promise<unknown>) => void,
+): (...args: A) => R {
+  const wrapped = function (this: unknown, ...args: A): R {
+    const run = start();
+    run.addInputs(selectInputs(options.inputs, args));
+    if (options.params !== undefined) run.setParams(options.params(...args) as never);
+    let result: R;
+    try {
+      result = fn.apply(this, args);
+    } catch (error) {
+      background(run.fail(error));
+      throw error;
+    }
+    if (isPromiseLike(result)) {
+      return Promise.resolve(result).then(
+        async (value) => {
+          await run.end({ outputs: selectOutputs(options.outputs, value as Awaited<R>, args) });
+          return value;
+        },
+        async (error) => {
+          await run.fail(error);
+          throw error;
+        },
+      ) as R;
+    }
+    background(run.end({ outputs: selectOutputs(options.outputs, result as Awaited<R>, args) }));
+    return result;
+  };
+  Object.defineProperty(wrapped, 'name', { value: fn.name });
+  return wrapped;
 }

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace } from '../src/index.js';
-import { percentile, report, round, sample } from './lib.js';
+import { percentile, report, round, sample, sampleBatched } from './lib.js';
 
 const COMPONENTS = ['ingest', 'clean', 'features', 'train', 'infer'];
 const output = (k: number, i: number) =>
@@ -82,13 +82,13 @@ async function history() {
 }
 
 const figures: Record<string, number> = {};
-const logged = await logRunsPerSecond(100_000);
-figures.log_runs_per_s = Math.round(logged.perRun);
-figures.log_runs_batched_per_s = Math.round(logged.batched);
+// Each section starts from a collected heap, so one section's garbage does not bill another.
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 const { pt, db, outputs } = await history();
+gc();
 const newestModel = output(3, 1999);
-const ours = await sample(2000, () => pt.trace(newestModel), 200);
+const ours = await sampleBatched(100, 200, () => pt.trace(newestModel), 20_000);
 const traced = await pt.trace(newestModel);
 const sqliteTrace = db.prepare(`
   WITH RECURSIVE lineage(id, depth) AS (
@@ -104,9 +104,9 @@ const sqliteRows = sqliteTrace.all(newestModel) as { id: string }[];
 if (sqliteRows.length !== traced.nodes.length || traced.nodes.length !== 4) {
   throw new Error(`trace mismatch: sqlite ${sqliteRows.length} rows, pipetrace ${traced.nodes.length} nodes`);
 }
-const theirs = await sample(2000, () => sqliteTrace.all(newestModel), 200);
+const theirs = await sampleBatched(100, 200, () => sqliteTrace.all(newestModel), 20_000);
 figures.trace_ms_p50 = round(percentile(ours, 50), 4);
-figures.trace_ms_p99 = round(percentile(ours, 99), 4);
+figures.trace_ms_p99_batch = round(percentile(ours, 99), 4);
 figures.sqlite_trace_ms_p50 = round(percentile(theirs, 50), 4);
 figures.trace_vs_sqlite = round(percentile(ours, 50) / percentile(theirs, 50), 3);
 
@@ -120,5 +120,11 @@ const reviews = await sample(10, () => pt.review(), 2);
 const review = await pt.review();
 if (review.F !== 1000 || review.P !== 9000) throw new Error(`review population ${review.F}/${review.P}`);
 figures.review_ms = round(percentile(reviews, 50), 2);
+
+db.close();
+gc();
+const logged = await logRunsPerSecond(100_000);
+figures.log_runs_per_s = Math.round(logged.perRun);
+figures.log_runs_batched_per_s = Math.round(logged.batched);
 
 report(figures);

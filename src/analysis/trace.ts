@@ -33,6 +33,8 @@ export interface TraceOptions {
   depth?: number;
 }
 
+const newestFirst = (a: Run, b: Run): number => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
 /** Breadth-first over dependencies, one batched store read per level. */
 export async function traceFromRun(
   store: Store,
@@ -42,8 +44,8 @@ export async function traceFromRun(
 ): Promise<Trace> {
   const limit = options.depth ?? Number.POSITIVE_INFINITY;
   const nodes: TraceNode[] = [{ depth: 0, run: root }];
-  const seen = new Set<string>([root.id]);
-  const found = new Map<string, Run>([[root.id, root]]);
+  // Runs fetched so far by id; an id maps to null while its fetch is pending or when it is missing.
+  const found = new Map<string, Run | null>([[root.id, root]]);
   const edges: TraceEdge[] = [];
   let level: Run[] = [root];
   let truncated = false;
@@ -55,8 +57,8 @@ export async function traceFromRun(
     const wanted: string[] = [];
     for (const run of level) {
       for (const dep of run.dependencies) {
-        if (!seen.has(dep)) {
-          seen.add(dep);
+        if (!found.has(dep)) {
+          found.set(dep, null);
           wanted.push(dep);
         }
       }
@@ -67,17 +69,18 @@ export async function traceFromRun(
       if (run === undefined) continue; // a dependency deleted or never synced: the trace shows what exists
       next.push(run);
       found.set(run.id, run);
-      nodes.push({ depth, run });
     }
+    if (next.length > 1) next.sort(newestFirst);
+    for (const run of next) nodes.push({ depth, run });
     for (const run of level) {
       for (const dep of run.dependencies) {
         const upstream = found.get(dep);
-        if (upstream === undefined) continue;
-        edges.push({ from: run.id, to: dep, via: run.inputs.filter((p) => upstream.outputs.includes(p)) });
+        if (upstream == null) continue;
+        const via = run.inputs.length === 1 ? run.inputs : run.inputs.filter((p) => upstream.outputs.includes(p));
+        edges.push({ from: run.id, to: dep, via: via === run.inputs ? via.slice() : via });
       }
     }
     level = next;
   }
-  nodes.sort((a, b) => a.depth - b.depth || b.run.startedAt - a.run.startedAt || (a.run.id < b.run.id ? 1 : -1));
   return { target, root: root.id, nodes, edges, truncated };
 }

@@ -1,14 +1,17 @@
 /**
  * Test helper: validates OpenLineage events against the JSON Schemas in
- * /work/shared/openlineage/spec (the event schema, and each standard facet's own schema).
+ * ../shared/openlineage/spec beside the repository (the event schema, and each standard facet's
+ * own schema; OPENLINEAGE_SPEC_DIR overrides). Missing schemas fail the tests loudly.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { PIPETRACE_FACET_SCHEMAS } from '../src/openlineage/index.js';
 
-export const SPEC_DIR = process.env.OPENLINEAGE_SPEC_DIR ?? '/work/shared/openlineage';
+export const SPEC_DIR =
+  process.env.OPENLINEAGE_SPEC_DIR ?? fileURLToPath(new URL('../../shared/openlineage', import.meta.url));
 
 type Place = 'run' | 'job' | 'dataset' | 'input' | 'output';
 

@@ -36,7 +36,12 @@ export async function sample(n: number, fn: () => unknown, warmup = Math.min(50,
  * a few microseconds, timing each call alone measures the timer as much as the call; the median of
  * batch means is a p50 without that bias.
  */
-export async function sampleBatched(batches: number, perBatch: number, fn: () => unknown, warmup = 200): Promise<number[]> {
+export async function sampleBatched(
+  batches: number,
+  perBatch: number,
+  fn: () => unknown,
+  warmup = 200,
+): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn();
   const out: number[] = [];
   for (let b = 0; b < batches; b++) {

@@ -5,6 +5,7 @@
 import type { RankedGroup } from '../../src/analysis/spectrum.js';
 import { REVIEW_METHODS } from '../../src/analysis/spectrum.js';
 import { formatScore, formatTime, shortId } from '../../src/render/escape.js';
+import type { RowReview, RowReviewCandidate } from '../../src/rows/review.js';
 import type { ViewContext } from '../app.js';
 import { fill, h, link } from '../dom.js';
 import type { View } from '../router.js';
@@ -22,6 +23,67 @@ function evidenceCells(g: RankedGroup<unknown>, F: number, P: number, top: numbe
     h('span', { title: 'flagged outputs whose lineage holds it / all flagged' }, `${g.ef} / ${F}`),
     h('span', { title: 'unflagged outputs whose lineage holds it / all unflagged' }, `${g.ep} / ${P}`),
   ];
+}
+
+/** The row review: runs, component versions and origin rows behind the flagged rows. */
+function rowCulprits(ctx: ViewContext, rows: RowReview) {
+  const label = (c: RowReviewCandidate) =>
+    c.kind === 'run' && c.run !== undefined
+      ? h(
+          'span',
+          {},
+          h('b', {}, c.run.component),
+          ' ',
+          link(ctx.href({ view: 'run', id: c.run.id }), shortId(c.run.id), { class: 'mono', title: c.run.id }),
+        )
+      : c.kind === 'component' && c.component !== undefined
+        ? h('span', {}, h('b', {}, c.component.name), ` at code version ${c.component.version.slice(0, 12)}`)
+        : h('span', { class: 'mono' }, `${c.row?.pointer ?? ''} · row ${c.row?.hash ?? ''}`);
+  const table = (name: string, list: RowReviewCandidate[]) =>
+    h(
+      'table',
+      { 'aria-label': name },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...['rank', 'score', 'flagged ef / F', 'unflagged ep / P', 'candidate'].map((c) =>
+            h('th', { scope: 'col' }, c),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...list.map((c) =>
+          h(
+            'tr',
+            { 'data-group': c.group },
+            h('td', {}, h('span', { class: 'rank' }, `#${c.rank + 1}`)),
+            h('td', {}, formatScore(c.evidence.score)),
+            h('td', {}, `${c.evidence.ef} / ${c.evidence.F}`),
+            h('td', {}, `${c.evidence.ep} / ${c.evidence.P}`),
+            h(
+              'td',
+              {},
+              label(c),
+              c.reach === 'run' ? h('span', { class: 'muted' }, ' (reached at run level)') : null,
+              ...c.differences.map((d) => h('div', { class: 'muted' }, d)),
+            ),
+          ),
+        ),
+      ),
+    );
+  return h(
+    'section',
+    { 'aria-label': 'flagged rows review' },
+    h('h3', {}, `Behind the flagged rows (${rows.F} flagged, ${rows.P} unflagged rows of the same outputs)`),
+    table('runs and code versions behind flagged rows', rows.candidates.slice(0, 10)),
+    rows.rows.length === 0 ? null : h('h3', {}, 'Upstream rows'),
+    rows.rows.length === 0 ? null : table('upstream rows behind flagged rows', rows.rows.slice(0, 10)),
+  );
 }
 
 export async function renderReviewView(ctx: ViewContext, v: Extract<View, { view: 'review' }>): Promise<void> {
@@ -104,6 +166,7 @@ export async function renderReviewView(ctx: ViewContext, v: Extract<View, { view
             ),
           ),
         );
+  const rows = review.rows === undefined ? null : rowCulprits(ctx, review.rows);
   const flagged = h(
     'aside',
     { class: 'panel', 'aria-label': 'flagged outputs' },
@@ -146,7 +209,7 @@ export async function renderReviewView(ctx: ViewContext, v: Extract<View, { view
     h(
       'div',
       { class: 'split' },
-      h('div', {}, h('h3', {}, 'Runs'), runs, components ? h('h3', {}, 'Components') : null, components),
+      h('div', {}, rows, h('h3', {}, 'Runs'), runs, components ? h('h3', {}, 'Components') : null, components),
       flagged,
     ),
   );

@@ -152,6 +152,24 @@ describe('the dashboard in Chromium', () => {
     });
   }, 90_000);
 
+  it('shows the runs and rows behind flagged rows in the review', async () => {
+    await pt.flag(sample.predictions, { rows: [sample.rowKey] });
+    try {
+      await withChromium(async (page) => {
+        await page.goto(`${server.url}/#/review`);
+        const table = page.locator('table[aria-label="runs and code versions behind flagged rows"]');
+        await table.waitFor();
+        expect(await page.locator('section[aria-label="flagged rows review"] h3').first().textContent()).toContain(
+          '1 flagged',
+        );
+        expect(await table.locator('tbody tr').first().textContent()).toMatch(/^#1/);
+        expect(await page.locator('table[aria-label="upstream rows behind flagged rows"] tbody tr').count()).toBe(1);
+      });
+    } finally {
+      await pt.unflag(sample.predictions, { rows: 'all' });
+    }
+  }, 60_000);
+
   it('shows a run logged after the page opened without a reload', async () => {
     await withChromium(async (page) => {
       await page.goto(`${server.url}/#/recent`);

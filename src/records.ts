@@ -15,8 +15,7 @@ function cloneRecord<V extends JsonValue>(record: Record<string, V>): Record<str
 }
 
 function isEmpty(record: object): boolean {
-  for (const _ in record) return false;
-  return true;
+  return Object.keys(record).length === 0;
 }
 
 const EMPTY_LIST: never[] = Object.freeze([]) as never[];
@@ -27,16 +26,15 @@ const EMPTY_RECORD: Record<string, never> = Object.freeze({});
  * and records are one shared frozen value, which saves memory and GC time at millions of runs.
  */
 export function cloneRunInternal(run: Run): Run {
-  const copy = cloneRun(run);
-  if (copy.dependencies.length === 0) copy.dependencies = EMPTY_LIST;
-  if (copy.notes.length === 0) copy.notes = EMPTY_LIST;
-  if (isEmpty(copy.params)) copy.params = EMPTY_RECORD;
-  if (isEmpty(copy.metrics)) copy.metrics = EMPTY_RECORD;
-  return copy;
+  return copyRun(run, true);
 }
 
 /** A deep copy of a run, so that stored and returned runs never share mutable parts. */
 export function cloneRun(run: Run): Run {
+  return copyRun(run, false);
+}
+
+function copyRun(run: Run, shareEmpty: boolean): Run {
   const copy: Run = {
     id: run.id,
     component: run.component,
@@ -45,10 +43,10 @@ export function cloneRun(run: Run): Run {
     status: run.status,
     inputs: run.inputs.slice(),
     outputs: run.outputs.slice(),
-    dependencies: run.dependencies.slice(),
-    notes: run.notes.length === 0 ? [] : run.notes.map((n) => ({ at: n.at, text: n.text })),
-    params: isEmpty(run.params) ? {} : cloneRecord(run.params),
-    metrics: isEmpty(run.metrics) ? {} : { ...run.metrics },
+    dependencies: shareEmpty && run.dependencies.length === 0 ? EMPTY_LIST : run.dependencies.slice(),
+    notes: run.notes.length === 0 ? (shareEmpty ? EMPTY_LIST : []) : run.notes.map((n) => ({ at: n.at, text: n.text })),
+    params: isEmpty(run.params) ? (shareEmpty ? EMPTY_RECORD : {}) : cloneRecord(run.params),
+    metrics: isEmpty(run.metrics) ? (shareEmpty ? EMPTY_RECORD : {}) : { ...run.metrics },
   };
   if (run.error !== undefined) copy.error = { ...run.error };
   if (run.code !== undefined) {

@@ -40,9 +40,10 @@ export class RunHandle {
   private state: RunStatus = 'running';
   private readonly inputs = new Set<string>();
   private readonly outputs = new Set<string>();
-  private readonly notes: Note[] = [];
-  private readonly params: Record<string, JsonValue> = {};
-  private readonly metrics: Record<string, number> = {};
+  // Allocated on first use: most runs have none, and logging should cost little.
+  private notes: Note[] | undefined;
+  private params: Record<string, JsonValue> | undefined;
+  private metrics: Record<string, number> | undefined;
   private code: CodeVersion | undefined;
   private snapshot: string | undefined;
   private readonly lineage: RowLineage = { pairs: [], options: {} };
@@ -88,7 +89,7 @@ export class RunHandle {
 
   note(text: string): this {
     this.open();
-    this.notes.push({ at: this.now(), text: checkText('note', text) });
+    (this.notes ??= []).push({ at: this.now(), text: checkText('note', text) });
     return this;
   }
 
@@ -96,7 +97,7 @@ export class RunHandle {
   param(key: string, value: JsonValue): this {
     this.open();
     const k = checkIdentifier('param key', key);
-    this.params[k] = checkJson(`params.${k}`, value);
+    (this.params ??= {})[k] = checkJson(`params.${k}`, value);
     return this;
   }
 
@@ -109,7 +110,8 @@ export class RunHandle {
       const k = checkIdentifier('param key', key);
       return [k, checkJson(`params.${k}`, record[key])];
     });
-    for (const [k, v] of checked) this.params[k] = v;
+    const params = (this.params ??= {});
+    for (const [k, v] of checked) params[k] = v;
     return this;
   }
 
@@ -119,7 +121,7 @@ export class RunHandle {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw invalid(`metrics.${k}`, `must be a finite number, got ${describe(value)}`);
     }
-    this.metrics[k] = value;
+    (this.metrics ??= {})[k] = value;
     return this;
   }
 
@@ -132,7 +134,7 @@ export class RunHandle {
       if (typeof v !== 'number' || !Number.isFinite(v))
         throw invalid(`metrics.${key}`, `must be a finite number, got ${describe(v)}`);
     }
-    Object.assign(this.metrics, record);
+    Object.assign((this.metrics ??= {}), record);
     return this;
   }
 
@@ -205,7 +207,7 @@ export class RunHandle {
       inputs: [...this.inputs],
       outputs: [...this.outputs],
       dependencies: [],
-      notes: this.notes.slice(),
+      notes: this.notes === undefined ? [] : this.notes.slice(),
       params: { ...this.params },
       metrics: { ...this.metrics },
     };

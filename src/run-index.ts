@@ -192,26 +192,15 @@ export class RunIndex<T extends IndexedRun> {
       (scan.component === undefined || r.component === scan.component) &&
       (scan.output === undefined || r.outputs.includes(scan.output)) &&
       (scan.input === undefined || r.inputs.includes(scan.input));
-    if (desc) {
-      for (let i = hi - 1; i >= lo; i--) {
-        const r = base[i] as T;
-        if (!match(r)) continue;
-        if (picked.length === limit) {
-          more = true;
-          break;
-        }
-        picked.push(r);
+    const step = desc ? -1 : 1;
+    for (let i = desc ? hi - 1 : lo; desc ? i >= lo : i < hi; i += step) {
+      const r = base[i] as T;
+      if (!match(r)) continue;
+      if (picked.length === limit) {
+        more = true;
+        break;
       }
-    } else {
-      for (let i = lo; i < hi; i++) {
-        const r = base[i] as T;
-        if (!match(r)) continue;
-        if (picked.length === limit) {
-          more = true;
-          break;
-        }
-        picked.push(r);
-      }
+      picked.push(r);
     }
     const runs = await toRuns(picked);
     const last = picked[picked.length - 1];

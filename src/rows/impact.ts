@@ -1,10 +1,10 @@
 import type { Run } from '../model.js';
 import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
-import { checkPointer, checkPositiveInt } from '../validate.js';
+import { checkPointer } from '../validate.js';
 import { readRowManifest } from './capture.js';
 import { hashKeyInto, type RowKey, toHex } from './keys.js';
 import { lookupPair } from './lookup.js';
-import { type RowStep, type RowTrace, type RowTraceOptions, refsOf } from './trace.js';
+import { checkOptions, type RowStep, type RowTrace, type RowTraceOptions, refsOf } from './trace.js';
 
 interface Node {
   pointer: string;
@@ -62,8 +62,7 @@ export async function impact(
   checkPointer('pointer', pointer);
   const start = new Uint32Array(2);
   hashKeyInto(key, start, 0);
-  const maxRows = options.maxRows === undefined ? 1000 : checkPositiveInt('maxRows', options.maxRows);
-  const maxSteps = options.maxSteps === undefined ? 10_000 : checkPositiveInt('maxSteps', options.maxSteps);
+  const { maxRows, maxSteps } = checkOptions(options);
   const result: RowTrace = {
     direction: 'forward',
     pointer,

@@ -133,7 +133,7 @@ async function startRun(store: Store, pointer: string, runId: string | undefined
   return run;
 }
 
-function checkOptions(options: RowTraceOptions): { maxRows: number; maxSteps: number } {
+export function checkOptions(options: RowTraceOptions): { maxRows: number; maxSteps: number } {
   return {
     maxRows: options.maxRows === undefined ? 1000 : checkPositiveInt('maxRows', options.maxRows),
     maxSteps: options.maxSteps === undefined ? 10_000 : checkPositiveInt('maxSteps', options.maxSteps),

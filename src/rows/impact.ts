@@ -1,10 +1,9 @@
 import type { Run } from '../model.js';
 import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
-import { checkPointer } from '../validate.js';
 import { readRowManifest } from './capture.js';
-import { hashKeyInto, type RowKey, toHex } from './keys.js';
+import type { RowKey } from './keys.js';
 import { lookupPair } from './lookup.js';
-import { checkOptions, type RowStep, type RowTrace, type RowTraceOptions, refsOf } from './trace.js';
+import { beginRowWalk, type RowStep, type RowTrace, type RowTraceOptions, refsOf } from './trace.js';
 
 interface Node {
   pointer: string;
@@ -59,19 +58,7 @@ export async function impact(
   key: RowKey,
   options: RowTraceOptions = {},
 ): Promise<RowTrace> {
-  checkPointer('pointer', pointer);
-  const start = new Uint32Array(2);
-  hashKeyInto(key, start, 0);
-  const { maxRows, maxSteps } = checkOptions(options);
-  const result: RowTrace = {
-    direction: 'forward',
-    pointer,
-    key,
-    hash: toHex(start[0] as number, start[1] as number),
-    steps: [],
-    origins: [],
-    truncated: false,
-  };
+  const { start, maxRows, maxSteps, result } = beginRowWalk('forward', pointer, key, options);
   let writer: Run | undefined;
   if (options.run !== undefined) {
     const [run] = await store.getRuns([options.run]);

@@ -133,7 +133,23 @@ async function startRun(store: Store, pointer: string, runId: string | undefined
   return run;
 }
 
-export function checkOptions(options: RowTraceOptions): { maxRows: number; maxSteps: number } {
+/** Checks a row walk's arguments and sets up its empty result and start hash (trace and impact alike). */
+export function beginRowWalk(
+  direction: RowTrace['direction'],
+  pointer: string,
+  key: RowKey,
+  options: RowTraceOptions,
+): { start: Uint32Array; maxRows: number; maxSteps: number; result: RowTrace } {
+  checkPointer('pointer', pointer);
+  const start = new Uint32Array(2);
+  hashKeyInto(key, start, 0);
+  const { maxRows, maxSteps } = checkOptions(options);
+  const hash = toHex(start[0] as number, start[1] as number);
+  const result: RowTrace = { direction, pointer, key, hash, steps: [], origins: [], truncated: false };
+  return { start, maxRows, maxSteps, result };
+}
+
+function checkOptions(options: RowTraceOptions): { maxRows: number; maxSteps: number } {
   return {
     maxRows: options.maxRows === undefined ? 1000 : checkPositiveInt('maxRows', options.maxRows),
     maxSteps: options.maxSteps === undefined ? 10_000 : checkPositiveInt('maxSteps', options.maxSteps),
@@ -153,19 +169,7 @@ export async function traceRow(
   key: RowKey,
   options: RowTraceOptions = {},
 ): Promise<RowTrace> {
-  checkPointer('pointer', pointer);
-  const start = new Uint32Array(2);
-  hashKeyInto(key, start, 0);
-  const { maxRows, maxSteps } = checkOptions(options);
-  const result: RowTrace = {
-    direction: 'backward',
-    pointer,
-    key,
-    hash: toHex(start[0] as number, start[1] as number),
-    steps: [],
-    origins: [],
-    truncated: false,
-  };
+  const { start, maxRows, maxSteps, result } = beginRowWalk('backward', pointer, key, options);
   const first = await startRun(store, pointer, options.run);
   if (first === undefined) {
     result.origins.push({ pointer, rows: [{ hash: result.hash, key }], rowCount: 1 });

@@ -1,7 +1,7 @@
 import { PipetraceError } from '../src/errors.js';
 import type { Component, PointerRecord, Run } from '../src/model.js';
-import { cloneComponent, clonePointer, cloneRun, cloneRunInternal } from '../src/records.js';
-import { RunIndex } from '../src/run-index.js';
+import { cloneComponent, clonePointer } from '../src/records.js';
+import { RunTable } from '../src/run-table.js';
 import type {
   BlobRecord,
   RunPage,
@@ -9,6 +9,7 @@ import type {
   Store,
   StoreCapabilities,
   StoreChange,
+  SyncRunWrites,
   WriterQuery,
   WriterRef,
 } from '../src/store.js';
@@ -24,7 +25,7 @@ export function memoryStore(): Store {
 class MemoryStore implements Store {
   readonly kind = 'memory';
   readonly capabilities: StoreCapabilities = { durable: false, concurrent: false, live: true, binary: true };
-  private readonly runs = new RunIndex<Run>();
+  private readonly runs = new RunTable();
   private readonly components = new Map<string, Component>();
   private readonly pointers = new Map<string, PointerRecord>();
   private readonly blobs = new Map<string, Uint8Array>();
@@ -39,31 +40,40 @@ class MemoryStore implements Store {
     for (const listener of this.listeners) listener(change);
   }
 
-  async putRuns(runs: readonly Run[]): Promise<void> {
+  readonly sync: SyncRunWrites = {
+    putRuns: (runs) => this.storeRuns(runs),
+    latestWriters: (queries) => this.writersOf(queries),
+  };
+
+  private storeRuns(runs: readonly Run[]): void {
     this.open();
-    if (runs.length === 0) return;
-    // Copy all first: a bad record throws before anything is stored.
-    const copies = runs.map(cloneRunInternal);
-    for (const run of copies) this.runs.put(run);
-    if (this.listeners.size > 0) this.emit({ kind: 'runs', ids: copies.map((r) => r.id) });
+    // Check all first: a bad record throws before anything is stored.
+    RunTable.check(runs);
+    for (const run of runs) this.runs.put(run);
+    if (this.listeners.size > 0 && runs.length > 0) this.emit({ kind: 'runs', ids: runs.map((r) => r.id) });
+  }
+
+  private writersOf(queries: readonly WriterQuery[]): (WriterRef | undefined)[] {
+    this.open();
+    return this.runs.latestWriters(queries);
+  }
+
+  async putRuns(runs: readonly Run[]): Promise<void> {
+    this.storeRuns(runs);
   }
 
   async getRuns(ids: readonly string[]): Promise<(Run | undefined)[]> {
     this.open();
-    return ids.map((id) => {
-      const run = this.runs.get(id);
-      return run === undefined ? undefined : cloneRun(run);
-    });
+    return ids.map((id) => this.runs.get(id));
   }
 
   async scanRuns(scan: RunScan): Promise<RunPage> {
     this.open();
-    return this.runs.scanPage(scan, (runs) => runs.map(cloneRun));
+    return this.runs.scan(scan);
   }
 
   async latestWriters(queries: readonly WriterQuery[]): Promise<(WriterRef | undefined)[]> {
-    this.open();
-    return queries.map((q) => this.runs.latestWriter(q));
+    return this.writersOf(queries);
   }
 
   async putComponents(components: readonly Component[]): Promise<void> {

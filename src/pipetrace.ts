@@ -6,7 +6,7 @@ import { type ComponentInput, listComponents, tagCounts, upsertComponent } from 
 import { invalid, notFound, PipetraceError } from './errors.js';
 import { type LineageEdge, type LineageNode, lineageGraph } from './graph.js';
 import { uuidv7 } from './ids.js';
-import { inferDependencies } from './infer.js';
+import { assignDependencies, writerQueries } from './infer.js';
 import type { CodeVersion, Component, Pointer, PointerRecord, PointerType, Run } from './model.js';
 import { toPointer } from './pointers.js';
 import { FLAG_PREFIX } from './rows/flags.js';
@@ -28,7 +28,7 @@ import {
   unflagRows,
   writeRowLineage,
 } from './rows/index.js';
-import { RunHandle } from './run-handle.js';
+import { RunHandle, type RunSink } from './run-handle.js';
 import { type RunInput, runFromInput } from './run-input.js';
 import type { RunPage, Store } from './store.js';
 import {
@@ -164,11 +164,7 @@ export class Pipetrace {
     const startedAt = options.startedAt === undefined ? this.now() : checkTime('startedAt', options.startedAt);
     const id = options.id === undefined ? uuidv7(startedAt) : checkRunId('id', options.id);
     const code = options.code === undefined ? this.codeVersion() : checkCodeVersion('code', options.code);
-    const handle = new RunHandle({ id, component, startedAt, code }, this.now, async (run, rows) => {
-      // Row lineage first: if it fails, the run is not stored either (the handle stays open).
-      if (rows.pairs.length > 0) await writeRowLineage(this.store, run.id, rows.pairs, rows.options);
-      return (await this.commit([run]))[0] as Run;
-    });
+    const handle = new RunHandle({ id, component, startedAt, code }, this.sink);
     if (options.inputs !== undefined) handle.addInputs(options.inputs);
     if (options.outputs !== undefined) handle.addOutputs(options.outputs);
     if (options.snapshot !== undefined) handle.setSnapshot(options.snapshot);
@@ -195,15 +191,59 @@ export class Pipetrace {
         throw new PipetraceError('conflict', `run id ${run.id} appears twice in one batch`, { field: 'id' });
       ids.add(run.id);
     }
-    return this.commit(runs);
+    return this.commit(runs, runs);
   }
 
-  private async commit(runs: Run[]): Promise<Run[]> {
+  /** Where run handles store their runs: one object for all of them. */
+  private readonly sink: RunSink = {
+    now: () => this.now(),
+    commit: (run, rows, reopen) => {
+      if (rows === undefined || rows.pairs.length === 0) return this.commit([run], run, reopen);
+      // Row lineage first: if it fails, the run is not stored either (the handle stays open).
+      return writeRowLineage(this.store, run.id, rows.pairs, rows.options).then(
+        () => this.commit([run], run, reopen),
+        (err: unknown) => {
+          reopen();
+          throw err;
+        },
+      );
+    },
+  };
+
+  /**
+   * Infers the runs' dependencies and stores them; resolves to `result`. On failure nothing is
+   * stored and `failed` runs before the rejection.
+   */
+  private commit<R>(runs: Run[], result: R, failed?: () => void): Promise<R> {
     const creating = this.ensureComponents(runs);
+    const sync = this.store.sync;
+    if (creating !== undefined || sync === undefined) {
+      const done = this.commitAsync(runs, result, creating);
+      return failed === undefined
+        ? done
+        : done.catch((err: unknown) => {
+            failed();
+            throw err;
+          });
+    }
+    // A store that answers at once: no promise per step.
+    try {
+      const queries = writerQueries(runs);
+      assignDependencies(runs, queries.length === 0 ? [] : sync.latestWriters(queries));
+      sync.putRuns(runs);
+      return Promise.resolve(result);
+    } catch (err) {
+      failed?.();
+      return Promise.reject(err);
+    }
+  }
+
+  private async commitAsync<R>(runs: Run[], result: R, creating: Promise<void> | undefined): Promise<R> {
     if (creating !== undefined) await creating;
-    await inferDependencies(this.store, runs);
+    const queries = writerQueries(runs);
+    assignDependencies(runs, queries.length === 0 ? [] : await this.store.latestWriters(queries));
     await this.store.putRuns(runs);
-    return runs;
+    return result;
   }
 
   /**

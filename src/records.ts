@@ -1,4 +1,4 @@
-import type { Component, JsonValue, PointerRecord, Run } from './model.js';
+import type { CodeVersion, Component, JsonValue, PointerRecord, Run } from './model.js';
 
 function cloneJson(value: JsonValue): JsonValue {
   if (value === null || typeof value !== 'object') return value;
@@ -15,46 +15,89 @@ function cloneRecord<V extends JsonValue>(record: Record<string, V>): Record<str
 }
 
 function isEmpty(record: object): boolean {
-  return Object.keys(record).length === 0;
-}
-
-const EMPTY_LIST: never[] = Object.freeze([]) as never[];
-const EMPTY_RECORD: Record<string, never> = Object.freeze({});
-
-/**
- * A copy for a store to keep and never hand out (it clones again on the way out): empty lists
- * and records are one shared frozen value, which saves memory and GC time at millions of runs.
- */
-export function cloneRunInternal(run: Run): Run {
-  return copyRun(run, true);
+  for (const _ in record) return false;
+  return true;
 }
 
 /** A deep copy of a run, so that stored and returned runs never share mutable parts. */
 export function cloneRun(run: Run): Run {
-  return copyRun(run, false);
+  return withDetails(
+    {
+      id: run.id,
+      component: run.component,
+      startedAt: run.startedAt,
+      endedAt: run.endedAt,
+      status: run.status,
+      inputs: run.inputs.slice(),
+      outputs: run.outputs.slice(),
+      dependencies: run.dependencies.slice(),
+    },
+    run,
+    run.code,
+  );
 }
 
-function copyRun(run: Run, shareEmpty: boolean): Run {
-  const copy: Run = {
-    id: run.id,
-    component: run.component,
-    startedAt: run.startedAt,
-    endedAt: run.endedAt,
-    status: run.status,
-    inputs: run.inputs.slice(),
-    outputs: run.outputs.slice(),
-    dependencies: shareEmpty && run.dependencies.length === 0 ? EMPTY_LIST : run.dependencies.slice(),
-    notes: run.notes.length === 0 ? (shareEmpty ? EMPTY_LIST : []) : run.notes.map((n) => ({ at: n.at, text: n.text })),
-    params: isEmpty(run.params) ? (shareEmpty ? EMPTY_RECORD : {}) : cloneRecord(run.params),
-    metrics: isEmpty(run.metrics) ? (shareEmpty ? EMPTY_RECORD : {}) : { ...run.metrics },
+/** The parts of a run besides its identity, times, status and pointers. */
+export type RunDetails = Pick<Run, 'notes' | 'params' | 'metrics' | 'error' | 'snapshot'>;
+
+/** True when a run has any notes, params, metrics, error or snapshot. */
+export function hasDetails(run: RunDetails): boolean {
+  return (
+    run.notes.length > 0 ||
+    !isEmpty(run.params) ||
+    !isEmpty(run.metrics) ||
+    run.error !== undefined ||
+    run.snapshot !== undefined
+  );
+}
+
+/** A copy of a run's details, for a store that keeps them apart from the rest of the run. */
+export function copyDetails(run: RunDetails): RunDetails {
+  const copy: RunDetails = {
+    notes: run.notes.map((n) => ({ at: n.at, text: n.text })),
+    params: cloneRecord(run.params),
+    metrics: { ...run.metrics },
   };
   if (run.error !== undefined) copy.error = { ...run.error };
-  if (run.code !== undefined) {
-    copy.code = { ...run.code };
-    if (run.code.tags !== undefined) copy.code.tags = run.code.tags.slice();
-  }
   if (run.snapshot !== undefined) copy.snapshot = run.snapshot;
   return copy;
+}
+
+export function copyCode(code: CodeVersion): CodeVersion {
+  const copy = { ...code };
+  if (code.tags !== undefined) copy.tags = code.tags.slice();
+  return copy;
+}
+
+/**
+ * Completes a run from its core fields and a copy of `details` and `code` (either may be
+ * absent), in the field order every store returns.
+ */
+export function withDetails(
+  core: Pick<Run, 'id' | 'component' | 'startedAt' | 'endedAt' | 'status' | 'inputs' | 'outputs' | 'dependencies'>,
+  details: RunDetails | undefined,
+  code: CodeVersion | undefined,
+): Run {
+  const notes = details?.notes;
+  const params = details?.params;
+  const metrics = details?.metrics;
+  const run: Run = {
+    id: core.id,
+    component: core.component,
+    startedAt: core.startedAt,
+    endedAt: core.endedAt,
+    status: core.status,
+    inputs: core.inputs,
+    outputs: core.outputs,
+    dependencies: core.dependencies,
+    notes: notes === undefined || notes.length === 0 ? [] : notes.map((n) => ({ at: n.at, text: n.text })),
+    params: params === undefined || isEmpty(params) ? {} : cloneRecord(params),
+    metrics: metrics === undefined || isEmpty(metrics) ? {} : { ...metrics },
+  };
+  if (details?.error !== undefined) run.error = { ...details.error };
+  if (code !== undefined) run.code = copyCode(code);
+  if (details?.snapshot !== undefined) run.snapshot = details.snapshot;
+  return run;
 }
 
 export function cloneComponent(c: Component): Component {

@@ -20,6 +20,13 @@ export interface RowLineage {
   options: RowCaptureOptions;
 }
 
+/** @internal Where a handle stores its run (the Pipetrace that started it). */
+export interface RunSink {
+  now(): number;
+  /** Stores the run with its row lineage; calls `reopen` before rejecting when nothing was stored. */
+  commit(run: Run, rows: RowLineage | undefined, reopen: () => void): Promise<Run>;
+}
+
 export interface RunEnd {
   /** Default: now. */
   endedAt?: Date | number | string;
@@ -38,21 +45,20 @@ export class RunHandle {
   readonly component: string;
   readonly startedAt: number;
   private state: RunStatus = 'running';
-  private readonly inputs = new Set<string>();
-  private readonly outputs = new Set<string>();
+  private readonly inputs: string[] = [];
+  private readonly outputs: string[] = [];
   // Allocated on first use: most runs have none, and logging should cost little.
   private notes: Note[] | undefined;
   private params: Record<string, JsonValue> | undefined;
   private metrics: Record<string, number> | undefined;
   private code: CodeVersion | undefined;
   private snapshot: string | undefined;
-  private readonly lineage: RowLineage = { pairs: [], options: {} };
+  private lineage: RowLineage | undefined;
 
   /** @internal Created by Pipetrace.startRun. */
   constructor(
     fields: { id: string; component: string; startedAt: number; code: CodeVersion | undefined },
-    private readonly now: () => number,
-    private readonly commit: (run: Run, rows: RowLineage) => Promise<Run>,
+    private readonly sink: RunSink,
   ) {
     this.id = fields.id;
     this.component = fields.component;
@@ -76,20 +82,20 @@ export class RunHandle {
   /** Adds pointers read; duplicates collapse. */
   addInputs(names: string | string[]): this {
     this.open();
-    for (const name of checkNameList('inputs', names, checkPointer)) this.inputs.add(name);
+    addUnique(this.inputs, checkNameList('inputs', names, checkPointer));
     return this;
   }
 
   /** Adds pointers written; duplicates collapse. */
   addOutputs(names: string | string[]): this {
     this.open();
-    for (const name of checkNameList('outputs', names, checkPointer)) this.outputs.add(name);
+    addUnique(this.outputs, checkNameList('outputs', names, checkPointer));
     return this;
   }
 
   note(text: string): this {
     this.open();
-    (this.notes ??= []).push({ at: this.now(), text: checkText('note', text) });
+    (this.notes ??= []).push({ at: this.sink.now(), text: checkText('note', text) });
     return this;
   }
 
@@ -162,8 +168,9 @@ export class RunHandle {
   ): this {
     this.open();
     const list = Array.isArray(lineage) ? lineage : [lineage as RowLineageSpec | RowRecorder];
-    this.lineage.pairs.push(...list);
-    if (options.keepKeys === true) this.lineage.options.keepKeys = true;
+    const rows = (this.lineage ??= { pairs: [], options: {} });
+    rows.pairs.push(...list);
+    if (options.keepKeys === true) rows.options.keepKeys = true;
     return this;
   }
 
@@ -176,7 +183,7 @@ export class RunHandle {
   ): RowRecorder {
     this.open();
     const recorder = new RowRecorder(output, input, kind, options);
-    this.lineage.pairs.push(recorder);
+    (this.lineage ??= { pairs: [], options: {} }).pairs.push(recorder);
     return recorder;
   }
 
@@ -190,37 +197,64 @@ export class RunHandle {
     return this.finish('failed', error, options);
   }
 
-  private async finish(status: 'succeeded' | 'failed', error: unknown, options: RunEnd): Promise<Run> {
+  private finish(status: 'succeeded' | 'failed', error: unknown, options: RunEnd): Promise<Run> {
+    let run: Run;
+    try {
+      run = this.build(status, error, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.state = status;
+    // Not stored: let the caller try again.
+    return this.sink.commit(run, this.lineage, () => {
+      this.state = 'running';
+    });
+  }
+
+  /** The run as it will be stored, from the handle and the end options; checks them all before using any. */
+  private build(status: 'succeeded' | 'failed', error: unknown, options: RunEnd): Run {
     this.open();
     const endedAt =
-      options.endedAt === undefined ? Math.max(this.now(), this.startedAt) : checkTime('endedAt', options.endedAt);
+      options.endedAt === undefined ? Math.max(this.sink.now(), this.startedAt) : checkTime('endedAt', options.endedAt);
     if (endedAt < this.startedAt) throw invalid('endedAt', 'is before the run started');
     const outputs = options.outputs === undefined ? [] : checkNameList('outputs', options.outputs, checkPointer);
     if (options.metrics !== undefined) this.setMetrics(options.metrics);
-    for (const o of outputs) this.outputs.add(o);
+    addUnique(this.outputs, outputs);
     const run: Run = {
       id: this.id,
       component: this.component,
       startedAt: this.startedAt,
       endedAt,
       status,
-      inputs: [...this.inputs],
-      outputs: [...this.outputs],
+      inputs: this.inputs.slice(),
+      outputs: this.outputs.slice(),
       dependencies: [],
       notes: this.notes === undefined ? [] : this.notes.slice(),
-      params: { ...this.params },
-      metrics: { ...this.metrics },
+      params: this.params === undefined ? {} : { ...this.params },
+      metrics: this.metrics === undefined ? {} : { ...this.metrics },
     };
     if (status === 'failed') run.error = toRunError(error);
     if (this.code !== undefined) run.code = this.code;
     if (this.snapshot !== undefined) run.snapshot = this.snapshot;
-    this.state = status;
-    try {
-      return await this.commit(run, this.lineage);
-    } catch (err) {
-      // Not stored: let the caller try again.
-      this.state = 'running';
-      throw err;
-    }
+    return run;
   }
+}
+
+/** Appends the names not in `list` yet (lists are short; long ones get a Set). */
+function addUnique(list: string[], names: readonly string[]): void {
+  if (list.length === 0 && names.length <= 64) {
+    list.push(...names);
+    return;
+  }
+  if (list.length + names.length > 64) {
+    const seen = new Set(list);
+    for (const n of names) {
+      if (!seen.has(n)) {
+        seen.add(n);
+        list.push(n);
+      }
+    }
+    return;
+  }
+  for (const n of names) if (!list.includes(n)) list.push(n);
 }

@@ -42,28 +42,60 @@ function removeSorted<T>(items: T[], item: T, compare: (a: T, b: T) => number): 
   }
 }
 
+/** The first index in [0, n) at which `below` turns false (it must be true, then false). */
+export function firstIndex(n: number, below: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (below(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
- * The index range [lo, hi) of `sorted` (in (startedAt, id) order) that a scan's time range and
- * cursor allow, and its direction. Shared by every adapter that keeps runs in sorted arrays.
+ * The index range [lo, hi) of a sequence of n runs in (startedAt, id) order that a scan's time
+ * range and cursor allow, and its direction. `startAt` and `idAt` read entry i, so one
+ * implementation serves arrays of records and columnar tables alike.
  */
-export function scanBounds<T extends { startedAt: number; id: string }>(
-  sorted: readonly T[],
+export function scanRange(
+  n: number,
+  startAt: (i: number) => number,
+  idAt: (i: number) => string,
   scan: RunScan,
 ): { lo: number; hi: number; desc: boolean } {
   const desc = (scan.order ?? 'desc') === 'desc';
-  const byStart = (item: T, start: number) => (item.startedAt < start ? -1 : item.startedAt > start ? 1 : 0);
-  let lo = scan.since === undefined ? 0 : lowerBound(sorted, scan.since, byStart);
-  let hi = scan.until === undefined ? sorted.length : lowerBound(sorted, scan.until, byStart);
+  const { since, until } = scan;
+  let lo = since === undefined ? 0 : firstIndex(n, (i) => startAt(i) < since);
+  let hi = until === undefined ? n : firstIndex(n, (i) => startAt(i) < until);
   if (scan.cursor !== undefined) {
     const pos = decodeCursor(scan.cursor);
-    const at = lowerBound(sorted, pos, compareRunOrder);
+    const before = (i: number) => {
+      const s = startAt(i);
+      return s < pos.startedAt || (s === pos.startedAt && idAt(i) < pos.id);
+    };
+    const at = firstIndex(n, before);
     if (desc) hi = Math.min(hi, at);
     else {
-      const same = at < sorted.length && compareRunOrder(sorted[at] as T, pos) === 0;
+      const same = at < n && startAt(at) === pos.startedAt && idAt(at) === pos.id;
       lo = Math.max(lo, same ? at + 1 : at);
     }
   }
   return { lo, hi, desc };
+}
+
+/** scanRange over an array of runs (or references to them) in (startedAt, id) order. */
+export function scanBounds<T extends { startedAt: number; id: string }>(
+  sorted: readonly T[],
+  scan: RunScan,
+): { lo: number; hi: number; desc: boolean } {
+  return scanRange(
+    sorted.length,
+    (i) => (sorted[i] as T).startedAt,
+    (i) => (sorted[i] as T).id,
+    scan,
+  );
 }
 
 /**

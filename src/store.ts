@@ -73,6 +73,12 @@ export interface StoreCapabilities {
   binary: boolean;
 }
 
+/** The synchronous twin of a store's run writes (see Store.sync). */
+export interface SyncRunWrites {
+  putRuns(runs: readonly Run[]): void;
+  latestWriters(queries: readonly WriterQuery[]): (WriterRef | undefined)[];
+}
+
 /** A write the store has committed, for live listeners. */
 export type StoreChange =
   | { kind: 'runs'; ids: string[] }
@@ -125,6 +131,14 @@ export interface Store {
   getBlobs(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>;
   /** Every key that starts with `prefix`, sorted. */
   listBlobs(prefix: string): Promise<string[]>;
+
+  /**
+   * Optional, for stores that answer within the same tick (the memory store): synchronous
+   * versions of latestWriters and putRuns with exactly the same behaviour, results and errors
+   * (thrown instead of rejected). The core logs runs through them without a promise per step,
+   * which is most of what logging a run would otherwise cost.
+   */
+  readonly sync?: SyncRunWrites;
 
   /** Present when capabilities.live: call listener after each committed write. Returns unsubscribe. */
   subscribe?(listener: (change: StoreChange) => void): () => void;

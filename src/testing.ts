@@ -25,6 +25,8 @@ export interface ConformanceTarget {
   create(): Promise<Store>;
   /** For durable stores: reopen the same data after `store` was closed. */
   reopen?(closed: Store): Promise<Store>;
+  /** The store offers `Store.sync`: its synchronous twin is tested against the async calls too. */
+  sync?: boolean;
   /** Extra adapter-specific tests, run inside the same describe block. */
   additionalTests?(t: TestApi): void;
 }
@@ -201,6 +203,22 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       expect(found.map((w) => w?.id)).toEqual(['w3b', 'w3a', 'w2', 'long', 'w1', undefined, undefined]);
       expect(found[0]).toEqual({ id: 'w3b', component: 'cleaning', startedAt: 300, endedAt: 300 });
     });
+
+    if (target.sync === true) {
+      run('answers the same through its synchronous twin', async (store) => {
+        const sync = store.sync;
+        if (sync === undefined) throw new Error('the target says it has Store.sync, but the store has none');
+        const w1 = sampleRun({ id: 'w1', startedAt: 100, endedAt: 200, outputs: ['p'] });
+        const w2 = sampleRun({ id: 'w2', startedAt: 300, endedAt: 400, outputs: ['p'], inputs: ['p'] });
+        sync.putRuns([w1]);
+        await store.putRuns([w2]);
+        const queries = [{ pointer: 'p' }, { pointer: 'p', before: { endedAt: 300, startedAt: 300, id: 'w2' } }];
+        expect(sync.latestWriters(queries)).toEqual(await store.latestWriters(queries));
+        expect(sync.latestWriters(queries).map((w) => w?.id)).toEqual(['w2', 'w1']);
+        expect(await store.getRuns(['w1', 'w2'])).toEqual([w1, w2]);
+        expect(() => sync.putRuns([{ ...w1, inputs: undefined } as unknown as Run])).toThrow();
+      });
+    }
 
     run('keeps names that look like paths or reserved device names exactly as given', async (store) => {
       const names = [

@@ -14,28 +14,35 @@ const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const POINTER_TYPES: ReadonlySet<string> = new Set(['data', 'model', 'endpoint', 'unknown']);
 
-function checkName(field: string, value: unknown, max: number): string {
-  if (typeof value !== 'string') throw invalid(field, `must be a string, got ${describe(value)}`);
-  if (value.length === 0) throw invalid(field, 'must not be empty');
-  if (value.length > max) throw invalid(field, `is ${value.length} characters long; the limit is ${max}`);
-  if (value.trim() !== value) throw invalid(field, 'must not start or end with white space');
-  if (CONTROL.test(value)) throw invalid(field, 'must not contain NUL or other control characters');
-  if (RESERVED.has(value)) throw invalid(field, `${JSON.stringify(value)} is a reserved name`);
+/** `field`, or its item `index` when the value came from a list (built only for an error message). */
+function itemField(field: string, index: number | undefined): string {
+  return index === undefined ? field : `${field}[${index}]`;
+}
+
+function checkName(field: string, value: unknown, max: number, index?: number): string {
+  if (typeof value !== 'string') throw invalid(itemField(field, index), `must be a string, got ${describe(value)}`);
+  if (value.length === 0) throw invalid(itemField(field, index), 'must not be empty');
+  if (value.length > max) {
+    throw invalid(itemField(field, index), `is ${value.length} characters long; the limit is ${max}`);
+  }
+  if (value.trim() !== value) throw invalid(itemField(field, index), 'must not start or end with white space');
+  if (CONTROL.test(value)) throw invalid(itemField(field, index), 'must not contain NUL or other control characters');
+  if (RESERVED.has(value)) throw invalid(itemField(field, index), `${JSON.stringify(value)} is a reserved name`);
   return value;
 }
 
 /** A component name, tag, owner or parameter key. */
-export function checkIdentifier(field: string, value: unknown): string {
-  return checkName(field, value, MAX_NAME_LENGTH);
+export function checkIdentifier(field: string, value: unknown, index?: number): string {
+  return checkName(field, value, MAX_NAME_LENGTH, index);
 }
 
 /** A pointer name: a path, URI, table or id. Longer than an identifier, same rules otherwise. */
-export function checkPointer(field: string, value: unknown): string {
-  return checkName(field, value, MAX_POINTER_LENGTH);
+export function checkPointer(field: string, value: unknown, index?: number): string {
+  return checkName(field, value, MAX_POINTER_LENGTH, index);
 }
 
-export function checkRunId(field: string, value: unknown): string {
-  return checkName(field, value, MAX_NAME_LENGTH);
+export function checkRunId(field: string, value: unknown, index?: number): string {
+  return checkName(field, value, MAX_NAME_LENGTH, index);
 }
 
 export function checkPointerType(field: string, value: unknown): PointerType {
@@ -76,21 +83,17 @@ export function checkPositiveInt(field: string, value: unknown, max = Number.MAX
 export function checkNameList(
   field: string,
   value: unknown,
-  check: (field: string, value: unknown) => string,
+  check: (field: string, value: unknown, index?: number) => string,
 ): string[] {
-  const items = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(items)) throw invalid(field, `must be a string or an array of strings, got ${describe(value)}`);
-  if (items.length > MAX_ITEMS) throw invalid(field, `has ${items.length} items; the limit is ${MAX_ITEMS}`);
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const name = check(`${field}[${i}]`, items[i]);
-    if (!seen.has(name)) {
-      seen.add(name);
-      out.push(name);
-    }
-  }
-  return out;
+  if (typeof value === 'string') return [check(field, value, 0)];
+  if (!Array.isArray(value)) throw invalid(field, `must be a string or an array of strings, got ${describe(value)}`);
+  if (value.length > MAX_ITEMS) throw invalid(field, `has ${value.length} items; the limit is ${MAX_ITEMS}`);
+  for (let i = 0; i < value.length; i++) check(field, value[i], i);
+  const names = value as string[];
+  // Lists are usually short and free of duplicates: a linear search and one exact copy cost
+  // less than building a Set and growing an array for each call.
+  if (names.length <= 16 && names.every((name, i) => names.indexOf(name) === i)) return names.slice();
+  return [...new Set(names)];
 }
 
 /**

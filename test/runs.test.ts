@@ -32,6 +32,24 @@ describe('explicit runs', () => {
     expect(run.status).toBe('succeeded');
   });
 
+  it('collapses duplicate inputs and outputs in long lists too, keeping the order first added', async () => {
+    const { pt } = setup();
+    const names = Array.from({ length: 100 }, (_, i) => `part-${i % 40}`);
+    const run = pt.startRun('merge').addInputs(names).addInputs(['part-0', 'extra', 'extra']);
+    run.addOutputs(['out', 'out']).addOutputs('out');
+    const stored = await run.end();
+    expect(stored.inputs).toEqual([...Array.from({ length: 40 }, (_, i) => `part-${i}`), 'extra']);
+    expect(stored.outputs).toEqual(['out']);
+    const error = (() => {
+      try {
+        pt.startRun('merge').addInputs(['ok', 'ok', 42 as unknown as string]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isPipetraceError(error) && error.field).toBe('inputs[2]');
+  });
+
   it('records a failed run with its error', async () => {
     const { pt } = setup();
     const run = pt.startRun('train');

@@ -1,0 +1,430 @@
+import { encodeCursor, scanLimit } from './cursor.js';
+import { invalid } from './errors.js';
+import type { CodeVersion, Run } from './model.js';
+import { copyCode, copyDetails, hasDetails, type RunDetails, withDetails } from './records.js';
+import { firstIndex, scanRange } from './run-index.js';
+import type { RunPage, RunScan, WriteKey, WriterQuery, WriterRef } from './store.js';
+import { StringIndex } from './string-index.js';
+
+/** One slot, or several in order: most pointers have one writer, and an array each would cost a million arrays. */
+type List = number | number[];
+
+function asArray(list: List | undefined): readonly number[] | undefined {
+  return list === undefined ? undefined : typeof list === 'number' ? [list] : list;
+}
+
+function insertSorted(list: number[], slot: number, compare: (a: number, b: number) => number): void {
+  const n = list.length;
+  // Runs mostly arrive in time order: appending is the common case.
+  if (n === 0 || compare(list[n - 1] as number, slot) <= 0) list.push(slot);
+  else
+    list.splice(
+      firstIndex(n, (i) => compare(list[i] as number, slot) < 0),
+      0,
+      slot,
+    );
+}
+
+function removeSorted(list: number[], slot: number, compare: (a: number, b: number) => number): void {
+  const at = firstIndex(list.length, (i) => compare(list[i] as number, slot) < 0);
+  if (list[at] === slot) list.splice(at, 1);
+}
+
+function addTo(lists: (List | undefined)[], key: number, slot: number, compare: (a: number, b: number) => number) {
+  const cur = lists[key];
+  if (cur === undefined) lists[key] = slot;
+  else if (typeof cur !== 'number') insertSorted(cur, slot, compare);
+  else lists[key] = compare(cur, slot) <= 0 ? [cur, slot] : [slot, cur];
+}
+
+function removeFrom(lists: (List | undefined)[], key: number, slot: number, compare: (a: number, b: number) => number) {
+  const cur = lists[key];
+  if (cur === slot) lists[key] = undefined;
+  else if (cur !== undefined && typeof cur !== 'number') removeSorted(cur, slot, compare);
+}
+
+function resized<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number): A {
+  const out = new (array.constructor as new (n: number) => A)(length);
+  out.set(array);
+  return out;
+}
+
+/** Per slot in `ints`: flags (stored, failed), component, code version, where its links start in `io`, and their counts. */
+const STRIDE = 7;
+const FLAGS = 0;
+const COMPONENT = 1;
+const CODE = 2;
+const IO_AT = 3;
+const INPUTS = 4;
+const OUTPUTS = 5;
+const DEPENDENCIES = 6;
+const STORED = 1;
+const FAILED = 2;
+
+/**
+ * Runs in columns: times, status and counts in typed arrays, ids, pointers and components as
+ * dense integers, and notes, params, metrics only for runs that have them. A million runs
+ * cost the garbage collector little more than their strings, which is what lets the memory
+ * store log hundreds of thousands of runs a second. It answers the same queries as RunIndex
+ * (scans in (startedAt, id) order by component, input or output, and latest writers in
+ * WriteKey order) and returns fresh Run objects.
+ *
+ * A slot is a run's row, numbered in the order ids were first stored; replacing a run reuses
+ * its slot.
+ */
+export class RunTable {
+  private capacity = 0;
+  /** Slot numbers: slot n holds the run whose id is ids.key(n). */
+  private readonly ids = new StringIndex();
+  private ints = new Int32Array(0);
+  /** startedAt and endedAt of each slot. */
+  private times = new Float64Array(0);
+  /** Each run's input and output pointer numbers and dependency slots, one after another. */
+  private io = new Int32Array(1 << 16);
+  private ioLength = 0;
+  /**
+   * The last latestWriters call: the pointers asked, their numbers and the slots answered.
+   * Logging asks for a run's inputs and then stores it, with the very same strings, so `put`
+   * finds their numbers here instead of hashing them again (`askedAt` walks along).
+   */
+  private asked: readonly WriterQuery[] = [];
+  private readonly askedPointers: number[] = [];
+  private readonly answers: number[] = [];
+  private askedAt = 0;
+  private readonly details = new Map<number, RunDetails>();
+  private readonly codes: CodeVersion[] = [];
+  private readonly components = new StringIndex();
+  private readonly pointers = new StringIndex();
+  private readonly order: number[] = [];
+  private readonly byComponent: number[][] = [];
+  /** Writers of each pointer (by pointer number) in WriteKey order. */
+  private readonly writers: (List | undefined)[] = [];
+  /** Readers of each pointer in run order, for the slots below `readersUpTo`: built when a scan by input first needs it. */
+  private readonly readers: (List | undefined)[] = [];
+  private readersUpTo = 0;
+  private runs = 0;
+
+  /** (startedAt, id) order. */
+  private readonly byOrder = (a: number, b: number): number => {
+    const sa = this.times[2 * a] as number;
+    const sb = this.times[2 * b] as number;
+    if (sa !== sb) return sa < sb ? -1 : 1;
+    const ia = this.ids.key(a);
+    const ib = this.ids.key(b);
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  };
+
+  /** WriteKey order: (endedAt, startedAt, id). */
+  private readonly byWriteKey = (a: number, b: number): number => {
+    const ea = this.times[2 * a + 1] as number;
+    const eb = this.times[2 * b + 1] as number;
+    if (ea !== eb) return ea < eb ? -1 : 1;
+    return this.byOrder(a, b);
+  };
+
+  get size(): number {
+    return this.runs;
+  }
+
+  /** Checks that every run has the shape a store keeps, so a bad record stores nothing. */
+  static check(runs: readonly Run[]): void {
+    for (const run of runs) {
+      if (
+        typeof run?.id !== 'string' ||
+        typeof run.component !== 'string' ||
+        typeof run.startedAt !== 'number' ||
+        typeof run.endedAt !== 'number' ||
+        !Array.isArray(run.inputs) ||
+        !Array.isArray(run.outputs) ||
+        !Array.isArray(run.dependencies) ||
+        !Array.isArray(run.notes) ||
+        typeof run.params !== 'object' ||
+        run.params === null ||
+        typeof run.metrics !== 'object' ||
+        run.metrics === null
+      ) {
+        throw invalid(
+          'runs',
+          'each run needs an id, component, times, input, output, dependency and note lists, params and metrics',
+        );
+      }
+    }
+  }
+
+  /** Adds a run, replacing any run with the same id. */
+  put(run: Run): void {
+    const known = this.ids.size;
+    const slot = this.ids.add(run.id);
+    if (slot === known) this.grow(slot);
+    else if (((this.ints[slot * STRIDE + FLAGS] as number) & STORED) !== 0) this.remove(slot);
+    const { inputs, outputs, dependencies } = run;
+    const from = this.reserveIo(inputs.length + outputs.length + dependencies.length);
+    const asked = this.askedAt;
+    let w = from;
+    for (const p of inputs) this.io[w++] = this.inputNumber(p);
+    for (const p of outputs) this.io[w++] = this.pointers.add(p);
+    for (const d of dependencies) this.io[w++] = this.slotOfDependency(d, asked);
+    // Read after the lines above, which may grow the arrays.
+    const ints = this.ints;
+    const at = slot * STRIDE;
+    ints[at + IO_AT] = from;
+    ints[at + INPUTS] = inputs.length;
+    ints[at + OUTPUTS] = outputs.length;
+    ints[at + DEPENDENCIES] = dependencies.length;
+    const component = this.components.add(run.component);
+    ints[at + FLAGS] = STORED | (run.status === 'failed' ? FAILED : 0);
+    ints[at + COMPONENT] = component;
+    ints[at + CODE] = run.code === undefined ? -1 : this.internCode(run.code);
+    this.times[2 * slot] = run.startedAt;
+    this.times[2 * slot + 1] = run.endedAt;
+    this.runs++;
+    if (hasDetails(run)) this.details.set(slot, copyDetails(run));
+    insertSorted(this.order, slot, this.byOrder);
+    const list = this.byComponent[component];
+    if (list === undefined) this.byComponent[component] = [slot];
+    else insertSorted(list, slot, this.byOrder);
+    for (let i = from + inputs.length; i < from + inputs.length + outputs.length; i++) {
+      addTo(this.writers, this.io[i] as number, slot, this.byWriteKey);
+    }
+    // Slots past readersUpTo are indexed by input when a scan first needs it.
+    if (slot < this.readersUpTo) this.addReaders(slot);
+  }
+
+  private remove(slot: number): void {
+    removeSorted(this.order, slot, this.byOrder);
+    const at = slot * STRIDE;
+    removeSorted(this.byComponent[this.ints[at + COMPONENT] as number] ?? [], slot, this.byOrder);
+    const from = this.ints[at + IO_AT] as number;
+    const nIn = this.ints[at + INPUTS] as number;
+    const nOut = this.ints[at + OUTPUTS] as number;
+    if (slot < this.readersUpTo) {
+      for (let i = from; i < from + nIn; i++) removeFrom(this.readers, this.io[i] as number, slot, this.byOrder);
+    }
+    for (let i = from + nIn; i < from + nIn + nOut; i++) {
+      removeFrom(this.writers, this.io[i] as number, slot, this.byWriteKey);
+    }
+    this.details.delete(slot);
+    this.ints[at + FLAGS] = 0;
+    this.runs--;
+  }
+
+  /** The number of an input pointer, from the last latestWriters call when it asked for it. */
+  private inputNumber(pointer: string): number {
+    const k = this.askedAt;
+    if (k < this.asked.length && this.asked[k]?.pointer === pointer) {
+      this.askedAt++;
+      const p = this.askedPointers[k] as number;
+      if (p >= 0) return p;
+    }
+    return this.pointers.add(pointer);
+  }
+
+  /** The slot of a dependency: usually a writer the last latestWriters call answered for this run's inputs. */
+  private slotOfDependency(id: string, from: number): number {
+    for (let k = from; k < this.askedAt; k++) {
+      const slot = this.answers[k] as number;
+      if (slot >= 0 && this.ids.key(slot) === id) return slot;
+    }
+    const known = this.ids.size;
+    const slot = this.ids.add(id);
+    // A dependency on a run not stored (yet): its slot waits for it.
+    if (slot === known) this.grow(slot);
+    return slot;
+  }
+
+  private reserveIo(n: number): number {
+    const at = this.ioLength;
+    if (at + n > this.io.length) this.io = resized(this.io, Math.max(2 * this.io.length, at + n));
+    this.ioLength = at + n;
+    return at;
+  }
+
+  /** Makes room for slot `slot` (always the next one). */
+  private grow(slot: number): void {
+    if (slot < this.capacity) return;
+    const n = Math.max(1024, this.capacity * 2);
+    this.ints = resized(this.ints, n * STRIDE);
+    this.times = resized(this.times, n * 2);
+    this.capacity = n;
+  }
+
+  /** Runs of one pipeline share a code version: keep one copy while it stays the same. */
+  private internCode(code: CodeVersion): number {
+    const last = this.codes.length - 1;
+    const prev = this.codes[last];
+    if (prev !== undefined && sameCode(prev, code)) return last;
+    this.codes.push(copyCode(code));
+    return last + 1;
+  }
+
+  private addReaders(slot: number): void {
+    const at = slot * STRIDE;
+    const from = this.ints[at + IO_AT] as number;
+    for (let i = from, end = from + (this.ints[at + INPUTS] as number); i < end; i++) {
+      addTo(this.readers, this.io[i] as number, slot, this.byOrder);
+    }
+  }
+
+  private indexReaders(): void {
+    const n = this.ids.size;
+    for (let slot = this.readersUpTo; slot < n; slot++) {
+      if (((this.ints[slot * STRIDE + FLAGS] as number) & STORED) !== 0) this.addReaders(slot);
+    }
+    this.readersUpTo = n;
+  }
+
+  get(id: string): Run | undefined {
+    const slot = this.ids.find(id);
+    return slot < 0 || ((this.ints[slot * STRIDE + FLAGS] as number) & STORED) === 0 ? undefined : this.run(slot);
+  }
+
+  /** A fresh copy of the run in a slot. */
+  private run(slot: number): Run {
+    const at = slot * STRIDE;
+    const from = this.ints[at + IO_AT] as number;
+    const nIn = this.ints[at + INPUTS] as number;
+    const nOut = this.ints[at + OUTPUTS] as number;
+    const nDep = this.ints[at + DEPENDENCIES] as number;
+    const code = this.ints[at + CODE] as number;
+    const io = this.io;
+    const inputs = new Array<string>(nIn);
+    const outputs = new Array<string>(nOut);
+    const dependencies = new Array<string>(nDep);
+    for (let i = 0; i < nIn; i++) inputs[i] = this.pointers.key(io[from + i] as number);
+    for (let i = 0; i < nOut; i++) outputs[i] = this.pointers.key(io[from + nIn + i] as number);
+    for (let i = 0; i < nDep; i++) dependencies[i] = this.ids.key(io[from + nIn + nOut + i] as number);
+    return withDetails(
+      {
+        id: this.ids.key(slot),
+        component: this.components.key(this.ints[at + COMPONENT] as number),
+        startedAt: this.times[2 * slot] as number,
+        endedAt: this.times[2 * slot + 1] as number,
+        status: ((this.ints[at + FLAGS] as number) & FAILED) !== 0 ? 'failed' : 'succeeded',
+        inputs,
+        outputs,
+        dependencies,
+      },
+      this.details.get(slot),
+      code < 0 ? undefined : this.codes[code],
+    );
+  }
+
+  /** For each query, the writer of its pointer with the greatest WriteKey below `before`. */
+  latestWriters(queries: readonly WriterQuery[]): (WriterRef | undefined)[] {
+    this.asked = queries;
+    this.askedAt = 0;
+    this.askedPointers.length = queries.length;
+    this.answers.length = queries.length;
+    return queries.map((query, k) => {
+      const pointer = this.pointers.find(query.pointer);
+      const slot = pointer < 0 ? -1 : this.latestWriter(pointer, query.before);
+      this.askedPointers[k] = pointer;
+      this.answers[k] = slot;
+      return slot < 0
+        ? undefined
+        : {
+            id: this.ids.key(slot),
+            component: this.components.key(this.ints[slot * STRIDE + COMPONENT] as number),
+            startedAt: this.times[2 * slot] as number,
+            endedAt: this.times[2 * slot + 1] as number,
+          };
+    });
+  }
+
+  private latestWriter(pointer: number, before: WriteKey | undefined): number {
+    const list = this.writers[pointer];
+    if (list === undefined) return -1;
+    if (typeof list === 'number') return before === undefined || this.below(list, before) ? list : -1;
+    const at =
+      before === undefined ? list.length : firstIndex(list.length, (i) => this.below(list[i] as number, before));
+    return at > 0 ? (list[at - 1] as number) : -1;
+  }
+
+  /** The run in `slot` comes before `key` in WriteKey order. */
+  private below(slot: number, key: WriteKey): boolean {
+    const e = this.times[2 * slot + 1] as number;
+    if (e !== key.endedAt) return e < key.endedAt;
+    const s = this.times[2 * slot] as number;
+    if (s !== key.startedAt) return s < key.startedAt;
+    return this.ids.key(slot) < key.id;
+  }
+
+  /** Pointers written by some stored run, in no particular order. */
+  writtenPointers(): string[] {
+    const out: string[] = [];
+    this.writers.forEach((list, p) => {
+      if (list !== undefined && (typeof list === 'number' || list.length > 0)) out.push(this.pointers.key(p));
+    });
+    return out;
+  }
+
+  /** One page of a scan, as the store contract defines it. */
+  scan(scan: RunScan): RunPage {
+    const limit = scanLimit(scan);
+    const component = scan.component === undefined ? -1 : this.components.find(scan.component);
+    if (scan.component !== undefined && component < 0) return { runs: [] };
+    const { input, output } = scan;
+    if (input !== undefined) this.indexReaders();
+    const inputNumber = input === undefined ? -1 : this.pointers.find(input);
+    const outputNumber = output === undefined ? -1 : this.pointers.find(output);
+    if ((input !== undefined && inputNumber < 0) || (output !== undefined && outputNumber < 0)) return { runs: [] };
+    const base: readonly number[] | undefined =
+      component >= 0
+        ? this.byComponent[component]
+        : output !== undefined
+          ? asArray(this.writers[outputNumber])?.slice().sort(this.byOrder)
+          : input !== undefined
+            ? asArray(this.readers[inputNumber])
+            : this.order;
+    if (base === undefined) return { runs: [] };
+    const { lo, hi, desc } = scanRange(
+      base.length,
+      (i) => this.times[2 * (base[i] as number)] as number,
+      (i) => this.ids.key(base[i] as number),
+      scan,
+    );
+    const picked: number[] = [];
+    let more = false;
+    const step = desc ? -1 : 1;
+    for (let i = desc ? hi - 1 : lo; desc ? i >= lo : i < hi; i += step) {
+      const slot = base[i] as number;
+      if (
+        (output !== undefined && !this.has(slot, 1, outputNumber)) ||
+        (input !== undefined && !this.has(slot, 0, inputNumber)) ||
+        (component >= 0 && this.ints[slot * STRIDE + COMPONENT] !== component)
+      ) {
+        continue;
+      }
+      if (picked.length === limit) {
+        more = true;
+        break;
+      }
+      picked.push(slot);
+    }
+    const runs = picked.map((slot) => this.run(slot));
+    const last = runs[runs.length - 1];
+    return more && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
+  }
+
+  /** Whether the run in `slot` read (part 0) or wrote (part 1) pointer number `pointer`. */
+  private has(slot: number, part: 0 | 1, pointer: number): boolean {
+    const at = slot * STRIDE;
+    const nIn = this.ints[at + INPUTS] as number;
+    const from = (this.ints[at + IO_AT] as number) + (part === 0 ? 0 : nIn);
+    const end = from + (part === 0 ? nIn : (this.ints[at + OUTPUTS] as number));
+    for (let i = from; i < end; i++) if (this.io[i] === pointer) return true;
+    return false;
+  }
+}
+
+const CODE_FIELDS = new Set(['commit', 'branch', 'tags', 'dirty']);
+
+function sameCode(a: CodeVersion, b: CodeVersion): boolean {
+  if (a.commit !== b.commit || a.branch !== b.branch || a.dirty !== b.dirty) return false;
+  for (const key in a) if (!CODE_FIELDS.has(key)) return false;
+  for (const key in b) if (!CODE_FIELDS.has(key)) return false;
+  const ta = a.tags;
+  const tb = b.tags;
+  if (ta === undefined || tb === undefined) return ta === tb;
+  return ta.length === tb.length && ta.every((t, i) => t === tb[i]);
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { memoryStore } from '../adapters/memory.js';
+import { createPipetrace, isPipetraceError, type Run, type Store } from '../src/index.js';
+import { RunTable } from '../src/run-table.js';
+import { StringIndex } from '../src/string-index.js';
+
+const run = (id: string, fields: Partial<Run> = {}): Run => ({
+  id,
+  component: 'c',
+  startedAt: 10,
+  endedAt: 20,
+  status: 'succeeded',
+  inputs: [],
+  outputs: [],
+  dependencies: [],
+  notes: [],
+  params: {},
+  metrics: {},
+  ...fields,
+});
+
+describe('string index', () => {
+  it('numbers keys densely in the order first seen and finds them again after growing', () => {
+    const index = new StringIndex();
+    const keys = Array.from({ length: 50_000 }, (_, i) => `key-${i}`);
+    for (const [i, k] of keys.entries()) expect(index.add(k)).toBe(i);
+    expect(index.size).toBe(keys.length);
+    // Equal content in a different string object finds the same number.
+    for (const i of [0, 1, 4095, 4096, 49_999]) {
+      expect(index.find(`key-${String(i)}`)).toBe(i);
+      expect(index.add(['key', String(i)].join('-'))).toBe(i);
+      expect(index.key(i)).toBe(keys[i]);
+    }
+    expect(index.size).toBe(keys.length);
+    expect(index.find('key-50000')).toBe(-1);
+    expect(index.find('')).toBe(-1);
+    expect(index.add('')).toBe(keys.length);
+    expect(index.find('')).toBe(keys.length);
+  });
+
+  it('tells apart keys that differ only in case, order or one unicode code unit', () => {
+    const index = new StringIndex();
+    const keys = [
+      'ab',
+      'ba',
+      'AB',
+      'a\u00e9',
+      'a\u0065\u0301',
+      '\ud83d\ude00',
+      '\ud83d\ude01',
+      '__proto__',
+      'constructor',
+    ];
+    for (const k of keys) index.add(k);
+    expect(keys.map((k) => index.find(k))).toEqual(keys.map((_, i) => i));
+  });
+});
+
+describe('run table', () => {
+  it('resolves a dependency on a run stored later, once that run arrives', () => {
+    const table = new RunTable();
+    table.put(run('b', { startedAt: 30, endedAt: 40, dependencies: ['a'] }));
+    expect(table.get('a')).toBeUndefined();
+    expect(table.size).toBe(1);
+    table.put(run('a', { outputs: ['x'] }));
+    expect(table.get('b')?.dependencies).toEqual(['a']);
+    expect(table.get('a')?.outputs).toEqual(['x']);
+    expect(table.size).toBe(2);
+    expect(table.scan({ order: 'asc' }).runs.map((r) => r.id)).toEqual(['a', 'b']);
+  });
+
+  it('stores runs correctly whether or not latestWriters asked for their inputs just before', () => {
+    const table = new RunTable();
+    table.put(run('w1', { outputs: ['p'] }));
+    table.put(run('w2', { outputs: ['q'], startedAt: 11, endedAt: 21 }));
+    // Asked for p and q, then a run with other inputs is stored: numbers must not be mixed up.
+    const answers = table.latestWriters([
+      { pointer: 'p', before: { endedAt: 50, startedAt: 50, id: 'r' } },
+      { pointer: 'q', before: { endedAt: 50, startedAt: 50, id: 'r' } },
+    ]);
+    expect(answers.map((a) => a?.id)).toEqual(['w1', 'w2']);
+    table.put(run('r', { startedAt: 50, endedAt: 60, inputs: ['q', 'new'], dependencies: ['w2'] }));
+    table.put(run('s', { startedAt: 51, endedAt: 61, inputs: ['p'], dependencies: ['w1'] }));
+    expect(table.get('r')).toMatchObject({ inputs: ['q', 'new'], dependencies: ['w2'] });
+    expect(table.get('s')).toMatchObject({ inputs: ['p'], dependencies: ['w1'] });
+    expect(table.scan({ input: 'new' }).runs.map((r) => r.id)).toEqual(['r']);
+    expect(table.scan({ input: 'p' }).runs.map((r) => r.id)).toEqual(['s']);
+  });
+
+  it('moves a replaced run in every index, including readers already indexed', () => {
+    const table = new RunTable();
+    table.put(run('a', { inputs: ['in1'], outputs: ['out1'], component: 'c1' }));
+    expect(table.scan({ input: 'in1' }).runs).toHaveLength(1);
+    table.put(run('a', { inputs: ['in2'], outputs: ['out2'], component: 'c2', startedAt: 5, endedAt: 6 }));
+    expect(table.size).toBe(1);
+    expect(table.scan({ input: 'in1' }).runs).toEqual([]);
+    expect(table.scan({ input: 'in2' }).runs.map((r) => r.id)).toEqual(['a']);
+    expect(table.scan({ output: 'out1' }).runs).toEqual([]);
+    expect(table.scan({ component: 'c1' }).runs).toEqual([]);
+    expect(table.scan({ component: 'c2' }).runs.map((r) => r.startedAt)).toEqual([5]);
+    expect(table.latestWriters([{ pointer: 'out1' }, { pointer: 'out2' }]).map((w) => w?.id)).toEqual([undefined, 'a']);
+  });
+
+  it('keeps one copy of a code version shared by consecutive runs, yet returns it per run', () => {
+    const table = new RunTable();
+    const code = { commit: 'abc', tags: ['v1'] };
+    table.put(run('a', { code }));
+    table.put(run('b', { code: { commit: 'abc', tags: ['v1'] } }));
+    table.put(run('c', { code: { commit: 'abc', tags: ['v2'] } }));
+    code.tags.push('changed later');
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => table.get(id));
+    expect(a?.code).toEqual({ commit: 'abc', tags: ['v1'] });
+    expect(b?.code).toEqual({ commit: 'abc', tags: ['v1'] });
+    expect(c?.code).toEqual({ commit: 'abc', tags: ['v2'] });
+    a?.code?.tags?.push('mutated copy');
+    expect(table.get('b')?.code?.tags).toEqual(['v1']);
+  });
+
+  it('refuses a malformed record before storing any of the batch', async () => {
+    const store = memoryStore();
+    const bad = { ...run('bad'), inputs: undefined } as unknown as Run;
+    const error = await store.putRuns([run('good'), bad]).catch((e: unknown) => e);
+    expect(isPipetraceError(error) && error.code === 'invalid_input').toBe(true);
+    expect(await store.getRuns(['good'])).toEqual([undefined]);
+  });
+});
+
+describe('logging through a failing store', () => {
+  /** A memory store whose run writes fail while `failing` is set, through its sync and async paths. */
+  function flaky(useSync: boolean) {
+    const inner = memoryStore();
+    const state = { failing: true };
+    const fail = () => {
+      if (state.failing) throw new Error('disk full');
+    };
+    const store: Store = Object.create(inner);
+    Object.defineProperty(store, 'sync', {
+      value: useSync
+        ? {
+            putRuns: (runs: Run[]) => {
+              fail();
+              inner.sync?.putRuns(runs);
+            },
+            latestWriters: inner.sync?.latestWriters,
+          }
+        : undefined,
+    });
+    store.putRuns = async (runs) => {
+      fail();
+      await inner.putRuns(runs);
+    };
+    return { store, state, inner };
+  }
+
+  for (const useSync of [true, false]) {
+    it(`keeps the run open after a failed write so end() can be retried (${useSync ? 'sync' : 'async'} store)`, async () => {
+      const { store, state, inner } = flaky(useSync);
+      const pt = createPipetrace({ store, now: () => 1000 });
+      const handle = pt.startRun('train', { inputs: 'data.csv', outputs: 'model.pkl' });
+      await expect(handle.end()).rejects.toThrow('disk full');
+      expect(handle.status).toBe('running');
+      expect((await inner.scanRuns({})).runs).toEqual([]);
+      state.failing = false;
+      const stored = await handle.end();
+      expect(handle.status).toBe('succeeded');
+      expect(await inner.getRuns([stored.id])).toEqual([stored]);
+    });
+  }
+});

@@ -1,11 +1,10 @@
 import { invalid } from '../errors.js';
 import type { Store } from '../store.js';
 import { checkPointer, checkRunId, describe } from '../validate.js';
+import { type PartitionSource, partitionChunks } from './chunk.js';
 import {
-  allocBlob,
   chunkKey,
   decodeManifest,
-  encodeBlob,
   encodeManifest,
   manifestKey,
   type PairManifest,
@@ -14,11 +13,7 @@ import {
 } from './codec.js';
 import { hashKeyInto, hashKeys, keyToJson, type RowKey } from './keys.js';
 
-/** Entries per chunk, aimed at: a one-row query reads one chunk of about this many entries. */
-export const CHUNK_ROWS = 8192;
-const MAX_BITS = 16;
-const SUB_BITS = 6;
-const SUB_BUCKETS = 1 << SUB_BITS;
+export { CHUNK_ROWS } from './chunk.js';
 
 /**
  * The row lineage of one (output, input) pair of a run, given as arrays:
@@ -120,6 +115,8 @@ export interface HashedPair {
   kind: RowLineageKind;
   out?: Uint32Array;
   inp?: Uint32Array;
+  /** Input keys not hashed yet: partitioning hashes them straight into the chunks. */
+  inputKeys?: ArrayLike<RowKey>;
   /** Original keys as JSON values: one per entry (keep) or (output, input) per entry. */
   text?: unknown[];
 }
@@ -154,7 +151,7 @@ function hashSpec(spec: RowLineageSpec, index: number, options: RowCaptureOption
         input,
         kind: spec.kind,
         out: hashKeys(spec.outputKeys),
-        inp: hashKeys(spec.inputKeys),
+        inputKeys: spec.inputKeys,
       };
       if (keepText) {
         const text: unknown[] = new Array(spec.outputKeys.length * 2);
@@ -180,107 +177,31 @@ function checkArrayLike(field: string, value: unknown): void {
   if (!ok) throw invalid(field, `must be an array or typed array of keys, got ${describe(value)}`);
 }
 
-/**
- * Splits a hashed pair into hash-partitioned chunk blobs with one counting sort: the top
- * `bits` bits of the output hash pick the chunk, the next SUB_BITS its sub-bucket. A chunk's
- * body starts with SUB_BUCKETS + 1 offsets, so a one-row query scans one sub-bucket (about
- * CHUNK_ROWS / 64 entries); no comparison sort is needed.
- */
+/** Splits a hashed pair into chunk blobs (see chunk.ts) and describes it for the manifest. */
 function partition(
   runId: string,
   id: number,
   pair: HashedPair,
 ): { manifest: PairManifest; blobs: { key: string; data: Uint8Array }[] } {
-  const out = pair.out;
-  const n = out === undefined ? 0 : out.length >>> 1;
-  let bits = 0;
-  while (bits < MAX_BITS && n > CHUNK_ROWS << bits) bits++;
-  const chunks = 1 << bits;
-  const shift = 32 - bits - SUB_BITS;
-  const slots = chunks * SUB_BUCKETS;
-  const slotCounts = new Int32Array(out === undefined ? 0 : slots + 1);
-  for (let i = 0; i < n; i++) (slotCounts[((out as Uint32Array)[2 * i] as number) >>> shift] as number)++;
-  const counts = new Int32Array(out === undefined ? 0 : chunks);
-  for (let g = 0; g < slots && out !== undefined; g++) (counts[g >>> SUB_BITS] as number) += slotCounts[g] as number;
+  const out = pair.out ?? new Uint32Array(0);
+  const src: PartitionSource = { out };
+  if (pair.inp !== undefined) src.inp = pair.inp;
+  if (pair.inputKeys !== undefined) src.inputKeys = pair.inputKeys;
+  if (pair.text !== undefined) src.text = pair.text;
+  const edges = pair.inp !== undefined || pair.inputKeys !== undefined;
+  const part = partitionChunks(src, edges);
   const manifest: PairManifest = {
     id,
     output: pair.output,
     input: pair.input,
     kind: pair.kind,
-    rows: n,
-    bits,
-    counts: Array.from(counts),
+    rows: out.length >>> 1,
+    bits: part.bits,
+    counts: pair.out === undefined ? [] : part.counts,
     keys: pair.text !== undefined,
   };
-  if (out === undefined || n === 0) return { manifest, blobs: [] };
-  const edges = pair.inp !== undefined;
-  const width = edges ? 4 : 2;
-  const bodies: Uint32Array[] = [];
-  const datas: (Uint8Array | undefined)[] = [];
-  const texts: unknown[][] = [];
-  // Where the next entry of each slot goes, as an index within its chunk.
-  const cursor = new Int32Array(slots);
-  for (let c = 0; c < chunks; c++) {
-    const count = counts[c] as number;
-    const header = { kind: edges ? 'edges' : 'keep', count, sub: SUB_BITS };
-    const words = SUB_BUCKETS + 1 + count * width;
-    if (pair.text === undefined) {
-      const { data, body } = allocBlob(header, words);
-      bodies.push(body);
-      datas.push(data);
-    } else {
-      bodies.push(new Uint32Array(words));
-      datas.push(undefined);
-      texts.push(new Array(edges ? 2 * count : count));
-    }
-    const body = bodies[c] as Uint32Array;
-    let at = 0;
-    for (let sb = 0; sb < SUB_BUCKETS; sb++) {
-      body[sb] = at;
-      cursor[c * SUB_BUCKETS + sb] = at;
-      at += slotCounts[c * SUB_BUCKETS + sb] as number;
-    }
-    body[SUB_BUCKETS] = at;
-  }
-  const inp = pair.inp;
-  const text = pair.text;
-  for (let i = 0; i < n; i++) {
-    const hi = out[2 * i] as number;
-    const g = hi >>> shift;
-    const c = g >>> SUB_BITS;
-    const at = cursor[g] as number;
-    cursor[g] = at + 1;
-    const body = bodies[c] as Uint32Array;
-    const base = SUB_BUCKETS + 1;
-    body[base + 2 * at] = hi;
-    body[base + 2 * at + 1] = out[2 * i + 1] as number;
-    if (inp !== undefined) {
-      const inAt = base + 2 * (counts[c] as number) + 2 * at;
-      body[inAt] = inp[2 * i] as number;
-      body[inAt + 1] = inp[2 * i + 1] as number;
-    }
-    if (text !== undefined) {
-      const t = texts[c] as unknown[];
-      if (edges) {
-        t[2 * at] = text[2 * i];
-        t[2 * at + 1] = text[2 * i + 1];
-      } else t[at] = text[i];
-    }
-  }
-  const blobs: { key: string; data: Uint8Array }[] = [];
-  for (let c = 0; c < chunks; c++) {
-    const count = counts[c] as number;
-    if (count === 0) continue;
-    const data =
-      datas[c] ??
-      encodeBlob(
-        { kind: edges ? 'edges' : 'keep', count, sub: SUB_BITS },
-        bodies[c] as Uint32Array,
-        JSON.stringify(texts[c]),
-      );
-    blobs.push({ key: chunkKey(runId, id, c), data });
-  }
-  return { manifest, blobs };
+  if (pair.out !== undefined && manifest.rows > 0) manifest.w = part.w;
+  return { manifest, blobs: part.chunks.map((c) => ({ key: chunkKey(runId, id, c.index), data: c.data })) };
 }
 
 /** What was stored. */

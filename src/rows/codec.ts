@@ -81,6 +81,8 @@ export interface PairManifest {
   counts: number[];
   /** Original keys kept for display. */
   keys: boolean;
+  /** A digest of the pair's content, also in each chunk's header (absent before chunk format 2). */
+  w?: string;
 }
 
 /** The per-run manifest: every pair with row lineage. */
@@ -89,14 +91,6 @@ export interface RunRowsManifest {
   run: string;
   next: number;
   pairs: PairManifest[];
-}
-
-/** Chunk header. */
-export interface ChunkHeader {
-  kind: 'edges' | 'keep';
-  count: number;
-  /** Sub-bucket bits: the body starts with 2^sub + 1 entry offsets, by the output hash's next bits. */
-  sub: number;
 }
 
 export const MANIFEST_PREFIX = 'rows/r/';

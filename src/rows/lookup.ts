@@ -1,170 +1,29 @@
-import { PipetraceError } from '../errors.js';
 import type { Store } from '../store.js';
-import { bucketOf, type ChunkHeader, chunkKey, decodeBlob, type PairManifest } from './codec.js';
+import type { Chunk } from './chunk.js';
+import { loadChunks } from './chunk-cache.js';
+import { bucketOf, type PairManifest } from './codec.js';
 import { HashTable64 } from './hashset.js';
+import { type ChunkQueries, emit, joinChunk, MatchBuilder, type Matches } from './join.js';
+import type { BufferPool } from './pool.js';
 
-/** A decoded chunk: output hashes, and input hashes for edges (map, many). */
-export interface Chunk {
-  /** The hash partition this chunk holds. */
-  bucket: number;
-  count: number;
-  /** Sub-bucket bits, and the 2^sub + 1 offsets of the sub-buckets' entries. */
-  sub: number;
-  offsets: Uint32Array;
-  out: Uint32Array;
-  inp?: Uint32Array;
-  text?: () => unknown[];
-}
+export { loadChunks, type Matches };
 
-// Chunk keys are never reused with other content (pair ids only grow), so decoded chunks can
-// be cached per store for warm queries. Bounded by bytes.
-const CACHE_BYTES = 256 * 1024 * 1024;
-interface Cache {
-  map: Map<string, Chunk>;
-  bytes: number;
-}
-const caches = new WeakMap<Store, Cache>();
-
-function cacheOf(store: Store): Cache {
-  let cache = caches.get(store);
-  if (cache === undefined) {
-    cache = { map: new Map(), bytes: 0 };
-    caches.set(store, cache);
-  }
-  return cache;
-}
-
-const chunkBytes = (c: Chunk): number => c.out.byteLength + (c.inp?.byteLength ?? 0);
-
-/** Loads chunks of a pair (one getBlobs for all that are not cached). */
-export async function loadChunks(
-  store: Store,
-  runId: string,
-  pair: PairManifest,
-  indexes: readonly number[],
-): Promise<Chunk[]> {
-  const cache = cacheOf(store);
-  const out: (Chunk | undefined)[] = [];
-  const missing: string[] = [];
-  const missingAt: number[] = [];
-  const missingBucket: number[] = [];
-  for (const c of indexes) {
-    if ((pair.counts[c] ?? 0) === 0) continue;
-    const key = chunkKey(runId, pair.id, c);
-    const hit = cache.map.get(key);
-    if (hit !== undefined) {
-      cache.map.delete(key);
-      cache.map.set(key, hit);
-      out.push(hit);
-    } else {
-      missingAt.push(out.length);
-      missingBucket.push(c);
-      out.push(undefined);
-      missing.push(key);
-    }
-  }
-  if (missing.length > 0) {
-    const datas = await store.getBlobs(missing);
-    for (let i = 0; i < missing.length; i++) {
-      const key = missing[i] as string;
-      const data = datas[i];
-      if (data === undefined) continue;
-      const blob = decodeBlob<ChunkHeader>(data, key);
-      const count = blob.header.count;
-      const bucket = missingBucket[i] as number;
-      const sub = blob.header.sub;
-      const base = (1 << sub) + 1;
-      if (!(sub >= 0 && sub <= 16) || blob.body.length !== base + count * (blob.header.kind === 'edges' ? 4 : 2)) {
-        throw new PipetraceError('storage', `row lineage blob ${key} is corrupt`, { details: { key } });
-      }
-      const offsets = blob.body.subarray(0, base);
-      const chunk: Chunk =
-        blob.header.kind === 'edges'
-          ? {
-              bucket,
-              count,
-              sub,
-              offsets,
-              out: blob.body.subarray(base, base + 2 * count),
-              inp: blob.body.subarray(base + 2 * count, base + 4 * count),
-            }
-          : { bucket, count, sub, offsets, out: blob.body.subarray(base, base + 2 * count) };
-      if (blob.text !== undefined) chunk.text = blob.text;
-      out[missingAt[i] as number] = chunk;
-      cache.map.set(key, chunk);
-      cache.bytes += chunkBytes(chunk);
-    }
-    for (const [key, chunk] of cache.map) {
-      if (cache.bytes <= CACHE_BYTES) break;
-      cache.map.delete(key);
-      cache.bytes -= chunkBytes(chunk);
-    }
-  }
-  return out.filter((c): c is Chunk => c !== undefined);
-}
-
-/** Matches of a lookup: for each match, the query it answers and the hash on the other side. */
-export interface Matches {
-  count: number;
-  query: Int32Array;
-  hash: Uint32Array;
-  /** Original key of the matched row where the pair kept keys. */
-  key: (unknown | undefined)[] | undefined;
-  /** Original key of the query row where the pair kept keys. */
-  queryKey: (unknown | undefined)[] | undefined;
-}
-
-class MatchBuilder {
-  count = 0;
-  query: Int32Array;
-  hash: Uint32Array;
-  constructor(expected: number) {
-    const n = Math.max(16, expected);
-    this.query = new Int32Array(n);
-    this.hash = new Uint32Array(2 * n);
-  }
-  key: (unknown | undefined)[] | undefined;
-  queryKey: (unknown | undefined)[] | undefined;
-
-  push(q: number, hi: number, lo: number, key?: unknown, queryKey?: unknown): void {
-    if (this.count === this.query.length) {
-      const q2 = new Int32Array(this.count * 2);
-      q2.set(this.query);
-      this.query = q2;
-      const h2 = new Uint32Array(this.count * 4);
-      h2.set(this.hash);
-      this.hash = h2;
-    }
-    if (key !== undefined || queryKey !== undefined) {
-      this.key ??= [];
-      this.queryKey ??= [];
-      this.key[this.count] = key;
-      this.queryKey[this.count] = queryKey;
-    }
-    this.query[this.count] = q;
-    this.hash[2 * this.count] = hi;
-    this.hash[2 * this.count + 1] = lo;
-    this.count++;
-  }
-
-  done(): Matches {
-    return {
-      count: this.count,
-      query: this.query.subarray(0, this.count),
-      hash: this.hash.subarray(0, 2 * this.count),
-      key: this.key,
-      queryKey: this.queryKey,
-    };
-  }
+/** How a lookup reports its matches. */
+export interface LookupOptions {
+  /** Report tags[query] instead of the query's index (e.g. the population row a query stands for). */
+  tags?: Int32Array;
+  /** Also report the queries that matched nothing (backward and keep lookups). */
+  misses?: boolean;
+  /** Take large arrays from this pool (the matches' arrays too: release them when spent). */
+  pool?: BufferPool;
 }
 
 /**
  * Follows one pair for many row hashes at once. `backward`: queries are output rows, matches
  * are the input rows they came from. `forward`: queries are input rows, matches are the output
- * rows derived from them. Backward (and keep in both
- * directions) reads only the chunks the queries fall in; forward over map/many reads every
- * chunk of the pair (chunks are partitioned by output hash). Queries may repeat a hash: each
- * copy gets its matches.
+ * rows derived from them. Backward (and keep in both directions) reads only the chunks the
+ * queries fall in; forward over map/many reads every chunk of the pair (chunks are
+ * partitioned by output hash). Queries may repeat a hash: each copy gets its matches.
  */
 export async function lookupPair(
   store: Store,
@@ -172,11 +31,13 @@ export async function lookupPair(
   pair: PairManifest,
   queries: Uint32Array,
   direction: 'backward' | 'forward',
+  options: LookupOptions = {},
 ): Promise<Matches> {
   const q = queries.length >>> 1;
-  const m = new MatchBuilder(q);
+  const pool = options.pool;
+  const m = new MatchBuilder(q, options.tags, options.misses === true, pool);
   if (pair.kind === 'pass') {
-    for (let i = 0; i < q; i++) m.push(i, queries[2 * i] as number, queries[2 * i + 1] as number);
+    for (let i = 0; i < q; i++) m.push(m.tagOf(i), queries[2 * i] as number, queries[2 * i + 1] as number);
     return m.done();
   }
   const all = pair.kind !== 'keep' && direction === 'forward';
@@ -195,40 +56,80 @@ export async function lookupPair(
       scanChunk(chunk, pair, chunk.inp as Uint32Array, chunk.out, table, next, undefined, m, true);
     return m.done();
   }
-  // Group queries by chunk (counting sort), then join each chunk with its own small table,
-  // which stays in cache, or scan one sub-bucket per query when there are few.
+  if (q <= FEW) {
+    // A trace: look each query up in its sub-bucket, no grouping arrays.
+    const wanted: number[] = [];
+    for (let i = 0; i < q; i++) {
+      const c = bucketOf(queries[2 * i] as number, pair.bits);
+      if (!wanted.includes(c)) wanted.push(c);
+    }
+    const chunks = await loadChunks(store, runId, pair, wanted);
+    for (let i = 0; i < q; i++) {
+      const c = bucketOf(queries[2 * i] as number, pair.bits);
+      const chunk = chunks.find((k) => k.bucket === c);
+      const hi = queries[2 * i] as number;
+      const lo = queries[2 * i + 1] as number;
+      if (chunk === undefined || !searchChunk(chunk, pair, otherOf(pair, chunk), hi, lo, m.tagOf(i), m))
+        m.miss(m.tagOf(i), hi, lo);
+    }
+    return m.done();
+  }
+  // Group queries by chunk (counting sort), copying their hashes out so each chunk's queries
+  // lie together; then per chunk scan one sub-bucket per query (few queries, or kept keys to
+  // report) or join the chunk's queries with its entries through a table that stays in cache.
   const chunksN = pair.counts.length;
   const start = new Int32Array(chunksN + 1);
   for (let i = 0; i < q; i++) (start[bucketOf(queries[2 * i] as number, pair.bits) + 1] as number)++;
   for (let c = 0; c < chunksN; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number);
-  const order = new Int32Array(q);
+  const grouped: ChunkQueries = {
+    hash: pool?.u32(2 * q) ?? new Uint32Array(2 * q),
+    tag: pool?.i32(q) ?? new Int32Array(q),
+    from: 0,
+    to: 0,
+  };
+  const { hash, tag } = grouped;
+  const tags = options.tags;
   const fill = start.slice(0, chunksN);
   for (let i = 0; i < q; i++) {
-    const c = bucketOf(queries[2 * i] as number, pair.bits);
-    order[fill[c] as number] = i;
-    fill[c] = (fill[c] as number) + 1;
+    const hi = queries[2 * i] as number;
+    const c = bucketOf(hi, pair.bits);
+    const at = fill[c] as number;
+    fill[c] = at + 1;
+    hash[2 * at] = hi;
+    hash[2 * at + 1] = queries[2 * i + 1] as number;
+    tag[at] = tags === undefined ? i : (tags[i] as number);
   }
   const wanted: number[] = [];
   for (let c = 0; c < chunksN; c++) if ((start[c + 1] as number) > (start[c] as number)) wanted.push(c);
   const chunks = await loadChunks(store, runId, pair, wanted);
-  for (const chunk of chunks) {
-    const from = start[chunk.bucket] as number;
-    const to = start[chunk.bucket + 1] as number;
-    const other = pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array);
-    if ((to - from) * 8 < chunk.count) {
-      for (let k = from; k < to; k++) searchChunk(chunk, pair, other, queries, order[k] as number, m);
-      continue;
-    }
-    const table = new HashTable64(to - from);
-    const next = new Int32Array(to - from);
-    for (let k = from; k < to; k++) {
-      const i = order[k] as number;
-      link(table, next, queries[2 * i] as number, queries[2 * i + 1] as number, k - from);
-    }
-    scanChunk(chunk, pair, chunk.out, other, table, next, order.subarray(from, to), m, false);
+  const byBucket: (Chunk | undefined)[] = new Array(chunksN);
+  for (const chunk of chunks) byBucket[chunk.bucket] = chunk;
+  for (const c of wanted) {
+    const chunk = byBucket[c];
+    grouped.from = start[c] as number;
+    grouped.to = start[c + 1] as number;
+    if (chunk === undefined) {
+      for (let k = grouped.from; k < grouped.to; k++)
+        m.miss(tag[k] as number, hash[2 * k] as number, hash[2 * k + 1] as number);
+    } else if ((grouped.to - grouped.from) * 8 < chunk.count || chunk.text !== undefined) {
+      for (let k = grouped.from; k < grouped.to; k++) {
+        const hi = hash[2 * k] as number;
+        const lo = hash[2 * k + 1] as number;
+        if (!searchChunk(chunk, pair, otherOf(pair, chunk), hi, lo, tag[k] as number, m))
+          m.miss(tag[k] as number, hi, lo);
+      }
+    } else joinChunk(chunk, otherOf(pair, chunk), grouped, m);
   }
+  pool?.release(hash);
+  pool?.release(tag);
   return m.done();
 }
+
+/** Up to this many queries are looked up one by one. */
+const FEW = 8;
+
+const otherOf = (pair: PairManifest, chunk: Chunk): Uint32Array =>
+  pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array);
 
 /** Adds query `at` under its hash; equal hashes chain through `next` (index + 1, 0 ends). */
 function link(table: HashTable64, next: Int32Array, hi: number, lo: number, at: number): void {
@@ -255,25 +156,10 @@ function scanChunk(
     let at = table.get(probe[2 * j] as number, probe[2 * j + 1] as number);
     while (at >= 0) {
       const query = order === undefined ? at : (order[at] as number);
-      emit(m, query, pair, other, j, text, forward);
+      emit(m, m.tagOf(query), pair, other, j, text, forward);
       at = (next[at] as number) - 1;
     }
   }
-}
-
-function emit(
-  m: MatchBuilder,
-  query: number,
-  pair: PairManifest,
-  other: Uint32Array,
-  j: number,
-  text: unknown[] | undefined,
-  forward: boolean,
-): void {
-  if (text === undefined) m.push(query, other[2 * j] as number, other[2 * j + 1] as number);
-  else if (pair.kind === 'keep') m.push(query, other[2 * j] as number, other[2 * j + 1] as number, text[j], text[j]);
-  else if (forward) m.push(query, other[2 * j] as number, other[2 * j + 1] as number, text[2 * j], text[2 * j + 1]);
-  else m.push(query, other[2 * j] as number, other[2 * j + 1] as number, text[2 * j + 1], text[2 * j]);
 }
 
 /** Scans the one sub-bucket a query's hash falls in. */
@@ -281,18 +167,24 @@ function searchChunk(
   chunk: Chunk,
   pair: PairManifest,
   other: Uint32Array,
-  queries: Uint32Array,
-  i: number,
+  qhi: number,
+  qlo: number,
+  tag: number,
   m: MatchBuilder,
-): void {
-  const hi = (queries[2 * i] as number) >>> 0;
-  const lo = (queries[2 * i + 1] as number) >>> 0;
+): boolean {
+  const hi = qhi >>> 0;
+  const lo = qlo >>> 0;
   const sb = (hi >>> (32 - pair.bits - chunk.sub)) & ((1 << chunk.sub) - 1);
   const text = chunk.text?.();
   const out = chunk.out;
+  let found = false;
   for (let j = chunk.offsets[sb] as number, end = chunk.offsets[sb + 1] as number; j < end; j++) {
-    if (out[2 * j] === hi && out[2 * j + 1] === lo) emit(m, i, pair, other, j, text, false);
+    if (out[2 * j] === hi && out[2 * j + 1] === lo) {
+      emit(m, tag, pair, other, j, text, false);
+      found = true;
+    }
   }
+  return found;
 }
 
 /** Every row hash a pair stores on its output side (distinct for map and keep). */

@@ -3,6 +3,7 @@ import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
 import { readRowManifest } from './capture.js';
 import type { RunRowsManifest } from './codec.js';
 import { lookupPair } from './lookup.js';
+import { BufferPool } from './pool.js';
 
 /** A set of population rows (labels) as a bitset. */
 export type LabelSet = Uint32Array;
@@ -48,12 +49,19 @@ export interface Seed {
   labels: Int32Array;
 }
 
-/** Row origins reached: per entry, the pointer, its row hash and the population row. */
-export interface Origins {
-  pointers: string[];
-  pointer: Int32Array;
+/** Origin rows of one pointer reached, with the population row each leads to. */
+export interface OriginSegment {
+  pointer: number;
+  /** Interleaved (hi, lo) row hashes. */
   hashes: Uint32Array;
   labels: Int32Array;
+  count: number;
+}
+
+/** Row origins reached: per entry, the pointer, its row hash and the population row, in segments (no copying). */
+export interface Origins {
+  pointers: string[];
+  segments: OriginSegment[];
   count: number;
 }
 
@@ -70,38 +78,27 @@ interface Node {
 class OriginBuilder {
   pointers: string[] = [];
   private index = new Map<string, number>();
-  pointer = new Int32Array(1024);
-  hashes = new Uint32Array(2048);
-  labels = new Int32Array(1024);
+  segments: OriginSegment[] = [];
   count = 0;
-  add(pointer: string, hi: number, lo: number, label: number): void {
+  /** The index of a pointer's name (looked up once per batch, not per row). */
+  pointerOf(pointer: string): number {
     let p = this.index.get(pointer);
     if (p === undefined) {
       p = this.pointers.length;
       this.pointers.push(pointer);
       this.index.set(pointer, p);
     }
-    if (this.count === this.labels.length) {
-      const n = this.count * 2;
-      const p2 = new Int32Array(n);
-      p2.set(this.pointer);
-      this.pointer = p2;
-      const l2 = new Int32Array(n);
-      l2.set(this.labels);
-      this.labels = l2;
-      const h2 = new Uint32Array(2 * n);
-      h2.set(this.hashes);
-      this.hashes = h2;
-    }
-    this.pointer[this.count] = p;
-    this.hashes[2 * this.count] = hi;
-    this.hashes[2 * this.count + 1] = lo;
-    this.labels[this.count] = label;
-    this.count++;
+    return p;
+  }
+  /** Adds `count` rows of one pointer; the arrays are kept as they are (do not reuse them). */
+  addAll(pointer: number, hashes: Uint32Array, labels: Int32Array, count: number): void {
+    if (count === 0) return;
+    this.segments.push({ pointer, hashes, labels, count });
+    this.count += count;
   }
 }
 
-const concat32 = <T extends Uint32Array | Int32Array>(parts: T[], make: (n: number) => T): T => {
+const concat32 = <T extends Uint32Array | Int32Array>(parts: T[], make: (n: number) => T, pool: BufferPool): T => {
   if (parts.length === 1) return parts[0] as T;
   let n = 0;
   for (const p of parts) n += p.length;
@@ -110,6 +107,7 @@ const concat32 = <T extends Uint32Array | Int32Array>(parts: T[], make: (n: numb
   for (const p of parts) {
     out.set(p, at);
     at += p.length;
+    pool.release(p);
   }
   return out;
 };
@@ -133,6 +131,7 @@ export async function propagate(
   const runs = new Map<string, RunReach>();
   const manifests = new Map<string, RunRowsManifest | undefined>();
   const origins = new OriginBuilder();
+  const pool = new BufferPool();
   const nodeOf = (run: Run, pointer: string, hops: number): Node => {
     const k = `${run.id}\u0000${pointer}`;
     let node = nodes.get(k);
@@ -165,17 +164,21 @@ export async function propagate(
       runs.set(run.id, entry);
     }
     entry.hops = Math.min(entry.hops, node.hops);
-    const hashes = concat32(node.hashes, (n) => new Uint32Array(n));
-    const labels = concat32(node.labels, (n) => new Int32Array(n));
-    // The labels reaching this node, for the run and for run-level steps further up.
-    const rowSet = entry.rows;
-    const here = node.runLevel === undefined ? newLabelSet(labelCount) : node.runLevel.slice();
+    const hashes = concat32(node.hashes, (n) => pool.u32(n), pool);
+    const labels = concat32(node.labels, (n) => pool.i32(n), pool);
+    // The labels reaching this node (one pass of scattered bit sets), for the run and for
+    // run-level steps further up.
+    const mine = newLabelSet(labelCount);
     for (let i = 0; i < labels.length; i++) {
       const l = labels[i] as number;
-      const bit = 1 << (l & 31);
-      rowSet[l >>> 5] = (rowSet[l >>> 5] as number) | bit;
-      here[l >>> 5] = (here[l >>> 5] as number) | bit;
+      mine[l >>> 5] = (mine[l >>> 5] as number) | (1 << (l & 31));
     }
+    const rowSet = entry.rows;
+    for (let w = 0; w < mine.length; w++) rowSet[w] = (rowSet[w] as number) | (mine[w] as number);
+    const here = mine;
+    const runLevel = node.runLevel;
+    if (runLevel !== undefined)
+      for (let w = 0; w < here.length; w++) here[w] = (here[w] as number) | (runLevel[w] as number);
     const allSet = entry.all;
     for (let i = 0; i < here.length; i++) allSet[i] = (allSet[i] as number) | (here[i] as number);
 
@@ -185,8 +188,12 @@ export async function propagate(
     const writers = await store.latestWriters(inputs.map((p) => ({ pointer: p, before: dependencyBound(run) })));
     const upRuns = await store.getRuns(writers.map((w) => w?.id ?? ''));
     const n = labels.length;
-    const matched = new Uint8Array(n);
     const rowLevel = n > 0 && pairs.length > 0;
+    // One pair (the usual case): lookups carry each entry's label and report the rows they
+    // could not explain. Several pairs (a join): a row is unexplained only if no pair explains it.
+    const single = pairs.length === 1;
+    const matched = rowLevel && !single ? new Uint8Array(n) : undefined;
+    const own = origins.pointerOf(node.pointer);
     for (const [i, input] of inputs.entries()) {
       const up = upRuns[i];
       const pair = pairs.find((p) => p.input === input);
@@ -202,39 +209,64 @@ export async function propagate(
         continue;
       }
       // Every (row, label) entry is a query; matches come back per entry, duplicates included.
-      const m = await lookupPair(store, run.id, pair, hashes, 'backward');
+      let outL: Int32Array;
+      const m = await lookupPair(
+        store,
+        run.id,
+        pair,
+        hashes,
+        'backward',
+        single ? { tags: labels, misses: true, pool } : { pool },
+      );
       const total = m.count;
-      const outH = m.hash;
-      const outL = new Int32Array(total);
-      for (let j = 0; j < total; j++) {
-        const r = m.query[j] as number;
-        matched[r] = 1;
-        outL[j] = labels[r] as number;
+      if (single) {
+        outL = m.query;
+        const missed = m.missed;
+        if (missed !== undefined && missed.count > 0) origins.addAll(own, missed.hash, missed.query, missed.count);
+      } else {
+        outL = new Int32Array(total);
+        const seen = matched as Uint8Array;
+        for (let j = 0; j < total; j++) {
+          const r = m.query[j] as number;
+          seen[r] = 1;
+          outL[j] = labels[r] as number;
+        }
+        pool.release(m.query);
       }
-      if (up === undefined) {
-        for (let k = 0; k < total; k++)
-          origins.add(input, outH[2 * k] as number, outH[2 * k + 1] as number, outL[k] as number);
-      } else if (total > 0) {
+      const outH = m.hash;
+      if (up === undefined) origins.addAll(origins.pointerOf(input), outH, outL, total);
+      else if (total === 0) {
+        pool.release(outH);
+        pool.release(outL);
+      } else {
         const target = nodeOf(up, input, node.hops);
         target.hashes.push(outH);
         target.labels.push(outL);
       }
     }
     // Rows no pair explains (or a run without row lineage for them) start here.
-    for (let r = 0; r < n; r++) {
-      if (matched[r] === 0)
-        origins.add(node.pointer, hashes[2 * r] as number, hashes[2 * r + 1] as number, labels[r] as number);
+    if (!rowLevel) origins.addAll(own, hashes, labels, n);
+    else {
+      if (matched !== undefined) {
+        let lost = 0;
+        for (let r = 0; r < n; r++) if (matched[r] === 0) lost++;
+        const lostH = new Uint32Array(2 * lost);
+        const lostL = new Int32Array(lost);
+        for (let r = 0, k = 0; r < n; r++) {
+          if (matched[r] !== 0) continue;
+          lostH[2 * k] = hashes[2 * r] as number;
+          lostH[2 * k + 1] = hashes[2 * r + 1] as number;
+          lostL[k++] = labels[r] as number;
+        }
+        origins.addAll(own, lostH, lostL, lost);
+      }
+      pool.release(hashes);
+      pool.release(labels);
     }
   }
   return {
     runs,
     manifests,
-    origins: {
-      pointers: origins.pointers,
-      pointer: origins.pointer.subarray(0, origins.count),
-      hashes: origins.hashes.subarray(0, 2 * origins.count),
-      labels: origins.labels.subarray(0, origins.count),
-      count: origins.count,
-    },
+    origins: { pointers: origins.pointers, segments: origins.segments, count: origins.count },
   };
 }

@@ -3,16 +3,12 @@ import { invalid, PipetraceError } from '../errors.js';
 import type { Millis, Run } from '../model.js';
 import type { Store } from '../store.js';
 import { checkPointer, checkPositiveInt } from '../validate.js';
-import { readRowManifest } from './capture.js';
 import { runDifferences } from './evidence.js';
 import { allFlaggedRows, type FlaggedRows, flaggedRows } from './flags.js';
-import { HashTable64 } from './hashset.js';
-import { toHex } from './keys.js';
-import { outputRows } from './lookup.js';
-import { countLabels, type LabelSet, newLabelSet, propagate, type Seed } from './propagate.js';
-
-// Labels and candidate ids are packed into one double when counting distinct labels.
-const LABEL_LIMIT = 2 ** 26;
+import { populationRows } from './population.js';
+import { countLabels, type LabelSet, newLabelSet, propagate } from './propagate.js';
+import { order, rank } from './ranking.js';
+import { LABEL_LIMIT, rowCandidates } from './row-candidates.js';
 
 /** The spectrum score, shared with the run-level review. */
 export type RowReviewMetric = ReviewMethod;
@@ -135,51 +131,12 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
       for (const r of await scanAll(store, c, options.since, options.until)) for (const o of r.outputs) set.add(o);
     population = [...set].sort();
   }
-  const writers = await store.latestWriters(population.map((p) => ({ pointer: p })));
-  const writerRuns = await store.getRuns(writers.map((w) => w?.id ?? ''));
-  const seeds: Seed[] = [];
-  const flaggedLabels: number[] = [];
-  let labelCount = 0;
-  const outputs: string[] = [];
-  for (const [i, pointer] of population.entries()) {
-    const run = writerRuns[i];
-    const f = flagsOf.get(pointer);
-    if (run === undefined) {
-      if (f !== undefined) notes.push(`${pointer} has flagged rows but no run wrote it`);
-      continue;
-    }
-    const manifest = await readRowManifest(store, run.id);
-    const pairs = (manifest?.pairs ?? []).filter((p) => p.output === pointer && p.kind !== 'pass');
-    let rows: Uint32Array;
-    let table: HashTable64 | undefined;
-    if (pairs.length === 0) {
-      if (f === undefined) continue;
-      notes.push(`${pointer}: its run recorded no row lineage, so only its flagged rows are compared`);
-      rows = f.hashes;
-    } else {
-      const parts = await Promise.all(pairs.map((p) => outputRows(store, run.id, p)));
-      ({ rows, table } = distinctOf(parts));
-    }
-    const n = rows.length >>> 1;
-    const labels = new Int32Array(n);
-    for (let j = 0; j < n; j++) labels[j] = labelCount + j;
-    if (f !== undefined) {
-      if (table === undefined) {
-        table = new HashTable64(n);
-        for (let j = 0; j < n; j++) table.add(rows[2 * j] as number, rows[2 * j + 1] as number, j);
-      }
-      let missing = 0;
-      for (let j = 0; j < f.hashes.length; j += 2) {
-        const at = table.get(f.hashes[j] as number, f.hashes[j + 1] as number);
-        if (at >= 0) flaggedLabels.push(labelCount + at);
-        else missing++;
-      }
-      if (missing > 0) notes.push(`${pointer}: ${missing} flagged rows are not among the rows its run recorded`);
-    }
-    seeds.push({ run, pointer, hashes: rows, labels });
-    outputs.push(pointer);
-    labelCount += n;
-  }
+  const {
+    seeds,
+    flagged: flaggedLabels,
+    labelCount,
+    outputs,
+  } = await populationRows(store, population, flagsOf, notes);
   if (labelCount >= LABEL_LIMIT) {
     throw new PipetraceError(
       'too_large',
@@ -294,125 +251,4 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
 function reachOf(rows: LabelSet, all: LabelSet): { set: LabelSet; kind: 'rows' | 'run' } {
   for (let i = 0; i < rows.length; i++) if (rows[i] !== 0) return { set: rows, kind: 'rows' };
   return { set: all, kind: 'run' };
-}
-
-/** Distinct hashes in first-seen order, and the table from each to its index. */
-function distinctOf(parts: Uint32Array[]): { rows: Uint32Array; table: HashTable64 } {
-  let n = 0;
-  for (const p of parts) n += p.length >>> 1;
-  const table = new HashTable64(n);
-  const out = new Uint32Array(2 * n);
-  let at = 0;
-  for (const p of parts) {
-    for (let j = 0; j < p.length; j += 2) {
-      const before = table.size;
-      table.add(p[j] as number, p[j + 1] as number, before);
-      if (table.size > before) {
-        out[2 * at] = p[j] as number;
-        out[2 * at + 1] = p[j + 1] as number;
-        at++;
-      }
-    }
-  }
-  return { rows: out.subarray(0, 2 * at), table };
-}
-
-/** Sorts by score and assigns tie groups. */
-function rank(cands: RowReviewCandidate[]): RowReviewCandidate[] {
-  cands.sort((a, b) => b.evidence.score - a.evidence.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  let group = -1;
-  let last = Number.NaN;
-  for (const c of cands) {
-    if (!(Math.abs(c.evidence.score - last) <= 1e-12)) {
-      group++;
-      last = c.evidence.score;
-    }
-    c.group = group;
-  }
-  return cands;
-}
-
-/** Within each tie group, fewer hops first, then more differences; equal evidence shares a rank. */
-function order(cands: RowReviewCandidate[]): RowReviewCandidate[] {
-  cands.sort(
-    (a, b) =>
-      a.group - b.group ||
-      a.hops - b.hops ||
-      b.differences.length - a.differences.length ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
-  let rank = 0;
-  for (let i = 0; i < cands.length; i++) {
-    const c = cands[i] as RowReviewCandidate;
-    const prev = cands[i - 1];
-    if (
-      prev !== undefined &&
-      !(prev.group === c.group && prev.hops === c.hops && prev.differences.length === c.differences.length)
-    )
-      rank = i;
-    c.rank = rank;
-  }
-  return cands;
-}
-
-function rowCandidates(
-  origins: { pointers: string[]; pointer: Int32Array; hashes: Uint32Array; labels: Int32Array; count: number },
-  flagged: LabelSet,
-  F: number,
-  P: number,
-  metric: RowReviewMetric,
-  limit: number,
-): RowReviewCandidate[] {
-  // Candidate ids per (pointer, hash); only candidates with a flagged row are scored.
-  const tables = origins.pointers.map(() => new HashTable64(16));
-  const perPointer = new Int32Array(origins.pointers.length);
-  for (let e = 0; e < origins.count; e++) (perPointer[origins.pointer[e] as number] as number)++;
-  for (let p = 0; p < tables.length; p++) tables[p] = new HashTable64(perPointer[p] as number);
-  // A candidate is named by the first origin entry of its (pointer, hash): no object per row.
-  if (origins.count >= 2 ** 27)
-    throw new PipetraceError('too_large', `row review reached ${origins.count} origin rows`);
-  const cand = new Int32Array(origins.count);
-  for (let e = 0; e < origins.count; e++) {
-    const p = origins.pointer[e] as number;
-    cand[e] = (tables[p] as HashTable64).add(origins.hashes[2 * e] as number, origins.hashes[2 * e + 1] as number, e);
-  }
-  const hit = new Uint8Array(origins.count);
-  for (let e = 0; e < origins.count; e++) {
-    const l = origins.labels[e] as number;
-    if (((flagged[l >>> 5] as number) >>> (l & 31)) & 1) hit[cand[e] as number] = 1;
-  }
-  // (candidate, label) pairs of hit candidates, sorted, to count distinct labels.
-  const pairs: number[] = [];
-  for (let e = 0; e < origins.count; e++)
-    if (hit[cand[e] as number] === 1) pairs.push((cand[e] as number) * LABEL_LIMIT + (origins.labels[e] as number));
-  const sorted = Float64Array.from(pairs).sort();
-  const out: RowReviewCandidate[] = [];
-  let i = 0;
-  while (i < sorted.length) {
-    const c = Math.floor((sorted[i] as number) / LABEL_LIMIT);
-    let ef = 0;
-    let ep = 0;
-    let prev = -1;
-    for (; i < sorted.length && Math.floor((sorted[i] as number) / LABEL_LIMIT) === c; i++) {
-      const l = (sorted[i] as number) - c * LABEL_LIMIT;
-      if (l === prev) continue;
-      prev = l;
-      if (((flagged[l >>> 5] as number) >>> (l & 31)) & 1) ef++;
-      else ep++;
-    }
-    const pointer = origins.pointers[origins.pointer[c] as number] as string;
-    const hash = toHex(origins.hashes[2 * c] as number, origins.hashes[2 * c + 1] as number);
-    out.push({
-      kind: 'row',
-      id: `${pointer}#${hash}`,
-      row: { pointer, hash },
-      reach: 'rows',
-      hops: 0,
-      evidence: { ef, ep, F, P, score: spectrumScore(metric, ef, ep, F, P) },
-      group: 0,
-      rank: 0,
-      differences: [],
-    });
-  }
-  return order(rank(out)).slice(0, limit);
 }

@@ -1,0 +1,103 @@
+import type { Store } from '../store.js';
+import { type Chunk, decodeChunk } from './chunk.js';
+import { chunkKey, type PairManifest } from './codec.js';
+
+/*
+ * Decoded chunks per store, least recently used first out, bounded by bytes. Chunk keys are
+ * written once (pair ids only grow within a run's manifest), so a cached chunk stays right;
+ * the one way a key is written twice is two writers racing on one run, and then the pair's
+ * content digest (PairManifest.w, read fresh with the manifest on every query) differs, so
+ * the cache is keyed by the digest too. A hit must also agree with the manifest's count.
+ */
+let limitBytes = 256 * 1024 * 1024;
+
+interface Entry {
+  chunk: Chunk;
+  bytes: number;
+}
+interface Cache {
+  map: Map<string, Entry>;
+  bytes: number;
+}
+const caches = new WeakMap<Store, Cache>();
+
+function cacheOf(store: Store): Cache {
+  let cache = caches.get(store);
+  if (cache === undefined) {
+    cache = { map: new Map(), bytes: 0 };
+    caches.set(store, cache);
+  }
+  return cache;
+}
+
+/** Sets the bound of every store's chunk cache (bytes of decoded chunks); returns the old one. */
+export function setChunkCacheLimit(bytes: number): number {
+  const old = limitBytes;
+  limitBytes = bytes;
+  return old;
+}
+
+/** Decoded chunks cached for a store, and their bytes. */
+export function chunkCacheStats(store: Store): { entries: number; bytes: number } {
+  const cache = caches.get(store);
+  return { entries: cache?.map.size ?? 0, bytes: cache?.bytes ?? 0 };
+}
+
+function evict(cache: Cache): void {
+  for (const [key, entry] of cache.map) {
+    if (cache.bytes <= limitBytes) break;
+    cache.map.delete(key);
+    cache.bytes -= entry.bytes;
+  }
+}
+
+/** Loads chunks of a pair by index, in the order asked, skipping empty ones (one getBlobs for all misses). */
+export async function loadChunks(
+  store: Store,
+  runId: string,
+  pair: PairManifest,
+  indexes: readonly number[],
+): Promise<Chunk[]> {
+  const cache = cacheOf(store);
+  const out: (Chunk | undefined)[] = [];
+  const missing: string[] = [];
+  const missingAt: number[] = [];
+  const missingBucket: number[] = [];
+  const tag = `\u0000${pair.w ?? ''}`;
+  for (const c of indexes) {
+    const count = pair.counts[c] ?? 0;
+    if (count === 0) continue;
+    const key = chunkKey(runId, pair.id, c);
+    const id = key + tag;
+    const hit = cache.map.get(id);
+    cache.map.delete(id);
+    if (hit !== undefined && hit.chunk.count === count) {
+      cache.map.set(id, hit);
+      out.push(hit.chunk);
+      continue;
+    }
+    if (hit !== undefined) cache.bytes -= hit.bytes;
+    missingAt.push(out.length);
+    missingBucket.push(c);
+    out.push(undefined);
+    missing.push(key);
+  }
+  if (missing.length > 0) {
+    const datas = await store.getBlobs(missing);
+    for (let i = 0; i < missing.length; i++) {
+      const key = missing[i] as string;
+      const data = datas[i];
+      if (data === undefined) continue;
+      const chunk = decodeChunk(data, key, pair, missingBucket[i] as number);
+      out[missingAt[i] as number] = chunk;
+      const bytes = data.byteLength + (chunk.out.buffer === data.buffer ? 0 : chunk.out.byteLength);
+      const id = key + tag;
+      const old = cache.map.get(id);
+      if (old !== undefined) cache.bytes -= old.bytes;
+      cache.map.set(id, { chunk, bytes });
+      cache.bytes += bytes;
+    }
+    evict(cache);
+  }
+  return out.filter((c): c is Chunk => c !== undefined);
+}

@@ -1,0 +1,292 @@
+import { invalid, PipetraceError } from '../errors.js';
+import { allocBlob, decodeBlob, encodeBlob, type PairManifest } from './codec.js';
+import { hashKeyInto, type RowKey } from './keys.js';
+
+/**
+ * The chunk format. A pair's entries are split by the top `bits` bits of the output hash into
+ * chunks, and inside a chunk by the next `sub` bits into sub-buckets, with one counting sort.
+ *
+ * Version 2 (written now): JSON header {v: 2, kind, count, sub, bits, narrow, o16, w}, then
+ * - the 2^sub + 1 sub-bucket offsets, u16 when count < 65536 (`o16`), else u32;
+ * - output hashes: `narrow` (bits + sub = 16: the top 16 bits of the high word are the
+ *   position, so only the low words and the high words' low 16 bits are stored: 6 bytes an
+ *   entry) or wide, interleaved (hi, lo) u32 pairs (8 bytes);
+ * - for edges (map, many) the input hashes, interleaved (hi, lo) u32 pairs;
+ * - narrow only: the u16 low halves of the output high words.
+ * Sections are padded to whole u32 words. A 1:1 mapping of a pair above NARROW_MIN_ROWS rows
+ * costs 14 bytes plus offsets, a kept row 6.
+ * Version 1 (no `v`): u32 offsets (sub = 6), wide output hashes, then input hashes. Still read.
+ */
+export const CHUNK_FORMAT = 2;
+
+/** Entries per chunk, aimed at: a one-row query reads one chunk of about this many entries. */
+export const CHUNK_ROWS = 8192;
+const MAX_BITS = 16;
+/** Sub-bucket bits of wide chunks. */
+const WIDE_SUB_BITS = 6;
+/** Narrow chunks need bits + sub = 16; below 6 partition bits the offsets would cost too much. */
+const NARROW_MIN_BITS = 6;
+/** Pairs with more rows than this are stored narrow (6 partition bits and more). */
+export const NARROW_MIN_ROWS = CHUNK_ROWS << (NARROW_MIN_BITS - 1);
+
+const DIGEST_PLACEHOLDER = '0000000000000000';
+const encoder = new TextEncoder();
+
+export interface ChunkHeader {
+  /** Format version; absent in version 1. */
+  v?: number;
+  kind: 'edges' | 'keep';
+  count: number;
+  /** Sub-bucket bits. */
+  sub: number;
+  /** Version 2: the pair's partition bits. */
+  bits?: number;
+  /** Version 2: output high words stored as their low 16 bits (bits + sub = 16). */
+  narrow?: boolean;
+  /** Version 2: u16 offsets. */
+  o16?: boolean;
+  /** Version 2: the pair's content digest (PairManifest.w). */
+  w?: string;
+}
+
+/** A decoded chunk: output hashes, and input hashes for edges (map, many). */
+export interface Chunk {
+  /** The hash partition this chunk holds. */
+  bucket: number;
+  count: number;
+  /** Sub-bucket bits, and the 2^sub + 1 offsets of the sub-buckets' entries. */
+  sub: number;
+  offsets: Uint16Array | Uint32Array;
+  /** Output hashes, interleaved (hi, lo). */
+  out: Uint32Array;
+  inp?: Uint32Array;
+  text?: () => unknown[];
+}
+
+/** Word layout of a version 2 chunk body. */
+function layout(count: number, sub: number, narrow: boolean, o16: boolean, edges: boolean) {
+  const offsetWords = o16 ? ((1 << sub) + 2) >>> 1 : (1 << sub) + 1;
+  const outAt = offsetWords;
+  const inpAt = outAt + (narrow ? count : 2 * count);
+  const hi16At = inpAt + (edges ? 2 * count : 0);
+  const words = hi16At + (narrow ? (count + 1) >>> 1 : 0);
+  return { outAt, inpAt, hi16At, words };
+}
+
+/** Where one chunk's entries are written while partitioning. */
+interface ChunkWriter {
+  data: Uint8Array | undefined;
+  body: Uint32Array;
+  header: ChunkHeader;
+  offsets: Uint16Array | Uint32Array;
+  /** narrow: low words; wide: (hi, lo) pairs. */
+  out: Uint32Array;
+  inp: Uint32Array | undefined;
+  hi16: Uint16Array | undefined;
+  text: unknown[] | undefined;
+}
+
+/** The source of a pair's entries: output hashes, and input hashes or input keys for edges. */
+export interface PartitionSource {
+  out: Uint32Array;
+  inp?: Uint32Array;
+  /** Input keys hashed straight into the chunks (instead of `inp`). */
+  inputKeys?: ArrayLike<RowKey>;
+  /** Original keys as JSON values: one per entry (keep) or (output, input) per entry. */
+  text?: unknown[];
+}
+
+/**
+ * Splits a pair into chunk blobs with one counting sort (no comparison sort): the top `bits`
+ * bits of the output hash pick the chunk, the next `sub` its sub-bucket. Input keys, when
+ * given, are hashed straight into place. Returns the pair's partition bits, entry counts per
+ * chunk, content digest, and the blobs of non-empty chunks.
+ */
+export function partitionChunks(
+  src: PartitionSource,
+  edges: boolean,
+): { bits: number; counts: number[]; w: string; chunks: { index: number; data: Uint8Array }[] } {
+  const out = src.out;
+  const n = out.length >>> 1;
+  let bits = 0;
+  while (bits < MAX_BITS && n > CHUNK_ROWS << bits) bits++;
+  const narrow = bits >= NARROW_MIN_BITS;
+  const sub = narrow ? 16 - bits : WIDE_SUB_BITS;
+  const chunks = 1 << bits;
+  const shift = 32 - bits - sub;
+  const subs = 1 << sub;
+  const slots = chunks * subs;
+  const slotCounts = new Int32Array(slots);
+  for (let i = 0; i < n; i++) (slotCounts[(out[2 * i] as number) >>> shift] as number)++;
+  const counts = new Int32Array(chunks);
+  for (let g = 0; g < slots; g++) (counts[g >>> sub] as number) += slotCounts[g] as number;
+  const writers: (ChunkWriter | undefined)[] = new Array(chunks);
+  // Where the next entry of each slot goes, as an index within its chunk.
+  const cursor = new Int32Array(slots);
+  for (let c = 0; c < chunks; c++) {
+    const count = counts[c] as number;
+    if (count === 0) continue;
+    const o16 = count < 65536;
+    // The digest is known only after the scatter: a placeholder of its length holds its place.
+    const header: ChunkHeader = {
+      v: CHUNK_FORMAT,
+      kind: edges ? 'edges' : 'keep',
+      count,
+      sub,
+      bits,
+      narrow,
+      o16,
+      w: DIGEST_PLACEHOLDER,
+    };
+    const lay = layout(count, sub, narrow, o16, edges);
+    let data: Uint8Array | undefined;
+    let body: Uint32Array;
+    if (src.text === undefined) ({ data, body } = allocBlob(header, lay.words));
+    else body = new Uint32Array(lay.words);
+    const buf = body.buffer;
+    const at = body.byteOffset;
+    const offsets = o16 ? new Uint16Array(buf, at, subs + 1) : body.subarray(0, subs + 1);
+    let next = 0;
+    for (let sb = 0; sb < subs; sb++) {
+      offsets[sb] = next;
+      cursor[c * subs + sb] = next;
+      next += slotCounts[c * subs + sb] as number;
+    }
+    offsets[subs] = next;
+    writers[c] = {
+      data,
+      body,
+      header,
+      offsets,
+      out: body.subarray(lay.outAt, lay.inpAt),
+      inp: edges ? body.subarray(lay.inpAt, lay.hi16At) : undefined,
+      hi16: narrow ? new Uint16Array(buf, at + 4 * lay.hi16At, count) : undefined,
+      text: src.text === undefined ? undefined : new Array(edges ? 2 * count : count),
+    };
+  }
+  const { inp, inputKeys, text } = src;
+  // A content digest of the pair: chunk keys are never rewritten, except by two writers racing
+  // on one run; the digest tells their chunks apart (see chunk-cache.ts).
+  let d1 = 0x2545f491;
+  let d2 = n | 0;
+  for (let i = 0; i < n; i++) {
+    const hi = out[2 * i] as number;
+    const lo = out[2 * i + 1] as number;
+    const g = hi >>> shift;
+    const at = cursor[g] as number;
+    cursor[g] = at + 1;
+    const w = writers[g >>> sub] as ChunkWriter;
+    if (narrow) {
+      w.out[at] = lo;
+      (w.hi16 as Uint16Array)[at] = hi;
+    } else {
+      w.out[2 * at] = hi;
+      w.out[2 * at + 1] = lo;
+    }
+    if (edges) {
+      const target = w.inp as Uint32Array;
+      if (inp !== undefined) {
+        target[2 * at] = inp[2 * i] as number;
+        target[2 * at + 1] = inp[2 * i + 1] as number;
+      } else hashInput(inputKeys as ArrayLike<RowKey>, i, target, 2 * at);
+      d2 = Math.imul(d2 ^ (target[2 * at] as number), 0x85ebca77) ^ (target[2 * at + 1] as number);
+    }
+    d1 = Math.imul(d1 ^ hi, 0x9e3779b1) ^ lo;
+    if (text !== undefined) {
+      const t = w.text as unknown[];
+      if (edges) {
+        t[2 * at] = text[2 * i];
+        t[2 * at + 1] = text[2 * i + 1];
+      } else t[at] = text[i];
+    }
+  }
+  const digest = (d1 >>> 0).toString(16).padStart(8, '0') + (d2 >>> 0).toString(16).padStart(8, '0');
+  const blobs: { index: number; data: Uint8Array }[] = [];
+  for (let c = 0; c < chunks; c++) {
+    const w = writers[c];
+    if (w === undefined) continue;
+    w.header.w = digest;
+    let data: Uint8Array;
+    if (w.data !== undefined) {
+      data = w.data;
+      // Same length as the placeholder's header (16 hex digits either way).
+      data.set(encoder.encode(JSON.stringify(w.header)), 12);
+    } else data = encodeBlob(w.header, w.body, JSON.stringify(w.text));
+    blobs.push({ index: c, data });
+  }
+  return { bits, counts: Array.from(counts), w: digest, chunks: blobs };
+}
+
+function hashInput(keys: ArrayLike<RowKey>, i: number, target: Uint32Array, at: number): void {
+  try {
+    hashKeyInto(keys[i] as RowKey, target, at);
+  } catch (error) {
+    if (error instanceof Error && 'field' in error && error.field === 'key') {
+      throw invalid(`keys[${i}]`, error.message.replace(/^key: /, ''));
+    }
+    throw error;
+  }
+}
+
+/** Decodes a chunk blob of a pair (either format version); a bad blob is a storage error. */
+export function decodeChunk(data: Uint8Array, key: string, pair: PairManifest, bucket: number): Chunk {
+  const bad = (why: string) =>
+    new PipetraceError('storage', `row lineage blob ${key} is corrupt: ${why}`, { details: { key } });
+  const blob = decodeBlob<ChunkHeader>(data, key);
+  const h = blob.header;
+  if (h === null || typeof h !== 'object') throw bad('no header');
+  const { count, sub } = h;
+  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(sub) || sub < 0 || sub > 16) throw bad('bad header');
+  if (h.kind !== 'edges' && h.kind !== 'keep') throw bad('bad kind');
+  const edges = h.kind === 'edges';
+  const body = blob.body;
+  let chunk: Chunk;
+  if (h.v === undefined) {
+    const base = (1 << sub) + 1;
+    if (body.length !== base + count * (edges ? 4 : 2)) throw bad('wrong length');
+    chunk = { bucket, count, sub, offsets: body.subarray(0, base), out: body.subarray(base, base + 2 * count) };
+    if (edges) chunk.inp = body.subarray(base + 2 * count, base + 4 * count);
+  } else if (h.v === CHUNK_FORMAT) {
+    if (h.w !== undefined && pair.w !== undefined && h.w !== pair.w) {
+      throw new PipetraceError(
+        'storage',
+        `row lineage blob ${key} does not belong to the pair its run's manifest lists (written concurrently?)`,
+        { details: { key } },
+      );
+    }
+    const narrow = h.narrow === true;
+    const o16 = h.o16 === true;
+    const bits = h.bits ?? pair.bits;
+    if (narrow && bits + sub !== 16) throw bad('narrow chunk without 16 position bits');
+    const lay = layout(count, sub, narrow, o16, edges);
+    if (body.length !== lay.words) throw bad('wrong length');
+    const subs = 1 << sub;
+    const offsets = o16 ? new Uint16Array(body.buffer, body.byteOffset, subs + 1) : body.subarray(0, subs + 1);
+    for (let sb = 0; sb < subs; sb++) if ((offsets[sb] as number) > (offsets[sb + 1] as number)) throw bad('offsets');
+    if (offsets[0] !== 0 || offsets[subs] !== count) throw bad('offsets do not add up');
+    let out: Uint32Array;
+    if (narrow) {
+      // Rebuild full (hi, lo) pairs once; the decoded chunk is cached.
+      const lo = body.subarray(lay.outAt, lay.inpAt);
+      const hi16 = new Uint16Array(body.buffer, body.byteOffset + 4 * lay.hi16At, count);
+      out = new Uint32Array(2 * count);
+      for (let sb = 0; sb < subs; sb++) {
+        const top = ((bucket << sub) | sb) << 16;
+        for (let j = offsets[sb] as number, end = offsets[sb + 1] as number; j < end; j++) {
+          out[2 * j] = top | (hi16[j] as number);
+          out[2 * j + 1] = lo[j] as number;
+        }
+      }
+    } else out = body.subarray(lay.outAt, lay.inpAt);
+    chunk = { bucket, count, sub, offsets, out };
+    if (edges) chunk.inp = body.subarray(lay.inpAt, lay.hi16At);
+  } else {
+    throw new PipetraceError(
+      'storage',
+      `row lineage blob ${key} has chunk format version ${JSON.stringify(h.v)}; this pipetrace reads versions 1 and ${CHUNK_FORMAT} (a newer pipetrace wrote it?)`,
+      { details: { key, version: h.v } },
+    );
+  }
+  if (blob.text !== undefined) chunk.text = blob.text;
+  return chunk;
+}

@@ -141,7 +141,7 @@ const rand = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 
 const chosen = new Set<string>();
 while (chosen.size < 1000) chosen.add(outputs[Math.floor(rand() * outputs.length)] as string);
 for (const p of chosen) await pt.flag(p);
-const reviews = await sample(10, () => pt.review(), 2);
+const reviews = await sample(30, () => pt.review(), 5);
 const review = await pt.review();
 if (review.F !== 1000 || review.P !== 9000) throw new Error(`review population ${review.F}/${review.P}`);
 figures.review_ms = round(percentile(reviews, 50), 2);

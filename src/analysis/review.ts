@@ -1,6 +1,6 @@
 import type { Run } from '../model.js';
 import type { RowReview } from '../rows/review.js';
-import { compareWriteKeys, type Store, type WriteKey } from '../store.js';
+import { compareWriteKeys, type Store } from '../store.js';
 import { type Evidence, type RankedGroup, type ReviewMethod, rankGroups, spectrumScore } from './spectrum.js';
 
 export interface ReviewOptions {
@@ -67,18 +67,20 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   });
   const producingComponents = [...new Set(flagged.flatMap((f) => (f.component === undefined ? [] : [f.component])))];
 
-  // Every run of the producing components, and the latest writer among them of each output.
-  const runs = new Map<string, Run>();
-  const latest = new Map<string, WriteKey>();
+  // Every run of the producing components, numbered in scan order, and for each output the
+  // number of its latest writer among them. Numbers in typed arrays rather than maps of objects:
+  // this is most of a review's work.
+  const graph = new Ancestry();
+  const latest = new Map<string, number>();
   for (const component of producingComponents) {
     let cursor: string | undefined;
     do {
       const page = await store.scanRuns({ component, limit: PAGE, cursor, order: 'asc' });
       for (const run of page.runs) {
-        runs.set(run.id, run);
+        const i = graph.add(run);
         for (const p of run.outputs) {
           const cur = latest.get(p);
-          if (cur === undefined || compareWriteKeys(run, cur) > 0) latest.set(p, run);
+          if (cur === undefined || compareWriteKeys(run, graph.runs[cur] as Run) > 0) latest.set(p, i);
         }
       }
       cursor = page.cursor;
@@ -88,27 +90,27 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   for (const f of flagged) {
     if (f.producer === undefined) continue;
     flaggedSet.add(f.pointer);
-    const producer = runs.get(f.producer);
+    const producer = graph.index.get(f.producer);
     if (producer !== undefined) latest.set(f.pointer, producer);
   }
 
   // Flagged and unflagged outputs per producing run.
-  const counts = new Map<string, { f: number; p: number }>();
+  const producedF = new Float64Array(graph.runs.length);
+  const producedP = new Float64Array(graph.runs.length);
   let F = 0;
   let P = 0;
-  for (const [pointer, key] of latest) {
-    let c = counts.get(key.id);
-    if (c === undefined) counts.set(key.id, (c = { f: 0, p: 0 }));
+  for (const [pointer, i] of latest) {
     if (flaggedSet.has(pointer)) {
-      c.f++;
+      producedF[i] = (producedF[i] as number) + 1;
       F++;
     } else {
-      c.p++;
+      producedP[i] = (producedP[i] as number) + 1;
       P++;
     }
   }
-
-  const graph = await ancestryGraph(store, runs, [...counts.keys()]);
+  const producers: number[] = [];
+  for (let i = 0; i < producedF.length; i++) if (producedF[i] !== 0 || producedP[i] !== 0) producers.push(i);
+  await graph.complete(store, producers);
   const n = graph.runs.length;
   const ef = new Float64Array(n);
   const ep = new Float64Array(n);
@@ -125,22 +127,22 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   const compSeen = new Int32Array(componentIndex.size).fill(-1);
   const stack = new Int32Array(n);
   let stamp = 0;
-  for (const [id, c] of counts) {
-    const start = graph.index.get(id);
-    if (start === undefined) continue;
+  for (const start of producers) {
+    const cf = producedF[start] as number;
+    const cp = producedP[start] as number;
     stamp++;
     let top = 0;
     stack[top++] = start;
     seen[start] = stamp;
     while (top > 0) {
       const v = stack[--top] as number;
-      ef[v] = (ef[v] as number) + c.f;
-      ep[v] = (ep[v] as number) + c.p;
+      ef[v] = (ef[v] as number) + cf;
+      ep[v] = (ep[v] as number) + cp;
       const comp = compOf[v] as number;
       if (compSeen[comp] !== stamp) {
         compSeen[comp] = stamp;
-        cef[comp] = (cef[comp] as number) + c.f;
-        cep[comp] = (cep[comp] as number) + c.p;
+        cef[comp] = (cef[comp] as number) + cf;
+        cep[comp] = (cep[comp] as number) + cp;
       }
       for (let e = graph.offsets[v] as number; e < (graph.offsets[v + 1] as number); e++) {
         const u = graph.targets[e] as number;
@@ -190,53 +192,62 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   };
 }
 
-/** The runs reachable upstream from `roots`, as a compact CSR adjacency over local indexes. */
-async function ancestryGraph(
-  store: Store,
-  known: Map<string, Run>,
-  roots: string[],
-): Promise<{ runs: Run[]; index: Map<string, number>; offsets: Int32Array; targets: Int32Array }> {
-  const runs: Run[] = [];
-  const index = new Map<string, number>();
-  const add = (run: Run) => {
-    index.set(run.id, runs.length);
-    runs.push(run);
-  };
-  let frontier: string[] = roots;
-  while (frontier.length > 0) {
-    const missing: string[] = [];
-    const next: string[] = [];
-    for (const id of frontier) {
-      if (index.has(id)) continue;
-      const run = known.get(id);
-      if (run === undefined) missing.push(id);
-      else {
-        add(run);
-        next.push(...run.dependencies);
-      }
-    }
-    if (missing.length > 0) {
-      const fetched = await store.getRuns([...new Set(missing)]);
-      for (const run of fetched) {
-        if (run === undefined || index.has(run.id)) continue;
-        add(run);
-        next.push(...run.dependencies);
-      }
-    }
-    frontier = next;
+/**
+ * Runs numbered as they are added, then completed with every run upstream of some of them
+ * into a compact CSR adjacency over those numbers.
+ */
+class Ancestry {
+  readonly runs: Run[] = [];
+  readonly index = new Map<string, number>();
+  offsets = new Int32Array(1);
+  targets = new Int32Array(0);
+
+  add(run: Run): number {
+    const i = this.runs.length;
+    this.index.set(run.id, i);
+    this.runs.push(run);
+    return i;
   }
-  const offsets = new Int32Array(runs.length + 1);
-  let edges = 0;
-  runs.forEach((run, i) => {
-    for (const dep of run.dependencies) if (index.has(dep)) edges++;
-    offsets[i + 1] = edges;
-  });
-  const targets = new Int32Array(edges);
-  let at = 0;
-  for (const run of runs)
-    for (const dep of run.dependencies) {
-      const j = index.get(dep);
-      if (j !== undefined) targets[at++] = j;
+
+  /** Adds every run upstream of the runs numbered `roots`, one store call per generation. */
+  async complete(store: Store, roots: number[]): Promise<void> {
+    const visited: boolean[] = [];
+    let frontier = roots;
+    while (frontier.length > 0) {
+      const next: number[] = [];
+      const missing = new Set<string>();
+      for (const i of frontier) {
+        if (visited[i] === true) continue;
+        visited[i] = true;
+        for (const dep of (this.runs[i] as Run).dependencies) {
+          const j = this.index.get(dep);
+          if (j === undefined) missing.add(dep);
+          else if (visited[j] !== true) next.push(j);
+        }
+      }
+      if (missing.size > 0) {
+        for (const run of await store.getRuns([...missing])) {
+          if (run !== undefined && !this.index.has(run.id)) next.push(this.add(run));
+        }
+      }
+      frontier = next;
     }
-  return { runs, index, offsets, targets };
+    const { runs, index } = this;
+    const offsets = new Int32Array(runs.length + 1);
+    let edges = 0;
+    runs.forEach((run, i) => {
+      for (const dep of run.dependencies) if (index.has(dep)) edges++;
+      offsets[i + 1] = edges;
+    });
+    const targets = new Int32Array(edges);
+    let at = 0;
+    for (const run of runs) {
+      for (const dep of run.dependencies) {
+        const j = index.get(dep);
+        if (j !== undefined) targets[at++] = j;
+      }
+    }
+    this.offsets = offsets;
+    this.targets = targets;
+  }
 }

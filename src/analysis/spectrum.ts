@@ -62,9 +62,11 @@ export function rankGroups<T extends { evidence: Evidence }>(
   order: (a: T, b: T) => number,
   limit: number,
 ): RankedGroup<T>[] {
-  const groups = new Map<string, RankedGroup<T>>();
+  // One number per (ef, ep) pair while ep <= P (always so in a review), a string otherwise.
+  const groups = new Map<number | string, RankedGroup<T>>();
   for (const c of candidates) {
-    const key = `${c.evidence.ef}:${c.evidence.ep}`;
+    const { ef, ep, P } = c.evidence;
+    const key = ep <= P ? ef * (P + 1) + ep : `${ef}:${ep}`;
     let g = groups.get(key);
     if (g === undefined) {
       g = { rank: 0, score: c.evidence.score, ef: c.evidence.ef, ep: c.evidence.ep, candidates: [] };

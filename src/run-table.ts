@@ -97,6 +97,8 @@ export class RunTable {
   private readonly pointers = new StringIndex();
   private readonly order: number[] = [];
   private readonly byComponent: number[][] = [];
+  /** Components (-1 for `order`) whose lists got a slot out of run order since they were last sorted. */
+  private readonly unsorted = new Set<number>();
   /** Writers of each pointer (by pointer number) in WriteKey order. */
   private readonly writers: (List | undefined)[] = [];
   /** Readers of each pointer in run order, for the slots below `readersUpTo`: built when a scan by input first needs it. */
@@ -179,10 +181,11 @@ export class RunTable {
     this.times[2 * slot + 1] = run.endedAt;
     this.runs++;
     if (hasDetails(run)) this.details.set(slot, copyDetails(run));
-    insertSorted(this.order, slot, this.byOrder);
+    // Runs mostly arrive in time order; an import of old history sorts once, when first scanned.
+    if (!this.append(this.order, slot)) this.unsorted.add(-1);
     const list = this.byComponent[component];
     if (list === undefined) this.byComponent[component] = [slot];
-    else insertSorted(list, slot, this.byOrder);
+    else if (!this.append(list, slot)) this.unsorted.add(component);
     for (let i = from + inputs.length; i < from + inputs.length + outputs.length; i++) {
       addTo(this.writers, this.io[i] as number, slot, this.byWriteKey);
     }
@@ -191,9 +194,10 @@ export class RunTable {
   }
 
   private remove(slot: number): void {
-    removeSorted(this.order, slot, this.byOrder);
     const at = slot * STRIDE;
-    removeSorted(this.byComponent[this.ints[at + COMPONENT] as number] ?? [], slot, this.byOrder);
+    const component = this.ints[at + COMPONENT] as number;
+    removeSorted(this.inOrder(-1), slot, this.byOrder);
+    removeSorted(this.inOrder(component), slot, this.byOrder);
     const from = this.ints[at + IO_AT] as number;
     const nIn = this.ints[at + INPUTS] as number;
     const nOut = this.ints[at + OUTPUTS] as number;
@@ -206,6 +210,20 @@ export class RunTable {
     this.details.delete(slot);
     this.ints[at + FLAGS] = 0;
     this.runs--;
+  }
+
+  /** Appends a slot to a list in run order; false when it belongs earlier (the list is then unsorted). */
+  private append(list: number[], slot: number): boolean {
+    const n = list.length;
+    list.push(slot);
+    return n === 0 || this.byOrder(list[n - 1] as number, slot) <= 0;
+  }
+
+  /** The slots of a component (or all, for -1) in run order, sorted now if puts left them out of order. */
+  private inOrder(component: number): number[] {
+    const list = component < 0 ? this.order : (this.byComponent[component] ?? []);
+    if (this.unsorted.delete(component)) list.sort(this.byOrder);
+    return list;
   }
 
   /** The number of an input pointer, from the last latestWriters call when it asked for it. */
@@ -370,12 +388,12 @@ export class RunTable {
     if ((input !== undefined && inputNumber < 0) || (output !== undefined && outputNumber < 0)) return { runs: [] };
     const base: readonly number[] | undefined =
       component >= 0
-        ? this.byComponent[component]
+        ? this.inOrder(component)
         : output !== undefined
           ? asArray(this.writers[outputNumber])?.slice().sort(this.byOrder)
           : input !== undefined
             ? asArray(this.readers[inputNumber])
-            : this.order;
+            : this.inOrder(-1);
     if (base === undefined) return { runs: [] };
     const { lo, hi, desc } = scanRange(
       base.length,

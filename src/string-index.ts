@@ -2,15 +2,14 @@
  * Strings to dense integers (0, 1, 2, ... in the order first seen) and back, in an
  * open-addressing table that keeps each key's hash beside its number. A probe compares
  * integers in one array and touches a key only when the hashes match, and growing rehashes
- * from the saved hashes without reading any key: at a million keys this costs a fraction of
- * a Map's lookups and inserts, which chase every key's string through memory.
+ * from the table itself, in order, without reading any key: at a million keys this costs a
+ * fraction of a Map's lookups and inserts, which chase every key's string through memory.
  *
  * The hash is seeded per index at random, so keys chosen to collide in one process do not
  * collide in another.
  */
 export class StringIndex {
   private readonly keys: string[] = [];
-  private hashes = new Int32Array(1024);
   /** Pairs (hash, number + 1); 0 marks an empty cell. Kept at most half full. */
   private cells = new Int32Array(2 * 2048);
   private mask = 2047;
@@ -50,25 +49,26 @@ export class StringIndex {
     cells[2 * i] = h;
     cells[2 * i + 1] = n + 1;
     this.keys.push(key);
-    if (n === this.hashes.length) {
-      const grown = new Int32Array(2 * n);
-      grown.set(this.hashes);
-      this.hashes = grown;
-    }
-    this.hashes[n] = h;
     if (2 * (n + 1) > mask) this.grow();
     return n;
   }
 
+  /**
+   * Doubles the table. Walking the old cells in order sends each entry to cell i or i + size of
+   * the new one, so the writes run in two sequential streams instead of scattering.
+   */
   private grow(): void {
+    const old = this.cells;
     const mask = 2 * (this.mask + 1) - 1;
     const cells = new Int32Array(2 * (mask + 1));
-    for (let n = 0; n < this.keys.length; n++) {
-      const h = this.hashes[n] as number;
+    for (let c = 0; c < old.length; c += 2) {
+      const v = old[c + 1] as number;
+      if (v === 0) continue;
+      const h = old[c] as number;
       let i = h & mask;
       while (cells[2 * i + 1] !== 0) i = (i + 1) & mask;
       cells[2 * i] = h;
-      cells[2 * i + 1] = n + 1;
+      cells[2 * i + 1] = v;
     }
     this.cells = cells;
     this.mask = mask;

@@ -101,6 +101,28 @@ describe('run table', () => {
     expect(table.latestWriters([{ pointer: 'out1' }, { pointer: 'out2' }]).map((w) => w?.id)).toEqual([undefined, 'a']);
   });
 
+  it('scans runs stored out of time order in order, and replaces one before they are sorted', () => {
+    const table = new RunTable();
+    // A shuffled import: start times 0..1999 in a fixed pseudo-random order, two components.
+    const starts = Array.from({ length: 2000 }, (_, i) => (i * 7919) % 2000);
+    for (const t of starts) {
+      table.put(run(`r${t}`, { startedAt: t, endedAt: t + 1, component: t % 2 === 0 ? 'even' : 'odd' }));
+    }
+    table.put(run('r10', { startedAt: 5000, endedAt: 5001, component: 'odd' }));
+    const all: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = table.scan({ order: 'asc', limit: 300, cursor });
+      all.push(...page.runs.map((r) => r.startedAt));
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    const expected = [...starts.filter((t) => t !== 10), 5000].sort((a, b) => a - b);
+    expect(all).toEqual(expected);
+    const odd = table.scan({ component: 'odd', order: 'desc', limit: 3 }).runs.map((r) => r.id);
+    expect(odd).toEqual(['r10', 'r1999', 'r1997']);
+    expect(table.scan({ component: 'even', order: 'asc', limit: 2 }).runs.map((r) => r.id)).toEqual(['r0', 'r2']);
+  });
+
   it('keeps one copy of a code version shared by consecutive runs, yet returns it per run', () => {
     const table = new RunTable();
     const code = { commit: 'abc', tags: ['v1'] };

@@ -6,12 +6,10 @@ import { type ComponentInput, listComponents, tagCounts, upsertComponent } from 
 import { invalid, notFound, PipetraceError } from './errors.js';
 import { type LineageEdge, type LineageNode, lineageGraph } from './graph.js';
 import { uuidv7 } from './ids.js';
-import { assignDependencies, writerQueries } from './infer.js';
-import type { CodeVersion, Component, Pointer, PointerRecord, PointerType, Run } from './model.js';
-import { toPointer } from './pointers.js';
+import type { CodeVersion, Component, Pointer, PointerType, Run } from './model.js';
+import { knownPointer, setFlag, setType, toPointer, unflagAll } from './pointers.js';
 import { FLAG_PREFIX } from './rows/flags.js';
 import {
-  allFlaggedRows,
   type FlaggedRows,
   flaggedRows,
   flagRows,
@@ -28,8 +26,9 @@ import {
   unflagRows,
   writeRowLineage,
 } from './rows/index.js';
-import { RunHandle, type RunSink } from './run-handle.js';
+import { RunHandle } from './run-handle.js';
 import { type RunInput, runFromInput } from './run-input.js';
+import { RunWriter } from './run-writer.js';
 import type { RunPage, Store } from './store.js';
 import {
   checkCodeVersion,
@@ -85,7 +84,7 @@ export class Pipetrace {
   private readonly code: PipetraceOptions['codeVersion'];
   private readonly stalenessDefaults: Omit<StalenessOptions, 'now'>;
   private readonly onError: (error: unknown) => void;
-  private readonly knownComponents = new Set<string>();
+  private readonly writer: RunWriter;
   private pending: Promise<unknown> = Promise.resolve();
   private backgroundError: unknown;
 
@@ -95,6 +94,7 @@ export class Pipetrace {
     }
     this.store = options.store;
     this.now = options.now ?? Date.now;
+    this.writer = new RunWriter(this.store, this.now);
     this.code =
       options.codeVersion === undefined || typeof options.codeVersion === 'function'
         ? options.codeVersion
@@ -112,7 +112,7 @@ export class Pipetrace {
   /** Creates a component, or updates the fields given if it exists. */
   async component(name: string, input: ComponentInput = {}): Promise<Component> {
     const component = await upsertComponent(this.store, name, input, this.now());
-    this.knownComponents.add(name);
+    this.writer.known(name);
     return component;
   }
 
@@ -134,28 +134,6 @@ export class Pipetrace {
     return tagCounts(this.store);
   }
 
-  /** Creates a record for components seen for the first time (cached, so usually no store call). */
-  private ensureComponents(runs: Run[]): Promise<void> | undefined {
-    let unknown: string[] | undefined;
-    for (const run of runs) {
-      if (!this.knownComponents.has(run.component) && !unknown?.includes(run.component))
-        (unknown ??= []).push(run.component);
-    }
-    return unknown === undefined ? undefined : this.createComponents(unknown);
-  }
-
-  private async createComponents(names: string[]): Promise<void> {
-    const found = await this.store.getComponents(names);
-    const now = this.now();
-    const missing = names.filter((_, i) => found[i] === undefined);
-    if (missing.length > 0) {
-      await this.store.putComponents(
-        missing.map((name) => ({ name, description: '', owner: '', tags: [], createdAt: now, updatedAt: now })),
-      );
-    }
-    for (const n of names) this.knownComponents.add(n);
-  }
-
   // ---- logging ----------------------------------------------------------------------------
 
   /** Starts an explicit run; nothing is stored until it ends or fails. */
@@ -164,7 +142,7 @@ export class Pipetrace {
     const startedAt = options.startedAt === undefined ? this.now() : checkTime('startedAt', options.startedAt);
     const id = options.id === undefined ? uuidv7(startedAt) : checkRunId('id', options.id);
     const code = options.code === undefined ? this.codeVersion() : checkCodeVersion('code', options.code);
-    const handle = new RunHandle({ id, component, startedAt, code }, this.sink);
+    const handle = new RunHandle({ id, component, startedAt, code }, this.writer);
     if (options.inputs !== undefined) handle.addInputs(options.inputs);
     if (options.outputs !== undefined) handle.addOutputs(options.outputs);
     if (options.snapshot !== undefined) handle.setSnapshot(options.snapshot);
@@ -191,59 +169,7 @@ export class Pipetrace {
         throw new PipetraceError('conflict', `run id ${run.id} appears twice in one batch`, { field: 'id' });
       ids.add(run.id);
     }
-    return this.commit(runs, runs);
-  }
-
-  /** Where run handles store their runs: one object for all of them. */
-  private readonly sink: RunSink = {
-    now: () => this.now(),
-    commit: (run, rows, reopen) => {
-      if (rows === undefined || rows.pairs.length === 0) return this.commit([run], run, reopen);
-      // Row lineage first: if it fails, the run is not stored either (the handle stays open).
-      return writeRowLineage(this.store, run.id, rows.pairs, rows.options).then(
-        () => this.commit([run], run, reopen),
-        (err: unknown) => {
-          reopen();
-          throw err;
-        },
-      );
-    },
-  };
-
-  /**
-   * Infers the runs' dependencies and stores them; resolves to `result`. On failure nothing is
-   * stored and `failed` runs before the rejection.
-   */
-  private commit<R>(runs: Run[], result: R, failed?: () => void): Promise<R> {
-    const creating = this.ensureComponents(runs);
-    const sync = this.store.sync;
-    if (creating !== undefined || sync === undefined) {
-      const done = this.commitAsync(runs, result, creating);
-      return failed === undefined
-        ? done
-        : done.catch((err: unknown) => {
-            failed();
-            throw err;
-          });
-    }
-    // A store that answers at once: no promise per step.
-    try {
-      const queries = writerQueries(runs);
-      assignDependencies(runs, queries.length === 0 ? [] : sync.latestWriters(queries));
-      sync.putRuns(runs);
-      return Promise.resolve(result);
-    } catch (err) {
-      failed?.();
-      return Promise.reject(err);
-    }
-  }
-
-  private async commitAsync<R>(runs: Run[], result: R, creating: Promise<void> | undefined): Promise<R> {
-    if (creating !== undefined) await creating;
-    const queries = writerQueries(runs);
-    assignDependencies(runs, queries.length === 0 ? [] : await this.store.latestWriters(queries));
-    await this.store.putRuns(runs);
-    return result;
+    return this.writer.write(runs, runs);
   }
 
   /**
@@ -331,10 +257,7 @@ export class Pipetrace {
   async setPointerType(name: string, type: PointerType): Promise<Pointer> {
     checkPointer('pointer', name);
     checkPointerType('type', type);
-    const [record] = await this.store.getPointers([name]);
-    const next: PointerRecord = { ...(record ?? { name, flagged: false }), type, updatedAt: this.now() };
-    await this.store.putPointers([next]);
-    return toPointer(name, next);
+    return setType(this.store, name, type, this.now());
   }
 
   /**
@@ -342,21 +265,24 @@ export class Pipetrace {
    * a run wrote or read, or one with a record.
    */
   async flag(name: string, options: { rows?: ArrayLike<RowKey> } = {}): Promise<Pointer> {
-    if (options.rows === undefined) return this.setFlag(name, true);
+    checkPointer('pointer', name);
+    if (options.rows === undefined) return setFlag(this.store, name, true, this.now());
     await this.flagRows(name, options.rows);
     return this.pointer(name);
   }
 
   /** Clears a pointer's flag, or with `{ rows }` the flags of those rows (`'all'`: all its rows). */
   async unflag(name: string, options: { rows?: ArrayLike<RowKey> | 'all' } = {}): Promise<Pointer> {
-    if (options.rows === undefined) return this.setFlag(name, false);
+    checkPointer('pointer', name);
+    if (options.rows === undefined) return setFlag(this.store, name, false, this.now());
     await this.unflagRows(name, options.rows === 'all' ? undefined : options.rows);
     return this.pointer(name);
   }
 
   /** Flags rows of a pointer (adding to those flagged); returns how many of its rows are flagged now. */
   async flagRows(pointer: string, keys: ArrayLike<RowKey>): Promise<number> {
-    await this.knownPointer(pointer);
+    checkPointer('pointer', pointer);
+    await knownPointer(this.store, pointer);
     return flagRows(this.store, pointer, keys, this.now());
   }
 
@@ -371,34 +297,9 @@ export class Pipetrace {
     return flaggedRows(this.store, pointer);
   }
 
-  private async knownPointer(name: string): Promise<PointerRecord | undefined> {
-    checkPointer('pointer', name);
-    const [[record], [writer]] = await Promise.all([
-      this.store.getPointers([name]),
-      this.store.latestWriters([{ pointer: name }]),
-    ]);
-    if (record === undefined && writer === undefined) {
-      const readers = await this.store.scanRuns({ input: name, limit: 1 });
-      if (readers.runs.length === 0) throw notFound('pointer', name);
-    }
-    return record;
-  }
-
-  private async setFlag(name: string, flagged: boolean): Promise<Pointer> {
-    const record = await this.knownPointer(name);
-    const now = this.now();
-    const next: PointerRecord = { ...(record ?? { name }), flagged, flaggedAt: now, updatedAt: now };
-    await this.store.putPointers([next]);
-    return toPointer(name, next);
-  }
-
   /** Clears every flag, on pointers and on rows; returns how many pointer flags were cleared. */
-  async unflagAll(): Promise<number> {
-    const [flagged, rows] = await Promise.all([this.store.scanPointers({ flagged: true }), allFlaggedRows(this.store)]);
-    const now = this.now();
-    await this.store.putPointers(flagged.map((p) => ({ ...p, flagged: false, flaggedAt: now, updatedAt: now })));
-    for (const r of rows) await unflagRows(this.store, r.pointer, undefined, now);
-    return flagged.length;
+  unflagAll(): Promise<number> {
+    return unflagAll(this.store, this.now());
   }
 
   async flagged(): Promise<Pointer[]> {

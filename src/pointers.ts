@@ -1,4 +1,7 @@
-import type { Pointer, PointerRecord, PointerType } from './model.js';
+import { notFound } from './errors.js';
+import type { Millis, Pointer, PointerRecord, PointerType } from './model.js';
+import { allFlaggedRows, unflagRows } from './rows/index.js';
+import type { Store } from './store.js';
 
 const MODEL =
   /\.(pkl|pickle|pt|pth|onnx|joblib|h5|hdf5|safetensors|ckpt|pb|tflite|mlmodel|gguf|bin)$|(^|[/_.:-])models?([/_.:-]|$)/i;
@@ -27,4 +30,38 @@ export function toPointer(name: string, record: PointerRecord | undefined): Poin
   };
   if (record?.flaggedAt !== undefined) pointer.flaggedAt = record.flaggedAt;
   return pointer;
+}
+
+/** A pointer's record, after checking the pointer is known: a run wrote or read it, or it has a record. */
+export async function knownPointer(store: Store, name: string): Promise<PointerRecord | undefined> {
+  const [[record], [writer]] = await Promise.all([store.getPointers([name]), store.latestWriters([{ pointer: name }])]);
+  if (record === undefined && writer === undefined) {
+    const readers = await store.scanRuns({ input: name, limit: 1 });
+    if (readers.runs.length === 0) throw notFound('pointer', name);
+  }
+  return record;
+}
+
+/** Sets or clears a known pointer's flag. */
+export async function setFlag(store: Store, name: string, flagged: boolean, now: Millis): Promise<Pointer> {
+  const record = await knownPointer(store, name);
+  const next: PointerRecord = { ...(record ?? { name }), flagged, flaggedAt: now, updatedAt: now };
+  await store.putPointers([next]);
+  return toPointer(name, next);
+}
+
+/** Overrides the type inferred from a pointer's name. */
+export async function setType(store: Store, name: string, type: PointerType, now: Millis): Promise<Pointer> {
+  const [record] = await store.getPointers([name]);
+  const next: PointerRecord = { ...(record ?? { name, flagged: false }), type, updatedAt: now };
+  await store.putPointers([next]);
+  return toPointer(name, next);
+}
+
+/** Clears every flag, on pointers and on rows; returns how many pointer flags were cleared. */
+export async function unflagAll(store: Store, now: Millis): Promise<number> {
+  const [flagged, rows] = await Promise.all([store.scanPointers({ flagged: true }), allFlaggedRows(store)]);
+  await store.putPointers(flagged.map((p) => ({ ...p, flagged: false, flaggedAt: now, updatedAt: now })));
+  for (const r of rows) await unflagRows(store, r.pointer, undefined, now);
+  return flagged.length;
 }

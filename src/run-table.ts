@@ -3,51 +3,9 @@ import { invalid } from './errors.js';
 import type { CodeVersion, Run } from './model.js';
 import { copyCode, copyDetails, hasDetails, type RunDetails, withDetails } from './records.js';
 import { firstIndex, scanRange } from './run-index.js';
+import { addTo, asArray, type List, removeFrom, removeSorted, resized } from './slot-lists.js';
 import type { RunPage, RunScan, WriteKey, WriterQuery, WriterRef } from './store.js';
 import { StringIndex } from './string-index.js';
-
-/** One slot, or several in order: most pointers have one writer, and an array each would cost a million arrays. */
-type List = number | number[];
-
-function asArray(list: List | undefined): readonly number[] | undefined {
-  return list === undefined ? undefined : typeof list === 'number' ? [list] : list;
-}
-
-function insertSorted(list: number[], slot: number, compare: (a: number, b: number) => number): void {
-  const n = list.length;
-  // Runs mostly arrive in time order: appending is the common case.
-  if (n === 0 || compare(list[n - 1] as number, slot) <= 0) list.push(slot);
-  else
-    list.splice(
-      firstIndex(n, (i) => compare(list[i] as number, slot) < 0),
-      0,
-      slot,
-    );
-}
-
-function removeSorted(list: number[], slot: number, compare: (a: number, b: number) => number): void {
-  const at = firstIndex(list.length, (i) => compare(list[i] as number, slot) < 0);
-  if (list[at] === slot) list.splice(at, 1);
-}
-
-function addTo(lists: (List | undefined)[], key: number, slot: number, compare: (a: number, b: number) => number) {
-  const cur = lists[key];
-  if (cur === undefined) lists[key] = slot;
-  else if (typeof cur !== 'number') insertSorted(cur, slot, compare);
-  else lists[key] = compare(cur, slot) <= 0 ? [cur, slot] : [slot, cur];
-}
-
-function removeFrom(lists: (List | undefined)[], key: number, slot: number, compare: (a: number, b: number) => number) {
-  const cur = lists[key];
-  if (cur === slot) lists[key] = undefined;
-  else if (cur !== undefined && typeof cur !== 'number') removeSorted(cur, slot, compare);
-}
-
-function resized<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number): A {
-  const out = new (array.constructor as new (n: number) => A)(length);
-  out.set(array);
-  return out;
-}
 
 /** Per slot in `ints`: flags (stored, failed), component, code version, where its links start in `io`, and their counts. */
 const STRIDE = 7;

@@ -12,14 +12,21 @@ import { chunkKey, type PairManifest } from './codec.js';
 let limitBytes = 256 * 1024 * 1024;
 
 interface Entry {
+  id: string;
   chunk: Chunk;
   bytes: number;
+  cache: Cache;
+  /** False once evicted. */
+  live: boolean;
 }
 interface Cache {
   map: Map<string, Entry>;
   bytes: number;
 }
 const caches = new WeakMap<Store, Cache>();
+// A warm trace finds its chunk through the (cached) manifest's pair object, without building
+// the chunk's key string.
+const byPair = new WeakMap<PairManifest, (Entry | undefined)[]>();
 
 function cacheOf(store: Store): Cache {
   let cache = caches.get(store);
@@ -48,6 +55,7 @@ function evict(cache: Cache): void {
     if (cache.bytes <= limitBytes) break;
     cache.map.delete(key);
     cache.bytes -= entry.bytes;
+    entry.live = false;
   }
 }
 
@@ -64,9 +72,17 @@ export async function loadChunks(
   const missingAt: number[] = [];
   const missingBucket: number[] = [];
   const tag = `\u0000${pair.w ?? ''}`;
+  let slots = byPair.get(pair);
   for (const c of indexes) {
     const count = pair.counts[c] ?? 0;
     if (count === 0) continue;
+    const fast = slots?.[c];
+    if (fast?.live && fast.cache === cache && fast.chunk.count === count) {
+      cache.map.delete(fast.id);
+      cache.map.set(fast.id, fast);
+      out.push(fast.chunk);
+      continue;
+    }
     const key = chunkKey(runId, pair.id, c);
     const id = key + tag;
     const hit = cache.map.get(id);
@@ -74,9 +90,17 @@ export async function loadChunks(
     if (hit !== undefined && hit.chunk.count === count) {
       cache.map.set(id, hit);
       out.push(hit.chunk);
+      if (slots === undefined) {
+        slots = [];
+        byPair.set(pair, slots);
+      }
+      slots[c] = hit;
       continue;
     }
-    if (hit !== undefined) cache.bytes -= hit.bytes;
+    if (hit !== undefined) {
+      cache.bytes -= hit.bytes;
+      hit.live = false;
+    }
     missingAt.push(out.length);
     missingBucket.push(c);
     out.push(undefined);
@@ -93,9 +117,18 @@ export async function loadChunks(
       const bytes = data.byteLength + (chunk.out.buffer === data.buffer ? 0 : chunk.out.byteLength);
       const id = key + tag;
       const old = cache.map.get(id);
-      if (old !== undefined) cache.bytes -= old.bytes;
-      cache.map.set(id, { chunk, bytes });
+      if (old !== undefined) {
+        cache.bytes -= old.bytes;
+        old.live = false;
+      }
+      const entry: Entry = { id, chunk, bytes, cache, live: true };
+      cache.map.set(id, entry);
       cache.bytes += bytes;
+      if (slots === undefined) {
+        slots = [];
+        byPair.set(pair, slots);
+      }
+      slots[chunk.bucket] = entry;
     }
     evict(cache);
   }

@@ -165,10 +165,6 @@ export function partitionChunks(
     };
   }
   const { inp, inputKeys, text } = src;
-  // A content digest of the pair: chunk keys are never rewritten, except by two writers racing
-  // on one run; the digest tells their chunks apart (see chunk-cache.ts).
-  let d1 = 0x2545f491;
-  let d2 = n | 0;
   for (let i = 0; i < n; i++) {
     const hi = out[2 * i] as number;
     const lo = out[2 * i + 1] as number;
@@ -189,9 +185,7 @@ export function partitionChunks(
         target[2 * at] = inp[2 * i] as number;
         target[2 * at + 1] = inp[2 * i + 1] as number;
       } else hashInput(inputKeys as ArrayLike<RowKey>, i, target, 2 * at);
-      d2 = Math.imul(d2 ^ (target[2 * at] as number), 0x85ebca77) ^ (target[2 * at + 1] as number);
     }
-    d1 = Math.imul(d1 ^ hi, 0x9e3779b1) ^ lo;
     if (text !== undefined) {
       const t = w.text as unknown[];
       if (edges) {
@@ -199,6 +193,22 @@ export function partitionChunks(
         t[2 * at + 1] = text[2 * i + 1];
       } else t[at] = text[i];
     }
+  }
+  // A content digest of the pair: chunk keys are never rewritten, except by two writers racing
+  // on one run; the digest tells their chunks apart (see chunk-cache.ts). Sums of mixed words
+  // and their positions: no chain of multiplications through the scatter loop.
+  let d1 = n | 0;
+  let d2 = 0x2545f491;
+  for (let c = 0; c < chunks; c++) {
+    const w = writers[c];
+    if (w === undefined) continue;
+    const body = w.body;
+    for (let j = 0; j < body.length; j++) {
+      const x = body[j] as number;
+      d1 = (d1 + Math.imul(x ^ j, 0x9e3779b1)) | 0;
+      d2 = (d2 + Math.imul(x ^ (x >>> 15), 0x85ebca77)) | 0;
+    }
+    d1 = Math.imul(d1 ^ c, 0xc2b2ae35);
   }
   const digest = (d1 >>> 0).toString(16).padStart(8, '0') + (d2 >>> 0).toString(16).padStart(8, '0');
   const blobs: { index: number; data: Uint8Array }[] = [];

@@ -67,18 +67,23 @@ function feedString(s: string, tag: number): void {
   if (n > MAX_KEY_STRING) throw invalid('key', `is a string of ${n} characters; the limit is ${MAX_KEY_STRING}`);
   word(((n << 3) | tag) >>> 0);
   const even = n & ~1;
+  // The lanes in locals for the loop (module variables cost a memory access each round).
+  let la = a;
+  let lb = b;
   let i = 0;
   for (; i < even; i += 2) {
     const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
     let k = Math.imul(w, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
-    a ^= Math.imul(k, 0x1b873593);
-    a = (a << 13) | (a >>> 19);
-    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-    b = (b + Math.imul(w, 0x85ebca77)) | 0;
-    b = (b << 13) | (b >>> 19);
-    b = Math.imul(b, 0x9e3779b1);
+    la ^= Math.imul(k, 0x1b873593);
+    la = (la << 13) | (la >>> 19);
+    la = (Math.imul(la, 5) + 0xe6546b64) | 0;
+    lb = (lb + Math.imul(w, 0x85ebca77)) | 0;
+    lb = (lb << 13) | (lb >>> 19);
+    lb = Math.imul(lb, 0x9e3779b1);
   }
+  a = la;
+  b = lb;
   if (i < n) word(s.charCodeAt(i) | 0x10000);
 }
 
@@ -123,7 +128,8 @@ function feed(key: unknown, depth: number): void {
 export function hashKeyInto(key: RowKey, target: Uint32Array, at: number): void {
   a = HASH_SEED_HI;
   b = HASH_SEED_LO;
-  feed(key, 0);
+  if (typeof key === 'string') feedString(key, TAG_STRING);
+  else feed(key, 0);
   let h1 = a;
   let h2 = b;
   h1 = (h1 + h2) | 0;
@@ -166,8 +172,20 @@ export function rowHash(key: RowKey): string {
   return toHex(ONE[0] as number, ONE[1] as number);
 }
 
+// Two hex digits per byte value: a trace names every row it lists by its hash.
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function toHex(hi: number, lo: number): string {
-  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+  return (
+    (HEX[hi >>> 24] as string) +
+    (HEX[(hi >>> 16) & 255] as string) +
+    (HEX[(hi >>> 8) & 255] as string) +
+    (HEX[hi & 255] as string) +
+    (HEX[lo >>> 24] as string) +
+    (HEX[(lo >>> 16) & 255] as string) +
+    (HEX[(lo >>> 8) & 255] as string) +
+    (HEX[lo & 255] as string)
+  );
 }
 
 /** Parses 16 hex digits into `target[at]`, `target[at + 1]`; throws invalid_input otherwise. */

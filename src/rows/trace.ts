@@ -68,26 +68,47 @@ interface Pending {
   rows?: Rows;
 }
 
+/** Distinct rows in first-seen order, with keys where known. A trace holds a few: a table only past a handful. */
 class Rows {
-  table: HashTable64 | undefined;
+  private table: HashTable64 | undefined;
   hashes: number[] = [];
-  keys = new Map<number, unknown>();
+  private keyOf: Map<number, unknown> | undefined;
   add(hi: number, lo: number, key: unknown): void {
-    this.table ??= new HashTable64(64);
-    const before = this.table.size;
-    const at = this.addGrow(hi, lo);
-    if (this.table.size > before) this.hashes.push(hi >>> 0, lo >>> 0);
-    if (key !== undefined && !this.keys.has(at)) this.keys.set(at, key);
+    const at = this.indexOf(hi >>> 0, lo >>> 0);
+    if (key !== undefined && !this.hasKey(at)) this.setKey(at, key);
   }
-  private addGrow(hi: number, lo: number): number {
-    const table = this.table as HashTable64;
-    if (table.size * 2 + 2 > table.capacity) {
-      const bigger = new HashTable64(table.size * 2 + 2);
-      for (let i = 0; i < this.hashes.length; i += 2)
-        bigger.add(this.hashes[i] as number, this.hashes[i + 1] as number, i / 2);
-      this.table = bigger;
+  private indexOf(hi: number, lo: number): number {
+    const hashes = this.hashes;
+    if (this.table === undefined) {
+      for (let i = 0; i < hashes.length; i += 2) if (hashes[i + 1] === lo && hashes[i] === hi) return i >>> 1;
+      hashes.push(hi, lo);
+      if (hashes.length > 2 * LINEAR_ROWS) {
+        this.table = new HashTable64(2 * LINEAR_ROWS);
+        for (let i = 0; i < hashes.length; i += 2)
+          this.table.add(hashes[i] as number, hashes[i + 1] as number, i >>> 1);
+      }
+      return (hashes.length >>> 1) - 1;
     }
-    return (this.table as HashTable64).add(hi, lo, (this.table as HashTable64).size);
+    let table = this.table;
+    if (table.size * 2 + 2 > table.capacity) {
+      table = new HashTable64(table.size * 2 + 2);
+      for (let i = 0; i < hashes.length; i += 2) table.add(hashes[i] as number, hashes[i + 1] as number, i >>> 1);
+      this.table = table;
+    }
+    const n = table.size;
+    const at = table.add(hi, lo, n);
+    if (at === n) hashes.push(hi, lo);
+    return at;
+  }
+  hasKey(at: number): boolean {
+    return this.keyOf?.has(at) ?? false;
+  }
+  key(at: number): unknown {
+    return this.keyOf?.get(at);
+  }
+  setKey(at: number, key: unknown): void {
+    this.keyOf ??= new Map();
+    this.keyOf.set(at, key);
   }
   packed(): Uint32Array {
     return Uint32Array.from(this.hashes);
@@ -96,7 +117,7 @@ class Rows {
     const out: RowRef[] = [];
     for (let i = 0; i < this.hashes.length && out.length < max; i += 2) {
       const ref: RowRef = { hash: toHex(this.hashes[i] as number, this.hashes[i + 1] as number) };
-      const key = this.keys.get(i / 2);
+      const key = this.keyOf?.get(i / 2);
       if (key !== undefined) ref.key = keyFromJson(key);
       out.push(ref);
     }
@@ -106,6 +127,9 @@ class Rows {
     return this.hashes.length >>> 1;
   }
 }
+
+/** Rows kept in a plain list (searched linearly) before a table is built. */
+const LINEAR_ROWS = 8;
 
 function refsOf(
   hashes: Uint32Array,
@@ -203,7 +227,7 @@ export async function traceRow(
       run: { id: node.run.id, component: node.run.component },
       pointer: node.pointer,
       rowLevel,
-      rows: node.rows?.refs(maxRows) ?? [],
+      rows: [],
       rowCount: node.rows?.size ?? 0,
       links: [],
     };
@@ -237,8 +261,7 @@ export async function traceRow(
           rows.add(m.hash[2 * j] as number, m.hash[2 * j + 1] as number, m.key?.[j]);
           (matched as Uint8Array)[m.query[j] as number] = 1;
           const qk = m.queryKey?.[j];
-          if (qk !== undefined && !node.rows.keys.has(m.query[j] as number))
-            node.rows.keys.set(m.query[j] as number, qk);
+          if (qk !== undefined && !node.rows.hasKey(m.query[j] as number)) node.rows.setKey(m.query[j] as number, qk);
         }
         step.links.push({ pointer: input, kind: pair.kind, rows: rows.refs(maxRows), rowCount: rows.size });
       } else {
@@ -264,7 +287,7 @@ export async function traceRow(
         if (rows === undefined) existing.rows = undefined;
         else
           for (let j = 0; j < rows.hashes.length; j += 2)
-            existing.rows.add(rows.hashes[j] as number, rows.hashes[j + 1] as number, rows.keys.get(j / 2));
+            existing.rows.add(rows.hashes[j] as number, rows.hashes[j + 1] as number, rows.key(j / 2));
       }
     }
     if (node.rows !== undefined) step.rows = node.rows.refs(maxRows);
@@ -273,7 +296,7 @@ export async function traceRow(
       const lost = new Rows();
       for (let j = 0; j < matched.length; j++) {
         if (matched[j] === 0)
-          lost.add(node.rows.hashes[2 * j] as number, node.rows.hashes[2 * j + 1] as number, node.rows.keys.get(j));
+          lost.add(node.rows.hashes[2 * j] as number, node.rows.hashes[2 * j + 1] as number, node.rows.key(j));
       }
       if (lost.size > 0) {
         result.origins.push({ pointer: node.pointer, rows: lost.refs(maxRows), rowCount: lost.size, run: node.run.id });

@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryStore } from '../adapters/memory.js';
+import { isPipetraceError } from '../src/errors.js';
+import type { Run } from '../src/model.js';
+import { CHUNK_FORMAT, NARROW_MIN_ROWS } from '../src/rows/chunk.js';
+import { chunkCacheStats, setChunkCacheLimit } from '../src/rows/chunk-cache.js';
+import { chunkKey, encodeBlob, encodeManifest, manifestKey, type RunRowsManifest } from '../src/rows/codec.js';
+import { hashKeys, impact, readRowManifest, rowHash, traceRow, writeRowLineage } from '../src/rows/index.js';
+import type { Store } from '../src/store.js';
+import { sampleRun } from '../src/testing.js';
+
+const T = 1_700_000_000_000;
+const run = (id: string, at: number, inputs: string[], outputs: string[]): Run =>
+  sampleRun({ id, component: id.split('-')[0] as string, startedAt: T + at, endedAt: T + at + 10, inputs, outputs });
+
+/** A second view of the same store: its own chunk cache, so blobs are read again. */
+const view = (store: Store): Store => Object.create(store) as Store;
+
+const defaultLimit = setChunkCacheLimit(256 * 1024 * 1024);
+afterEach(() => {
+  setChunkCacheLimit(defaultLimit);
+});
+
+describe('row lineage chunk format', () => {
+  it('stores a large 1:1 map in 14 bytes a mapping and a large filter in 6 bytes a row, plus offsets', async () => {
+    const store = memoryStore();
+    const n = 2 * NARROW_MIN_ROWS - 1000;
+    const outs = Array.from({ length: n }, (_, i) => `o-${i}`);
+    const ins = Array.from({ length: n }, (_, i) => `i-${i}`);
+    const map = await writeRowLineage(store, 'm', [
+      { output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: ins },
+    ]);
+    const keep = await writeRowLineage(store, 'k', [{ output: 'o', input: 'i', kind: 'keep', keys: ins }]);
+    expect(map.bytes / n).toBeGreaterThan(14);
+    expect(map.bytes / n).toBeLessThan(14.3);
+    expect(keep.bytes / n).toBeGreaterThan(6);
+    expect(keep.bytes / n).toBeLessThan(6.3);
+  });
+
+  it('traces and follows forward every sampled row of a narrow chunk exactly', async () => {
+    const store = memoryStore();
+    const n = NARROW_MIN_ROWS + 5000;
+    await store.putRuns([run('clean-1', 0, ['raw'], ['clean']), run('feat-1', 100, ['clean'], ['features'])]);
+    const raw = Array.from({ length: n }, (_, i) => i * 7);
+    await writeRowLineage(store, 'clean-1', [{ output: 'clean', input: 'raw', kind: 'keep', keys: raw }]);
+    await writeRowLineage(store, 'feat-1', [
+      { output: 'features', input: 'clean', kind: 'map', outputKeys: raw.map((k) => `f-${k}`), inputKeys: raw },
+    ]);
+    for (const i of [0, 1, 4095, 65_536, n - 1]) {
+      const trace = await traceRow(store, 'features', `f-${raw[i]}`);
+      expect(trace.origins).toEqual([{ pointer: 'raw', rows: [{ hash: rowHash(raw[i] as number) }], rowCount: 1 }]);
+      const forward = await impact(store, 'raw', raw[i] as number);
+      expect(forward.steps.at(-1)?.links[0]?.rows).toEqual([{ hash: rowHash(`f-${raw[i]}`) }]);
+    }
+    const missing = await traceRow(store, 'features', 'f-not-there');
+    expect(missing.origins[0]?.run).toBe('feat-1');
+  });
+
+  it('writes the format version and a content digest shared by the manifest and its chunks', async () => {
+    const store = memoryStore();
+    await writeRowLineage(store, 'r', [{ output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['b'] }]);
+    const pair = (await readRowManifest(store, 'r'))?.pairs[0];
+    const [data] = await store.getBlobs([chunkKey('r', 0, 0)]);
+    const headLength = new DataView((data as Uint8Array).buffer).getUint32(0, true);
+    const header = JSON.parse(new TextDecoder().decode((data as Uint8Array).subarray(12, 12 + headLength)));
+    expect(header).toMatchObject({ v: CHUNK_FORMAT, kind: 'edges', count: 1 });
+    expect(header.w).toMatch(/^[0-9a-f]{16}$/);
+    expect(pair?.w).toBe(header.w);
+  });
+
+  it('still reads chunks written in format version 1', async () => {
+    const store = memoryStore();
+    await store.putRuns([run('old-1', 0, ['in'], ['out'])]);
+    // Version 1: u32 offsets over 6 sub-bucket bits, then output and input hashes, no version.
+    const outs = hashKeys(['x', 'y']);
+    const ins = hashKeys(['from-x', 'from-y']);
+    const order = [0, 1].sort((a, b) => ((outs[2 * a] as number) >>> 26) - ((outs[2 * b] as number) >>> 26));
+    const body = new Uint32Array(65 + 8);
+    for (let sb = 0; sb <= 64; sb++) {
+      body[sb] = order.filter((i) => (outs[2 * i] as number) >>> 26 < sb).length;
+    }
+    order.forEach((i, at) => {
+      body.set(outs.subarray(2 * i, 2 * i + 2), 65 + 2 * at);
+      body.set(ins.subarray(2 * i, 2 * i + 2), 65 + 4 + 2 * at);
+    });
+    const manifest: RunRowsManifest = {
+      v: 1,
+      run: 'old-1',
+      next: 1,
+      pairs: [{ id: 0, output: 'out', input: 'in', kind: 'map', rows: 2, bits: 0, counts: [2], keys: false }],
+    };
+    await store.putBlobs([
+      { key: manifestKey('old-1'), data: encodeManifest(manifest) },
+      { key: chunkKey('old-1', 0, 0), data: encodeBlob({ kind: 'edges', count: 2, sub: 6 }, body) },
+    ]);
+    const trace = await traceRow(store, 'out', 'y');
+    expect(trace.origins).toEqual([{ pointer: 'in', rows: [{ hash: rowHash('from-y') }], rowCount: 1 }]);
+  });
+
+  it('reports a chunk of an unknown format version as a storage error naming the version', async () => {
+    const store = memoryStore();
+    await store.putRuns([run('r-1', 0, ['i'], ['o'])]);
+    await writeRowLineage(store, 'r-1', [
+      { output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['b'] },
+    ]);
+    await store.putBlobs([
+      { key: chunkKey('r-1', 0, 0), data: encodeBlob({ v: 99, kind: 'edges', count: 1, sub: 6 }, new Uint32Array(8)) },
+    ]);
+    const error = await traceRow(view(store), 'o', 'a').catch((e: unknown) => e);
+    expect(isPipetraceError(error, 'storage')).toBe(true);
+    expect((error as Error).message).toContain('version 99');
+  });
+});
+
+describe('row lineage chunk cache', () => {
+  it('serves the new rows after a racing writer rewrote a chunk key with other content', async () => {
+    const store = memoryStore();
+    await store.putRuns([run('r-1', 0, ['i'], ['o'])]);
+    await writeRowLineage(store, 'r-1', [
+      { output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['old'] },
+    ]);
+    expect((await traceRow(store, 'o', 'a')).origins[0]?.rows).toEqual([{ hash: rowHash('old') }]);
+    // A second writer that read the manifest before the first wrote: same pair id, same keys.
+    const other = memoryStore();
+    await writeRowLineage(other, 'r-1', [
+      { output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['new'] },
+    ]);
+    const keys = await other.listBlobs('rows/');
+    const datas = await other.getBlobs(keys);
+    await store.putBlobs(keys.map((key, i) => ({ key, data: datas[i] as Uint8Array })));
+    expect((await traceRow(store, 'o', 'a')).origins[0]?.rows).toEqual([{ hash: rowHash('new') }]);
+  });
+
+  it('reports a chunk that does not belong to its manifest pair as a storage error', async () => {
+    const store = memoryStore();
+    await store.putRuns([run('r-1', 0, ['i'], ['o'])]);
+    await writeRowLineage(store, 'r-1', [
+      { output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['b'] },
+    ]);
+    const other = memoryStore();
+    await writeRowLineage(other, 'r-1', [
+      { output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['c'] },
+    ]);
+    const [chunk] = await other.getBlobs([chunkKey('r-1', 0, 0)]);
+    await store.putBlobs([{ key: chunkKey('r-1', 0, 0), data: chunk as Uint8Array }]);
+    const error = await traceRow(view(store), 'o', 'a').catch((e: unknown) => e);
+    expect(isPipetraceError(error, 'storage')).toBe(true);
+  });
+
+  it('keeps decoded chunks within its byte bound, evicting the least recently used', async () => {
+    const store = memoryStore();
+    await store.putRuns([run('r-1', 0, ['i'], ['o'])]);
+    const n = 40_000;
+    const outs = Array.from({ length: n }, (_, i) => `o-${i}`);
+    await writeRowLineage(store, 'r-1', [{ output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: outs }]);
+    const chunks = (await store.listBlobs('rows/c/')).length;
+    expect(chunks).toBeGreaterThan(4);
+    setChunkCacheLimit(150_000);
+    for (let i = 0; i < 200; i++) {
+      const trace = await traceRow(store, 'o', `o-${(i * 7919) % n}`);
+      expect(trace.origins[0]?.rows).toEqual([{ hash: rowHash(`o-${(i * 7919) % n}`) }]);
+      expect(chunkCacheStats(store).bytes).toBeLessThanOrEqual(150_000);
+    }
+    expect(chunkCacheStats(store).entries).toBeGreaterThan(0);
+    expect(chunkCacheStats(store).entries).toBeLessThan(chunks);
+  });
+});

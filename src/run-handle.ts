@@ -226,10 +226,12 @@ export class RunHandle {
       startedAt: this.startedAt,
       endedAt,
       status,
-      inputs: this.inputs.slice(),
-      outputs: this.outputs.slice(),
+      // The handle's own lists: once ended it never changes them again (and if storing fails,
+      // this run object is dropped before the handle reopens).
+      inputs: this.inputs,
+      outputs: this.outputs,
       dependencies: [],
-      notes: this.notes === undefined ? [] : this.notes.slice(),
+      notes: this.notes ?? [],
       params: this.params === undefined ? {} : { ...this.params },
       metrics: this.metrics === undefined ? {} : { ...this.metrics },
     };

@@ -19,7 +19,15 @@ function itemField(field: string, index: number | undefined): string {
   return index === undefined ? field : `${field}[${index}]`;
 }
 
+// Anything a name must not have: white space at either end, or a control character.
+const SUSPECT = /^\s|\s$|[\u0000-\u001f\u007f-\u009f]/;
+
 function checkName(field: string, value: unknown, max: number, index?: number): string {
+  // The common case, a plain name, in one test; anything else is diagnosed below.
+  if (typeof value === 'string' && value.length > 0 && value.length <= max && !SUSPECT.test(value)) {
+    if (RESERVED.has(value)) throw invalid(itemField(field, index), `${JSON.stringify(value)} is a reserved name`);
+    return value;
+  }
   if (typeof value !== 'string') throw invalid(itemField(field, index), `must be a string, got ${describe(value)}`);
   if (value.length === 0) throw invalid(itemField(field, index), 'must not be empty');
   if (value.length > max) {

@@ -41,6 +41,7 @@ class MemoryStore implements Store {
   }
 
   readonly sync: SyncRunWrites = {
+    store: this,
     putRuns: (runs) => this.storeRuns(runs),
     latestWriters: (queries) => this.writersOf(queries),
   };

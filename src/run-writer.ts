@@ -42,7 +42,7 @@ export class RunWriter implements RunSink {
   write<R>(runs: Run[], result: R, failed?: () => void): Promise<R> {
     const creating = this.ensureComponents(runs);
     const sync = this.store.sync;
-    if (creating !== undefined || sync === undefined) {
+    if (creating !== undefined || sync === undefined || sync.store !== this.store) {
       const done = this.writeAsync(runs, result, creating);
       return failed === undefined
         ? done

@@ -75,6 +75,12 @@ export interface StoreCapabilities {
 
 /** The synchronous twin of a store's run writes (see Store.sync). */
 export interface SyncRunWrites {
+  /**
+   * The store these belong to. The core uses them only when `store.sync.store === store`, so a
+   * wrapper that overrides putRuns or latestWriters (a spread copy, or Object.create) is never
+   * bypassed: it gets the async calls.
+   */
+  readonly store: Store;
   putRuns(runs: readonly Run[]): void;
   latestWriters(queries: readonly WriterQuery[]): (WriterRef | undefined)[];
 }

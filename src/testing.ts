@@ -208,6 +208,7 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       run('answers the same through its synchronous twin', async (store) => {
         const sync = store.sync;
         if (sync === undefined) throw new Error('the target says it has Store.sync, but the store has none');
+        expect(sync.store).toBe(store);
         const w1 = sampleRun({ id: 'w1', startedAt: 100, endedAt: 200, outputs: ['p'] });
         const w2 = sampleRun({ id: 'w2', startedAt: 300, endedAt: 400, outputs: ['p'], inputs: ['p'] });
         sync.putRuns([w1]);

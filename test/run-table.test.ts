@@ -147,6 +147,35 @@ describe('run table', () => {
   });
 });
 
+describe('logging through a wrapped store', () => {
+  it('never bypasses a wrapper that overrides putRuns, however it copies the memory store', async () => {
+    const inner = memoryStore();
+    const seen: string[] = [];
+    const audit = async (runs: readonly Run[]) => {
+      seen.push(...runs.map((r) => r.component));
+      await inner.putRuns(runs);
+    };
+    // A copy of every member (methods bound, and the sync twin with them), putRuns replaced.
+    const members = Object.getOwnPropertyNames(Object.getPrototypeOf(inner)) as (keyof Store)[];
+    const bound = Object.fromEntries(
+      members.map((m) => [m, typeof inner[m] === 'function' ? (inner[m] as () => unknown).bind(inner) : inner[m]]),
+    );
+    const spread: Store = { ...inner, ...bound, putRuns: audit } as Store;
+    const derived: Store = Object.assign(Object.create(inner) as Store, { putRuns: audit });
+    expect(spread.sync).toBeDefined();
+    for (const [component, store] of [
+      ['spread', spread],
+      ['derived', derived],
+    ] as const) {
+      const pt = createPipetrace({ store });
+      await pt.component(component); // known from now on: no component write on the way
+      await pt.startRun(component).end();
+      await pt.logRun({ component, startedAt: 1, endedAt: 2 });
+    }
+    expect(seen).toEqual(['spread', 'spread', 'derived', 'derived']);
+  });
+});
+
 describe('logging through a failing store', () => {
   /** A memory store whose run writes fail while `failing` is set, through its sync and async paths. */
   function flaky(useSync: boolean) {
@@ -159,6 +188,7 @@ describe('logging through a failing store', () => {
     Object.defineProperty(store, 'sync', {
       value: useSync
         ? {
+            store,
             putRuns: (runs: Run[]) => {
               fail();
               inner.sync?.putRuns(runs);
@@ -178,6 +208,7 @@ describe('logging through a failing store', () => {
     it(`keeps the run open after a failed write so end() can be retried (${useSync ? 'sync' : 'async'} store)`, async () => {
       const { store, state, inner } = flaky(useSync);
       const pt = createPipetrace({ store, now: () => 1000 });
+      await pt.component('train'); // known: the run's write is the only store call (sync when it can be)
       const handle = pt.startRun('train', { inputs: 'data.csv', outputs: 'model.pkl' });
       await expect(handle.end()).rejects.toThrow('disk full');
       expect(handle.status).toBe('running');

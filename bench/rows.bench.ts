@@ -2,9 +2,11 @@
  * Row lineage benchmarks: hashing, capture rate and overhead, warm and cold traces through 5
  * stages of 1M rows, row review, SQLite comparison and bytes per mapping.
  * Run: npm run bench -- rows   (ROWS_N overrides the 1M rows a stage; ROWS_SKIP_SQLITE=1 skips SQLite)
+ * Bytes per mapping are reported per adapter: memory (blob bytes) and fs-json (bytes on disk).
+ * IndexedDB is left out: it runs only in Chromium (its conformance tests store the same blobs).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryStore } from '../adapters/memory.js';
@@ -61,6 +63,16 @@ async function fiveStages(store: Store): Promise<void> {
   }
 }
 
+/** Bytes of every file under a directory (an fs-json store: blob files and the log lines that commit them). */
+function diskBytes(dir: string): number {
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    bytes += entry.isDirectory() ? diskBytes(path) : statSync(path).size;
+  }
+  return bytes;
+}
+
 async function blobBytes(store: Store): Promise<number> {
   const keys = await store.listBlobs('rows/');
   let bytes = 0;
@@ -78,6 +90,52 @@ if (process.argv[2] === 'cold') {
   await store.close();
   process.stdout.write(`${JSON.stringify({ ms, steps: trace.steps.length, origins: trace.origins.length })}\n`);
   process.exit(0);
+}
+
+// ---- the same lineage in SQLite with a recursive CTE ----------------------------------------
+/** An indexed SQLite table of the same five stages, and a timed recursive-CTE trace of output row i. */
+async function openSqlite(): Promise<{ trace: (i: number) => number; close: () => void }> {
+  const Database = (await import('better-sqlite3')).default;
+  const dir = mkdtempSync(join(tmpdir(), 'pipetrace-rows-sqlite-'));
+  const db = new Database(join(dir, 'lineage.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  db.defaultSafeIntegers(true);
+  db.exec('CREATE TABLE lineage (stage INTEGER NOT NULL, out_hash INTEGER NOT NULL, in_hash INTEGER NOT NULL)');
+  const insert = db.prepare('INSERT INTO lineage VALUES (?, ?, ?)');
+  const h = new Uint32Array(2);
+  const asInt = (k: string): bigint => {
+    hashKeyInto(k, h, 0);
+    return BigInt.asIntN(64, (BigInt(h[0] as number) << 32n) | BigInt(h[1] as number));
+  };
+  const load = db.transaction((stage: number) => {
+    for (let i = 0; i < N; i++) {
+      // As in fiveStages: data/1 keeps the raw keys, each later stage maps to new keys.
+      const inH = asInt(key(stage <= 2 ? 0 : stage - 1, i));
+      insert.run(BigInt(stage), stage === 1 ? asInt(key(0, i)) : asInt(key(stage, i)), inH);
+    }
+  });
+  for (let s = 1; s <= STAGES; s++) load(s);
+  db.exec('CREATE INDEX lineage_out ON lineage (stage, out_hash)');
+  const query = db.prepare(
+    `WITH RECURSIVE t(stage, h) AS (SELECT ?, ? UNION ALL
+       SELECT l.stage - 1, l.in_hash FROM lineage l JOIN t ON l.stage = t.stage AND l.out_hash = t.h WHERE t.stage > 0)
+     SELECT stage, h FROM t`,
+  );
+  return {
+    trace(i: number): number {
+      const start = asInt(key(STAGES, i));
+      const t = performance.now();
+      const rows = query.all(BigInt(STAGES), start);
+      const ms = performance.now() - t;
+      if (rows.length !== STAGES + 1) throw new Error(`SQLite trace returned ${rows.length} rows`);
+      return ms;
+    },
+    close(): void {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 const figures: Record<string, number | string> = {};
@@ -132,6 +190,27 @@ const figures: Record<string, number | string> = {};
   const keep = memoryStore();
   await writeRowLineage(keep, 'r', [{ output: 'o', input: 'i', kind: 'keep', keys: ins }]);
   figures.row_bytes_per_kept_row = round((await blobBytes(keep)) / N, 3);
+  figures.row_bytes_per_mapping_memory = figures.row_bytes_per_mapping;
+  figures.row_bytes_per_kept_row_memory = figures.row_bytes_per_kept_row;
+  // fs-json: everything the lineage adds to an empty store directory, measured on disk.
+  const { fsJsonStore } = await import('../adapters/fs-json/index.js');
+  for (const [name, lineage] of [
+    ['mapping', { output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: ins }],
+    ['kept_row', { output: 'o', input: 'i', kind: 'keep', keys: ins }],
+  ] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'pipetrace-rows-bytes-'));
+    try {
+      const fs = await fsJsonStore({ dir, durable: false });
+      await fs.close();
+      const empty = diskBytes(dir);
+      const store = await fsJsonStore({ dir, durable: false });
+      await writeRowLineage(store, 'r', [lineage]);
+      await store.close();
+      figures[`row_bytes_per_${name}_fs_json`] = round((diskBytes(dir) - empty) / N, 3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   gc();
 }
 
@@ -191,17 +270,29 @@ const figures: Record<string, number | string> = {};
   const store = memoryStore();
   await fiveStages(store);
   gc();
-  // Warm: 1,000 traces first touch every chunk of every stage, then 500 are measured.
+  // Warm: 1,000 traces first touch every chunk of every stage, then 500 are measured. With
+  // SQLite, each of our traces is followed by the same trace there, so both see the same load.
+  const sqlite = process.env.ROWS_SKIP_SQLITE === '1' ? undefined : await openSqlite();
   const samples: number[] = [];
+  const sqliteSamples: number[] = [];
   for (let r = 0; r < 1500; r++) {
     const i = (r * 7_919_993) % N;
     const t = performance.now();
     const trace = await traceRow(store, `data/${STAGES}`, key(STAGES, i));
     const ms = performance.now() - t;
-    if (r >= 1000) samples.push(ms);
+    const sqliteMs = sqlite?.trace(i);
+    if (r >= 1000) {
+      samples.push(ms);
+      if (sqliteMs !== undefined) sqliteSamples.push(sqliteMs);
+    }
     if (trace.origins[0]?.pointer !== 'data/0') throw new Error('trace did not reach the raw rows');
   }
+  sqlite?.close();
   figures.row_trace_ms_p50 = round(median(samples));
+  if (sqlite !== undefined) {
+    figures.sqlite_row_trace_ms_p50 = round(median(sqliteSamples), 4);
+    figures.row_trace_vs_sqlite = round(median(samples) / median(sqliteSamples));
+  }
 
   const flagged: string[] = [];
   for (let j = 0; j < 10_000; j++) flagged.push(key(STAGES, (j * 99_991) % N));
@@ -245,53 +336,6 @@ const figures: Record<string, number | string> = {};
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-// ---- the same lineage in SQLite with a recursive CTE ----------------------------------------
-if (process.env.ROWS_SKIP_SQLITE !== '1') {
-  const Database = (await import('better-sqlite3')).default;
-  const dir = mkdtempSync(join(tmpdir(), 'pipetrace-rows-sqlite-'));
-  const db = new Database(join(dir, 'lineage.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF');
-  db.defaultSafeIntegers(true);
-  db.exec('CREATE TABLE lineage (stage INTEGER NOT NULL, out_hash INTEGER NOT NULL, in_hash INTEGER NOT NULL)');
-  const insert = db.prepare('INSERT INTO lineage VALUES (?, ?, ?)');
-  const h = new Uint32Array(2);
-  const asInt = (k: string): bigint => {
-    hashKeyInto(k, h, 0);
-    return BigInt.asIntN(64, (BigInt(h[0] as number) << 32n) | BigInt(h[1] as number));
-  };
-  const load = db.transaction((stage: number) => {
-    for (let i = 0; i < N; i++) {
-      // As in fiveStages: data/1 keeps the raw keys, each later stage maps to new keys.
-      const inH = asInt(key(stage <= 2 ? 0 : stage - 1, i));
-      insert.run(BigInt(stage), stage === 1 ? asInt(key(0, i)) : asInt(key(stage, i)), inH);
-    }
-  });
-  for (let s = 1; s <= STAGES; s++) load(s);
-  db.exec('CREATE INDEX lineage_out ON lineage (stage, out_hash)');
-  const query = db.prepare(
-    `WITH RECURSIVE t(stage, h) AS (SELECT ?, ? UNION ALL
-       SELECT l.stage - 1, l.in_hash FROM lineage l JOIN t ON l.stage = t.stage AND l.out_hash = t.h WHERE t.stage > 0)
-     SELECT stage, h FROM t`,
-  );
-  const samples: number[] = [];
-  for (let r = 0; r < 1500; r++) {
-    const i = (r * 7_919_993) % N;
-    const start = asInt(key(STAGES, i));
-    const t = performance.now();
-    const rows = query.all(BigInt(STAGES), start);
-    const ms = performance.now() - t;
-    if (r >= 1000) samples.push(ms);
-    if (rows.length !== STAGES + 1) throw new Error(`SQLite trace returned ${rows.length} rows`);
-  }
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-  figures.sqlite_row_trace_ms_p50 = round(median(samples), 4);
-  figures.row_trace_vs_sqlite = round(
-    (figures.row_trace_ms_p50 as number) / (figures.sqlite_row_trace_ms_p50 as number),
-  );
 }
 
 report(figures);

@@ -59,6 +59,21 @@ function evict(cache: Cache): void {
   }
 }
 
+/**
+ * Chunk `c` of a pair when a query already loaded it through this (cached) manifest, without
+ * a promise: null for an empty chunk, undefined when it must be loaded.
+ */
+export function cachedChunk(store: Store, pair: PairManifest, c: number): Chunk | null | undefined {
+  const count = pair.counts[c] ?? 0;
+  if (count === 0) return null;
+  const fast = byPair.get(pair)?.[c];
+  const cache = caches.get(store);
+  if (cache === undefined || !fast?.live || fast.cache !== cache || fast.chunk.count !== count) return undefined;
+  cache.map.delete(fast.id);
+  cache.map.set(fast.id, fast);
+  return fast.chunk;
+}
+
 /** Loads chunks of a pair by index, in the order asked, skipping empty ones (one getBlobs for all misses). */
 export async function loadChunks(
   store: Store,

@@ -60,7 +60,8 @@ export class MatchBuilder {
     trackMisses = false,
     pool?: BufferPool,
   ) {
-    this.matches = new Column(Math.max(16, expected), pool);
+    // A few queries (a trace step) usually match once each: exactly sized, done() need not cut.
+    this.matches = new Column(expected <= 8 ? Math.max(1, expected) : expected, pool);
     if (trackMisses) this.misses = new Column(16, undefined);
   }
 
@@ -101,10 +102,11 @@ export class MatchBuilder {
 
   done(): Matches {
     const c = this.matches;
+    const whole = c.count === c.tag.length;
     const m: Matches = {
       count: c.count,
-      query: c.tag.subarray(0, c.count),
-      hash: c.hash.subarray(0, 2 * c.count),
+      query: whole ? c.tag : c.tag.subarray(0, c.count),
+      hash: whole ? c.hash : c.hash.subarray(0, 2 * c.count),
       key: this.key,
       queryKey: this.queryKey,
     };

@@ -1,6 +1,6 @@
 import type { Store } from '../store.js';
 import type { Chunk } from './chunk.js';
-import { loadChunks } from './chunk-cache.js';
+import { cachedChunk, loadChunks } from './chunk-cache.js';
 import { bucketOf, type PairManifest } from './codec.js';
 import { HashTable64 } from './hashset.js';
 import { type ChunkQueries, emit, joinChunk, MatchBuilder, type Matches } from './join.js';
@@ -127,6 +127,33 @@ export async function lookupPair(
 
 /** Up to this many queries are looked up one by one. */
 const FEW = 8;
+
+/**
+ * A backward (or keep) lookup of a few queries answered from cached chunks alone, without a
+ * promise (a warm trace step); undefined when a chunk must be read first (use lookupPair).
+ */
+export function lookupCached(
+  store: Store,
+  pair: PairManifest,
+  queries: Uint32Array,
+  direction: 'backward' | 'forward',
+): Matches | undefined {
+  const q = queries.length >>> 1;
+  if (q > FEW || pair.kind === 'pass' || (pair.kind !== 'keep' && direction === 'forward')) return undefined;
+  const chunks: (Chunk | null)[] = [];
+  for (let i = 0; i < q; i++) {
+    const chunk = cachedChunk(store, pair, bucketOf(queries[2 * i] as number, pair.bits));
+    if (chunk === undefined) return undefined;
+    chunks.push(chunk);
+  }
+  const m = new MatchBuilder(q);
+  for (let i = 0; i < q; i++) {
+    const chunk = chunks[i] as Chunk | null;
+    if (chunk !== null)
+      searchChunk(chunk, pair, otherOf(pair, chunk), queries[2 * i] as number, queries[2 * i + 1] as number, i, m);
+  }
+  return m.done();
+}
 
 const otherOf = (pair: PairManifest, chunk: Chunk): Uint32Array =>
   pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array);

@@ -2,11 +2,11 @@ import { invalid } from '../errors.js';
 import type { Run } from '../model.js';
 import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
 import { checkPointer, checkPositiveInt, checkRunId } from '../validate.js';
-import { readRowManifest } from './capture.js';
-import type { PairManifest, RowLineageKind } from './codec.js';
+import { manifestFrom } from './capture.js';
+import { manifestKey, type PairManifest, type RowLineageKind } from './codec.js';
 import { HashTable64 } from './hashset.js';
 import { hashKeyInto, keyFromJson, keyToJson, type RowKey, toHex } from './keys.js';
-import { lookupPair } from './lookup.js';
+import { lookupCached, lookupPair } from './lookup.js';
 
 /** A row as results show it: its hash, and its key where the pair kept keys. */
 export interface RowRef {
@@ -219,7 +219,8 @@ export async function traceRow(
     }
     pending.delete(bestKey);
     const node = best as Pending;
-    const manifest = await readRowManifest(store, node.run.id);
+    // The manifest's bytes straight from the store (one promise, not two: every step reads one).
+    const manifest = manifestFrom(store, node.run.id, (await store.getBlobs([manifestKey(node.run.id)]))[0]);
     const pairs = (manifest?.pairs ?? []).filter((p) => p.output === node.pointer);
     const rowLevel = node.rows !== undefined && pairs.length > 0;
     const step: RowStep = {
@@ -255,7 +256,10 @@ export async function traceRow(
       const pair: PairManifest | undefined = rowLevel ? pairs.find((p) => p.input === input) : undefined;
       let rows: Rows | undefined;
       if (pair !== undefined && node.rows !== undefined) {
-        const m = await lookupPair(store, node.run.id, pair, node.rows.packed(), 'backward');
+        const packed = node.rows.packed();
+        const m =
+          lookupCached(store, pair, packed, 'backward') ??
+          (await lookupPair(store, node.run.id, pair, packed, 'backward'));
         rows = new Rows();
         for (let j = 0; j < m.count; j++) {
           rows.add(m.hash[2 * j] as number, m.hash[2 * j + 1] as number, m.key?.[j]);

@@ -133,6 +133,11 @@ class MemoryStore implements Store {
     return keys.map((k) => this.blobs.get(k)?.slice());
   }
 
+  async deleteBlobs(keys: readonly string[]): Promise<void> {
+    this.open();
+    for (const key of keys) this.blobs.delete(key);
+  }
+
   async listBlobs(prefix: string): Promise<string[]> {
     this.open();
     const out: string[] = [];

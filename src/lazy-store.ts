@@ -1,3 +1,4 @@
+import { PipetraceError } from './errors.js';
 import type { Store, StoreCapabilities, StoreChange } from './store.js';
 
 /**
@@ -26,6 +27,11 @@ export function lazyStore(kind: string, capabilities: StoreCapabilities, open: (
     putBlobs: async (b) => (await get()).putBlobs(b),
     getBlobs: async (k) => (await get()).getBlobs(k),
     listBlobs: async (p) => (await get()).listBlobs(p),
+    deleteBlobs: async (k) => {
+      const store = await get();
+      if (store.deleteBlobs === undefined) throw new PipetraceError('storage', `${store.kind} cannot delete blobs`);
+      await store.deleteBlobs(k);
+    },
     subscribe(listener) {
       listeners.add(listener);
       if (unsubscribe === undefined) {

@@ -137,6 +137,12 @@ export interface Store {
   getBlobs(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>;
   /** Every key that starts with `prefix`, sorted. */
   listBlobs(prefix: string): Promise<string[]>;
+  /**
+   * Removes blobs by key, atomically; keys with no blob are ignored. Optional: the core uses it
+   * where present to drop state it no longer needs (OpenLineage runs once they completed), and
+   * otherwise leaves that state in place. Every adapter in pipetrace has it.
+   */
+  deleteBlobs?(keys: readonly string[]): Promise<void>;
 
   /**
    * Optional, for stores that answer within the same tick (the memory store): synchronous

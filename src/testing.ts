@@ -25,6 +25,8 @@ export interface ConformanceTarget {
   create(): Promise<Store>;
   /** For durable stores: reopen the same data after `store` was closed. */
   reopen?(closed: Store): Promise<Store>;
+  /** The store has no `deleteBlobs` (it is optional in the contract; every pipetrace adapter has it). */
+  withoutDeleteBlobs?: boolean;
   /** The store offers `Store.sync`: its synchronous twin is tested against the async calls too. */
   sync?: boolean;
   /** Extra adapter-specific tests, run inside the same describe block. */
@@ -294,6 +296,34 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       await store.putBlobs([{ key: 'big', data: big }]);
       expect((await store.getBlobs(['big']))[0]?.length).toBe(big.length);
     });
+
+    if (target.withoutDeleteBlobs !== true) {
+      run('deletes blobs by key, ignores unknown keys, and can store a deleted key again', async (store) => {
+        if (store.deleteBlobs === undefined) throw new Error('the store has no deleteBlobs');
+        const blob = (key: string, n: number) => ({ key, data: new Uint8Array([n, n + 1]) });
+        await store.putBlobs([blob('ol/a', 1), blob('ol/b', 2), blob('ol/c', 3)]);
+        await store.deleteBlobs(['ol/a', 'ol/c', 'ol/never']);
+        await store.deleteBlobs([]);
+        expect(await store.listBlobs('ol/')).toEqual(['ol/b']);
+        expect((await store.getBlobs(['ol/a', 'ol/b', 'ol/c'])).map((d) => d && Array.from(d))).toEqual([
+          undefined,
+          [2, 3],
+          undefined,
+        ]);
+        await store.putBlobs([blob('ol/a', 9)]);
+        expect(Array.from((await store.getBlobs(['ol/a']))[0] ?? [])).toEqual([9, 10]);
+        if (target.reopen !== undefined) {
+          await store.deleteBlobs(['ol/b']);
+          await store.close();
+          const again = await target.reopen(store);
+          try {
+            expect(await again.listBlobs('ol/')).toEqual(['ol/a']);
+          } finally {
+            await again.close();
+          }
+        }
+      });
+    }
 
     run('an empty batch is a no-op', async (store) => {
       await store.putRuns([]);

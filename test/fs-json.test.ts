@@ -113,6 +113,32 @@ describe('fs-json store', () => {
     await store.close();
   });
 
+  it('deletes a blob with a tombstone line, removes its file, and another store on the folder sees it gone', async () => {
+    const dir = fresh();
+    const store = await open(dir);
+    const other = await open(dir);
+    await store.putBlobs([{ key: 'ol/pending/a', data: new Uint8Array([1, 2]) }]);
+    expect(await other.listBlobs('ol/')).toEqual(['ol/pending/a']);
+    const files = () => walk(join(dir, 'blobs')).filter((f) => f.endsWith('.bin'));
+    expect(files()).toHaveLength(1);
+    await store.deleteBlobs(['ol/pending/a', 'ol/pending/none']);
+    expect(files()).toEqual([]);
+    const lines = segmentsOf(dir)
+      .flatMap(linesOf)
+      .map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.blob?.deleted === true)).toEqual([{ blob: { key: 'ol/pending/a', deleted: true } }]);
+    expect(await other.getBlobs(['ol/pending/a'])).toEqual([undefined]);
+    expect(await other.listBlobs('ol/')).toEqual([]);
+    // Deleting what is already gone writes nothing more.
+    const before = segmentsOf(dir).flatMap(linesOf).length;
+    await other.deleteBlobs(['ol/pending/a']);
+    expect(segmentsOf(dir).flatMap(linesOf).length).toBe(before);
+    await Promise.all([store.close(), other.close()]);
+    const reopened = await open(dir);
+    expect(await reopened.listBlobs('')).toEqual([]);
+    await reopened.close();
+  });
+
   it('reports a hand-corrupted line with its file and line, skips it and loads the rest', async () => {
     const dir = fresh();
     const store = await open(dir);

@@ -130,6 +130,8 @@ describe('OpenLineage ingest', () => {
       { id: RUN_A, startedAt: T0, endedAt: T0 + 50, inputs: ['/in.csv'], outputs: ['/out.csv'], status: 'succeeded' },
     ]);
     expect(await pendingRuns(pt)).toEqual([]);
+    // Its pending state is deleted, not left behind as an empty blob.
+    expect(await pt.store.listBlobs('')).toEqual([]);
   });
 
   it("logs a run without a terminal event as failed at once with pending: 'fail'", async () => {

@@ -301,6 +301,13 @@ class DexieBackedStore implements DexieStore {
     await this.transact('putBlobs', 'rw', [this.t.blobs], () => this.table(this.t.blobs).bulkPut(values, keys));
   }
 
+  async deleteBlobs(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.transact('deleteBlobs', 'rw', [this.t.blobs], () =>
+      this.table(this.t.blobs).bulkDelete(keys as string[]),
+    );
+  }
+
   async getBlobs(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return [];
     const found = await this.transact('getBlobs', 'r', [this.t.blobs], () =>

@@ -42,7 +42,7 @@ export function writeBlobFiles(root: string, blobs: readonly BlobRecord[], durab
   } catch (error) {
     removeBlobFiles(
       root,
-      records.flatMap((r) => (r.kind === 'blob' ? [r.value.file] : [])),
+      records.flatMap((r) => (r.kind === 'blob' && r.value.deleted !== true ? [r.value.file] : [])),
     );
     throw storageError('cannot write blobs', error);
   }
@@ -60,5 +60,6 @@ export function readBlobFile(root: string, file: string): Uint8Array | undefined
 }
 
 export function removeBlobFiles(root: string, files: readonly string[]): void {
-  for (const file of files) fs.rmSync(join(root, file), { force: true });
+  // Never an empty name: join(root, '') is the blobs folder itself.
+  for (const file of files) if (file !== '') fs.rmSync(join(root, file), { force: true });
 }

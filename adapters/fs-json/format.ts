@@ -7,16 +7,16 @@
  *   {"component":{...}}
  *   {"pointer":{...}}
  *   {"blob":{"key":"rows/r1/0","file":"3f/3f2a...e1.5c1d09aa.bin","size":4096}}
+ *   {"blob":{"key":"ol/pending/…","deleted":true}}
  *   {"commit":4,"at":1732800000000}
  */
 import type { Component, PointerRecord, Run } from '../../src/model.js';
 
-/** Where a blob's bytes live, relative to the blobs folder. */
-export interface BlobRef {
-  key: string;
-  file: string;
-  size: number;
-}
+/**
+ * Where a blob's bytes live, relative to the blobs folder; or, with `deleted`, that the key was
+ * deleted (a tombstone: no file, kept so that an older write seen later cannot bring it back).
+ */
+export type BlobRef = { key: string; file: string; size: number; deleted?: undefined } | { key: string; deleted: true };
 
 export type SegmentRecord =
   | { kind: 'run'; value: Run }
@@ -76,6 +76,7 @@ function recordProblem(kind: string, v: unknown): string | undefined {
       return isString(v.name) ? undefined : `${kind} without a name`;
     case 'blob':
       if (!isString(v.key)) return 'blob without a key';
+      if (v.deleted === true) return undefined;
       if (!isString(v.file) || !BLOB_FILE.test(v.file)) return `blob ${JSON.stringify(v.key)} names a bad file`;
       return isTime(v.size) ? undefined : `blob ${JSON.stringify(v.key)} has no size`;
     default:

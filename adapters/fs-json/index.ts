@@ -45,6 +45,7 @@ export interface FsJsonStore extends Store {
   problems(): FsJsonProblem[];
   /** Rewrites the index now, so the next open reads less (close does it when worthwhile). */
   checkpoint(): Promise<void>;
+  deleteBlobs(keys: readonly string[]): Promise<void>;
 }
 
 /**

@@ -182,11 +182,11 @@ export class FsJsonStoreImpl implements FsJsonStore {
       case 'blob': {
         const old = this.blobs.get(record.value.key);
         if (!newer(this.blobs, record.value.key, v)) {
-          this.losers?.push(record.value.file);
+          if (record.value.deleted !== true) this.losers?.push(record.value.file);
           return;
         }
         this.blobs.set(record.value.key, { v, value: record.value });
-        if (old !== undefined) this.losers?.push(old.value.file);
+        if (old !== undefined && old.value.deleted !== true) this.losers?.push(old.value.file);
         return;
       }
     }
@@ -343,7 +343,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
     } catch (error) {
       removeBlobFiles(
         this.layout.blobs,
-        records.flatMap((r) => (r.kind === 'blob' ? [r.value.file] : [])),
+        records.flatMap((r) => (r.kind === 'blob' && r.value.deleted !== true ? [r.value.file] : [])),
       );
       throw error;
     }
@@ -354,16 +354,17 @@ export class FsJsonStoreImpl implements FsJsonStore {
     this.check();
     this.refresh();
     return keys.map((key) => {
-      let ref = this.blobs.get(key);
-      if (ref === undefined) return undefined;
-      let data = readBlobFile(this.layout.blobs, ref.value.file);
+      let ref = this.blobs.get(key)?.value;
+      if (ref === undefined || ref.deleted === true) return undefined;
+      let data = readBlobFile(this.layout.blobs, ref.file);
       if (data === undefined) {
-        // Another writer may have replaced it since we looked: look again once.
+        // Another writer may have replaced or deleted it since we looked: look again once.
         this.refresh(true);
-        ref = this.blobs.get(key);
-        data = ref === undefined ? undefined : readBlobFile(this.layout.blobs, ref.value.file);
-        if (data === undefined && ref !== undefined) {
-          this.report({ file: `blobs/${ref.value.file}`, line: 0, reason: `blob ${JSON.stringify(key)} is missing` });
+        ref = this.blobs.get(key)?.value;
+        if (ref === undefined || ref.deleted === true) return undefined;
+        data = readBlobFile(this.layout.blobs, ref.file);
+        if (data === undefined) {
+          this.report({ file: `blobs/${ref.file}`, line: 0, reason: `blob ${JSON.stringify(key)} is missing` });
         }
       }
       return data;
@@ -374,8 +375,25 @@ export class FsJsonStoreImpl implements FsJsonStore {
     this.check();
     this.refresh();
     const out: string[] = [];
-    for (const key of this.blobs.keys()) if (key.startsWith(prefix)) out.push(key);
+    for (const [key, ref] of this.blobs) if (key.startsWith(prefix) && ref.value.deleted !== true) out.push(key);
     return out.sort();
+  }
+
+  /** Writes a tombstone per key that has a blob, then removes the files they replaced. */
+  async deleteBlobs(keys: readonly string[]): Promise<void> {
+    this.check();
+    if (keys.length === 0) return;
+    for (const [i, key] of keys.entries()) if (typeof key !== 'string') throw invalid(`keys[${i}]`, 'must be a string');
+    this.refresh();
+    const present = [...new Set(keys)].filter((key) => {
+      const ref = this.blobs.get(key);
+      return ref !== undefined && ref.value.deleted !== true;
+    });
+    if (present.length === 0) return;
+    const losers = await this.commit(
+      present.map((key) => ({ kind: 'blob', value: { key, deleted: true }, off: 0, len: 0, line: 0 })),
+    );
+    removeBlobFiles(this.layout.blobs, losers);
   }
 
   subscribe(listener: (change: StoreChange) => void): () => void {

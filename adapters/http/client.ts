@@ -144,12 +144,19 @@ class HttpStoreImpl implements HttpStore {
             ),
             expect: 'none',
           }
-        : {
-            method: 'PUT',
-            path: STORE_PATHS[batch.kind],
-            json: `{"${batch.kind}":[${batch.json.join(',')}]}`,
-            expect: 'none',
-          };
+        : batch.kind === 'deleteBlobs'
+          ? {
+              method: 'POST',
+              path: STORE_PATHS.deleteBlobs,
+              json: `{"keys":[${batch.json.join(',')}]}`,
+              expect: 'none',
+            }
+          : {
+              method: 'PUT',
+              path: STORE_PATHS[batch.kind],
+              json: `{"${batch.kind}":[${batch.json.join(',')}]}`,
+              expect: 'none',
+            };
     await this.transport.send(spec, { until });
   }
 
@@ -250,6 +257,11 @@ class HttpStoreImpl implements HttpStore {
 
   putBlobs(blobs: readonly BlobRecord[]): Promise<void> {
     return this.write('blobs', blobs);
+  }
+
+  /** Queued with the other writes, so it never overtakes a putBlobs made before it. */
+  deleteBlobs(keys: readonly string[]): Promise<void> {
+    return this.write('deleteBlobs', keys);
   }
 
   async getBlobs(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {

@@ -26,6 +26,7 @@ export const STORE_PATHS = {
   getPointers: `${API_PREFIX}/store/pointers/get`,
   blobs: `${API_PREFIX}/store/blobs`,
   getBlobs: `${API_PREFIX}/store/blobs/get`,
+  deleteBlobs: `${API_PREFIX}/store/blobs/delete`,
 } as const;
 
 export const JSON_TYPE = 'application/json';

@@ -158,6 +158,21 @@ export function storeRoutes(): Route[] {
       },
     },
     {
+      method: 'POST',
+      path: STORE_PATHS.deleteBlobs,
+      access: 'write',
+      body: 'json',
+      summary: 'deleteBlobs: { keys }',
+      handle: async ({ store, body }) => {
+        const keys = keysBody(body);
+        if (store.deleteBlobs === undefined) {
+          throw new PipetraceError('storage', "this server's store cannot delete blobs");
+        }
+        await store.deleteBlobs(keys);
+        return noContent;
+      },
+    },
+    {
       method: 'GET',
       path: STORE_PATHS.blobs,
       access: 'read',

@@ -8,7 +8,7 @@
 import { PipetraceError } from '../../src/errors.js';
 import type { BlobRecord } from '../../src/store.js';
 
-export type WriteKind = 'runs' | 'components' | 'pointers' | 'blobs';
+export type WriteKind = 'runs' | 'components' | 'pointers' | 'blobs' | 'deleteBlobs';
 
 /** A write as queued: already serialised (JSON items joined by commas) or copied (blobs). */
 export interface WriteBatch {

@@ -299,6 +299,10 @@ class IndexedDbStore implements Store {
     return this.write('putBlobs', BLOBS, blobs, (s, b) => s.put(blobBuffer(b.data), b.key), undefined);
   }
 
+  deleteBlobs(keys: readonly string[]): Promise<void> {
+    return this.write('deleteBlobs', BLOBS, keys, (s, key) => s.delete(key), undefined);
+  }
+
   async getBlobs(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     const found = (await this.getMany('getBlobs', BLOBS, keys)) as (ArrayBuffer | undefined)[];
     return found.map((b) => (b === undefined ? undefined : new Uint8Array(b)));

@@ -21,7 +21,7 @@ const READS = [
   'listBlobs',
 ] as const;
 
-const WRITES = ['putRuns', 'putComponents', 'putPointers', 'putBlobs'] as const;
+const WRITES = ['putRuns', 'putComponents', 'putPointers', 'putBlobs', 'deleteBlobs'] as const;
 
 function countOf(result: unknown): number {
   if (Array.isArray(result)) return result.length;

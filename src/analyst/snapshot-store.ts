@@ -34,6 +34,7 @@ export function snapshotStore(records: SnapshotRecords): Store {
     putComponents: readOnly,
     putPointers: readOnly,
     putBlobs: readOnly,
+    deleteBlobs: readOnly,
     getRuns: async (ids: readonly string[]) => ids.map((id) => runs.get(id)),
     scanRuns: (scan: RunScan): Promise<RunPage> => runs.scanPage(scan, (found) => found),
     latestWriters: async (queries: readonly WriterQuery[]): Promise<(WriterRef | undefined)[]> =>

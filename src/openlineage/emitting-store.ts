@@ -54,6 +54,7 @@ export function emittingStore(inner: Store, transport: Transport, options: Emitt
     putBlobs: (blobs) => inner.putBlobs(blobs),
     getBlobs: (keys) => inner.getBlobs(keys),
     listBlobs: (prefix) => inner.listBlobs(prefix),
+    ...(inner.deleteBlobs === undefined ? {} : { deleteBlobs: (keys: readonly string[]) => inner.deleteBlobs!(keys) }),
     flush: () => queue,
     async close() {
       await queue;

@@ -191,6 +191,7 @@ async function apply(target: IngestTarget, events: LineageEvent[], options: Inge
   const inputs: { input: RunInput; kept: KeptFacets | undefined; field: string; runId: string }[] = [];
   const blobs: BlobRecord[] = [];
   const pendingWrites: BlobRecord[] = [];
+  const finished: string[] = [];
   const componentUpdates = new Map<string, ComponentUpdate>();
   const touched = new Set<string>();
   const noteComponent = (name: string, update: ComponentUpdate | undefined) => {
@@ -237,8 +238,7 @@ async function apply(target: IngestTarget, events: LineageEvent[], options: Inge
       result.pending.push(runId);
       continue;
     }
-    if (pendingData !== undefined && pendingData.length > 0)
-      pendingWrites.push({ key: PENDING_PREFIX + runId, data: EMPTY });
+    if (pendingData !== undefined && pendingData.length > 0) finished.push(PENDING_PREFIX + runId);
     inputs.push({ input: made.input, kept: made.kept, field, runId });
     touched.add(made.input.component);
     noteComponent(made.input.component, componentUpdate(`${field}.job`, folded.job.facets, folded.lastAt));
@@ -320,6 +320,11 @@ async function apply(target: IngestTarget, events: LineageEvent[], options: Inge
     await store.putComponents(records);
   }
   if (pendingWrites.length > 0) await store.putBlobs(pendingWrites);
+  // A finished run's pending events are no longer needed: deleted where the store can, else emptied.
+  if (finished.length > 0) {
+    if (store.deleteBlobs !== undefined) await store.deleteBlobs(finished);
+    else await store.putBlobs(finished.map((key) => ({ key, data: EMPTY })));
+  }
   result.components = [...touched].sort();
   return result;
 }

@@ -248,7 +248,9 @@ export async function traceRow(
       }
     }
     result.steps.push(step);
-    const inputs = [...new Set([...node.run.inputs, ...pairs.map((p) => p.input)])];
+    const inputs: string[] = [];
+    for (const p of node.run.inputs) if (!inputs.includes(p)) inputs.push(p);
+    for (const p of pairs) if (!inputs.includes(p.input)) inputs.push(p.input);
     const upstream = await store.latestWriters(inputs.map((p) => ({ pointer: p, before: dependencyBound(node.run) })));
     const upstreamRuns = await store.getRuns(upstream.map((w) => w?.id ?? ''));
     const matched = rowLevel ? new Uint8Array(step.rowCount) : undefined;

@@ -3,21 +3,10 @@ import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace, isPipetraceError, type Run, type Store } from '../src/index.js';
 import { RunTable } from '../src/run-table.js';
 import { StringIndex } from '../src/string-index.js';
+import { sampleRun } from '../src/testing.js';
 
-const run = (id: string, fields: Partial<Run> = {}): Run => ({
-  id,
-  component: 'c',
-  startedAt: 10,
-  endedAt: 20,
-  status: 'succeeded',
-  inputs: [],
-  outputs: [],
-  dependencies: [],
-  notes: [],
-  params: {},
-  metrics: {},
-  ...fields,
-});
+const run = (id: string, fields: Partial<Run> = {}): Run =>
+  sampleRun({ id, component: 'c', startedAt: 10, endedAt: 20, ...fields });
 
 describe('string index', () => {
   it('numbers keys densely in the order first seen and finds them again after growing', () => {

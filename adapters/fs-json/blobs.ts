@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { invalid } from '../../src/errors.js';
 import { type BlobRecord, MAX_BLOB_KEY_LENGTH } from '../../src/store.js';
 import { fsyncDir, newBlobFile, storageError, writeFileAtomic } from './files.js';
-import type { PlacedRecord } from './format.js';
+import { type BlobRef, compareVersions, type PlacedRecord, type Version } from './format.js';
+import type { Versioned } from './snapshot.js';
 
 export function checkBlobs(blobs: readonly BlobRecord[]): void {
   for (const [i, b] of blobs.entries()) {
@@ -62,4 +63,42 @@ export function readBlobFile(root: string, file: string): Uint8Array | undefined
 export function removeBlobFiles(root: string, files: readonly string[]): void {
   // Never an empty name: join(root, '') is the blobs folder itself.
   for (const file of files) if (file !== '') fs.rmSync(join(root, file), { force: true });
+}
+
+/**
+ * The current version of every blob key, tombstones included (so that an older write read later
+ * cannot bring a deleted key back). Applying a record returns the side file it made obsolete,
+ * for the writer to remove once its commit is on disk.
+ */
+export class BlobIndex {
+  private readonly refs = new Map<string, Versioned<BlobRef>>();
+
+  load(versions: readonly Versioned<BlobRef>[]): void {
+    for (const b of versions) this.refs.set(b.value.key, b);
+  }
+
+  apply(ref: BlobRef, v: Version): string | undefined {
+    const old = this.refs.get(ref.key);
+    if (old !== undefined && compareVersions(v, old.v) <= 0) return ref.deleted === true ? undefined : ref.file;
+    this.refs.set(ref.key, { v, value: ref });
+    return old === undefined || old.value.deleted === true ? undefined : old.value.file;
+  }
+
+  /** The side file holding a key's bytes, or undefined when it has none (never written, or deleted). */
+  file(key: string): string | undefined {
+    const ref = this.refs.get(key)?.value;
+    return ref === undefined || ref.deleted === true ? undefined : ref.file;
+  }
+
+  /** Live keys starting with `prefix`, sorted. */
+  keys(prefix: string): string[] {
+    const out: string[] = [];
+    for (const [key, ref] of this.refs) if (key.startsWith(prefix) && ref.value.deleted !== true) out.push(key);
+    return out.sort();
+  }
+
+  /** Every version, for the index file. */
+  versions(): Versioned<BlobRef>[] {
+    return [...this.refs.values()];
+  }
 }

@@ -11,22 +11,15 @@ import type {
   WriterQuery,
   WriterRef,
 } from '../../src/store.js';
-import { checkBlobs, readBlobFile, removeBlobFiles, writeBlobFiles } from './blobs.js';
+import { BlobIndex, checkBlobs, readBlobFile, removeBlobFiles, writeBlobFiles } from './blobs.js';
 import { ensureLayout, type Layout, layoutOf, storageError, writeFileAtomic } from './files.js';
-import {
-  type BlobRef,
-  compareVersions,
-  decodeLine,
-  encodeRecord,
-  type PlacedRecord,
-  type Problem,
-  type Version,
-} from './format.js';
+import { decodeLine, encodeRecord, type PlacedRecord, type Problem, type Version } from './format.js';
 import type { FsJsonOptions, FsJsonStore } from './index.js';
 import { openIndexFile } from './index-file.js';
 import { SegmentLog } from './log.js';
+import { NamedRecords } from './named.js';
 import { type RunRef, RunRefs } from './run-refs.js';
-import { encodeSnapshot, type SnapshotHeader, type Versioned } from './snapshot.js';
+import { encodeSnapshot, type SnapshotHeader } from './snapshot.js';
 
 /** Rewrite the index during writes once this many records are not in it. */
 const INDEX_WHILE_WRITING = 100_000;
@@ -41,9 +34,9 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private readonly indexAfter: number;
   private readonly onCorrupt: (problem: Problem) => void;
   private readonly log: SegmentLog;
-  private readonly components = new Map<string, Versioned<Component>>();
-  private readonly pointers = new Map<string, Versioned<PointerRecord>>();
-  private readonly blobs = new Map<string, Versioned<BlobRef>>();
+  private readonly components = new NamedRecords<Component>(cloneComponent);
+  private readonly pointers = new NamedRecords<PointerRecord>(clonePointer);
+  private readonly blobs = new BlobIndex();
   private readonly found: Problem[] = [];
   private readonly told = new Set<string>();
   private readonly listeners = new Set<(change: StoreChange) => void>();
@@ -107,9 +100,9 @@ export class FsJsonStoreImpl implements FsJsonStore {
       this.closeIndex = index.close;
       const { header, window, rest } = index.snapshot;
       for (const s of header.segments) this.log.add(s.name, { bytes: s.bytes, lines: s.lines });
-      for (const c of header.components) this.components.set(c.value.name, c);
-      for (const p of header.pointers) this.pointers.set(p.value.name, p);
-      for (const b of header.blobs) this.blobs.set(b.value.key, b);
+      this.components.load(header.components);
+      this.pointers.load(header.pointers);
+      this.blobs.load(header.blobs);
       const covered = header.segments.map((s) => s.bytes);
       const all = () => {
         try {
@@ -168,25 +161,14 @@ export class FsJsonStoreImpl implements FsJsonStore {
     const v: Version = { at, seg: this.log.name(seg), off: record.off };
     switch (record.kind) {
       case 'component':
-        if (newer(this.components, record.value.name, v)) {
-          this.components.set(record.value.name, { v, value: record.value });
-          this.heard?.components.push(record.value.name);
-        }
+        if (this.components.apply(record.value, v)) this.heard?.components.push(record.value.name);
         return;
       case 'pointer':
-        if (newer(this.pointers, record.value.name, v)) {
-          this.pointers.set(record.value.name, { v, value: record.value });
-          this.heard?.pointers.push(record.value.name);
-        }
+        if (this.pointers.apply(record.value, v)) this.heard?.pointers.push(record.value.name);
         return;
       case 'blob': {
-        const old = this.blobs.get(record.value.key);
-        if (!newer(this.blobs, record.value.key, v)) {
-          if (record.value.deleted !== true) this.losers?.push(record.value.file);
-          return;
-        }
-        this.blobs.set(record.value.key, { v, value: record.value });
-        if (old !== undefined && old.value.deleted !== true) this.losers?.push(old.value.file);
+        const loser = this.blobs.apply(record.value, v);
+        if (loser !== undefined) this.losers?.push(loser);
         return;
       }
     }
@@ -291,18 +273,13 @@ export class FsJsonStoreImpl implements FsJsonStore {
   async getComponents(names: readonly string[]): Promise<(Component | undefined)[]> {
     this.check();
     this.refresh();
-    return names.map((n) => {
-      const c = this.components.get(n);
-      return c === undefined ? undefined : cloneComponent(c.value);
-    });
+    return this.components.get(names);
   }
 
   async scanComponents(): Promise<Component[]> {
     this.check();
     this.refresh();
-    return [...this.components.values()]
-      .map((c) => cloneComponent(c.value))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return this.components.all();
   }
 
   async putPointers(pointers: readonly PointerRecord[]): Promise<void> {
@@ -315,20 +292,13 @@ export class FsJsonStoreImpl implements FsJsonStore {
   async getPointers(names: readonly string[]): Promise<(PointerRecord | undefined)[]> {
     this.check();
     this.refresh();
-    return names.map((n) => {
-      const p = this.pointers.get(n);
-      return p === undefined ? undefined : clonePointer(p.value);
-    });
+    return this.pointers.get(names);
   }
 
   async scanPointers(filter: { flagged?: boolean } = {}): Promise<PointerRecord[]> {
     this.check();
     this.refresh();
-    const out: PointerRecord[] = [];
-    for (const p of this.pointers.values()) {
-      if (filter.flagged === undefined || p.value.flagged === filter.flagged) out.push(clonePointer(p.value));
-    }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return this.pointers.all((p) => filter.flagged === undefined || p.flagged === filter.flagged);
   }
 
   async putBlobs(blobs: readonly BlobRecord[]): Promise<void> {
@@ -354,17 +324,17 @@ export class FsJsonStoreImpl implements FsJsonStore {
     this.check();
     this.refresh();
     return keys.map((key) => {
-      let ref = this.blobs.get(key)?.value;
-      if (ref === undefined || ref.deleted === true) return undefined;
-      let data = readBlobFile(this.layout.blobs, ref.file);
+      let file = this.blobs.file(key);
+      if (file === undefined) return undefined;
+      let data = readBlobFile(this.layout.blobs, file);
       if (data === undefined) {
         // Another writer may have replaced or deleted it since we looked: look again once.
         this.refresh(true);
-        ref = this.blobs.get(key)?.value;
-        if (ref === undefined || ref.deleted === true) return undefined;
-        data = readBlobFile(this.layout.blobs, ref.file);
+        file = this.blobs.file(key);
+        if (file === undefined) return undefined;
+        data = readBlobFile(this.layout.blobs, file);
         if (data === undefined) {
-          this.report({ file: `blobs/${ref.file}`, line: 0, reason: `blob ${JSON.stringify(key)} is missing` });
+          this.report({ file: `blobs/${file}`, line: 0, reason: `blob ${JSON.stringify(key)} is missing` });
         }
       }
       return data;
@@ -374,9 +344,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
   async listBlobs(prefix: string): Promise<string[]> {
     this.check();
     this.refresh();
-    const out: string[] = [];
-    for (const [key, ref] of this.blobs) if (key.startsWith(prefix) && ref.value.deleted !== true) out.push(key);
-    return out.sort();
+    return this.blobs.keys(prefix);
   }
 
   /** Writes a tombstone per key that has a blob, then removes the files they replaced. */
@@ -385,10 +353,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
     if (keys.length === 0) return;
     for (const [i, key] of keys.entries()) if (typeof key !== 'string') throw invalid(`keys[${i}]`, 'must be a string');
     this.refresh();
-    const present = [...new Set(keys)].filter((key) => {
-      const ref = this.blobs.get(key);
-      return ref !== undefined && ref.value.deleted !== true;
-    });
+    const present = [...new Set(keys)].filter((key) => this.blobs.file(key) !== undefined);
     if (present.length === 0) return;
     const losers = await this.commit(
       present.map((key) => ({ kind: 'blob', value: { key, deleted: true }, off: 0, len: 0, line: 0 })),
@@ -421,9 +386,9 @@ export class FsJsonStoreImpl implements FsJsonStore {
     const header: SnapshotHeader = {
       segments: this.log.ends(),
       runCount: runs.length,
-      components: [...this.components.values()],
-      pointers: [...this.pointers.values()],
-      blobs: [...this.blobs.values()],
+      components: this.components.versions(),
+      pointers: this.pointers.versions(),
+      blobs: this.blobs.versions(),
     };
     writeFileAtomic(
       this.layout.index,
@@ -452,9 +417,4 @@ export class FsJsonStoreImpl implements FsJsonStore {
       }
     });
   }
-}
-
-function newer<T>(map: Map<string, Versioned<T>>, key: string, v: Version): boolean {
-  const old = map.get(key);
-  return old === undefined || compareVersions(v, old.v) > 0;
 }

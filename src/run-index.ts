@@ -32,6 +32,13 @@ function insertSorted<T>(items: T[], item: T, compare: (a: T, b: T) => number): 
   else items.splice(lowerBound(items, item, compare), 0, item);
 }
 
+/** Appends; false when the item belongs earlier (the list is then out of order). */
+function appendInOrder<T extends { startedAt: number; id: string }>(items: T[], item: T): boolean {
+  const n = items.length;
+  items.push(item);
+  return n === 0 || compareRunOrder(items[n - 1] as T, item) <= 0;
+}
+
 function removeSorted<T>(items: T[], item: T, compare: (a: T, b: T) => number): void {
   const at = lowerBound(items, item, compare);
   for (let i = at; i < items.length && compare(items[i] as T, item) === 0; i++) {
@@ -136,6 +143,13 @@ export class RunIndex<T extends IndexedRun> {
   private unindexedInputs: T[] = [];
   /** Writers of each pointer in WriteKey order. */
   private readonly writers = new Map<string, List<T>>();
+  /** Lists in run order that got a run out of order since they were last sorted. */
+  private readonly unsorted = new Set<T[]>();
+
+  private sorted<L extends T[] | undefined>(list: L): L {
+    if (list !== undefined && this.unsorted.delete(list)) list.sort(compareRunOrder);
+    return list;
+  }
 
   get size(): number {
     return this.byId.size;
@@ -154,18 +168,19 @@ export class RunIndex<T extends IndexedRun> {
     const old = this.byId.get(run.id);
     if (old !== undefined) this.remove(old);
     this.byId.set(run.id, run);
-    insertSorted(this.all, run, compareRunOrder);
+    // Runs mostly arrive in time order; an import of old history sorts once, when first scanned.
+    if (!appendInOrder(this.all, run)) this.unsorted.add(this.all);
     let list = this.byComponent.get(run.component);
     if (list === undefined) this.byComponent.set(run.component, (list = []));
-    insertSorted(list, run, compareRunOrder);
+    if (!appendInOrder(list, run)) this.unsorted.add(list);
     if (run.inputs.length > 0) this.unindexedInputs.push(run);
     for (const p of run.outputs) addTo(this.writers, p, run, compareWriteKeys);
   }
 
   private remove(run: T): void {
     this.byId.delete(run.id);
-    removeSorted(this.all, run, compareRunOrder);
-    removeSorted(this.byComponent.get(run.component) ?? [], run, compareRunOrder);
+    removeSorted(this.sorted(this.all), run, compareRunOrder);
+    removeSorted(this.sorted(this.byComponent.get(run.component) ?? []), run, compareRunOrder);
     this.indexInputs();
     for (const p of run.inputs) removeFrom(this.byInput, p, run, compareRunOrder);
     for (const p of run.outputs) removeFrom(this.writers, p, run, compareWriteKeys);
@@ -210,12 +225,12 @@ export class RunIndex<T extends IndexedRun> {
     const limit = scanLimit(scan);
     const base: readonly T[] | undefined =
       scan.component !== undefined
-        ? this.byComponent.get(scan.component)
+        ? this.sorted(this.byComponent.get(scan.component))
         : scan.output !== undefined
           ? asArray(this.writers.get(scan.output))?.slice().sort(compareRunOrder)
           : scan.input !== undefined
             ? this.inputList(scan.input)
-            : this.all;
+            : this.sorted(this.all);
     if (base === undefined) return { runs: [] };
     const { lo, hi, desc } = scanBounds(base, scan);
     const picked: T[] = [];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace, isPipetraceError, type Run, type Store } from '../src/index.js';
+import { RunIndex } from '../src/run-index.js';
 import { RunTable } from '../src/run-table.js';
 import { StringIndex } from '../src/string-index.js';
 import { sampleRun } from '../src/testing.js';
@@ -133,6 +134,21 @@ describe('run table', () => {
     const error = await store.putRuns([run('good'), bad]).catch((e: unknown) => e);
     expect(isPipetraceError(error) && error.code === 'invalid_input').toBe(true);
     expect(await store.getRuns(['good'])).toEqual([undefined]);
+  });
+});
+
+describe('run index (fs-json and the worker snapshot)', () => {
+  it('scans runs stored out of time order in order, and replaces one before they are sorted', async () => {
+    const index = new RunIndex<Run>();
+    const starts = Array.from({ length: 2000 }, (_, i) => (i * 7919) % 2000);
+    for (const t of starts) {
+      index.put(run(`r${t}`, { startedAt: t, endedAt: t + 1, component: t % 2 === 0 ? 'even' : 'odd' }));
+    }
+    index.put(run('r10', { startedAt: 5000, endedAt: 5001, component: 'odd' }));
+    const page = await index.scanPage({ order: 'asc', limit: 5000 }, (runs) => runs);
+    expect(page.runs.map((r) => r.startedAt)).toEqual([...starts.filter((t) => t !== 10), 5000].sort((a, b) => a - b));
+    const odd = await index.scanPage({ component: 'odd', limit: 3 }, (runs) => runs);
+    expect(odd.runs.map((r) => r.id)).toEqual(['r10', 'r1999', 'r1997']);
   });
 });
 

@@ -199,6 +199,37 @@ describe('http server: bodies and errors', () => {
   });
 });
 
+describe('http server: deleting blobs', () => {
+  const del = (url: string, body: unknown, token?: string) =>
+    fetch(`${url}/api/v1/store/blobs/delete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  it('deletes with the write token, refuses without it, and refuses bad keys naming the item, deleting none', async () => {
+    const { url, store } = await serve();
+    await store.putBlobs([
+      { key: 'a', data: new Uint8Array([1]) },
+      { key: 'b', data: new Uint8Array([2]) },
+    ]);
+    expect((await del(url, { keys: ['a'] })).status).toBe(401);
+    for (const [keys, field] of [
+      [['b', 42], 'keys[1]'],
+      [['b', 'x'.repeat(2000)], 'keys[1]'],
+      [['b', 'nul\u0000'], 'keys[1]'],
+    ] as const) {
+      const res = await del(url, { keys }, TOKEN);
+      expect(res.status).toBe(400);
+      expect(await errorOf(res)).toMatchObject({ code: 'invalid_input', field });
+    }
+    expect((await del(url, { keys: 'a' }, TOKEN)).status).toBe(400);
+    expect(await store.listBlobs('')).toEqual(['a', 'b']);
+    expect((await del(url, { keys: ['a', 'never'] }, TOKEN)).status).toBe(204);
+    expect(await store.listBlobs('')).toEqual(['b']);
+  });
+});
+
 describe('http server: CORS', () => {
   it('sends no CORS headers by default and refuses preflight', async () => {
     const { url } = await serve();

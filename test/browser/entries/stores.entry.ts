@@ -1,8 +1,10 @@
-/** Browser entry: the IndexedDB and Dexie adapters' conformance suites and specs, in the page. */
+/** Browser entry: the store conformance suites and adapter specs, and the core API, in the page. */
 import { dexieStore } from '../../../adapters/dexie/index.js';
 import { indexedDbStore } from '../../../adapters/indexeddb/index.js';
+import { memoryStore } from '../../../adapters/memory.js';
 import { sampleRun, storeConformance } from '../../../src/testing.js';
 import { describe, expect, installRunner, it } from '../shim.js';
+import { coreSpecs } from '../specs/core-specs.js';
 import { dexieAppTarget, dexieSpecs, dexieTarget } from '../specs/dexie-specs.js';
 import { indexedDbSpecs, indexedDbTarget } from '../specs/indexeddb-specs.js';
 import { quotaSpecs } from '../specs/quota-specs.js';
@@ -11,6 +13,8 @@ const t = { describe, it, expect };
 storeConformance(t, indexedDbTarget(indexedDbSpecs));
 storeConformance(t, dexieTarget(dexieSpecs));
 storeConformance(t, dexieAppTarget());
+storeConformance(t, { name: 'memory (in the page)', create: async () => memoryStore(), sync: true });
+coreSpecs(t);
 describe('real quota errors (Storage.overrideQuotaForOrigin)', () => quotaSpecs(t));
 installRunner();
 

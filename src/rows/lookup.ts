@@ -213,22 +213,3 @@ function searchChunk(
   }
   return found;
 }
-
-/** Every row hash a pair stores on its output side (distinct for map and keep). */
-export async function outputRows(store: Store, runId: string, pair: PairManifest): Promise<Uint32Array> {
-  const chunks = await loadChunks(
-    store,
-    runId,
-    pair,
-    pair.counts.map((_, c) => c),
-  );
-  let total = 0;
-  for (const c of chunks) total += c.count;
-  const out = new Uint32Array(total * 2);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c.out, at);
-    at += c.out.length;
-  }
-  return out;
-}

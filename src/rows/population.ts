@@ -42,11 +42,12 @@ export async function populationRows(
     const manifest = await readRowManifest(store, run.id);
     const pairs = (manifest?.pairs ?? []).filter((p) => p.output === pointer && p.kind !== 'pass');
     let rows: Uint32Array;
+    let direct: Seed['direct'];
     if (pairs.length === 0) {
       if (f === undefined) continue;
       notes.push(`${pointer}: its run recorded no row lineage, so only its flagged rows are compared`);
       rows = f.hashes;
-    } else rows = await distinctOutputs(store, run, pairs);
+    } else ({ rows, direct } = await distinctOutputs(store, run, pairs));
     const n = rows.length >>> 1;
     const labels = new Int32Array(n);
     for (let j = 0; j < n; j++) labels[j] = labelCount + j;
@@ -64,7 +65,9 @@ export async function populationRows(
       const missing = (f.hashes.length >>> 1) - found;
       if (missing > 0) notes.push(`${pointer}: ${missing} flagged rows are not among the rows its run recorded`);
     }
-    seeds.push({ run, pointer, hashes: rows, labels });
+    seeds.push(
+      direct === undefined ? { run, pointer, hashes: rows, labels } : { run, pointer, hashes: rows, labels, direct },
+    );
     outputs.push(pointer);
     labelCount += n;
   }
@@ -76,7 +79,11 @@ export async function populationRows(
  * equal hashes in the same sub-bucket, so duplicates are found there (a few dozen entries).
  * Several pairs (a join): one hash table over all of them.
  */
-async function distinctOutputs(store: Store, run: Run, pairs: PairManifest[]): Promise<Uint32Array> {
+async function distinctOutputs(
+  store: Store,
+  run: Run,
+  pairs: PairManifest[],
+): Promise<{ rows: Uint32Array; direct?: Seed['direct'] }> {
   const all = await Promise.all(
     pairs.map((p) =>
       loadChunks(
@@ -110,7 +117,16 @@ async function distinctOutputs(store: Store, run: Run, pairs: PairManifest[]): P
         }
       }
     }
-    return rows.subarray(0, 2 * n);
+    if (n < total) return { rows: rows.subarray(0, 2 * n) };
+    // No output key repeats: row i is entry i of the pair, so its input row is known too.
+    const pair = pairs[0] as PairManifest;
+    const inputs = new Uint32Array(2 * total);
+    let at = 0;
+    for (const chunk of all[0] ?? []) {
+      inputs.set(pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array), at);
+      at += 2 * chunk.count;
+    }
+    return { rows, direct: { pair: pair.id, inputs } };
   }
   const table = new HashTable64(total);
   for (const chunks of all) {
@@ -126,5 +142,5 @@ async function distinctOutputs(store: Store, run: Run, pairs: PairManifest[]): P
       }
     }
   }
-  return rows.subarray(0, 2 * n);
+  return { rows: rows.subarray(0, 2 * n) };
 }

@@ -47,6 +47,12 @@ export interface Seed {
   pointer: string;
   hashes: Uint32Array;
   labels: Int32Array;
+  /**
+   * When the rows are exactly the entries of the run's one pair for this pointer, in entry
+   * order (no repeated output keys): that pair's id and the input row of each, so the first
+   * step needs no lookup.
+   */
+  direct?: { pair: number; inputs: Uint32Array };
 }
 
 /** Origin rows of one pointer reached, with the population row each leads to. */
@@ -73,6 +79,7 @@ interface Node {
   /** Population rows that reach this node at run level. */
   runLevel?: LabelSet;
   hops: number;
+  direct?: Seed['direct'];
 }
 
 class OriginBuilder {
@@ -145,6 +152,7 @@ export async function propagate(
     const node = nodeOf(s.run, s.pointer, 0);
     node.hashes.push(s.hashes);
     node.labels.push(s.labels);
+    if (s.direct !== undefined) node.direct = s.direct;
   }
   while (nodes.size > 0) {
     let bestKey = '';
@@ -210,14 +218,19 @@ export async function propagate(
       }
       // Every (row, label) entry is a query; matches come back per entry, duplicates included.
       let outL: Int32Array;
-      const m = await lookupPair(
-        store,
-        run.id,
-        pair,
-        hashes,
-        'backward',
-        single ? { tags: labels, misses: true, pool } : { pool },
-      );
+      // A seed whose rows are its pair's entries in order already knows their input rows.
+      const direct = node.direct;
+      const known = single && direct?.pair === pair.id && node.hashes.length === 1 && direct.inputs.length === 2 * n;
+      const m = known
+        ? { count: n, query: labels, hash: direct.inputs, key: undefined, queryKey: undefined }
+        : await lookupPair(
+            store,
+            run.id,
+            pair,
+            hashes,
+            'backward',
+            single ? { tags: labels, misses: true, pool } : { pool },
+          );
       const total = m.count;
       if (single) {
         outL = m.query;

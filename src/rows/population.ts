@@ -7,6 +7,9 @@ import type { FlaggedRows } from './flags.js';
 import { HashTable64 } from './hashset.js';
 import type { Seed } from './propagate.js';
 
+const FILTER_BITS = 20;
+const FILTER_MASK = (1 << FILTER_BITS) - 1;
+
 /** The rows a review compares: every output row of the population pointers, labelled 0..n-1. */
 export interface Population {
   seeds: Seed[];
@@ -53,11 +56,21 @@ export async function populationRows(
     for (let j = 0; j < n; j++) labels[j] = labelCount + j;
     if (f !== undefined) {
       // Flags are few and distinct: a table of them, probed by every row, stays in cache.
+      // A filter on the low bits keeps most rows from probing the table at all.
       const table = new HashTable64(f.hashes.length >>> 1);
-      for (let j = 0; j < f.hashes.length; j += 2) table.add(f.hashes[j] as number, f.hashes[j + 1] as number, j);
+      const filter = new Uint32Array(1 << (FILTER_BITS - 5));
+      for (let j = 0; j < f.hashes.length; j += 2) {
+        const lo = f.hashes[j + 1] as number;
+        table.add(f.hashes[j] as number, lo, j);
+        const b = lo & FILTER_MASK;
+        filter[b >>> 5] = (filter[b >>> 5] as number) | (1 << (b & 31));
+      }
       let found = 0;
       for (let j = 0; j < n; j++) {
-        if (table.get(rows[2 * j] as number, rows[2 * j + 1] as number) >= 0) {
+        const lo = rows[2 * j + 1] as number;
+        const b = lo & FILTER_MASK;
+        if ((((filter[b >>> 5] as number) >>> (b & 31)) & 1) === 0) continue;
+        if (table.get(rows[2 * j] as number, lo) >= 0) {
           flagged.push(labelCount + j);
           found++;
         }

@@ -1,6 +1,7 @@
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
 import { readRowManifest } from './capture.js';
+import type { Chunk } from './chunk.js';
 import { loadChunks } from './chunk-cache.js';
 import type { PairManifest } from './codec.js';
 import type { FlaggedRows } from './flags.js';
@@ -44,14 +45,15 @@ export async function populationRows(
     }
     const manifest = await readRowManifest(store, run.id);
     const pairs = (manifest?.pairs ?? []).filter((p) => p.output === pointer && p.kind !== 'pass');
-    let rows: Uint32Array;
+    let parts: Uint32Array[];
     let direct: Seed['direct'];
     if (pairs.length === 0) {
       if (f === undefined) continue;
       notes.push(`${pointer}: its run recorded no row lineage, so only its flagged rows are compared`);
-      rows = f.hashes;
-    } else ({ rows, direct } = await distinctOutputs(store, run, pairs));
-    const n = rows.length >>> 1;
+      parts = [f.hashes];
+    } else ({ parts, direct } = await distinctOutputs(store, run, pairs));
+    let n = 0;
+    for (const p of parts) n += p.length >>> 1;
     const labels = new Int32Array(n);
     for (let j = 0; j < n; j++) labels[j] = labelCount + j;
     if (f !== undefined) {
@@ -66,20 +68,24 @@ export async function populationRows(
         filter[b >>> 5] = (filter[b >>> 5] as number) | (1 << (b & 31));
       }
       let found = 0;
-      for (let j = 0; j < n; j++) {
-        const lo = rows[2 * j + 1] as number;
-        const b = lo & FILTER_MASK;
-        if ((((filter[b >>> 5] as number) >>> (b & 31)) & 1) === 0) continue;
-        if (table.get(rows[2 * j] as number, lo) >= 0) {
-          flagged.push(labelCount + j);
-          found++;
+      let base = labelCount;
+      for (const rows of parts) {
+        for (let j = 0; j < rows.length >>> 1; j++) {
+          const lo = rows[2 * j + 1] as number;
+          const b = lo & FILTER_MASK;
+          if ((((filter[b >>> 5] as number) >>> (b & 31)) & 1) === 0) continue;
+          if (table.get(rows[2 * j] as number, lo) >= 0) {
+            flagged.push(base + j);
+            found++;
+          }
         }
+        base += rows.length >>> 1;
       }
       const missing = (f.hashes.length >>> 1) - found;
       if (missing > 0) notes.push(`${pointer}: ${missing} flagged rows are not among the rows its run recorded`);
     }
     seeds.push(
-      direct === undefined ? { run, pointer, hashes: rows, labels } : { run, pointer, hashes: rows, labels, direct },
+      direct === undefined ? { run, pointer, hashes: parts, labels } : { run, pointer, hashes: parts, labels, direct },
     );
     outputs.push(pointer);
     labelCount += n;
@@ -88,15 +94,16 @@ export async function populationRows(
 }
 
 /**
- * The distinct output row hashes of a run's pairs for one pointer. One pair: its chunks hold
- * equal hashes in the same sub-bucket, so duplicates are found there (a few dozen entries).
- * Several pairs (a join): one hash table over all of them.
+ * The distinct output row hashes of a run's pairs for one pointer, in parts. One pair: equal
+ * hashes share a sub-bucket of a chunk (a few dozen entries), so repeats are found there; with
+ * none, the chunks' own arrays are the rows (no copy) and their input rows are known. Several
+ * pairs (a join): one hash table over all of them.
  */
 async function distinctOutputs(
   store: Store,
   run: Run,
   pairs: PairManifest[],
-): Promise<{ rows: Uint32Array; direct?: Seed['direct'] }> {
+): Promise<{ parts: Uint32Array[]; direct?: Seed['direct'] }> {
   const all = await Promise.all(
     pairs.map((p) =>
       loadChunks(
@@ -109,10 +116,16 @@ async function distinctOutputs(
   );
   let total = 0;
   for (const chunks of all) for (const c of chunks) total += c.count;
-  const rows = new Uint32Array(2 * total);
-  let n = 0;
   if (all.length === 1) {
-    for (const chunk of all[0] ?? []) {
+    const chunks = all[0] as Chunk[];
+    if (!chunks.some(hasRepeats)) {
+      const pair = pairs[0] as PairManifest;
+      const inputs = chunks.map((c) => (pair.kind === 'keep' ? c.out : (c.inp as Uint32Array)));
+      return { parts: chunks.map((c) => c.out), direct: { pair: pair.id, inputs } };
+    }
+    const rows = new Uint32Array(2 * total);
+    let n = 0;
+    for (const chunk of chunks) {
       const out = chunk.out;
       const offsets = chunk.offsets;
       for (let sb = 0; sb < offsets.length - 1; sb++) {
@@ -121,7 +134,6 @@ async function distinctOutputs(
           const hi = out[2 * j] as number;
           const lo = out[2 * j + 1] as number;
           let dup = false;
-          // Earlier distinct rows of this sub-bucket (few: a sub-bucket holds a few dozen).
           for (let k = first; k < n && !dup; k++) dup = rows[2 * k + 1] === lo && rows[2 * k] === hi;
           if (dup) continue;
           rows[2 * n] = hi;
@@ -130,17 +142,10 @@ async function distinctOutputs(
         }
       }
     }
-    if (n < total) return { rows: rows.subarray(0, 2 * n) };
-    // No output key repeats: row i is entry i of the pair, so its input row is known too.
-    const pair = pairs[0] as PairManifest;
-    const inputs = new Uint32Array(2 * total);
-    let at = 0;
-    for (const chunk of all[0] ?? []) {
-      inputs.set(pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array), at);
-      at += 2 * chunk.count;
-    }
-    return { rows, direct: { pair: pair.id, inputs } };
+    return { parts: [rows.subarray(0, 2 * n)] };
   }
+  const rows = new Uint32Array(2 * total);
+  let n = 0;
   const table = new HashTable64(total);
   for (const chunks of all) {
     for (const chunk of chunks) {
@@ -155,5 +160,20 @@ async function distinctOutputs(
       }
     }
   }
-  return { rows: rows.subarray(0, 2 * n) };
+  return { parts: [rows.subarray(0, 2 * n)] };
+}
+
+/** Whether an output hash repeats within a chunk (repeats share a sub-bucket: a few dozen entries). */
+function hasRepeats(chunk: Chunk): boolean {
+  const out = chunk.out;
+  const offsets = chunk.offsets;
+  for (let sb = 0; sb < offsets.length - 1; sb++) {
+    const end = offsets[sb + 1] as number;
+    for (let j = offsets[sb] as number; j < end; j++) {
+      const hi = out[2 * j] as number;
+      const lo = out[2 * j + 1] as number;
+      for (let k = j + 1; k < end; k++) if (out[2 * k + 1] === lo && out[2 * k] === hi) return true;
+    }
+  }
+  return false;
 }

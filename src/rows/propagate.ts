@@ -45,14 +45,15 @@ export interface RunReach {
 export interface Seed {
   run: Run;
   pointer: string;
-  hashes: Uint32Array;
+  /** The rows' hashes, in parts (e.g. one per chunk, without copying); `labels` follow them in order. */
+  hashes: Uint32Array[];
   labels: Int32Array;
   /**
    * When the rows are exactly the entries of the run's one pair for this pointer, in entry
    * order (no repeated output keys): that pair's id and the input row of each, so the first
    * step needs no lookup.
    */
-  direct?: { pair: number; inputs: Uint32Array };
+  direct?: { pair: number; inputs: Uint32Array[] };
 }
 
 /** Origin rows of one pointer reached, with the population row each leads to. */
@@ -80,6 +81,8 @@ interface Node {
   runLevel?: LabelSet;
   hops: number;
   direct?: Seed['direct'];
+  /** Parts of `hashes` that came from the seed (direct applies only while no others joined). */
+  seedParts?: number;
 }
 
 class OriginBuilder {
@@ -150,9 +153,12 @@ export async function propagate(
   };
   for (const s of seeds) {
     const node = nodeOf(s.run, s.pointer, 0);
-    node.hashes.push(s.hashes);
+    node.hashes.push(...s.hashes);
     node.labels.push(s.labels);
-    if (s.direct !== undefined) node.direct = s.direct;
+    if (s.direct !== undefined) {
+      node.direct = s.direct;
+      node.seedParts = s.hashes.length;
+    }
   }
   while (nodes.size > 0) {
     let bestKey = '';
@@ -172,7 +178,12 @@ export async function propagate(
       runs.set(run.id, entry);
     }
     entry.hops = Math.min(entry.hops, node.hops);
-    const hashes = concat32(node.hashes, (n) => pool.u32(n), pool);
+    // Hashes are joined into one array only where a lookup or the origins need them.
+    let joined: Uint32Array | undefined;
+    const hashesOf = (): Uint32Array => {
+      joined ??= concat32(node.hashes, (n) => pool.u32(n), pool);
+      return joined;
+    };
     const labels = concat32(node.labels, (n) => pool.i32(n), pool);
     // The labels reaching this node (one pass of scattered bit sets), for the run and for
     // run-level steps further up.
@@ -216,21 +227,33 @@ export async function propagate(
         }
         continue;
       }
-      // Every (row, label) entry is a query; matches come back per entry, duplicates included.
-      let outL: Int32Array;
       // A seed whose rows are its pair's entries in order already knows their input rows.
       const direct = node.direct;
-      const known = single && direct?.pair === pair.id && node.hashes.length === 1 && direct.inputs.length === 2 * n;
-      const m = known
-        ? { count: n, query: labels, hash: direct.inputs, key: undefined, queryKey: undefined }
-        : await lookupPair(
-            store,
-            run.id,
-            pair,
-            hashes,
-            'backward',
-            single ? { tags: labels, misses: true, pool } : { pool },
+      if (single && direct !== undefined && direct.pair === pair.id && node.hashes.length === node.seedParts) {
+        if (up === undefined)
+          origins.addAll(
+            origins.pointerOf(input),
+            concat32(direct.inputs, (k) => new Uint32Array(k), pool),
+            labels,
+            n,
           );
+        else {
+          const target = nodeOf(up, input, node.hops);
+          target.hashes.push(...direct.inputs);
+          target.labels.push(labels);
+        }
+        continue;
+      }
+      // Every (row, label) entry is a query; matches come back per entry, duplicates included.
+      let outL: Int32Array;
+      const m = await lookupPair(
+        store,
+        run.id,
+        pair,
+        hashesOf(),
+        'backward',
+        single ? { tags: labels, misses: true, pool } : { pool },
+      );
       const total = m.count;
       if (single) {
         outL = m.query;
@@ -258,7 +281,7 @@ export async function propagate(
       }
     }
     // Rows no pair explains (or a run without row lineage for them) start here.
-    if (!rowLevel) origins.addAll(own, hashes, labels, n);
+    if (!rowLevel) origins.addAll(own, hashesOf(), labels, n);
     else {
       if (matched !== undefined) {
         let lost = 0;
@@ -267,13 +290,13 @@ export async function propagate(
         const lostL = new Int32Array(lost);
         for (let r = 0, k = 0; r < n; r++) {
           if (matched[r] !== 0) continue;
-          lostH[2 * k] = hashes[2 * r] as number;
-          lostH[2 * k + 1] = hashes[2 * r + 1] as number;
+          lostH[2 * k] = hashesOf()[2 * r] as number;
+          lostH[2 * k + 1] = hashesOf()[2 * r + 1] as number;
           lostL[k++] = labels[r] as number;
         }
         origins.addAll(own, lostH, lostL, lost);
       }
-      pool.release(hashes);
+      pool.release(joined);
       pool.release(labels);
     }
   }

@@ -128,31 +128,40 @@ export async function lookupPair(
 /** Up to this many queries are looked up one by one. */
 const FEW = 8;
 
+/** A match of query `q`: the row on the other side, with keys where the pair kept them. */
+export type Visit = (q: number, hi: number, lo: number, key: unknown, queryKey: unknown) => void;
+
 /**
- * A backward (or keep) lookup of a few queries answered from cached chunks alone, without a
- * promise (a warm trace step); undefined when a chunk must be read first (use lookupPair).
+ * Backward lookups of a few row hashes (a warm trace step) answered from cached chunks alone:
+ * no promise, no arrays of matches. Returns false, having visited nothing, when a chunk must be
+ * read first (use lookupPair).
  */
-export function lookupCached(
-  store: Store,
-  pair: PairManifest,
-  queries: Uint32Array,
-  direction: 'backward' | 'forward',
-): Matches | undefined {
-  const q = queries.length >>> 1;
-  if (q > FEW || pair.kind === 'pass' || (pair.kind !== 'keep' && direction === 'forward')) return undefined;
+export function visitCached(store: Store, pair: PairManifest, hashes: readonly number[], visit: Visit): boolean {
+  const q = hashes.length >>> 1;
+  if (q > FEW || pair.kind === 'pass') return false;
   const chunks: (Chunk | null)[] = [];
   for (let i = 0; i < q; i++) {
-    const chunk = cachedChunk(store, pair, bucketOf(queries[2 * i] as number, pair.bits));
-    if (chunk === undefined) return undefined;
+    const chunk = cachedChunk(store, pair, bucketOf(hashes[2 * i] as number, pair.bits));
+    if (chunk === undefined) return false;
     chunks.push(chunk);
   }
-  const m = new MatchBuilder(q);
   for (let i = 0; i < q; i++) {
     const chunk = chunks[i] as Chunk | null;
-    if (chunk !== null)
-      searchChunk(chunk, pair, otherOf(pair, chunk), queries[2 * i] as number, queries[2 * i + 1] as number, i, m);
+    if (chunk === null) continue;
+    const hi = (hashes[2 * i] as number) >>> 0;
+    const lo = (hashes[2 * i + 1] as number) >>> 0;
+    const sb = (hi >>> (32 - pair.bits - chunk.sub)) & ((1 << chunk.sub) - 1);
+    const text = chunk.text?.();
+    const out = chunk.out;
+    const other = otherOf(pair, chunk);
+    for (let j = chunk.offsets[sb] as number, end = chunk.offsets[sb + 1] as number; j < end; j++) {
+      if (out[2 * j + 1] !== lo || out[2 * j] !== hi) continue;
+      if (text === undefined) visit(i, other[2 * j] as number, other[2 * j + 1] as number, undefined, undefined);
+      else if (pair.kind === 'keep') visit(i, other[2 * j] as number, other[2 * j + 1] as number, text[j], text[j]);
+      else visit(i, other[2 * j] as number, other[2 * j + 1] as number, text[2 * j + 1], text[2 * j]);
+    }
   }
-  return m.done();
+  return true;
 }
 
 const otherOf = (pair: PairManifest, chunk: Chunk): Uint32Array =>

@@ -229,7 +229,9 @@ export async function propagate(
       }
       // A seed whose rows are its pair's entries in order already knows their input rows.
       const direct = node.direct;
-      if (single && direct !== undefined && direct.pair === pair.id && node.hashes.length === node.seedParts) {
+      // (Only the seed's own parts: its labels array is then its own, never a pooled one.)
+      const onlySeed = node.hashes.length === node.seedParts && node.labels.length === 1;
+      if (single && direct !== undefined && direct.pair === pair.id && onlySeed) {
         if (up === undefined)
           origins.addAll(
             origins.pointerOf(input),

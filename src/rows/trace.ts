@@ -6,7 +6,7 @@ import { manifestFrom } from './capture.js';
 import { manifestKey, type PairManifest, type RowLineageKind } from './codec.js';
 import { HashTable64 } from './hashset.js';
 import { hashKeyInto, keyFromJson, keyToJson, type RowKey, toHex } from './keys.js';
-import { lookupCached, lookupPair } from './lookup.js';
+import { lookupPair, type Visit, visitCached } from './lookup.js';
 
 /** A row as results show it: its hash, and its key where the pair kept keys. */
 export interface RowRef {
@@ -258,17 +258,26 @@ export async function traceRow(
       const pair: PairManifest | undefined = rowLevel ? pairs.find((p) => p.input === input) : undefined;
       let rows: Rows | undefined;
       if (pair !== undefined && node.rows !== undefined) {
-        const packed = node.rows.packed();
-        const m =
-          lookupCached(store, pair, packed, 'backward') ??
-          (await lookupPair(store, node.run.id, pair, packed, 'backward'));
-        rows = new Rows();
-        for (let j = 0; j < m.count; j++) {
-          rows.add(m.hash[2 * j] as number, m.hash[2 * j + 1] as number, m.key?.[j]);
-          (matched as Uint8Array)[m.query[j] as number] = 1;
-          const qk = m.queryKey?.[j];
-          if (qk !== undefined && !node.rows.hasKey(m.query[j] as number)) node.rows.setKey(m.query[j] as number, qk);
+        const found = new Rows();
+        const from = node.rows;
+        const seen = matched as Uint8Array;
+        const visit: Visit = (q, hi, lo, key, queryKey) => {
+          found.add(hi, lo, key);
+          seen[q] = 1;
+          if (queryKey !== undefined && !from.hasKey(q)) from.setKey(q, queryKey);
+        };
+        if (!visitCached(store, pair, from.hashes, visit)) {
+          const m = await lookupPair(store, node.run.id, pair, from.packed(), 'backward');
+          for (let j = 0; j < m.count; j++)
+            visit(
+              m.query[j] as number,
+              m.hash[2 * j] as number,
+              m.hash[2 * j + 1] as number,
+              m.key?.[j],
+              m.queryKey?.[j],
+            );
         }
+        rows = found;
         step.links.push({ pointer: input, kind: pair.kind, rows: rows.refs(maxRows), rowCount: rows.size });
       } else {
         step.links.push({ pointer: input, kind: 'none', rows: [], rowCount: 0 });

@@ -251,7 +251,10 @@ export async function traceRow(
     const inputs: string[] = [];
     for (const p of node.run.inputs) if (!inputs.includes(p)) inputs.push(p);
     for (const p of pairs) if (!inputs.includes(p.input)) inputs.push(p.input);
-    const upstream = await store.latestWriters(inputs.map((p) => ({ pointer: p, before: dependencyBound(node.run) })));
+    const queries = inputs.map((p) => ({ pointer: p, before: dependencyBound(node.run) }));
+    // The store's synchronous twin where it has one (the memory store): one promise fewer a step.
+    const sync = store.sync;
+    const upstream = sync?.store === store ? sync.latestWriters(queries) : await store.latestWriters(queries);
     const upstreamRuns = await store.getRuns(upstream.map((w) => w?.id ?? ''));
     const matched = rowLevel ? new Uint8Array(step.rowCount) : undefined;
     for (const [i, input] of inputs.entries()) {

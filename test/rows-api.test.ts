@@ -98,6 +98,8 @@ describe('row lineage through the pipetrace API', () => {
     await pt.flag('predictions.csv');
     expect(await pt.unflagAll()).toBe(1);
     expect((await pt.review()).rows).toBeUndefined();
+    // Nothing flagged any more: no flag blob is left behind.
+    expect(await pt.store.listBlobs('rows/f/')).toEqual([]);
   });
 
   it('refuses row flags on a pointer no run wrote or read, and bad keys', async () => {

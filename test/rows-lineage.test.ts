@@ -175,12 +175,18 @@ describe('row lineage capture and trace', () => {
     await writeRowLineage(store, 'r', [
       { output: 'o', input: 'i', kind: 'map', outputKeys: ['x'], inputKeys: ['old'] },
     ]);
+    const before = await store.listBlobs('rows/c/r/');
     await writeRowLineage(store, 'r', [
       { output: 'o', input: 'i', kind: 'map', outputKeys: ['x'], inputKeys: ['new'] },
     ]);
     expect((await readRowManifest(store, 'r'))?.pairs.length).toBe(1);
     const trace = await traceRow(store, 'o', 'x');
     expect(trace.origins[0]?.rows).toEqual([{ hash: rowHash('new') }]);
+    // The replaced pair's chunks are gone, not orphaned.
+    const after = await store.listBlobs('rows/c/r/');
+    expect(before.length).toBeGreaterThan(0);
+    expect(after.length).toBe(before.length);
+    expect(after.some((k) => before.includes(k))).toBe(false);
   });
 
   it('rejects bad lineage with invalid_input and writes nothing', async () => {

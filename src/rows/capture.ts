@@ -212,6 +212,15 @@ export interface RowCaptureSummary {
   bytes: number;
 }
 
+/** The keys of a pair's stored chunks (empty chunks are not stored). */
+function chunkKeysOf(runId: string, pair: PairManifest): string[] {
+  const keys: string[] = [];
+  pair.counts.forEach((count, c) => {
+    if (count > 0) keys.push(chunkKey(runId, pair.id, c));
+  });
+  return keys;
+}
+
 /**
  * Stores row lineage for a run: hashes the keys, partitions them into chunks and writes the
  * chunks and the run's manifest in one atomic `putBlobs`. A pair given again for the same
@@ -237,6 +246,7 @@ export async function writeRowLineage(
   const [existing] = await store.getBlobs([manifestKey(runId)]);
   // A fresh decode, never the shared cached copy: this one is modified.
   const manifest: RunRowsManifest = decodeManifest(existing, runId) ?? { v: 1, run: runId, next: 0, pairs: [] };
+  const replaced = manifest.pairs.filter((p) => seen.has(`${p.output}\u0000${p.input}`));
   manifest.pairs = manifest.pairs.filter((p) => !seen.has(`${p.output}\u0000${p.input}`));
   const blobs: { key: string; data: Uint8Array }[] = [];
   const summary: RowCaptureSummary = { run: runId, pairs: [], bytes: 0 };
@@ -260,6 +270,10 @@ export async function writeRowLineage(
   summary.bytes += m.length;
   blobs.push({ key: manifestKey(runId), data: m });
   await store.putBlobs(blobs);
+  // The new manifest no longer names the replaced pairs' chunks: drop them where the store can.
+  if (replaced.length > 0 && store.deleteBlobs !== undefined) {
+    await store.deleteBlobs(replaced.flatMap((p) => chunkKeysOf(runId, p)));
+  }
   return summary;
 }
 

@@ -95,7 +95,9 @@ export async function unflagRows(
   const current = await read(store, pointer);
   const next =
     remove === undefined ? { hashes: new Uint32Array(0), keys: [] } : merge(current, new Uint32Array(0), [], remove);
-  await write(store, pointer, next.hashes, next.keys, now);
+  // No row left flagged: nothing to keep, where the store can delete.
+  if (next.hashes.length === 0 && store.deleteBlobs !== undefined) await store.deleteBlobs([flagKey(pointer)]);
+  else await write(store, pointer, next.hashes, next.keys, now);
   return next.hashes.length >>> 1;
 }
 

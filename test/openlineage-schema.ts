@@ -1,7 +1,8 @@
 /**
  * Test helper: validates OpenLineage events against the JSON Schemas in
- * ../shared/openlineage/spec beside the repository (the event schema, and each standard facet's
- * own schema; OPENLINEAGE_SPEC_DIR overrides). Missing schemas fail the tests loudly.
+ * test/fixtures/openlineage/spec (the event schema and each standard facet's own schema, copied
+ * from the OpenLineage project under its Apache 2.0 licence; OPENLINEAGE_SPEC_DIR points
+ * elsewhere, e.g. at a newer spec). Missing schemas fail the tests loudly.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import addFormats from 'ajv-formats';
 import { PIPETRACE_FACET_SCHEMAS } from '../src/openlineage/index.js';
 
 export const SPEC_DIR =
-  process.env.OPENLINEAGE_SPEC_DIR ?? fileURLToPath(new URL('../../shared/openlineage', import.meta.url));
+  process.env.OPENLINEAGE_SPEC_DIR ?? fileURLToPath(new URL('./fixtures/openlineage', import.meta.url));
 
 type Place = 'run' | 'job' | 'dataset' | 'input' | 'output';
 

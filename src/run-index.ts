@@ -1,5 +1,6 @@
 import { decodeCursor, encodeCursor, scanLimit } from './cursor.js';
 import type { Run } from './model.js';
+import { asArray, firstIndex, type List, lowerBound, removeSorted, withItem, withoutItem } from './sorted-lists.js';
 import {
   compareRunOrder,
   compareWriteKeys,
@@ -13,25 +14,6 @@ import {
 /** The fields of a run an index needs to order and filter it. */
 export type IndexedRun = Pick<Run, 'id' | 'component' | 'startedAt' | 'endedAt' | 'inputs' | 'outputs'>;
 
-/** Index of the first element of a sorted array that is not less than `key`. */
-export function lowerBound<T, K>(items: readonly T[], key: K, compare: (item: T, key: K) => number): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compare(items[mid] as T, key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function insertSorted<T>(items: T[], item: T, compare: (a: T, b: T) => number): void {
-  const n = items.length;
-  // Runs mostly arrive in time order: appending is the common case.
-  if (n === 0 || compare(items[n - 1] as T, item) <= 0) items.push(item);
-  else items.splice(lowerBound(items, item, compare), 0, item);
-}
-
 /** Appends; false when the item belongs earlier (the list is then out of order). */
 function appendInOrder<T extends { startedAt: number; id: string }>(items: T[], item: T): boolean {
   const n = items.length;
@@ -39,27 +21,7 @@ function appendInOrder<T extends { startedAt: number; id: string }>(items: T[], 
   return n === 0 || compareRunOrder(items[n - 1] as T, item) <= 0;
 }
 
-function removeSorted<T>(items: T[], item: T, compare: (a: T, b: T) => number): void {
-  const at = lowerBound(items, item, compare);
-  for (let i = at; i < items.length && compare(items[i] as T, item) === 0; i++) {
-    if (items[i] === item) {
-      items.splice(i, 1);
-      return;
-    }
-  }
-}
-
-/** The first index in [0, n) at which `below` turns false (it must be true, then false). */
-export function firstIndex(n: number, below: (i: number) => boolean): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (below(mid)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+export { firstIndex, lowerBound };
 
 /**
  * The index range [lo, hi) of a sequence of n runs in (startedAt, id) order that a scan's time
@@ -105,27 +67,15 @@ export function scanBounds<T extends { startedAt: number; id: string }>(
   );
 }
 
-/**
- * Most pointers are written once and read a few times, so a list of one is kept as the item
- * itself: at a million pointers that saves a million arrays (and their garbage collection).
- */
-type List<T> = T | T[];
-
 function addTo<T>(map: Map<string, List<T>>, key: string, item: T, compare: (a: T, b: T) => number): void {
   const cur = map.get(key);
-  if (cur === undefined) map.set(key, item);
-  else if (Array.isArray(cur)) insertSorted(cur, item, compare);
-  else map.set(key, compare(cur, item) <= 0 ? [cur, item] : [item, cur]);
+  const next = withItem(cur, item, compare);
+  if (next !== cur) map.set(key, next);
 }
 
 function removeFrom<T>(map: Map<string, List<T>>, key: string, item: T, compare: (a: T, b: T) => number): void {
   const cur = map.get(key);
-  if (cur === item) map.delete(key);
-  else if (Array.isArray(cur)) removeSorted(cur, item, compare);
-}
-
-function asArray<T>(list: List<T> | undefined): readonly T[] | undefined {
-  return list === undefined ? undefined : Array.isArray(list) ? list : [list];
+  if (cur !== undefined && withoutItem(cur, item, compare) === undefined) map.delete(key);
 }
 
 /**

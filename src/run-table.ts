@@ -2,8 +2,8 @@ import { encodeCursor, scanLimit } from './cursor.js';
 import { invalid } from './errors.js';
 import type { CodeVersion, Run } from './model.js';
 import { copyCode, copyDetails, hasDetails, type RunDetails, withDetails } from './records.js';
-import { firstIndex, scanRange } from './run-index.js';
-import { addTo, asArray, type List, removeFrom, removeSorted, resized } from './slot-lists.js';
+import { scanRange } from './run-index.js';
+import { asArray, firstIndex, type List, removeSorted, resized, withItem, withoutItem } from './sorted-lists.js';
 import type { RunPage, RunScan, WriteKey, WriterQuery, WriterRef } from './store.js';
 import { StringIndex } from './string-index.js';
 
@@ -64,9 +64,9 @@ export class RunTable {
   /** Components (-1 for `order`) whose lists got a slot out of run order since they were last sorted. */
   private readonly unsorted = new Set<number>();
   /** Writers of each pointer (by pointer number) in WriteKey order. */
-  private readonly writers: (List | undefined)[] = [];
+  private readonly writers: (List<number> | undefined)[] = [];
   /** Readers of each pointer in run order, for the slots below `readersUpTo`: built when a scan by input first needs it. */
-  private readonly readers: (List | undefined)[] = [];
+  private readonly readers: (List<number> | undefined)[] = [];
   private readersUpTo = 0;
   private runs = 0;
 
@@ -151,7 +151,8 @@ export class RunTable {
     if (list === undefined) this.byComponent[component] = [slot];
     else if (!this.append(list, slot)) this.unsorted.add(component);
     for (let i = from + inputs.length; i < from + inputs.length + outputs.length; i++) {
-      addTo(this.writers, this.io[i] as number, slot, this.byWriteKey);
+      const p = this.io[i] as number;
+      this.writers[p] = withItem(this.writers[p], slot, this.byWriteKey);
     }
     // Slots past readersUpTo are indexed by input when a scan first needs it.
     if (slot < this.readersUpTo) this.addReaders(slot);
@@ -166,10 +167,14 @@ export class RunTable {
     const nIn = this.ints[at + INPUTS] as number;
     const nOut = this.ints[at + OUTPUTS] as number;
     if (slot < this.readersUpTo) {
-      for (let i = from; i < from + nIn; i++) removeFrom(this.readers, this.io[i] as number, slot, this.byOrder);
+      for (let i = from; i < from + nIn; i++) {
+        const p = this.io[i] as number;
+        this.readers[p] = withoutItem(this.readers[p], slot, this.byOrder);
+      }
     }
     for (let i = from + nIn; i < from + nIn + nOut; i++) {
-      removeFrom(this.writers, this.io[i] as number, slot, this.byWriteKey);
+      const p = this.io[i] as number;
+      this.writers[p] = withoutItem(this.writers[p], slot, this.byWriteKey);
     }
     this.details.delete(slot);
     this.ints[at + FLAGS] = 0;
@@ -243,7 +248,8 @@ export class RunTable {
     const at = slot * STRIDE;
     const from = this.ints[at + IO_AT] as number;
     for (let i = from, end = from + (this.ints[at + INPUTS] as number); i < end; i++) {
-      addTo(this.readers, this.io[i] as number, slot, this.byOrder);
+      const p = this.io[i] as number;
+      this.readers[p] = withItem(this.readers[p], slot, this.byOrder);
     }
   }
 

@@ -78,9 +78,7 @@ export function withDetails(
   details: RunDetails | undefined,
   code: CodeVersion | undefined,
 ): Run {
-  const notes = details?.notes;
-  const params = details?.params;
-  const metrics = details?.metrics;
+  const d = copyDetails(details ?? NO_DETAILS);
   const run: Run = {
     id: core.id,
     component: core.component,
@@ -90,15 +88,17 @@ export function withDetails(
     inputs: core.inputs,
     outputs: core.outputs,
     dependencies: core.dependencies,
-    notes: notes === undefined || notes.length === 0 ? [] : notes.map((n) => ({ at: n.at, text: n.text })),
-    params: params === undefined || isEmpty(params) ? {} : cloneRecord(params),
-    metrics: metrics === undefined || isEmpty(metrics) ? {} : { ...metrics },
+    notes: d.notes,
+    params: d.params,
+    metrics: d.metrics,
   };
-  if (details?.error !== undefined) run.error = { ...details.error };
+  if (d.error !== undefined) run.error = d.error;
   if (code !== undefined) run.code = copyCode(code);
-  if (details?.snapshot !== undefined) run.snapshot = details.snapshot;
+  if (d.snapshot !== undefined) run.snapshot = d.snapshot;
   return run;
 }
+
+const NO_DETAILS: RunDetails = Object.freeze({ notes: [], params: {}, metrics: {} });
 
 export function cloneComponent(c: Component): Component {
   return { ...c, tags: c.tags.slice() };

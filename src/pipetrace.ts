@@ -1,7 +1,8 @@
 import type Graph from 'graphology';
-import { type Review, type ReviewOptions, reviewRuns } from './analysis/review.js';
-import { type Staleness, type StalenessOptions, stalenessOf } from './analysis/staleness.js';
-import { type Trace, type TraceOptions, traceFromRun } from './analysis/trace.js';
+import { type HistoryOptions, historyOf, recentRuns } from './analysis/history.js';
+import { checkReviewOptions, type Review, type ReviewOptions, reviewRuns } from './analysis/review.js';
+import { checkStalenessOptions, type Staleness, type StalenessOptions, stalenessOf } from './analysis/staleness.js';
+import { checkTraceOptions, type Trace, type TraceOptions, traceFromRun } from './analysis/trace.js';
 import { type ComponentInput, listComponents, tagCounts, upsertComponent } from './components.js';
 import { invalid, notFound, PipetraceError } from './errors.js';
 import { type LineageEdge, type LineageNode, lineageGraph } from './graph.js';
@@ -19,6 +20,8 @@ import {
   type RowKey,
   type RowLineageSpec,
   type RowRecorder,
+  type RowReview,
+  type RowReviewOptions,
   type RowTrace,
   type RowTraceOptions,
   reviewRows,
@@ -26,17 +29,18 @@ import {
   unflagRows,
   writeRowLineage,
 } from './rows/index.js';
+import { checkRowReviewOptions, checkRowTraceOptions } from './rows/query-options.js';
 import { RunHandle } from './run-handle.js';
 import { type RunInput, runFromInput } from './run-input.js';
 import { RunWriter } from './run-writer.js';
 import type { RunPage, Store } from './store.js';
+import { resolveTarget, type Target } from './target.js';
 import {
   checkCodeVersion,
   checkIdentifier,
   checkNameList,
   checkPointer,
   checkPointerType,
-  checkPositiveInt,
   checkRunId,
   checkText,
   checkTime,
@@ -67,15 +71,8 @@ export interface StartRunOptions {
   snapshot?: string;
 }
 
-export interface HistoryOptions {
-  since?: Date | number | string;
-  until?: Date | number | string;
-  limit?: number;
-  cursor?: string;
-}
-
-/** A target for trace and staleness: a pointer name or run id (tried in that order), or explicit. */
-export type Target = string | { pointer: string } | { run: string };
+export type { HistoryOptions } from './analysis/history.js';
+export type { Target } from './target.js';
 
 /** The pipetrace API: log runs, then ask what produced what, what is stale and who is to blame. */
 export class Pipetrace {
@@ -228,22 +225,13 @@ export class Pipetrace {
   }
 
   /** A component's runs, newest first, a page at a time (pass back `cursor`). */
-  async history(component: string, options: HistoryOptions = {}): Promise<RunPage> {
-    checkIdentifier('component', component);
-    const [found] = await this.store.getComponents([component]);
-    if (found === undefined) throw notFound('component', component);
-    return this.store.scanRuns({
-      component,
-      since: options.since === undefined ? undefined : checkTime('since', options.since),
-      until: options.until === undefined ? undefined : checkTime('until', options.until),
-      limit: options.limit === undefined ? 20 : checkPositiveInt('limit', options.limit, 10_000),
-      cursor: options.cursor === undefined ? undefined : checkText('cursor', options.cursor, 512),
-    });
+  history(component: string, options: HistoryOptions = {}): Promise<RunPage> {
+    return historyOf(this.store, component, options);
   }
 
   /** The latest runs of all components, newest first. */
-  async recent(limit = 10): Promise<Run[]> {
-    return (await this.store.scanRuns({ limit: checkPositiveInt('limit', limit, 10_000) })).runs;
+  recent(limit = 10): Promise<Run[]> {
+    return recentRuns(this.store, limit);
   }
 
   // ---- pointers and flags -----------------------------------------------------------------
@@ -260,23 +248,18 @@ export class Pipetrace {
     return setType(this.store, name, type, this.now());
   }
 
-  /**
-   * Marks a pointer as wrong, or with `{ rows: keys }` some of its rows. The pointer must be one
-   * a run wrote or read, or one with a record.
-   */
-  async flag(name: string, options: { rows?: ArrayLike<RowKey> } = {}): Promise<Pointer> {
+  /** Marks a pointer as wrong (rows of it: `flagRows`). */
+  async flag(name: string, ...rest: never[]): Promise<Pointer> {
     checkPointer('pointer', name);
-    if (options.rows === undefined) return setFlag(this.store, name, true, this.now());
-    await this.flagRows(name, options.rows);
-    return this.pointer(name);
+    noOptions('flag', rest, 'flagRows(pointer, keys)');
+    return setFlag(this.store, name, true, this.now());
   }
 
-  /** Clears a pointer's flag, or with `{ rows }` the flags of those rows (`'all'`: all its rows). */
-  async unflag(name: string, options: { rows?: ArrayLike<RowKey> | 'all' } = {}): Promise<Pointer> {
+  /** Clears a pointer's flag (rows of it: `unflagRows`). */
+  async unflag(name: string, ...rest: never[]): Promise<Pointer> {
     checkPointer('pointer', name);
-    if (options.rows === undefined) return setFlag(this.store, name, false, this.now());
-    await this.unflagRows(name, options.rows === 'all' ? undefined : options.rows);
-    return this.pointer(name);
+    noOptions('unflag', rest, 'unflagRows(pointer, keys)');
+    return setFlag(this.store, name, false, this.now());
   }
 
   /** Flags rows of a pointer (adding to those flagged); returns how many of its rows are flagged now. */
@@ -308,58 +291,23 @@ export class Pipetrace {
 
   // ---- analysis ---------------------------------------------------------------------------
 
-  /** The run a target stands for: the latest writer of a pointer, or the run with that id. */
-  private async resolve(target: Target): Promise<{ target: Trace['target']; run: Run }> {
-    let pointer: string | undefined;
-    let runId: string | undefined;
-    if (typeof target === 'string') pointer = checkPointer('target', target);
-    else {
-      const t: Record<string, unknown> = isPlainObject(target) ? target : {};
-      if (typeof t.pointer === 'string') pointer = checkPointer('target.pointer', t.pointer);
-      else if (typeof t.run === 'string') runId = checkRunId('target.run', t.run);
-      else throw invalid('target', 'must be a pointer name, a run id, { pointer } or { run }');
-    }
-    if (pointer !== undefined) {
-      const [writer] = await this.store.latestWriters([{ pointer }]);
-      if (writer !== undefined) {
-        const [run] = await this.store.getRuns([writer.id]);
-        if (run !== undefined) return { target: { pointer }, run };
-      }
-      // A bare string that no run wrote may be a run id.
-      if (typeof target !== 'string') throw notFound('pointer (no run wrote it)', pointer);
-      runId = pointer;
-    }
-    const [run] = await this.store.getRuns([runId as string]);
-    if (run === undefined) throw notFound(typeof target === 'string' ? 'pointer or run' : 'run', runId as string);
-    return { target: { run: run.id }, run };
-  }
-
   /** The DAG of runs behind a pointer's latest version or behind a run. */
   async trace(target: Target, options: TraceOptions = {}): Promise<Trace> {
-    if (options.depth !== undefined && !(Number.isInteger(options.depth) && options.depth >= 0)) {
-      throw invalid('depth', 'must be a whole number from 0');
-    }
-    const resolved = await this.resolve(target);
+    checkTraceOptions(options);
+    const resolved = await resolveTarget(this.store, target);
     return traceFromRun(this.store, resolved.run, resolved.target, options);
   }
 
   /** Is the run (or the run behind a pointer's latest version) stale now, and why. */
   async staleness(target: Target, options: StalenessOptions = {}): Promise<Staleness> {
+    checkStalenessOptions(options);
     const merged = { ...this.stalenessDefaults, ...options, now: options.now ?? this.now() };
-    if (merged.maxAgeDays !== undefined && !(merged.maxAgeDays >= 0)) {
-      throw invalid('maxAgeDays', 'must be a number from 0');
-    }
-    if (merged.maxFresherRuns !== undefined) checkPositiveInt('maxFresherRuns', merged.maxFresherRuns);
-    return stalenessOf(this.store, (await this.resolve(target)).run, merged);
+    return stalenessOf(this.store, (await resolveTarget(this.store, target)).run, merged);
   }
 
-  /** Ranks the runs and components behind the flagged outputs (see Review). */
+  /** Ranks the runs and components behind the flagged outputs, and with flagged rows, rows too (see Review). */
   async review(options: ReviewOptions = {}): Promise<Review> {
-    if (options.method !== undefined && !['ochiai', 'tarantula', 'risk_ratio', 'coverage'].includes(options.method)) {
-      throw invalid('method', `must be ochiai, tarantula, risk_ratio or coverage, got ${describe(options.method)}`);
-    }
-    if (options.minSupport !== undefined) checkPositiveInt('minSupport', options.minSupport);
-    if (options.limit !== undefined) checkPositiveInt('limit', options.limit);
+    checkReviewOptions(options);
     const [flagged, rowKeys] = await Promise.all([
       this.store.scanPointers({ flagged: true }),
       this.store.listBlobs(FLAG_PREFIX),
@@ -379,6 +327,11 @@ export class Pipetrace {
     return review;
   }
 
+  /** Ranks runs, component versions and upstream rows behind the flagged rows only. */
+  reviewRows(options: RowReviewOptions = {}): Promise<RowReview> {
+    return reviewRows(this.store, checkRowReviewOptions(options));
+  }
+
   // ---- row lineage ------------------------------------------------------------------------
 
   /** Stores row lineage for a run logged with logRun (run handles take it with `run.rows()`). */
@@ -393,12 +346,12 @@ export class Pipetrace {
 
   /** Traces one row of a pointer backward to the rows it came from, down to raw records. */
   async traceRow(pointer: string, key: RowKey, options: RowTraceOptions = {}): Promise<RowTrace> {
-    return traceRow(this.store, pointer, key, options);
+    return traceRow(this.store, pointer, key, checkRowTraceOptions(options));
   }
 
   /** Follows one row forward: which rows of which outputs derive from it. */
   async impact(pointer: string, key: RowKey, options: RowTraceOptions = {}): Promise<RowTrace> {
-    return impact(this.store, pointer, key, options);
+    return impact(this.store, pointer, key, checkRowTraceOptions(options));
   }
 
   /** The whole lineage as a graphology graph, built from the store when asked. */
@@ -419,6 +372,12 @@ export class Pipetrace {
     const records = new Map((await this.store.scanPointers()).map((p) => [p.name, p]));
     return lineageGraph(runs, (name) => records.get(name));
   }
+}
+
+/** A method that takes no options refuses them rather than ignoring them. */
+function noOptions(method: string, rest: unknown[], instead: string): void {
+  if (rest.length > 0 && rest.some((x) => x !== undefined))
+    throw invalid('options', `${method} takes no options (for rows use ${instead})`);
 }
 
 /** A pipetrace instance over the given store. */

@@ -33,25 +33,28 @@ export async function writerOf(store: Store, pointer: string, runId?: string): P
   return run;
 }
 
+/** Checks a target as a caller gives it: a pointer name or run id, { pointer } or { run }. */
+export function checkTarget(target: unknown): Target {
+  if (typeof target === 'string') return checkPointer('target', target);
+  const t: Record<string, unknown> = isPlainObject(target) ? target : {};
+  if (typeof t.pointer === 'string') return { pointer: checkPointer('target.pointer', t.pointer) };
+  if (typeof t.run === 'string') return { run: checkRunId('target.run', t.run) };
+  throw invalid('target', 'must be a pointer name, a run id, { pointer } or { run }');
+}
+
 /** The run a target stands for: the latest writer of a pointer, or the run with that id. */
 export async function resolveTarget(store: Store, target: Target): Promise<ResolvedTarget> {
-  let pointer: string | undefined;
+  const checked = checkTarget(target);
   let runId: string | undefined;
-  if (typeof target === 'string') pointer = checkPointer('target', target);
-  else {
-    const t: Record<string, unknown> = isPlainObject(target) ? target : {};
-    if (typeof t.pointer === 'string') pointer = checkPointer('target.pointer', t.pointer);
-    else if (typeof t.run === 'string') runId = checkRunId('target.run', t.run);
-    else throw invalid('target', 'must be a pointer name, a run id, { pointer } or { run }');
-  }
+  const pointer = typeof checked === 'string' ? checked : 'pointer' in checked ? checked.pointer : undefined;
   if (pointer !== undefined) {
     const run = await writerOf(store, pointer);
     if (run !== undefined) return { target: { pointer }, run };
     // A bare string that no run wrote may be a run id.
-    if (typeof target !== 'string') throw notFound('pointer (no run wrote it)', pointer);
+    if (typeof checked !== 'string') throw notFound('pointer (no run wrote it)', pointer);
     runId = pointer;
-  }
-  const [run] = await store.getRuns([runId as string]);
-  if (run === undefined) throw notFound(typeof target === 'string' ? 'pointer or run' : 'run', runId as string);
+  } else runId = (checked as { run: string }).run;
+  const [run] = await store.getRuns([runId]);
+  if (run === undefined) throw notFound(typeof checked === 'string' ? 'pointer or run' : 'run', runId);
   return { target: { run: run.id }, run };
 }

@@ -270,3 +270,29 @@ export function describe(value: unknown): string {
     return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
   return `${typeof value} ${String(value)}`;
 }
+
+/**
+ * An options argument: undefined (no options) or a plain object with only the `known` keys, so a
+ * misspelt option is an error rather than silently ignored. Returns the object (or `{}`).
+ */
+export function checkOptions<T extends object>(field: string, value: unknown, known: readonly (keyof T & string)[]): T {
+  if (value === undefined) return {} as T;
+  if (!isPlainObject(value)) throw invalid(field, `must be an object, got ${describe(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!(known as readonly string[]).includes(key)) {
+      throw invalid(
+        `${field}.${key.length > 40 ? `${key.slice(0, 40)}…` : key}`,
+        `is not an option here (known: ${known.join(', ') || 'none'})`,
+      );
+    }
+  }
+  return value as T;
+}
+
+/** A whole number from `min` (default 0) up. */
+export function checkWholeNumber(field: string, value: unknown, min = 0): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw invalid(field, `must be a whole number from ${min}, got ${describe(value)}`);
+  }
+  return value;
+}

@@ -14,6 +14,7 @@ import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { httpStore } from '../adapters/http/client.js';
 import { createServer } from '../adapters/http/server.js';
 import { memoryStore } from '../adapters/memory.js';
+import { crashWorkerForTests } from '../src/analyst/analyst.js';
 import { type Analyst, type AnalystProgress, createAnalyst } from '../src/analyst/index.js';
 import { isPipetraceError } from '../src/errors.js';
 import { createPipetrace } from '../src/index.js';
@@ -156,7 +157,7 @@ describe('the built worker in worker_threads', () => {
     const calls = () => Promise.all([worker.trace(small.last), worker.review(), worker.flagged(), worker.recent(2)]);
     await calls();
     expect(workers).toHaveLength(1);
-    await worker.crashWorkerForTests('exit');
+    await crashWorkerForTests(worker, 'exit');
     await calls();
     expect(workers).toHaveLength(2);
   });
@@ -165,7 +166,7 @@ describe('the built worker in worker_threads', () => {
     const workers: Worker[] = [];
     const worker = workerAnalyst(small, workers);
     await worker.ping();
-    await worker.crashWorkerForTests('exit');
+    await crashWorkerForTests(worker, 'exit');
     expect((await worker.trace(small.last)).root).toBe('infer-39');
     expect(workers).toHaveLength(2);
   });

@@ -82,7 +82,12 @@ describe('row lineage through the pipetrace API', () => {
   it('flags rows, ranks the raw records behind them in review, and clears them', async () => {
     const { pt, kept } = await rowPipeline();
     const bad = kept.slice(0, 5);
-    await pt.flag('predictions.csv', { rows: bad.map((k) => `p-${k}`) });
+    expect(
+      await pt.flagRows(
+        'predictions.csv',
+        bad.map((k) => `p-${k}`),
+      ),
+    ).toBe(5);
     expect((await pt.flaggedRows('predictions.csv')).rows).toHaveLength(5);
     expect((await pt.pointer('predictions.csv')).flagged).toBe(false);
     const review = await pt.review();
@@ -92,9 +97,9 @@ describe('row lineage through the pipetrace API', () => {
     expect(topRows).toEqual(Array(5).fill('raw.csv'));
     expect(review.rows?.rows[0]?.evidence).toMatchObject({ ef: 1, ep: 0, F: 5 });
     expect(await pt.unflagRows('predictions.csv', ['p-r0'])).toBe(4);
-    await pt.unflag('predictions.csv', { rows: 'all' });
+    expect(await pt.unflagRows('predictions.csv')).toBe(0);
     expect((await pt.flaggedRows('predictions.csv')).rows).toEqual([]);
-    await pt.flag('predictions.csv', { rows: ['p-r2'] });
+    await pt.flagRows('predictions.csv', ['p-r2']);
     await pt.flag('predictions.csv');
     expect(await pt.unflagAll()).toBe(1);
     expect((await pt.review()).rows).toBeUndefined();
@@ -104,7 +109,12 @@ describe('row lineage through the pipetrace API', () => {
 
   it('refuses row flags on a pointer no run wrote or read, and bad keys', async () => {
     const { pt, store } = await rowPipeline();
-    await expect(pt.flag('typo.csv', { rows: ['x'] })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(pt.flagRows('typo.csv', ['x'])).rejects.toMatchObject({ code: 'not_found' });
+    // flag() flags whole pointers; handed row options it refuses them rather than flag the pointer.
+    await expect(pt.flag('predictions.csv', { rows: ['p-r2'] } as never)).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    expect((await pt.pointer('predictions.csv')).flagged).toBe(false);
     await expect(pt.flagRows('predictions.csv', [{ no: 1 } as never])).rejects.toMatchObject({ code: 'invalid_input' });
     expect(await store.listBlobs('rows/f/')).toEqual([]);
   });

@@ -1,7 +1,16 @@
+import { invalid } from '../errors.js';
 import type { Run } from '../model.js';
 import type { RowReview } from '../rows/review.js';
 import { compareWriteKeys, type Store } from '../store.js';
-import { type Evidence, type RankedGroup, type ReviewMethod, rankGroups, spectrumScore } from './spectrum.js';
+import { checkOptions, checkPositiveInt, describe } from '../validate.js';
+import {
+  type Evidence,
+  type RankedGroup,
+  REVIEW_METHODS,
+  type ReviewMethod,
+  rankGroups,
+  spectrumScore,
+} from './spectrum.js';
 
 export interface ReviewOptions {
   /** Scoring method; default 'ochiai'. */
@@ -10,6 +19,22 @@ export interface ReviewOptions {
   minSupport?: number;
   /** How many ranked groups to return per kind. Default 20. */
   limit?: number;
+}
+
+/** Checks a scoring method's name (invalid_input listing the methods). */
+export function checkReviewMethod(field: string, value: unknown): ReviewMethod {
+  if (!(REVIEW_METHODS as readonly unknown[]).includes(value))
+    throw invalid(field, `must be ${REVIEW_METHODS.join(', ')}, got ${describe(value)}`);
+  return value as ReviewMethod;
+}
+
+/** Checks review options as given by a caller (invalid_input naming the option). */
+export function checkReviewOptions(options: unknown): ReviewOptions {
+  const o = checkOptions<ReviewOptions>('options', options, ['method', 'minSupport', 'limit']);
+  if (o.method !== undefined) checkReviewMethod('method', o.method);
+  if (o.minSupport !== undefined) checkPositiveInt('minSupport', o.minSupport);
+  if (o.limit !== undefined) checkPositiveInt('limit', o.limit);
+  return o;
 }
 
 export interface RunCandidate {

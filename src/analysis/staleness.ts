@@ -1,5 +1,7 @@
+import { invalid } from '../errors.js';
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
+import { checkOptions, checkPositiveInt, describe } from '../validate.js';
 
 export interface StalenessOptions {
   /** Evaluate as of this time (default: now). */
@@ -47,6 +49,17 @@ export const FRESHER_COUNT_CAP = 1000;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Is `run` stale now: are its direct upstream runs too old, or superseded by fresher runs? */
+/** Checks staleness options as given by a caller (invalid_input naming the option). */
+export function checkStalenessOptions(options: unknown): StalenessOptions {
+  const o = checkOptions<StalenessOptions>('options', options, ['now', 'maxAgeDays', 'maxFresherRuns']);
+  if (o.now !== undefined && !(typeof o.now === 'number' && Number.isFinite(o.now)))
+    throw invalid('now', `must be epoch milliseconds, got ${describe(o.now)}`);
+  if (o.maxAgeDays !== undefined && !(typeof o.maxAgeDays === 'number' && o.maxAgeDays >= 0 && o.maxAgeDays < Infinity))
+    throw invalid('maxAgeDays', `must be a number from 0, got ${describe(o.maxAgeDays)}`);
+  if (o.maxFresherRuns !== undefined) checkPositiveInt('maxFresherRuns', o.maxFresherRuns);
+  return o;
+}
+
 export async function stalenessOf(store: Store, run: Run, options: StalenessOptions = {}): Promise<Staleness> {
   const now = options.now ?? Date.now();
   const maxAgeDays = options.maxAgeDays ?? 30;

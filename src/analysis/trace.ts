@@ -1,5 +1,6 @@
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
+import { checkOptions, checkWholeNumber } from '../validate.js';
 
 export interface TraceNode {
   /** Shortest distance from the root run: 0 for the root, 1 for its direct dependencies. */
@@ -31,6 +32,13 @@ export interface Trace {
 export interface TraceOptions {
   /** Stop after this many levels of dependencies (0: the root only). Default: no limit. */
   depth?: number;
+}
+
+/** Checks trace options as given by a caller (invalid_input naming the option). */
+export function checkTraceOptions(options: unknown): TraceOptions {
+  const o = checkOptions<TraceOptions>('options', options, ['depth']);
+  if (o.depth !== undefined) checkWholeNumber('depth', o.depth);
+  return o;
 }
 
 const newestFirst = (a: Run, b: Run): number => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);

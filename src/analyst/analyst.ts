@@ -1,18 +1,11 @@
 import { proxy, transfer } from 'comlink';
-import type { Review, ReviewOptions } from '../analysis/review.js';
-import type { Staleness, StalenessOptions } from '../analysis/staleness.js';
-import type { Trace, TraceOptions } from '../analysis/trace.js';
 import { invalid, PipetraceError } from '../errors.js';
-import type { Component, Pointer, Run } from '../model.js';
-import type { HistoryOptions, Target } from '../pipetrace.js';
-import type { RowKey } from '../rows/keys.js';
-import type { RowReview, RowReviewOptions } from '../rows/review.js';
-import type { RowTrace, RowTraceOptions } from '../rows/trace.js';
-import type { RunPage, Store } from '../store.js';
+import { QUERY_NAMES, type QueryArgs, type QueryName, type QueryResult } from '../queries.js';
+import type { Store } from '../store.js';
 import { describe, isPlainObject } from '../validate.js';
 import { aborted, raceAbort, splitCallOptions } from './call-options.js';
 import { type Connection, connect, type WorkerLike } from './connection.js';
-import { checkMethod, runAnalysis } from './engine.js';
+import { checkArgs, checkMethod, runAnalysis } from './engine.js';
 import { observedStore } from './observe.js';
 import { ProgressReporter } from './progress.js';
 import { blobState, encodeSnapshot, sameBlobState, snapshotBuffers } from './snapshot.js';
@@ -41,21 +34,19 @@ export interface AnalystOptions extends AnalystDefaults {
   source?: 'snapshot' | Exclude<StoreSource, { kind: 'snapshot' }>;
 }
 
-type Opts<T> = (T & CallOptions) | undefined;
+/** An options argument may also carry the call options (signal, onProgress). */
+type OrCall<T> = [NonNullable<T>] extends [object] ? T | (NonNullable<T> & CallOptions) : T;
+
+/** A query as the analyst takes it: the facade's arguments, then optionally CallOptions. */
+export type AnalystQuery<K extends QueryName> = (
+  ...args: [...{ [I in keyof QueryArgs<K>]: OrCall<QueryArgs<K>[I]> }, CallOptions?]
+) => Promise<QueryResult<K>>;
+
+/** The analyses: every query of the table (see src/queries.ts), as on Pipetrace. */
+export type AnalystQueries = { [K in QueryName]: AnalystQuery<K> };
 
 /** The analyses. Each also takes CallOptions (signal, onProgress): in its options, or as one more argument. */
-export interface Analyst {
-  trace(target: Target, options?: Opts<TraceOptions>): Promise<Trace>;
-  staleness(target: Target, options?: Opts<StalenessOptions>): Promise<Staleness>;
-  review(options?: Opts<ReviewOptions>): Promise<Review>;
-  history(component: string, options?: Opts<HistoryOptions>): Promise<RunPage>;
-  inspect(runId: string, call?: CallOptions): Promise<Run>;
-  recent(limit?: number, call?: CallOptions): Promise<Run[]>;
-  flagged(call?: CallOptions): Promise<Pointer[]>;
-  components(filter?: Opts<{ owner?: string; tag?: string }>): Promise<Component[]>;
-  traceRow(pointer: string, key: RowKey, options?: Opts<RowTraceOptions>): Promise<RowTrace>;
-  impact(pointer: string, key: RowKey, options?: Opts<RowTraceOptions>): Promise<RowTrace>;
-  reviewRows(options?: Opts<RowReviewOptions>): Promise<RowReview>;
+export interface Analyst extends AnalystQueries {
   /** Where the next call runs: 'worker' or 'in-thread' ('auto' decides on the first call). */
   readonly mode: 'worker' | 'in-thread' | 'undecided';
   /** How a worker gets the data: 'snapshot', or the store it reopens, e.g. 'indexeddb:pipetrace' or 'fs-json:/data'. */
@@ -64,8 +55,6 @@ export interface Analyst {
   readonly fallbackReason: string | undefined;
   /** A round trip to the worker (or a resolved promise in-thread), in milliseconds. */
   ping(): Promise<number>;
-  /** Test-only: crashes the worker ('exit' ends it, 'throw' raises an uncaught error). */
-  crashWorkerForTests(how?: 'exit' | 'throw'): Promise<void>;
   /** Terminates the worker and stops listening to the store. The store stays open (it is yours). */
   close(): Promise<void>;
 }
@@ -223,6 +212,8 @@ class AnalystImpl {
     if (this.closed) throw new PipetraceError('unavailable', 'the analyst is closed');
     checkMethod(method);
     const { args, call } = splitCallOptions(method, rawArgs);
+    // Bad arguments fail here, before a worker starts or the store is copied.
+    checkArgs(method, args);
     const { signal, onProgress } = call;
     if (signal?.aborted) throw aborted();
     this.inFlight++;
@@ -328,28 +319,19 @@ class AnalystImpl {
   }
 }
 
+const impls = new WeakMap<Analyst, AnalystImpl>();
+
 /**
  * An analyst: trace, staleness, review, history and row lineage, run in a worker (Web Worker
  * or worker_threads, over comlink) or in this thread, with the same results. See AnalystOptions.
  */
 export function createAnalyst(options: AnalystOptions): Analyst {
   const impl = new AnalystImpl(options);
-  const method =
-    (name: AnalystMethod) =>
-    (...args: unknown[]) =>
-      impl.call(name, args);
-  return {
-    trace: method('trace'),
-    staleness: method('staleness'),
-    review: method('review'),
-    history: method('history'),
-    inspect: method('inspect'),
-    recent: method('recent'),
-    flagged: method('flagged'),
-    components: method('components'),
-    traceRow: method('traceRow'),
-    impact: method('impact'),
-    reviewRows: method('reviewRows'),
+  const queries = Object.fromEntries(
+    QUERY_NAMES.map((name) => [name, (...args: unknown[]) => impl.call(name, args)]),
+  ) as unknown as AnalystQueries;
+  const analyst: Analyst = {
+    ...queries,
     get mode() {
       return impl.mode;
     },
@@ -360,7 +342,15 @@ export function createAnalyst(options: AnalystOptions): Analyst {
       return impl.describeSource();
     },
     ping: () => impl.ping(),
-    crashWorkerForTests: (how) => impl.crashWorkerForTests(how),
     close: () => impl.close(),
-  } as Analyst;
+  };
+  impls.set(analyst, impl);
+  return analyst;
+}
+
+/** Tests only (not exported from the package): crashes an analyst's worker ('exit' ends it, 'throw' raises an uncaught error). */
+export function crashWorkerForTests(analyst: Analyst, how: 'exit' | 'throw' = 'exit'): Promise<void> {
+  const impl = impls.get(analyst);
+  if (impl === undefined) throw new PipetraceError('invalid_input', 'analyst: not made by createAnalyst');
+  return impl.crashWorkerForTests(how);
 }

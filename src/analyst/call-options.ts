@@ -1,30 +1,16 @@
 import { invalid, PipetraceError } from '../errors.js';
+import { QUERIES } from '../queries.js';
 import { describe, isPlainObject } from '../validate.js';
 import type { AnalystMethod, CallOptions } from './types.js';
 
 export const aborted = () => new PipetraceError('aborted', 'the analysis was aborted');
-
-/** Methods' own argument counts: a further argument can only be CallOptions. */
-const ARITY: Record<AnalystMethod, number> = {
-  trace: 2,
-  staleness: 2,
-  review: 1,
-  history: 2,
-  inspect: 1,
-  recent: 1,
-  flagged: 0,
-  components: 1,
-  traceRow: 3,
-  impact: 3,
-  reviewRows: 1,
-};
 
 /**
  * Takes `signal` and `onProgress` out of the last argument (the method's own options, or one
  * more argument after them), so only serialisable arguments reach the analysis.
  */
 export function splitCallOptions(method: AnalystMethod, input: unknown[]): { args: unknown[]; call: CallOptions } {
-  const n = ARITY[method];
+  const n = QUERIES[method].arity;
   if (input.length > n + 1) throw invalid('arguments', `${method} takes at most ${n + 1} arguments`);
   const args = input.slice();
   const last = args.length - 1;

@@ -1,12 +1,5 @@
-import type { Review, ReviewOptions } from '../analysis/review.js';
-import type { Staleness, StalenessOptions } from '../analysis/staleness.js';
-import type { Trace, TraceOptions } from '../analysis/trace.js';
-import type { Component, Pointer, Run } from '../model.js';
-import type { HistoryOptions, Target } from '../pipetrace.js';
-import type { RowKey } from '../rows/keys.js';
-import type { RowReview, RowReviewOptions } from '../rows/review.js';
-import type { RowTrace, RowTraceOptions } from '../rows/trace.js';
-import type { RunPage } from '../store.js';
+import type { StalenessOptions } from '../analysis/staleness.js';
+import { QUERY_NAMES, type Queries, type QueryName } from '../queries.js';
 
 /**
  * A store described so a worker can open it itself, without copying records across the
@@ -63,36 +56,13 @@ export interface CallOptions {
   onProgress?: (progress: AnalystProgress) => void;
 }
 
-/** The read-only analyses an analyst runs, in a worker or in-thread, with the same results. */
-export interface AnalystMethods {
-  trace(target: Target, options?: TraceOptions): Promise<Trace>;
-  staleness(target: Target, options?: StalenessOptions): Promise<Staleness>;
-  review(options?: ReviewOptions): Promise<Review>;
-  history(component: string, options?: HistoryOptions): Promise<RunPage>;
-  inspect(runId: string): Promise<Run>;
-  recent(limit?: number): Promise<Run[]>;
-  flagged(): Promise<Pointer[]>;
-  components(filter?: { owner?: string; tag?: string }): Promise<Component[]>;
-  traceRow(pointer: string, key: RowKey, options?: RowTraceOptions): Promise<RowTrace>;
-  impact(pointer: string, key: RowKey, options?: RowTraceOptions): Promise<RowTrace>;
-  reviewRows(options?: RowReviewOptions): Promise<RowReview>;
-}
+/** The read-only analyses an analyst runs, in a worker or in-thread, with the same results: the facade's queries. */
+export type AnalystMethods = Queries;
 
-export type AnalystMethod = keyof AnalystMethods;
+export type AnalystMethod = QueryName;
 
-export const ANALYST_METHODS: readonly AnalystMethod[] = [
-  'trace',
-  'staleness',
-  'review',
-  'history',
-  'inspect',
-  'recent',
-  'flagged',
-  'components',
-  'traceRow',
-  'impact',
-  'reviewRows',
-];
+/** Every analysis an analyst runs (the query table's names). */
+export const ANALYST_METHODS: readonly AnalystMethod[] = QUERY_NAMES;
 
 /** Defaults the analyses use, the same in-thread and in the worker. */
 export interface AnalystDefaults {

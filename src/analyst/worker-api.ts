@@ -1,11 +1,12 @@
 import { transfer } from 'comlink';
 import { isPipetraceError, PipetraceError } from '../errors.js';
+import { QUERIES } from '../queries.js';
 import type { Store } from '../store.js';
 import { describe, isPlainObject } from '../validate.js';
 import { checkMethod, runAnalysis } from './engine.js';
 import { observedStore } from './observe.js';
 import { ProgressReporter } from './progress.js';
-import type { AnalystDefaults, AnalystProgress, StoreSource } from './types.js';
+import type { AnalystDefaults, AnalystMethod, AnalystProgress, StoreSource } from './types.js';
 
 /** An error as it crosses the boundary (comlink would keep only the message). */
 export interface WireError {
@@ -24,22 +25,11 @@ export interface WireError {
  */
 export type WireResult = { ok: true; value: unknown } | { ok: true; json: string } | { ok: false; error: WireError };
 
-/** Results made of plain JSON (runs, pointers, numbers, strings); row results may hold bigint keys. */
-const JSON_RESULTS = new Set<string>([
-  'trace',
-  'staleness',
-  'review',
-  'history',
-  'recent',
-  'flagged',
-  'components',
-  'inspect',
-]);
 /** Below this many characters structured clone is as cheap. */
 const JSON_MIN = 32 * 1024;
 
-function pack(method: string, value: unknown): WireResult {
-  if (JSON_RESULTS.has(method)) {
+function pack(method: AnalystMethod, value: unknown): WireResult {
+  if (QUERIES[method].plainJson) {
     const json = JSON.stringify(value);
     if (json !== undefined && json.length >= JSON_MIN) return { ok: true, json };
   }

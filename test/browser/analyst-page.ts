@@ -4,6 +4,7 @@
  * and in-thread. Node calls the functions on `window.analystPage` and compares.
  */
 import { indexedDbStore } from '../../adapters/indexeddb/index.js';
+import { crashWorkerForTests } from '../../src/analyst/analyst.js';
 import { type Analyst, createAnalyst } from '../../src/analyst/index.js';
 import { isPipetraceError } from '../../src/errors.js';
 import type { Store } from '../../src/store.js';
@@ -113,7 +114,7 @@ const api = {
     await analyst.ping();
     const before = workersStarted;
     // Both messages go out now; the worker reports the error before it takes the review.
-    const crash = analyst.crashWorkerForTests('throw');
+    const crash = crashWorkerForTests(analyst, 'throw');
     const error = await analyst.review().catch((e: unknown) => e);
     await crash;
     const after = await analyst.trace(pipeline.last);

@@ -153,7 +153,7 @@ describe('the dashboard in Chromium', () => {
   }, 90_000);
 
   it('shows the runs and rows behind flagged rows in the review', async () => {
-    await pt.flag(sample.predictions, { rows: [sample.rowKey] });
+    await pt.flagRows(sample.predictions, [sample.rowKey]);
     try {
       await withChromium(async (page) => {
         await page.goto(`${server.url}/#/review`);
@@ -166,7 +166,7 @@ describe('the dashboard in Chromium', () => {
         expect(await page.locator('table[aria-label="upstream rows behind flagged rows"] tbody tr').count()).toBe(1);
       });
     } finally {
-      await pt.unflag(sample.predictions, { rows: 'all' });
+      await pt.unflagRows(sample.predictions);
     }
   }, 60_000);
 

@@ -1,0 +1,255 @@
+/**
+ * The read queries, declared once. Each entry names a `Pipetrace` method and says how its
+ * arguments are checked, how they travel as an HTTP GET under `/api/v1`, and how its result
+ * travels as JSON. The analyst (in a worker or in-thread), the worker engine, the server's query
+ * routes, the dashboard's clients and `QUERY_PATHS` are all derived from this table: a new query
+ * is a facade method plus one entry here.
+ */
+import { checkHistoryOptions, checkRecentLimit } from './analysis/history.js';
+import { checkReviewOptions } from './analysis/review.js';
+import { checkStalenessOptions } from './analysis/staleness.js';
+import { checkTraceOptions } from './analysis/trace.js';
+import { defined, type HttpParts, type ParamReader, targetValues } from './http-params.js';
+import type { Pipetrace } from './pipetrace.js';
+import { checkRowKey } from './rows/keys.js';
+import { checkRowReviewOptions, checkRowTraceOptions } from './rows/query-options.js';
+import type { RowTraceOptions } from './rows/trace.js';
+import { rowKeyFromText, rowKeyToText, rowTraceFromJson, rowTraceToJson } from './rows/wire.js';
+import { checkTarget } from './target.js';
+import { checkIdentifier, checkOptions, checkPointer, checkRunId } from './validate.js';
+
+/** Every read query, in the order they are listed. */
+export const QUERY_NAMES = [
+  'trace',
+  'staleness',
+  'review',
+  'reviewRows',
+  'history',
+  'recent',
+  'inspect',
+  'flagged',
+  'components',
+  'tags',
+  'pointer',
+  'traceRow',
+  'impact',
+] as const;
+
+export type QueryName = (typeof QUERY_NAMES)[number];
+/** The read queries of the facade: what an analyst and the dashboard's clients offer. */
+export type Queries = Pick<Pipetrace, QueryName>;
+export type QueryArgs<K extends QueryName> = Parameters<Pipetrace[K]>;
+export type QueryResult<K extends QueryName> = Awaited<ReturnType<Pipetrace[K]>>;
+
+export interface QueryDef<K extends QueryName> {
+  /** Path under `/api/v1`; `:name` segments are path parameters. */
+  path: string;
+  /** How many arguments the method takes; the analyst accepts one more, its call options. */
+  arity: number;
+  /** Checks the arguments as the method will, before any work (invalid_input naming the field). */
+  check(...args: unknown[]): void;
+  /** The arguments as an HTTP GET (client side). */
+  toHttp(...args: QueryArgs<K>): HttpParts;
+  /** The arguments from an HTTP GET (server side); the method checks them. */
+  fromHttp(req: ParamReader): QueryArgs<K>;
+  /** The result's JSON form on the wire, and back (identity when absent). */
+  toJson?(value: QueryResult<K>): unknown;
+  fromJson?(json: unknown): QueryResult<K>;
+  /** The result is plain JSON (no typed arrays or bigints): a large one crosses a worker as one string. */
+  plainJson: boolean;
+}
+
+/** A list result travels wrapped in an object (`{ runs: [...] }`), so the response can grow fields. */
+function wrapped<K extends QueryName>(field: string): Pick<QueryDef<K>, 'toJson' | 'fromJson'> {
+  return {
+    toJson: (value) => ({ [field]: value }),
+    fromJson: (json) => (json as Record<string, QueryResult<K>>)[field] as QueryResult<K>,
+  };
+}
+
+function rowWalk(path: string): QueryDef<'traceRow' | 'impact'> {
+  return {
+    path,
+    arity: 3,
+    check: (pointer, key, options) => {
+      checkPointer('pointer', pointer);
+      checkRowKey('key', key);
+      checkRowTraceOptions(options);
+    },
+    toHttp: (pointer, key, options = {}) => ({
+      query: {
+        pointer,
+        key: rowKeyToText(key),
+        run: options.run,
+        maxRows: options.maxRows,
+        maxSteps: options.maxSteps,
+      },
+    }),
+    fromHttp: (r) => {
+      const pointer = r.required('pointer');
+      const key = rowKeyFromText('key', r.required('key', ' (JSON: "a", 42 or ["a", 1])'));
+      const options: RowTraceOptions = defined({
+        run: r.text('run'),
+        maxRows: r.int('maxRows'),
+        maxSteps: r.int('maxSteps'),
+      });
+      return [pointer, key, options];
+    },
+    toJson: rowTraceToJson,
+    fromJson: rowTraceFromJson,
+    plainJson: false,
+  };
+}
+
+/** The table. A missing entry, or one whose types disagree with its `Pipetrace` method, fails to compile. */
+export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
+  trace: {
+    path: '/trace',
+    arity: 2,
+    check: (target, options) => {
+      checkTarget(target);
+      checkTraceOptions(options);
+    },
+    toHttp: (target, options = {}) => ({ query: { ...targetValues(target), depth: options.depth } }),
+    fromHttp: (r) => [r.target(), defined({ depth: r.int('depth') })],
+    plainJson: true,
+  },
+  staleness: {
+    path: '/staleness',
+    arity: 2,
+    check: (target, options) => {
+      checkTarget(target);
+      checkStalenessOptions(options);
+    },
+    toHttp: (target, options = {}) => ({
+      query: {
+        ...targetValues(target),
+        maxAgeDays: options.maxAgeDays,
+        maxFresherRuns: options.maxFresherRuns,
+        now: options.now,
+      },
+    }),
+    fromHttp: (r) => [
+      r.target(),
+      defined({ maxAgeDays: r.num('maxAgeDays'), maxFresherRuns: r.int('maxFresherRuns'), now: r.millis('now') }),
+    ],
+    plainJson: true,
+  },
+  review: {
+    path: '/review',
+    arity: 1,
+    check: (options) => checkReviewOptions(options),
+    toHttp: (options = {}) => ({ query: { ...options } }),
+    fromHttp: (r) => [
+      defined({ method: r.text('method') as never, minSupport: r.int('minSupport'), limit: r.int('limit') }),
+    ],
+    plainJson: true,
+  },
+  reviewRows: {
+    path: '/review/rows',
+    arity: 1,
+    check: (options) => checkRowReviewOptions(options),
+    toHttp: (options = {}) => ({ query: { ...options } }),
+    fromHttp: (r) => [
+      defined({
+        pointers: r.list('pointers'),
+        population: r.list('population'),
+        since: r.millis('since'),
+        until: r.millis('until'),
+        metric: r.text('metric') as never,
+        limit: r.int('limit'),
+      }),
+    ],
+    plainJson: true,
+  },
+  history: {
+    path: '/components/:name/history',
+    arity: 2,
+    check: (component, options) => {
+      checkIdentifier('component', component);
+      checkHistoryOptions(options);
+    },
+    toHttp: (component, options = {}) => ({
+      params: { name: component },
+      query: {
+        since: options.since instanceof Date ? options.since.getTime() : options.since,
+        until: options.until instanceof Date ? options.until.getTime() : options.until,
+        limit: options.limit,
+        cursor: options.cursor,
+      },
+    }),
+    fromHttp: (r) => [
+      r.param('name'),
+      defined({ since: r.time('since'), until: r.time('until'), limit: r.int('limit'), cursor: r.text('cursor') }),
+    ],
+    plainJson: true,
+  },
+  recent: {
+    path: '/recent',
+    arity: 1,
+    check: (limit) => {
+      if (limit !== undefined) checkRecentLimit(limit);
+    },
+    toHttp: (limit) => ({ query: { limit } }),
+    fromHttp: (r) => [r.int('limit') ?? 10],
+    ...wrapped<'recent'>('runs'),
+    plainJson: true,
+  },
+  inspect: {
+    path: '/runs/:id',
+    arity: 1,
+    check: (id) => checkRunId('run id', id),
+    toHttp: (id) => ({ params: { id } }),
+    fromHttp: (r) => [r.param('id')],
+    plainJson: true,
+  },
+  flagged: {
+    path: '/flagged',
+    arity: 0,
+    check: () => {},
+    toHttp: () => ({}),
+    fromHttp: () => [],
+    ...wrapped<'flagged'>('pointers'),
+    plainJson: true,
+  },
+  components: {
+    path: '/components',
+    arity: 1,
+    check: (filter) => checkOptions<{ owner?: string; tag?: string }>('filter', filter, ['owner', 'tag']),
+    toHttp: (filter = {}) => ({ query: { owner: filter.owner, tag: filter.tag } }),
+    fromHttp: (r) => [defined({ owner: r.text('owner'), tag: r.text('tag') })],
+    ...wrapped<'components'>('components'),
+    plainJson: true,
+  },
+  tags: {
+    path: '/tags',
+    arity: 0,
+    check: () => {},
+    toHttp: () => ({}),
+    fromHttp: () => [],
+    ...wrapped<'tags'>('tags'),
+    plainJson: true,
+  },
+  pointer: {
+    path: '/pointer',
+    arity: 1,
+    check: (name) => checkPointer('pointer', name),
+    toHttp: (name) => ({ query: { name } }),
+    fromHttp: (r) => [r.required('name')],
+    plainJson: true,
+  },
+  traceRow: rowWalk('/rows/trace'),
+  impact: rowWalk('/rows/impact'),
+};
+
+/** The query paths, beside STORE_PATHS: `/api/v1` + each entry's path. */
+export function queryPaths(prefix: string): { readonly [K in QueryName]: string } {
+  return Object.fromEntries(QUERY_NAMES.map((name) => [name, prefix + QUERIES[name].path])) as {
+    [K in QueryName]: string;
+  };
+}
+
+/** Checks a query name that may come from outside (a message, a route): only the listed queries run. */
+export function isQueryName(name: unknown): name is QueryName {
+  return typeof name === 'string' && (QUERY_NAMES as readonly string[]).includes(name);
+}

@@ -1,74 +1,32 @@
 /**
  * What the dashboard asks of pipetrace, with two sources: a pipetrace server over HTTP
  * (`httpApi`), or a store in the page (`storeApi` in store-api.ts, loaded only when used, so a
- * dashboard served over HTTP does not ship the core and graphology). Browser-safe.
+ * dashboard served over HTTP does not ship the core and graphology). Both offer every query of
+ * the query table (src/queries.ts) with the facade's signatures. Browser-safe.
  */
-import type { Review } from '../src/analysis/review.js';
-import type { ReviewMethod } from '../src/analysis/spectrum.js';
-import type { Staleness } from '../src/analysis/staleness.js';
-import type { Trace } from '../src/analysis/trace.js';
+import type { HistoryOptions } from '../src/analysis/history.js';
 import { PipetraceError } from '../src/errors.js';
-import type { Component, Pointer, Run } from '../src/model.js';
-import { checkRowKey, keyFromJson, keyToJson } from '../src/rows/keys.js';
-import type { RowTrace } from '../src/rows/trace.js';
-import type { RunPage, Store } from '../src/store.js';
+import { fillPath, queryString } from '../src/http-params.js';
+import type { Pipetrace } from '../src/pipetrace.js';
+import { QUERIES, QUERY_NAMES, type Queries, type QueryDef, type QueryName } from '../src/queries.js';
+import { rowKeyFromText } from '../src/rows/wire.js';
+import type { Store } from '../src/store.js';
+
+/** The options of a component's history. */
+export type HistoryQuery = HistoryOptions;
 
 export type TraceTarget = { pointer: string } | { run: string };
 export type RowDirection = 'backward' | 'forward';
 
-export interface HistoryQuery {
-  since?: number;
-  until?: number;
-  limit?: number;
-  cursor?: string;
-}
+/** The operations the views use: every read query, and the writes a person makes from the page. */
+export type DashboardApi = Queries & Pick<Pipetrace, 'flag' | 'unflag' | 'addNote' | 'tag'>;
 
-/** The operations the views use. */
-export interface DashboardApi {
-  recent(limit: number): Promise<Run[]>;
-  history(component: string, query: HistoryQuery): Promise<RunPage>;
-  inspect(id: string): Promise<Run>;
-  trace(target: TraceTarget): Promise<Trace>;
-  staleness(run: string): Promise<Staleness>;
-  review(method?: ReviewMethod): Promise<Review>;
-  flagged(): Promise<Pointer[]>;
-  flag(pointer: string): Promise<Pointer>;
-  unflag(pointer: string): Promise<Pointer>;
-  addNote(run: string, text: string): Promise<Run>;
-  tag(component: string, tags: string[]): Promise<Component>;
-  components(): Promise<Component[]>;
-  /** A row's path; `key` is JSON text (a string key is quoted: "\"a\"", a number is 42). */
-  rowTrace(pointer: string, key: string, direction: RowDirection): Promise<RowTrace>;
-}
+/** The names of DashboardApi's members, for the lazy wrapper and the tests. */
+export const DASHBOARD_METHODS: readonly (keyof DashboardApi)[] = [...QUERY_NAMES, 'flag', 'unflag', 'addNote', 'tag'];
 
 /** A row key from JSON text, or invalid_input naming what is wrong. */
-export function parseRowKey(json: string): ReturnType<typeof keyFromJson> {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new PipetraceError(
-      'invalid_input',
-      'key: must be JSON: "a" for a string, 42 for a number, ["a", 1] for a composite',
-    );
-  }
-  return checkRowKey('key', keyFromJson(value));
-}
-
-/** A row trace with every key JSON-safe (bigints as {"n": "..."}), as it travels over HTTP. */
-export function rowTraceToJson(trace: RowTrace): unknown {
-  const rows = (list: { hash: string; key?: unknown }[]) =>
-    list.map((r) => (r.key === undefined ? r : { ...r, key: keyToJson(r.key as never) }));
-  return {
-    ...trace,
-    key: keyToJson(trace.key),
-    steps: trace.steps.map((s) => ({
-      ...s,
-      rows: rows(s.rows),
-      links: s.links.map((l) => ({ ...l, rows: rows(l.rows) })),
-    })),
-    origins: trace.origins.map((o) => ({ ...o, rows: rows(o.rows) })),
-  };
+export function parseRowKey(json: string): ReturnType<typeof rowKeyFromText> {
+  return rowKeyFromText('key', json);
 }
 
 export interface HttpApiOptions {
@@ -79,7 +37,7 @@ export interface HttpApiOptions {
   fetch?: typeof fetch;
 }
 
-/** The operations over a pipetrace server's REST routes. */
+/** The operations over a pipetrace server's REST routes: the queries from the table, and the writes. */
 export function httpApi(options: HttpApiOptions): DashboardApi {
   const base = `${options.url.replace(/\/+$/, '')}/api/v1`;
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
@@ -111,41 +69,22 @@ export function httpApi(options: HttpApiOptions): DashboardApi {
     }
     return parsed as T;
   };
-  const q = (params: Record<string, string | number | undefined>) => {
-    const s = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) if (v !== undefined) s.set(k, String(v));
-    const text = s.toString();
-    return text === '' ? '' : `?${text}`;
+  const query = (name: QueryName) => {
+    const def = QUERIES[name] as QueryDef<QueryName>;
+    return async (...args: unknown[]) => {
+      const parts = (def.toHttp as (...a: unknown[]) => ReturnType<typeof def.toHttp>)(...args);
+      const json = await call('GET', fillPath(def.path, parts.params) + queryString(parts.query));
+      return def.fromJson === undefined ? json : def.fromJson(json);
+    };
   };
+  const queries = Object.fromEntries(QUERY_NAMES.map((name) => [name, query(name)])) as unknown as Queries;
   const seg = encodeURIComponent;
   return {
-    recent: async (limit) => (await call<{ runs: Run[] }>('GET', `/recent${q({ limit })}`)).runs,
-    history: (component, h) => call('GET', `/components/${seg(component)}/history${q({ ...h })}`),
-    inspect: (id) => call('GET', `/runs/${seg(id)}`),
-    trace: (target) =>
-      call('GET', `/trace${q('pointer' in target ? { pointer: target.pointer } : { run: target.run })}`),
-    staleness: (run) => call('GET', `/staleness${q({ run })}`),
-    review: (method) => call('GET', `/review${q({ method })}`),
-    flagged: async () => (await call<{ pointers: Pointer[] }>('GET', '/flagged')).pointers,
+    ...queries,
     flag: (pointer) => call('POST', '/flag', { pointer }),
     unflag: (pointer) => call('POST', '/unflag', { pointer }),
     addNote: (run, text) => call('POST', `/runs/${seg(run)}/notes`, { text }),
     tag: (component, tags) => call('POST', `/components/${seg(component)}/tags`, { tags }),
-    components: async () => (await call<{ components: Component[] }>('GET', '/components')).components,
-    rowTrace: async (pointer, key, direction) => {
-      try {
-        return await call<RowTrace>('GET', `/rows/trace${q({ pointer, key, direction })}`);
-      } catch (error) {
-        const status = (error as PipetraceError).details?.status;
-        if (status === 404 && /no route/.test((error as Error).message)) {
-          throw new PipetraceError(
-            'not_found',
-            'this server has no row lineage route (serve it with dashboardRoutes())',
-          );
-        }
-        throw error;
-      }
-    },
   };
 }
 
@@ -156,23 +95,8 @@ export function lazyStoreApi(store: Store): DashboardApi {
     loaded ??= import('./store-api.js').then((m) => m.storeApi(store));
     return loaded;
   };
-  const methods: (keyof DashboardApi)[] = [
-    'recent',
-    'history',
-    'inspect',
-    'trace',
-    'staleness',
-    'review',
-    'flagged',
-    'flag',
-    'unflag',
-    'addNote',
-    'tag',
-    'components',
-    'rowTrace',
-  ];
   return Object.fromEntries(
-    methods.map((name) => [
+    DASHBOARD_METHODS.map((name) => [
       name,
       async (...args: unknown[]) => ((await api())[name] as (...a: unknown[]) => unknown)(...args),
     ]),

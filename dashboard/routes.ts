@@ -3,8 +3,8 @@
  *
  *   createServer({ store, routes: dashboardRoutes() })   // GET / shows the dashboard
  *
- * The routes: the page at `/` (and `/index.html`), the bundle at `/dashboard/pipetrace-dashboard.js`,
- * and `GET /api/v1/rows/trace?pointer=&key=&direction=` (row lineage for the row view). The
+ * The routes: the page at `/` (and `/index.html`) and the bundle at `/dashboard/pipetrace-dashboard.js`
+ * (the queries the page makes are the server's own query routes). The
  * bundle is found in the published package (dist/dashboard/), in a repo's dist/ after
  * `npm run build:dashboard`, or, in a source checkout without a build, bundled on first request.
  */
@@ -13,10 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Route } from '../adapters/http/routes.js';
-import { invalid, PipetraceError } from '../src/errors.js';
-import { impact } from '../src/rows/impact.js';
-import { traceRow } from '../src/rows/trace.js';
-import { parseRowKey, rowTraceToJson } from './api.js';
+import { PipetraceError } from '../src/errors.js';
 
 export const BUNDLE_NAME = 'pipetrace-dashboard.js';
 export const BUNDLE_PATH = `/dashboard/${BUNDLE_NAME}`;
@@ -41,8 +38,6 @@ export const DASHBOARD_HTML = `<!doctype html>
 export interface DashboardRouteOptions {
   /** A prebuilt bundle to serve instead of looking for one. */
   bundleFile?: string;
-  /** Leave out the row lineage route (e.g. when the server already has one). */
-  rowRoutes?: boolean;
 }
 
 /** This module's directory, in ESM (source, dist/*.js) and CommonJS (dist/*.cjs) alike. */
@@ -156,36 +151,5 @@ export function dashboardRoutes(options: DashboardRouteOptions = {}): Route[] {
       },
     },
   ];
-  if (options.rowRoutes !== false) routes.push(...rowRoutes());
   return routes;
-}
-
-/** `GET /api/v1/rows/trace?pointer=&key=<JSON>&direction=backward|forward[&run=]`: a row's lineage. */
-export function rowRoutes(): Route[] {
-  return [
-    {
-      method: 'GET',
-      path: '/api/v1/rows/trace',
-      access: 'read',
-      summary: 'traceRow / impact: ?pointer=&key=<JSON key>&direction=backward|forward&run= -> RowTrace',
-      handle: async ({ store, query }) => {
-        const one = (name: string) => {
-          const all = query.getAll(name);
-          if (all.length > 1) throw invalid(name, 'is given more than once');
-          return all[0];
-        };
-        const pointer = one('pointer');
-        const key = one('key');
-        if (pointer === undefined) throw invalid('pointer', 'is required');
-        if (key === undefined) throw invalid('key', 'is required (JSON: "a", 42 or ["a", 1])');
-        const direction = one('direction') ?? 'backward';
-        if (direction !== 'backward' && direction !== 'forward')
-          throw invalid('direction', 'must be backward or forward');
-        const run = one('run');
-        const walk = direction === 'forward' ? impact : traceRow;
-        const trace = await walk(store, pointer, parseRowKey(key), run === undefined ? {} : { run });
-        return { json: rowTraceToJson(trace) };
-      },
-    },
-  ];
 }

@@ -1,3 +1,4 @@
+export type { HistoryOptions } from './analysis/history.js';
 export type { ComponentCandidate, FlaggedOutput, Review, ReviewOptions, RunCandidate } from './analysis/review.js';
 export {
   type Evidence,
@@ -14,9 +15,10 @@ export { type ErrorCode, isPipetraceError, PipetraceError } from './errors.js';
 export { type LineageEdge, type LineageNode, lineageGraph, pointerNode, runNode } from './graph.js';
 export { uuidv7 } from './ids.js';
 export type * from './model.js';
-export type { HistoryOptions, PipetraceOptions, StartRunOptions, Target } from './pipetrace.js';
+export type { PipetraceOptions, StartRunOptions } from './pipetrace.js';
 export { createPipetrace, Pipetrace } from './pipetrace.js';
 export { inferPointerType } from './pointers.js';
+export { QUERY_NAMES, type Queries, type QueryArgs, type QueryName, type QueryResult } from './queries.js';
 export {
   checkRowKey,
   type FlaggedRows,
@@ -30,6 +32,8 @@ export {
   type RowRef,
   type RowReview,
   type RowReviewCandidate,
+  type RowReviewMetric,
+  type RowReviewOptions,
   type RowStep,
   type RowTrace,
   type RowTraceOptions,
@@ -37,9 +41,9 @@ export {
 } from './rows/index.js';
 export type { RowLineage } from './run-handle.js';
 export { type RunEnd, RunHandle } from './run-handle.js';
-export { RunIndex } from './run-index.js';
 export type { RunInput } from './run-input.js';
 export type * from './store.js';
 export { compareRunOrder, compareWriteKeys, DEFAULT_SCAN_LIMIT, dependencyBound, MAX_SCAN_LIMIT } from './store.js';
+export type { ResolvedTarget, Target } from './target.js';
 export { checkRun } from './validate.js';
 export type { InputSelector, OutputSelector, WrapOptions } from './wrap.js';

@@ -44,6 +44,8 @@ export type QueryResult<K extends QueryName> = Awaited<ReturnType<Pipetrace[K]>>
 export interface QueryDef<K extends QueryName> {
   /** Path under `/api/v1`; `:name` segments are path parameters. */
   path: string;
+  /** The request and response in one line, for the server's route list. */
+  summary: string;
   /** How many arguments the method takes; the analyst accepts one more, its call options. */
   arity: number;
   /** Checks the arguments as the method will, before any work (invalid_input naming the field). */
@@ -67,9 +69,10 @@ function wrapped<K extends QueryName>(field: string): Pick<QueryDef<K>, 'toJson'
   };
 }
 
-function rowWalk(path: string): QueryDef<'traceRow' | 'impact'> {
+function rowWalk(path: string, summary: string): QueryDef<'traceRow' | 'impact'> {
   return {
     path,
+    summary,
     arity: 3,
     check: (pointer, key, options) => {
       checkPointer('pointer', pointer);
@@ -105,6 +108,7 @@ function rowWalk(path: string): QueryDef<'traceRow' | 'impact'> {
 export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   trace: {
     path: '/trace',
+    summary: '?pointer= | ?run= | ?target= [&depth=] -> Trace',
     arity: 2,
     check: (target, options) => {
       checkTarget(target);
@@ -116,6 +120,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   staleness: {
     path: '/staleness',
+    summary: '?pointer= | ?run= | ?target= [&maxAgeDays=&maxFresherRuns=&now=] -> Staleness',
     arity: 2,
     check: (target, options) => {
       checkTarget(target);
@@ -137,6 +142,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   review: {
     path: '/review',
+    summary: '?method=ochiai|tarantula|risk_ratio|coverage&minSupport=&limit= -> Review',
     arity: 1,
     check: (options) => checkReviewOptions(options),
     toHttp: (options = {}) => ({ query: { ...options } }),
@@ -147,6 +153,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   reviewRows: {
     path: '/review/rows',
+    summary: '?pointers=&population= (repeatable) &since=&until=&metric=&limit= -> RowReview',
     arity: 1,
     check: (options) => checkRowReviewOptions(options),
     toHttp: (options = {}) => ({ query: { ...options } }),
@@ -164,6 +171,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   history: {
     path: '/components/:name/history',
+    summary: '?since=&until=&limit=&cursor= -> { runs, cursor? }',
     arity: 2,
     check: (component, options) => {
       checkIdentifier('component', component);
@@ -186,6 +194,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   recent: {
     path: '/recent',
+    summary: '?limit= -> { runs }',
     arity: 1,
     check: (limit) => {
       if (limit !== undefined) checkRecentLimit(limit);
@@ -197,6 +206,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   inspect: {
     path: '/runs/:id',
+    summary: '-> Run',
     arity: 1,
     check: (id) => checkRunId('run id', id),
     toHttp: (id) => ({ params: { id } }),
@@ -205,6 +215,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   flagged: {
     path: '/flagged',
+    summary: '-> { pointers }',
     arity: 0,
     check: () => {},
     toHttp: () => ({}),
@@ -214,6 +225,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   components: {
     path: '/components',
+    summary: '?owner=&tag= -> { components }',
     arity: 1,
     check: (filter) => checkOptions<{ owner?: string; tag?: string }>('filter', filter, ['owner', 'tag']),
     toHttp: (filter = {}) => ({ query: { owner: filter.owner, tag: filter.tag } }),
@@ -223,6 +235,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   tags: {
     path: '/tags',
+    summary: '-> { tags: { tag, count }[] }',
     arity: 0,
     check: () => {},
     toHttp: () => ({}),
@@ -232,14 +245,15 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   pointer: {
     path: '/pointer',
+    summary: '?name= -> Pointer',
     arity: 1,
     check: (name) => checkPointer('pointer', name),
     toHttp: (name) => ({ query: { name } }),
-    fromHttp: (r) => [r.required('name')],
+    fromHttp: (r) => [r.text('name') as string],
     plainJson: true,
   },
-  traceRow: rowWalk('/rows/trace'),
-  impact: rowWalk('/rows/impact'),
+  traceRow: rowWalk('/rows/trace', '?pointer=&key=<JSON key>[&run=&maxRows=&maxSteps=] -> RowTrace (backward)'),
+  impact: rowWalk('/rows/impact', '?pointer=&key=<JSON key>[&run=&maxRows=&maxSteps=] -> RowTrace (forward)'),
 };
 
 /** The query paths, beside STORE_PATHS: `/api/v1` + each entry's path. */

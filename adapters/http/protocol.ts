@@ -9,6 +9,7 @@
  * where `sizes[i]` is the byte length of blob i, or null when it does not exist.
  */
 import { type ErrorCode, PipetraceError } from '../../src/errors.js';
+import { queryPaths } from '../../src/queries.js';
 
 /** Every route lives under this prefix; a breaking change to the protocol bumps it. */
 export const API_PREFIX = '/api/v1';
@@ -28,6 +29,9 @@ export const STORE_PATHS = {
   getBlobs: `${API_PREFIX}/store/blobs/get`,
   deleteBlobs: `${API_PREFIX}/store/blobs/delete`,
 } as const;
+
+/** Paths of the query routes (GET; one per query of src/queries.ts). */
+export const QUERY_PATHS = queryPaths(API_PREFIX);
 
 export const JSON_TYPE = 'application/json';
 export const BINARY_TYPE = 'application/octet-stream';

@@ -4,52 +4,12 @@
  * names may also sit in the path, percent-encoded.
  */
 import { invalid } from '../../src/errors.js';
-import type { Target } from '../../src/pipetrace.js';
-import { API_PREFIX } from './protocol.js';
+import { ParamReader } from '../../src/http-params.js';
+import { QUERIES, QUERY_NAMES, type QueryDef, type QueryName, type QueryResult } from '../../src/queries.js';
+import { API_PREFIX, QUERY_PATHS } from './protocol.js';
 import { bodyObject, json, type Route } from './routes.js';
 
 const P = API_PREFIX;
-
-function text(query: URLSearchParams, name: string): string | undefined {
-  const all = query.getAll(name);
-  if (all.length > 1) throw invalid(name, 'is given more than once');
-  return all[0];
-}
-
-function int(query: URLSearchParams, name: string): number | undefined {
-  const raw = text(query, name);
-  if (raw === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(raw)) throw invalid(name, `must be a whole number, got ${JSON.stringify(raw.slice(0, 40))}`);
-  return Number(raw);
-}
-
-function num(query: URLSearchParams, name: string): number | undefined {
-  const raw = text(query, name);
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n))
-    throw invalid(name, `must be a number, got ${JSON.stringify(raw.slice(0, 40))}`);
-  return n;
-}
-
-/** Epoch milliseconds as digits, or an ISO date string (the core checks it). */
-function time(query: URLSearchParams, name: string): number | string | undefined {
-  const raw = text(query, name);
-  if (raw === undefined) return undefined;
-  return /^-?\d{1,16}$/.test(raw) ? Number(raw) : raw;
-}
-
-/** `?pointer=`, `?run=` or `?target=` (pointer first, then run id): exactly one. */
-function target(query: URLSearchParams): Target {
-  const pointer = text(query, 'pointer');
-  const run = text(query, 'run');
-  const either = text(query, 'target');
-  const given = [pointer, run, either].filter((x) => x !== undefined).length;
-  if (given !== 1) throw invalid('target', 'give exactly one of ?pointer=, ?run= or ?target=');
-  if (pointer !== undefined) return { pointer };
-  if (run !== undefined) return { run };
-  return either as string;
-}
 
 /** Copies only the named keys that are present, so undefined never overrides a default. */
 function pick<K extends string>(source: Record<string, unknown>, keys: readonly K[]): Partial<Record<K, unknown>> {
@@ -58,13 +18,29 @@ function pick<K extends string>(source: Record<string, unknown>, keys: readonly 
   return out;
 }
 
-function defined<T extends Record<string, unknown>>(value: T): T {
-  for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
-  return value;
+/** One GET route per query of the table: arguments from the path and query string, the result as JSON. */
+function readRoute<K extends QueryName>(name: K): Route {
+  const def = QUERIES[name] as QueryDef<QueryName>;
+  return {
+    method: 'GET',
+    path: QUERY_PATHS[name],
+    access: 'read',
+    summary: `${name}: ${def.summary}`,
+    handle: async ({ api, params, query }) => {
+      const reader = new ParamReader(params, query);
+      const args = def.fromHttp(reader);
+      reader.finish();
+      const pt = await api();
+      const value = await (pt[name] as (...a: unknown[]) => Promise<QueryResult<K>>).apply(pt, args);
+      return json(def.toJson === undefined ? value : def.toJson(value as never));
+    },
+  };
 }
 
+/** The query routes (derived from the query table) and the write routes of the core API. */
 export function queryRoutes(): Route[] {
   return [
+    ...QUERY_NAMES.map((name) => readRoute(name)),
     {
       method: 'GET',
       path: `${P}/health`,
@@ -86,13 +62,6 @@ export function queryRoutes(): Route[] {
       },
     },
     {
-      method: 'GET',
-      path: `${P}/runs/:id`,
-      access: 'read',
-      summary: 'inspect: -> Run',
-      handle: async ({ api, params }) => json(await (await api()).inspect(params.id as string)),
-    },
-    {
       method: 'POST',
       path: `${P}/runs/:id/notes`,
       access: 'write',
@@ -100,23 +69,6 @@ export function queryRoutes(): Route[] {
       summary: 'addNote: { text } -> Run',
       handle: async ({ api, params, body }) =>
         json(await (await api()).addNote(params.id as string, bodyObject(body).text as string)),
-    },
-    {
-      method: 'GET',
-      path: `${P}/recent`,
-      access: 'read',
-      summary: 'recent: ?limit= -> { runs }',
-      handle: async ({ api, query }) => json({ runs: await (await api()).recent(int(query, 'limit') ?? 10) }),
-    },
-    {
-      method: 'GET',
-      path: `${P}/components`,
-      access: 'read',
-      summary: 'components: ?owner=&tag= -> { components }',
-      handle: async ({ api, query }) =>
-        json({
-          components: await (await api()).components(defined({ owner: text(query, 'owner'), tag: text(query, 'tag') })),
-        }),
     },
     {
       method: 'PUT',
@@ -140,38 +92,6 @@ export function queryRoutes(): Route[] {
       summary: 'tag: { tags: string | string[] } -> Component',
       handle: async ({ api, params, body }) =>
         json(await (await api()).tag(params.name as string, bodyObject(body).tags as never)),
-    },
-    {
-      method: 'GET',
-      path: `${P}/components/:name/history`,
-      access: 'read',
-      summary: 'history: ?since=&until=&limit=&cursor= -> { runs, cursor? }',
-      handle: async ({ api, params, query }) =>
-        json(
-          await (await api()).history(
-            params.name as string,
-            defined({
-              since: time(query, 'since'),
-              until: time(query, 'until'),
-              limit: int(query, 'limit'),
-              cursor: text(query, 'cursor'),
-            }),
-          ),
-        ),
-    },
-    {
-      method: 'GET',
-      path: `${P}/tags`,
-      access: 'read',
-      summary: 'tags: -> { tags: { tag, count }[] }',
-      handle: async ({ api }) => json({ tags: await (await api()).tags() }),
-    },
-    {
-      method: 'GET',
-      path: `${P}/pointer`,
-      access: 'read',
-      summary: 'pointer: ?name= -> Pointer',
-      handle: async ({ api, query }) => json(await (await api()).pointer(text(query, 'name') as string)),
     },
     {
       method: 'POST',
@@ -203,53 +123,6 @@ export function queryRoutes(): Route[] {
         if (b.all === true) return json({ cleared: await (await api()).unflagAll() });
         return json(await (await api()).unflag(b.pointer as string));
       },
-    },
-    {
-      method: 'GET',
-      path: `${P}/flagged`,
-      access: 'read',
-      summary: 'flagged: -> { pointers }',
-      handle: async ({ api }) => json({ pointers: await (await api()).flagged() }),
-    },
-    {
-      method: 'GET',
-      path: `${P}/trace`,
-      access: 'read',
-      summary: 'trace: ?pointer= | ?run= | ?target= [&depth=] -> Trace',
-      handle: async ({ api, query }) =>
-        json(await (await api()).trace(target(query), defined({ depth: int(query, 'depth') }))),
-    },
-    {
-      method: 'GET',
-      path: `${P}/staleness`,
-      access: 'read',
-      summary: 'staleness: ?pointer= | ?run= | ?target= [&maxAgeDays=&maxFresherRuns=&now=] -> Staleness',
-      handle: async ({ api, query }) => {
-        const now = time(query, 'now');
-        if (typeof now === 'string') throw invalid('now', 'must be epoch milliseconds');
-        return json(
-          await (await api()).staleness(
-            target(query),
-            defined({ maxAgeDays: num(query, 'maxAgeDays'), maxFresherRuns: int(query, 'maxFresherRuns'), now }),
-          ),
-        );
-      },
-    },
-    {
-      method: 'GET',
-      path: `${P}/review`,
-      access: 'read',
-      summary: 'review: ?method=ochiai|tarantula|risk_ratio|coverage&minSupport=&limit= -> Review',
-      handle: async ({ api, query }) =>
-        json(
-          await (await api()).review(
-            defined({
-              method: text(query, 'method') as never,
-              minSupport: int(query, 'minSupport'),
-              limit: int(query, 'limit'),
-            }),
-          ),
-        ),
     },
   ];
 }

@@ -87,7 +87,7 @@ function rowCulprits(ctx: ViewContext, rows: RowReview) {
 }
 
 export async function renderReviewView(ctx: ViewContext, v: Extract<View, { view: 'review' }>): Promise<void> {
-  const review = await ctx.api.review(v.method);
+  const review = await ctx.api.review(v.method === undefined ? {} : { method: v.method });
   if (!ctx.current()) return;
   const method = h(
     'select',

@@ -5,6 +5,8 @@
 
 import { shortId } from '../../src/render/escape.js';
 import type { RowRef, RowStepInput, RowTrace } from '../../src/rows/trace.js';
+import { rowKeyToText } from '../../src/rows/wire.js';
+import { parseRowKey } from '../api.js';
 import type { ViewContext } from '../app.js';
 import { asJsonKey } from '../commands.js';
 import { fill, h, link } from '../dom.js';
@@ -15,7 +17,7 @@ type RowsView = Extract<View, { view: 'rows' }>;
 function chips(ctx: ViewContext, pointer: string, rows: RowRef[], count: number, direction: RowsView['direction']) {
   const shown = rows.slice(0, 20).map((r) => {
     if (r.key === undefined) return h('span', { class: 'rowchip', title: 'hash (the run kept no keys)' }, `#${r.hash}`);
-    const key = JSON.stringify(r.key);
+    const key = rowKeyToText(r.key);
     return h(
       'button',
       {
@@ -97,7 +99,8 @@ export async function renderRowsView(ctx: ViewContext, v: RowsView): Promise<voi
     );
     return;
   }
-  const trace: RowTrace = await ctx.api.rowTrace(v.pointer, v.key, direction);
+  const walk = direction === 'forward' ? ctx.api.impact : ctx.api.traceRow;
+  const trace: RowTrace = await walk(v.pointer, parseRowKey(v.key));
   if (!ctx.current()) return;
   const steps = trace.steps.map((s) =>
     h(

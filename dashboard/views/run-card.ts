@@ -66,7 +66,7 @@ function pointerList(ctx: ViewContext, names: string[], extras: RunCardExtras, t
 /** A run card element; staleness loads into it when it arrives. */
 export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTMLElement {
   const stale = h('div', { 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Checking staleness…'));
-  ctx.api.staleness(run.id).then(
+  ctx.api.staleness({ run: run.id }).then(
     (s) =>
       fill(
         stale,

@@ -10,7 +10,6 @@ import { parseCommand } from '../../dashboard/commands.js';
 import { formatView, parseView, type View } from '../../dashboard/router.js';
 import { bundleCandidates, dashboardRoutes } from '../../dashboard/routes.js';
 import { logSamplePipeline, type SampleResult } from '../../dashboard/sample.js';
-import { isPipetraceError } from '../../src/errors.js';
 import { createPipetrace } from '../../src/index.js';
 
 describe('hash routes', () => {
@@ -94,7 +93,7 @@ describe('the row lineage route', () => {
 
   it('walks a prediction row back to the clean row it came from', async () => {
     const api = httpApi({ url: server.url });
-    const trace = await api.rowTrace(sample.predictions, JSON.stringify(sample.rowKey), 'backward');
+    const trace = await api.traceRow(sample.predictions, sample.rowKey);
     expect(trace.steps[0]?.run.component).toBe('infer');
     const link = trace.steps[0]?.links.find((l) => l.kind === 'map');
     expect(link?.rows[0]?.key).toMatch(/^ride-/);
@@ -102,37 +101,34 @@ describe('the row lineage route', () => {
 
   it('walks a raw row forward to the outputs it reached', async () => {
     const api = httpApi({ url: server.url });
-    const back = await api.rowTrace(sample.predictions, JSON.stringify(sample.rowKey), 'backward');
+    const back = await api.traceRow(sample.predictions, sample.rowKey);
     const clean = back.steps[0]?.links.find((l) => l.kind === 'map');
-    const forward = await api.rowTrace(clean!.pointer, JSON.stringify(clean!.rows[0]!.key), 'forward');
+    const forward = await api.impact(clean!.pointer, clean!.rows[0]!.key!);
     expect(forward.direction).toBe('forward');
     expect(JSON.stringify(forward)).toContain(sample.predictions);
   });
 
-  it('answers 400 for a key that is not JSON or a direction it does not know, and an empty walk for a raw pointer', async () => {
+  it('answers 400 for a key that is not JSON or a parameter it does not know, and an empty walk for a raw pointer', async () => {
     const get = (q: string) => fetch(`${server.url}/api/v1/rows/trace?${q}`);
     const p = encodeURIComponent(sample.predictions);
     expect((await get(`pointer=${p}&key=not-json`)).status).toBe(400);
     expect((await get(`pointer=${p}&key=1&direction=sideways`)).status).toBe(400);
     expect((await get(`pointer=${p}`)).status).toBe(400);
     expect((await get(`pointer=${p}&key=1&key=2`)).status).toBe(400);
-    const raw = await httpApi({ url: server.url }).rowTrace('never/written.csv', '1', 'backward');
+    const raw = await httpApi({ url: server.url }).traceRow('never/written.csv', 1);
     expect(raw.steps).toEqual([]);
     expect(raw.origins[0]?.pointer).toBe('never/written.csv');
-    const error = await httpApi({ url: server.url })
-      .rowTrace('x', '{"__proto__": 1}', 'backward')
-      .catch((e: unknown) => e);
-    expect(isPipetraceError(error) && error.code).toBe('invalid_input');
+    const objectKey = await get(`pointer=x&key=${encodeURIComponent('{"__proto__": 1}')}`);
+    expect(objectKey.status).toBe(400);
+    expect(((await objectKey.json()) as { error: { code: string } }).error.code).toBe('invalid_input');
   });
 
-  it('says when a server has no row route instead of failing obscurely', async () => {
+  it('answers row queries from a server without the dashboard routes too (they are query routes)', async () => {
     const bare = createServer({ store: memoryStore() });
     await bare.listen(0, '127.0.0.1');
     try {
-      const error = await httpApi({ url: bare.url })
-        .rowTrace('x', '1', 'backward')
-        .catch((e: unknown) => e);
-      expect((error as Error).message).toMatch(/no row lineage route/);
+      const raw = await httpApi({ url: bare.url }).impact('never/written.csv', 'a');
+      expect(raw).toMatchObject({ direction: 'forward', pointer: 'never/written.csv', key: 'a', steps: [] });
     } finally {
       await bare.close();
     }

@@ -1,0 +1,119 @@
+/**
+ * The query table (src/queries.ts) is the one list of read queries. Every surface derived from
+ * it must offer every query with the facade's answer: the analyst in-thread, the worker API, the
+ * server's routes through the dashboard's HTTP client, and the dashboard's in-page client.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUERY_PATHS } from '../adapters/http/protocol.js';
+import { queryRoutes } from '../adapters/http/query-routes.js';
+import { createServer, type PipetraceServer } from '../adapters/http/server.js';
+import { DASHBOARD_METHODS, httpApi, lazyStoreApi } from '../dashboard/api.js';
+import { createAnalyst } from '../src/analyst/index.js';
+import { createWorkerApi, unpack } from '../src/analyst/worker-api.js';
+import { isPipetraceError } from '../src/errors.js';
+import { createPipetrace, type Pipetrace } from '../src/index.js';
+import { QUERIES, QUERY_NAMES, type QueryArgs, type QueryName } from '../src/queries.js';
+import { buildPipeline, type Pipeline, T0 } from './analyst-data.js';
+
+const DAY = 86_400_000;
+
+/** Arguments for each query; a query added to the table without one here fails to compile. */
+const SAMPLE: { [K in QueryName]: (p: Pipeline) => QueryArgs<K> } = {
+  trace: (p) => [p.last, { depth: 3 }],
+  staleness: (p) => [{ run: p.middleRun }, { now: T0 + 40 * DAY, maxAgeDays: 7 }],
+  review: () => [{ method: 'tarantula', limit: 5 }],
+  reviewRows: (p) => [{ pointers: [p.flaggedRowPointer], limit: 5 }],
+  history: () => ['clean', { limit: 3, since: T0 }],
+  recent: () => [4],
+  inspect: (p) => [p.middleRun],
+  flagged: () => [],
+  components: () => [{ owner: undefined }],
+  tags: () => [],
+  pointer: (p) => [p.last],
+  traceRow: (p) => [p.flaggedRowPointer, 'p0-1', { maxRows: 10 }],
+  impact: (p) => [p.flaggedRowPointer, 'p0-1'],
+};
+
+const call = (target: object, name: QueryName, args: unknown[]) =>
+  (target as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]?.(...args);
+
+describe('the query table', () => {
+  let pipeline: Pipeline;
+  let pt: Pipetrace;
+  let server: PipetraceServer;
+  beforeAll(async () => {
+    pipeline = await buildPipeline({ days: 6 });
+    pt = createPipetrace({ store: pipeline.store });
+    server = createServer({ store: pipeline.store });
+    await server.listen(0, '127.0.0.1');
+  });
+  afterAll(() => server.close());
+
+  it('has sample arguments for exactly the queries it lists', () => {
+    expect(Object.keys(SAMPLE).sort()).toEqual([...QUERY_NAMES].sort());
+    expect(Object.keys(QUERIES).sort()).toEqual([...QUERY_NAMES].sort());
+  });
+
+  it('declares every query as a Pipetrace method, with a GET route and a path beside STORE_PATHS', () => {
+    const routes = queryRoutes().map((r) => `${r.method} ${r.path}`);
+    for (const name of QUERY_NAMES) {
+      expect(typeof (pt as unknown as Record<string, unknown>)[name], name).toBe('function');
+      expect(QUERY_PATHS[name], name).toBe(`/api/v1${QUERIES[name].path}`);
+      expect(routes, name).toContain(`GET ${QUERY_PATHS[name]}`);
+      expect(DASHBOARD_METHODS, name).toContain(name);
+    }
+  });
+
+  for (const name of QUERY_NAMES) {
+    it(`answers ${name} alike through the facade, the analyst, the worker API, HTTP and the in-page client`, async () => {
+      const args = SAMPLE[name](pipeline) as unknown[];
+      const expected = await call(pt, name, args);
+      expect(expected).toBeDefined();
+
+      const analyst = createAnalyst({ store: pipeline.store, worker: 'never' });
+      expect(await call(analyst, name, args), 'analyst').toEqual(expected);
+      await analyst.close();
+
+      const worker = createWorkerApi({ openStore: async () => pipeline.store, exit: () => {} });
+      await worker.open({ kind: 'snapshot' } as never);
+      const wire = await worker.call(1, name, args);
+      if (!wire.ok) throw new Error(`worker: ${wire.error.message}`);
+      expect(unpack(wire), 'worker').toEqual(expected);
+
+      expect(await call(httpApi({ url: server.url }), name, args), 'http').toEqual(expected);
+      expect(await call(lazyStoreApi(pipeline.store), name, args), 'in-page').toEqual(expected);
+    });
+  }
+
+  it('refuses a misspelt option on the facade, the analyst and the route alike, naming it', async () => {
+    const facade = await pt.trace(pipeline.last, { deph: 2 } as never).catch((e: unknown) => e);
+    expect(isPipetraceError(facade, 'invalid_input') && facade.field).toBe('options.deph');
+    const analyst = createAnalyst({ store: pipeline.store, worker: 'never' });
+    const viaAnalyst = await analyst.review({ metod: 'ochiai' } as never).catch((e: unknown) => e);
+    expect(isPipetraceError(viaAnalyst, 'invalid_input') && viaAnalyst.field).toBe('options.metod');
+    const res = await fetch(`${server.url}${QUERY_PATHS.trace}?pointer=${encodeURIComponent(pipeline.last)}&deph=2`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { field: string } }).error.field).toBe('deph');
+  });
+
+  it('checks arguments before starting a worker, so bad input never costs a worker start', async () => {
+    let started = 0;
+    const analyst = createAnalyst({
+      store: pipeline.store,
+      worker: 'always',
+      workerFactory: () => {
+        started++;
+        throw new Error('no worker in this test');
+      },
+    });
+    const error = await analyst.traceRow(pipeline.flaggedRowPointer, { not: 'a key' } as never).catch((e) => e);
+    expect(isPipetraceError(error, 'invalid_input')).toBe(true);
+    expect(started).toBe(0);
+  });
+
+  it('carries bigint row keys through HTTP as bigints', async () => {
+    const trace = await httpApi({ url: server.url }).traceRow('raw/never-written', 12345678901234567890n);
+    expect(trace.key).toBe(12345678901234567890n);
+    expect(trace.origins[0]?.rows[0]?.key).toBe(12345678901234567890n);
+  });
+});

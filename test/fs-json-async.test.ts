@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { rangesOf } from '../adapters/fs-json/ranges.js';
 import type { StoreChange } from '../src/store.js';
 import { sampleComponent, sampleRun } from '../src/testing.js';
 
@@ -110,5 +111,24 @@ describe('fs-json store: I/O off the event loop', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('reads run lines that lie close together in a segment with one read, and far ones apart', () => {
+    const places = [
+      { seg: 0, off: 500, len: 100 },
+      { seg: 1, off: 0, len: 50 },
+      { seg: 0, off: 0, len: 100 },
+      { seg: 0, off: 10_000_000, len: 100 },
+      { seg: 0, off: 150, len: 100 },
+    ];
+    expect(rangesOf(places)).toEqual([
+      { seg: 0, off: 0, len: 600, places: [2, 4, 0] },
+      { seg: 0, off: 10_000_000, len: 100, places: [3] },
+      { seg: 1, off: 0, len: 50, places: [1] },
+    ]);
+    // No read spans more than 4 MiB, however close the lines.
+    const many = Array.from({ length: 100 }, (_, i) => ({ seg: 0, off: i * 100_000, len: 100 }));
+    expect(rangesOf(many).every((r) => r.len <= 4 * 1024 * 1024)).toBe(true);
+    expect(rangesOf(many).flatMap((r) => r.places)).toEqual(many.map((_, i) => i));
   });
 });

@@ -21,24 +21,13 @@ import {
   tryLock,
 } from './files.js';
 import { type Batch, encodeCommit, type PlacedRecord, type Problem, parseSegment, type SegmentEnd } from './format.js';
+import { type Place, rangesOf } from './ranges.js';
 import type { RunRef } from './run-refs.js';
 
 /** A committed batch and the segment (by number) it was read from or appended to. */
 export interface SegmentBatch extends Batch {
   seg: number;
 }
-
-/** Where a record's line is: segment number, byte offset and byte length. */
-export interface Place {
-  seg: number;
-  off: number;
-  len: number;
-}
-
-/** Places closer than this in one segment are read in one go. */
-const READ_GAP = 64 * 1024;
-/** The most one coalesced read spans. */
-const READ_SPAN = 4 * 1024 * 1024;
 
 interface Segment {
   name: string;
@@ -180,35 +169,16 @@ export class SegmentLog {
 
   /** The bytes at many places, in their order; places close together in a segment share one read. */
   async readMany(places: readonly Place[]): Promise<Buffer[]> {
-    const order = places.map((_, i) => i);
-    order.sort((a, b) => {
-      const p = places[a] as Place;
-      const q = places[b] as Place;
-      return p.seg - q.seg || p.off - q.off;
-    });
     const out = new Array<Buffer>(places.length);
-    const reads: Promise<void>[] = [];
-    for (let i = 0; i < order.length; ) {
-      const first = places[order[i] as number] as Place;
-      let end = first.off + first.len;
-      let j = i + 1;
-      for (; j < order.length; j++) {
-        const p = places[order[j] as number] as Place;
-        if (p.seg !== first.seg || p.off > end + READ_GAP || p.off + p.len - first.off > READ_SPAN) break;
-        end = Math.max(end, p.off + p.len);
-      }
-      const group = order.slice(i, j);
-      reads.push(
-        this.read(first.seg, first.off, end - first.off).then((buf) => {
-          for (const k of group) {
-            const p = places[k] as Place;
-            out[k] = buf.subarray(p.off - first.off, p.off - first.off + p.len);
-          }
-        }),
-      );
-      i = j;
-    }
-    await Promise.all(reads);
+    await Promise.all(
+      rangesOf(places).map(async (range) => {
+        const buf = await this.read(range.seg, range.off, range.len);
+        for (const i of range.places) {
+          const p = places[i] as Place;
+          out[i] = buf.subarray(p.off - range.off, p.off - range.off + p.len);
+        }
+      }),
+    );
     return out;
   }
 

@@ -1,11 +1,12 @@
 /** Opens the store a `--store` argument names: `memory`, or a folder for the fs-json store. */
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { memoryStore } from '../adapters/memory.js';
+import { DEFAULT_STORE_DIR } from '../node/index.js';
 import type { Store } from '../src/store.js';
 import { UsageError } from './command.js';
 
-/** The folder used when no --store is given, as the library's Node default. */
-export const DEFAULT_STORE_DIR = '.pipetrace';
+/** The folder used when no --store is given: the library's Node default. */
+export { DEFAULT_STORE_DIR };
 
 export async function openStore(spec: string | undefined): Promise<Store> {
   const value = spec ?? DEFAULT_STORE_DIR;

@@ -32,17 +32,19 @@ export class RunRefs {
   private readonly windowStart: RunRef | undefined;
   /** Refs applied since open, replayed into the full index when it loads. */
   private pending: RunRef[] = [];
+  /** The full index while it loads, shared by every query that waits for it. */
+  private loading: Promise<RunIndex<RunRef>> | undefined;
 
   /**
    * @param window the newest runs from the index file, sorted
    * @param complete true when the window holds every run the index file knows
-   * @param loadRest returns every run of the index file (called at most once)
+   * @param loadRest reads every run of the index file (called once, again only if it failed)
    */
   constructor(
     window: RunRef[],
     complete: boolean,
     private readonly segName: (seg: number) => string,
-    private loadRest: (() => RunRef[]) | undefined,
+    private loadRest: (() => Promise<RunRef[]>) | undefined,
   ) {
     this.window = window;
     for (const ref of window) this.windowById.set(ref.id, ref);
@@ -82,11 +84,21 @@ export class RunRefs {
   }
 
   /** The full index, loading it on first use. */
-  ensureFull(): RunIndex<RunRef> {
+  async ensureFull(): Promise<RunIndex<RunRef>> {
     if (this.full !== undefined) return this.full;
-    const load = this.loadRest;
-    this.loadRest = undefined;
-    return this.makeFull(load === undefined ? [] : load());
+    this.loading ??= this.loadFull();
+    return this.loading;
+  }
+
+  private async loadFull(): Promise<RunIndex<RunRef>> {
+    try {
+      // Refs applied while it reads wait in `pending`, replayed by makeFull.
+      const rest = this.loadRest === undefined ? [] : await this.loadRest();
+      this.loadRest = undefined;
+      return this.full ?? this.makeFull(rest);
+    } finally {
+      this.loading = undefined;
+    }
   }
 
   /** Adds a run reference read from a segment; an older write of the same id loses. */
@@ -109,16 +121,16 @@ export class RunRefs {
     }
   }
 
-  get(id: string): RunRef | undefined {
-    return this.windowById.get(id) ?? this.ensureFull().get(id);
+  async get(id: string): Promise<RunRef | undefined> {
+    return this.windowById.get(id) ?? (await this.ensureFull()).get(id);
   }
 
-  latestWriter(query: WriterQuery): WriterRef | undefined {
-    return this.ensureFull().latestWriter(query);
+  async latestWriter(query: WriterQuery): Promise<WriterRef | undefined> {
+    return (await this.ensureFull()).latestWriter(query);
   }
 
-  all(): RunRef[] {
-    return [...this.ensureFull().values()].sort(compareRunOrder);
+  async all(): Promise<RunRef[]> {
+    return [...(await this.ensureFull()).values()].sort(compareRunOrder);
   }
 
   async scan<R>(scan: RunScan, toRuns: (refs: RunRef[]) => R[]): Promise<{ runs: R[]; cursor?: string }> {
@@ -135,7 +147,8 @@ export class RunRefs {
         return picked.more && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
       }
     }
-    return this.ensureFull().scanPage(scan, toRuns as (refs: RunRef[]) => (R & { id: string; startedAt: number })[]);
+    const full = await this.ensureFull();
+    return full.scanPage(scan, toRuns as (refs: RunRef[]) => (R & { id: string; startedAt: number })[]);
   }
 
   /** An unfiltered page from the window, or undefined when it may need runs below the window. */

@@ -1,7 +1,7 @@
 import { type IDBPDatabase, type IDBPTransaction, unwrap } from 'idb';
-import { encodeCursor, scanLimit } from '../../src/cursor.js';
 import { PipetraceError } from '../../src/errors.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
+import { pageOf } from '../../src/scan-plan.js';
 import type {
   BlobRecord,
   RunPage,
@@ -211,8 +211,8 @@ class IndexedDbStore implements Store {
   }
 
   async scanRuns(scan: RunScan): Promise<RunPage> {
-    const limit = scanLimit(scan);
     const plan = planScan(scan);
+    const limit = plan.limit;
     if (plan.empty) return { runs: [] };
     let range: IDBKeyRange;
     try {
@@ -235,10 +235,8 @@ class IndexedDbStore implements Store {
           cursor = await cursor.continue();
         }
       }
-      const more = picked.length > limit;
       const runs = picked.slice(0, limit).map(fromStoredRun);
-      const last = runs[runs.length - 1];
-      return more && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
+      return pageOf(runs, runs[runs.length - 1], picked.length > limit);
     });
   }
 

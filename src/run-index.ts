@@ -149,19 +149,19 @@ export class RunIndex<T extends IndexedRun> {
     toRuns: (entries: T[]) => R[] | Promise<R[]>,
   ): Promise<{ runs: R[]; cursor?: string }> {
     if (plan.empty) return { runs: [] };
-    const base = plan.index === undefined ? this.sorted(this.all) : this.indexed(plan.index.field, plan.index.value);
+    const base = plan.index === undefined ? this.sorted(this.all) : this.indexed[plan.index.field](plan.index.value);
     if (base === undefined) return { runs: [] };
     const { lo, hi } = planRangeOf(plan, base);
     const { picked, more } = pickPage(plan, base, lo, hi, plan.filter);
     return pageOf(await toRuns(picked), picked[picked.length - 1], more);
   }
 
-  /** The runs whose `field` has `value`, in run order. */
-  private indexed(field: (typeof RUN_INDEXES)[number], value: string): readonly T[] | undefined {
-    if (field === 'component') return this.sorted(this.byComponent.get(value));
-    if (field === 'output') return asArray(this.writers.get(value))?.slice().sort(compareRunOrder);
-    return this.inputList(value);
-  }
+  /** For each index, the runs whose field has a value, in run order. */
+  private readonly indexed: { [K in (typeof RUN_INDEXES)[number]]: (value: string) => readonly T[] | undefined } = {
+    component: (value) => this.sorted(this.byComponent.get(value)),
+    output: (value) => asArray(this.writers.get(value))?.slice().sort(compareRunOrder),
+    input: (value) => this.inputList(value),
+  };
 }
 
 export type { RunPage };

@@ -17,6 +17,8 @@ const OUTPUTS = 5;
 const DEPENDENCIES = 6;
 const STORED = 1;
 const FAILED = 2;
+/** The filters a table keeps an index of: runs by component, writers and readers by pointer. */
+const TABLE_INDEXES = ['component', 'output', 'input'] as const satisfies readonly RunFilterField[];
 /**
  * How much the columns grow at a time. Fresh memory is mapped lazily, so room not yet written
  * costs address space, not RAM; growing fourfold copies (and first touches) far less than
@@ -349,7 +351,7 @@ export class RunTable {
   scan(scan: RunScan): RunPage {
     const plan = planRunScan(scan, TABLE_INDEXES);
     if (plan.empty) return { runs: [] };
-    const base = plan.index === undefined ? this.inOrder(-1) : this.indexed(plan.index.field, plan.index.value);
+    const base = plan.index === undefined ? this.inOrder(-1) : this.indexed[plan.index.field](plan.index.value);
     if (base === undefined) return { runs: [] };
     let test: ((slot: number) => boolean) | undefined;
     for (const { field, value } of plan.rest) {
@@ -370,19 +372,24 @@ export class RunTable {
     return pageOf(runs, runs[runs.length - 1], more);
   }
 
-  /** The slots of the runs whose `field` has `value`, in run order; undefined when there are none. */
-  private indexed(field: (typeof TABLE_INDEXES)[number], value: string): readonly number[] | undefined {
-    if (field === 'component') {
+  /** For each index, the slots of the runs whose field has a value, in run order; undefined when there are none. */
+  private readonly indexed: {
+    [K in (typeof TABLE_INDEXES)[number]]: (value: string) => readonly number[] | undefined;
+  } = {
+    component: (value) => {
       const component = this.components.find(value);
       return component < 0 ? undefined : this.inOrder(component);
-    }
-    if (field === 'input') this.indexReaders();
-    const pointer = this.pointers.find(value);
-    if (pointer < 0) return undefined;
-    return field === 'output'
-      ? asArray(this.writers[pointer])?.slice().sort(this.byOrder)
-      : asArray(this.readers[pointer]);
-  }
+    },
+    output: (value) => {
+      const pointer = this.pointers.find(value);
+      return pointer < 0 ? undefined : asArray(this.writers[pointer])?.slice().sort(this.byOrder);
+    },
+    input: (value) => {
+      this.indexReaders();
+      const pointer = this.pointers.find(value);
+      return pointer < 0 ? undefined : asArray(this.readers[pointer]);
+    },
+  };
 
   /** Each filter as a test of a slot over the columns; undefined when no stored run has the value. */
   private readonly slotTests: { [K in RunFilterField]: (value: string) => ((slot: number) => boolean) | undefined } = {
@@ -410,9 +417,6 @@ export class RunTable {
     return false;
   }
 }
-
-/** The filters a table keeps an index of: runs by component, writers and readers by pointer. */
-const TABLE_INDEXES = ['component', 'output', 'input'] as const satisfies readonly RunFilterField[];
 
 const CODE_FIELDS = new Set(['commit', 'branch', 'tags', 'dirty']);
 

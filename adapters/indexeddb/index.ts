@@ -214,12 +214,8 @@ class IndexedDbStore implements Store {
     const plan = planScan(scan);
     const limit = plan.limit;
     if (plan.empty) return { runs: [] };
-    let range: IDBKeyRange;
-    try {
-      range = IDBKeyRange.bound(plan.lower, plan.upper, plan.lowerOpen, plan.upperOpen);
-    } catch (error) {
-      throw storageError(error, this.kind, 'scanRuns (since, until)');
-    }
+    // The plan checked the bounds and ruled out an empty range, so bound() cannot throw.
+    const range = IDBKeyRange.bound(plan.lower, plan.upper, plan.lowerOpen, plan.upperOpen);
     return this.transact('scanRuns', [RUNS], 'readonly', async (tx) => {
       const index = tx.objectStore(RUNS).index(plan.index);
       let picked: StoredRun[];

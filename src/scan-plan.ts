@@ -3,6 +3,10 @@
  * bounds from since, until and the cursor, and the filters the index leaves over. Adapters map
  * the plan onto their own structures (sorted arrays, typed columns, IndexedDB key ranges) and
  * never read a RunScan's fields themselves.
+ *
+ * A new filter field: its type in RunFilters (store.ts), its entry in RUN_FILTERS below, its case
+ * in SCAN_FIELD_CASES (testing.ts) and its slot test in RunTable; the compiler asks for each.
+ * Whether to keep an index on it is each adapter's choice (its list of indexed fields).
  */
 import { decodeCursor, encodeCursor, type ScanPosition } from './cursor.js';
 import { invalid } from './errors.js';

@@ -1,7 +1,7 @@
 import Dexie, { liveQuery, type Observable, type Table } from 'dexie';
-import { encodeCursor, scanLimit } from '../../src/cursor.js';
 import { PipetraceError } from '../../src/errors.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
+import { pageOf } from '../../src/scan-plan.js';
 import type {
   BlobRecord,
   RunPage,
@@ -215,8 +215,8 @@ class DexieBackedStore implements DexieStore {
   }
 
   async scanRuns(scan: RunScan): Promise<RunPage> {
-    const limit = scanLimit(scan);
     const plan = planScan(scan);
+    const limit = plan.limit;
     if (plan.empty) return { runs: [] };
     const index = DEXIE_INDEX[plan.index] ?? '[startedAt+id]';
     const picked = await this.transact('scanRuns', 'r', [this.t.runs], () => {
@@ -229,8 +229,7 @@ class DexieBackedStore implements DexieStore {
       return collection.limit(limit + 1).toArray();
     });
     const runs = picked.slice(0, limit).map(fromStoredRun);
-    const last = runs[runs.length - 1];
-    return picked.length > limit && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
+    return pageOf(runs, runs[runs.length - 1], picked.length > limit);
   }
 
   async latestWriters(queries: readonly WriterQuery[]): Promise<(WriterRef | undefined)[]> {

@@ -8,8 +8,8 @@
  * cannot answer (a filter, latestWriters, an old page, an id outside the window) loads the full
  * index once and from then on everything goes through a RunIndex.
  */
-import { encodeCursor, scanLimit } from '../../src/cursor.js';
-import { type IndexedRun, lowerBound, RunIndex, scanBounds } from '../../src/run-index.js';
+import { type IndexedRun, lowerBound, RUN_INDEXES, RunIndex, type RunIndexPlan } from '../../src/run-index.js';
+import { pageOf, pickPage, planRangeOf, planRunScan } from '../../src/scan-plan.js';
 import { compareRunOrder, type RunScan, type WriterQuery, type WriterRef } from '../../src/store.js';
 import { compareVersions } from './format.js';
 
@@ -134,43 +134,25 @@ export class RunRefs {
   }
 
   async scan<R>(scan: RunScan, toRuns: (refs: RunRef[]) => R[]): Promise<{ runs: R[]; cursor?: string }> {
-    if (
-      this.full === undefined &&
-      scan.component === undefined &&
-      scan.input === undefined &&
-      scan.output === undefined
-    ) {
-      const picked = this.scanWindow(scan);
-      if (picked !== undefined) {
-        const last = picked.refs[picked.refs.length - 1];
-        const runs = toRuns(picked.refs);
-        return picked.more && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
-      }
+    const plan = planRunScan(scan, RUN_INDEXES);
+    // The window is in run order only: it answers scans without filters.
+    if (this.full === undefined && plan.index === undefined && plan.filter === undefined) {
+      const picked = this.scanWindow(plan);
+      if (picked !== undefined)
+        return pageOf(toRuns(picked.picked), picked.picked[picked.picked.length - 1], picked.more);
     }
-    const full = await this.ensureFull();
-    return full.scanPage(scan, toRuns as (refs: RunRef[]) => (R & { id: string; startedAt: number })[]);
+    return (await this.ensureFull()).page(plan, toRuns);
   }
 
   /** An unfiltered page from the window, or undefined when it may need runs below the window. */
-  private scanWindow(scan: RunScan): { refs: RunRef[]; more: boolean } | undefined {
-    const limit = scanLimit(scan);
+  private scanWindow(plan: RunIndexPlan): { picked: RunRef[]; more: boolean } | undefined {
+    if (plan.empty) return { picked: [], more: false };
     const base = this.window;
-    const { lo, hi, desc } = scanBounds(base, scan);
+    const { lo, hi } = planRangeOf(plan, base);
     // The range reaches below the window unless it starts inside it.
     const reachesBelow = this.windowStart !== undefined && lo === 0;
-    const refs: RunRef[] = [];
-    if (desc) {
-      for (let i = hi - 1; i >= lo; i--) {
-        if (refs.length === limit) return { refs, more: true };
-        refs.push(base[i] as RunRef);
-      }
-      return reachesBelow ? undefined : { refs, more: false };
-    }
-    if (reachesBelow) return undefined;
-    for (let i = lo; i < hi; i++) {
-      if (refs.length === limit) return { refs, more: true };
-      refs.push(base[i] as RunRef);
-    }
-    return { refs, more: false };
+    if (reachesBelow && !plan.desc) return undefined;
+    const page = pickPage(plan, base, lo, hi, undefined);
+    return reachesBelow && !page.more ? undefined : page;
   }
 }

@@ -1,7 +1,7 @@
 /** `pipetrace components` and `pipetrace tags`: the pipeline's steps and their tags. */
 import { parseArgs } from 'node:util';
+import { componentsTable, tagsTable } from '../../src/render/plain-text.js';
 import type { Command } from '../command.js';
-import { componentsTable, tagsTable } from '../format.js';
 import { noMore, print, STORE_OPTIONS, STORE_USAGE, showHelp, withSession } from './query-common.js';
 
 const usage = `Usage: pipetrace components [--owner O] [--tag T] [options]

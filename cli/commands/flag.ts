@@ -1,9 +1,9 @@
 /** `pipetrace flag` and `pipetrace unflag`: mark outputs, or rows of an output, as wrong (or not). */
 import { parseArgs } from 'node:util';
+import { pointerText } from '../../src/render/plain-text.js';
 import { allFlaggedRows } from '../../src/rows/flags.js';
 import { flaggedRows, flagRows, unflagRows } from '../../src/rows/index.js';
 import { type Command, UsageError } from '../command.js';
-import { pointerText } from '../format.js';
 import { positional, print, rowKey, STORE_OPTIONS, STORE_USAGE, showHelp, view, withSession } from './query-common.js';
 
 const flagUsage = `Usage: pipetrace flag POINTER [KEY...] [--key-json] [options]

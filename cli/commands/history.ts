@@ -1,7 +1,7 @@
 /** `pipetrace history COMPONENT`: a component's runs, newest first, a page at a time. */
 import { parseArgs } from 'node:util';
+import { runsTable } from '../../src/render/plain-text.js';
 import type { Command } from '../command.js';
-import { runsTable } from '../format.js';
 import {
   int,
   noMore,

@@ -1,7 +1,7 @@
 /** `pipetrace inspect RUN`: every field of a run, and whether it is stale now. */
 import { parseArgs } from 'node:util';
+import { runDetails } from '../../src/render/plain-text.js';
 import type { Command } from '../command.js';
-import { runDetails } from '../format.js';
 import { noMore, positional, print, STORE_OPTIONS, STORE_USAGE, showHelp, view, withSession } from './query-common.js';
 
 const usage = `Usage: pipetrace inspect RUN_ID [options]

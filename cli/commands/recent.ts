@@ -1,7 +1,7 @@
 /** `pipetrace recent`: the latest runs of every component. */
 import { parseArgs } from 'node:util';
+import { runsTable } from '../../src/render/plain-text.js';
 import type { Command } from '../command.js';
-import { runsTable } from '../format.js';
 import { int, noMore, print, STORE_OPTIONS, STORE_USAGE, showHelp, withSession } from './query-common.js';
 
 const usage = `Usage: pipetrace recent [--limit N] [options]

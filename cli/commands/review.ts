@@ -1,10 +1,10 @@
 /** `pipetrace review`: who is to blame for the flagged outputs and rows, with the evidence. */
 import { parseArgs } from 'node:util';
 import { REVIEW_METHODS, type ReviewMethod } from '../../src/analysis/spectrum.js';
+import { reviewText, rowReviewText } from '../../src/render/plain-text.js';
 import { allFlaggedRows } from '../../src/rows/flags.js';
 import { type RowReview, type RowReviewMetric, reviewRows } from '../../src/rows/index.js';
 import { type Command, UsageError } from '../command.js';
-import { reviewText, rowReviewText } from '../format.js';
 import { int, noMore, print, STORE_OPTIONS, STORE_USAGE, showHelp, view, withSession } from './query-common.js';
 
 const usage = `Usage: pipetrace review [--method M] [--limit N] [--runs-only | --rows-only] [options]

@@ -1,7 +1,7 @@
 /** `pipetrace staleness TARGET`: is the run behind a pointer (or a run) stale now, and why. */
 import { parseArgs } from 'node:util';
+import { stalenessText } from '../../src/render/plain-text.js';
 import type { Command } from '../command.js';
-import { stalenessText } from '../format.js';
 import {
   int,
   noMore,

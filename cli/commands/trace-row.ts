@@ -1,8 +1,8 @@
 /** `pipetrace trace-row POINTER KEY` and `pipetrace impact POINTER KEY`: row lineage, back or forward. */
 import { parseArgs } from 'node:util';
+import { rowTraceText } from '../../src/render/plain-text.js';
 import { impact as impactOf, traceRow } from '../../src/rows/index.js';
 import type { Command } from '../command.js';
-import { rowTraceText } from '../format.js';
 import {
   int,
   noMore,

@@ -1,7 +1,7 @@
 /** `pipetrace trace TARGET`: the DAG of runs behind a pointer (or a run), as a tree. */
 import { parseArgs } from 'node:util';
+import { traceTree } from '../../src/render/plain-text.js';
 import type { Command } from '../command.js';
-import { traceTree } from '../format.js';
 import {
   int,
   noMore,

@@ -1,6 +1,6 @@
 /** The list views: recent runs, a component's history over a date range, and flagged outputs. */
 import type { Run } from '../../src/model.js';
-import { formatDuration, formatTime, shortId } from '../../src/render/escape.js';
+import { formatDuration, formatTime, shortId } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
 import { fill, h, link, table } from '../dom.js';
 import type { View } from '../router.js';

@@ -4,7 +4,7 @@
  */
 import type { RankedGroup } from '../../src/analysis/spectrum.js';
 import { REVIEW_METHODS } from '../../src/analysis/spectrum.js';
-import { formatScore, formatTime, shortId } from '../../src/render/escape.js';
+import { formatScore, formatTime, shortId } from '../../src/render/format.js';
 import type { RowReview, RowReviewCandidate } from '../../src/rows/review.js';
 import type { ViewContext } from '../app.js';
 import { fill, h, link } from '../dom.js';

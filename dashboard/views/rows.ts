@@ -3,7 +3,7 @@
  * from, or forward to the outputs it reached); a row with a known key can be followed further.
  */
 
-import { shortId } from '../../src/render/escape.js';
+import { counted, shortId } from '../../src/render/format.js';
 import type { RowRef, RowStepInput, RowTrace } from '../../src/rows/trace.js';
 import type { ViewContext } from '../app.js';
 import { asJsonKey } from '../commands.js';
@@ -43,9 +43,7 @@ function linkRows(ctx: ViewContext, l: RowStepInput, direction: RowsView['direct
     h(
       'span',
       { class: 'muted' },
-      l.kind === 'none'
-        ? ' (run level: no row lineage recorded) '
-        : ` (${l.kind}, ${l.rowCount} row${l.rowCount === 1 ? '' : 's'}) `,
+      l.kind === 'none' ? ' (run level: no row lineage recorded) ' : ` (${l.kind}, ${counted(l.rowCount, 'row')}) `,
     ),
     chips(ctx, l.pointer, l.rows, l.rowCount, direction),
   );
@@ -130,7 +128,7 @@ export async function renderRowsView(ctx: ViewContext, v: RowsView): Promise<voi
     h(
       'p',
       { class: 'muted' },
-      `${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'}; row hash ${trace.hash}.`,
+      `${counted(trace.steps.length, 'step')}; row hash ${trace.hash}.`,
       trace.truncated ? ' Stopped at the step limit.' : '',
     ),
     trace.steps.length === 0

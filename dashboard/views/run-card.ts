@@ -3,7 +3,7 @@
  * trace links), whether it is stale, its code snapshot and its notes (add one in place).
  */
 import type { Component, Run } from '../../src/model.js';
-import { formatDuration, formatTime } from '../../src/render/escape.js';
+import { formatDuration, formatTime } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
 import { fill, h, link } from '../dom.js';
 

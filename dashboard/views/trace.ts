@@ -3,6 +3,7 @@
  * SVG the notebook renderer draws); a click, Enter or Space on a node opens its run card.
  */
 import type { Trace } from '../../src/analysis/trace.js';
+import { counted } from '../../src/render/format.js';
 import { traceSvg } from '../../src/render/svg.js';
 import { toDot, toMermaid } from '../../src/render/text.js';
 import type { ViewContext } from '../app.js';
@@ -81,9 +82,7 @@ export async function renderTraceView(ctx: ViewContext, v: TraceView): Promise<v
     h(
       'p',
       { class: 'muted' },
-      `${trace.nodes.length} run${trace.nodes.length === 1 ? '' : 's'}, ${trace.edges.length} dependenc${
-        trace.edges.length === 1 ? 'y' : 'ies'
-      }; upstream on the left. Click a run (or Tab to it and press Enter) to open its card.`,
+      `${counted(trace.nodes.length, 'run')}, ${counted(trace.edges.length, 'dependency', 'dependencies')}; upstream on the left. Click a run (or Tab to it and press Enter) to open its card.`,
       trace.truncated ? ' The depth limit cut off older runs.' : '',
     ),
     h(

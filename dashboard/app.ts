@@ -5,7 +5,7 @@
 import type { DashboardApi } from './api.js';
 import { COMMAND_HELP, parseCommand } from './commands.js';
 import { fill, h } from './dom.js';
-import { formatView, parseView, type View } from './router.js';
+import { formatView, parseView, type View } from './hash-router.js';
 import { STYLES } from './styles.js';
 import { renderFlagged, renderHistory, renderRecent } from './views/lists.js';
 import { renderReviewView } from './views/review.js';

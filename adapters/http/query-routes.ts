@@ -6,7 +6,7 @@
 import { invalid } from '../../src/errors.js';
 import type { Target } from '../../src/pipetrace.js';
 import { API_PREFIX } from './protocol.js';
-import { bodyObject, json, type Route } from './routes.js';
+import { bodyObject, json, type Route } from './router.js';
 
 const P = API_PREFIX;
 

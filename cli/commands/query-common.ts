@@ -202,7 +202,7 @@ export function rowKey(text: string, json: boolean | undefined): RowKey {
   return value as RowKey;
 }
 
-/** Hash routes of the dashboard (dashboard/router.ts): one percent-encoded segment per name. */
+/** Hash routes of the dashboard (dashboard/hash-router.ts): one percent-encoded segment per name. */
 export const view = {
   recent: () => '#/recent',
   history: (component: string) => `#/history/${encodeURIComponent(component)}`,

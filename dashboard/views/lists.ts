@@ -3,7 +3,7 @@ import type { Run } from '../../src/model.js';
 import { formatDuration, formatTime, shortId } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
 import { fill, h, link, table } from '../dom.js';
-import type { View } from '../router.js';
+import type { View } from '../hash-router.js';
 
 /** A table of runs with links to each run card, component history and trace. */
 export function runTable(ctx: ViewContext, runs: Run[]): HTMLElement {

@@ -8,7 +8,7 @@ import { formatScore, formatTime, shortId } from '../../src/render/format.js';
 import type { RowReview, RowReviewCandidate } from '../../src/rows/review.js';
 import type { ViewContext } from '../app.js';
 import { fill, h, link } from '../dom.js';
-import type { View } from '../router.js';
+import type { View } from '../hash-router.js';
 
 function evidenceCells(g: RankedGroup<unknown>, F: number, P: number, top: number) {
   const share = top > 0 ? Math.round((g.score / top) * 100) : 0;

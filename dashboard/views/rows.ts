@@ -8,7 +8,7 @@ import type { RowRef, RowStepInput, RowTrace } from '../../src/rows/trace.js';
 import type { ViewContext } from '../app.js';
 import { asJsonKey } from '../commands.js';
 import { fill, h, link } from '../dom.js';
-import type { View } from '../router.js';
+import type { View } from '../hash-router.js';
 
 type RowsView = Extract<View, { view: 'rows' }>;
 

@@ -8,7 +8,7 @@ import { traceSvg } from '../../src/render/svg.js';
 import { toDot, toMermaid } from '../../src/render/text.js';
 import type { ViewContext } from '../app.js';
 import { fill, h, link } from '../dom.js';
-import type { View } from '../router.js';
+import type { View } from '../hash-router.js';
 import { cardExtras, runCard } from './run-card.js';
 
 type TraceView = Extract<View, { view: 'trace' | 'trace-run' }>;

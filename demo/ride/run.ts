@@ -4,8 +4,8 @@
  * it is there) until interrupted. `pipetrace demo` and `npm start` both end up here.
  */
 
+import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
 import { createServer } from '../../adapters/http/server.js';
-import { dashboardRoutes } from '../../dashboard/routes.js';
 import { createPipetrace, defaultStore } from '../../node/index.js';
 import type { Review } from '../../src/analysis/review.js';
 import type { Pipetrace } from '../../src/pipetrace.js';

@@ -7,7 +7,7 @@ import { counted, shortId } from '../../src/render/format.js';
 import type { RowRef, RowStepInput, RowTrace } from '../../src/rows/trace.js';
 import type { ViewContext } from '../app.js';
 import { asJsonKey } from '../commands.js';
-import { fill, h, link } from '../dom.js';
+import { fragment, h, link } from '../dom.js';
 import type { View } from '../hash-router.js';
 
 type RowsView = Extract<View, { view: 'rows' }>;
@@ -49,7 +49,7 @@ function linkRows(ctx: ViewContext, l: RowStepInput, direction: RowsView['direct
   );
 }
 
-export async function renderRowsView(ctx: ViewContext, v: RowsView): Promise<void> {
+export async function rowsView(ctx: ViewContext, v: RowsView): Promise<Node> {
   const direction = v.direction ?? 'backward';
   const pointer = h('input', { name: 'pointer', value: v.pointer ?? '', size: 40, required: true, class: 'mono' });
   const key = h('input', {
@@ -86,17 +86,14 @@ export async function renderRowsView(ctx: ViewContext, v: RowsView): Promise<voi
     h('label', {}, 'direction', dir),
     h('button', { type: 'submit', class: 'primary' }, 'Trace row'),
   );
-  const result = h('div', { 'aria-live': 'polite' });
-  fill(ctx.main, h('h2', {}, 'Row lineage'), form, result);
+  const page = (...result: (Node | null)[]) =>
+    fragment(h('h2', {}, 'Row lineage'), form, h('div', { 'aria-live': 'polite' }, ...result));
   if (v.pointer === undefined || v.key === undefined) {
-    fill(
-      result,
+    return page(
       h('p', { class: 'muted' }, 'Give an output pointer and a row key to see the rows it came from, stage by stage.'),
     );
-    return;
   }
   const trace: RowTrace = await ctx.api.rowTrace(v.pointer, v.key, direction);
-  if (!ctx.current()) return;
   const steps = trace.steps.map((s) =>
     h(
       'section',
@@ -123,8 +120,7 @@ export async function renderRowsView(ctx: ViewContext, v: RowsView): Promise<voi
       ),
     ),
   );
-  fill(
-    result,
+  return page(
     h(
       'p',
       { class: 'muted' },

@@ -78,6 +78,10 @@ describe('the dashboard in Chromium', () => {
       const x = Object.fromEntries(xs) as Record<string, number>;
       expect(x.ingest).toBeLessThan(x.clean as number);
       expect(x.clean).toBeLessThan(x.train as number);
+      // A small DAG is fitted to its panel once the view is on screen.
+      await expect
+        .poll(() => page.locator('.graph svg').evaluate((svg) => (svg as SVGElement).style.maxWidth))
+        .toBe('100%');
       // The root's card opens with the trace.
       await page.locator('section[data-card]').waitFor();
       expect(await page.locator('section[data-card] h3').first().textContent()).toBe('train run');
@@ -234,6 +238,54 @@ describe('the dashboard in Chromium', () => {
         expect(await page.locator('img').count()).toBe(0);
         expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
         expect(await page.evaluate(() => location.hash)).toBe('');
+        expect(consoleErrors).toEqual([]);
+      });
+    } finally {
+      await site.close();
+    }
+  }, 60_000);
+
+  it('keeps the view the user moved on to when the one before answers late', async () => {
+    const entry = await writeTempDir({
+      'entry.ts': `
+        import { memoryStore } from '${process.cwd()}/adapters/memory.ts';
+        import { createPipetrace } from '${process.cwd()}/src/index.ts';
+        import { logSamplePipeline } from '${process.cwd()}/dashboard/sample.ts';
+        import { lazyStoreApi, mount } from '${process.cwd()}/dashboard/main.ts';
+        const store = memoryStore();
+        const sample = await logSamplePipeline(createPipetrace({ store }), { days: 1 });
+        const base = lazyStoreApi(store);
+        let release = () => {};
+        const answered = new Promise<void>((done) => (release = done));
+        // The trace answers only when the test says so, after the user has moved on.
+        const api = new Proxy(base, {
+          get: (target, key) =>
+            key === 'trace' ? async (t: never) => { await answered; return target.trace(t); } : (target as any)[key],
+        });
+        const el = document.createElement('div');
+        document.body.append(el);
+        const dash = mount(el, { api, pollMs: 0, hash: false });
+        dash.navigate({ view: 'trace', pointer: sample.model });
+        dash.navigate({ view: 'flagged' });
+        (globalThis as any).release = release;
+      `,
+    });
+    const dir = await writeTempDir({
+      'index.html':
+        '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body><script type="module" src="./b.js"></script>',
+      'b.js': await bundle(join(entry, 'entry.ts')),
+    });
+    const { serveStatic } = await import('./harness.js');
+    const site = await serveStatic(dir);
+    try {
+      await withChromium(async (page, { consoleErrors }) => {
+        await page.goto(site.url);
+        const heading = page.locator('h2');
+        await expect.poll(() => heading.textContent()).toMatch(/^Flagged outputs/);
+        await page.evaluate(() => (globalThis as unknown as { release(): void }).release());
+        await page.waitForTimeout(300);
+        expect(await heading.textContent()).toMatch(/^Flagged outputs/);
+        expect(await page.locator('svg g[data-run]').count()).toBe(0);
         expect(consoleErrors).toEqual([]);
       });
     } finally {

@@ -50,6 +50,26 @@ async function command(page: Page, line: string) {
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
 
+/** Bundles `source` (a module mounting a dashboard in the page), serves it, and opens it in Chromium. */
+async function inPage(source: string, check: Parameters<typeof withChromium>[0]): Promise<void> {
+  const entry = await writeTempDir({ 'entry.ts': source });
+  const dir = await writeTempDir({
+    'index.html':
+      '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body><script type="module" src="./b.js"></script>',
+    'b.js': await bundle(join(entry, 'entry.ts')),
+  });
+  const { serveStatic } = await import('./harness.js');
+  const site = await serveStatic(dir);
+  try {
+    await withChromium(async (page, extra) => {
+      await page.goto(site.url);
+      await check(page, extra);
+    });
+  } finally {
+    await site.close();
+  }
+}
+
 describe('the dashboard in Chromium', () => {
   it('traces the model, opens run cards, flags an output, reviews and follows a row', async () => {
     await withChromium(async (page, { consoleErrors }) => {
@@ -202,8 +222,8 @@ describe('the dashboard in Chromium', () => {
   }, 60_000);
 
   it('runs over a store in the page with mount(element, { store }) and shows hostile names as text', async () => {
-    const entry = await writeTempDir({
-      'entry.ts': `
+    await inPage(
+      `
         import { memoryStore } from '${process.cwd()}/adapters/memory.ts';
         import { createPipetrace } from '${process.cwd()}/src/index.ts';
         import { logSamplePipeline } from '${process.cwd()}/dashboard/sample.ts';
@@ -219,17 +239,7 @@ describe('the dashboard in Chromium', () => {
         (globalThis as any).dash = mount(el, { store, pollMs: 0, hash: false });
         (globalThis as any).dash.navigate({ view: 'trace', pointer: evil + '.csv' });
       `,
-    });
-    const dir = await writeTempDir({
-      'index.html':
-        '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body><script type="module" src="./b.js"></script>',
-      'b.js': await bundle(join(entry, 'entry.ts')),
-    });
-    const { serveStatic } = await import('./harness.js');
-    const site = await serveStatic(dir);
-    try {
-      await withChromium(async (page, { consoleErrors }) => {
-        await page.goto(site.url);
+      async (page, { consoleErrors }) => {
         await page.locator('section[data-card]').waitFor();
         expect(await page.locator('svg g[data-run]').count()).toBe(4);
         expect(await page.locator('section[data-card] h3').first().textContent()).toBe(
@@ -239,15 +249,13 @@ describe('the dashboard in Chromium', () => {
         expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
         expect(await page.evaluate(() => location.hash)).toBe('');
         expect(consoleErrors).toEqual([]);
-      });
-    } finally {
-      await site.close();
-    }
+      },
+    );
   }, 60_000);
 
   it('keeps the view the user moved on to when the one before answers late', async () => {
-    const entry = await writeTempDir({
-      'entry.ts': `
+    await inPage(
+      `
         import { memoryStore } from '${process.cwd()}/adapters/memory.ts';
         import { createPipetrace } from '${process.cwd()}/src/index.ts';
         import { logSamplePipeline } from '${process.cwd()}/dashboard/sample.ts';
@@ -269,17 +277,7 @@ describe('the dashboard in Chromium', () => {
         dash.navigate({ view: 'flagged' });
         (globalThis as any).release = release;
       `,
-    });
-    const dir = await writeTempDir({
-      'index.html':
-        '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body><script type="module" src="./b.js"></script>',
-      'b.js': await bundle(join(entry, 'entry.ts')),
-    });
-    const { serveStatic } = await import('./harness.js');
-    const site = await serveStatic(dir);
-    try {
-      await withChromium(async (page, { consoleErrors }) => {
-        await page.goto(site.url);
+      async (page, { consoleErrors }) => {
         const heading = page.locator('h2');
         await expect.poll(() => heading.textContent()).toMatch(/^Flagged outputs/);
         await page.evaluate(() => (globalThis as unknown as { release(): void }).release());
@@ -287,10 +285,8 @@ describe('the dashboard in Chromium', () => {
         expect(await heading.textContent()).toMatch(/^Flagged outputs/);
         expect(await page.locator('svg g[data-run]').count()).toBe(0);
         expect(consoleErrors).toEqual([]);
-      });
-    } finally {
-      await site.close();
-    }
+      },
+    );
   }, 60_000);
 
   it('serves the page at / and the split bundle from the source, and nothing outside it', async () => {

@@ -12,7 +12,7 @@ import { type Command, EXIT, type Io, UsageError } from '../command.js';
 import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
 
 /** parseArgs options every query command accepts. */
-export const STORE_OPTIONS = {
+const STORE_OPTIONS = {
   store: { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
@@ -27,7 +27,7 @@ export const STORE_USAGE = `Store options:
   --json           print machine-readable JSON on stdout
   -h, --help       show this help`;
 
-export interface StoreValues {
+interface StoreValues {
   store?: string;
   url?: string;
   token?: string;
@@ -65,7 +65,7 @@ async function sessionStore(values: StoreValues, io: Io): Promise<{ store: Store
   return { store: await openStore(values.store) };
 }
 
-export async function openSession(values: StoreValues, io: Io): Promise<Session> {
+async function openSession(values: StoreValues, io: Io): Promise<Session> {
   const { store, root } = await sessionStore(values, io);
   return {
     pt: createPipetrace({ store }),
@@ -81,7 +81,7 @@ export async function openSession(values: StoreValues, io: Io): Promise<Session>
 }
 
 /** JSON for --json: indented; bigints (row keys) as decimal strings, typed arrays as arrays. */
-export function toJson(data: unknown): string {
+function toJson(data: unknown): string {
   return JSON.stringify(
     data,
     (_, v) => (typeof v === 'bigint' ? v.toString() : ArrayBuffer.isView(v) ? Array.from(v as Uint32Array) : v),

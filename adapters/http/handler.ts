@@ -9,7 +9,7 @@ import { type ErrorCode, isPipetraceError, PipetraceError } from '../../src/erro
 import { createPipetrace, type Pipetrace } from '../../src/pipetrace.js';
 import type { Store } from '../../src/store.js';
 import { BINARY_TYPE, type ErrorBody, JSON_TYPE, statusOf } from './protocol.js';
-import { type Method, pathSegments, type Reply, type Route, type RouteContext, Router, routeKey } from './routes.js';
+import { type Method, pathSegments, type Reply, type Route, type RouteContext, Router, routeKey } from './router.js';
 import { type AuthOptions, corsHeaders, createAuthorizer, PREFLIGHT_HEADERS } from './security.js';
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;

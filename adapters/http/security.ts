@@ -3,7 +3,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { PipetraceError } from '../../src/errors.js';
-import type { Access } from './routes.js';
+import type { Access } from './router.js';
 
 export interface AuthOptions {
   /** Grants reads and writes. Defaults to the PIPETRACE_TOKEN environment variable. */

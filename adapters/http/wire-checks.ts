@@ -20,7 +20,7 @@ import {
   MAX_NAME_LENGTH,
   MAX_POINTER_LENGTH,
 } from '../../src/validate.js';
-import { bodyObject } from './routes.js';
+import { bodyObject } from './router.js';
 
 /** Records per request: generous, the body limit is the real bound. */
 export const MAX_BATCH_ITEMS = 100_000;

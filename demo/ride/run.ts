@@ -4,16 +4,23 @@
  * it is there) until interrupted. `pipetrace demo` and `npm start` both end up here.
  */
 
+import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
 import { createServer } from '../../adapters/http/server.js';
-import type { Io } from '../../cli/command.js';
-import { rowReviewText, rowTraceText, table, traceTree } from '../../cli/format.js';
-import { dashboardRoutes } from '../../dashboard/routes.js';
 import { createPipetrace, defaultStore } from '../../node/index.js';
 import type { Review } from '../../src/analysis/review.js';
 import type { Pipetrace } from '../../src/pipetrace.js';
+import { formatDay, formatDuration, formatNumber, formatScore } from '../../src/render/format.js';
+import { rowReviewText, rowTraceText, table, traceTree } from '../../src/render/plain-text.js';
 import { allFlaggedRows, type RowReview, reviewRows, traceRow, unflagRows } from '../../src/rows/index.js';
 import { DAY_MS, type PipelineResult, runPipeline } from './pipeline.js';
 import { progressBar } from './progress.js';
+
+/** Where the demo prints, and the signal that stops its server (the CLI's Io fits). */
+export interface DemoIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  signal: AbortSignal;
+}
 
 export interface DemoOptions {
   seed: number;
@@ -67,7 +74,7 @@ async function clearFlags(pt: Pipetrace): Promise<void> {
   for (const f of await allFlaggedRows(pt.store)) await unflagRows(pt.store, f.pointer);
 }
 
-export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
+export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number> {
   const started = performance.now();
   const days = options.days;
   const buggyDay = options.buggyDay ?? Math.max(1, Math.floor(days / 2));
@@ -127,7 +134,7 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
   const { pipeline } = o;
   const out: string[] = [];
   out.push(
-    `Logged ${pipeline.days.length} days x ${options.rows} rides (seed ${options.seed}) into ${pt.store.kind} in ${seconds.toFixed(1)} s.`,
+    `Logged ${pipeline.days.length} days x ${options.rows} rides (seed ${options.seed}) into ${pt.store.kind} in ${formatDuration(seconds * 1000)}.`,
     '',
     table(
       ['day', 'predictions', 'flagged rows', 'holdout MAE', 'model promoted'],
@@ -135,7 +142,7 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
         d.date,
         String(d.predictions),
         String(d.flaggedRows),
-        d.holdoutMae.toFixed(3),
+        formatNumber(d.holdoutMae, 3),
         d.promoted ? 'yes' : 'no (gate)',
       ]),
     ),
@@ -154,7 +161,7 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
     out.push(
       '',
       `Run review (${o.review.method}) over ${o.review.F} flagged and ${o.review.P} unflagged prediction sets: ` +
-        `top group ${g?.candidates.map((c) => `${c.component} ${new Date(c.startedAt).toISOString().slice(0, 10)}`).join(', ') ?? '-'} (score ${g?.score.toFixed(3) ?? '-'})`,
+        `top group ${g?.candidates.map((c) => `${c.component} ${formatDay(c.startedAt)}`).join(', ') ?? '-'} (score ${g === undefined ? '-' : formatScore(g.score)})`,
     );
   }
   if (pipeline.culprit !== undefined) {
@@ -174,7 +181,7 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
   return out.join('\n');
 }
 
-async function serve(pt: Pipetrace, options: DemoOptions, io: Io): Promise<number> {
+async function serve(pt: Pipetrace, options: DemoOptions, io: DemoIo): Promise<number> {
   const routes = dashboardRoutes();
   const server = createServer({
     store: pt.store,

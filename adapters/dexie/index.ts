@@ -1,6 +1,7 @@
 import Dexie, { liveQuery, type Observable, type Table } from 'dexie';
 import { encodeCursor, scanLimit } from '../../src/cursor.js';
 import { PipetraceError } from '../../src/errors.js';
+import { Listeners } from '../../src/listeners.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
 import type {
   BlobRecord,
@@ -109,18 +110,10 @@ class DexieBackedStore implements DexieStore {
   private closed = false;
   private verified = false;
   private gate: { promise: Promise<never>; reject(error: unknown): void } | undefined;
-  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private readonly listeners = new Listeners<StoreChange>();
   private readonly onMutated = (parts: Record<string, unknown>) => {
     if (this.closed) return;
-    for (const change of changesIn(parts, this.db.name, this.t)) {
-      for (const listener of this.listeners) {
-        try {
-          listener(change);
-        } catch {
-          // One failing listener must not keep the others from hearing about the write.
-        }
-      }
-    }
+    for (const change of changesIn(parts, this.db.name, this.t)) this.listeners.emit(change);
   };
 
   constructor(
@@ -326,12 +319,15 @@ class DexieBackedStore implements DexieStore {
   }
 
   subscribe(listener: (change: StoreChange) => void): () => void {
-    if (this.listeners.size === 0) Dexie.on('storagemutated', this.onMutated);
-    this.listeners.add(listener);
+    const first = this.listeners.size === 0;
+    const remove = this.listeners.add(listener);
+    if (first) Dexie.on('storagemutated', this.onMutated);
+    let removed = false;
     return () => {
-      if (this.listeners.delete(listener) && this.listeners.size === 0) {
-        Dexie.on('storagemutated').unsubscribe(this.onMutated);
-      }
+      if (removed) return;
+      removed = true;
+      remove();
+      if (this.listeners.size === 0) Dexie.on('storagemutated').unsubscribe(this.onMutated);
     };
   }
 

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
-import { buildScenario, CULPRIT_KINDS, judge, rowPrecision, top1 } from '../bench/scenario.js';
 import { isPipetraceError } from '../src/errors.js';
 import type { Run } from '../src/model.js';
 import {
@@ -15,6 +14,7 @@ import {
   writeRowLineage,
 } from '../src/rows/index.js';
 import { sampleRun } from '../src/testing.js';
+import { buildScenario, CULPRIT_KINDS, judge, rowPrecision, top1 } from './review-scenario.js';
 
 const T = 1_700_000_000_000;
 const run = (

@@ -1,7 +1,7 @@
 /**
  * Review-quality scenarios: a 5-stage ride-fare pipeline over many days with row lineage and
  * one planted culprit, its damaged predictions flagged with noise. Used by
- * bench/review-quality.bench.ts and test/rows-review.test.ts.
+ * test/rows-review.test.ts and bench/review-quality.bench.ts (bench imports from test/, never the reverse).
  *
  * Stages per day d: ingest (writes raw/day-d, the origin rows) -> cleaning (keep: drops ~5%)
  * -> featuregen (map from clean rows, many from the static ref/zones table) -> inference

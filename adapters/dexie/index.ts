@@ -13,7 +13,7 @@ import type {
   WriterQuery,
   WriterRef,
 } from '../../src/store.js';
-import { storageError } from '../indexeddb/errors.js';
+import { indexedDbError } from '../indexeddb/errors.js';
 import { planScan, writerRange } from '../indexeddb/scan.js';
 import {
   blobBuffer,
@@ -189,7 +189,7 @@ class DexieBackedStore implements DexieStore {
           return run();
         });
     return pending.catch((error: unknown) => {
-      throw storageError(error, this.kind, action);
+      throw indexedDbError(error, this.kind, action);
     }) as Promise<T>;
   }
 

@@ -2,7 +2,7 @@
  * The request handler: CORS, routing, auth, body limits and parsing, and JSON errors with the
  * right status and never a stack trace. Node only; usable with node:http directly:
  *
- *   http.createServer(createHandler({ store: memoryStore(), token }))
+ *   http.createServer(createRouteHandler({ store: memoryStore(), token, baseRoutes: defaultRoutes() }))
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { type ErrorCode, isPipetraceError, PipetraceError } from '../../src/errors.js';
@@ -96,8 +96,8 @@ function describeError(error: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: { error: { code: 'storage' as ErrorCode, message: 'internal server error' } } };
 }
 
-/** A node:http request listener serving the routes over `store`. */
-export function createHandler(options: HandlerOptions): RequestListener {
+/** A node:http request listener serving `options.baseRoutes` and `options.routes` over `store` (createHandler adds the default routes). */
+export function createRouteHandler(options: HandlerOptions): RequestListener {
   const authorize = createAuthorizer(options, options.env ?? process.env);
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) {

@@ -88,7 +88,7 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 /** Status and body for any thrown value: our errors as they are, anything else as a bare 500. */
 function describeError(error: unknown): { status: number; body: ErrorBody } {
   if (isPipetraceError(error)) {
-    const status = (error.details?.status as number | undefined) ?? statusOf(error.code);
+    const status = statusOf(error);
     const e: ErrorBody['error'] = { code: error.code, message: error.message };
     if (error.field !== undefined) e.field = error.field;
     return { status, body: { error: e } };
@@ -144,7 +144,7 @@ export function createRouteHandler(options: HandlerOptions): RequestListener {
       if (method === 'OPTIONS') {
         if (origin === undefined || Object.keys(cors).length === 0) {
           throw new PipetraceError('unauthorized', `origin ${JSON.stringify(origin ?? '')} is not allowed`, {
-            details: { status: 403 },
+            status: 403,
           });
         }
         send(res, 204, { ...cors, ...PREFLIGHT_HEADERS });
@@ -154,8 +154,8 @@ export function createRouteHandler(options: HandlerOptions): RequestListener {
       if (match.kind === 'no_path')
         throw new PipetraceError('not_found', `no route for ${method} ${url.slice(0, 200)}`);
       if (match.kind === 'no_method') {
-        throw new PipetraceError('invalid_input', `${method} is not allowed here; use ${match.allow.join(', ')}`, {
-          details: { status: 405, allow: match.allow },
+        throw new PipetraceError('method_not_allowed', `${method} is not allowed here; use ${match.allow.join(', ')}`, {
+          details: { allow: match.allow },
         });
       }
       const { route, params } = match;
@@ -169,7 +169,7 @@ export function createRouteHandler(options: HandlerOptions): RequestListener {
         if (mediaType(req) !== want) {
           throw new PipetraceError('invalid_input', `content-type: must be ${want}`, {
             field: 'content-type',
-            details: { status: 415 },
+            status: 415,
           });
         }
         bytes = await readBody(req, limit);

@@ -286,14 +286,14 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
  * equal evidence) split it, as a random tie-break would on average.
  */
 export function top1(list: readonly RowReviewCandidate[], culprit: readonly string[]): number {
-  const first = list.filter((c) => c.rank === 0);
+  const first = list.filter((c) => c.rank === 1);
   if (first.length === 0) return 0;
   return first.filter((c) => culprit.includes(c.id)).length / first.length;
 }
 
 /** The culprit is in the top tie group. */
 export function topGroupHit(list: readonly RowReviewCandidate[], culprit: readonly string[]): boolean {
-  return list.some((c) => c.group === 0 && culprit.includes(c.id));
+  return list.some((c) => c.group === 1 && culprit.includes(c.id));
 }
 
 /** Share of the top-k rows that were planted (k = planted count); a tied rank straddling k counts its expected share. */

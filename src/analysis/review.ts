@@ -1,7 +1,8 @@
 import type { Run } from '../model.js';
 import type { RowReview } from '../rows/review.js';
 import { compareWriteKeys, type Store } from '../store.js';
-import { type Evidence, type RankedGroup, type ReviewMethod, rankGroups, spectrumScore } from './spectrum.js';
+import { type RankedGroup, rankGroups } from './ranking.js';
+import { type Evidence, type ReviewMethod, spectrumScore } from './spectrum.js';
 
 export interface ReviewOptions {
   /** Scoring method; default 'ochiai'. */

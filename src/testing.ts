@@ -8,7 +8,7 @@
  *   storeConformance({ describe, it, expect }, { name: 'mine', create: () => myStore() });
  */
 import type { Component, PointerRecord, Run } from './model.js';
-import { compareRunOrder, type RunScan, type Store } from './store.js';
+import { compareRunOrder, type RunScan, type Store, type StoreChange } from './store.js';
 
 /** The subset of a vitest/jest-style API the suite uses. */
 export interface TestApi {
@@ -441,6 +441,8 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       unsubscribe?.();
     });
 
+    throwingListenerConformance(run, expect);
+
     if (target.reopen !== undefined) {
       const reopen = target.reopen;
       it('keeps everything after close and reopen', async () => {
@@ -463,5 +465,48 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
     }
 
     target.additionalTests?.(t);
+  });
+}
+
+/**
+ * A live store's listener that throws is reported (console.error by default) and changes
+ * nothing else: the write resolves, the data is stored, the other listeners still hear it.
+ */
+function throwingListenerConformance(
+  run: (name: string, body: (store: Store) => Promise<void>) => void,
+  expect: TestApi['expect'],
+): void {
+  run('a throwing listener is reported and neither fails the write nor silences the others', async (store) => {
+    if (!store.capabilities.live || store.subscribe === undefined) return;
+    const boom = new Error('listener failed on purpose');
+    const reported: unknown[][] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => {
+      reported.push(args);
+    };
+    const heard: StoreChange[] = [];
+    const stopThrowing = store.subscribe(() => {
+      throw boom;
+    });
+    const stopHearing = store.subscribe((change) => heard.push(change));
+    try {
+      const r = sampleRun();
+      await store.putRuns([r]);
+      await store.putComponents([sampleComponent('throwing-listener')]);
+      await store.putPointers([{ name: 'throwing-listener.csv', flagged: true, updatedAt: 1 }]);
+      for (let i = 0; i < 50 && !heard.some((c) => c.kind === 'pointers'); i++)
+        await new Promise((res) => setTimeout(res, 20));
+      expect(await store.getRuns([r.id])).toEqual([r]);
+      expect((await store.getComponents(['throwing-listener']))[0]?.name).toBe('throwing-listener');
+      expect((await store.getPointers(['throwing-listener.csv']))[0]?.flagged).toBe(true);
+      expect(heard).toContainEqual({ kind: 'runs', ids: [r.id] });
+      expect(heard).toContainEqual({ kind: 'components', names: ['throwing-listener'] });
+      expect(heard).toContainEqual({ kind: 'pointers', names: ['throwing-listener.csv'] });
+      expect(reported.some((args) => args.includes(boom))).toBe(true);
+    } finally {
+      stopThrowing();
+      stopHearing();
+      console.error = consoleError;
+    }
   });
 }

@@ -194,7 +194,7 @@ describe('pipetrace query commands', () => {
   it('reviews flagged rows and the flagged day, with the planted run in the top group', async () => {
     const json = JSON.parse((await cli(['review', '--json'])).stdout);
     expect(json.rows.candidates[0].id).toBe(built.culprit?.run);
-    expect(json.rows.candidates[0].group).toBe(0);
+    expect(json.rows.candidates[0].group).toBe(1);
     expect(json.runs.F).toBe(1);
     expect(json.runs.runs[0].candidates.map((c: { id: string }) => c.id)).toContain(built.culprit?.run);
     const text = (await cli(['review'])).stdout;

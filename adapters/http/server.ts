@@ -9,7 +9,7 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PipetraceError } from '../../src/errors.js';
-import { createHandler as createBaseHandler, type HandlerOptions } from './handler.js';
+import { createRouteHandler, type HandlerOptions } from './handler.js';
 import { openLineageRoutes } from './openlineage-routes.js';
 import { queryRoutes } from './query-routes.js';
 import type { Route } from './router.js';
@@ -34,7 +34,7 @@ export function defaultRoutes(): Route[] {
 
 /** A node:http request listener serving `store` with the default routes plus `options.routes`. */
 export function createHandler(options: ServerOptions): RequestListener {
-  return createBaseHandler({ ...options, baseRoutes: defaultRoutes() });
+  return createRouteHandler({ ...options, baseRoutes: defaultRoutes() });
 }
 
 export interface PipetraceServer {

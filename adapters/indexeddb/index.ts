@@ -12,7 +12,7 @@ import type {
   WriterQuery,
   WriterRef,
 } from '../../src/store.js';
-import { storageError } from './errors.js';
+import { indexedDbError } from './errors.js';
 import { ChangeFeed } from './live.js';
 import { openDatabase } from './open.js';
 import { planScan, writerRange } from './scan.js';
@@ -133,7 +133,7 @@ class IndexedDbStore implements Store {
         (error: unknown) => {
           clearTimeout(timer);
           forget();
-          reject(storageError(error, this.kind, 'opening the database'));
+          reject(indexedDbError(error, this.kind, 'opening the database'));
         },
       );
     });
@@ -160,7 +160,7 @@ class IndexedDbStore implements Store {
           if (this.connection !== undefined && (await this.connection) === db) this.connection = undefined;
           continue;
         }
-        throw storageError(error, this.kind, action);
+        throw indexedDbError(error, this.kind, action);
       }
       // The outcome reaches the caller through body; this only keeps an abort from going unhandled.
       tx.done.catch(() => undefined);
@@ -172,7 +172,7 @@ class IndexedDbStore implements Store {
         } catch {
           // Already finished or aborted.
         }
-        throw storageError(error, this.kind, action);
+        throw indexedDbError(error, this.kind, action);
       }
     }
   }

@@ -2,7 +2,7 @@
  * The review view: ranked culprits (runs and components, tied candidates grouped under one
  * rank) with the evidence each score rests on, beside the flagged outputs they explain.
  */
-import type { RankedGroup } from '../../src/analysis/spectrum.js';
+import type { RankedGroup } from '../../src/analysis/ranking.js';
 import { REVIEW_METHODS } from '../../src/analysis/spectrum.js';
 import { formatScore, formatTime, shortId } from '../../src/render/format.js';
 import type { RowReview, RowReviewCandidate } from '../../src/rows/review.js';
@@ -61,7 +61,7 @@ function rowCulprits(ctx: ViewContext, rows: RowReview) {
           h(
             'tr',
             { 'data-group': c.group },
-            h('td', {}, h('span', { class: 'rank' }, `#${c.rank + 1}`)),
+            h('td', {}, h('span', { class: 'rank' }, `#${c.rank}`)),
             h('td', {}, formatScore(c.evidence.score)),
             h('td', {}, `${c.evidence.ef} / ${c.evidence.F}`),
             h('td', {}, `${c.evidence.ep} / ${c.evidence.P}`),

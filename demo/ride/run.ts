@@ -43,8 +43,8 @@ export interface DemoOutcome {
   pipeline: PipelineResult;
   rowReview: RowReview;
   review: Review;
-  /** The tie group (0 is the top) holding the culprit run in the row review; -1 if absent. */
-  culpritGroup: number;
+  /** The tie group (1 is the top) holding the culprit run in the row review; undefined if absent. */
+  culpritGroup: number | undefined;
 }
 
 /** Runs the pipeline and the analysis over `pt`; prints nothing. */
@@ -57,7 +57,7 @@ export async function analyse(pt: Pipetrace, pipeline: PipelineResult): Promise<
   const review = await pt.review({ limit: 5 });
   const culprit = pipeline.culprit?.run;
   const found = rowReview.candidates.find((c) => c.kind === 'run' && c.id === culprit);
-  return { pipeline, rowReview, review, culpritGroup: found?.group ?? -1 };
+  return { pipeline, rowReview, review, culpritGroup: found?.group };
 }
 
 /**
@@ -105,11 +105,11 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
 }
 
 function summary(o: DemoOutcome, seconds: number) {
-  const top = o.rowReview.candidates.filter((c) => c.group === 0);
+  const top = o.rowReview.candidates.filter((c) => c.group === 1);
   return {
     seconds: Math.round(seconds * 10) / 10,
     culprit: o.pipeline.culprit ?? null,
-    culpritGroup: o.culpritGroup,
+    culpritGroup: o.culpritGroup ?? null,
     days: o.pipeline.days.map((d) => ({
       date: d.date,
       predictions: d.predictions,
@@ -165,7 +165,7 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
     );
   }
   if (pipeline.culprit !== undefined) {
-    const where = o.culpritGroup < 0 ? 'is not among the candidates' : `is in group ${o.culpritGroup + 1}`;
+    const where = o.culpritGroup === undefined ? 'is not among the candidates' : `is in group ${o.culpritGroup}`;
     out.push('', `Planted bug: the cleaning run ${pipeline.culprit.run} of ${pipeline.culprit.date} ${where}.`);
     const store = options.store === undefined ? '' : ` --store ${options.store}`;
     out.push(

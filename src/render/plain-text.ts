@@ -175,18 +175,18 @@ export function rowReviewText(review: RowReview, groups = 3, originRows = 5): st
   const out = [
     `Row review (${review.metric}): ${review.F} flagged rows, ${review.P} unflagged rows of ${review.outputs.length} outputs`,
   ];
-  const top = review.candidates.filter((c) => c.group < groups);
-  let group = -1;
+  const top = review.candidates.filter((c) => c.group <= groups);
+  let group = 0;
   for (const c of top) {
     if (c.group !== group) {
       group = c.group;
       const e = c.evidence;
       out.push(
         '',
-        `Group ${group + 1}: score ${formatScore(e.score)}  ef=${e.ef} ep=${e.ep} F=${e.F} P=${e.P}  (${c.reach === 'rows' ? 'through row lineage' : 'at run level'})`,
+        `Group ${group}: score ${formatScore(e.score)}  ef=${e.ef} ep=${e.ep} F=${e.F} P=${e.P}  (${c.reach === 'rows' ? 'through row lineage' : 'at run level'})`,
       );
     }
-    out.push(`  ${c.rank + 1}. ${candidateName(c)}`);
+    out.push(`  ${c.rank}. ${candidateName(c)}`);
     for (const d of c.differences) out.push(`       - ${d}`);
   }
   if (review.rows.length > 0 && originRows > 0) {

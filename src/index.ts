@@ -25,7 +25,6 @@ export {
   hashKeys,
   type RowCaptureOptions,
   type RowCaptureSummary,
-  type RowEvidence,
   type RowKey,
   type RowLineageSpec,
   RowRecorder,

@@ -1,5 +1,5 @@
 import { groupByScore, type RankedCandidate, rankInGroups } from '../analysis/ranking.js';
-import { type Evidence, REVIEW_METHODS, type ReviewMethod, spectrumScore } from '../analysis/spectrum.js';
+import { REVIEW_METHODS, type ReviewMethod, spectrumScore } from '../analysis/spectrum.js';
 import { invalid, PipetraceError } from '../errors.js';
 import type { Millis, Run } from '../model.js';
 import type { Store } from '../store.js';
@@ -13,9 +13,6 @@ import { LABEL_LIMIT, rowCandidates } from './row-candidates.js';
 
 /** The spectrum score, shared with the run-level review. */
 export type RowReviewMetric = ReviewMethod;
-
-/** @deprecated The same counts as the run review's: use Evidence. */
-export type RowEvidence = Evidence;
 
 /** A run, component version or origin row behind flagged rows; group and rank count from 1. */
 export interface RowReviewCandidate extends RankedCandidate {

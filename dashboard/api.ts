@@ -9,7 +9,7 @@ import type { Staleness } from '../src/analysis/staleness.js';
 import type { Trace } from '../src/analysis/trace.js';
 import { PipetraceError } from '../src/errors.js';
 import type { Component, Pointer, Run } from '../src/model.js';
-import { checkRowKey, keyFromJson, keyToJson } from '../src/rows/keys.js';
+import { checkRowKey, keyFromJson, keyToJson } from '../src/rows/format/keys.js';
 import type { RowTrace } from '../src/rows/trace.js';
 import type { RunPage, Store } from '../src/store.js';
 

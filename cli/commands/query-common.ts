@@ -4,7 +4,7 @@
  */
 import { httpStore } from '../../adapters/http/client.js';
 import { createPipetrace, type Pipetrace } from '../../src/pipetrace.js';
-import { keyToJson, type RowKey } from '../../src/rows/keys.js';
+import { keyToJson, type RowKey } from '../../src/rows/format/keys.js';
 import type { Store } from '../../src/store.js';
 import { EXIT, type Io, UsageError } from '../command.js';
 import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';

@@ -5,7 +5,7 @@ import type { Trace, TraceOptions } from '../analysis/trace.js';
 import { invalid, PipetraceError } from '../errors.js';
 import type { Component, Pointer, Run } from '../model.js';
 import type { HistoryOptions, Target } from '../pipetrace.js';
-import type { RowKey } from '../rows/keys.js';
+import type { RowKey } from '../rows/format/keys.js';
 import type { RowReview, RowReviewOptions } from '../rows/review.js';
 import type { RowTrace, RowTraceOptions } from '../rows/trace.js';
 import type { RunPage, Store } from '../store.js';

@@ -3,7 +3,7 @@ import type { Staleness, StalenessOptions } from '../analysis/staleness.js';
 import type { Trace, TraceOptions } from '../analysis/trace.js';
 import type { Component, Pointer, Run } from '../model.js';
 import type { HistoryOptions, Target } from '../pipetrace.js';
-import type { RowKey } from '../rows/keys.js';
+import type { RowKey } from '../rows/format/keys.js';
 import type { RowReview, RowReviewOptions } from '../rows/review.js';
 import type { RowTrace, RowTraceOptions } from '../rows/trace.js';
 import type { RunPage } from '../store.js';

@@ -1,19 +1,20 @@
 import { invalid } from '../errors.js';
 import type { Store } from '../store.js';
 import { checkPointer, checkRunId, describe } from '../validate.js';
-import { type PartitionSource, partitionChunks } from './chunk.js';
+import { type PartitionSource, partitionChunks } from './format/chunk.js';
 import {
   chunkKey,
   decodeManifest,
+  emptyManifest,
   encodeManifest,
   manifestKey,
   type PairManifest,
   type RowLineageKind,
   type RunRowsManifest,
-} from './codec.js';
-import { hashKeyInto, hashKeys, keyToJson, type RowKey } from './keys.js';
+} from './format/codec.js';
+import { HASH_VERSION, hashKeyInto, hashKeys, keyToJson, type RowKey } from './format/keys.js';
 
-export { CHUNK_ROWS } from './chunk.js';
+export { CHUNK_ROWS } from './format/chunk.js';
 
 /**
  * The row lineage of one (output, input) pair of a run, given as arrays:
@@ -245,7 +246,9 @@ export async function writeRowLineage(
   }
   const [existing] = await store.getBlobs([manifestKey(runId)]);
   // A fresh decode, never the shared cached copy: this one is modified.
-  const manifest: RunRowsManifest = decodeManifest(existing, runId) ?? { v: 1, run: runId, next: 0, pairs: [] };
+  const manifest: RunRowsManifest = decodeManifest(existing, runId) ?? emptyManifest(runId);
+  // Every manifest written names the hash version its pairs use.
+  manifest.h = HASH_VERSION;
   const replaced = manifest.pairs.filter((p) => seen.has(`${p.output}\u0000${p.input}`));
   manifest.pairs = manifest.pairs.filter((p) => !seen.has(`${p.output}\u0000${p.input}`));
   const blobs: { key: string; data: Uint8Array }[] = [];

@@ -1,6 +1,6 @@
 import type { Store } from '../store.js';
-import { type Chunk, decodeChunk } from './chunk.js';
-import { chunkKey, type PairManifest } from './codec.js';
+import { type Chunk, decodeChunk } from './format/chunk.js';
+import { chunkKey, type PairManifest } from './format/codec.js';
 
 /*
  * Decoded chunks per store, least recently used first out, bounded by bytes. Chunk keys are

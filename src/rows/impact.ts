@@ -1,7 +1,7 @@
 import type { Run } from '../model.js';
 import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
 import { readRowManifest } from './capture.js';
-import type { RowKey } from './keys.js';
+import type { RowKey } from './format/keys.js';
 import { lookupPair } from './lookup.js';
 import { beginRowWalk, type RowStep, type RowTrace, type RowTraceOptions, refsOf } from './trace.js';
 

@@ -3,9 +3,9 @@ import type { Run } from '../model.js';
 import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
 import { checkPointer, checkPositiveInt, checkRunId } from '../validate.js';
 import { manifestFrom } from './capture.js';
-import { manifestKey, type PairManifest, type RowLineageKind } from './codec.js';
+import { manifestKey, type PairManifest, type RowLineageKind } from './format/codec.js';
+import { hashKeyInto, keyFromJson, keyToJson, type RowKey, toHex } from './format/keys.js';
 import { HashTable64 } from './hashset.js';
-import { hashKeyInto, keyFromJson, keyToJson, type RowKey, toHex } from './keys.js';
 import { lookupPair, type Visit, visitCached } from './lookup.js';
 
 /** A row as results show it: its hash, and its key where the pair kept keys. */

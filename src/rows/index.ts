@@ -10,9 +10,9 @@ export {
   type RowCaptureSummary,
   type RowLineageSpec,
   RowRecorder,
-  readRowManifest,
   writeRowLineage,
 } from './capture.js';
+export { readRowManifest } from './chunk-cache.js';
 export { allFlaggedRows, type FlaggedRows, flaggedRows, flagRows, unflagRows } from './flags.js';
 export type { PairManifest, RowLineageKind, RunRowsManifest } from './format/codec.js';
 export {

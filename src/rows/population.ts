@@ -1,7 +1,6 @@
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
-import { readRowManifest } from './capture.js';
-import { loadChunks } from './chunk-cache.js';
+import { loadChunks, readRowManifest } from './chunk-cache.js';
 import type { FlaggedRows } from './flags.js';
 import type { Chunk } from './format/chunk.js';
 import type { PairManifest } from './format/codec.js';

@@ -11,7 +11,7 @@ import { checkStalenessOptions } from './analysis/staleness.js';
 import { checkTraceOptions } from './analysis/trace.js';
 import { defined, type HttpParts, type ParamReader, targetValues } from './http-params.js';
 import type { Pipetrace } from './pipetrace.js';
-import { checkRowKey } from './rows/keys.js';
+import { checkRowKey } from './rows/format/keys.js';
 import { checkRowReviewOptions, checkRowTraceOptions } from './rows/query-options.js';
 import type { RowTraceOptions } from './rows/trace.js';
 import { rowKeyFromText, rowKeyToText, rowTraceFromJson, rowTraceToJson } from './rows/wire.js';

@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
 import { isPipetraceError } from '../src/errors.js';
 import type { Run } from '../src/model.js';
-import { CHUNK_FORMAT, NARROW_MIN_ROWS } from '../src/rows/chunk.js';
 import { chunkCacheStats, setChunkCacheLimit } from '../src/rows/chunk-cache.js';
-import { chunkKey, encodeBlob, encodeManifest, manifestKey, type RunRowsManifest } from '../src/rows/codec.js';
+import { CHUNK_FORMAT, NARROW_MIN_ROWS } from '../src/rows/format/chunk.js';
+import { chunkKey, encodeBlob, encodeManifest, manifestKey, type RunRowsManifest } from '../src/rows/format/codec.js';
+import { HASH_VERSION } from '../src/rows/format/keys.js';
 import { hashKeys, impact, readRowManifest, rowHash, traceRow, writeRowLineage } from '../src/rows/index.js';
 import type { Store } from '../src/store.js';
 import { sampleRun } from '../src/testing.js';
@@ -109,6 +110,25 @@ describe('row lineage chunk format', () => {
     const error = await traceRow(view(store), 'o', 'a').catch((e: unknown) => e);
     expect(isPipetraceError(error, 'storage')).toBe(true);
     expect((error as Error).message).toContain('version 99');
+  });
+
+  it('records the row hash version in every manifest it writes', async () => {
+    const store = memoryStore();
+    await writeRowLineage(store, 'r', [{ output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['b'] }]);
+    expect((await readRowManifest(store, 'r'))?.h).toBe(HASH_VERSION);
+    expect(HASH_VERSION).toBe(1);
+  });
+
+  it('refuses a manifest of an unknown row hash version with a storage error naming the version', async () => {
+    const store = memoryStore();
+    await store.putRuns([run('r-1', 0, ['i'], ['o'])]);
+    const manifest: RunRowsManifest = { v: 1, h: 7, run: 'r-1', next: 0, pairs: [] };
+    await store.putBlobs([{ key: manifestKey('r-1'), data: encodeManifest(manifest) }]);
+    const error = await traceRow(view(store), 'o', 'a').catch((e: unknown) => e);
+    expect(isPipetraceError(error, 'storage')).toBe(true);
+    expect((error as Error).message).toContain('hash version 7');
+    const read = await readRowManifest(view(store), 'r-1').catch((e: unknown) => e);
+    expect(isPipetraceError(read, 'storage')).toBe(true);
   });
 });
 

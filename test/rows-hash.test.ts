@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPipetraceError } from '../src/errors.js';
+import { referenceStringHash } from '../src/rows/format/keys.js';
 import { hashKeys, type RowKey, rowHash } from '../src/rows/index.js';
 
 describe('row key hashing', () => {
@@ -33,6 +34,31 @@ describe('row key hashing', () => {
     expect(rowHash(2 ** 60)).toBe(rowHash(2n ** 60n));
     expect(rowHash(-0)).toBe(rowHash(0));
     expect(rowHash([1, 'x'])).toBe(rowHash([1n, 'x']));
+  });
+
+  it('hashes strings in the inlined loop exactly as one word() call per word does, at odd and even lengths', () => {
+    const one = new Uint32Array(2);
+    for (const s of [
+      '',
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      'ride-1',
+      'ride-10',
+      '\u{1F600}x',
+      'x'.repeat(101),
+      'y'.repeat(100),
+    ]) {
+      hashKeys([s], one);
+      expect([...one], JSON.stringify(s)).toEqual([...referenceStringHash(s)]);
+    }
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (s) => {
+        hashKeys([s], one);
+        expect([...one]).toEqual([...referenceStringHash(s)]);
+      }),
+    );
   });
 
   it('is stable across releases: a pinned key hashes to a pinned value', () => {

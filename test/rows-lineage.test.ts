@@ -250,3 +250,14 @@ describe('row impact', () => {
 function memoryStoreView(store: Store): Store {
   return Object.create(store) as Store;
 }
+
+describe('row walks start where the run named them', () => {
+  it('rejects a run id that does not exist as not_found in traceRow and impact alike', async () => {
+    const store = memoryStore();
+    await writeRowLineage(store, 'r', [{ output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['b'] }]);
+    const back = await traceRow(store, 'o', 'a', { run: 'no-such-run' }).catch((e: unknown) => e);
+    const forward = await impact(store, 'i', 'b', { run: 'no-such-run' }).catch((e: unknown) => e);
+    expect(isPipetraceError(back, 'not_found')).toBe(true);
+    expect(isPipetraceError(forward, 'not_found')).toBe(true);
+  });
+});

@@ -6,7 +6,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { httpStore } from '../../adapters/http/client.js';
 import { createPipetrace, type Pipetrace } from '../../src/pipetrace.js';
-import { keyToJson, type RowKey } from '../../src/rows/keys.js';
+import { keyToJson, type RowKey } from '../../src/rows/format/keys.js';
 import type { Store } from '../../src/store.js';
 import { type Command, EXIT, type Io, UsageError } from '../command.js';
 import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';

@@ -1,5 +1,5 @@
 import type { Run } from '../model.js';
-import { chunkKey, decodeManifest, manifestKey } from '../rows/codec.js';
+import { chunkKey, decodeManifest, manifestKey } from '../rows/format/codec.js';
 import type { RunScan, Store } from '../store.js';
 import { type ExportOptions, runToEvents } from './export.js';
 import { type KeptFacets, keptFacetsOf } from './facets.js';

@@ -1,19 +1,20 @@
 import { invalid } from '../errors.js';
 import type { Store } from '../store.js';
 import { checkPointer, checkRunId, describe } from '../validate.js';
-import { type PartitionSource, partitionChunks } from './chunk.js';
+import { type PartitionSource, partitionChunks } from './format/chunk.js';
 import {
   chunkKey,
   decodeManifest,
+  emptyManifest,
   encodeManifest,
   manifestKey,
   type PairManifest,
   type RowLineageKind,
   type RunRowsManifest,
-} from './codec.js';
-import { hashKeyInto, hashKeys, keyToJson, type RowKey } from './keys.js';
+} from './format/codec.js';
+import { HASH_VERSION, hashKeyInto, hashKeys, keyToJson, type RowKey } from './format/keys.js';
 
-export { CHUNK_ROWS } from './chunk.js';
+export { CHUNK_ROWS } from './format/chunk.js';
 
 /**
  * The row lineage of one (output, input) pair of a run, given as arrays:
@@ -245,7 +246,9 @@ export async function writeRowLineage(
   }
   const [existing] = await store.getBlobs([manifestKey(runId)]);
   // A fresh decode, never the shared cached copy: this one is modified.
-  const manifest: RunRowsManifest = decodeManifest(existing, runId) ?? { v: 1, run: runId, next: 0, pairs: [] };
+  const manifest: RunRowsManifest = decodeManifest(existing, runId) ?? emptyManifest(runId);
+  // Every manifest written names the hash version its pairs use.
+  manifest.h = HASH_VERSION;
   const replaced = manifest.pairs.filter((p) => seen.has(`${p.output}\u0000${p.input}`));
   manifest.pairs = manifest.pairs.filter((p) => !seen.has(`${p.output}\u0000${p.input}`));
   const blobs: { key: string; data: Uint8Array }[] = [];
@@ -275,45 +278,4 @@ export async function writeRowLineage(
     await store.deleteBlobs(replaced.flatMap((p) => chunkKeysOf(runId, p)));
   }
   return summary;
-}
-
-// Decoded manifests per store, reused while the stored bytes are unchanged (checked on every read).
-const MANIFEST_CACHE = 4096;
-const manifestCaches = new WeakMap<Store, Map<string, { data: Uint8Array; manifest: RunRowsManifest }>>();
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let i = 0;
-  // Four bytes at a time where both are aligned (fresh copies are): every warm trace step checks.
-  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
-    const words = a.length >>> 2;
-    const wa = new Uint32Array(a.buffer, a.byteOffset, words);
-    const wb = new Uint32Array(b.buffer, b.byteOffset, words);
-    for (; i < words; i++) if (wa[i] !== wb[i]) return false;
-    i = words << 2;
-  }
-  for (; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** The manifest of a run's row lineage, or undefined when it has none. Treat it as read-only. */
-export async function readRowManifest(store: Store, runId: string): Promise<RunRowsManifest | undefined> {
-  const [data] = await store.getBlobs([manifestKey(runId)]);
-  return manifestFrom(store, runId, data);
-}
-
-/** readRowManifest() for bytes already read: the cached decoded manifest while they are unchanged. */
-export function manifestFrom(store: Store, runId: string, data: Uint8Array | undefined): RunRowsManifest | undefined {
-  if (data === undefined) return undefined;
-  let cache = manifestCaches.get(store);
-  if (cache === undefined) {
-    cache = new Map();
-    manifestCaches.set(store, cache);
-  }
-  const hit = cache.get(runId);
-  if (hit !== undefined && sameBytes(hit.data, data)) return hit.manifest;
-  const manifest = decodeManifest(data, runId) as RunRowsManifest;
-  if (cache.size >= MANIFEST_CACHE) cache.clear();
-  cache.set(runId, { data, manifest });
-  return manifest;
 }

@@ -1,6 +1,6 @@
 import type { Store } from '../store.js';
-import { type Chunk, decodeChunk } from './chunk.js';
-import { chunkKey, type PairManifest } from './codec.js';
+import { type Chunk, decodeChunk } from './format/chunk.js';
+import { chunkKey, decodeManifest, manifestKey, type PairManifest, type RunRowsManifest } from './format/codec.js';
 
 /*
  * Decoded chunks per store, least recently used first out, bounded by bytes. Chunk keys are
@@ -148,4 +148,45 @@ export async function loadChunks(
     evict(cache);
   }
   return out.filter((c): c is Chunk => c !== undefined);
+}
+
+// Decoded manifests per store, reused while the stored bytes are unchanged (checked on every read).
+const MANIFEST_CACHE = 4096;
+const manifestCaches = new WeakMap<Store, Map<string, { data: Uint8Array; manifest: RunRowsManifest }>>();
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let i = 0;
+  // Four bytes at a time where both are aligned (fresh copies are): every warm trace step checks.
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const words = a.length >>> 2;
+    const wa = new Uint32Array(a.buffer, a.byteOffset, words);
+    const wb = new Uint32Array(b.buffer, b.byteOffset, words);
+    for (; i < words; i++) if (wa[i] !== wb[i]) return false;
+    i = words << 2;
+  }
+  for (; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The manifest of a run's row lineage, or undefined when it has none. Treat it as read-only. */
+export async function readRowManifest(store: Store, runId: string): Promise<RunRowsManifest | undefined> {
+  const [data] = await store.getBlobs([manifestKey(runId)]);
+  return manifestFrom(store, runId, data);
+}
+
+/** readRowManifest() for bytes already read: the cached decoded manifest while they are unchanged. */
+export function manifestFrom(store: Store, runId: string, data: Uint8Array | undefined): RunRowsManifest | undefined {
+  if (data === undefined) return undefined;
+  let cache = manifestCaches.get(store);
+  if (cache === undefined) {
+    cache = new Map();
+    manifestCaches.set(store, cache);
+  }
+  const hit = cache.get(runId);
+  if (hit !== undefined && sameBytes(hit.data, data)) return hit.manifest;
+  const manifest = decodeManifest(data, runId) as RunRowsManifest;
+  if (cache.size >= MANIFEST_CACHE) cache.clear();
+  cache.set(runId, { data, manifest });
+  return manifest;
 }

@@ -1,7 +1,7 @@
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
-import { readRowManifest } from './capture.js';
-import type { RunRowsManifest } from './codec.js';
+import { readRowManifest } from './chunk-cache.js';
+import type { RunRowsManifest } from './format/codec.js';
 
 const PEERS = 1000;
 

@@ -1,9 +1,9 @@
 import { PipetraceError } from '../errors.js';
 import type { Store } from '../store.js';
 import { checkPointer } from '../validate.js';
-import { decodeBlob, encodeBlob } from './codec.js';
+import { decodeBlob, encodeBlob } from './format/codec.js';
+import { hashKeys, keyFromJson, keyToJson, type RowKey, rowHash, toHex } from './format/keys.js';
 import { HashTable64 } from './hashset.js';
-import { hashKeys, keyFromJson, keyToJson, type RowKey, rowHash, toHex } from './keys.js';
 import type { RowRef } from './trace.js';
 
 /** Flagged rows of one pointer: distinct hashes and the keys as given. */

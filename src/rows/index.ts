@@ -10,16 +10,13 @@ export {
   type RowCaptureSummary,
   type RowLineageSpec,
   RowRecorder,
-  readRowManifest,
   writeRowLineage,
 } from './capture.js';
-export type { PairManifest, RowLineageKind, RunRowsManifest } from './codec.js';
+export { readRowManifest } from './chunk-cache.js';
 export { allFlaggedRows, type FlaggedRows, flaggedRows, flagRows, unflagRows } from './flags.js';
-export { impact } from './impact.js';
+export type { PairManifest, RowLineageKind, RunRowsManifest } from './format/codec.js';
 export {
   checkRowKey,
-  HASH_SEED_HI,
-  HASH_SEED_LO,
   hashKeyInto,
   hashKeys,
   MAX_KEY_DEPTH,
@@ -27,7 +24,8 @@ export {
   MAX_KEY_STRING,
   type RowKey,
   rowHash,
-} from './keys.js';
+} from './format/keys.js';
+export { impact } from './impact.js';
 export {
   type RowReview,
   type RowReviewCandidate,

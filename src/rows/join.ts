@@ -1,5 +1,5 @@
-import type { Chunk } from './chunk.js';
-import type { PairManifest } from './codec.js';
+import type { Chunk } from './format/chunk.js';
+import type { PairManifest } from './format/codec.js';
 import type { BufferPool } from './pool.js';
 
 /** Matches of a lookup: for each match, the query it answers and the hash on the other side. */

@@ -1,7 +1,7 @@
 import type { Store } from '../store.js';
-import type { Chunk } from './chunk.js';
 import { cachedChunk, loadChunks } from './chunk-cache.js';
-import { bucketOf, type PairManifest } from './codec.js';
+import type { Chunk } from './format/chunk.js';
+import { bucketOf, type PairManifest } from './format/codec.js';
 import { HashTable64 } from './hashset.js';
 import { type ChunkQueries, emit, joinChunk, MatchBuilder, type Matches } from './join.js';
 import type { BufferPool } from './pool.js';

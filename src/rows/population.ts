@@ -1,10 +1,9 @@
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
-import { readRowManifest } from './capture.js';
-import type { Chunk } from './chunk.js';
-import { loadChunks } from './chunk-cache.js';
-import type { PairManifest } from './codec.js';
+import { loadChunks, readRowManifest } from './chunk-cache.js';
 import type { FlaggedRows } from './flags.js';
+import type { Chunk } from './format/chunk.js';
+import type { PairManifest } from './format/codec.js';
 import { HashTable64 } from './hashset.js';
 import type { Seed } from './propagate.js';
 

@@ -1,9 +1,10 @@
 import type { Run } from '../model.js';
-import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
-import { readRowManifest } from './capture.js';
-import type { RunRowsManifest } from './codec.js';
+import type { Store } from '../store.js';
+import { readRowManifest } from './chunk-cache.js';
+import type { RunRowsManifest } from './format/codec.js';
 import { lookupPair } from './lookup.js';
 import { BufferPool } from './pool.js';
+import { Frontier, upstreamOf } from './walk.js';
 
 /** A set of population rows (labels) as a bitset. */
 export type LabelSet = Uint32Array;
@@ -137,18 +138,15 @@ export async function propagate(
   origins: Origins;
   manifests: Map<string, RunRowsManifest | undefined>;
 }> {
-  const nodes = new Map<string, Node>();
+  const nodes = new Frontier<Node>('newest');
   const runs = new Map<string, RunReach>();
   const manifests = new Map<string, RunRowsManifest | undefined>();
   const origins = new OriginBuilder();
   const pool = new BufferPool();
   const nodeOf = (run: Run, pointer: string, hops: number): Node => {
-    const k = `${run.id}\u0000${pointer}`;
-    let node = nodes.get(k);
-    if (node === undefined) {
-      node = { run, pointer, hashes: [], labels: [], hops };
-      nodes.set(k, node);
-    } else node.hops = Math.min(node.hops, hops);
+    let node = nodes.get(run, pointer);
+    if (node === undefined) node = nodes.add({ run, pointer, hashes: [], labels: [], hops });
+    else node.hops = Math.min(node.hops, hops);
     return node;
   };
   for (const s of seeds) {
@@ -160,17 +158,7 @@ export async function propagate(
       node.seedParts = s.hashes.length;
     }
   }
-  while (nodes.size > 0) {
-    let bestKey = '';
-    let node: Node | undefined;
-    for (const [k, n] of nodes) {
-      if (node === undefined || compareWriteKeys(n.run, node.run) > 0) {
-        node = n;
-        bestKey = k;
-      }
-    }
-    nodes.delete(bestKey);
-    if (node === undefined) break;
+  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
     const run = node.run;
     let entry = runs.get(run.id);
     if (entry === undefined) {
@@ -202,10 +190,7 @@ export async function propagate(
     for (let i = 0; i < here.length; i++) allSet[i] = (allSet[i] as number) | (here[i] as number);
 
     if (!manifests.has(run.id)) manifests.set(run.id, await readRowManifest(store, run.id));
-    const pairs = (manifests.get(run.id)?.pairs ?? []).filter((p) => p.output === node.pointer);
-    const inputs = [...new Set([...run.inputs, ...pairs.map((p) => p.input)])];
-    const writers = await store.latestWriters(inputs.map((p) => ({ pointer: p, before: dependencyBound(run) })));
-    const upRuns = await store.getRuns(writers.map((w) => w?.id ?? ''));
+    const { pairs, inputs, runs: upRuns } = await upstreamOf(store, run, node.pointer, manifests.get(run.id));
     const n = labels.length;
     const rowLevel = n > 0 && pairs.length > 0;
     // One pair (the usual case): lookups carry each entry's label and report the rows they

@@ -1,8 +1,8 @@
 import { groupByScore, rankInGroups } from '../analysis/ranking.js';
 import { spectrumScore } from '../analysis/spectrum.js';
 import { PipetraceError } from '../errors.js';
+import { toHex } from './format/keys.js';
 import { HashTable64 } from './hashset.js';
-import { toHex } from './keys.js';
 import type { LabelSet, Origins } from './propagate.js';
 import { byDirectness } from './ranking.js';
 import type { RowReviewCandidate, RowReviewMetric } from './review.js';

@@ -1,12 +1,12 @@
 import type { Run } from '../model.js';
-import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
+import type { Store } from '../store.js';
 import { writerOf } from '../target.js';
 import { checkPointer, checkPositiveInt } from '../validate.js';
-import { manifestFrom } from './capture.js';
-import { manifestKey, type PairManifest, type RowLineageKind } from './codec.js';
-import { HashTable64 } from './hashset.js';
-import { hashKeyInto, keyFromJson, keyToJson, type RowKey, toHex } from './keys.js';
+import { manifestFrom } from './chunk-cache.js';
+import { manifestKey, type PairManifest, type RowLineageKind } from './format/codec.js';
+import { hashKeyInto, keyToJson, type RowKey, toHex } from './format/keys.js';
 import { lookupPair, type Visit, visitCached } from './lookup.js';
+import { Frontier, RowSet, upstreamOf } from './walk.js';
 
 /** A row as results show it: its hash, and its key where the pair kept keys. */
 export interface RowRef {
@@ -65,80 +65,16 @@ interface Pending {
   run: Run;
   pointer: string;
   depth: number;
-  rows?: Rows;
+  rows?: RowSet | undefined;
 }
-
-/** Distinct rows in first-seen order, with keys where known. A trace holds a few: a table only past a handful. */
-class Rows {
-  private table: HashTable64 | undefined;
-  hashes: number[] = [];
-  private keyOf: Map<number, unknown> | undefined;
-  add(hi: number, lo: number, key: unknown): void {
-    const at = this.indexOf(hi >>> 0, lo >>> 0);
-    if (key !== undefined && !this.hasKey(at)) this.setKey(at, key);
-  }
-  private indexOf(hi: number, lo: number): number {
-    const hashes = this.hashes;
-    if (this.table === undefined) {
-      for (let i = 0; i < hashes.length; i += 2) if (hashes[i + 1] === lo && hashes[i] === hi) return i >>> 1;
-      hashes.push(hi, lo);
-      if (hashes.length > 2 * LINEAR_ROWS) {
-        this.table = new HashTable64(2 * LINEAR_ROWS);
-        for (let i = 0; i < hashes.length; i += 2)
-          this.table.add(hashes[i] as number, hashes[i + 1] as number, i >>> 1);
-      }
-      return (hashes.length >>> 1) - 1;
-    }
-    let table = this.table;
-    if (table.size * 2 + 2 > table.capacity) {
-      table = new HashTable64(table.size * 2 + 2);
-      for (let i = 0; i < hashes.length; i += 2) table.add(hashes[i] as number, hashes[i + 1] as number, i >>> 1);
-      this.table = table;
-    }
-    const n = table.size;
-    const at = table.add(hi, lo, n);
-    if (at === n) hashes.push(hi, lo);
-    return at;
-  }
-  hasKey(at: number): boolean {
-    return this.keyOf?.has(at) ?? false;
-  }
-  key(at: number): unknown {
-    return this.keyOf?.get(at);
-  }
-  setKey(at: number, key: unknown): void {
-    this.keyOf ??= new Map();
-    this.keyOf.set(at, key);
-  }
-  packed(): Uint32Array {
-    return Uint32Array.from(this.hashes);
-  }
-  refs(max: number): RowRef[] {
-    const out: RowRef[] = [];
-    for (let i = 0; i < this.hashes.length && out.length < max; i += 2) {
-      const ref: RowRef = { hash: toHex(this.hashes[i] as number, this.hashes[i + 1] as number) };
-      const key = this.keyOf?.get(i / 2);
-      if (key !== undefined) ref.key = keyFromJson(key);
-      out.push(ref);
-    }
-    return out;
-  }
-  get size(): number {
-    return this.hashes.length >>> 1;
-  }
-}
-
-/** Rows kept in a plain list (searched linearly) before a table is built. */
-const LINEAR_ROWS = 8;
 
 function refsOf(
   hashes: Uint32Array,
   keys: (unknown | undefined)[] | undefined,
   max: number,
 ): { rows: RowRef[]; rowCount: number } {
-  const rows = new Rows();
-  for (let i = 0; i < hashes.length >>> 1; i++)
-    rows.add(hashes[2 * i] as number, hashes[2 * i + 1] as number, keys?.[i]);
+  const rows = new RowSet();
+  rows.addPacked(hashes, keys);
   return { rows: rows.refs(max), rowCount: rows.size };
 }
 
@@ -184,29 +120,18 @@ export async function traceRow(
     result.origins.push({ pointer, rows: [{ hash: result.hash, key }], rowCount: 1 });
     return result;
   }
-  const pending = new Map<string, Pending>();
-  const seed = new Rows();
+  const pending = new Frontier<Pending>('newest');
+  const seed = new RowSet();
   seed.add(start[0] as number, start[1] as number, keyToJson(key));
-  pending.set(`${first.id}\u0000${pointer}`, { run: first, pointer, depth: 0, rows: seed });
-  while (pending.size > 0) {
+  pending.add({ run: first, pointer, depth: 0, rows: seed });
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
     if (result.steps.length >= maxSteps) {
       result.truncated = true;
       break;
     }
-    // Newest writer first: every reader of a node is visited before it (see WriteKey).
-    let bestKey = '';
-    let best: Pending | undefined;
-    for (const [k, node] of pending) {
-      if (best === undefined || compareWriteKeys(node.run, best.run) > 0) {
-        best = node;
-        bestKey = k;
-      }
-    }
-    pending.delete(bestKey);
-    const node = best as Pending;
     // The manifest's bytes straight from the store (one promise, not two: every step reads one).
     const manifest = manifestFrom(store, node.run.id, (await store.getBlobs([manifestKey(node.run.id)]))[0]);
-    const pairs = (manifest?.pairs ?? []).filter((p) => p.output === node.pointer);
+    const { pairs, inputs, runs: upstreamRuns } = await upstreamOf(store, node.run, node.pointer, manifest);
     const rowLevel = node.rows !== undefined && pairs.length > 0;
     const step: RowStep = {
       depth: node.depth,
@@ -233,20 +158,12 @@ export async function traceRow(
       }
     }
     result.steps.push(step);
-    const inputs: string[] = [];
-    for (const p of node.run.inputs) if (!inputs.includes(p)) inputs.push(p);
-    for (const p of pairs) if (!inputs.includes(p.input)) inputs.push(p.input);
-    const queries = inputs.map((p) => ({ pointer: p, before: dependencyBound(node.run) }));
-    // The store's synchronous twin where it has one (the memory store): one promise fewer a step.
-    const sync = store.sync;
-    const upstream = sync?.store === store ? sync.latestWriters(queries) : await store.latestWriters(queries);
-    const upstreamRuns = await store.getRuns(upstream.map((w) => w?.id ?? ''));
     const matched = rowLevel ? new Uint8Array(step.rowCount) : undefined;
     for (const [i, input] of inputs.entries()) {
       const pair: PairManifest | undefined = rowLevel ? pairs.find((p) => p.input === input) : undefined;
-      let rows: Rows | undefined;
+      let rows: RowSet | undefined;
       if (pair !== undefined && node.rows !== undefined) {
-        const found = new Rows();
+        const found = new RowSet();
         const from = node.rows;
         const seen = matched as Uint8Array;
         const visit: Visit = (q, hi, lo, key, queryKey) => {
@@ -277,26 +194,17 @@ export async function traceRow(
         continue;
       }
       if (rows !== undefined && rows.size === 0) continue;
-      const k = `${up.id}\u0000${input}`;
-      const existing = pending.get(k);
-      if (existing === undefined) {
-        pending.set(
-          k,
-          rows === undefined
-            ? { run: up, pointer: input, depth: node.depth + 1 }
-            : { run: up, pointer: input, depth: node.depth + 1, rows },
-        );
-      } else if (existing.rows !== undefined) {
+      const existing = pending.get(up, input);
+      if (existing === undefined) pending.add({ run: up, pointer: input, depth: node.depth + 1, rows });
+      else if (existing.rows !== undefined) {
         if (rows === undefined) existing.rows = undefined;
-        else
-          for (let j = 0; j < rows.hashes.length; j += 2)
-            existing.rows.add(rows.hashes[j] as number, rows.hashes[j + 1] as number, rows.key(j / 2));
+        else existing.rows.addAll(rows);
       }
     }
     if (node.rows !== undefined) step.rows = node.rows.refs(maxRows);
     if (matched !== undefined && node.rows !== undefined) {
       // Rows no pair of this run explains have no recorded origin: they start here.
-      const lost = new Rows();
+      const lost = new RowSet();
       for (let j = 0; j < matched.length; j++) {
         if (matched[j] === 0)
           lost.add(node.rows.hashes[2 * j] as number, node.rows.hashes[2 * j + 1] as number, node.rows.key(j));

@@ -1,6 +1,6 @@
 /** Row keys and row traces as JSON (bigint keys as {"n": "..."}), as they travel over HTTP. */
 import { PipetraceError } from '../errors.js';
-import { checkRowKey, keyFromJson, keyToJson, type RowKey } from './keys.js';
+import { checkRowKey, keyFromJson, keyToJson, type RowKey } from './format/keys.js';
 import type { RowRef, RowTrace } from './trace.js';
 
 /** A row key from JSON text ("a" for a string, 42 for a number, ["a", 1] for a composite), or invalid_input. */

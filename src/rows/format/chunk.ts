@@ -1,4 +1,4 @@
-import { invalid, PipetraceError } from '../errors.js';
+import { invalid, PipetraceError } from '../../errors.js';
 import { allocBlob, decodeBlob, encodeBlob, type PairManifest } from './codec.js';
 import { hashKeyInto, type RowKey } from './keys.js';
 

@@ -1,4 +1,4 @@
-import { invalid } from '../errors.js';
+import { invalid } from '../../errors.js';
 
 /**
  * A row key: a string, a number, a bigint, or a composite array of them. Keys are typed:
@@ -22,9 +22,13 @@ export const MAX_KEY_PARTS = 256;
  * distinct keys are about n^2 / 2^65: 2.7e-6 for 10M keys, 0.027 for 1B; hash_collisions_10m
  * checks 10M keys in the bench. Not a cryptographic hash: hostile keys can be made to collide.
  */
-// Seeds of the two lanes: ASCII 'pipe' and 'trac'. Changing them changes every stored hash.
-export const HASH_SEED_HI = 0x70697065;
-export const HASH_SEED_LO = 0x74726163;
+// Seeds of the two lanes: ASCII 'pipe' and 'trac'. Changing them (or a round) changes every
+// stored hash: that is a new HASH_VERSION, which manifests record.
+const HASH_SEED_HI = 0x70697065;
+const HASH_SEED_LO = 0x74726163;
+
+/** The version of the row hash (seeds, rounds, canonical words); each manifest records the one it used. */
+export const HASH_VERSION = 1;
 
 const TAG_STRING = 1;
 const TAG_INT = 2;
@@ -130,6 +134,11 @@ export function hashKeyInto(key: RowKey, target: Uint32Array, at: number): void 
   b = HASH_SEED_LO;
   if (typeof key === 'string') feedString(key, TAG_STRING);
   else feed(key, 0);
+  finish(target, at);
+}
+
+// The finaliser: cross-mixes the lanes into the 64-bit hash at target[at], target[at + 1].
+function finish(target: Uint32Array, at: number): void {
   let h1 = a;
   let h2 = b;
   h1 = (h1 + h2) | 0;
@@ -140,6 +149,21 @@ export function hashKeyInto(key: RowKey, target: Uint32Array, at: number): void 
   h2 = (h2 + h1) | 0;
   target[at] = h1;
   target[at + 1] = h2;
+}
+
+/**
+ * A string's hash fed one word() call per word, as the inlined loop in feedString() must match
+ * (for tests: the loop is the fast copy of this reference).
+ */
+export function referenceStringHash(s: string): Uint32Array {
+  a = HASH_SEED_HI;
+  b = HASH_SEED_LO;
+  word(((s.length << 3) | TAG_STRING) >>> 0);
+  for (let i = 0; i + 1 < s.length; i += 2) word(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
+  if (s.length % 2 === 1) word(s.charCodeAt(s.length - 1) | 0x10000);
+  const out = new Uint32Array(2);
+  finish(out, 0);
+  return out;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { PipetraceError } from '../errors.js';
+import { PipetraceError } from '../../errors.js';
+import { HASH_VERSION } from './keys.js';
 
 /**
  * Row lineage blobs. Every blob is [u32 header bytes][u32 body words][u32 text bytes][header
@@ -85,9 +86,20 @@ export interface PairManifest {
   w?: string;
 }
 
+/** A new, empty manifest for a run, at the current hash version. */
+export const emptyManifest = (runId: string): RunRowsManifest => ({
+  v: 1,
+  h: HASH_VERSION,
+  run: runId,
+  next: 0,
+  pairs: [],
+});
+
 /** The per-run manifest: every pair with row lineage. */
 export interface RunRowsManifest {
   v: 1;
+  /** The row hash's version (see HASH_VERSION); absent in manifests written before it was recorded, which mean 1. */
+  h?: number;
   run: string;
   next: number;
   pairs: PairManifest[];
@@ -102,6 +114,14 @@ export function decodeManifest(data: Uint8Array | undefined, runId: string): Run
   const m = decodeBlob<RunRowsManifest>(data, manifestKey(runId)).header;
   if (m === null || typeof m !== 'object' || m.v !== 1 || !Array.isArray(m.pairs)) {
     throw new PipetraceError('storage', `row lineage manifest of run ${JSON.stringify(runId)} is corrupt`);
+  }
+  const h = m.h ?? 1;
+  if (h !== HASH_VERSION) {
+    throw new PipetraceError(
+      'storage',
+      `row lineage manifest of run ${JSON.stringify(runId)} uses row hash version ${JSON.stringify(h)}; this pipetrace reads version ${HASH_VERSION}`,
+      { details: { run: runId, hashVersion: h } },
+    );
   }
   return m;
 }

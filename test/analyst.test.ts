@@ -148,6 +148,20 @@ describe('the analyst in-thread', () => {
     expect(events).toEqual([]);
   });
 
+  it("names nodeWorkerFactory in the browser build of 'pipetrace/worker' too, and says why it cannot work there", async () => {
+    const { nodeWorkerFactory } = await import('../worker/browser.js');
+    const factory = nodeWorkerFactory();
+    const error = (() => {
+      try {
+        factory();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(codeOf(error)).toBe('unavailable');
+    expect((error as Error).message).toMatch(/browser build of 'pipetrace\/worker'/);
+  });
+
   it('keeps error codes: a missing run is not_found, a bad depth is invalid_input', async () => {
     const analyst = createAnalyst({ store: p.store, worker: 'never' });
     expect(codeOf(await analyst.inspect('no-such-run').catch((e: unknown) => e))).toBe('not_found');

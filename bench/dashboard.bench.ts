@@ -14,9 +14,10 @@ import { createServer } from '../adapters/http/server.js';
 import { memoryStore } from '../adapters/memory.js';
 import { logSamplePipeline } from '../dashboard/sample.js';
 import { createPipetrace } from '../src/index.js';
+import { CHROMIUM_PATH } from '../test/browser/harness.js';
 import { percentile, report, round } from './lib.js';
 
-const CHROMIUM = process.env.PIPETRACE_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = CHROMIUM_PATH;
 const FLAGS = [
   '--headless',
   '--no-sandbox',

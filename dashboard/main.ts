@@ -11,13 +11,13 @@ import type { Store } from '../src/store.js';
 import { type DashboardApi, httpApi, lazyStoreApi } from './api.js';
 import { type DashboardHandle, startApp } from './app.js';
 
-export type { DashboardApi, HistoryQuery, RowDirection, TraceTarget } from './api.js';
+export type { DashboardApi, HistoryQuery, HttpApiOptions, RowDirection, TraceTarget } from './api.js';
 export { httpApi, lazyStoreApi } from './api.js';
 export type { DashboardHandle } from './app.js';
-export { parseCommand } from './commands.js';
+export { type Command, parseCommand } from './commands.js';
 export { formatView, parseView, type View } from './hash-router.js';
 
-interface CommonOptions {
+export interface CommonOptions {
   /** Follow and write location.hash so each view has a shareable URL. Default true. */
   hash?: boolean;
   /** Poll for new runs every this many ms; 0 turns live updates off. Default 4000. */

@@ -1,4 +1,5 @@
 import Graph from 'graphology';
+import type { AbstractGraph } from 'graphology-types';
 import type { Run } from './model.js';
 import { inferPointerType } from './pointers.js';
 
@@ -7,6 +8,12 @@ export type LineageNode =
   | { kind: 'pointer'; name: string; type: string; flagged: boolean };
 
 export type LineageEdge = { kind: 'read' | 'wrote' };
+
+/**
+ * The lineage graph's type. Named through graphology-types, not graphology's default export:
+ * under node16 ESM resolution that default is a namespace and cannot name a type.
+ */
+export type LineageGraph = AbstractGraph<LineageNode, LineageEdge>;
 
 /** Node keys in the lineage graph. */
 export const runNode = (id: string): string => `run:${id}`;
@@ -20,7 +27,7 @@ export const pointerNode = (name: string): string => `pointer:${name}`;
 export function lineageGraph(
   runs: Iterable<Run>,
   pointerInfo: (name: string) => { type?: string; flagged?: boolean } | undefined = () => undefined,
-): Graph<LineageNode, LineageEdge> {
+): LineageGraph {
   const graph = new Graph<LineageNode, LineageEdge>({ type: 'directed', multi: false, allowSelfLoops: false });
   const ensurePointer = (name: string) => {
     const key = pointerNode(name);

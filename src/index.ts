@@ -1,4 +1,5 @@
 export type { HistoryOptions } from './analysis/history.js';
+export type { RankedCandidate } from './analysis/ranking.js';
 export type { ComponentCandidate, FlaggedOutput, Review, ReviewOptions, RunCandidate } from './analysis/review.js';
 export {
   type Evidence,
@@ -10,15 +11,17 @@ export {
 export type { Staleness, StalenessOptions, StaleReason } from './analysis/staleness.js';
 export type { Trace, TraceEdge, TraceNode, TraceOptions } from './analysis/trace.js';
 export type { ComponentInput } from './components.js';
-export { decodeCursor, encodeCursor } from './cursor.js';
+export { decodeCursor, encodeCursor, type ScanPosition } from './cursor.js';
 export { type ErrorCode, isPipetraceError, PipetraceError } from './errors.js';
-export { type LineageEdge, type LineageNode, lineageGraph, pointerNode, runNode } from './graph.js';
+export { type LineageEdge, type LineageGraph, type LineageNode, lineageGraph, pointerNode, runNode } from './graph.js';
 export { uuidv7 } from './ids.js';
 export type * from './model.js';
 export type { PipetraceOptions, StartRunOptions } from './pipetrace.js';
 export { createPipetrace, Pipetrace } from './pipetrace.js';
 export { inferPointerType } from './pointers.js';
 export { QUERY_NAMES, type Queries, type QueryArgs, type QueryName, type QueryResult } from './queries.js';
+export type { RowLineageKind } from './rows/codec.js';
+export type { HashedPair } from './rows/index.js';
 export {
   checkRowKey,
   type FlaggedRows,
@@ -38,10 +41,20 @@ export {
   type RowTraceOptions,
   rowHash,
 } from './rows/index.js';
-export type { RowLineage } from './run-handle.js';
+export type { RowStepInput } from './rows/trace.js';
+export type { RowLineage, RunSink } from './run-handle.js';
 export { type RunEnd, RunHandle } from './run-handle.js';
 export type { RunInput } from './run-input.js';
-export { checkRunScan, planRunScan, RUN_FILTER_FIELDS, type RunScanPlan } from './scan-plan.js';
+export {
+  checkRunScan,
+  type FilterableRun,
+  planRunScan,
+  RUN_FILTER_FIELDS,
+  type RunFilterField,
+  type RunScanPlan,
+  type ScanBound,
+  type ScanCondition,
+} from './scan-plan.js';
 export type * from './store.js';
 export { compareRunOrder, compareWriteKeys, DEFAULT_SCAN_LIMIT, dependencyBound, MAX_SCAN_LIMIT } from './store.js';
 export type { ResolvedTarget, Target } from './target.js';

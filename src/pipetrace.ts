@@ -1,11 +1,10 @@
-import type Graph from 'graphology';
 import { type HistoryOptions, historyOf, recentRuns } from './analysis/history.js';
 import { checkReviewOptions, type Review, type ReviewOptions, reviewRuns } from './analysis/review.js';
 import { checkStalenessOptions, type Staleness, type StalenessOptions, stalenessOf } from './analysis/staleness.js';
 import { checkTraceOptions, type Trace, type TraceOptions, traceFromRun } from './analysis/trace.js';
 import { type ComponentInput, listComponents, tagCounts, upsertComponent } from './components.js';
 import { invalid, notFound, PipetraceError } from './errors.js';
-import { type LineageEdge, type LineageNode, lineageGraph } from './graph.js';
+import { type LineageGraph, lineageGraph } from './graph.js';
 import { uuidv7 } from './ids.js';
 import type { CodeVersion, Component, Pointer, PointerType, Run } from './model.js';
 import { knownPointer, setFlag, setType, toPointer, unflagAll } from './pointers.js';
@@ -136,9 +135,10 @@ export class Pipetrace {
   /** Starts an explicit run; nothing is stored until it ends or fails. */
   startRun(component: string, options: StartRunOptions = {}): RunHandle {
     checkIdentifier('component', component);
+    // The code version first: the first run must not time pipetrace's own start-up (git calls).
+    const code = options.code === undefined ? this.codeVersion() : checkCodeVersion('code', options.code);
     const startedAt = options.startedAt === undefined ? this.now() : checkTime('startedAt', options.startedAt);
     const id = options.id === undefined ? uuidv7(startedAt) : checkRunId('id', options.id);
-    const code = options.code === undefined ? this.codeVersion() : checkCodeVersion('code', options.code);
     const handle = new RunHandle({ id, component, startedAt, code }, this.writer);
     if (options.inputs !== undefined) handle.addInputs(options.inputs);
     if (options.outputs !== undefined) handle.addOutputs(options.outputs);
@@ -355,7 +355,7 @@ export class Pipetrace {
   }
 
   /** The whole lineage as a graphology graph, built from the store when asked. */
-  async graph(options: { component?: string; since?: number } = {}): Promise<Graph<LineageNode, LineageEdge>> {
+  async graph(options: { component?: string; since?: number } = {}): Promise<LineageGraph> {
     const runs: Run[] = [];
     let cursor: string | undefined;
     do {

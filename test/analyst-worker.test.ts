@@ -2,11 +2,13 @@
  * The built worker in real worker_threads: worker/node.ts bundled by esbuild into a temporary
  * ES module (and a CommonJS file), started by the analyst, compared with in-thread results.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { type BuildOptions, build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +24,9 @@ import { flagRows, writeRowLineage } from '../src/rows/index.js';
 import { buildPipeline, type Pipeline } from './analyst-data.js';
 
 const NOW = Date.UTC(2026, 3, 1);
+const ROOT = join(import.meta.dirname, '..');
+const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+const run = promisify(execFile);
 const codeOf = (e: unknown) => (isPipetraceError(e) ? e.code : `not a PipetraceError: ${String(e)}`);
 
 let dir: string;
@@ -94,6 +99,34 @@ describe('the built worker in worker_threads', () => {
     expect(worker.mode).toBe('worker');
   });
 
+  it('lets a Node script that never calls close() exit: nothing is left holding the event loop', async () => {
+    const script = join(dir, 'exit-child.mts');
+    const src = (file: string) => JSON.stringify(pathToFileURL(join(ROOT, file)).href);
+    await writeFile(
+      script,
+      [
+        `import { Worker } from 'node:worker_threads';`,
+        `import { memoryStore } from ${src('adapters/memory.ts')};`,
+        `import { createAnalyst } from ${src('src/analyst/index.ts')};`,
+        `import { createPipetrace } from ${src('src/index.ts')};`,
+        `const pt = createPipetrace({ store: memoryStore() });`,
+        `await pt.logRun({ component: 'a', startedAt: 1, endedAt: 2, outputs: ['x'] });`,
+        `await pt.flag('x');`,
+        `const analyst = createAnalyst({ store: pt.store, worker: 'always', workerFactory: () => new Worker(process.argv[2]) });`,
+        `const phases = [];`,
+        `const review = await analyst.review({ onProgress: (p) => phases.push(p.phase) });`,
+        `await new Promise((r) => setImmediate(r));`,
+        `console.log(JSON.stringify({ F: review.F, mode: analyst.mode, phases, handles: process.getActiveResourcesInfo() }));`,
+      ].join('\n'),
+    );
+    const { stdout } = await run(process.execPath, ['--import', TSX, script, esmFile], { cwd: dir });
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({ F: 1, mode: 'worker' });
+    expect(out.phases.at(-1)).toBe('done');
+    // Only the stdout pipe: no worker, no progress port (which kept Node alive for seconds).
+    expect(out.handles.filter((h: string) => h !== 'PipeWrap' && h !== 'TTYWrap')).toEqual([]);
+  });
+
   it('keeps the error code of a failed analysis', async () => {
     const worker = workerAnalyst(small);
     const error = await worker.inspect('no-such-run').catch((e: unknown) => e);
@@ -112,12 +145,17 @@ describe('the built worker in worker_threads', () => {
     }
   });
 
-  it('reports progress from the worker, ending with done', async () => {
+  it('reports progress from the worker, ending with done, and none after the call settles', async () => {
     const worker = workerAnalyst(small);
     const events: AnalystProgress[] = [];
-    await worker.review({ onProgress: (e) => events.push(e) });
-    // The proxied callback's last message may trail the result by a tick.
-    await new Promise((r) => setTimeout(r, 50));
+    const late: AnalystProgress[] = [];
+    let settled = false;
+    await worker.review({ onProgress: (e) => (settled ? late : events).push(e) });
+    settled = true;
+    // A round trip to the worker: whatever it sent before has arrived by now.
+    await worker.ping();
+    await new Promise((r) => setImmediate(r));
+    expect(late).toEqual([]);
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.where === 'worker' && e.method === 'review')).toBe(true);
     expect(events.at(-1)).toMatchObject({ phase: 'done' });

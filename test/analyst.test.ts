@@ -115,6 +115,53 @@ describe('the analyst in-thread', () => {
     expect(reads).toBeLessThanOrEqual(4);
   });
 
+  it('never calls onProgress after the call settled, though an aborted read still completes', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered!: () => void;
+    const reading = new Promise<void>((r) => {
+      entered = r;
+    });
+    // The first read waits for the gate, so it completes (and reports) only after the abort.
+    const gated = new Proxy(p.store, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (typeof value !== 'function' || key === 'subscribe') return value;
+        return async (...args: unknown[]) => {
+          entered();
+          await gate;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const controller = new AbortController();
+    const events: AnalystProgress[] = [];
+    const analyst = createAnalyst({ store: gated, worker: 'never' });
+    const pending = analyst.review({ signal: controller.signal, onProgress: (e) => events.push(e) });
+    await reading;
+    controller.abort();
+    expect(codeOf(await pending.catch((e: unknown) => e))).toBe('aborted');
+    release();
+    await new Promise((r) => setTimeout(r, 20)); // the read completes and the analysis winds down
+    expect(events).toEqual([]);
+  });
+
+  it("names nodeWorkerFactory in the browser build of 'pipetrace/worker' too, and says why it cannot work there", async () => {
+    const { nodeWorkerFactory } = await import('../worker/browser.js');
+    const factory = nodeWorkerFactory();
+    const error = (() => {
+      try {
+        factory();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(codeOf(error)).toBe('unavailable');
+    expect((error as Error).message).toMatch(/browser build of 'pipetrace\/worker'/);
+  });
+
   it('keeps error codes: a missing run is not_found, a bad depth is invalid_input', async () => {
     const analyst = createAnalyst({ store: p.store, worker: 'never' });
     expect(codeOf(await analyst.inspect('no-such-run').catch((e: unknown) => e))).toBe('not_found');

@@ -277,3 +277,23 @@ describe('code versions of logged runs', () => {
     expect([a?.code, b?.code, c?.code]).toEqual([{ commit: 'local' }, { commit: 'theirs' }, undefined]);
   });
 });
+
+describe('the first run in a process', () => {
+  it("does not time pipetrace's start-up: the code version is read before the run starts", async () => {
+    const { store } = setup();
+    const { createPipetrace } = await import('../src/index.js');
+    let t = T0;
+    // The first code version costs 58 ms (git calls in Node); the run itself takes none.
+    const pt = createPipetrace({
+      store,
+      now: () => t,
+      codeVersion: () => {
+        t += 58;
+        return { commit: 'abc' };
+      },
+    });
+    const run = await pt.startRun('first').end();
+    expect(run.endedAt - run.startedAt).toBe(0);
+    expect(run.code).toEqual({ commit: 'abc' });
+  });
+});

@@ -13,6 +13,7 @@
  */
 import { expose } from 'comlink';
 import { createWorkerApi } from '../src/analyst/worker-api.js';
+import { PipetraceError } from '../src/errors.js';
 import { cannotOpen, openCommon } from './open.js';
 
 let exposed = false;
@@ -35,6 +36,20 @@ export function exposeAnalyst(): void {
         }),
     }),
   );
+}
+
+/**
+ * Node's `nodeWorkerFactory`, named here too: TypeScript's bundler resolution (and a bundler
+ * without the "node" condition) picks this file for 'pipetrace/worker', and the README's Node
+ * import must still typecheck there. Called outside Node it says why it cannot work.
+ */
+export function nodeWorkerFactory(_options: Record<string, unknown> = {}): () => never {
+  return () => {
+    throw new PipetraceError(
+      'unavailable',
+      'nodeWorkerFactory: this is the browser build of \'pipetrace/worker\'; in Node the "node" export condition picks the worker_threads one',
+    );
+  };
 }
 
 // Started directly as a worker (no document, a postMessage to answer on): serve at once.

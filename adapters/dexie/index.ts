@@ -1,4 +1,5 @@
-import Dexie, { liveQuery, type Observable, type Table } from 'dexie';
+// The named export: under node16 ESM resolution the default one is a namespace in declarations.
+import { Dexie, liveQuery, type Observable, type Table } from 'dexie';
 import { PipetraceError } from '../../src/errors.js';
 import { Listeners } from '../../src/listeners.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
@@ -71,6 +72,8 @@ export interface DexieStore extends Store {
    * liveQuery observable: `store.live((s) => s.scanRuns({ limit: 20 })).subscribe(render)`.
    */
   live<T>(query: (store: Store) => Promise<T>): Observable<T>;
+  /** Always present: a Dexie store is live. Returns unsubscribe. */
+  subscribe(listener: (change: StoreChange) => void): () => void;
 }
 
 /**

@@ -16,6 +16,9 @@
 import { invalid } from '../../src/errors.js';
 import type { Store } from '../../src/store.js';
 import type { Problem } from './format.js';
+
+export type { Problem } from './format.js';
+
 import { FsJsonStoreImpl } from './store.js';
 
 /** A record that could not be read: which file, which line (1-based; 0 for a whole file), why. */

@@ -23,6 +23,7 @@ export { API_PREFIX, QUERY_PATHS, STORE_PATHS } from './protocol.js';
 export { queryRoutes } from './query-routes.js';
 export type { Access, Method, Reply, Route, RouteContext } from './router.js';
 export { bodyObject, json } from './router.js';
+export type { AuthOptions } from './security.js';
 export { storeRoutes } from './store-routes.js';
 
 export type ServerOptions = Omit<HandlerOptions, 'baseRoutes'>;

@@ -9,7 +9,7 @@ import { checkArgs, checkMethod, runAnalysis } from './engine.js';
 import { observedStore } from './observe.js';
 import { ProgressReporter } from './progress.js';
 import { blobState, encodeSnapshot, sameBlobState, snapshotBuffers } from './snapshot.js';
-import type { AnalystDefaults, AnalystMethod, CallOptions, StoreSource } from './types.js';
+import type { AnalystDefaults, AnalystMethod, AnalystProgress, CallOptions, StoreSource } from './types.js';
 import { fromWireError, unpack } from './worker-api.js';
 
 export interface AnalystOptions extends AnalystDefaults {
@@ -35,7 +35,7 @@ export interface AnalystOptions extends AnalystDefaults {
 }
 
 /** An options argument may also carry the call options (signal, onProgress). */
-type OrCall<T> = [NonNullable<T>] extends [object] ? T | (NonNullable<T> & CallOptions) : T;
+export type OrCall<T> = [NonNullable<T>] extends [object] ? T | (NonNullable<T> & CallOptions) : T;
 
 /** A query as the analyst takes it: the facade's arguments, then optionally CallOptions. */
 export type AnalystQuery<K extends QueryName> = (
@@ -214,16 +214,26 @@ class AnalystImpl {
     const { args, call } = splitCallOptions(method, rawArgs);
     // Bad arguments fail here, before a worker starts or the store is copied.
     checkArgs(method, args);
-    const { signal, onProgress } = call;
+    const { signal } = call;
     if (signal?.aborted) throw aborted();
+    // Progress stops when the call settles (an aborted analysis may still be reading).
+    let settled = false;
+    const listener = call.onProgress;
+    const onProgress =
+      listener === undefined
+        ? undefined
+        : (progress: AnalystProgress) => {
+            if (!settled) listener(progress);
+          };
     this.inFlight++;
     try {
       const conn = await raceAbort(this.workerOrNull(), signal);
       if (signal?.aborted) throw aborted();
       return conn === undefined
-        ? await this.inThread(method, args, call)
+        ? await this.inThread(method, args, { signal, onProgress })
         : await this.inWorker(conn, method, args, call, onProgress);
     } finally {
+      settled = true;
       this.inFlight--;
     }
   }
@@ -236,7 +246,7 @@ class AnalystImpl {
     });
     const work = (async () => {
       const value = await runAnalysis(view, method, args, this.defaults);
-      progress.send('done');
+      void progress.send('done');
       return value;
     })();
     work.catch(() => {}); // an aborted call's late failure is nobody's business

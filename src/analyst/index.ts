@@ -14,7 +14,14 @@
  * whole (runs are written atomically and never change their dependencies), but a run committed
  * mid-call may or may not be counted.
  */
-export { type Analyst, type AnalystOptions, createAnalyst } from './analyst.js';
+export {
+  type Analyst,
+  type AnalystOptions,
+  type AnalystQueries,
+  type AnalystQuery,
+  createAnalyst,
+  type OrCall,
+} from './analyst.js';
 export type { NodeWorkerLike, WebWorkerLike, WorkerLike } from './connection.js';
 export { decodeSnapshot, encodeSnapshot, loadSnapshot, type SnapshotRecords, snapshotBuffers } from './snapshot.js';
 export { snapshotStore } from './snapshot-store.js';

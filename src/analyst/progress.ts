@@ -21,12 +21,13 @@ export class ProgressReporter {
     const now = performance.now();
     if (now - this.last >= this.intervalMs) {
       this.last = now;
-      this.send('reading');
+      void this.send('reading');
     }
   }
 
-  send(phase: AnalystProgress['phase']): void {
-    if (this.emit === undefined) return;
+  /** Resolves once the listener has had it (a round trip from a worker), never rejects. */
+  send(phase: AnalystProgress['phase']): Promise<void> {
+    if (this.emit === undefined) return Promise.resolve();
     const progress: AnalystProgress = {
       method: this.method,
       phase,
@@ -37,7 +38,12 @@ export class ProgressReporter {
     };
     try {
       // A listener that throws must not break the analysis it listens to.
-      Promise.resolve(this.emit(progress)).catch(() => {});
-    } catch {}
+      return Promise.resolve(this.emit(progress)).then(
+        () => {},
+        () => {},
+      );
+    } catch {
+      return Promise.resolve();
+    }
   }
 }

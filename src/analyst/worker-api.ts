@@ -1,4 +1,4 @@
-import { transfer } from 'comlink';
+import { releaseProxy, transfer } from 'comlink';
 import { isPipetraceError, PipetraceError } from '../errors.js';
 import { QUERIES } from '../queries.js';
 import type { Store } from '../store.js';
@@ -136,13 +136,16 @@ export function createWorkerApi(host: WorkerHost): WorkerApi {
           onRead: (n) => progress.read(n),
         });
         const value = await runAnalysis(view, name, args, current.defaults);
-        progress.send('done');
+        // Delivered before the result: progress travels on its own channel, and may not overtake it.
+        await progress.send('done');
         return pack(name, value);
       } catch (error) {
         return { ok: false, error: toWireError(error) };
       } finally {
         active.delete(callId);
         cancelled.delete(callId);
+        // Closes the progress channel now: left to garbage collection, its port keeps Node alive for seconds.
+        (onProgress as { [releaseProxy]?: () => void } | undefined)?.[releaseProxy]?.();
       }
     },
     cancel(callId) {

@@ -20,7 +20,13 @@ export {
   MAX_PENDING_EVENTS,
   pendingRuns,
 } from './ingest.js';
-export { type MarquezGraph, type MarquezLineageOptions, type MarquezNode, marquezLineage } from './marquez.js';
+export {
+  type MarquezEdge,
+  type MarquezGraph,
+  type MarquezLineageOptions,
+  type MarquezNode,
+  marquezLineage,
+} from './marquez.js';
 export {
   componentToJob,
   type DatasetName,

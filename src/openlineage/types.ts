@@ -49,7 +49,7 @@ export interface OLRun {
   facets?: Facets;
 }
 
-interface BaseEvent {
+export interface BaseEvent {
   /** ISO 8601 date-time. */
   eventTime: string;
   producer: string;

@@ -19,14 +19,16 @@ const MONO = 'font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11.5px
 const H = 'font-size:14px;margin:8px 0 4px';
 
 const e = escapeHtml;
+/** A style attribute: escaped, since the CSS holds quotes ("Segoe UI") that would end it. */
+const style = (css: string) => `style="${e(css)}"`;
 
 function table(head: string[], rows: string[][]): string {
-  const th = head.map((h) => `<th style="${TH}">${e(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td style="${TD}">${c}</td>`).join('')}</tr>`).join('');
-  return `<table style="${TABLE}"><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
+  const th = head.map((h) => `<th ${style(TH)}>${e(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td ${style(TD)}>${c}</td>`).join('')}</tr>`).join('');
+  return `<table ${style(TABLE)}><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
-const mono = (text: string) => `<span style="${MONO}">${e(text)}</span>`;
+const mono = (text: string) => `<span ${style(MONO)}>${e(text)}</span>`;
 
 /** A trace: what it is of, the DAG picture, and a table of its runs by depth. */
 export function renderTrace(trace: Trace, options: TraceSvgOptions = {}): string {
@@ -43,7 +45,7 @@ export function renderTrace(trace: Trace, options: TraceSvgOptions = {}): string
     mono(n.run.code?.commit === undefined ? '-' : n.run.code.commit.slice(0, 12)),
   ]);
   return (
-    `<div style="${BOX}"><div style="${H}"><b>Trace</b> of ${e(of)}: ${counted(trace.nodes.length, 'run')}${trace.truncated ? ' (depth limit reached)' : ''}</div>` +
+    `<div ${style(BOX)}><div ${style(H)}><b>Trace</b> of ${e(of)}: ${counted(trace.nodes.length, 'run')}${trace.truncated ? ' (depth limit reached)' : ''}</div>` +
     `<div style="overflow:auto;max-width:100%;border:1px solid #e3e7ee;border-radius:6px;background:#fff">${traceSvg(trace, options)}</div>` +
     table(['depth', 'component', 'run', 'started (UTC)', 'duration', 'status', 'commit'], rows) +
     '</div>'
@@ -78,10 +80,10 @@ export function renderReview(review: Review): string {
     )
     .join('');
   return (
-    `<div style="${BOX}"><div style="${H}"><b>Review</b> (${e(review.method)}): ${counted(review.F, 'flagged output')}, ${review.P} unflagged outputs of the same components</div>` +
-    `<div style="${H}">Runs</div>` +
+    `<div ${style(BOX)}><div ${style(H)}><b>Review</b> (${e(review.method)}): ${counted(review.F, 'flagged output')}, ${review.P} unflagged outputs of the same components</div>` +
+    `<div ${style(H)}>Runs</div>` +
     (runRows.length === 0 ? '<p>No candidates: flag some outputs first.</p>' : table([...head, 'runs'], runRows)) +
-    `<div style="${H}">Components</div>` +
+    `<div ${style(H)}>Components</div>` +
     (componentRows.length === 0 ? '<p>No candidates.</p>' : table([...head, 'components'], componentRows)) +
     `<details><summary>Flagged outputs (${review.flagged.length})</summary><ul style="margin:4px 0;padding-left:20px">${flagged}${
       review.flagged.length > 50 ? `<li>… ${review.flagged.length - 50} more</li>` : ''
@@ -121,12 +123,12 @@ export function renderRowTrace(rowTrace: RowTrace): string {
   ]);
   const backward = rowTrace.direction === 'backward';
   return (
-    `<div style="${BOX}"><div style="${H}"><b>Row ${backward ? 'trace' : 'impact'}</b> of ${mono(
+    `<div ${style(BOX)}><div ${style(H)}><b>Row ${backward ? 'trace' : 'impact'}</b> of ${mono(
       rowLabel({ hash: rowTrace.hash, key: rowTrace.key }),
     )} in ${mono(rowTrace.pointer)}${rowTrace.truncated ? ' (step limit reached)' : ''}</div>` +
     table(['depth', 'run', backward ? 'rows written' : 'rows read', backward ? 'came from' : 'led to'], steps) +
     (backward && origins.length > 0
-      ? `<div style="${H}">Origins (rows with no recorded source)</div>${table(['pointer', 'rows', 'run'], origins)}`
+      ? `<div ${style(H)}>Origins (rows with no recorded source)</div>${table(['pointer', 'rows', 'run'], origins)}`
       : '') +
     '</div>'
   );

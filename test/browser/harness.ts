@@ -1,6 +1,6 @@
 /**
  * The real-Chromium test harness. Node side only: it bundles a browser entry with esbuild,
- * serves it on loopback with node:http, drives Debian's /usr/bin/chromium with playwright-core
+ * serves it on loopback with node:http, drives a real Chromium (findChromium) with playwright-core
  * and brings results back to Node.
  *
  *   const results = await runBrowserTests('test/browser/entries/my.entry.ts');
@@ -16,11 +16,19 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { findChromium } from './chromium.js';
 import type { BrowserTestResult } from './shim.js';
 
 export type { BrowserTestResult } from './shim.js';
 
-export const CHROMIUM_PATH = process.env.PIPETRACE_CHROMIUM ?? '/usr/bin/chromium';
+/** The browser `npm test` set up (see chromium.ts); a bad PIPETRACE_CHROMIUM fails at launch, saying so. */
+export const CHROMIUM_PATH = ((): string => {
+  try {
+    return findChromium() ?? '/usr/bin/chromium';
+  } catch {
+    return process.env.PIPETRACE_CHROMIUM as string;
+  }
+})();
 export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -127,8 +135,8 @@ export interface RunningChromium extends ChromiumSession {
 export async function launchChromium(executablePath = CHROMIUM_PATH): Promise<RunningChromium> {
   if (!existsSync(executablePath)) {
     throw new Error(
-      `Chromium not found at ${executablePath}: the browser tests need it (Debian: apt-get install chromium, ` +
-        'or set PIPETRACE_CHROMIUM to a Chromium binary). These tests fail rather than skip.',
+      `Chromium not found at ${executablePath}: the browser tests need it. \`npm test\` finds or installs one ` +
+        '(tsx test/browser/setup-chromium.ts), or set PIPETRACE_CHROMIUM to a Chromium binary. These tests fail rather than skip.',
     );
   }
   const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });

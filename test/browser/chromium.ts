@@ -1,0 +1,115 @@
+/**
+ * Finding a Chromium or Chrome for the browser tests, and what to do when there is none.
+ * `npm test` runs setup-chromium.ts first (it installs one where it can); the harness uses
+ * findChromium() to launch the same binary.
+ */
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+export interface ChromiumSearch {
+  env: Record<string, string | undefined>;
+  /** Absolute paths tried after PIPETRACE_CHROMIUM, before PATH. */
+  systemPaths: string[];
+  /** Names looked up on PATH. */
+  commands: string[];
+  home: string;
+}
+
+export const DEFAULT_SEARCH: ChromiumSearch = {
+  env: process.env,
+  systemPaths: [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+  ],
+  commands: ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'],
+  home: homedir(),
+};
+
+const isExecutable = (path: string) => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Playwright's downloaded Chromium builds, newest revision first (`chromium-1234/chrome-linux/chrome`). */
+function playwrightBuilds(search: ChromiumSearch): string[] {
+  const cache = search.env.PLAYWRIGHT_BROWSERS_PATH || join(search.home, '.cache', 'ms-playwright');
+  let revisions: string[];
+  try {
+    revisions = readdirSync(cache).filter((name) => /^chromium-\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  revisions.sort((a, b) => Number(b.slice(9)) - Number(a.slice(9)));
+  return revisions.flatMap((r) => ['chrome-linux64', 'chrome-linux'].map((dir) => join(cache, r, dir, 'chrome')));
+}
+
+/**
+ * The browser to test with: PIPETRACE_CHROMIUM (which must then exist), the usual system paths,
+ * chromium or google-chrome on PATH, then playwright's cache. Undefined when there is none.
+ */
+export function findChromium(search: ChromiumSearch = DEFAULT_SEARCH): string | undefined {
+  const chosen = search.env.PIPETRACE_CHROMIUM;
+  if (chosen) {
+    if (!isExecutable(chosen)) throw new Error(`PIPETRACE_CHROMIUM=${chosen} is not an executable file`);
+    return chosen;
+  }
+  const onPath = (search.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .flatMap((dir) => search.commands.map((name) => join(dir, name)));
+  return [...search.systemPaths, ...onPath, ...playwrightBuilds(search)].find(isExecutable);
+}
+
+export interface Platform {
+  platform: NodeJS.Platform;
+  /** The effective user id (0 is root); undefined where there is none (Windows). */
+  uid: number | undefined;
+  /** The text of /etc/os-release, or '' */
+  osRelease: string;
+}
+
+export const THIS_PLATFORM: Platform = {
+  platform: process.platform,
+  uid: process.getuid?.(),
+  osRelease: (() => {
+    try {
+      return readFileSync('/etc/os-release', 'utf8');
+    } catch {
+      return '';
+    }
+  })(),
+};
+
+/** Debian, Ubuntu and their derivatives, by ID and ID_LIKE in os-release. */
+function isDebianLike(osRelease: string): boolean {
+  const ids = [...osRelease.matchAll(/^(?:ID|ID_LIKE)="?([^"\n]*)"?$/gm)].flatMap((m) => (m[1] ?? '').split(/\s+/));
+  return ids.some((id) => id === 'debian' || id === 'ubuntu');
+}
+
+/** Without a browser: the commands that install one here, or the one line telling the user what to run. */
+export function installPlan(p: Platform): { commands: string[][] } | { message: string } {
+  if (p.platform === 'linux' && isDebianLike(p.osRelease)) {
+    if (p.uid === 0)
+      return {
+        commands: [
+          ['apt-get', 'update'],
+          ['apt-get', 'install', '-y', 'chromium'],
+        ],
+      };
+    return {
+      message:
+        'The browser tests need Chromium: run `sudo apt-get install -y chromium`, or set PIPETRACE_CHROMIUM to a Chromium or Chrome binary, then `npm test` again.',
+    };
+  }
+  return {
+    message:
+      'The browser tests need Chromium or Chrome: install one, or set PIPETRACE_CHROMIUM to its binary (e.g. PIPETRACE_CHROMIUM="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"), then `npm test` again.',
+  };
+}

@@ -32,6 +32,7 @@ export {
   jobToComponent,
   pointerToDataset,
 } from './naming.js';
+export type { DroppedFacet, ValidationMode } from './schema.js';
 export {
   consoleTransport,
   type HttpTransportOptions,

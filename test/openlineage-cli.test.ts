@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { createServer } from '../adapters/http/server.js';
+import { memoryStore } from '../adapters/memory.js';
 import type { Io } from '../cli/command.js';
 import { exportCommand } from '../cli/commands/export.js';
 import { importCommand } from '../cli/commands/import.js';
@@ -55,6 +57,34 @@ describe('pipetrace export and import', () => {
     const imported = await fsJsonStore({ dir: target });
     expect((await imported.scanRuns({ order: 'asc' })).runs).toEqual(runs);
     await imported.close();
+  });
+
+  it('exports from a server with --url, as the query commands read', async () => {
+    const store = memoryStore();
+    const server = createServer({ store, env: {}, log: () => {} });
+    const { url } = await server.listen(0, '127.0.0.1');
+    try {
+      await createPipetrace({ store }).logRuns([
+        { component: 'load', startedAt: T0, endedAt: T0 + 1, outputs: ['/data/a.csv'] },
+        { component: 'train', startedAt: T0 + 2, endedAt: T0 + 3, inputs: ['/data/a.csv'] },
+      ]);
+      const e = io();
+      expect(await exportCommand.run(['--url', url, '--component', 'train'], e.io)).toBe(0);
+      const events = e.out
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(events.map((ev) => [ev.eventType, ev.job.name])).toEqual([
+        ['START', 'train'],
+        ['COMPLETE', 'train'],
+      ]);
+      expect(events[0].inputs).toEqual([{ namespace: 'file', name: '/data/a.csv' }]);
+      const both = io();
+      await expect(exportCommand.run(['--url', url, '--store', dir], both.io)).rejects.toThrow(/--store or --url/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('writes NDJSON to standard output without --out, filtered by component', async () => {

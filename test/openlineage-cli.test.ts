@@ -132,6 +132,40 @@ describe('pipetrace export and import', () => {
     await store.close();
   });
 
+  it('imports with --lenient, dropping invalid facets and naming each on stderr', async () => {
+    const runId = '0191a6a0-0000-7000-8000-0000000000d1';
+    const bad = {
+      eventType: 'COMPLETE',
+      eventTime: new Date(T0).toISOString(),
+      producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.30.0/client/python',
+      schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+      run: {
+        runId,
+        facets: {
+          errorMessage: {
+            _producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.30.0/client/python',
+            _schemaURL:
+              'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
+            message: 'boom',
+            programmingLanguage: 'python',
+            stackTrace: null,
+          },
+        },
+      },
+      job: { namespace: 'airflow', name: 'nightly' },
+    };
+    const file = join(dir, 'bad.ndjson');
+    await writeFile(file, `${JSON.stringify(bad)}\n`);
+    const target = join(dir, 'lenient');
+    await expect(importCommand.run([file, '--store', target], io().io)).rejects.toMatchObject({
+      field: 'events[0].run.facets.errorMessage.stackTrace',
+    });
+    const i = io();
+    expect(await importCommand.run([file, '--store', target, '--lenient', '--json'], i.io)).toBe(0);
+    expect(JSON.parse(i.out.join(''))).toMatchObject({ runs: 1, dropped: 1 });
+    expect(i.err.join('')).toMatch(/dropped events\[0\]\.run\.facets\.errorMessage: .*stackTrace: must be string/);
+  });
+
   it('rejects wrong usage', async () => {
     await expect(importCommand.run([], io().io)).rejects.toThrow(/exactly one FILE/);
     await expect(importCommand.run(['x', '--pending', 'maybe'], io().io)).rejects.toThrow(/--pending/);

@@ -170,3 +170,43 @@ describe('GET /api/v1/lineage', () => {
     expect((await graph('job:pipetrace:train', -1)).status).toBe(400);
   });
 });
+
+describe('OpenLineage ingest over HTTP: strict, or lenient when asked', () => {
+  const withBadFacet = (runId: string) =>
+    event(runId, 'COMPLETE', T0 + 50, {
+      run: {
+        runId,
+        facets: {
+          errorMessage: {
+            _producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.30.0/client/python',
+            _schemaURL:
+              'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
+            message: 'boom',
+            programmingLanguage: 'python',
+            stackTrace: null,
+          },
+        },
+      },
+    });
+
+  it('answers 400 with the path of the first schema error, and stores nothing', async () => {
+    const runId = '0191a6a0-0000-7000-8000-0000000000c1';
+    const answer = await post([withBadFacet(runId)]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ field: 'events[0].run.facets.errorMessage.stackTrace' });
+    expect(await store.getRuns([runId])).toEqual([undefined]);
+  });
+
+  it('drops the invalid facet and says so with ?validation=lenient', async () => {
+    const runId = '0191a6a0-0000-7000-8000-0000000000c2';
+    const response = await fetch(`${url}/api/v1/lineage?validation=lenient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify([withBadFacet(runId)]),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { runs: string[]; dropped: { field: string }[] };
+    expect(body.runs).toEqual([runId]);
+    expect(body.dropped.map((d) => d.field)).toEqual(['events[0].run.facets.errorMessage']);
+  });
+});

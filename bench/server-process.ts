@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** CPU milliseconds a process has used (Linux /proc), or NaN where that cannot be read. */
-export function cpuMsOf(pid: number | undefined): number {
+function cpuMsOf(pid: number | undefined): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
@@ -16,7 +16,7 @@ export function cpuMsOf(pid: number | undefined): number {
 export async function startServerProcess(
   token: string,
   root = new URL('..', import.meta.url).pathname,
-): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
+): Promise<{ url: string; cpuMs: () => number; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'cli/main.ts', 'serve', '--store', 'memory', '--port', '0'],
@@ -38,7 +38,7 @@ export async function startServerProcess(
   });
   return {
     url,
-    pid: child.pid,
+    cpuMs: () => cpuMsOf(child.pid),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

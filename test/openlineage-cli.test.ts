@@ -9,6 +9,7 @@ import type { Io } from '../cli/command.js';
 import { exportCommand } from '../cli/commands/export.js';
 import { importCommand } from '../cli/commands/import.js';
 import { createPipetrace } from '../src/index.js';
+import { eventWithNullStackTrace } from './openlineage-schema.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 let dir = '';
@@ -134,26 +135,7 @@ describe('pipetrace export and import', () => {
 
   it('imports with --lenient, dropping invalid facets and naming each on stderr', async () => {
     const runId = '0191a6a0-0000-7000-8000-0000000000d1';
-    const bad = {
-      eventType: 'COMPLETE',
-      eventTime: new Date(T0).toISOString(),
-      producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.30.0/client/python',
-      schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
-      run: {
-        runId,
-        facets: {
-          errorMessage: {
-            _producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.30.0/client/python',
-            _schemaURL:
-              'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
-            message: 'boom',
-            programmingLanguage: 'python',
-            stackTrace: null,
-          },
-        },
-      },
-      job: { namespace: 'airflow', name: 'nightly' },
-    };
+    const bad = eventWithNullStackTrace(runId, new Date(T0).toISOString());
     const file = join(dir, 'bad.ndjson');
     await writeFile(file, `${JSON.stringify(bad)}\n`);
     const target = join(dir, 'lenient');

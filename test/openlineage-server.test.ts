@@ -5,6 +5,7 @@ import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace } from '../src/index.js';
 import { httpTransport, type MarquezNode, runToEvents } from '../src/openlineage/index.js';
 import type { Store } from '../src/store.js';
+import { eventWithNullStackTrace } from './openlineage-schema.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const TOKEN = 'test-token-123';
@@ -172,22 +173,7 @@ describe('GET /api/v1/lineage', () => {
 });
 
 describe('OpenLineage ingest over HTTP: strict, or lenient when asked', () => {
-  const withBadFacet = (runId: string) =>
-    event(runId, 'COMPLETE', T0 + 50, {
-      run: {
-        runId,
-        facets: {
-          errorMessage: {
-            _producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.30.0/client/python',
-            _schemaURL:
-              'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
-            message: 'boom',
-            programmingLanguage: 'python',
-            stackTrace: null,
-          },
-        },
-      },
-    });
+  const withBadFacet = (runId: string) => eventWithNullStackTrace(runId, new Date(T0 + 50).toISOString());
 
   it('answers 400 with the path of the first schema error, and stores nothing', async () => {
     const runId = '0191a6a0-0000-7000-8000-0000000000c1';

@@ -53,12 +53,9 @@ function firstError(base: string, validate: CompiledValidator): { field: string;
 
 /** The first schema error of one facet at `field`, or undefined when it is valid (or its schema unknown). */
 export function facetError(place: Place, field: string, facet: Facet): { field: string; reason: string } | undefined {
-  const base = validators[BASE[place]]!;
-  if (!base(facet)) return firstError(field, base);
-  const own = definitionOf(facet._schemaURL);
-  if (own === undefined) return undefined;
-  // A facet schema describes the facet under its key: `{ errorMessage: {...} }` is not needed for a definition.
-  return own(facet) ? undefined : firstError(field, own);
+  // A facet's own schema extends the base facet of its place (allOf), so it checks both.
+  const validate = definitionOf(facet._schemaURL) ?? validators[BASE[place]]!;
+  return validate(facet) ? undefined : firstError(field, validate);
 }
 
 interface FacetSlot {

@@ -8,56 +8,16 @@
  * - http_request_{client,server}_cpu_ms: CPU per single-run request on each side, a figure the
  *   load of a shared machine disturbs less than a rate.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
 import { httpStore } from '../adapters/http/client.js';
 import type { Run } from '../src/model.js';
 import { percentile, report, round } from './lib.js';
+import { startServerProcess } from './server-process.js';
 
 const TOKEN = 'bench-token-0123456789';
-const root = new URL('..', import.meta.url).pathname;
 
-/** CPU milliseconds a process has used (Linux /proc), or NaN where that cannot be read. */
-function cpuMsOf(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-async function startServer(): Promise<{ url: string; cpuMs: () => number; stop: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'cli/main.ts', 'serve', '--store', 'memory', '--port', '0'],
-    {
-      cwd: root,
-      env: { ...process.env, PIPETRACE_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (\S+)/);
-      if (m) resolve(m[1] as string);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return {
-    url,
-    cpuMs: () => cpuMsOf(child.pid),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+const startServer = () => startServerProcess(TOKEN);
 
 /** One PUT of a body over a keep-alive agent; resolves with the status. */
 function rawPut(agent: Agent, url: URL, body: string): Promise<number> {

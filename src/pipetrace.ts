@@ -10,6 +10,7 @@ import type { CodeVersion, Component, Pointer, PointerType, Run } from './model.
 import { knownPointer, setFlag, setType, toPointer, unflagAll } from './pointers.js';
 import { FLAG_PREFIX } from './rows/flags.js';
 import {
+  checkPairPointers,
   type FlaggedRows,
   flaggedRows,
   flagRows,
@@ -340,7 +341,8 @@ export class Pipetrace {
     lineage: readonly (RowLineageSpec | RowRecorder)[],
     options: RowCaptureOptions = {},
   ): Promise<RowCaptureSummary> {
-    await this.inspect(runId);
+    const run = await this.inspect(runId);
+    if (Array.isArray(lineage)) checkPairPointers(run, lineage);
     return writeRowLineage(this.store, runId, lineage, options);
   }
 

@@ -5,6 +5,7 @@ import {
   checkCodeVersion,
   checkIdentifier,
   checkJson,
+  checkJsonRecord,
   checkNameList,
   checkPointer,
   checkText,
@@ -232,7 +233,7 @@ export class RunHandle {
       outputs: this.outputs,
       dependencies: [],
       notes: this.notes ?? [],
-      params: this.params === undefined ? {} : { ...this.params },
+      params: this.params === undefined ? {} : checkJsonRecord('params', this.params),
       metrics: this.metrics === undefined ? {} : { ...this.metrics },
     };
     if (status === 'failed') run.error = toRunError(error);

@@ -1,6 +1,6 @@
 import { assignDependencies, writerQueries } from './infer.js';
 import type { Run } from './model.js';
-import { writeRowLineage } from './rows/index.js';
+import { checkPairPointers, writeRowLineage } from './rows/index.js';
 import type { RowLineage, RunSink } from './run-handle.js';
 import type { Store } from './store.js';
 
@@ -26,6 +26,12 @@ export class RunWriter implements RunSink {
   /** Stores a handle's run and its row lineage (first: if that fails, the run is not stored either). */
   commit(run: Run, rows: RowLineage | undefined, reopen: () => void): Promise<Run> {
     if (rows === undefined || rows.pairs.length === 0) return this.write([run], run, reopen);
+    try {
+      checkPairPointers(run, rows.pairs);
+    } catch (err) {
+      reopen();
+      return Promise.reject(err);
+    }
     return writeRowLineage(this.store, run.id, rows.pairs, rows.options).then(
       () => this.write([run], run, reopen),
       (err: unknown) => {

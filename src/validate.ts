@@ -67,12 +67,15 @@ export function checkText(field: string, value: unknown, max = MAX_TEXT_LENGTH):
   return value;
 }
 
+// ISO 8601 as Date.parse reads it everywhere: a date, or a date and time with an optional offset.
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+
 /** Accepts a Date, epoch milliseconds or an ISO 8601 string; returns epoch milliseconds. */
 export function checkTime(field: string, value: unknown): Millis {
   let ms: number;
   if (value instanceof Date) ms = value.getTime();
   else if (typeof value === 'number') ms = value;
-  else if (typeof value === 'string' && value.length <= 64) ms = Date.parse(value);
+  else if (typeof value === 'string' && value.length <= 64 && ISO_DATE.test(value)) ms = Date.parse(value);
   else throw invalid(field, `must be a Date, epoch milliseconds or an ISO date string, got ${describe(value)}`);
   if (!Number.isFinite(ms) || !Number.isInteger(ms)) throw invalid(field, 'is not a valid date');
   // The range Date itself accepts, which also keeps every time an exact integer.
@@ -109,8 +112,10 @@ export function checkNameList(
  * cycles, reserved keys, excessive depth or size. Returns a deep copy, so later changes by the
  * caller cannot reach the store.
  */
-export function checkJson(field: string, value: unknown): JsonValue {
-  let budget = MAX_JSON_BYTES;
+export function checkJson(field: string, value: unknown, shared?: { left: number; field: string }): JsonValue {
+  // A record's values share one budget (params are limited per run, not per key).
+  const limitField = shared?.field ?? field;
+  let budget = shared?.left ?? MAX_JSON_BYTES;
   const walk = (path: string, v: unknown, depth: number, stack: Set<object>): JsonValue => {
     if (depth > MAX_JSON_DEPTH) throw invalid(path, `nests deeper than ${MAX_JSON_DEPTH} levels`);
     budget -= 8;
@@ -121,12 +126,12 @@ export function checkJson(field: string, value: unknown): JsonValue {
     }
     if (typeof v === 'string') {
       budget -= v.length;
-      if (budget < 0) throw invalid(field, `is larger than ${MAX_JSON_BYTES} bytes of JSON`);
+      if (budget < 0) throw invalid(limitField, `is larger than ${MAX_JSON_BYTES} bytes of JSON`);
       return v;
     }
     if (typeof v !== 'object') throw invalid(path, `is not a JSON value (${describe(v)})`);
     if (stack.has(v)) throw invalid(path, 'contains a cycle');
-    if (budget < 0) throw invalid(field, `is larger than ${MAX_JSON_BYTES} bytes of JSON`);
+    if (budget < 0) throw invalid(limitField, `is larger than ${MAX_JSON_BYTES} bytes of JSON`);
     stack.add(v);
     let out: JsonValue;
     if (Array.isArray(v)) {
@@ -147,16 +152,20 @@ export function checkJson(field: string, value: unknown): JsonValue {
     stack.delete(v);
     return out;
   };
-  return walk(field, value, 0, new Set());
+  const out = walk(field, value, 0, new Set());
+  if (shared !== undefined) shared.left = budget;
+  return out;
 }
 
 /** A record of JSON values under checked keys (run params). */
 export function checkJsonRecord(field: string, value: unknown): Record<string, JsonValue> {
   if (!isPlainObject(value)) throw invalid(field, `must be a plain object, got ${describe(value)}`);
   const out: Record<string, JsonValue> = {};
+  const budget = { left: MAX_JSON_BYTES, field };
   for (const key of Object.keys(value)) {
     checkIdentifier(`${field} key`, key);
-    out[key] = checkJson(`${field}.${key}`, value[key]);
+    budget.left -= key.length;
+    out[key] = checkJson(`${field}.${key}`, value[key], budget);
   }
   return out;
 }

@@ -229,6 +229,77 @@ describe('fs-json store', () => {
     expect(later).toEqual([]);
   });
 
+  /** A store with two batches, closed, its segment, and a stale lock on it (a writer that died). */
+  async function twoBatches() {
+    const dir = fresh();
+    const store = await open(dir);
+    const [a, b, c] = [sampleRun(), sampleRun(), sampleRun()] as [Run, Run, Run];
+    await store.putRuns([a]);
+    await store.putRuns([b, c]);
+    await store.checkpoint();
+    await store.close();
+    const [segment] = segmentsOf(dir) as [string];
+    const staleLock = () => {
+      const dead = spawnSync(process.execPath, ['-e', '']).pid;
+      writeFileSync(`${segment}.lock`, JSON.stringify({ pid: dead, host: hostname(), at: 1 }));
+    };
+    return { dir, segment, runs: [a, b, c], staleLock };
+  }
+
+  it('loads the last batch when an editor removed the final newline, cuts nothing, and appends safely after it', async () => {
+    const { dir, segment, runs, staleLock } = await twoBatches();
+    const edited = readFileSync(segment, 'utf8').replace(/\n$/, '');
+    writeFileSync(segment, edited);
+    staleLock();
+    const problems: FsJsonProblem[] = [];
+    const again = await open(dir, problems);
+    // The index no longer matches the segment's size and is rebuilt; the segment itself is fine.
+    expect(problems.filter((p) => p.file !== 'index.ndjson')).toEqual([]);
+    expect(await again.getRuns(runs.map((r) => r.id))).toEqual(runs);
+    expect(readFileSync(segment, 'utf8')).toBe(edited);
+    const later = sampleRun();
+    await again.putRuns([later]);
+    await again.close();
+    const third = await open(dir, problems);
+    expect(await third.getRuns([...runs, later].map((r) => r.id))).toEqual([...runs, later]);
+    expect(problems.filter((p) => p.file !== 'index.ndjson')).toEqual([]);
+    await third.close();
+  });
+
+  it('keeps a batch whose commit line was damaged by hand, reports that line, and never cuts it', async () => {
+    const { dir, segment, runs, staleLock } = await twoBatches();
+    const lines = linesOf(segment);
+    expect(lines[4]).toMatch(/^\{"commit":2/);
+    lines[4] = (lines[4] as string).replace('"commit"', '"comit"');
+    writeFileSync(segment, `${lines.join('\n')}\n`);
+    staleLock();
+    const edited = readFileSync(segment, 'utf8');
+    rmSync(join(dir, 'index.ndjson'));
+    const problems: FsJsonProblem[] = [];
+    const again = await open(dir, problems);
+    expect(problems).toEqual([
+      { file: `segments/${basename(segment)}`, line: 5, reason: expect.stringMatching(/commit/) },
+    ]);
+    expect(await again.getRuns(runs.map((r) => r.id))).toEqual(runs);
+    await again.close();
+    expect(readFileSync(segment, 'utf8')).toBe(edited);
+  });
+
+  it('still loads every batch the index showed after index.ndjson is deleted from a hand-edited folder', async () => {
+    const { dir, segment, runs } = await twoBatches();
+    writeFileSync(segment, readFileSync(segment, 'utf8').replace(/\n$/, ''));
+    const withIndex = await open(dir);
+    expect(await withIndex.getRuns(runs.map((r) => r.id))).toEqual(runs);
+    await withIndex.close();
+    rmSync(join(dir, 'index.ndjson'));
+    const problems: FsJsonProblem[] = [];
+    const rebuilt = await open(dir, problems);
+    expect(await rebuilt.getRuns(runs.map((r) => r.id))).toEqual(runs);
+    expect(problems).toEqual([]);
+    expect(linesOf(segment).length).toBe(5);
+    await rebuilt.close();
+  });
+
   it('does not load records that have no commit line yet', async () => {
     const dir = fresh();
     const store = await open(dir);

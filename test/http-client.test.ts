@@ -257,6 +257,32 @@ describe('http client: retries and errors', () => {
     expect(counts.calls).toBe(1);
   });
 
+  it('waits as long as a write for the reads logging needs (a new component, dependencies) while the server is down', async () => {
+    const port = await freePort();
+    const { counts, fetch } = countingFetch();
+    const remote = client(`http://127.0.0.1:${port}`, { fetch, retries: 1, writeTimeoutMs: 30_000 });
+    const pt = createPipetrace({ store: remote });
+    let settled = false;
+    const logging = pt.logRun({
+      component: 'new-step',
+      startedAt: 1_700_000_000_000,
+      endedAt: 1_700_000_000_001,
+      inputs: ['in.csv'],
+      outputs: ['out.csv'],
+    });
+    logging.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // Many more failed attempts than the read retries (1) allow.
+    while (counts.networkErrors < 5 && !settled) await new Promise((r) => setTimeout(r, 20));
+    const backing = memoryStore();
+    await start(backing, port);
+    const run = await logging;
+    expect(await backing.getRuns([run.id])).toEqual([run]);
+    expect((await backing.getComponents(['new-step']))[0]?.name).toBe('new-step');
+  }, 30_000);
+
   it('gives up a read with unavailable after its retries when nothing answers', async () => {
     const port = await freePort();
     const { counts, fetch } = countingFetch();

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, json, type Route, type ServerOptions } from '../adapters/http/server.js';
 import { memoryStore } from '../adapters/memory.js';
@@ -157,6 +158,73 @@ describe('http server: bodies and errors', () => {
     });
     expect(streamed.status).toBe(413);
     expect(JSON.parse(streamed.body).error.code).toBe('too_large');
+  });
+
+  it('limits bodies on read routes to 1 MiB by default while writes keep the larger limit', async () => {
+    const { url } = await serve();
+    const ids = Array.from({ length: 40_000 }, (_, i) => `run-${String(i).padStart(24, '0')}`);
+    const big = JSON.stringify({ ids });
+    expect(big.length).toBeGreaterThan(1024 * 1024);
+    const read = await fetch(`${url}/api/v1/store/runs/get`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
+    expect(read.status).toBe(413);
+    expect((await errorOf(read)).message).toMatch(/1048576 bytes/);
+    const runs = [1, 2, 3].map(() => sampleRun({ snapshot: 'x'.repeat(500_000) }));
+    const write = await put(url, '/api/v1/store/runs', { runs }, TOKEN);
+    expect(write.status).toBe(200);
+  });
+
+  it('takes the read body limit as an option', async () => {
+    const { url } = await serve({ readBodyLimit: 100 });
+    const res = await fetch(`${url}/api/v1/store/runs/get`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: ['x'.repeat(200)] }),
+    });
+    expect(res.status).toBe(413);
+    expect(() => createServer({ store: memoryStore(), env: {}, readBodyLimit: 0 })).toThrow(/readBodyLimit/);
+  });
+
+  it('answers 408 and closes the connection when a body does not arrive within bodyTimeoutMs', async () => {
+    const { url } = await serve({ bodyTimeoutMs: 200 });
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('utf8');
+    });
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(
+      'POST /api/v1/store/runs/get HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"ids":',
+    );
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1.1 408/);
+    expect(answer).toMatch(/"code":"aborted"/);
+  }, 10_000);
+
+  it('logs nothing when a client aborts a request in the middle of its body', async () => {
+    const logs: string[] = [];
+    const server = createServer({ store: memoryStore(), token: TOKEN, env: {}, log: (m) => logs.push(m) });
+    const { port } = await server.listen(0, '127.0.0.1');
+    stops.push(() => server.close());
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+    socket.write(
+      `PUT /api/v1/store/runs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: 1000\r\n\r\n{"runs":[`,
+    );
+    // Let the server start reading the body, then abort.
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    let open = 1;
+    while (open > 0) {
+      open = await new Promise<number>((resolve) => server.server.getConnections((_, n) => resolve(n)));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
+    expect(logs).toEqual([]);
   });
 
   it('answers 404 for an unknown route and 405 for a known path with the wrong method', async () => {

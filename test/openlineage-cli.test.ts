@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { createServer } from '../adapters/http/server.js';
+import { memoryStore } from '../adapters/memory.js';
 import type { Io } from '../cli/command.js';
 import { exportCommand } from '../cli/commands/export.js';
 import { importCommand } from '../cli/commands/import.js';
 import { createPipetrace } from '../src/index.js';
+import { eventWithNullStackTrace } from './openlineage-schema.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 let dir = '';
@@ -57,6 +60,34 @@ describe('pipetrace export and import', () => {
     await imported.close();
   });
 
+  it('exports from a server with --url, as the query commands read', async () => {
+    const store = memoryStore();
+    const server = createServer({ store, env: {}, log: () => {} });
+    const { url } = await server.listen(0, '127.0.0.1');
+    try {
+      await createPipetrace({ store }).logRuns([
+        { component: 'load', startedAt: T0, endedAt: T0 + 1, outputs: ['/data/a.csv'] },
+        { component: 'train', startedAt: T0 + 2, endedAt: T0 + 3, inputs: ['/data/a.csv'] },
+      ]);
+      const e = io();
+      expect(await exportCommand.run(['--url', url, '--component', 'train'], e.io)).toBe(0);
+      const events = e.out
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(events.map((ev) => [ev.eventType, ev.job.name])).toEqual([
+        ['START', 'train'],
+        ['COMPLETE', 'train'],
+      ]);
+      expect(events[0].inputs).toEqual([{ namespace: 'file', name: '/data/a.csv' }]);
+      const both = io();
+      await expect(exportCommand.run(['--url', url, '--store', dir], both.io)).rejects.toThrow(/--store or --url/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('writes NDJSON to standard output without --out, filtered by component', async () => {
     const source = join(dir, 'source');
     const store = await fsJsonStore({ dir: source });
@@ -100,6 +131,21 @@ describe('pipetrace export and import', () => {
     const store = await fsJsonStore({ dir: target });
     expect((await store.scanRuns({})).runs.map((r) => r.id)).toEqual([good.run.runId]);
     await store.close();
+  });
+
+  it('imports with --lenient, dropping invalid facets and naming each on stderr', async () => {
+    const runId = '0191a6a0-0000-7000-8000-0000000000d1';
+    const bad = eventWithNullStackTrace(runId, new Date(T0).toISOString());
+    const file = join(dir, 'bad.ndjson');
+    await writeFile(file, `${JSON.stringify(bad)}\n`);
+    const target = join(dir, 'lenient');
+    await expect(importCommand.run([file, '--store', target], io().io)).rejects.toMatchObject({
+      field: 'events[0].run.facets.errorMessage.stackTrace',
+    });
+    const i = io();
+    expect(await importCommand.run([file, '--store', target, '--lenient', '--json'], i.io)).toBe(0);
+    expect(JSON.parse(i.out.join(''))).toMatchObject({ runs: 1, dropped: 1 });
+    expect(i.err.join('')).toMatch(/dropped events\[0\]\.run\.facets\.errorMessage: .*stackTrace: must be string/);
   });
 
   it('rejects wrong usage', async () => {

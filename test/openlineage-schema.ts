@@ -85,3 +85,27 @@ export function exampleEvents(): { file: string; event: Record<string, unknown> 
     .sort()
     .map((file) => ({ file, event: JSON.parse(readFileSync(join(dir, file), 'utf8')) }));
 }
+
+/** A COMPLETE event from the Python client whose errorMessage facet has a `null` stackTrace (the schema wants a string). */
+export function eventWithNullStackTrace(runId: string, eventTime: string): Record<string, unknown> {
+  const producer = 'https://github.com/OpenLineage/OpenLineage/tree/1.30.0/client/python';
+  return {
+    eventType: 'COMPLETE',
+    eventTime,
+    producer,
+    schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+    run: {
+      runId,
+      facets: {
+        errorMessage: {
+          _producer: producer,
+          _schemaURL: 'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
+          message: 'boom',
+          programmingLanguage: 'python',
+          stackTrace: null,
+        },
+      },
+    },
+    job: { namespace: 'airflow', name: 'nightly' },
+  };
+}

@@ -5,6 +5,7 @@ import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace } from '../src/index.js';
 import { httpTransport, type MarquezNode, runToEvents } from '../src/openlineage/index.js';
 import type { Store } from '../src/store.js';
+import { eventWithNullStackTrace } from './openlineage-schema.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const TOKEN = 'test-token-123';
@@ -168,5 +169,30 @@ describe('GET /api/v1/lineage', () => {
     expect((await graph('dataset:pipetrace:nothing')).status).toBe(404);
     expect((await graph('table:x')).status).toBe(400);
     expect((await graph('job:pipetrace:train', -1)).status).toBe(400);
+  });
+});
+
+describe('OpenLineage ingest over HTTP: strict, or lenient when asked', () => {
+  const withBadFacet = (runId: string) => eventWithNullStackTrace(runId, new Date(T0 + 50).toISOString());
+
+  it('answers 400 with the path of the first schema error, and stores nothing', async () => {
+    const runId = '0191a6a0-0000-7000-8000-0000000000c1';
+    const answer = await post([withBadFacet(runId)]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ field: 'events[0].run.facets.errorMessage.stackTrace' });
+    expect(await store.getRuns([runId])).toEqual([undefined]);
+  });
+
+  it('drops the invalid facet and says so with ?validation=lenient', async () => {
+    const runId = '0191a6a0-0000-7000-8000-0000000000c2';
+    const response = await fetch(`${url}/api/v1/lineage?validation=lenient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify([withBadFacet(runId)]),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { runs: string[]; dropped: { field: string }[] };
+    expect(body.runs).toEqual([runId]);
+    expect(body.dropped.map((d) => d.field)).toEqual(['events[0].run.facets.errorMessage']);
   });
 });

@@ -68,6 +68,17 @@ afterEach(async () => {
 });
 
 describe('HTTP transport', () => {
+  it('takes token as httpStore does, and refuses options it does not know', async () => {
+    const server = await lineageServer([201]);
+    closers.push(server.close);
+    await httpTransport({ url: server.url, token: 'secret-token' }).emit(sampleEvents(1));
+    expect(server.requests[0]!.auth).toBe('Bearer secret-token');
+    expect(() => httpTransport({ url: server.url, tokn: 'x' } as never)).toThrow(
+      expect.objectContaining({ code: 'invalid_input', field: 'tokn' }),
+    );
+    expect(() => httpTransport({ url: server.url, token: 'a', apiKey: 'b' })).toThrow(/token.*apiKey|apiKey.*token/);
+  });
+
   it('posts each event to {url}/api/v1/lineage in order, with the API key', async () => {
     const server = await lineageServer([201]);
     closers.push(server.close);
@@ -213,7 +224,7 @@ describe('emitting store', () => {
     expect((sent[3] as { run: { runId: string } }).run.runId).toBe(b.id);
   });
 
-  it('keeps logging when the transport fails, and reports the failure', async () => {
+  it('keeps logging when the transport fails, and flush rejects with the undelivered count', async () => {
     const failures: unknown[] = [];
     const store = emittingStore(
       memoryStore(),
@@ -222,9 +233,70 @@ describe('emitting store', () => {
     );
     const pt = createPipetrace({ store });
     const run = await pt.logRun({ component: 'load', startedAt: T0, endedAt: T0 + 1 });
-    await store.flush();
+    await pt.logRun({ component: 'load', startedAt: T0 + 2, endedAt: T0 + 3 });
+    await expect(store.flush()).rejects.toMatchObject({ code: 'unavailable', message: /4 events \(2 runs\)/ });
     expect(await pt.inspect(run.id)).toEqual(run);
-    expect(failures).toHaveLength(1);
+    expect(failures).toHaveLength(2);
+    // Reported once: the next flush answers for what was queued since.
+    await expect(store.flush()).resolves.toEqual({ sent: 0, failed: 0 });
+  });
+
+  it('rejects flush when a real lineage server refuses the token (401) or is not there', async () => {
+    const server = await lineageServer([401]);
+    closers.push(server.close);
+    const refused = emittingStore(memoryStore(), httpTransport({ url: server.url, token: 'wrong-token' }), {
+      onError: () => {},
+    });
+    await createPipetrace({ store: refused }).logRun({ component: 'load', startedAt: T0, endedAt: T0 + 1 });
+    await expect(refused.flush()).rejects.toMatchObject({
+      code: 'unavailable',
+      details: expect.objectContaining({ undelivered: 2 }),
+    });
+    expect(server.requests[0]!.auth).toBe('Bearer wrong-token');
+    await server.close();
+    closers.pop();
+    const gone = emittingStore(memoryStore(), httpTransport({ url: server.url, retries: 0 }), { onError: () => {} });
+    await createPipetrace({ store: gone }).logRun({ component: 'load', startedAt: T0, endedAt: T0 + 1 });
+    await expect(gone.flush()).rejects.toMatchObject({
+      code: 'unavailable',
+      details: expect.objectContaining({ undelivered: 2 }),
+    });
+  });
+
+  it('resolves flush with the events sent when all were delivered', async () => {
+    const sent: LineageEvent[] = [];
+    const store = emittingStore(memoryStore(), { emit: async (events) => void sent.push(...events) });
+    await createPipetrace({ store }).logRun({ component: 'load', startedAt: T0, endedAt: T0 + 1 });
+    await expect(store.flush()).resolves.toEqual({ sent: 2, failed: 0 });
+  });
+
+  it('keeps undelivered events in a bounded dead-letter buffer, with a hook, and can send them again', async () => {
+    let up = false;
+    const sent: LineageEvent[] = [];
+    const letters: number[] = [];
+    const store = emittingStore(
+      memoryStore(),
+      {
+        emit: async (events) => {
+          if (!up) throw new Error('down');
+          sent.push(...events);
+        },
+      },
+      { onError: () => {}, deadLetterLimit: 4, onDeadLetter: (letter) => letters.push(letter.events.length) },
+    );
+    const pt = createPipetrace({ store });
+    for (let i = 0; i < 3; i++) await pt.logRun({ component: 'load', startedAt: T0 + i, endedAt: T0 + i + 1 });
+    await expect(store.flush()).rejects.toMatchObject({
+      details: { undelivered: 6, dropped: 2 },
+      message: /2 dropped/,
+    });
+    expect(letters).toEqual([2, 2, 2]);
+    // The oldest letter went out of the buffer to stay within 4 events.
+    expect(store.deadLetters().map((l) => l.runs[0]!.startedAt)).toEqual([T0 + 1, T0 + 2]);
+    up = true;
+    await expect(store.redeliver()).resolves.toEqual({ sent: 4, failed: 0 });
+    expect(sent.map((e) => (e as { eventType: string }).eventType)).toEqual(['START', 'COMPLETE', 'START', 'COMPLETE']);
+    expect(store.deadLetters()).toEqual([]);
   });
 });
 
@@ -240,6 +312,17 @@ describe('emitOnLog', () => {
     await pt.logRun({ component: 'load', startedAt: T0 + 2, endedAt: T0 + 3 });
     await live.flush();
     expect(sent).toHaveLength(2);
+  });
+
+  it('rejects flush when the transport failed', async () => {
+    const pt = createPipetrace({ store: memoryStore() });
+    const live = emitOnLog(pt, { emit: async () => Promise.reject(new Error('down')) }, { onError: () => {} });
+    await pt.logRun({ component: 'load', startedAt: T0, endedAt: T0 + 1 });
+    await expect(live.flush()).rejects.toMatchObject({
+      code: 'unavailable',
+      details: expect.objectContaining({ undelivered: 2 }),
+    });
+    live.stop();
   });
 
   it('refuses a store that is not live', () => {

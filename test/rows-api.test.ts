@@ -70,6 +70,24 @@ describe('row lineage through the pipetrace API', () => {
     expect(await store.listBlobs('')).toEqual([]);
   });
 
+  it('refuses row lineage naming a pointer the run does not write or read, and stores nothing', async () => {
+    const { pt, store } = setup();
+    const wrongOutput = pt.startRun('clean').addOutputs('out.csv').addInputs('in.csv');
+    wrongOutput.rows({ output: 'other.csv', input: 'in.csv', kind: 'keep', keys: ['a'] });
+    await expect(wrongOutput.end()).rejects.toMatchObject({ code: 'invalid_input', field: 'lineage[0].output' });
+    expect(wrongOutput.status).toBe('running');
+    const wrongInput = pt.startRun('clean').addOutputs('out.csv').addInputs('in.csv');
+    wrongInput.rowRecorder('out.csv', 'elsewhere.csv', 'keep').add('a');
+    await expect(wrongInput.end()).rejects.toMatchObject({ code: 'invalid_input', field: 'lineage[0].input' });
+    expect((await store.scanRuns({})).runs).toEqual([]);
+    expect(await store.listBlobs('')).toEqual([]);
+    const logged = await pt.logRun({ component: 'c', startedAt: T0, endedAt: T0 + 1, inputs: ['a'], outputs: ['b'] });
+    await expect(pt.recordRows(logged.id, [{ output: 'a', input: 'b', kind: 'pass' }])).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    expect(await store.listBlobs('')).toEqual([]);
+  });
+
   it('records row lineage for a run logged in one call, and refuses it for an unknown run', async () => {
     const { pt } = setup();
     const run = await pt.logRun({ component: 'c', startedAt: T0, endedAt: T0 + 1, inputs: ['a'], outputs: ['b'] });

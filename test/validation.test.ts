@@ -90,6 +90,31 @@ describe('bad input gets a typed error and changes nothing', () => {
     }
   });
 
+  it('limits params to 256 KB per run, not per key', async () => {
+    const params = { a: 'x'.repeat(100_000), b: 'x'.repeat(100_000), c: 'x'.repeat(100_000) };
+    const { error } = await rejectsAndChangesNothing((pt) =>
+      pt.logRun({ component: 'x', startedAt: T0, endedAt: T0, params }),
+    );
+    expect(error.field).toBe('runs[0].params');
+    expect(error.message).toMatch(/262144 bytes/);
+    await rejectsAndChangesNothing((pt) => pt.startRun('x').setParams(params).end());
+  });
+
+  it('accepts only ISO 8601 date strings', async () => {
+    for (const startedAt of ['foo 3', 'March 1, 2001', '3/1/2001', '2001-03-01 garbage', '2001-13-01']) {
+      const { error } = await rejectsAndChangesNothing((pt) =>
+        pt.logRun({ component: 'x', startedAt: startedAt as never, endedAt: T0 }),
+      );
+      expect(error.field).toBe('runs[0].startedAt');
+    }
+    const { pt } = setup();
+    const ok = ['2001-03-01', '2001-03-01T10:20Z', '2001-03-01T10:20:30.123+02:00', '2001-03-01T10:20:30Z'];
+    for (const startedAt of ok) {
+      const run = await pt.logRun({ component: 'x', startedAt, endedAt: '2030-01-01T00:00:00Z' });
+      expect(run.startedAt).toBe(Date.parse(startedAt));
+    }
+  });
+
   it('rejects non-finite metrics', async () => {
     await rejectsAndChangesNothing((pt) =>
       pt.logRun({ component: 'x', startedAt: T0, endedAt: T0, metrics: { loss: Number.NaN } }),

@@ -51,7 +51,18 @@ export interface ParsedSegment {
   end: SegmentEnd;
   /** Bytes after the last commit: a write in flight, or torn by a crash. */
   tailBytes: number;
+  /**
+   * The tail has the shape a crash leaves (whole record lines, then at most a part of one) and
+   * no sign of a commit, so cutting it loses nothing committed.
+   */
+  tailTorn: boolean;
+  /** Bad whole lines after the last commit (a hand edit there), reported by whoever handles the tail. */
+  tailProblems: Problem[];
 }
+
+// A line that was meant as a commit (a hand edit damaged it), and the time it may still carry.
+const COMMIT_LIKE = /^\s*\{\s*"?com+it|^\s*\{[^{}]{0,40}"at"\s*:\s*\d+\s*\}?\s*$/;
+const AT = /"at"\s*:\s*(\d{1,16})/;
 
 /** Blob files are named by the hash of their key, so no key can reach outside the folder. */
 export const BLOB_FILE = /^[0-9a-f]{2}\/[0-9a-f]{64}\.[0-9a-f]{8,32}\.bin$/;
@@ -135,35 +146,66 @@ export function parseSegment(
   let pos = 0;
   let line = start.lines;
   let end: SegmentEnd = { ...start };
+  let lastAt = 0;
+  let lastText = '';
+  const commit = (at: number, stop: number, count: number | undefined) => {
+    for (const p of pendingProblems) report(p);
+    if (count !== undefined && count !== pendingLines - 1) {
+      report({
+        file,
+        line,
+        reason: `commit says ${count} records but ${pendingLines - 1} lines precede it; kept the readable ones`,
+      });
+    }
+    batches.push({ at, records: pending });
+    lastAt = at;
+    pending = [];
+    pendingProblems = [];
+    pendingLines = 0;
+    end = { bytes: start.bytes + stop, lines: line };
+  };
   for (;;) {
     const nl = buf.indexOf(10, pos);
-    if (nl < 0) break;
+    // The last line may lack its newline (editors remove it): a whole commit line still commits.
+    const stop = nl < 0 ? buf.length : nl + 1;
+    if (pos >= buf.length) break;
+    if (nl === pos) {
+      // A blank line; at the start of a read, the newline of a commit line read before it came.
+      if (pos > 0 || start.bytes === 0) line += 1;
+      pos = stop;
+      continue;
+    }
+    const text = buf.toString('utf8', pos, nl < 0 ? buf.length : nl);
+    const decoded = decodeLine(text);
+    if (nl < 0 && !('commit' in decoded)) break;
     line += 1;
     pendingLines += 1;
-    const decoded = decodeLine(buf.toString('utf8', pos, nl));
     const off = start.bytes + pos;
     if ('record' in decoded) {
-      pending.push({ ...decoded.record, off, len: nl + 1 - pos, line });
+      pending.push({ ...decoded.record, off, len: stop - pos, line });
     } else if ('problem' in decoded) {
       pendingProblems.push({ file, line, reason: decoded.problem });
+      lastText = text;
     } else {
-      for (const p of pendingProblems) report(p);
-      if (decoded.commit !== pendingLines - 1) {
-        report({
-          file,
-          line,
-          reason: `commit says ${decoded.commit} records but ${pendingLines - 1} lines precede it; kept the readable ones`,
-        });
-      }
-      batches.push({ at: decoded.at, records: pending });
-      pending = [];
-      pendingProblems = [];
-      pendingLines = 0;
-      end = { bytes: start.bytes + nl + 1, lines: line };
+      commit(decoded.at, stop, decoded.commit);
     }
-    pos = nl + 1;
+    pos = stop;
   }
-  return { batches, end, tailBytes: start.bytes + buf.length - end.bytes };
+  const rest = buf.length - pos;
+  // Whole lines after the last commit ending in a damaged line that was a commit: a hand edit
+  // of the commit line, not a crash (a crash tears only the last, unterminated line). Keep the
+  // batch, report that line, and let nothing cut it.
+  const last = pendingProblems[pendingProblems.length - 1];
+  if (rest === 0 && last !== undefined && last.line === line && lastText.length < 100 && COMMIT_LIKE.test(lastText)) {
+    pendingProblems.pop();
+    const at = Number(AT.exec(lastText)?.[1] ?? lastAt);
+    report({ ...last, reason: `a damaged commit line (${last.reason}); kept the ${pending.length} records before it` });
+    commit(at, buf.length, undefined);
+  }
+  const tailBytes = start.bytes + buf.length - end.bytes;
+  const tailTorn =
+    pendingProblems.length === 0 && !COMMIT_LIKE.test(buf.toString('utf8', pos, Math.min(buf.length, pos + 64)));
+  return { batches, end, tailBytes, tailTorn, tailProblems: pendingProblems };
 }
 
 /** The order of two writes of the same key: later commit time, then segment name, then offset. */

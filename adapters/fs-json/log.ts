@@ -231,7 +231,14 @@ export class SegmentLog {
     // A tail without a commit is a write in flight, unless its writer is gone.
     if (opening && parsed.tailBytes > 0) {
       const lock = await lockState(join(this.o.layout.runs, s.name + LOCK_SUFFIX));
-      if (lock !== 'live') {
+      if (lock !== 'live' && !parsed.tailTorn) {
+        // Not the shape a crash leaves (a hand edit after the last commit): report, never cut.
+        const lines = parsed.tailProblems;
+        if (lines.length === 0) lines.push({ file: this.file(seg), line: parsed.end.lines + 1, reason: '' });
+        for (const p of lines) {
+          this.o.report({ ...p, reason: `${p.reason ? `${p.reason}; ` : ''}not committed, left in place` });
+        }
+      } else if (lock !== 'live') {
         let what = 'ignored';
         // A dead writer's lock stays, so nobody else appends here: cutting the tail is safe and
         // stops the same report at every open.
@@ -253,6 +260,11 @@ export class SegmentLog {
     return { seg, size, end: parsed.end, batches: parsed.batches };
   }
 
+  /** Whether the segment's byte before `bytes` is a newline (an editor may have removed the last one). */
+  private async endsWithNewline(seg: number, bytes: number): Promise<boolean> {
+    return bytes === 0 || (await this.read(seg, bytes - 1, 1))[0] === 10;
+  }
+
   /**
    * Makes sure this process holds a segment to append to: claims an unlocked one with room to
    * spare, or starts a new one. Returns the batches others committed that it read on the way.
@@ -271,7 +283,7 @@ export class SegmentLog {
         // Ours now: read what its last writer committed since; a torn tail means leave it alone.
         const tail = await this.readTail(seg, from, false);
         tails.set(seg, { ...tail, batches: [...(seen?.batches ?? []), ...tail.batches] });
-        if (tail.size !== tail.end.bytes) {
+        if (tail.size !== tail.end.bytes || !(await this.endsWithNewline(seg, tail.end.bytes))) {
           await rm(lock, { force: true });
           continue;
         }

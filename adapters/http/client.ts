@@ -38,7 +38,10 @@ export interface HttpStoreOptions {
   bufferLimit?: { records?: number; bytes?: number };
   /** Largest merged batch per request. Default 5 000 records and 4 MiB. */
   batchLimit?: { records?: number; bytes?: number };
-  /** Reads: retries after the first attempt on network errors and 5xx. Default 6. */
+  /**
+   * Reads: retries after the first attempt on network errors and 5xx. Default 6. The reads
+   * logging needs (`latestWriters`, `getComponents`) retry for `writeTimeoutMs` instead, as the write does.
+   */
   retries?: number;
   /** Backoff: first delay and cap, in ms. Default 100 and 2 000. */
   minDelayMs?: number;
@@ -190,10 +193,12 @@ class HttpStoreImpl implements HttpStore {
     return this.transport.send(spec, { retries: this.retries });
   }
 
-  private post(path: string, body: unknown): Promise<Record<string, unknown>> {
-    return this.read({ method: 'POST', path, json: JSON.stringify(body), expect: 'json' }) as Promise<
-      Record<string, unknown>
-    >;
+  private post(path: string, body: unknown, forWrite = false): Promise<Record<string, unknown>> {
+    const spec: RequestSpec = { method: 'POST', path, json: JSON.stringify(body), expect: 'json' };
+    if (!forWrite || this.buffered) return this.read(spec) as Promise<Record<string, unknown>>;
+    // A read logging needs (dependencies, whether a component exists) waits as long as the write would.
+    this.open();
+    return this.transport.send(spec, { until: Date.now() + this.writeTimeoutMs }) as Promise<Record<string, unknown>>;
   }
 
   private get(path: string, query?: Record<string, string>): Promise<Record<string, unknown>> {
@@ -222,7 +227,7 @@ class HttpStoreImpl implements HttpStore {
 
   async latestWriters(queries: readonly WriterQuery[]): Promise<(WriterRef | undefined)[]> {
     if (queries.length === 0) return [];
-    const answer = await this.post(STORE_PATHS.writers, { queries });
+    const answer = await this.post(STORE_PATHS.writers, { queries }, true);
     return nullsToUndefined<WriterRef>(answer.writers, queries.length, 'latestWriters');
   }
 
@@ -232,7 +237,7 @@ class HttpStoreImpl implements HttpStore {
 
   async getComponents(names: readonly string[]): Promise<(Component | undefined)[]> {
     if (names.length === 0) return [];
-    const answer = await this.post(STORE_PATHS.getComponents, { names });
+    const answer = await this.post(STORE_PATHS.getComponents, { names }, true);
     return nullsToUndefined<Component>(answer.components, names.length, 'getComponents');
   }
 

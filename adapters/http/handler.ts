@@ -13,12 +13,19 @@ import { type Method, pathSegments, type Reply, type Route, type RouteContext, R
 import { type AuthOptions, corsHeaders, createAuthorizer, PREFLIGHT_HEADERS } from './security.js';
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+/** Read routes (open by default) take small bodies: parsing one must never stall the server. */
+export const DEFAULT_READ_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 export interface HandlerOptions extends AuthOptions {
   /** The store to serve. The handler never closes it. */
   store: Store;
   /** Largest request body in bytes; larger ones get 413. Default 16 MiB. */
   bodyLimit?: number;
+  /** Largest body of a read or public route (queries, store reads); larger ones get 413. Default 1 MiB. */
+  readBodyLimit?: number;
+  /** A body must arrive in full within this many ms of its headers, else 408 and the connection closes. Default 30 000. */
+  bodyTimeoutMs?: number;
   /** Origins allowed to call from a browser (exact, or '*'). Default: none. */
   cors?: string[];
   /** Routes in addition to the built-in ones; one with a built-in route's method and path replaces it. */
@@ -41,24 +48,45 @@ class BodyTooLarge extends PipetraceError {
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+class BodyTimeout extends PipetraceError {
+  constructor(ms: number) {
+    super('aborted', `the request body did not arrive within ${ms} ms`, { status: 408 });
+  }
+}
+
+/** The client went away mid-request: nobody to answer, nothing to log. */
+class ClientGone extends Error {}
+
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Uint8Array> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const stop = (error: Error) => {
+      clearTimeout(timer);
+      req.removeAllListeners('data');
+      req.pause();
+      reject(error);
+    };
+    // A slow body holds a connection and its buffers: bound it like slow headers.
+    const timer = setTimeout(() => stop(new BodyTimeout(timeoutMs)), timeoutMs);
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
-        reject(new BodyTooLarge(limit));
+        stop(new BodyTooLarge(limit));
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      clearTimeout(timer);
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
+    req.on('error', () => stop(new ClientGone()));
+    req.on('close', () => {
+      if (!req.complete) stop(new ClientGone());
+    });
   });
 }
 
@@ -96,13 +124,19 @@ function describeError(error: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: { error: { code: 'storage' as ErrorCode, message: 'internal server error' } } };
 }
 
+function positive(field: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new PipetraceError('invalid_input', `${field}: must be a positive integer`, { field });
+  }
+  return value;
+}
+
 /** A node:http request listener serving `options.baseRoutes` and `options.routes` over `store` (createHandler adds the default routes). */
 export function createRouteHandler(options: HandlerOptions): RequestListener {
   const authorize = createAuthorizer(options, options.env ?? process.env);
-  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new PipetraceError('invalid_input', 'bodyLimit: must be a positive integer', { field: 'bodyLimit' });
-  }
+  const limit = positive('bodyLimit', options.bodyLimit ?? DEFAULT_BODY_LIMIT);
+  const readLimit = positive('readBodyLimit', options.readBodyLimit ?? Math.min(limit, DEFAULT_READ_BODY_LIMIT));
+  const bodyTimeout = positive('bodyTimeoutMs', options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
   const allow = options.cors ?? [];
   const extra = options.routes ?? [];
   const replaced = new Set(extra.map(routeKey));
@@ -118,6 +152,10 @@ export function createRouteHandler(options: HandlerOptions): RequestListener {
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
     const cors = corsHeaders(allow, origin) ?? {};
     const fail = (error: unknown) => {
+      if (error instanceof ClientGone) {
+        res.destroy();
+        return;
+      }
       const { status, body } = describeError(error);
       if (status >= 500 && !isPipetraceError(error))
         log(`${req.method} ${req.url}: ${(error as Error)?.stack ?? error}`);
@@ -130,7 +168,7 @@ export function createRouteHandler(options: HandlerOptions): RequestListener {
       const allowed = isPipetraceError(error) ? error.details?.allow : undefined;
       if (Array.isArray(allowed)) headers.allow = allowed.join(', ');
       // An unread oversized body is not worth draining: answer and close the connection.
-      if (error instanceof BodyTooLarge) headers.connection = 'close';
+      if (error instanceof BodyTooLarge || error instanceof BodyTimeout) headers.connection = 'close';
       send(res, status, headers, JSON.stringify(body));
     };
 
@@ -172,7 +210,7 @@ export function createRouteHandler(options: HandlerOptions): RequestListener {
             status: 415,
           });
         }
-        bytes = await readBody(req, limit);
+        bytes = await readBody(req, route.access === 'write' ? limit : readLimit, bodyTimeout);
         if (kind === 'json') body = parseJson(bytes);
       }
       const ctx: RouteContext = { params, query, body, bytes, store: options.store, api: getApi };

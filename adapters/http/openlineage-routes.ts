@@ -1,6 +1,7 @@
 /**
  * OpenLineage on the pipetrace server, as Marquez offers it:
- * - `POST /api/v1/lineage`: one event (201) or an array of events (200); 400 names the bad field.
+ * - `POST /api/v1/lineage`: one event (201) or an array of events (200); 400 names the bad field
+ *   (the path of the first schema error); `?validation=lenient` drops invalid facets instead.
  * - `GET /api/v1/lineage?nodeId=dataset:NS:NAME|job:NS:NAME&depth=N`: the lineage graph in
  *   Marquez's shape, `{ graph: [{ id, type, data, inEdges, outEdges }] }`.
  *
@@ -17,6 +18,8 @@ export const LINEAGE_PATH = '/api/v1/lineage';
 export interface OpenLineageRouteOptions extends NamingOptions {
   /** Runs without a terminal event: kept pending (default) or logged as failed at once. */
   pending?: IngestOptions['pending'];
+  /** Schema validation of ingested events (see ingestEvents); a request may ask `?validation=lenient`. Default strict. */
+  validation?: IngestOptions['validation'];
   /** Newest runs read per component or pointer when building the graph. Default 1000. */
   runLimit?: number;
 }
@@ -42,7 +45,10 @@ export function openLineageRoutes(options: OpenLineageRouteOptions = {}): Route[
       summary: 'ingest OpenLineage events (one, or an array)',
       async handle(ctx) {
         const pt = await ctx.api();
-        const result = await ingestEvents(pt, ctx.body, { ...naming, pending: options.pending ?? 'keep' });
+        const validation = ctx.query.get('validation') ?? options.validation ?? 'strict';
+        if (validation !== 'strict' && validation !== 'lenient')
+          throw invalid('validation', `must be strict or lenient, got ${JSON.stringify(validation.slice(0, 20))}`);
+        const result = await ingestEvents(pt, ctx.body, { ...naming, pending: options.pending ?? 'keep', validation });
         return json(
           {
             events: result.events,
@@ -50,6 +56,7 @@ export function openLineageRoutes(options: OpenLineageRouteOptions = {}): Route[
             pending: result.pending,
             components: result.components,
             datasets: result.datasets,
+            dropped: result.dropped,
           },
           Array.isArray(ctx.body) ? 200 : 201,
         );

@@ -3,8 +3,8 @@ import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type ExportEventsOptions, exportEvents } from '../../src/openlineage/export-store.js';
 import { type Command, EXIT, UsageError } from '../command.js';
-import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
-import { millis } from './query-common.js';
+import { DEFAULT_STORE_DIR } from '../open-store.js';
+import { millis, sessionStore } from './query-common.js';
 
 const usage = `Usage: pipetrace export [options]
 
@@ -14,6 +14,8 @@ oldest run first. The output imports back with "pipetrace import", or posts to M
 Options:
   --out FILE                 write to FILE (replaced) instead of standard output
   --store DIR|memory         the store folder (fs-json), or "memory" (default ${DEFAULT_STORE_DIR})
+  --url URL                  a pipetrace server instead (pipetrace serve)
+  --token TOKEN              its token, when it guards reads (default: PIPETRACE_TOKEN)
   --component NAME           only runs of this component
   --since TIME               only runs started at or after TIME (ISO date or epoch ms)
   --until TIME               only runs started before TIME
@@ -35,6 +37,8 @@ export const exportCommand: Command = {
       options: {
         out: { type: 'string' },
         store: { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
         component: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
@@ -64,7 +68,7 @@ export const exportCommand: Command = {
     if (values.repository !== undefined) options.repository = { url: values.repository };
     if (values['no-row-lineage']) options.rowLineage = false;
 
-    const store = await openStore(values.store);
+    const { store } = await sessionStore(values, io);
     const file = values.out === undefined ? undefined : await open(values.out, 'w');
     let count = 0;
     try {

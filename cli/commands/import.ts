@@ -20,6 +20,8 @@ Options:
                              import completes them (default), or log them as failed now
   --job-namespace NS         OpenLineage job namespace whose jobs keep plain names (default pipetrace)
   --dataset-namespace NS     dataset namespace whose datasets keep plain names (default pipetrace)
+  --lenient                  drop facets that fail their OpenLineage schema (each named on stderr)
+                             instead of refusing the file
   --json                     print the result as JSON
   -h, --help                 show this help`;
 
@@ -41,6 +43,7 @@ export const importCommand: Command = {
       options: {
         store: { type: 'string' },
         pending: { type: 'string' },
+        lenient: { type: 'boolean' },
         'job-namespace': { type: 'string' },
         'dataset-namespace': { type: 'string' },
         json: { type: 'boolean' },
@@ -58,6 +61,7 @@ export const importCommand: Command = {
     }
     const options: IngestOptions = {};
     if (values.pending !== undefined) options.pending = values.pending;
+    if (values.lenient) options.validation = 'lenient';
     if (values['job-namespace'] !== undefined) options.jobNamespace = values['job-namespace'];
     if (values['dataset-namespace'] !== undefined) options.datasetNamespace = values['dataset-namespace'];
 
@@ -72,7 +76,9 @@ export const importCommand: Command = {
         pending: result.pending.length,
         components: result.components.length,
         datasets: result.datasets,
+        dropped: result.dropped.length,
       };
+      for (const d of result.dropped) io.stderr(`dropped ${d.field}: ${d.reason}\n`);
       if (values.json)
         io.stdout(
           `${JSON.stringify({ ...summary, runIds: result.runs.map((r) => r.id), pendingRunIds: result.pending })}\n`,

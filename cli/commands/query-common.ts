@@ -47,7 +47,7 @@ export interface Session {
 }
 
 /** The store a session reads, and the dashboard root for links (with --url). */
-async function sessionStore(values: StoreValues, io: Io): Promise<{ store: Store; root?: string }> {
+export async function sessionStore(values: StoreValues, io: Io): Promise<{ store: Store; root?: string }> {
   if (values.url !== undefined && values.store !== undefined) throw new UsageError('give --store or --url, not both');
   if (values.url !== undefined) {
     let base: URL;

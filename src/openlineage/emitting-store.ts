@@ -1,17 +1,21 @@
 import { PipetraceError } from '../errors.js';
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
+import { type DeadLetter, type EmitReport, Emitter, type EmitterOptions } from './emitter.js';
 import { type ExportEventsOptions, runsToEvents } from './export-store.js';
 import type { Transport } from './transports.js';
 
-export interface EmittingStoreOptions extends ExportEventsOptions {
-  /** Called when converting or sending fails; the store write itself has succeeded. Default console.error. */
-  onError?: (error: unknown, runs: readonly Run[]) => void;
-}
+export interface EmittingStoreOptions extends ExportEventsOptions, EmitterOptions {}
 
-/** A store that also emits OpenLineage events; `flush()` waits until everything queued is sent. */
+/**
+ * A store that also emits OpenLineage events. `flush()` waits until everything queued is sent
+ * and rejects (`unavailable`, `details.undelivered`) when some of it could not be since the last
+ * flush; those events wait in `deadLetters()` for `redeliver()`.
+ */
 export interface EmittingStore extends Store {
-  flush(): Promise<void>;
+  flush(): Promise<EmitReport>;
+  deadLetters(): readonly DeadLetter[];
+  redeliver(): Promise<EmitReport>;
 }
 
 /**
@@ -24,9 +28,7 @@ export interface EmittingStore extends Store {
  * `close()` flushes, then closes the transport and the inner store.
  */
 export function emittingStore(inner: Store, transport: Transport, options: EmittingStoreOptions = {}): EmittingStore {
-  const onError =
-    options.onError ?? ((error: unknown) => console.error('pipetrace: OpenLineage emission failed:', error));
-  let queue: Promise<void> = Promise.resolve();
+  const emitter = new Emitter(transport, (runs) => runsToEvents(inner, runs, options), options);
   const wrapper: EmittingStore = {
     kind: `openlineage(${inner.kind})`,
     capabilities: inner.capabilities,
@@ -34,13 +36,7 @@ export function emittingStore(inner: Store, transport: Transport, options: Emitt
       await inner.putRuns(runs);
       if (runs.length === 0) return;
       const copies = runs.slice();
-      queue = queue.then(async () => {
-        try {
-          await transport.emit(await runsToEvents(inner, copies, options));
-        } catch (error) {
-          onError(error, copies);
-        }
-      });
+      emitter.enqueue(async () => copies, copies.length);
     },
     getRuns: (ids) => inner.getRuns(ids),
     scanRuns: (scan) => inner.scanRuns(scan),
@@ -55,9 +51,11 @@ export function emittingStore(inner: Store, transport: Transport, options: Emitt
     getBlobs: (keys) => inner.getBlobs(keys),
     listBlobs: (prefix) => inner.listBlobs(prefix),
     ...(inner.deleteBlobs === undefined ? {} : { deleteBlobs: (keys: readonly string[]) => inner.deleteBlobs!(keys) }),
-    flush: () => queue,
+    flush: () => emitter.flush(),
+    deadLetters: () => emitter.deadLetters(),
+    redeliver: () => emitter.redeliver(),
     async close() {
-      await queue;
+      await emitter.settled();
       await transport.close?.();
       await inner.close();
     },
@@ -69,35 +67,31 @@ export function emittingStore(inner: Store, transport: Transport, options: Emitt
 /**
  * For a live store (capabilities.live, e.g. memory, IndexedDB, Dexie): emits the events of every
  * run written to `source`'s store from now on, by whichever writer. Returns a function that
- * stops listening; `flush` on it waits for what is queued. Prefer `emittingStore`, which works
- * with any adapter.
+ * stops listening; `flush`, `deadLetters` and `redeliver` work as on `emittingStore`, which
+ * works with any adapter and is preferred.
  */
 export function emitOnLog(
   source: { store: Store } | Store,
   transport: Transport,
   options: EmittingStoreOptions = {},
-): { stop(): void; flush(): Promise<void> } {
+): { stop(): void } & Pick<EmittingStore, 'flush' | 'deadLetters' | 'redeliver'> {
   const store = 'putRuns' in source ? source : source.store;
   if (store.subscribe === undefined) {
     throw new PipetraceError('invalid_input', `store ${store.kind} is not live; wrap it with emittingStore instead`, {
       field: 'store',
     });
   }
-  const onError =
-    options.onError ?? ((error: unknown) => console.error('pipetrace: OpenLineage emission failed:', error));
-  let queue: Promise<void> = Promise.resolve();
+  const emitter = new Emitter(transport, (runs) => runsToEvents(store, runs, options), options);
   const stop = store.subscribe((change) => {
     if (change.kind !== 'runs') return;
     const ids = change.ids.slice();
-    queue = queue.then(async () => {
-      let runs: Run[] = [];
-      try {
-        runs = (await store.getRuns(ids)).filter((r): r is Run => r !== undefined);
-        await transport.emit(await runsToEvents(store, runs, options));
-      } catch (error) {
-        onError(error, runs);
-      }
-    });
+    const load = async () => (await store.getRuns(ids)).filter((r): r is Run => r !== undefined);
+    emitter.enqueue(load, ids.length);
   });
-  return { stop, flush: () => queue };
+  return {
+    stop,
+    flush: () => emitter.flush(),
+    deadLetters: () => emitter.deadLetters(),
+    redeliver: () => emitter.redeliver(),
+  };
 }

@@ -1,6 +1,7 @@
 import type { Component, JsonValue, Run } from '../model.js';
 import { customFacet, KEPT_FACETS_PARAM, type KeptFacets, keptFacetsOf, standardFacet } from './facets.js';
 import { componentToJob, pointerToDataset } from './naming.js';
+import { validFacets } from './schema.js';
 import {
   type Facets,
   type NamingOptions,
@@ -153,14 +154,62 @@ function withFacets<T extends object>(target: T, key: string, facets: Facets | u
   return target;
 }
 
+function withoutKey(facets: Facets | undefined, key: string): Facets | undefined {
+  if (facets === undefined || !(key in facets)) return facets;
+  const { [key]: _, ...rest } = facets;
+  return rest;
+}
+
+type DatasetKept = { facets?: Facets; inputFacets?: Facets; outputFacets?: Facets };
+
+function validDatasets<T extends DatasetKept>(
+  side: Record<string, T> | undefined,
+  extra: 'inputFacets' | 'outputFacets',
+): Record<string, T> | undefined {
+  if (side === undefined) return undefined;
+  const out: Record<string, T> = {};
+  for (const [pointer, d] of Object.entries(side)) {
+    const kept = { ...d } as T;
+    const facets = validFacets('dataset', d.facets);
+    const more = validFacets(extra === 'inputFacets' ? 'inputDataset' : 'outputDataset', d[extra]);
+    if (facets === undefined) delete kept.facets;
+    else kept.facets = facets;
+    if (more === undefined) delete kept[extra];
+    else kept[extra] = more;
+    out[pointer] = kept;
+  }
+  return out;
+}
+
+/** The kept facets that satisfy their schemas (those stored before ingest checked them may not). */
+function validKept(kept: KeptFacets | undefined): KeptFacets | undefined {
+  if (kept === undefined) return undefined;
+  const out: KeptFacets = { ...kept };
+  const run = validFacets('run', kept.run);
+  const job = validFacets('job', kept.job);
+  const inputs = validDatasets(kept.inputs, 'inputFacets');
+  const outputs = validDatasets(kept.outputs, 'outputFacets');
+  if (run === undefined) delete out.run;
+  else out.run = run;
+  if (job === undefined) delete out.job;
+  else out.job = job;
+  if (inputs === undefined) delete out.inputs;
+  else out.inputs = inputs;
+  if (outputs === undefined) delete out.outputs;
+  else out.outputs = outputs;
+  return out;
+}
+
 /**
  * The OpenLineage RunEvents of one finished run: START at its start time, then COMPLETE (or
  * FAIL, with an `errorMessage` facet) at its end. Facets ingest kept from other producers are
- * sent again unchanged, so pipetrace passes through what it does not understand.
+ * sent again unchanged when they satisfy their schemas, so pipetrace passes through what it
+ * does not understand and never emits an invalid event; an `errorMessage` goes on the end only.
  */
 export function runToEvents(run: Run, context: RunContext = {}, options: ExportOptions = {}): [RunEvent, RunEvent] {
   const producer = options.producer ?? PIPETRACE_PRODUCER;
-  const kept = context.kept ?? keptFacetsOf(run.params);
+  // Facets kept from other producers go out again only when they satisfy their schemas.
+  const kept = validKept(context.kept ?? keptFacetsOf(run.params));
   const runId = runIdToUuid(run.id);
   const job = componentToJob(run.component, options);
   const jobFacetMap = merge(jobFacets(run, context, producer, options), kept?.job);
@@ -203,12 +252,14 @@ export function runToEvents(run: Run, context: RunContext = {}, options: ExportO
         merge(own, k?.outputFacets),
       );
     });
+  // How the run ended is news of the terminal event only.
+  const keptAtStart = withoutKey(kept?.run, 'errorMessage');
   const event = (terminal: boolean): RunEvent => ({
     eventType: terminal ? (run.status === 'failed' ? 'FAIL' : 'COMPLETE') : 'START',
     eventTime: iso(terminal ? run.endedAt : run.startedAt),
     producer,
     schemaURL: RUN_EVENT_SCHEMA_URL,
-    run: { runId, facets: merge(runFacets(run, terminal, producer, options), kept?.run)! },
+    run: { runId, facets: merge(runFacets(run, terminal, producer, options), terminal ? kept?.run : keptAtStart)! },
     job: withFacets({ namespace: job.namespace, name: job.name }, 'facets', jobFacetMap),
     inputs: inputs(),
     outputs: outputs(terminal),

@@ -5,6 +5,7 @@
  * `pipetrace/node`.
  */
 export { checkEvent, parseEventTime } from './check-event.js';
+export type { DeadLetter, EmitReport, EmitterOptions } from './emitter.js';
 export { type EmittingStore, type EmittingStoreOptions, emitOnLog, emittingStore } from './emitting-store.js';
 export { type ExportOptions, type RunContext, runToEvents } from './export.js';
 export { type ExportEventsOptions, exportEvents, runsToEvents, type StoreSource } from './export-store.js';
@@ -37,6 +38,7 @@ export {
   jobToComponent,
   pointerToDataset,
 } from './naming.js';
+export type { DroppedFacet, ValidationMode } from './schema.js';
 export {
   consoleTransport,
   type HttpTransportOptions,

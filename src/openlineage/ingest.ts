@@ -15,8 +15,10 @@
  * - Dependencies are never taken from events: the runs are logged in time order in one
  *   `logRuns` call, which infers them.
  *
- * Every event is checked before anything is written: a malformed event throws invalid_input
- * naming the field (`events[2].run.runId: must be a UUID`) and nothing of the batch is applied.
+ * Every event is checked before anything is written, against its structure and the OpenLineage
+ * JSON Schemas (schema.ts): a malformed event throws invalid_input naming the path of the first
+ * error (`events[2].run.facets.errorMessage.stackTrace: must be string`) and nothing of the
+ * batch is applied. `validation: 'lenient'` drops invalid facets instead and reports each.
  */
 import { invalid, PipetraceError } from '../errors.js';
 import type { Component, JsonValue, Run } from '../model.js';
@@ -28,6 +30,7 @@ import { runToEvents } from './export.js';
 import { KEPT_FACETS_PARAM, type KeptFacets, keptFacetsOf, keptFacets as keptOfPlace } from './facets.js';
 import { type FoldedRun, foldedToRunInput, foldRun, type PendingPolicy } from './fold.js';
 import { datasetToPointer, jobToComponent } from './naming.js';
+import { checkEventSchema, type DroppedFacet, type ValidationMode } from './schema.js';
 import type { DatasetEvent, Facets, JobEvent, LineageEvent, NamingOptions, RunEvent } from './types.js';
 import { runIdToUuid } from './uuid.js';
 
@@ -42,6 +45,12 @@ export interface IngestOptions extends NamingOptions {
   pending?: PendingPolicy;
   /** The clock for component timestamps. Default Date.now. */
   now?: () => number;
+  /**
+   * 'strict' (default): an event or facet that fails its JSON Schema rejects the batch, naming
+   * the path of the first error. 'lenient': invalid facets are dropped, each reported in
+   * `result.dropped`; an event invalid without them still rejects the batch.
+   */
+  validation?: ValidationMode;
 }
 
 export interface IngestResult {
@@ -55,6 +64,8 @@ export interface IngestResult {
   components: string[];
   /** DatasetEvents whose facets were kept. */
   datasets: number;
+  /** Facets lenient validation dropped, with why (always empty in strict mode). */
+  dropped: DroppedFacet[];
 }
 
 export const PENDING_PREFIX = 'openlineage/pending/';
@@ -92,11 +103,24 @@ function depthOf(value: unknown, depth = 0): number {
   return max;
 }
 
-/** Checks events: one event object, or an array of them. */
-export function checkEvents(events: unknown): LineageEvent[] {
+/**
+ * Checks events (one event object, or an array of them): their structure, then their JSON
+ * Schemas (see schema.ts); lenient validation drops invalid facets and tells `dropped`.
+ */
+export function checkEvents(
+  events: unknown,
+  options: { validation?: ValidationMode; dropped?: (facet: DroppedFacet) => void } = {},
+): LineageEvent[] {
   const list = Array.isArray(events) ? events : [events];
   if (list.length > 100_000) throw invalid('events', `has ${list.length} events; the limit is 100000`);
-  return list.map((e, i) => checkEvent(`events[${i}]`, e));
+  const mode = options.validation ?? 'strict';
+  if (mode !== 'strict' && mode !== 'lenient') throw invalid('validation', "must be 'strict' or 'lenient'");
+  const dropped = options.dropped ?? (() => {});
+  return list.map((e, i) => {
+    const event = checkEvent(`events[${i}]`, e);
+    checkEventSchema(`events[${i}]`, event, mode, dropped);
+    return event;
+  });
 }
 
 interface ComponentUpdate {
@@ -142,14 +166,24 @@ export async function ingestEvents(
   events: unknown,
   options: IngestOptions = {},
 ): Promise<IngestResult> {
-  const checked = checkEvents(events);
-  return serialize(target.store, () => apply(target, checked, options));
+  const dropped: DroppedFacet[] = [];
+  const checked = checkEvents(events, { validation: options.validation ?? 'strict', dropped: (d) => dropped.push(d) });
+  const result = await serialize(target.store, () => apply(target, checked, options));
+  result.dropped = dropped;
+  return result;
 }
 
 async function apply(target: IngestTarget, events: LineageEvent[], options: IngestOptions): Promise<IngestResult> {
   const store = target.store;
   const now = options.now ?? Date.now;
-  const result: IngestResult = { events: events.length, runs: [], pending: [], components: [], datasets: 0 };
+  const result: IngestResult = {
+    events: events.length,
+    runs: [],
+    pending: [],
+    components: [],
+    datasets: 0,
+    dropped: [],
+  };
 
   // Group run events by runId; collect job and dataset events.
   const groups = new Map<string, { events: RunEvent[]; times: number[]; indexes: number[] }>();

@@ -15,7 +15,9 @@ export interface Transport {
 export interface HttpTransportOptions {
   /** The server's base URL, e.g. 'http://localhost:5000'; events go to `{url}/api/v1/lineage`. */
   url: string;
-  /** Sent as `Authorization: Bearer <apiKey>`. */
+  /** Sent as `Authorization: Bearer <token>` (the name httpStore uses). */
+  token?: string;
+  /** The same as `token`, by the OpenLineage clients' name. */
   apiKey?: string;
   headers?: Record<string, string>;
   /** POST each event alone (Marquez, default) or arrays of up to this many (pipetrace's server accepts arrays). */
@@ -33,11 +35,34 @@ export interface HttpTransportOptions {
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
 
+const KNOWN_OPTIONS = new Set([
+  'url',
+  'token',
+  'apiKey',
+  'headers',
+  'batchSize',
+  'retries',
+  'backoffMs',
+  'maxBackoffMs',
+  'timeoutMs',
+  'fetch',
+  'onRetry',
+]);
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /** Posts events to `{url}/api/v1/lineage` as Marquez and other OpenLineage servers accept them. */
 export function httpTransport(options: HttpTransportOptions): Transport {
+  // A misspelt option (say `tokn`) would otherwise send events unauthenticated, silently.
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key))
+      throw new PipetraceError('invalid_input', `${key}: is not an option of httpTransport`, { field: key });
+  }
+  if (options.token !== undefined && options.apiKey !== undefined && options.token !== options.apiKey) {
+    throw new PipetraceError('invalid_input', 'token: differs from apiKey; give one of them', { field: 'token' });
+  }
+  const token = options.token ?? options.apiKey;
   const base = options.url.replace(/\/+$/, '');
   if (!/^https?:\/\//i.test(base)) {
     throw new PipetraceError('invalid_input', `url: must be an http(s) URL, got ${JSON.stringify(options.url)}`, {
@@ -52,7 +77,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
   const timeout = options.timeoutMs ?? 10_000;
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1));
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
-  if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
 
   async function post(body: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {

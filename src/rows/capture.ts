@@ -205,6 +205,23 @@ function partition(
   return { manifest, blobs: part.chunks.map((c) => ({ key: chunkKey(runId, id, c.index), data: c.data })) };
 }
 
+/**
+ * Refuses pairs naming a pointer the run does not write (output) or read (input): their rows
+ * could never be reached by a trace through the run.
+ */
+export function checkPairPointers(
+  run: { inputs: readonly string[]; outputs: readonly string[] },
+  lineage: readonly (RowLineageSpec | RowRecorder)[],
+): void {
+  lineage.forEach((pair, i) => {
+    const { output, input } = pair as { output?: unknown; input?: unknown };
+    if (typeof output === 'string' && !run.outputs.includes(output))
+      throw invalid(`lineage[${i}].output`, `names ${describe(output)}, which the run does not write`);
+    if (typeof input === 'string' && !run.inputs.includes(input))
+      throw invalid(`lineage[${i}].input`, `names ${describe(input)}, which the run does not read`);
+  });
+}
+
 /** What was stored. */
 export interface RowCaptureSummary {
   run: string;

@@ -5,6 +5,7 @@
  */
 export {
   CHUNK_ROWS,
+  checkPairPointers,
   type HashedPair,
   type RowCaptureOptions,
   type RowCaptureSummary,

@@ -17,13 +17,15 @@ let precision = 0;
 let precisionN = 0;
 const byKind: Record<string, number> = {};
 let n = 0;
-// Run-level figures per method: top-group hits, bad versions ranked first outright, top-group sizes.
+// Run-level figures per method: top-group hits, bad versions ranked first outright, how many
+// candidates tie at rank 1 (the top group a user sees) and how many share the top score.
 const runLevel = (['ochiai', 'coverage'] as ReviewMethod[]).map((method) => ({
   method,
   hits: 0,
   versionFirst: 0,
   versionN: 0,
   size: 0,
+  scoreGroupSize: 0,
 }));
 const started = performance.now();
 for (const kind of CULPRIT_KINDS) {
@@ -47,6 +49,7 @@ for (const kind of CULPRIT_KINDS) {
       const rj = judgeRunLevel(await reviewRuns(scenario.store, pointers, { method: r.method, limit: 500 }), scenario);
       if (rj.topGroupHit) r.hits++;
       r.size += rj.topGroupSize;
+      r.scoreGroupSize += rj.topScoreGroupSize;
       if (kind === 'bad-version') {
         r.versionN++;
         if (rj.first) r.versionFirst++;
@@ -73,6 +76,7 @@ report({
         [`review_runlevel_top_group_hit${suffix}`, round(r.hits / n)],
         [`review_runlevel_version_first${suffix}`, round(r.versionFirst / r.versionN)],
         [`review_runlevel_top_group_size${suffix}`, round(r.size / n, 2)],
+        [`review_runlevel_top_score_group_size${suffix}`, round(r.scoreGroupSize / n, 2)],
       ];
     }),
   ),

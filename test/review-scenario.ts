@@ -360,24 +360,31 @@ export function judge(
 
 /**
  * Scores a run-level review (from pointer flags) against the scenario: is the culprit in the
- * top group, is it ranked first outright (alone at rank 1), and how large the top group is.
- * A review without ranked candidates is judged by its groups of runs.
+ * top score group, is it ranked first outright (alone at rank 1), how many candidates still
+ * tie at rank 1 after the tie-breaks (the top group a user sees), and how large the top score
+ * group is. A review without ranked candidates (before tie-breaks) is judged by its run groups.
  */
 export function judgeRunLevel(
   review: Review,
   scenario: Scenario,
-): { topGroupHit: boolean; first: boolean; topGroupSize: number } {
+): { topGroupHit: boolean; first: boolean; topGroupSize: number; topScoreGroupSize: number } {
   const culprit = scenario.runCulprit;
   const ranked = (review as { candidates?: readonly RowReviewCandidate[] }).candidates;
   if (ranked === undefined) {
     const top = review.runs[0]?.candidates ?? [];
     const hit = top.some((c) => culprit.includes(c.id));
-    return { topGroupHit: hit, first: hit && top.length === 1, topGroupSize: top.length };
+    return {
+      topGroupHit: hit,
+      first: hit && top.length === 1,
+      topGroupSize: top.length,
+      topScoreGroupSize: top.length,
+    };
   }
   const first = ranked.filter((c) => c.rank === 1);
   return {
     topGroupHit: topGroupHit(ranked, culprit),
     first: first.length === 1 && culprit.includes((first[0] as RowReviewCandidate).id),
-    topGroupSize: ranked.filter((c) => c.group === 1).length,
+    topGroupSize: first.length,
+    topScoreGroupSize: ranked.filter((c) => c.group === 1).length,
   };
 }

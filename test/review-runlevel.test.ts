@@ -36,6 +36,20 @@ async function chains(flag: number[], tweak: (component: string, day: number) =>
   return pt;
 }
 
+/** Logs a one-minute run by id, component, start hour, inputs, outputs and params. */
+const logger =
+  (pt: ReturnType<typeof setup>['pt']) =>
+  (id: string, component: string, hour: number, inputs: string[], outputs: string[], params = {}) =>
+    pt.logRun({
+      id,
+      component,
+      startedAt: T0 + hour * 3_600_000,
+      endedAt: T0 + hour * 3_600_000 + 60_000,
+      inputs,
+      outputs,
+      params,
+    });
+
 const top = (cands: ReviewCandidate[], rank = 1) => cands.filter((c) => c.rank === rank).map((c) => c.id);
 
 describe('run-level review: tie-breaks by evidence', () => {
@@ -92,15 +106,7 @@ describe('run-level review: tie-breaks by evidence', () => {
   it('ranks what reaches the flagged outputs directly above what reaches them only through an aggregating run', async () => {
     // Two source runs feed one training run (an aggregate); its model feeds the flagged prediction.
     const { pt } = setup();
-    const log = (id: string, component: string, hour: number, inputs: string[], outputs: string[]) =>
-      pt.logRun({
-        id,
-        component,
-        startedAt: T0 + hour * 3_600_000,
-        endedAt: T0 + hour * 3_600_000 + 60_000,
-        inputs,
-        outputs,
-      });
+    const log = logger(pt);
     await log('src-a', 'src', 0, [], ['src/a']);
     await log('src-b', 'src', 1, [], ['src/b']);
     await log('train-1', 'train', 2, ['src/a', 'src/b'], ['model']);
@@ -166,16 +172,7 @@ describe('run-level review: output-level spectra for shared upstreams', () => {
    */
   async function sharedUpstream() {
     const { pt } = setup();
-    const log = (id: string, component: string, hour: number, inputs: string[], outputs: string[], params = {}) =>
-      pt.logRun({
-        id,
-        component,
-        startedAt: T0 + hour * 3_600_000,
-        endedAt: T0 + hour * 3_600_000 + 60_000,
-        inputs,
-        outputs,
-        params,
-      });
+    const log = logger(pt);
     await log('train-0', 'train', 0, [], ['model']);
     for (let d = 0; d < 4; d++) {
       await log(`feat-${d}`, 'feat', 24 * d + 1, [], [`features/day-${d}`], d === 1 ? { window: 3 } : { window: 7 });

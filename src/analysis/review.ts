@@ -178,12 +178,27 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   const supported = (ef: number) => ef > 0 && ef >= minSupport;
   const candidates: ReviewCandidate[] = [];
   const runCandidates: RunCandidate[] = [];
+  const runEvidence: (Evidence | undefined)[] = [];
+  const scores: number[] = [];
   for (let i = 0; i < n; i++) {
-    const { ef, ep, reach } = reachOf(spectra.runs, i);
+    const { ef, ep } = reachOf(spectra.runs, i);
     if (!supported(ef)) continue;
     const run = graph.runs[i] as Run;
     const e = evidence(ef, ep);
+    runEvidence[i] = e;
+    scores.push(e.score);
     runCandidates.push({ kind: 'run', id: run.id, component: run.component, startedAt: run.startedAt, evidence: e });
+  }
+  for (let g = 0; g < versions.groups.length; g++) {
+    const { ef, ep } = reachOf(spectra.groups, g);
+    if (supported(ef)) scores.push(spectrumScore(method, ef, ep, F, P));
+  }
+  // Runs scoring below the limit-th best score cannot be listed: only the others become candidates.
+  const floor = scoreFloor(scores, limit);
+  for (let i = 0; i < n; i++) {
+    const e = runEvidence[i];
+    if (e === undefined || e.score < floor) continue;
+    const run = graph.runs[i] as Run;
     const version = run.code?.commit;
     candidates.push({
       kind: 'run',
@@ -195,7 +210,7 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
         startedAt: run.startedAt,
       },
       evidence: e,
-      reach,
+      reach: reachOf(spectra.runs, i).reach,
       hops: spectra.runs.hops[i] as number,
       group: 0,
       rank: 0,
@@ -284,6 +299,12 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
  * Components tied at the top are separated only by their versions; when their best versions
  * tie too, the flags alone cannot tell them apart, and the note says so.
  */
+/** The `limit`-th best score, less a tolerance for ties (groupByScore's); -Infinity when there are fewer. */
+function scoreFloor(scores: number[], limit: number): number {
+  if (scores.length <= limit) return Number.NEGATIVE_INFINITY;
+  return (Float64Array.from(scores).sort()[scores.length - limit] as number) - 1e-12;
+}
+
 function componentNotes(components: RankedGroup<ComponentCandidate>[], best: Map<string, ReviewCandidate>): string[] {
   const top = components[0];
   if (top === undefined || top.candidates.length < 2) return [];

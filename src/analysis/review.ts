@@ -5,10 +5,12 @@ import { compareWriteKeys, type Store } from '../store.js';
 import { checkOptions, checkPositiveInt, describe } from '../validate.js';
 import { Ancestry } from './ancestry.js';
 import { type ReviewCandidate, rankCandidates } from './candidate.js';
+import { componentNotes, rankComponents } from './component-ranking.js';
 import { runDifferences, versionDifferences } from './differences.js';
 import { type RankedGroup, rankGroups } from './ranking.js';
-import { reachOf, runSpectra } from './run-spectra.js';
-import { type Evidence, REVIEW_METHODS, type ReviewMethod, spectrumScore } from './spectrum.js';
+import { runLevelCandidates } from './run-candidates.js';
+import { runSpectra } from './run-spectra.js';
+import { type Evidence, REVIEW_METHODS, type ReviewMethod } from './spectrum.js';
 import { versionGroups } from './versions.js';
 
 export interface ReviewOptions {
@@ -168,79 +170,8 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
     targets: groupTargets,
   });
 
-  const evidence = (f: number, p: number): Evidence => ({
-    ef: f,
-    ep: p,
-    F,
-    P,
-    score: spectrumScore(method, f, p, F, P),
-  });
-  const supported = (ef: number) => ef > 0 && ef >= minSupport;
-  const candidates: ReviewCandidate[] = [];
-  const runCandidates: RunCandidate[] = [];
-  const runEvidence: (Evidence | undefined)[] = [];
-  const scores: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const { ef, ep } = reachOf(spectra.runs, i);
-    if (!supported(ef)) continue;
-    const run = graph.runs[i] as Run;
-    const e = evidence(ef, ep);
-    runEvidence[i] = e;
-    scores.push(e.score);
-    runCandidates.push({ kind: 'run', id: run.id, component: run.component, startedAt: run.startedAt, evidence: e });
-  }
-  for (let g = 0; g < versions.groups.length; g++) {
-    const { ef, ep } = reachOf(spectra.groups, g);
-    if (supported(ef)) scores.push(spectrumScore(method, ef, ep, F, P));
-  }
-  // Runs scoring below the limit-th best score cannot be listed: only the others become candidates.
-  const floor = scoreFloor(scores, limit);
-  for (let i = 0; i < n; i++) {
-    const e = runEvidence[i];
-    if (e === undefined || e.score < floor) continue;
-    const run = graph.runs[i] as Run;
-    const version = run.code?.commit;
-    candidates.push({
-      kind: 'run',
-      id: run.id,
-      run: {
-        id: run.id,
-        component: run.component,
-        ...(version === undefined ? {} : { version }),
-        startedAt: run.startedAt,
-      },
-      evidence: e,
-      reach: reachOf(spectra.runs, i).reach,
-      hops: spectra.runs.hops[i] as number,
-      group: 0,
-      rank: 0,
-      differences: [],
-    });
-  }
-  const best = new Map<string, ReviewCandidate>();
-  versions.groups.forEach((v, g) => {
-    const { ef, ep, reach } = reachOf(spectra.groups, g);
-    if (!supported(ef)) return;
-    const c: ReviewCandidate = {
-      kind: 'component',
-      id: v.id,
-      component: {
-        name: v.name,
-        version: v.version,
-        runs: v.runs,
-        ...(v.params === undefined ? {} : { params: v.params }),
-      },
-      evidence: evidence(ef, ep),
-      reach,
-      hops: spectra.groups.hops[g] as number,
-      group: 0,
-      rank: 0,
-      differences: [],
-    };
-    candidates.push(c);
-    const b = best.get(v.name);
-    if (b === undefined || c.evidence.score > b.evidence.score) best.set(v.name, c);
-  });
+  const score = { method, F, P, minSupport };
+  const { candidates, runCandidates, best } = runLevelCandidates(graph, spectra, versions, score, limit);
   const runsOf = new Map<string, number>();
   for (const run of graph.runs) runsOf.set(run.component, (runsOf.get(run.component) ?? 0) + 1);
   const ranked = await rankCandidates(candidates, limit, async (top, tied) => {
@@ -260,25 +191,7 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
     }
   });
 
-  const componentCandidates: ComponentCandidate[] = [];
-  for (const [name, g] of componentIndex) {
-    const { ef, ep } = reachOf(spectra.groups, g);
-    if (!supported(ef)) continue;
-    const b = best.get(name);
-    componentCandidates.push({
-      kind: 'component',
-      name,
-      evidence: evidence(ef, ep),
-      ...(b === undefined ? {} : { bestVersion: b.id }),
-    });
-  }
-  const bestScore = (c: ComponentCandidate) =>
-    c.bestVersion === undefined ? 0 : (best.get(c.name)?.evidence.score ?? 0);
-  const components = rankGroups(
-    componentCandidates,
-    (a, b) => bestScore(b) - bestScore(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
-    limit,
-  );
+  const components = rankComponents(componentIndex, spectra.groups, best, score, limit);
   return {
     method,
     F,
@@ -299,23 +212,3 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
  * Components tied at the top are separated only by their versions; when their best versions
  * tie too, the flags alone cannot tell them apart, and the note says so.
  */
-/** The `limit`-th best score, less a tolerance for ties (groupByScore's); -Infinity when there are fewer. */
-function scoreFloor(scores: number[], limit: number): number {
-  if (scores.length <= limit) return Number.NEGATIVE_INFINITY;
-  return (Float64Array.from(scores).sort()[scores.length - limit] as number) - 1e-12;
-}
-
-function componentNotes(components: RankedGroup<ComponentCandidate>[], best: Map<string, ReviewCandidate>): string[] {
-  const top = components[0];
-  if (top === undefined || top.candidates.length < 2) return [];
-  const names = top.candidates.map((c) => c.name);
-  const scores = names.map((name) => best.get(name)?.evidence.score ?? top.score);
-  const lead = scores[0] as number;
-  if (scores.every((s) => Math.abs(s - lead) <= 1e-12))
-    return [
-      `flags alone cannot separate the components ${names.join(', ')}: they lie behind the same flagged and unflagged outputs, and so do their best versions`,
-    ];
-  return [
-    `the components ${names.join(', ')} lie behind the same flagged and unflagged outputs; they are ordered by their best version (${top.candidates[0]?.bestVersion})`,
-  ];
-}

@@ -26,6 +26,7 @@ const runLevel = (['ochiai', 'coverage'] as ReviewMethod[]).map((method) => ({
   versionN: 0,
   size: 0,
   scoreGroupSize: 0,
+  top1: {} as Record<string, number>,
 }));
 const started = performance.now();
 for (const kind of CULPRIT_KINDS) {
@@ -50,6 +51,7 @@ for (const kind of CULPRIT_KINDS) {
       if (rj.topGroupHit) r.hits++;
       r.size += rj.topGroupSize;
       r.scoreGroupSize += rj.topScoreGroupSize;
+      r.top1[kind] = (r.top1[kind] ?? 0) + rj.top1 / PER_KIND;
       if (kind === 'bad-version') {
         r.versionN++;
         if (rj.first) r.versionFirst++;
@@ -77,6 +79,10 @@ report({
         [`review_runlevel_version_first${suffix}`, round(r.versionFirst / r.versionN)],
         [`review_runlevel_top_group_size${suffix}`, round(r.size / n, 2)],
         [`review_runlevel_top_score_group_size${suffix}`, round(r.scoreGroupSize / n, 2)],
+        [
+          `review_runlevel_top1_by_kind${suffix}`,
+          JSON.stringify(Object.fromEntries(Object.entries(r.top1).map(([k, v]) => [k, round(v)]))),
+        ],
       ];
     }),
   ),

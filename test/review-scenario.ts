@@ -367,7 +367,7 @@ export function judge(
 export function judgeRunLevel(
   review: Review,
   scenario: Scenario,
-): { topGroupHit: boolean; first: boolean; topGroupSize: number; topScoreGroupSize: number } {
+): { topGroupHit: boolean; first: boolean; top1: number; topGroupSize: number; topScoreGroupSize: number } {
   const culprit = scenario.runCulprit;
   const ranked = (review as { candidates?: readonly RowReviewCandidate[] }).candidates;
   if (ranked === undefined) {
@@ -376,6 +376,7 @@ export function judgeRunLevel(
     return {
       topGroupHit: hit,
       first: hit && top.length === 1,
+      top1: hit ? 1 / top.length : 0,
       topGroupSize: top.length,
       topScoreGroupSize: top.length,
     };
@@ -384,6 +385,7 @@ export function judgeRunLevel(
   return {
     topGroupHit: topGroupHit(ranked, culprit),
     first: first.length === 1 && culprit.includes((first[0] as RowReviewCandidate).id),
+    top1: top1(ranked, culprit),
     topGroupSize: first.length,
     topScoreGroupSize: ranked.filter((c) => c.group === 1).length,
   };

@@ -1,9 +1,12 @@
 /**
  * Review quality, measured: 100 seeded scenarios (25 of each planted culprit kind, see
- * test/review-scenario.ts), each reviewed with Ochiai and with the coverage baseline.
+ * test/review-scenario.ts), each reviewed with Ochiai and with the coverage baseline, from
+ * flagged rows (row review) and from pointer flags alone (run-level review, no row lineage).
  */
+import { reviewRuns } from '../src/analysis/review.js';
+import type { ReviewMethod } from '../src/analysis/spectrum.js';
 import { reviewRows } from '../src/rows/index.js';
-import { buildScenario, CULPRIT_KINDS, judge } from '../test/review-scenario.js';
+import { buildScenario, CULPRIT_KINDS, judge, judgeRunLevel, pointerFlags } from '../test/review-scenario.js';
 import { report, round } from './lib.js';
 
 const PER_KIND = Number(process.env.SCENARIOS_PER_KIND ?? 25);
@@ -14,6 +17,17 @@ let precision = 0;
 let precisionN = 0;
 const byKind: Record<string, number> = {};
 let n = 0;
+// Run-level figures per method: top-group hits, bad versions ranked first outright, how many
+// candidates tie at rank 1 (the top group a user sees) and how many share the top score.
+const runLevel = (['ochiai', 'coverage'] as ReviewMethod[]).map((method) => ({
+  method,
+  hits: 0,
+  versionFirst: 0,
+  versionN: 0,
+  size: 0,
+  scoreGroupSize: 0,
+  top1: {} as Record<string, number>,
+}));
 const started = performance.now();
 for (const kind of CULPRIT_KINDS) {
   let kindTop1 = 0;
@@ -31,6 +45,20 @@ for (const kind of CULPRIT_KINDS) {
       precision += j.rowPrecision;
       precisionN++;
     }
+    const pointers = pointerFlags(scenario);
+    for (const r of runLevel) {
+      const rj = judgeRunLevel(await reviewRuns(scenario.store, pointers, { method: r.method, limit: 500 }), scenario);
+      if (rj.topGroupHit) r.hits++;
+      r.size += rj.topGroupSize;
+      r.scoreGroupSize += rj.topScoreGroupSize;
+      r.top1[kind] = (r.top1[kind] ?? 0) + rj.top1 / PER_KIND;
+      if (kind === 'bad-version') {
+        r.versionN++;
+        if (rj.first) r.versionFirst++;
+      }
+      if (!rj.topGroupHit && process.env.VERBOSE)
+        console.error('run-level', r.method, kind, seed, scenario.description);
+    }
     if (j.top1 < 1 && process.env.VERBOSE) console.error(kind, seed, scenario.description, JSON.stringify(j));
     await scenario.store.close();
   }
@@ -43,5 +71,20 @@ report({
   review_top1_accuracy_coverage: round(coverageTop1 / n),
   review_row_precision: round(precision / precisionN),
   review_top1_by_kind: JSON.stringify(byKind),
+  ...Object.fromEntries(
+    runLevel.flatMap((r) => {
+      const suffix = r.method === 'ochiai' ? '' : `_${r.method}`;
+      return [
+        [`review_runlevel_top_group_hit${suffix}`, round(r.hits / n)],
+        [`review_runlevel_version_first${suffix}`, round(r.versionFirst / r.versionN)],
+        [`review_runlevel_top_group_size${suffix}`, round(r.size / n, 2)],
+        [`review_runlevel_top_score_group_size${suffix}`, round(r.scoreGroupSize / n, 2)],
+        [
+          `review_runlevel_top1_by_kind${suffix}`,
+          JSON.stringify(Object.fromEntries(Object.entries(r.top1).map(([k, v]) => [k, round(v)]))),
+        ],
+      ];
+    }),
+  ),
   review_quality_seconds: round((performance.now() - started) / 1000, 1),
 });

@@ -197,8 +197,11 @@ describe('pipetrace query commands', () => {
     expect(json.rows.candidates[0].group).toBe(1);
     expect(json.runs.F).toBe(1);
     expect(json.runs.runs[0].candidates.map((c: { id: string }) => c.id)).toContain(built.culprit?.run);
+    // At run level too, its differences rank the planted run first in its group.
+    expect(json.runs.candidates[0]).toMatchObject({ id: built.culprit?.run, rank: 1, group: 1 });
     const text = (await cli(['review'])).stdout;
-    expect(text).toMatch(/rank +component +run +started \(UTC\) +score +ef +ep/);
+    const [runLevel] = text.split('Row review');
+    expect(runLevel).toContain(`1. cleaning run ${built.culprit?.run}\n       - code version`);
     expect(text).toMatch(/Group 1: score [\d.]+ {2}ef=\d+ ep=\d+ F=\d+ P=\d+/);
     expect(text).toContain(`1. cleaning run ${built.culprit?.run}`);
     const runsOnly = JSON.parse((await cli(['review', '--runs-only', '--json'])).stdout);

@@ -9,6 +9,7 @@
  * on the previous 7 days of features and rewrites models/fare. Predictions start on day 7.
  */
 import { memoryStore } from '../adapters/memory.js';
+import type { Review } from '../src/analysis/review.js';
 import { createPipetrace } from '../src/pipetrace.js';
 import { flagRows, type RowReview, type RowReviewCandidate, rowHash, writeRowLineage } from '../src/rows/index.js';
 import type { RunInput } from '../src/run-input.js';
@@ -33,6 +34,10 @@ export interface Scenario {
   kind: CulpritKind;
   /** Candidate ids of the planted culprit: run ids, `component@version`, or `pointer#hash` rows. */
   culprit: string[];
+  /** The culprit as the run-level review names it: for a raw batch, the run that wrote it. */
+  runCulprit: string[];
+  /** Flagged and all rows of each prediction pointer with flagged rows. */
+  flaggedRows: Map<string, { flagged: number; rows: number }>;
   description: string;
   damaged: number;
   flagged: number;
@@ -264,6 +269,9 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
     added++;
     flaggedCount++;
   }
+  const flaggedRowsOf = new Map<string, { flagged: number; rows: number }>();
+  for (const [d, list] of flags)
+    flaggedRowsOf.set(`predictions/day-${d}`, { flagged: list.length, rows: (keptByDay[d] as number[]).length });
   for (const [d, list] of flags)
     await flagRows(
       store,
@@ -278,7 +286,29 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
         : kind === 'bad-version'
           ? `${badComponent}@v2 on days ${badFrom}-${badTo} damaged ${Math.round(share * 100)}% of rows`
           : `${batchSize} raw records of day ${batchDay} corrupted`;
-  return { store, kind, culprit, description, damaged: damagedCount, flagged: flaggedCount, population };
+  const runCulprit = kind === 'raw-batch' ? [`ingest-${String(batchDay).padStart(3, '0')}`] : culprit;
+  return {
+    store,
+    kind,
+    culprit,
+    runCulprit,
+    flaggedRows: flaggedRowsOf,
+    description,
+    damaged: damagedCount,
+    flagged: flaggedCount,
+    population,
+  };
+}
+
+/**
+ * The scenario as a user without row lineage flags it: a prediction pointer is flagged when at
+ * least `threshold` of its rows are flagged (a day whose predictions look wrong), else not.
+ */
+export function pointerFlags(scenario: Scenario, threshold = 0.05): string[] {
+  return [...scenario.flaggedRows]
+    .filter(([, f]) => f.flagged >= threshold * f.rows)
+    .map(([pointer]) => pointer)
+    .sort();
 }
 
 /**
@@ -326,4 +356,37 @@ export function judge(
   };
   if (scenario.kind === 'raw-batch') out.rowPrecision = rowPrecision(review.rows, scenario.culprit);
   return out;
+}
+
+/**
+ * Scores a run-level review (from pointer flags) against the scenario: is the culprit in the
+ * top score group, is it ranked first outright (alone at rank 1), how many candidates still
+ * tie at rank 1 after the tie-breaks (the top group a user sees), and how large the top score
+ * group is. A review without ranked candidates (before tie-breaks) is judged by its run groups.
+ */
+export function judgeRunLevel(
+  review: Review,
+  scenario: Scenario,
+): { topGroupHit: boolean; first: boolean; top1: number; topGroupSize: number; topScoreGroupSize: number } {
+  const culprit = scenario.runCulprit;
+  const ranked = (review as { candidates?: readonly RowReviewCandidate[] }).candidates;
+  if (ranked === undefined) {
+    const top = review.runs[0]?.candidates ?? [];
+    const hit = top.some((c) => culprit.includes(c.id));
+    return {
+      topGroupHit: hit,
+      first: hit && top.length === 1,
+      top1: hit ? 1 / top.length : 0,
+      topGroupSize: top.length,
+      topScoreGroupSize: top.length,
+    };
+  }
+  const first = ranked.filter((c) => c.rank === 1);
+  return {
+    topGroupHit: topGroupHit(ranked, culprit),
+    first: first.length === 1 && culprit.includes((first[0] as RowReviewCandidate).id),
+    top1: top1(ranked, culprit),
+    topGroupSize: first.length,
+    topScoreGroupSize: ranked.filter((c) => c.group === 1).length,
+  };
 }

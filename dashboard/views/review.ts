@@ -1,11 +1,12 @@
 /**
- * The review view: ranked culprits (runs and components, tied candidates grouped under one
- * rank) with the evidence each score rests on, beside the flagged outputs they explain.
+ * The review view: ranked culprits (runs, code versions, components) with the evidence each
+ * score rests on and the differences that order ties, beside the flagged outputs they explain.
  */
+import { REACH_TEXT, type ReviewCandidate } from '../../src/analysis/candidate.js';
 import type { RankedGroup } from '../../src/analysis/ranking.js';
 import { REVIEW_METHODS } from '../../src/analysis/spectrum.js';
 import { formatScore, formatTime, shortId } from '../../src/render/format.js';
-import type { RowReview, RowReviewCandidate } from '../../src/rows/review.js';
+import type { RowReview } from '../../src/rows/review.js';
 import type { ViewContext } from '../app.js';
 import { fragment, h, link } from '../dom.js';
 import type { View } from '../hash-router.js';
@@ -25,64 +26,90 @@ function evidenceCells(g: RankedGroup<unknown>, F: number, P: number, top: numbe
   ];
 }
 
-/** The row review: runs, component versions and origin rows behind the flagged rows. */
-function rowCulprits(ctx: ViewContext, rows: RowReview) {
-  const label = (c: RowReviewCandidate) =>
-    c.kind === 'run' && c.run !== undefined
-      ? h(
-          'span',
-          {},
-          h('b', {}, c.run.component),
-          ' ',
-          link(ctx.href({ view: 'run', id: c.run.id }), shortId(c.run.id), { class: 'mono', title: c.run.id }),
-        )
-      : c.kind === 'component' && c.component !== undefined
-        ? h('span', {}, h('b', {}, c.component.name), ` at code version ${c.component.version.slice(0, 12)}`)
-        : h('span', { class: 'mono' }, `${c.row?.pointer ?? ''} · row ${c.row?.hash ?? ''}`);
-  const table = (name: string, list: RowReviewCandidate[]) =>
+/** A run, component version or origin row as a candidate's label, linked where it can be. */
+function candidateLabel(ctx: ViewContext, c: ReviewCandidate) {
+  if (c.kind === 'run' && c.run !== undefined)
+    return h(
+      'span',
+      {},
+      h('b', {}, c.run.component),
+      ' ',
+      link(ctx.href({ view: 'run', id: c.run.id }), shortId(c.run.id), { class: 'mono', title: c.run.id }),
+      c.run.startedAt === undefined ? null : h('span', { class: 'muted' }, ` ${formatTime(c.run.startedAt)} · `),
+      c.run.startedAt === undefined ? null : link(ctx.href({ view: 'trace-run', run: c.run.id }), 'trace'),
+    );
+  if (c.kind === 'component' && c.component !== undefined) {
+    const params = Object.entries(c.component.params ?? {}).map(([k, v]) => ` with params.${k} = ${v}`);
+    return h(
+      'span',
+      {},
+      h('b', {}, c.component.name),
+      ` at code version ${c.component.version.slice(0, 12)}${params.join('')} (${c.component.runs} runs)`,
+    );
+  }
+  return h('span', { class: 'mono' }, `${c.row?.pointer ?? ''} · row ${c.row?.hash ?? ''}`);
+}
+
+/**
+ * Candidates ranked one by one (row review and run-level review alike): rank, evidence, and
+ * under each candidate the differences that order it within its tie group.
+ */
+function candidateTable(ctx: ViewContext, name: string, list: ReviewCandidate[]) {
+  const groupSize = new Map<number, number>();
+  for (const c of list) groupSize.set(c.group, (groupSize.get(c.group) ?? 0) + 1);
+  return h(
+    'table',
+    { 'aria-label': name },
     h(
-      'table',
-      { 'aria-label': name },
+      'thead',
+      {},
       h(
-        'thead',
+        'tr',
         {},
+        ...['rank', 'score', 'flagged ef / F', 'unflagged ep / P', 'candidate'].map((c) =>
+          h('th', { scope: 'col' }, c),
+        ),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      ...list.map((c) =>
         h(
           'tr',
-          {},
-          ...['rank', 'score', 'flagged ef / F', 'unflagged ep / P', 'candidate'].map((c) =>
-            h('th', { scope: 'col' }, c),
-          ),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        ...list.map((c) =>
+          {
+            'data-group': c.group,
+            'data-rank': c.rank,
+            class: (groupSize.get(c.group) ?? 0) > 1 ? 'tie' : undefined,
+          },
+          h('td', {}, h('span', { class: 'rank' }, `#${c.rank}`)),
+          h('td', {}, formatScore(c.evidence.score)),
+          h('td', {}, `${c.evidence.ef} / ${c.evidence.F}`),
+          h('td', {}, `${c.evidence.ep} / ${c.evidence.P}`),
           h(
-            'tr',
-            { 'data-group': c.group },
-            h('td', {}, h('span', { class: 'rank' }, `#${c.rank}`)),
-            h('td', {}, formatScore(c.evidence.score)),
-            h('td', {}, `${c.evidence.ef} / ${c.evidence.F}`),
-            h('td', {}, `${c.evidence.ep} / ${c.evidence.P}`),
-            h(
-              'td',
-              {},
-              label(c),
-              c.reach === 'run' ? h('span', { class: 'muted' }, ' (reached at run level)') : null,
-              ...c.differences.map((d) => h('div', { class: 'muted' }, d)),
-            ),
+            'td',
+            {},
+            candidateLabel(ctx, c),
+            c.reach === 'run' || c.reach === 'aggregate'
+              ? h('span', { class: 'muted' }, ` (reached ${REACH_TEXT[c.reach]})`)
+              : null,
+            ...c.differences.map((d) => h('div', { class: 'muted' }, d)),
           ),
         ),
       ),
-    );
+    ),
+  );
+}
+
+/** The row review: runs, component versions and origin rows behind the flagged rows. */
+function rowCulprits(ctx: ViewContext, rows: RowReview) {
   return h(
     'section',
     { 'aria-label': 'flagged rows review' },
     h('h3', {}, `Behind the flagged rows (${rows.F} flagged, ${rows.P} unflagged rows of the same outputs)`),
-    table('runs and code versions behind flagged rows', rows.candidates.slice(0, 10)),
+    candidateTable(ctx, 'runs and code versions behind flagged rows', rows.candidates.slice(0, 10)),
     rows.rows.length === 0 ? null : h('h3', {}, 'Upstream rows'),
-    rows.rows.length === 0 ? null : table('upstream rows behind flagged rows', rows.rows.slice(0, 10)),
+    rows.rows.length === 0 ? null : candidateTable(ctx, 'upstream rows behind flagged rows', rows.rows.slice(0, 10)),
   );
 }
 
@@ -97,47 +124,10 @@ export async function reviewView(ctx: ViewContext, v: Extract<View, { view: 'rev
     ...REVIEW_METHODS.map((m) => h('option', { value: m, selected: m === review.method }, m)),
   );
   const head = ['rank', 'score', 'flagged ef / F', 'unflagged ep / P'];
-  const top = review.runs[0]?.score ?? 0;
   const runs =
-    review.runs.length === 0
+    review.candidates.length === 0
       ? h('p', { class: 'muted' }, 'No candidates: flag some outputs first (run cards have flag toggles).')
-      : h(
-          'table',
-          { 'aria-label': 'ranked runs' },
-          h('thead', {}, h('tr', {}, ...[...head, 'runs'].map((c) => h('th', { scope: 'col' }, c)))),
-          h(
-            'tbody',
-            {},
-            ...review.runs.map((g) =>
-              h(
-                'tr',
-                { class: g.candidates.length > 1 ? 'tie' : undefined, 'data-rank': g.rank },
-                ...evidenceCells(g, review.F, review.P, top).map((c) => h('td', {}, c)),
-                h(
-                  'td',
-                  {},
-                  g.candidates.length > 1
-                    ? h('div', { class: 'muted' }, `${g.candidates.length} tied: same evidence`)
-                    : null,
-                  ...g.candidates
-                    .slice(0, 12)
-                    .map((c) =>
-                      h(
-                        'div',
-                        {},
-                        h('b', {}, c.component),
-                        ' ',
-                        link(ctx.href({ view: 'run', id: c.id }), shortId(c.id), { class: 'mono', title: c.id }),
-                        h('span', { class: 'muted' }, ` ${formatTime(c.startedAt)} · `),
-                        link(ctx.href({ view: 'trace-run', run: c.id }), 'trace'),
-                      ),
-                    ),
-                  g.candidates.length > 12 ? h('div', { class: 'muted' }, `… ${g.candidates.length - 12} more`) : null,
-                ),
-              ),
-            ),
-          ),
-        );
+      : candidateTable(ctx, 'ranked runs', review.candidates.slice(0, 30));
   const ctop = review.components[0]?.score ?? 0;
   const components =
     review.components.length === 0
@@ -158,7 +148,12 @@ export async function reviewView(ctx: ViewContext, v: Extract<View, { view: 'rev
                   'td',
                   {},
                   ...g.candidates.map((c) =>
-                    h('div', {}, link(ctx.href({ view: 'history', component: c.name }), c.name)),
+                    h(
+                      'div',
+                      {},
+                      link(ctx.href({ view: 'history', component: c.name }), c.name),
+                      c.bestVersion === undefined ? null : h('span', { class: 'muted' }, ` best: ${c.bestVersion}`),
+                    ),
                   ),
                 ),
               ),
@@ -201,13 +196,23 @@ export async function reviewView(ctx: ViewContext, v: Extract<View, { view: 'rev
         'p',
         { class: 'muted', style: 'margin:0' },
         `${review.F} flagged outputs, ${review.P} unflagged outputs of the same components. `,
-        'ef and ep count flagged and unflagged outputs whose lineage contains the candidate; tied candidates share a rank.',
+        'ef and ep count the flagged and unflagged outputs whose lineage reaches the candidate (directly, when any does: not only through a run that aggregates several runs of one component). ',
+        'Candidates with equal scores form a group, ordered by the differences listed under them; those nothing tells apart share a rank.',
       ),
     ),
     h(
       'div',
       { class: 'split' },
-      h('div', {}, rows, h('h3', {}, 'Runs'), runs, components ? h('h3', {}, 'Components') : null, components),
+      h(
+        'div',
+        {},
+        rows,
+        h('h3', {}, 'Runs and code versions'),
+        runs,
+        components ? h('h3', {}, 'Components') : null,
+        components,
+        ...review.notes.map((n) => h('p', { class: 'muted' }, n)),
+      ),
       flagged,
     ),
   );

@@ -3,8 +3,15 @@ import type { Run } from '../model.js';
 import type { RowReview } from '../rows/review.js';
 import { compareWriteKeys, type Store } from '../store.js';
 import { checkOptions, checkPositiveInt, describe } from '../validate.js';
+import { Ancestry } from './ancestry.js';
+import { type ReviewCandidate, rankCandidates } from './candidate.js';
+import { componentNotes, rankComponents } from './component-ranking.js';
+import { runDifferences, versionDifferences } from './differences.js';
 import { type RankedGroup, rankGroups } from './ranking.js';
-import { type Evidence, REVIEW_METHODS, type ReviewMethod, spectrumScore } from './spectrum.js';
+import { runLevelCandidates } from './run-candidates.js';
+import { runSpectra } from './run-spectra.js';
+import { type Evidence, REVIEW_METHODS, type ReviewMethod } from './spectrum.js';
+import { versionGroups } from './versions.js';
 
 export interface ReviewOptions {
   /** Scoring method; default 'ochiai'. */
@@ -43,6 +50,8 @@ export interface ComponentCandidate {
   kind: 'component';
   name: string;
   evidence: Evidence;
+  /** Its best-scoring version (`component@version`), which orders components that tie. */
+  bestVersion?: string;
 }
 
 export interface FlaggedOutput {
@@ -59,10 +68,18 @@ export interface Review {
   /** Unflagged outputs of the same producing components. */
   P: number;
   flagged: FlaggedOutput[];
+  /**
+   * Runs and component versions ranked one by one, best first, as the row review ranks them:
+   * each with its evidence, its score group, its rank (shared by candidates nothing tells
+   * apart), its reach, hops and the differences that order it within its group.
+   */
+  candidates: ReviewCandidate[];
   /** Ranked groups of tied runs, best first; inside a group newest first. */
   runs: RankedGroup<RunCandidate>[];
-  /** Ranked groups of tied components, best first; inside a group by name. */
+  /** Ranked groups of tied components, best first; inside a group by best version, then name. */
   components: RankedGroup<ComponentCandidate>[];
+  /** What the flags alone cannot tell, in words. */
+  notes: string[];
   /** When rows are flagged: upstream runs, component versions and origin rows behind them. */
   rows?: RowReview;
 }
@@ -70,9 +87,10 @@ export interface Review {
 const PAGE = 10_000;
 
 /**
- * Ranks the runs and components behind the flagged outputs. The population is every output
- * (latest version of each pointer) of the components that produced a flagged output; for a
- * candidate, ef and ep count the flagged and unflagged outputs whose lineage contains it.
+ * Ranks the runs, component versions and components behind the flagged outputs. The
+ * population is every output (latest version of each pointer) of the components that
+ * produced a flagged output; for a candidate, ef and ep count the flagged and unflagged
+ * outputs its lineage reaches: directly (through no aggregating run) when any does, else at all.
  */
 export async function reviewRuns(store: Store, flaggedNames: string[], options: ReviewOptions = {}): Promise<Review> {
   const method = options.method ?? 'ochiai';
@@ -131,142 +149,66 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   for (let i = 0; i < producedF.length; i++) if (producedF[i] !== 0 || producedP[i] !== 0) producers.push(i);
   await graph.complete(store, producers);
   const n = graph.runs.length;
-  const ef = new Float64Array(n);
-  const ep = new Float64Array(n);
-  const componentIndex = new Map<string, number>();
-  const compOf = new Int32Array(n);
-  graph.runs.forEach((run, i) => {
-    let c = componentIndex.get(run.component);
-    if (c === undefined) componentIndex.set(run.component, (c = componentIndex.size));
-    compOf[i] = c;
-  });
-  const cef = new Float64Array(componentIndex.size);
-  const cep = new Float64Array(componentIndex.size);
-  const seen = new Int32Array(n).fill(-1);
-  const compSeen = new Int32Array(componentIndex.size).fill(-1);
-  const stack = new Int32Array(n);
-  let stamp = 0;
-  for (const start of producers) {
-    const cf = producedF[start] as number;
-    const cp = producedP[start] as number;
-    stamp++;
-    let top = 0;
-    stack[top++] = start;
-    seen[start] = stamp;
-    while (top > 0) {
-      const v = stack[--top] as number;
-      ef[v] = (ef[v] as number) + cf;
-      ep[v] = (ep[v] as number) + cp;
-      const comp = compOf[v] as number;
-      if (compSeen[comp] !== stamp) {
-        compSeen[comp] = stamp;
-        cef[comp] = (cef[comp] as number) + cf;
-        cep[comp] = (cep[comp] as number) + cp;
-      }
-      for (let e = graph.offsets[v] as number; e < (graph.offsets[v + 1] as number); e++) {
-        const u = graph.targets[e] as number;
-        if (seen[u] !== stamp) {
-          seen[u] = stamp;
-          stack[top++] = u;
-        }
-      }
-    }
-  }
 
-  const evidence = (f: number, p: number): Evidence => ({
-    ef: f,
-    ep: p,
-    F,
-    P,
-    score: spectrumScore(method, f, p, F, P),
+  // Groups met in the walk: versions first, then one per component.
+  const versions = versionGroups(graph.runs);
+  const componentIndex = new Map<string, number>();
+  for (const run of graph.runs)
+    if (!componentIndex.has(run.component))
+      componentIndex.set(run.component, versions.groups.length + componentIndex.size);
+  const groupOffsets = new Int32Array(n + 1);
+  const groupTargets = new Int32Array(versions.targets.length + n);
+  for (let i = 0, at = 0; i < n; i++) {
+    for (let e = versions.offsets[i] as number; e < (versions.offsets[i + 1] as number); e++)
+      groupTargets[at++] = versions.targets[e] as number;
+    groupTargets[at++] = componentIndex.get((graph.runs[i] as Run).component) as number;
+    groupOffsets[i + 1] = at;
+  }
+  const spectra = runSpectra(graph, graph.aggregating(), producers, producedF, producedP, {
+    size: versions.groups.length + componentIndex.size,
+    offsets: groupOffsets,
+    targets: groupTargets,
   });
-  const runCandidates: RunCandidate[] = [];
-  for (let i = 0; i < n; i++) {
-    if ((ef[i] as number) < minSupport || ef[i] === 0) continue;
-    const run = graph.runs[i] as Run;
-    runCandidates.push({
-      kind: 'run',
-      id: run.id,
-      component: run.component,
-      startedAt: run.startedAt,
-      evidence: evidence(ef[i] as number, ep[i] as number),
-    });
-  }
-  const componentCandidates: ComponentCandidate[] = [];
-  for (const [name, c] of componentIndex) {
-    if ((cef[c] as number) < minSupport || cef[c] === 0) continue;
-    componentCandidates.push({ kind: 'component', name, evidence: evidence(cef[c] as number, cep[c] as number) });
-  }
+
+  const score = { method, F, P, minSupport };
+  const { candidates, runCandidates, best } = runLevelCandidates(graph, spectra, versions, score, limit);
+  const runsOf = new Map<string, number>();
+  for (const run of graph.runs) runsOf.set(run.component, (runsOf.get(run.component) ?? 0) + 1);
+  const ranked = await rankCandidates(candidates, limit, async (top, tied) => {
+    const tiedRuns = top.filter((c) => c.kind === 'run' && tied.has(c));
+    const diffs = await runDifferences(
+      store,
+      tiedRuns.map((c) => graph.runs[graph.index.get(c.id) as number] as Run),
+    );
+    for (const c of top) {
+      if (c.kind === 'run') c.differences = diffs.get(c.id) ?? [];
+      else if (c.component !== undefined)
+        c.differences = versionDifferences(c.component, runsOf.get(c.component.name) ?? 0);
+      if (c.hops > 0 && tied.has(c))
+        c.differences.push(
+          `reaches the flagged outputs only through ${c.hops} aggregating step${c.hops === 1 ? '' : 's'} (a run reading several runs of one component)`,
+        );
+    }
+  });
+
+  const components = rankComponents(componentIndex, spectra.groups, best, score, limit);
   return {
     method,
     F,
     P,
     flagged,
+    candidates: ranked,
     runs: rankGroups(
       runCandidates,
       (a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
       limit,
     ),
-    components: rankGroups(componentCandidates, (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0), limit),
+    components,
+    notes: componentNotes(components, best),
   };
 }
 
 /**
- * Runs numbered as they are added, then completed with every run upstream of some of them
- * into a compact CSR adjacency over those numbers.
+ * Components tied at the top are separated only by their versions; when their best versions
+ * tie too, the flags alone cannot tell them apart, and the note says so.
  */
-class Ancestry {
-  readonly runs: Run[] = [];
-  readonly index = new Map<string, number>();
-  offsets = new Int32Array(1);
-  targets = new Int32Array(0);
-
-  add(run: Run): number {
-    const i = this.runs.length;
-    this.index.set(run.id, i);
-    this.runs.push(run);
-    return i;
-  }
-
-  /** Adds every run upstream of the runs numbered `roots`, one store call per generation. */
-  async complete(store: Store, roots: number[]): Promise<void> {
-    const visited: boolean[] = [];
-    let frontier = roots;
-    while (frontier.length > 0) {
-      const next: number[] = [];
-      const missing = new Set<string>();
-      for (const i of frontier) {
-        if (visited[i] === true) continue;
-        visited[i] = true;
-        for (const dep of (this.runs[i] as Run).dependencies) {
-          const j = this.index.get(dep);
-          if (j === undefined) missing.add(dep);
-          else if (visited[j] !== true) next.push(j);
-        }
-      }
-      if (missing.size > 0) {
-        for (const run of await store.getRuns([...missing])) {
-          if (run !== undefined && !this.index.has(run.id)) next.push(this.add(run));
-        }
-      }
-      frontier = next;
-    }
-    const { runs, index } = this;
-    const offsets = new Int32Array(runs.length + 1);
-    let edges = 0;
-    runs.forEach((run, i) => {
-      for (const dep of run.dependencies) if (index.has(dep)) edges++;
-      offsets[i + 1] = edges;
-    });
-    const targets = new Int32Array(edges);
-    let at = 0;
-    for (const run of runs) {
-      for (const dep of run.dependencies) {
-        const j = index.get(dep);
-        if (j !== undefined) targets[at++] = j;
-      }
-    }
-    this.offsets = offsets;
-    this.targets = targets;
-  }
-}

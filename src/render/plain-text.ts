@@ -2,11 +2,12 @@
  * Plain text for a terminal (the CLI and the demo): tables, the trace as a tree, runs, reviews
  * and row traces. No colour, so output pipes and diffs cleanly. Browser-safe, pure.
  */
+import { REACH_TEXT, type ReviewCandidate } from '../analysis/candidate.js';
 import type { Review } from '../analysis/review.js';
 import type { Staleness } from '../analysis/staleness.js';
 import type { Trace } from '../analysis/trace.js';
 import type { Component, Pointer, Run } from '../model.js';
-import type { RowReview, RowReviewCandidate } from '../rows/review.js';
+import type { RowReview } from '../rows/review.js';
 import type { RowRef, RowTrace } from '../rows/trace.js';
 import { formatDuration, formatScore, formatTime } from './format.js';
 
@@ -122,50 +123,76 @@ export function traceTree(trace: Trace): string {
   return lines.join('\n');
 }
 
-/** The run-level review: ranked run groups and components, with the evidence. */
+/** The run-level review: runs and code versions by tie group with their differences, then components. */
 export function reviewText(review: Review, limit = 5): string {
   if (review.F === 0)
     return 'No flagged outputs with a producing run: flag some outputs first (pipetrace flag POINTER).';
   const out = [
     `Run review (${review.method}): ${review.F} flagged outputs, ${review.P} unflagged outputs of the same components`,
+    ...candidateGroupLines(review.candidates, limit),
   ];
-  const rows: string[][] = [];
-  for (const g of review.runs.slice(0, limit)) {
-    for (const c of g.candidates) {
-      rows.push([
-        `#${g.rank}`,
-        c.component,
-        c.id,
-        formatTime(c.startedAt),
-        formatScore(g.score),
-        String(g.ef),
-        String(g.ep),
-      ]);
-    }
-  }
-  out.push(table(['rank', 'component', 'run', 'started (UTC)', 'score', 'ef', 'ep'], rows));
   if (review.components.length > 0) {
     out.push('', 'Components:');
     out.push(
       table(
-        ['rank', 'component', 'score', 'ef', 'ep'],
+        ['rank', 'component', 'score', 'ef', 'ep', 'best version'],
         review.components
           .slice(0, limit)
           .flatMap((g) =>
-            g.candidates.map((c) => [`#${g.rank}`, c.name, formatScore(g.score), String(g.ef), String(g.ep)]),
+            g.candidates.map((c) => [
+              `#${g.rank}`,
+              c.name,
+              formatScore(g.score),
+              String(g.ef),
+              String(g.ep),
+              c.bestVersion ?? '-',
+            ]),
           ),
       ),
     );
   }
+  for (const n of review.notes) out.push(`note: ${n}`);
   return out.join('\n');
 }
 
-function candidateName(c: RowReviewCandidate): string {
+function candidateName(c: ReviewCandidate): string {
   if (c.kind === 'run' && c.run !== undefined) return `${c.run.component} run ${c.run.id}`;
-  if (c.kind === 'component' && c.component !== undefined)
-    return `${c.component.name} at ${c.component.version.slice(0, 12)} (${c.component.runs} runs)`;
+  if (c.kind === 'component' && c.component !== undefined) {
+    const params = Object.entries(c.component.params ?? {}).map(([k, v]) => ` with params.${k} = ${v}`);
+    return `${c.component.name} at ${c.component.version.slice(0, 12)}${params.join('')} (${c.component.runs} runs)`;
+  }
   if (c.row !== undefined) return `${c.row.pointer} row ${c.row.hash}`;
   return c.id;
+}
+
+/**
+ * The first `groups` score groups of ranked candidates, each headed by its first candidate's
+ * evidence and reach (a candidate whose own differ, as equal scores can, shows its own);
+ * differences under each candidate.
+ */
+function candidateGroupLines(candidates: readonly ReviewCandidate[], groups: number): string[] {
+  const out: string[] = [];
+  let head: ReviewCandidate | undefined;
+  for (const c of candidates) {
+    if (c.group > groups) break;
+    if (c.group !== head?.group) {
+      head = c;
+      const e = c.evidence;
+      out.push(
+        '',
+        `Group ${c.group}: score ${formatScore(e.score)}  ef=${e.ef} ep=${e.ep} F=${e.F} P=${e.P}  (${REACH_TEXT[c.reach]})`,
+      );
+    }
+    const own = [
+      c.evidence.ef === head.evidence.ef && c.evidence.ep === head.evidence.ep
+        ? ''
+        : `ef=${c.evidence.ef} ep=${c.evidence.ep}`,
+      c.reach === head.reach ? '' : REACH_TEXT[c.reach],
+    ].filter((x) => x !== '');
+    out.push(`  ${c.rank}. ${candidateName(c)}${own.length === 0 ? '' : `  (${own.join(', ')})`}`);
+    for (const d of c.differences) out.push(`       - ${d}`);
+  }
+  return out;
 }
 
 /** The row review: the top tie groups of runs and components, each with its evidence and differences. */
@@ -175,20 +202,7 @@ export function rowReviewText(review: RowReview, groups = 3, originRows = 5): st
   const out = [
     `Row review (${review.metric}): ${review.F} flagged rows, ${review.P} unflagged rows of ${review.outputs.length} outputs`,
   ];
-  const top = review.candidates.filter((c) => c.group <= groups);
-  let group = 0;
-  for (const c of top) {
-    if (c.group !== group) {
-      group = c.group;
-      const e = c.evidence;
-      out.push(
-        '',
-        `Group ${group}: score ${formatScore(e.score)}  ef=${e.ef} ep=${e.ep} F=${e.F} P=${e.P}  (${c.reach === 'rows' ? 'through row lineage' : 'at run level'})`,
-      );
-    }
-    out.push(`  ${c.rank}. ${candidateName(c)}`);
-    for (const d of c.differences) out.push(`       - ${d}`);
-  }
+  out.push(...candidateGroupLines(review.candidates, groups));
   if (review.rows.length > 0 && originRows > 0) {
     out.push('', 'Upstream rows most often behind flagged rows:');
     for (const r of review.rows.slice(0, originRows)) {

@@ -1,41 +1,22 @@
-import { groupByScore, type RankedCandidate, rankInGroups } from '../analysis/ranking.js';
+import { type ReviewCandidate, rankCandidates } from '../analysis/candidate.js';
+import { type RowCounts, runDifferences, versionDifferences } from '../analysis/differences.js';
 import { REVIEW_METHODS, type ReviewMethod, spectrumScore } from '../analysis/spectrum.js';
 import { invalid, PipetraceError } from '../errors.js';
 import type { Millis, Run } from '../model.js';
 import type { Store } from '../store.js';
 import { checkPointer, checkPositiveInt } from '../validate.js';
-import { runDifferences } from './evidence.js';
+import { readRowManifest } from './chunk-cache.js';
 import { allFlaggedRows, type FlaggedRows, flaggedRows } from './flags.js';
+import type { RunRowsManifest } from './format/codec.js';
 import { populationRows } from './population.js';
 import { countLabels, type LabelSet, newLabelSet, propagate } from './propagate.js';
-import { byDirectness } from './ranking.js';
 import { LABEL_LIMIT, rowCandidates } from './row-candidates.js';
 
 /** The spectrum score, shared with the run-level review. */
 export type RowReviewMetric = ReviewMethod;
 
 /** A run, component version or origin row behind flagged rows; group and rank count from 1. */
-export interface RowReviewCandidate extends RankedCandidate {
-  kind: 'run' | 'component' | 'row';
-  /** Run id, `component@version`, or `pointer#hash`. */
-  id: string;
-  run?: { id: string; component: string; version?: string };
-  component?: { name: string; version: string; runs: number };
-  row?: { pointer: string; hash: string };
-  /**
-   * Which population rows count: 'rows' when some reach the candidate through row lineage
-   * (then only those count), 'run' when rows reach it only at run level (through an input
-   * without row lineage, such as a model trained on its output).
-   */
-  reach: 'rows' | 'run';
-  /**
-   * The fewest steps without row lineage between the candidate and a population row (0: all
-   * row lineage). Within a tie group fewer hops rank first: the more direct explanation.
-   */
-  hops: number;
-  /** What sets a run or version apart from its component's other runs (breaks score ties). */
-  differences: string[];
-}
+export type RowReviewCandidate = ReviewCandidate;
 
 export interface RowReview {
   metric: RowReviewMetric;
@@ -184,8 +165,6 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
       v.all[w] = (v.all[w] as number) | (all[w] as number);
     }
   }
-  const versionCounts = new Map<string, number>();
-  for (const v of versions.values()) versionCounts.set(v.name, (versionCounts.get(v.name) ?? 0) + 1);
   for (const [key, v] of versions) {
     const reach = reachOf(v.rows, v.all);
     const { ef, ep } = countLabels(reach.set, flaggedSet);
@@ -201,30 +180,27 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
       differences: [],
     });
   }
-  const ranked = groupByScore(candidates.filter((c) => c.evidence.ef > 0));
-  const top = ranked.slice(0, limit);
-  // Differences only for candidates that tie with another on score.
-  const tiedRuns = top.filter((c) => c.kind === 'run' && ranked.some((o) => o !== c && o.group === c.group));
-  const diffs = await runDifferences(
-    store,
-    tiedRuns.map((c) => walk.runs.get(c.id)?.run).filter((r): r is Run => r !== undefined),
-    walk.manifests,
-  );
-  for (const c of top) {
-    if (c.kind === 'run') c.differences = diffs.get(c.id) ?? [];
-    else if (c.component !== undefined && (versionCounts.get(c.component.name) ?? 0) > 1) {
-      const all = [...versions.values()].filter((v) => v.name === c.component?.name).reduce((s, v) => s + v.runs, 0);
-      if (c.component.runs * 2 < all)
-        c.differences = [
-          `version ${c.component.version} ran in ${c.component.runs} of ${all} runs of ${c.component.name} reached`,
-        ];
+  const runsOf = new Map<string, number>();
+  for (const v of versions.values()) runsOf.set(v.name, (runsOf.get(v.name) ?? 0) + v.runs);
+  const ranked = await rankCandidates(candidates, limit, async (top, tied) => {
+    // Differences only for runs that tie with another on score.
+    const tiedRuns = top.filter((c) => c.kind === 'run' && tied.has(c));
+    const diffs = await runDifferences(
+      store,
+      tiedRuns.map((c) => walk.runs.get(c.id)?.run).filter((r): r is Run => r !== undefined),
+      manifestRowCounts(store, walk.manifests),
+    );
+    for (const c of top) {
+      if (c.kind === 'run') c.differences = diffs.get(c.id) ?? [];
+      else if (c.component !== undefined)
+        c.differences = versionDifferences(c.component, runsOf.get(c.component.name) ?? 0);
     }
-  }
+  });
   return {
     metric,
     F,
     P,
-    candidates: rankInGroups(ranked, byDirectness).slice(0, limit),
+    candidates: ranked,
     rows: rowCandidates(walk.origins, flaggedSet, F, P, metric, limit),
     outputs,
     notes,
@@ -237,4 +213,14 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
 function reachOf(rows: LabelSet, all: LabelSet): { set: LabelSet; kind: 'rows' | 'run' } {
   for (let i = 0; i < rows.length; i++) if (rows[i] !== 0) return { set: rows, kind: 'rows' };
   return { set: all, kind: 'run' };
+}
+
+const rowsOf = (m: RunRowsManifest | undefined): number => (m?.pairs ?? []).reduce((s, p) => s + p.rows, 0);
+
+/** Rows of lineage each peer run recorded, from the manifests read so far and the store. */
+function manifestRowCounts(store: Store, manifests: Map<string, RunRowsManifest | undefined>): RowCounts {
+  return async (peers) => {
+    for (const p of peers) if (!manifests.has(p.id)) manifests.set(p.id, await readRowManifest(store, p.id));
+    return (run) => rowsOf(manifests.get(run.id));
+  };
 }

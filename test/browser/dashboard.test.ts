@@ -144,6 +144,8 @@ describe('the dashboard in Chromium', () => {
       const first = page.locator('table[aria-label="ranked runs"] tbody tr').first();
       expect(await first.getAttribute('data-rank')).toBe('1');
       expect(await first.textContent()).toContain('clean');
+      // Its difference from the other cleaning runs, listed under it as in the row review.
+      expect(await first.textContent()).toContain('params.drop_zero_fares = false (most runs: true)');
       expect(await page.locator('aside[aria-label="flagged outputs"] li').count()).toBe(4);
       expect(await page.locator('table[aria-label="ranked runs"] tr.tie').count()).toBeGreaterThan(0);
       await shot(page, 'review');

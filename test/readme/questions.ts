@@ -22,6 +22,7 @@ const s = await pt.staleness('models/m.pkl', { maxAgeDays: 30, maxFresherRuns: 1
 
 const review = await pt.review(); // { method: 'ochiai' | 'tarantula' | 'risk_ratio' | 'coverage' }
 // { F, P, flagged, runs: [{ rank, score, ef, ep, candidates: [{ id, component, evidence }] }], components: [...] }
+// review.candidates: runs and component versions ranked one by one, each with { evidence, group, rank, reach, hops, differences }
 const rows = await pt.reviewRows({ limit: 10 }); // flagged rows only: runs, versions and upstream rows
 
 const graph = await pt.graph(); // a graphology Graph: runs and pointers, reads and writes

@@ -1,7 +1,10 @@
+/**
+ * What sets a run or a component version apart from its component's other runs, in words.
+ * Shared by the row review and the run-level review; used only to order candidates whose
+ * scores tie, so an empty list means nothing sets the candidate apart.
+ */
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
-import { readRowManifest } from './chunk-cache.js';
-import type { RunRowsManifest } from './format/codec.js';
 
 const PEERS = 1000;
 
@@ -29,17 +32,21 @@ function majority(values: string[]): string | undefined {
   return undefined;
 }
 
-const rowsOf = (m: RunRowsManifest | undefined): number => (m?.pairs ?? []).reduce((s, p) => s + p.rows, 0);
+/**
+ * Rows of lineage each run recorded (the row review has them; the run-level review does not):
+ * given a component's peer runs, a function from run to its row count (0: none recorded).
+ */
+export type RowCounts = (peers: readonly Run[]) => Promise<(run: Run) => number>;
 
 /**
- * How each run differs from the other runs of its component, in words: code version, params
- * and row counts against the majority or the median, and duration. Used only to order
- * candidates whose scores tie; an empty list means nothing sets the run apart.
+ * How each run differs from the other runs of its component: code version, params and status
+ * against the majority; outputs written, duration and (with `rowCounts`) rows recorded against
+ * the median, when far from it.
  */
 export async function runDifferences(
   store: Store,
   runs: readonly Run[],
-  manifests: Map<string, RunRowsManifest | undefined>,
+  rowCounts?: RowCounts,
 ): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   const byComponent = new Map<string, Run[]>();
@@ -51,16 +58,17 @@ export async function runDifferences(
   for (const [component, mine] of byComponent) {
     const page = await store.scanRuns({ component, limit: PEERS });
     const peers = page.runs;
-    const missing = peers.filter((p) => !manifests.has(p.id));
-    for (const p of missing) manifests.set(p.id, await readRowManifest(store, p.id));
+    const rowsOf = rowCounts === undefined ? undefined : await rowCounts(peers);
     const commits = peers.map((p) => p.code?.commit ?? '');
     const commitMajority = majority(commits);
     const paramKeys = new Set<string>();
     for (const p of peers) for (const k of Object.keys(p.params)) paramKeys.add(k);
     const paramMajority = new Map<string, string | undefined>();
     for (const k of paramKeys) paramMajority.set(k, majority(peers.map((p) => JSON.stringify(p.params[k] ?? null))));
+    const statusMajority = majority(peers.map((p) => p.status));
     const durations = peers.map((p) => p.endedAt - p.startedAt);
-    const rowCounts = peers.map((p) => rowsOf(manifests.get(p.id))).filter((n) => n > 0);
+    const outputCounts = peers.map((p) => p.outputs.length);
+    const rowCountsOf = rowsOf === undefined ? [] : peers.map(rowsOf).filter((n) => n > 0);
     for (const r of mine) {
       const diffs: string[] = [];
       const commit = r.code?.commit ?? '';
@@ -73,13 +81,30 @@ export async function runDifferences(
         const v = JSON.stringify(r.params[k] ?? null);
         if (maj !== undefined && v !== maj) diffs.push(`params.${k} = ${v} (most runs: ${maj})`);
       }
+      if (statusMajority !== undefined && r.status !== statusMajority)
+        diffs.push(`${r.status} (most runs of ${component}: ${statusMajority})`);
+      const o = outlier(r.outputs.length, outputCounts);
+      if (o !== undefined) diffs.push(`wrote ${r.outputs.length} outputs (median ${o.med})`);
       const d = outlier(r.endedAt - r.startedAt, durations);
       if (d !== undefined) diffs.push(`took ${r.endedAt - r.startedAt} ms (median ${d.med} ms)`);
-      const rows = rowsOf(manifests.get(r.id));
-      const c = rows > 0 ? outlier(rows, rowCounts) : undefined;
+      const rows = rowsOf === undefined ? 0 : rowsOf(r);
+      const c = rows > 0 ? outlier(rows, rowCountsOf) : undefined;
       if (c !== undefined) diffs.push(`recorded ${rows} rows of lineage (median ${c.med})`);
       out.set(r.id, diffs);
     }
   }
   return out;
+}
+
+/**
+ * A component version's difference: it ran in under half of its component's runs reached
+ * (a minority version, the usual shape of a bad release); none otherwise.
+ */
+export function versionDifferences(
+  c: { name: string; version: string; runs: number; params?: Record<string, string> },
+  allRuns: number,
+): string[] {
+  if (c.runs * 2 >= allRuns) return [];
+  const setting = Object.entries(c.params ?? {}).map(([k, v]) => ` with params.${k} = ${v}`);
+  return [`version ${c.version}${setting.join('')} ran in ${c.runs} of ${allRuns} runs of ${c.name} reached`];
 }

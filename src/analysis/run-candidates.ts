@@ -1,0 +1,113 @@
+/**
+ * The run-level review's candidates: runs and component versions with their evidence, reach
+ * and hops, built from the run-level spectra, ready for rankCandidates.
+ */
+import type { Run } from '../model.js';
+import type { Ancestry } from './ancestry.js';
+import type { ReviewCandidate } from './candidate.js';
+import type { RunCandidate } from './review.js';
+import { type Counts, reachOf } from './run-spectra.js';
+import { type Evidence, type ReviewMethod, spectrumScore } from './spectrum.js';
+import type { Versions } from './versions.js';
+
+/** How candidates are scored: the method, the population, and the least flagged support. */
+export interface Scoring {
+  method: ReviewMethod;
+  F: number;
+  P: number;
+  minSupport: number;
+}
+
+export const evidenceOf = (s: Scoring, ef: number, ep: number): Evidence => ({
+  ef,
+  ep,
+  F: s.F,
+  P: s.P,
+  score: spectrumScore(s.method, ef, ep, s.F, s.P),
+});
+
+export const supported = (s: Scoring, ef: number): boolean => ef > 0 && ef >= s.minSupport;
+
+/**
+ * Every supported run as a RunCandidate (for the groups of runs); runs that can make the first
+ * `limit` (the limit-th best score and its ties) and every supported version as ranked
+ * candidates; and each component's best-scoring version.
+ */
+export function runLevelCandidates(
+  graph: Ancestry,
+  spectra: { runs: Counts; groups: Counts },
+  versions: Versions,
+  scoring: Scoring,
+  limit: number,
+): { candidates: ReviewCandidate[]; runCandidates: RunCandidate[]; best: Map<string, ReviewCandidate> } {
+  const n = graph.runs.length;
+  const runCandidates: RunCandidate[] = [];
+  const runEvidence: (Evidence | undefined)[] = [];
+  const scores: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { ef, ep } = reachOf(spectra.runs, i);
+    if (!supported(scoring, ef)) continue;
+    const run = graph.runs[i] as Run;
+    const e = evidenceOf(scoring, ef, ep);
+    runEvidence[i] = e;
+    scores.push(e.score);
+    runCandidates.push({ kind: 'run', id: run.id, component: run.component, startedAt: run.startedAt, evidence: e });
+  }
+  const candidates: ReviewCandidate[] = [];
+  const best = new Map<string, ReviewCandidate>();
+  versions.groups.forEach((v, g) => {
+    const { ef, ep, reach } = reachOf(spectra.groups, g);
+    if (!supported(scoring, ef)) return;
+    const c: ReviewCandidate = {
+      kind: 'component',
+      id: v.id,
+      component: {
+        name: v.name,
+        version: v.version,
+        runs: v.runs,
+        ...(v.params === undefined ? {} : { params: v.params }),
+      },
+      evidence: evidenceOf(scoring, ef, ep),
+      reach,
+      hops: spectra.groups.hops[g] as number,
+      group: 0,
+      rank: 0,
+      differences: [],
+    };
+    candidates.push(c);
+    scores.push(c.evidence.score);
+    const b = best.get(v.name);
+    if (b === undefined || c.evidence.score > b.evidence.score) best.set(v.name, c);
+  });
+  // Runs scoring below the limit-th best score cannot be listed: only the others become candidates.
+  const floor = scoreFloor(scores, limit);
+  for (let i = 0; i < n; i++) {
+    const e = runEvidence[i];
+    if (e === undefined || e.score < floor) continue;
+    const run = graph.runs[i] as Run;
+    const version = run.code?.commit;
+    candidates.push({
+      kind: 'run',
+      id: run.id,
+      run: {
+        id: run.id,
+        component: run.component,
+        ...(version === undefined ? {} : { version }),
+        startedAt: run.startedAt,
+      },
+      evidence: e,
+      reach: reachOf(spectra.runs, i).reach,
+      hops: spectra.runs.hops[i] as number,
+      group: 0,
+      rank: 0,
+      differences: [],
+    });
+  }
+  return { candidates, runCandidates, best };
+}
+
+/** The `limit`-th best score, less groupByScore's tolerance for ties; -Infinity when there are fewer. */
+function scoreFloor(scores: number[], limit: number): number {
+  if (scores.length <= limit) return Number.NEGATIVE_INFINITY;
+  return (Float64Array.from(scores).sort()[scores.length - limit] as number) - 1e-12;
+}

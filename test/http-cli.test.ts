@@ -109,7 +109,7 @@ describe('pipetrace command line', () => {
     expect((await run(['--help'])).code).toBe(0);
     const help = await run(['help', 'serve']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/--store DIR\|memory/);
+    expect(help.stdout).toMatch(/--store DIR\|URL\|memory/);
   });
 
   it('exits 2 for an unknown command or option', async () => {

@@ -6,6 +6,7 @@ import { fsJsonStore } from '../adapters/fs-json/index.js';
 import type { Io } from '../cli/command.js';
 import { exportCommand } from '../cli/commands/export.js';
 import { importCommand } from '../cli/commands/import.js';
+import { main } from '../cli/main.js';
 import { createPipetrace } from '../src/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -88,10 +89,19 @@ describe('pipetrace export and import', () => {
     const bad = { ...good, run: { runId: 'nope' } };
     const badFile = join(dir, 'bad.json');
     await writeFile(badFile, JSON.stringify([good, bad]));
+    // Bad data in the file, not bad usage: exit 1, the error naming the event's field.
     await expect(importCommand.run([badFile, '--store', target], io().io)).rejects.toMatchObject({
-      code: 'invalid_input',
+      name: 'DataError',
       message: expect.stringContaining('events[1].run.runId'),
     });
+    const viaMain = io();
+    expect(await main(['import', badFile, '--store', target], viaMain.io)).toBe(1);
+    expect(viaMain.err.join('')).toMatch(/^pipetrace import: events\[1\]\.run\.runId: /);
+    const notJson = join(dir, 'not.ndjson');
+    await writeFile(notJson, '{"eventType":\n');
+    const broken = io();
+    expect(await main(['import', notJson, '--store', target], broken.io)).toBe(1);
+    expect(broken.err.join('')).toContain('is not valid JSON');
     const goodFile = join(dir, 'good.json');
     await writeFile(goodFile, JSON.stringify([good]));
     const i = io();

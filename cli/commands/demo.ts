@@ -1,6 +1,7 @@
 /** `pipetrace demo`: the ride-fare pipeline with a planted bug, its trace and review, then the dashboard. */
-import { parseArgs } from 'node:util';
+
 import { runDemo } from '../../demo/ride/run.js';
+import { parseCommandArgs } from '../args.js';
 import { type Command, UsageError } from '../command.js';
 import { DEFAULT_STORE_DIR } from '../open-store.js';
 import { int } from './query-common.js';
@@ -28,7 +29,7 @@ export const demo: Command = {
   summary: 'run the ride-fare demo pipeline with a planted bug, print the review, serve the dashboard',
   usage,
   async run(args, io) {
-    const { values } = parseArgs({
+    const { values } = parseCommandArgs({
       args,
       strict: true,
       allowPositionals: false,

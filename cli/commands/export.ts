@@ -1,9 +1,9 @@
 /** `pipetrace export`: write the store's runs as OpenLineage RunEvents, one JSON per line. */
 import { open } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { type ExportEventsOptions, exportEvents } from '../../src/openlineage/export-store.js';
+import { parseCommandArgs } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
-import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
+import { openStore, STORE_DEFAULT_TEXT } from '../open-store.js';
 import { millis } from './query-common.js';
 
 const usage = `Usage: pipetrace export [options]
@@ -13,7 +13,8 @@ oldest run first. The output imports back with "pipetrace import", or posts to M
 
 Options:
   --out FILE                 write to FILE (replaced) instead of standard output
-  --store DIR|memory         the store folder (fs-json), or "memory" (default ${DEFAULT_STORE_DIR})
+  --store DIR|URL|memory     the store folder (fs-json), a server's URL, or "memory"
+                             (default: ${STORE_DEFAULT_TEXT})
   --component NAME           only runs of this component
   --since TIME               only runs started at or after TIME (ISO date or epoch ms)
   --until TIME               only runs started before TIME
@@ -28,7 +29,7 @@ export const exportCommand: Command = {
   summary: 'write runs as OpenLineage events (NDJSON)',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseCommandArgs({
       args,
       strict: true,
       allowPositionals: true,
@@ -64,7 +65,7 @@ export const exportCommand: Command = {
     if (values.repository !== undefined) options.repository = { url: values.repository };
     if (values['no-row-lineage']) options.rowLineage = false;
 
-    const store = await openStore(values.store);
+    const store = await openStore(values.store, io.env, { create: false });
     const file = values.out === undefined ? undefined : await open(values.out, 'w');
     let count = 0;
     try {

@@ -5,6 +5,7 @@ import { checkPointer, checkPositiveInt } from '../validate.js';
 import { manifestFrom } from './chunk-cache.js';
 import { manifestKey, type PairManifest, type RowLineageKind } from './format/codec.js';
 import { hashKeyInto, keyToJson, type RowKey, toHex } from './format/keys.js';
+import { refuseUnknownKeys, unknownRowKeys } from './known-keys.js';
 import { lookupPair, type Visit, visitCached } from './lookup.js';
 import { Frontier, RowSet, upstreamOf } from './walk.js';
 
@@ -116,6 +117,7 @@ export async function traceRow(
 ): Promise<RowTrace> {
   const { start, maxRows, maxSteps, result } = beginRowWalk('backward', pointer, key, options);
   const first = await writerOf(store, pointer, options.run);
+  refuseUnknownKeys(pointer, first, [key], await unknownRowKeys(store, pointer, first, start));
   if (first === undefined) {
     result.origins.push({ pointer, rows: [{ hash: result.hash, key }], rowCount: 1 });
     return result;

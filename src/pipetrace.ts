@@ -34,6 +34,7 @@ import { refuseUnknownKeys, unknownRowKeys } from './rows/known-keys.js';
 import { checkRowReviewOptions, checkRowTraceOptions } from './rows/query-options.js';
 import { RunHandle } from './run-handle.js';
 import { type RunInput, runFromInput } from './run-input.js';
+import { findRun } from './run-prefix.js';
 import { RunWriter } from './run-writer.js';
 import type { RunPage, Store } from './store.js';
 import { resolveTarget, type Target, writerOf } from './target.js';
@@ -210,9 +211,10 @@ export class Pipetrace {
 
   // ---- runs -------------------------------------------------------------------------------
 
+  /** A run by id, or by a unique prefix of its id (git-style; several matches: `ambiguous`). */
   async inspect(runId: string): Promise<Run> {
     checkRunId('run id', runId);
-    const [run] = await this.store.getRuns([runId]);
+    const run = await findRun(this.store, runId);
     if (run === undefined) throw notFound('run', runId);
     return run;
   }
@@ -347,8 +349,8 @@ export class Pipetrace {
     lineage: readonly (RowLineageSpec | RowRecorder)[],
     options: RowCaptureOptions = {},
   ): Promise<RowCaptureSummary> {
-    await this.inspect(runId);
-    return writeRowLineage(this.store, runId, lineage, options);
+    const run = await this.inspect(runId);
+    return writeRowLineage(this.store, run.id, lineage, options);
   }
 
   /** Traces one row of a pointer backward to the rows it came from, down to raw records. */

@@ -129,7 +129,7 @@ export interface QueryCommandSpec<O extends OptionsConfig, P extends readonly st
    * True for a command that may create the store (it writes something that needs no earlier
    * run: a component). Every other command needs an existing store: not_found, nothing created.
    */
-  creates?: boolean;
+  creates?: boolean | ((values: QueryValues<O>) => boolean);
   /**
    * Checks the arguments, before any store is opened (a usage error must not open or create
    * one), and returns the work to do with the open session; the session closes after it.
@@ -174,7 +174,8 @@ export function queryCommand<
         positionals: given.slice(0, names.length) as { [K in keyof P]: string },
         rest: given.slice(names.length),
       });
-      const session = await openSession(values, io, spec.creates === true);
+      const creates = typeof spec.creates === 'function' ? spec.creates(values) : spec.creates === true;
+      const session = await openSession(values, io, creates);
       try {
         return await body(session);
       } finally {

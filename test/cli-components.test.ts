@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
-import { main } from '../cli/main.js';
 import { createPipetrace } from '../src/pipetrace.js';
+import { runMain } from './cli-run.js';
 
 let root: string;
 let dir: string;
@@ -21,20 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function cli(args: string[], store = dir) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main([...args, '--store', store], {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, stdout, stderr };
+function cli(args: string[], store = dir) {
+  return runMain([...args, '--store', store]);
 }
 
 async function components() {

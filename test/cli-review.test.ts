@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
-import { main } from '../cli/main.js';
 import { createPipetrace } from '../src/pipetrace.js';
 import { rowHash } from '../src/rows/index.js';
+import { runMain } from './cli-run.js';
 
 let root: string;
 let dir: string;
@@ -37,20 +37,8 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main([...args, '--store', dir], {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, stdout, stderr };
+function cli(args: string[]) {
+  return runMain([...args, '--store', dir]);
 }
 
 async function flagRows(keys: string[]) {

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { createServer, type PipetraceServer } from '../adapters/http/server.js';
-import { main } from '../cli/main.js';
 import { createPipetrace, type Pipetrace } from '../src/pipetrace.js';
 import type { Store } from '../src/store.js';
+import { runMain } from './cli-run.js';
 
 let dir: string;
 let store: Store;
@@ -43,20 +43,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main([...args, '--url', url, '--token', 'not-found-token'], {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, stdout, stderr };
+function cli(args: string[]) {
+  return runMain([...args, '--url', url, '--token', 'not-found-token']);
 }
 
 describe('not found means not found', () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type PipetraceServer } from '../adapters/http/server.js';
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace, type Pipetrace } from '../src/pipetrace.js';
+import { collect } from './cli-run.js';
 
 const SCRIPT = join(resolve(import.meta.dirname), 'fixtures', 'openlineage_client.py');
 const TOKEN = 'python-pipeline-token';
@@ -17,20 +18,8 @@ let pt: Pipetrace;
 let server: PipetraceServer;
 let url: string;
 
-function python(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn('python3', [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.on('error', (error) => done({ code: -1, stdout, stderr: String(error) }));
-    child.on('exit', (code) => done({ code, stdout, stderr }));
-  });
+function python(args: string[]) {
+  return collect(spawn('python3', [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 beforeAll(async () => {

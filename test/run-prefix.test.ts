@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type PipetraceServer } from '../adapters/http/server.js';
 import { memoryStore } from '../adapters/memory.js';
-import { main } from '../cli/main.js';
 import { createPipetrace, type Pipetrace } from '../src/pipetrace.js';
 import { shortId } from '../src/render/format.js';
+import { runMain } from './cli-run.js';
 
 const A = '0190a1b2-0000-7000-8000-00000000000a';
 const B = '0190a1b2-0000-7000-8000-00000000000b';
@@ -25,20 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main([...args, '--url', url], {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, stdout, stderr };
+function cli(args: string[]) {
+  return runMain([...args, '--url', url]);
 }
 
 describe('run id prefixes, git-style', () => {

@@ -7,9 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { createServer } from '../adapters/http/server.js';
 import { serve } from '../cli/commands/serve.js';
-import { main } from '../cli/main.js';
 import { findStoreDir, storeLocation } from '../node/store-location.js';
 import { createPipetrace } from '../src/pipetrace.js';
+import { collect, runMain } from './cli-run.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -36,38 +36,16 @@ function project(): { root: string; deep: string } {
 function node(script: string, cwd: string, env: Record<string, string> = {}) {
   const file = join(cwd, `script-${Math.random().toString(36).slice(2)}.mts`);
   writeFileSync(file, script);
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, ['--import', TSX, file], {
-      cwd,
-      env: { ...process.env, PIPETRACE_STORE: '', PIPETRACE_TOKEN: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.on('exit', (code) => done({ code, stdout, stderr }));
+  const child = spawn(process.execPath, ['--import', TSX, file], {
+    cwd,
+    env: { ...process.env, PIPETRACE_STORE: '', PIPETRACE_TOKEN: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return collect(child);
 }
 
-async function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env,
-    signal: new AbortController().signal,
-  });
-  return { code, stdout, stderr };
+function cli(args: string[], env: Record<string, string | undefined> = {}) {
+  return runMain(args, env);
 }
 
 const NODE_ENTRY = pathToFileURL(join(ROOT, 'node/index.ts')).href;

@@ -24,4 +24,9 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** Bad data in a file a command reads (not bad arguments): main prints the message and exits 1. */
+export class DataError extends Error {
+  override readonly name = 'DataError';
+}
+
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

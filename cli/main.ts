@@ -2,17 +2,23 @@
  * The `pipetrace` command: parses argv, dispatches to cli/commands/NAME.ts.
  * Exit codes: 0 ok, 1 not found or failed, 2 usage. Errors go to stderr.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isPipetraceError } from '../src/errors.js';
-import { type Command, EXIT, type Io, UsageError } from './command.js';
+import { type Command, DataError, EXIT, type Io, UsageError } from './command.js';
 import { commands } from './commands/index.js';
 
 async function overview(): Promise<string> {
   const loaded = await Promise.all(Object.values(commands).map((load) => load()));
   const width = Math.max(...loaded.map((c) => c.name.length));
   const lines = loaded.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return `Usage: pipetrace <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "pipetrace <command> --help" for a command's options.\n`;
+  return `Usage: pipetrace <command> [options]\n       pipetrace --version\n\nCommands:\n${lines.join('\n')}\n\nRun "pipetrace <command> --help" for a command's options.\n`;
+}
+
+/** The package's version: package.json sits one folder up from cli/main.ts and from dist/cli.js alike. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 /** Node's parseArgs reports bad flags with these codes; they are usage errors. */
@@ -25,6 +31,10 @@ function isArgError(error: unknown): boolean {
 export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name.startsWith('-')) {
+    if (name === '--version' || name === '-V') {
+      io.stdout(`pipetrace ${version()}\n`);
+      return EXIT.ok;
+    }
     if (name === '--help' || name === '-h') {
       io.stdout(await overview());
       return EXIT.ok;
@@ -52,9 +62,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr(`pipetrace ${name}: ${(error as Error).message}\n\n${command?.usage ?? ''}\n`);
       return EXIT.usage;
     }
+    if (error instanceof DataError) {
+      io.stderr(`pipetrace ${name}: ${error.message}\n`);
+      return EXIT.failed;
+    }
     if (isPipetraceError(error)) {
       io.stderr(`pipetrace ${name}: ${error.message}\n`);
-      return error.code === 'invalid_input' ? EXIT.usage : EXIT.failed;
+      return error.code === 'invalid_input' || error.code === 'ambiguous' ? EXIT.usage : EXIT.failed;
     }
     io.stderr(`pipetrace ${name}: ${(error as Error)?.message ?? String(error)}\n`);
     return EXIT.failed;

@@ -1,17 +1,19 @@
 /**
  * The quick-start example: a four-step pipeline (ingest → clean → train → infer) run over five
- * simulated days into the embedded default store (./.pipetrace), with a bug planted in one
+ * simulated days into its own store (.pipetrace-example beside the project's), with a bug planted in one
  * day's cleaning run. It flags the predictions that came out wrong, then prints the trace of the
  * latest prediction and the review that names the culprit.
  */
-import { createPipetrace } from '../node/index.js';
+import { createPipetrace, defaultStore } from '../node/index.js';
+import { besideProjectStore, EXAMPLE_STORE_DIR } from './folders.js';
 
 const DAY = 86_400_000;
 // Five days ending now, so running the example again logs five more days of runs.
 const start = Math.floor(Date.now() / 60_000) * 60_000 - 5 * DAY;
 const buggyDay = 2;
 let clock = start;
-const pt = createPipetrace({ now: () => clock });
+// Its own folder: the example never touches the demo's runs and flags, nor the project's.
+const pt = createPipetrace({ store: defaultStore(besideProjectStore(EXAMPLE_STORE_DIR)), now: () => clock });
 
 await pt.component('ingest', { description: 'loads raw ride records', owner: 'data-eng', tags: ['etl'] });
 await pt.component('clean', { description: 'drops invalid fares', owner: 'data-eng', tags: ['etl'] });

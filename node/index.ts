@@ -1,26 +1,41 @@
 /**
- * pipetrace for Node: everything in the core, plus defaults that need Node: a filesystem store
- * in ./.pipetrace and the git commit of the working tree on every run.
+ * pipetrace for Node: everything in the core, plus defaults that need Node: the project's
+ * store (PIPETRACE_STORE, else the nearest .pipetrace up to the git root) and the git commit of
+ * the working tree on every run.
  *
  *   import { createPipetrace } from 'pipetrace/node';
- *   const pt = createPipetrace();            // .pipetrace/ in the current directory
+ *   const pt = createPipetrace();            // the project's .pipetrace/, found like git finds .git
  */
 import { resolve } from 'node:path';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { httpStore } from '../adapters/http/client.js';
+import { memoryStore } from '../adapters/memory.js';
 import { lazyStore } from '../src/lazy-store.js';
 import { Pipetrace, type PipetraceOptions } from '../src/pipetrace.js';
 import type { Store } from '../src/store.js';
 import { gitCodeVersion } from './git.js';
+import { storeLocation } from './store-location.js';
 
 export * from '../src/index.js';
 export { gitCodeVersion } from './git.js';
 export { fileTransport, parseEventsText, readEventsFile } from './openlineage-file.js';
+export { DEFAULT_STORE_DIR, findStoreDir, STORE_VARIABLE, storeLocation } from './store-location.js';
 
-/** The store folder when none is given, relative to the working directory; the CLI uses it too. */
-export const DEFAULT_STORE_DIR = '.pipetrace';
-
-/** The embedded default store: fs-json in `dir` (default ./.pipetrace), opened on first use. */
-export function defaultStore(dir: string = DEFAULT_STORE_DIR): Store {
+/**
+ * The embedded default store, opened on first use: fs-json in `dir` when given; else the one
+ * PIPETRACE_STORE names (a folder, an http(s) URL with PIPETRACE_TOKEN, or "memory"); else the
+ * project's `.pipetrace`, the nearest one up to the git root (see findStoreDir).
+ */
+export function defaultStore(dir?: string): Store {
+  if (dir === undefined) {
+    const location = storeLocation();
+    if (location.kind === 'url') {
+      const token = process.env.PIPETRACE_TOKEN || undefined;
+      return httpStore({ url: location.url, ...(token === undefined ? {} : { token }) });
+    }
+    if (location.kind === 'memory') return memoryStore();
+    dir = location.dir;
+  }
   const path = resolve(dir);
   return lazyStore(`fs-json:${path}`, { durable: true, concurrent: true, live: true, binary: true }, () =>
     fsJsonStore({ dir: path }),

@@ -3,6 +3,8 @@ export type ErrorCode =
   | 'invalid_input'
   | 'not_found'
   | 'conflict'
+  /** A short name (a run id prefix) that matches more than one thing; the message lists them. */
+  | 'ambiguous'
   | 'storage'
   | 'unavailable'
   | 'quota'

@@ -9,6 +9,7 @@ import { uuidv7 } from './ids.js';
 import type { CodeVersion, Component, Pointer, PointerType, Run } from './model.js';
 import { knownPointer, setFlag, setType, toPointer, unflagAll } from './pointers.js';
 import { FLAG_PREFIX } from './rows/flags.js';
+import { hashKeys } from './rows/format/keys.js';
 import {
   checkPairPointers,
   type FlaggedRows,
@@ -29,12 +30,14 @@ import {
   unflagRows,
   writeRowLineage,
 } from './rows/index.js';
+import { refuseUnknownKeys, unknownRowKeys } from './rows/known-keys.js';
 import { checkRowReviewOptions, checkRowTraceOptions } from './rows/query-options.js';
 import { RunHandle } from './run-handle.js';
 import { type RunInput, runFromInput } from './run-input.js';
+import { findRun } from './run-prefix.js';
 import { RunWriter } from './run-writer.js';
 import type { RunPage, Store } from './store.js';
-import { resolveTarget, type Target } from './target.js';
+import { resolveTarget, type Target, writerOf } from './target.js';
 import {
   checkCodeVersion,
   checkIdentifier,
@@ -209,9 +212,10 @@ export class Pipetrace {
 
   // ---- runs -------------------------------------------------------------------------------
 
+  /** A run by id, or by a unique prefix of its id (git-style; several matches: `ambiguous`). */
   async inspect(runId: string): Promise<Run> {
     checkRunId('run id', runId);
-    const [run] = await this.store.getRuns([runId]);
+    const run = await findRun(this.store, runId);
     if (run === undefined) throw notFound('run', runId);
     return run;
   }
@@ -237,10 +241,10 @@ export class Pipetrace {
 
   // ---- pointers and flags -----------------------------------------------------------------
 
+  /** A pointer's type and flag; not_found for a pointer no run wrote or read and no one typed or flagged. */
   async pointer(name: string): Promise<Pointer> {
     checkPointer('pointer', name);
-    const [record] = await this.store.getPointers([name]);
-    return toPointer(name, record);
+    return toPointer(name, await knownPointer(this.store, name));
   }
 
   async setPointerType(name: string, type: PointerType): Promise<Pointer> {
@@ -263,10 +267,15 @@ export class Pipetrace {
     return setFlag(this.store, name, false, this.now());
   }
 
-  /** Flags rows of a pointer (adding to those flagged); returns how many of its rows are flagged now. */
+  /**
+   * Flags rows of a pointer (adding to those flagged); returns how many of its rows are flagged
+   * now. A key its row lineage never recorded is not_found, and then nothing is flagged.
+   */
   async flagRows(pointer: string, keys: ArrayLike<RowKey>): Promise<number> {
     checkPointer('pointer', pointer);
     await knownPointer(this.store, pointer);
+    const writer = await writerOf(this.store, pointer);
+    refuseUnknownKeys(pointer, writer, keys, await unknownRowKeys(this.store, pointer, writer, hashKeys(keys)));
     return flagRows(this.store, pointer, keys, this.now());
   }
 
@@ -343,7 +352,7 @@ export class Pipetrace {
   ): Promise<RowCaptureSummary> {
     const run = await this.inspect(runId);
     if (Array.isArray(lineage)) checkPairPointers(run, lineage);
-    return writeRowLineage(this.store, runId, lineage, options);
+    return writeRowLineage(this.store, run.id, lineage, options);
   }
 
   /** Traces one row of a pointer backward to the rows it came from, down to raw records. */

@@ -1,10 +1,14 @@
 /** Where a query starts: one rule, shared by trace, staleness and the row walks. */
 import { invalid, notFound } from './errors.js';
 import type { Run } from './model.js';
+import { findRun } from './run-prefix.js';
 import type { Store } from './store.js';
 import { checkPointer, checkRunId, isPlainObject } from './validate.js';
 
-/** A target for trace and staleness: a pointer name or run id (tried in that order), or explicit. */
+/**
+ * A target for trace and staleness: a pointer name or run id (tried in that order), or explicit.
+ * A run id may be abbreviated as a unique prefix, git-style (src/run-prefix.ts).
+ */
 export type Target = string | { pointer: string } | { run: string };
 
 /** A target once resolved: what it named, and the run it stands for. */
@@ -21,10 +25,10 @@ export async function writerOf(store: Store, pointer: string, runId?: string): P
   checkPointer('pointer', pointer);
   if (runId !== undefined) {
     checkRunId('run', runId);
-    const [run] = await store.getRuns([runId]);
+    const run = await findRun(store, runId);
     if (run === undefined) throw notFound('run', runId);
     if (!run.outputs.includes(pointer))
-      throw invalid('run', `run ${JSON.stringify(runId)} did not write ${JSON.stringify(pointer)}`);
+      throw invalid('run', `run ${JSON.stringify(run.id)} did not write ${JSON.stringify(pointer)}`);
     return run;
   }
   const [writer] = await store.latestWriters([{ pointer }]);
@@ -54,7 +58,7 @@ export async function resolveTarget(store: Store, target: Target): Promise<Resol
     if (typeof checked !== 'string') throw notFound('pointer (no run wrote it)', pointer);
     runId = pointer;
   } else runId = (checked as { run: string }).run;
-  const [run] = await store.getRuns([runId]);
+  const run = await findRun(store, runId);
   if (run === undefined) throw notFound(typeof checked === 'string' ? 'pointer or run' : 'run', runId);
   return { target: { run: run.id }, run };
 }

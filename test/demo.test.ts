@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { memoryStore } from '../adapters/memory.js';
 import { main } from '../cli/main.js';
 import { runPipeline } from '../demo/ride/pipeline.js';
-import { analyse, firstDay } from '../demo/ride/run.js';
+import { analyse, type DemoOptions, firstDay, runDemo } from '../demo/ride/run.js';
 import { createPipetrace } from '../src/pipetrace.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -135,8 +136,87 @@ describe('the ride-fare demo pipeline', () => {
   });
 });
 
+/** runDemo in this process, printing into strings; `stop` ends its server. */
+async function demoRun(options: Partial<DemoOptions>, stop = new AbortController()) {
+  let stdout = '';
+  const done = runDemo(
+    { seed: 7, days: 3, rows: 300, serve: false, port: 0, ...options },
+    {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: () => {},
+      signal: stop.signal,
+    },
+  );
+  return { done, stdout: () => stdout };
+}
+
+describe('the demo keeps its own store', () => {
+  it('a smaller demo after a bigger one holds only its own days', async () => {
+    const dir = join(tempDir(), 'demo-store');
+    expect(await (await demoRun({ store: dir, days: 4 })).done).toBe(0);
+    expect(await (await demoRun({ store: dir, days: 2 })).done).toBe(0);
+    const store = await fsJsonStore({ dir });
+    const pt = createPipetrace({ store });
+    expect((await pt.history('cleaning')).runs).toHaveLength(2);
+    expect((await pt.history('inference')).runs).toHaveLength(2);
+    await store.close();
+  }, 60_000);
+
+  it('refuses a folder it did not make, and leaves it as it was', async () => {
+    const dir = join(tempDir(), 'project-store');
+    const store = await fsJsonStore({ dir });
+    await createPipetrace({ store }).logRun({ component: 'mine', startedAt: 1, endedAt: 2, outputs: ['x.csv'] });
+    await store.close();
+    await expect((await demoRun({ store: dir })).done).rejects.toMatchObject({ code: 'conflict' });
+    const again = await fsJsonStore({ dir });
+    expect((await again.scanRuns({})).runs.map((r) => r.component)).toEqual(['mine']);
+    await again.close();
+  });
+
+  it('serves with the token it is given, so the dashboard can flag; without one it says how', async () => {
+    const stop = new AbortController();
+    const run = await demoRun({ store: join(tempDir(), 'd'), serve: true, token: 'demo-token-1234' }, stop);
+    let url = '';
+    while (url === '') {
+      await new Promise((r) => setTimeout(r, 50));
+      url = /Dashboard: (\S+)/.exec(run.stdout())?.[1] ?? '';
+    }
+    const flagged = await fetch(`${url}api/v1/flag`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo-token-1234', 'content-type': 'application/json' },
+      body: JSON.stringify({ pointer: (/Trace of (\S+)/.exec(run.stdout()) as RegExpExecArray)[1] }),
+    });
+    expect(flagged.status).toBe(200);
+    expect(run.stdout()).toContain('take the token you gave');
+    stop.abort();
+    expect(await run.done).toBe(0);
+
+    const readOnly = new AbortController();
+    const plain = await demoRun({ store: join(tempDir(), 'e'), serve: true }, readOnly);
+    while (!plain.stdout().includes('Dashboard:')) await new Promise((r) => setTimeout(r, 50));
+    expect(plain.stdout()).toContain('run the demo with PIPETRACE_TOKEN (or --token)');
+    readOnly.abort();
+    expect(await plain.done).toBe(0);
+  }, 60_000);
+
+  it('npm run example keeps its own ./.pipetrace-example', async () => {
+    const cwd = tempDir();
+    const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'demo/example.ts')], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    expect(await new Promise((done) => child.on('exit', done))).toBe(0);
+    expect(existsSync(join(cwd, '.pipetrace-example', 'pipetrace.json'))).toBe(true);
+    expect(existsSync(join(cwd, '.pipetrace'))).toBe(false);
+    expect(existsSync(join(cwd, '.pipetrace-demo'))).toBe(false);
+  }, 60_000);
+});
+
 describe('npm start (demo/main.ts)', () => {
-  it('runs into ./.pipetrace of the working directory and reports the culprit in the top group', async () => {
+  it('runs into its own ./.pipetrace-demo, not the project store, and reports the culprit in the top group', async () => {
     const cwd = tempDir();
     const demo = startDemo(['--rows', '1500', '--days', '3', '--no-serve', '--json'], cwd);
     expect(await demo.exited).toBe(0);
@@ -144,7 +224,8 @@ describe('npm start (demo/main.ts)', () => {
     expect(summary.culpritGroup).toBe(1);
     expect(summary.rowReview.topGroup.map((c: { id: string }) => c.id)).toContain(summary.culprit.run);
     expect(summary.days).toHaveLength(3);
-    expect(existsSync(join(cwd, '.pipetrace'))).toBe(true);
+    expect(existsSync(join(cwd, '.pipetrace-demo', 'pipetrace.json'))).toBe(true);
+    expect(existsSync(join(cwd, '.pipetrace'))).toBe(false);
   }, 60_000);
 
   it('prints a trace and the review, then serves the store on the printed URL until interrupted', async () => {

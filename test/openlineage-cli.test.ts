@@ -8,6 +8,7 @@ import { memoryStore } from '../adapters/memory.js';
 import type { Io } from '../cli/command.js';
 import { exportCommand } from '../cli/commands/export.js';
 import { importCommand } from '../cli/commands/import.js';
+import { main } from '../cli/main.js';
 import { createPipetrace } from '../src/index.js';
 import { eventWithNullStackTrace } from './openlineage-schema.js';
 
@@ -119,10 +120,19 @@ describe('pipetrace export and import', () => {
     const bad = { ...good, run: { runId: 'nope' } };
     const badFile = join(dir, 'bad.json');
     await writeFile(badFile, JSON.stringify([good, bad]));
+    // Bad data in the file, not bad usage: exit 1, the error naming the event's field.
     await expect(importCommand.run([badFile, '--store', target], io().io)).rejects.toMatchObject({
-      code: 'invalid_input',
+      name: 'DataError',
       message: expect.stringContaining('events[1].run.runId'),
     });
+    const viaMain = io();
+    expect(await main(['import', badFile, '--store', target], viaMain.io)).toBe(1);
+    expect(viaMain.err.join('')).toMatch(/^pipetrace import: events\[1\]\.run\.runId: /);
+    const notJson = join(dir, 'not.ndjson');
+    await writeFile(notJson, '{"eventType":\n');
+    const broken = io();
+    expect(await main(['import', notJson, '--store', target], broken.io)).toBe(1);
+    expect(broken.err.join('')).toContain('is not valid JSON');
     const goodFile = join(dir, 'good.json');
     await writeFile(goodFile, JSON.stringify([good]));
     const i = io();
@@ -139,8 +149,10 @@ describe('pipetrace export and import', () => {
     const file = join(dir, 'bad.ndjson');
     await writeFile(file, `${JSON.stringify(bad)}\n`);
     const target = join(dir, 'lenient');
+    // Strict by default: bad data (exit 1) naming the path of the first error.
     await expect(importCommand.run([file, '--store', target], io().io)).rejects.toMatchObject({
-      field: 'events[0].run.facets.errorMessage.stackTrace',
+      name: 'DataError',
+      message: expect.stringMatching(/^events\[0\]\.run\.facets\.errorMessage\.stackTrace: must be string/),
     });
     const i = io();
     expect(await importCommand.run([file, '--store', target, '--lenient', '--json'], i.io)).toBe(0);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERY_PATHS } from '../adapters/http/protocol.js';
 import { queryRoutes } from '../adapters/http/query-routes.js';
 import { createServer, type PipetraceServer } from '../adapters/http/server.js';
+import { memoryStore } from '../adapters/memory.js';
 import { DASHBOARD_METHODS, httpApi, lazyStoreApi } from '../dashboard/api.js';
 import { createAnalyst } from '../src/analyst/index.js';
 import { createWorkerApi, unpack } from '../src/analyst/worker-api.js';
@@ -112,8 +113,22 @@ describe('the query table', () => {
   });
 
   it('carries bigint row keys through HTTP as bigints', async () => {
-    const trace = await httpApi({ url: server.url }).traceRow('raw/never-written', 12345678901234567890n);
-    expect(trace.key).toBe(12345678901234567890n);
-    expect(trace.origins[0]?.rows[0]?.key).toBe(12345678901234567890n);
+    const big = 12345678901234567890n;
+    const store = memoryStore();
+    const bigPt = createPipetrace({ store });
+    await bigPt
+      .startRun('load', { startedAt: T0, inputs: 'raw/big' })
+      .addOutputs('big.csv')
+      .rows({ output: 'big.csv', input: 'raw/big', kind: 'keep', keys: [big] }, { keepKeys: true })
+      .end();
+    const bigServer = createServer({ store });
+    const { url } = await bigServer.listen(0, '127.0.0.1');
+    try {
+      const trace = await httpApi({ url }).traceRow('big.csv', big);
+      expect(trace.key).toBe(big);
+      expect(trace.origins[0]?.rows[0]?.key).toBe(big);
+    } finally {
+      await bigServer.close();
+    }
   });
 });

@@ -53,8 +53,8 @@ describe('row lineage chunk format', () => {
       const forward = await impact(store, 'raw', raw[i] as number);
       expect(forward.steps.at(-1)?.links[0]?.rows).toEqual([{ hash: rowHash(`f-${raw[i]}`) }]);
     }
-    const missing = await traceRow(store, 'features', 'f-not-there');
-    expect(missing.origins[0]?.run).toBe('feat-1');
+    // A key the writer never recorded is not found, never an origin row.
+    await expect(traceRow(store, 'features', 'f-not-there')).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('writes the format version and a content digest shared by the manifest and its chunks', async () => {

@@ -116,17 +116,17 @@ describe('row lineage capture and trace', () => {
     expect(trace.origins[0]?.pointer).toBe('src-old');
   });
 
-  it('reports rows a run wrote without a recorded origin', async () => {
+  it('refuses a key the writer never recorded as not_found naming it, instead of calling it an origin', async () => {
     const { store } = await threeStages(100);
-    const trace = await traceRow(store, 'predictions', 'p-not-there');
-    expect(trace.origins).toEqual([
-      {
-        pointer: 'predictions',
-        rows: [{ hash: rowHash('p-not-there'), key: 'p-not-there' }],
-        rowCount: 1,
-        run: 'infer-1',
-      },
-    ]);
+    const error = await traceRow(store, 'predictions', 'p-not-there').catch((e) => e);
+    expect(error).toMatchObject({
+      code: 'not_found',
+      message: 'row key never recorded for "predictions" (run infer-1): "p-not-there"',
+      details: { what: 'row key', pointer: 'predictions', keys: ['p-not-there'] },
+    });
+    await expect(impact(store, 'predictions', 'p-not-there')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(traceRow(store, 'no/such', 'k')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(impact(store, 'no/such', 'k')).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('loads only the manifest and one chunk per stage to trace one row of 40,000', async () => {
@@ -229,11 +229,22 @@ describe('row impact', () => {
     expect(forward.steps[2]?.links[0]).toMatchObject({ pointer: 'predictions', rows: [{ hash: rowHash('p-ride-9') }] });
   });
 
-  it('stops where a filter dropped the row', async () => {
+  it('stops where a filter dropped a row of a later stage', async () => {
     const { store } = await threeStages(100);
-    const forward = await impact(store, 'raw', 'ride-8');
-    expect(forward.steps).toHaveLength(1);
-    expect(forward.steps[0]?.links[0]?.rowCount).toBe(0);
+    // clean-1 keeps ride-9: its clean row reaches the predictions, and nothing else.
+    const forward = await impact(store, 'clean', 'ride-9');
+    expect(forward.steps.map((s) => s.links[0]?.rowCount)).toEqual([1, 1]);
+  });
+
+  it('refuses a raw row no reader recorded (a row every filter dropped, or none at all)', async () => {
+    const { store } = await threeStages(100);
+    // The filter keeps every row but each fourth: ride-8 was dropped, so no row lineage names it.
+    await expect(impact(store, 'raw', 'ride-8')).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('"ride-8"'),
+    });
+    await expect(traceRow(store, 'raw', 'ride-8')).rejects.toMatchObject({ code: 'not_found' });
+    expect((await traceRow(store, 'raw', 'ride-9')).origins[0]?.rows[0]?.hash).toBe(rowHash('ride-9'));
   });
 
   it('marks readers without row lineage as affected at run level', async () => {

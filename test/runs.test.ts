@@ -228,6 +228,10 @@ describe('history, recent and inspect', () => {
 describe('pointers and flags', () => {
   it('infers pointer types from names and lets a person override them', async () => {
     const { pt } = setup();
+    const names = ['models/rf.pkl', 'https://api.example.com/predict', 's3://bucket/rides.parquet', 'raw.csv', 'thing'];
+    // A pointer no run read or wrote is not found; these five were read once.
+    await expect(pt.pointer('thing')).rejects.toMatchObject({ code: 'not_found' });
+    await pt.logRun({ component: 'reader', startedAt: T0, endedAt: T0 + 1, inputs: names });
     const types = await Promise.all(
       ['models/rf.pkl', 'https://api.example.com/predict', 's3://bucket/rides.parquet', 'raw.csv', 'thing'].map(
         async (n) => (await pt.pointer(n)).type,

@@ -46,6 +46,7 @@ const STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  ambiguous: 409,
   aborted: 409,
   method_not_allowed: 405,
   too_large: 413,

@@ -1,8 +1,9 @@
 /** `pipetrace demo`: the ride-fare pipeline with a planted bug, its trace and review, then the dashboard. */
-import { parseArgs } from 'node:util';
+
+import { DEMO_STORE_DIR } from '../../demo/folders.js';
 import { runDemo } from '../../demo/ride/run.js';
+import { parseCommandArgs } from '../args.js';
 import { type Command, UsageError } from '../command.js';
-import { DEFAULT_STORE_DIR } from '../open-store.js';
 import { int } from './query-common.js';
 
 const usage = `Usage: pipetrace demo [options]
@@ -13,7 +14,10 @@ the predictions that miss are flagged, and the review names the culprit. Then it
 store and the dashboard until Ctrl-C.
 
 Options:
-  --store DIR      the store folder (default ${DEFAULT_STORE_DIR})
+  --store DIR      the demo's own store folder, emptied first (default ${DEMO_STORE_DIR} beside
+                   the project's store); a folder the demo did not make is refused
+  --token TOKEN    write token, so the dashboard's flag, note and tag controls work
+                   (default: PIPETRACE_TOKEN; without one the dashboard is read-only)
   --days N         simulated days, at least 2 (default 5)
   --rows N         rides a day (default 100000)
   --seed N         seed for the data; the same seed gives the same rides (default 42)
@@ -28,12 +32,13 @@ export const demo: Command = {
   summary: 'run the ride-fare demo pipeline with a planted bug, print the review, serve the dashboard',
   usage,
   async run(args, io) {
-    const { values } = parseArgs({
+    const { values } = parseCommandArgs({
       args,
       strict: true,
       allowPositionals: false,
       options: {
         store: { type: 'string' },
+        token: { type: 'string' },
         days: { type: 'string' },
         rows: { type: 'string' },
         seed: { type: 'string' },
@@ -53,6 +58,7 @@ export const demo: Command = {
     const buggy =
       values['buggy-day'] === undefined ? undefined : (int('buggy-day', values['buggy-day'], 2, days) ?? 2) - 1;
     if (values.store === '') throw new UsageError('--store: must be a folder');
+    const token = values.token ?? (io.env.PIPETRACE_TOKEN || undefined);
     return runDemo(
       {
         days,
@@ -60,6 +66,7 @@ export const demo: Command = {
         seed: int('seed', values.seed, 0, 999_999_999) ?? 42,
         ...(buggy === undefined ? {} : { buggyDay: buggy }),
         ...(values.store === undefined ? {} : { store: values.store }),
+        ...(token === undefined ? {} : { token }),
         port: int('port', values.port, 0, 65535) ?? 0,
         serve: values['no-serve'] !== true,
         json: values.json === true,

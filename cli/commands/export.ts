@@ -1,9 +1,9 @@
 /** `pipetrace export`: write the store's runs as OpenLineage RunEvents, one JSON per line. */
 import { open } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { type ExportEventsOptions, exportEvents } from '../../src/openlineage/export-store.js';
+import { parseCommandArgs } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
-import { DEFAULT_STORE_DIR } from '../open-store.js';
+import { STORE_DEFAULT_TEXT } from '../open-store.js';
 import { millis, sessionStore } from './query-common.js';
 
 const usage = `Usage: pipetrace export [options]
@@ -13,7 +13,8 @@ oldest run first. The output imports back with "pipetrace import", or posts to M
 
 Options:
   --out FILE                 write to FILE (replaced) instead of standard output
-  --store DIR|memory         the store folder (fs-json), or "memory" (default ${DEFAULT_STORE_DIR})
+  --store DIR|URL|memory     the store folder (fs-json), a server's URL, or "memory"
+                             (default: ${STORE_DEFAULT_TEXT})
   --url URL                  a pipetrace server instead (pipetrace serve)
   --token TOKEN              its token, when it guards reads (default: PIPETRACE_TOKEN)
   --component NAME           only runs of this component
@@ -30,7 +31,7 @@ export const exportCommand: Command = {
   summary: 'write runs as OpenLineage events (NDJSON)',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseCommandArgs({
       args,
       strict: true,
       allowPositionals: true,
@@ -68,7 +69,7 @@ export const exportCommand: Command = {
     if (values.repository !== undefined) options.repository = { url: values.repository };
     if (values['no-row-lineage']) options.rowLineage = false;
 
-    const { store } = await sessionStore(values, io);
+    const { store } = await sessionStore(values, io, false);
     const file = values.out === undefined ? undefined : await open(values.out, 'w');
     let count = 0;
     try {

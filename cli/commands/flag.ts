@@ -1,7 +1,7 @@
 /** `pipetrace flag` and `pipetrace unflag`: mark outputs, or rows of an output, as wrong (or not). */
 import { pointerText } from '../../src/render/plain-text.js';
 import { allFlaggedRows } from '../../src/rows/flags.js';
-import { flaggedRows, flagRows, unflagRows } from '../../src/rows/index.js';
+import { flaggedRows, unflagRows } from '../../src/rows/index.js';
 import { UsageError } from '../command.js';
 import { queryCommand, rowKey, STORE_USAGE, view } from './query-common.js';
 
@@ -45,7 +45,8 @@ export const flag = queryCommand({
       if (writer === undefined) {
         throw new UsageError(`no run wrote ${JSON.stringify(pointer)}, so it has no rows to flag`);
       }
-      const count = await flagRows(s.store, pointer, keys);
+      // Through the API: a key the pointer's row lineage never recorded is not_found (exit 1), nothing flagged.
+      const count = await s.pt.flagRows(pointer, keys);
       return s.print(
         { pointer, flaggedRows: count },
         () => `flagged ${keys.length} rows of ${pointer} (${count} flagged now)`,

@@ -1,11 +1,12 @@
 /** `pipetrace import FILE`: ingest OpenLineage events (NDJSON or a JSON array) into a store. */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { parseEventsText } from '../../node/openlineage-file.js';
+import { isPipetraceError } from '../../src/errors.js';
 import { type IngestOptions, ingestEvents } from '../../src/openlineage/ingest.js';
 import { createPipetrace } from '../../src/pipetrace.js';
-import { type Command, EXIT, UsageError } from '../command.js';
-import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
+import { parseCommandArgs } from '../args.js';
+import { type Command, DataError, EXIT, UsageError } from '../command.js';
+import { openStore, STORE_DEFAULT_TEXT } from '../open-store.js';
 
 const usage = `Usage: pipetrace import FILE [options]
 
@@ -15,7 +16,8 @@ jobs become components and datasets pointers; dependencies are inferred. The who
 checked first: one malformed event imports nothing, and the error names it.
 
 Options:
-  --store DIR|memory         the store folder (fs-json), or "memory" (default ${DEFAULT_STORE_DIR})
+  --store DIR|URL|memory     the store folder (fs-json), a server's URL, or "memory"
+                             (default: ${STORE_DEFAULT_TEXT})
   --pending keep|fail        runs with no COMPLETE/FAIL/ABORT yet: keep them pending until a later
                              import completes them (default), or log them as failed now
   --job-namespace NS         OpenLineage job namespace whose jobs keep plain names (default pipetrace)
@@ -31,12 +33,27 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * A malformed file is bad data (exit 1), not bad usage (exit 2): errors about the events, or
+ * about the file (`field` is its name), become DataErrors.
+ */
+async function badData<T>(source: string, work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const field = isPipetraceError(error, 'invalid_input') ? error.field : undefined;
+    if (field !== undefined && (field === source || field.startsWith(`${source}:`) || /^events\b/.test(field)))
+      throw new DataError((error as Error).message);
+    throw error;
+  }
+}
+
 export const importCommand: Command = {
   name: 'import',
   summary: 'ingest OpenLineage events from an NDJSON or JSON file',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseCommandArgs({
       args,
       strict: true,
       allowPositionals: true,
@@ -66,10 +83,11 @@ export const importCommand: Command = {
     if (values['dataset-namespace'] !== undefined) options.datasetNamespace = values['dataset-namespace'];
 
     const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-    const events = parseEventsText(text, file === '-' ? 'stdin' : file);
-    const store = await openStore(values.store);
+    const source = file === '-' ? 'stdin' : file;
+    const events = await badData(source, () => parseEventsText(text, source));
+    const store = await openStore(values.store, io.env);
     try {
-      const result = await ingestEvents(createPipetrace({ store }), events, options);
+      const result = await badData(source, () => ingestEvents(createPipetrace({ store }), events, options));
       const summary = {
         events: result.events,
         runs: result.runs.length,

@@ -21,4 +21,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   staleness: async () => (await import('./staleness.js')).staleness,
   import: async () => (await import('./import.js')).importCommand,
   export: async () => (await import('./export.js')).exportCommand,
+  component: async () => (await import('./component.js')).component,
+  tag: async () => (await import('./component.js')).tag,
+  note: async () => (await import('./note.js')).note,
 };

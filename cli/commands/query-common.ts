@@ -5,11 +5,13 @@
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { httpStore } from '../../adapters/http/client.js';
+import { STORE_VARIABLE } from '../../node/store-location.js';
 import { createPipetrace, type Pipetrace } from '../../src/pipetrace.js';
 import { keyToJson, type RowKey } from '../../src/rows/format/keys.js';
 import type { Store } from '../../src/store.js';
+import { joinNegativeValues } from '../args.js';
 import { type Command, EXIT, type Io, UsageError } from '../command.js';
-import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
+import { openStore, STORE_DEFAULT_TEXT } from '../open-store.js';
 
 /** parseArgs options every query command accepts. */
 const STORE_OPTIONS = {
@@ -21,7 +23,7 @@ const STORE_OPTIONS = {
 } as const;
 
 export const STORE_USAGE = `Store options:
-  --store DIR      the store folder (default ${DEFAULT_STORE_DIR})
+  --store DIR|URL  the store folder, or a server's URL (default: ${STORE_DEFAULT_TEXT})
   --url URL        a pipetrace server instead (pipetrace serve); queries print the dashboard link
   --token TOKEN    the server's token, for writes or guarded reads (default: PIPETRACE_TOKEN)
   --json           print machine-readable JSON on stdout
@@ -46,27 +48,39 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** The store a session reads, and the dashboard root for links (with --url). */
-export async function sessionStore(values: StoreValues, io: Io): Promise<{ store: Store; root?: string }> {
+/** A server URL given as --url, as --store, or (with neither) in PIPETRACE_STORE. */
+function serverUrl(values: StoreValues, env: Io['env']): string | undefined {
+  if (values.url !== undefined) return values.url;
+  const named = values.store ?? (env[STORE_VARIABLE] || undefined);
+  return named !== undefined && /^https?:\/\//i.test(named) ? named : undefined;
+}
+
+/** The store a session reads, and the dashboard root for links (with a server URL). */
+export async function sessionStore(
+  values: StoreValues,
+  io: Io,
+  create: boolean,
+): Promise<{ store: Store; root?: string }> {
   if (values.url !== undefined && values.store !== undefined) throw new UsageError('give --store or --url, not both');
-  if (values.url !== undefined) {
+  const url = serverUrl(values, io.env);
+  if (url !== undefined) {
     let base: URL;
     try {
-      base = new URL(values.url);
+      base = new URL(url);
     } catch {
-      throw new UsageError(`--url: not a URL: ${JSON.stringify(values.url)}`);
+      throw new UsageError(`--url: not a URL: ${JSON.stringify(url)}`);
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError('--url: must be http or https');
     const token = values.token ?? (io.env.PIPETRACE_TOKEN || undefined);
-    const store = httpStore({ url: values.url, retries: 1, ...(token === undefined ? {} : { token }) });
-    return { store, root: values.url.replace(/\/+$/, '') };
+    const store = httpStore({ url, retries: 1, ...(token === undefined ? {} : { token }) });
+    return { store, root: url.replace(/\/+$/, '') };
   }
   if (values.token !== undefined) throw new UsageError('--token: only with --url');
-  return { store: await openStore(values.store) };
+  return { store: await openStore(values.store, io.env, { create }) };
 }
 
-async function openSession(values: StoreValues, io: Io): Promise<Session> {
-  const { store, root } = await sessionStore(values, io);
+async function openSession(values: StoreValues, io: Io, create: boolean): Promise<Session> {
+  const { store, root } = await sessionStore(values, io, create);
   return {
     pt: createPipetrace({ store }),
     store,
@@ -116,6 +130,11 @@ export interface QueryCommandSpec<O extends OptionsConfig, P extends readonly st
   /** Takes more positionals after those (as `rest`); otherwise any more is a usage error. */
   rest?: boolean;
   /**
+   * True for a command that may create the store (it writes something that needs no earlier
+   * run: a component). Every other command needs an existing store: not_found, nothing created.
+   */
+  creates?: boolean | ((values: QueryValues<O>) => boolean);
+  /**
    * Checks the arguments, before any store is opened (a usage error must not open or create
    * one), and returns the work to do with the open session; the session closes after it.
    */
@@ -131,13 +150,13 @@ export function queryCommand<
   const O extends OptionsConfig = Record<never, never>,
   const P extends readonly string[] = [],
 >(spec: QueryCommandSpec<O, P>): Command {
-  const { run, options, positionals, rest, ...command } = spec;
+  const { run, options, positionals, rest, creates: _creates, ...command } = spec;
   const names: readonly string[] = positionals ?? [];
   return {
     ...command,
     async run(args, io) {
       const parsed = parseArgs<QueryConfig<O>>({
-        args,
+        args: joinNegativeValues(args, { ...STORE_OPTIONS, ...(options as O) }),
         strict: true,
         allowPositionals: true,
         options: { ...STORE_OPTIONS, ...(options as O) },
@@ -159,7 +178,8 @@ export function queryCommand<
         positionals: given.slice(0, names.length) as { [K in keyof P]: string },
         rest: given.slice(names.length),
       });
-      const session = await openSession(values, io);
+      const creates = typeof spec.creates === 'function' ? spec.creates(values) : spec.creates === true;
+      const session = await openSession(values, io, creates);
       try {
         return await body(session);
       } finally {

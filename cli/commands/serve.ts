@@ -1,10 +1,11 @@
 /** `pipetrace serve`: expose a store over HTTP until interrupted. */
-import { parseArgs } from 'node:util';
+
 import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
 import { DEFAULT_BODY_LIMIT } from '../../adapters/http/handler.js';
 import { createServer } from '../../adapters/http/server.js';
+import { parseCommandArgs } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
-import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
+import { openStore, STORE_DEFAULT_TEXT } from '../open-store.js';
 
 export const DEFAULT_PORT = 7070;
 
@@ -14,7 +15,8 @@ Serve a store over HTTP: the store routes (for httpStore clients), the query rou
 and OpenLineage ingest, under /api/v1.
 
 Options:
-  --store DIR|memory         the store folder (fs-json), or "memory" (default ${DEFAULT_STORE_DIR})
+  --store DIR|URL|memory     the store folder (fs-json), a server's URL, or "memory"
+                             (default: ${STORE_DEFAULT_TEXT})
   --port N                   port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
   --host HOST                interface to listen on (default 127.0.0.1)
   --token TOKEN              write token (default: the PIPETRACE_TOKEN environment variable;
@@ -46,7 +48,7 @@ export const serve: Command = {
   summary: 'serve a store over HTTP (store routes, queries, OpenLineage ingest)',
   usage,
   async run(args, io) {
-    const { values } = parseArgs({
+    const { values } = parseCommandArgs({
       args,
       strict: true,
       allowPositionals: false,
@@ -71,7 +73,7 @@ export const serve: Command = {
     const bodyLimit = bytes(values['body-limit']);
     const token = values.token ?? (io.env.PIPETRACE_TOKEN || undefined);
 
-    const store = await openStore(values.store);
+    const store = await openStore(values.store, io.env);
     try {
       const server = createServer({
         store,

@@ -12,6 +12,7 @@ import type { Pipetrace } from '../../src/pipetrace.js';
 import { formatDay, formatDuration, formatNumber, formatScore } from '../../src/render/format.js';
 import { rowReviewText, rowTraceText, table, traceTree } from '../../src/render/plain-text.js';
 import { allFlaggedRows, type RowReview, reviewRows, traceRow, unflagRows } from '../../src/rows/index.js';
+import { besideProjectStore, DEMO_STORE_DIR, freshDemoFolder, shownPath } from '../folders.js';
 import { DAY_MS, type PipelineResult, runPipeline } from './pipeline.js';
 import { progressBar } from './progress.js';
 
@@ -28,8 +29,10 @@ export interface DemoOptions {
   rows: number;
   /** 0-based, from 1; default the middle day. */
   buggyDay?: number;
-  /** The store folder (default .pipetrace). */
+  /** The store folder (default .pipetrace-demo beside the project's store); emptied first. */
   store?: string;
+  /** The write token for the dashboard's flag, note and tag controls (none: read-only). */
+  token?: string;
   serve: boolean;
   port: number;
   host?: string;
@@ -78,7 +81,9 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
   const started = performance.now();
   const days = options.days;
   const buggyDay = options.buggyDay ?? Math.max(1, Math.floor(days / 2));
-  const store = defaultStore(options.store);
+  const dir = options.store ?? besideProjectStore(DEMO_STORE_DIR);
+  freshDemoFolder(dir);
+  const store = defaultStore(dir);
   const pt = createPipetrace({ store });
   const bar = progressBar(io.stderr, options.isTTY === true);
   try {
@@ -95,7 +100,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
     const outcome = await analyse(pt, pipeline);
     const seconds = (performance.now() - started) / 1000;
     if (options.json) io.stdout(`${JSON.stringify(summary(outcome, seconds), null, 2)}\n`);
-    else io.stdout(`${await report(pt, outcome, options, seconds)}\n`);
+    else io.stdout(`${await report(pt, outcome, { ...options, store: dir }, seconds)}\n`);
     if (!options.serve) return 0;
     return await serve(pt, options, io);
   } finally {
@@ -167,7 +172,7 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
   if (pipeline.culprit !== undefined) {
     const where = o.culpritGroup === undefined ? 'is not among the candidates' : `is in group ${o.culpritGroup}`;
     out.push('', `Planted bug: the cleaning run ${pipeline.culprit.run} of ${pipeline.culprit.date} ${where}.`);
-    const store = options.store === undefined ? '' : ` --store ${options.store}`;
+    const store = options.store === undefined ? '' : ` --store ${shownPath(options.store)}`;
     out.push(
       '',
       'Explore:',
@@ -188,11 +193,18 @@ async function serve(pt: Pipetrace, options: DemoOptions, io: DemoIo): Promise<n
     pipetrace: pt,
     routes,
     env: {},
+    ...(options.token === undefined ? {} : { token: options.token }),
     log: (message) => io.stderr(`pipetrace demo: ${message}\n`),
   });
   const { port } = await server.listen(options.port, options.host ?? '127.0.0.1');
   const url = `http://${options.host ?? '127.0.0.1'}:${port}/`;
-  io.stdout(`\nDashboard: ${url}\n` + `Try: pipetrace review --url ${url.slice(0, -1)}   Stop with Ctrl-C.\n`);
+  const writes =
+    options.token === undefined
+      ? 'The dashboard is read-only: run the demo with PIPETRACE_TOKEN (or --token) set to 8+ characters to try its flag, note and tag controls.'
+      : 'Flags, notes and tags in the dashboard take the token you gave (paste it in its "write token" field).';
+  io.stdout(
+    `\nDashboard: ${url}\n${writes}\n` + `Try: pipetrace review --url ${url.slice(0, -1)}   Stop with Ctrl-C.\n`,
+  );
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     else io.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -10,6 +10,7 @@ import type { Component, Pointer, Run } from '../model.js';
 import type { RowReview } from '../rows/review.js';
 import type { RowRef, RowTrace } from '../rows/trace.js';
 import { formatDuration, formatScore, formatTime } from './format.js';
+import { upstreamRowLines } from './review-sections.js';
 
 /** A left-aligned table with a header row and a rule under it. */
 export function table(header: string[], rows: string[][]): string {
@@ -204,12 +205,8 @@ export function rowReviewText(review: RowReview, groups = 3, originRows = 5): st
   ];
   out.push(...candidateGroupLines(review.candidates, groups));
   if (review.rows.length > 0 && originRows > 0) {
-    out.push('', 'Upstream rows most often behind flagged rows:');
-    for (const r of review.rows.slice(0, originRows)) {
-      out.push(
-        `  ${r.row?.pointer ?? '?'}  ${r.row?.hash ?? r.id}  score ${formatScore(r.evidence.score)}  ef=${r.evidence.ef} ep=${r.evidence.ep}`,
-      );
-    }
+    // Only rows that stand out (behind several flagged rows), in the first `originRows` groups.
+    out.push(...upstreamRowLines(review.rows, originRows));
   }
   for (const n of review.notes) out.push(`note: ${n}`);
   return out.join('\n');

@@ -3,6 +3,7 @@ import type { Store } from '../store.js';
 import { writerOf } from '../target.js';
 import { readRowManifest } from './chunk-cache.js';
 import type { RowKey } from './format/keys.js';
+import { refuseUnknownKeys, unknownRowKeys } from './known-keys.js';
 import { lookupPair } from './lookup.js';
 import { beginRowWalk, type RowStep, type RowTrace, type RowTraceOptions, refsOf } from './trace.js';
 import { Frontier, RowSet, readersOf } from './walk.js';
@@ -32,6 +33,7 @@ export async function impact(
   const { start, maxRows, maxSteps, result } = beginRowWalk('forward', pointer, key, options);
   // The same start rule as traceRow: a named run must exist and must have written the pointer.
   const writer = await writerOf(store, pointer, options.run);
+  refuseUnknownKeys(pointer, writer, [key], await unknownRowKeys(store, pointer, writer, start));
   const pending = new Frontier<Node>('oldest');
   const seed = new RowSet();
   seed.addPacked(start);

@@ -5,6 +5,7 @@ import { checkPointer, checkPositiveInt } from '../validate.js';
 import { manifestFrom } from './chunk-cache.js';
 import { manifestKey, type PairManifest, type RowLineageKind } from './format/codec.js';
 import { hashKeyInto, keyToJson, type RowKey, toHex } from './format/keys.js';
+import { refuseUnknownKeys, unknownRowKeys } from './known-keys.js';
 import { lookupPair, type Visit, visitCached } from './lookup.js';
 import { Frontier, RowSet, upstreamOf } from './walk.js';
 
@@ -117,6 +118,8 @@ export async function traceRow(
   const { start, maxRows, maxSteps, result } = beginRowWalk('backward', pointer, key, options);
   const first = await writerOf(store, pointer, options.run);
   if (first === undefined) {
+    // Raw data: known only through its readers' row lineage (a written pointer is checked below, for free).
+    refuseUnknownKeys(pointer, first, [key], await unknownRowKeys(store, pointer, first, start));
     result.origins.push({ pointer, rows: [{ hash: result.hash, key }], rowCount: 1 });
     return result;
   }
@@ -210,6 +213,8 @@ export async function traceRow(
           lost.add(node.rows.hashes[2 * j] as number, node.rows.hashes[2 * j + 1] as number, node.rows.key(j));
       }
       if (lost.size > 0) {
+        // The first step holds only the row asked for: unmatched, its writer never recorded it.
+        if (node.depth === 0) refuseUnknownKeys(pointer, node.run, [key], [0]);
         result.origins.push({ pointer: node.pointer, rows: lost.refs(maxRows), rowCount: lost.size, run: node.run.id });
         step.note = `${lost.size} of ${node.rows.size} rows have no recorded origin in this run`;
       }

@@ -1,0 +1,67 @@
+/**
+ * Review text a reader can trust: the upstream rows only where some stand out, with their
+ * original keys where the pairs kept them, and a method that cannot score says why.
+ */
+import type { ReviewMethod } from '../analysis/spectrum.js';
+import { keyToJson, type RowKey } from '../rows/format/keys.js';
+import { formatScore } from './format.js';
+
+/** An upstream row as the row review ranks it (RowReview.rows). */
+export interface UpstreamRow {
+  id: string;
+  group: number;
+  rank: number;
+  row?: { pointer: string; hash: string };
+  evidence: { ef: number; ep: number; score: number };
+}
+
+/**
+ * A row stands out when it lies behind at least two flagged rows and behind more flagged rows
+ * than unflagged ones. Each flagged row has an origin of its own, so a row behind one flagged
+ * row is no evidence; a row shared by everything (a lookup table) is none either.
+ */
+export function standsOut(r: UpstreamRow): boolean {
+  return r.evidence.ef >= 2 && r.evidence.ef > r.evidence.ep;
+}
+
+/** The rows that stand out among the first `groups` tie groups. */
+export function standingRows<T extends UpstreamRow>(rows: readonly T[], groups: number): T[] {
+  return rows.filter((r) => r.group <= groups && standsOut(r));
+}
+
+/**
+ * The upstream-rows section: the rows that stand out in the first `groups` tie groups, with
+ * their original keys where known (`keys` by candidate id); nothing when none stands out.
+ */
+export function upstreamRowLines(
+  rows: readonly UpstreamRow[],
+  groups: number,
+  keys: ReadonlyMap<string, RowKey> = new Map(),
+): string[] {
+  const shown = standingRows(rows, groups);
+  if (shown.length === 0) return [];
+  const out = ['', 'Upstream rows behind several flagged rows:'];
+  for (const r of shown) {
+    const key = keys.get(r.id);
+    const name = key === undefined ? (r.row?.hash ?? r.id) : `${JSON.stringify(keyToJson(key))} (${r.row?.hash})`;
+    out.push(
+      `  #${r.rank}  ${r.row?.pointer ?? '?'}  ${name}  score ${formatScore(r.evidence.score)}  ef=${r.evidence.ef} ep=${r.evidence.ep}`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Why a run review has no candidate although outputs are flagged: the method's minimum support
+ * (risk_ratio: 3 by default) is more flagged outputs than any candidate lies behind.
+ */
+export function cannotScoreText(method: ReviewMethod, F: number, minSupport: number): string {
+  const few =
+    F < minSupport
+      ? `there ${F === 1 ? 'is only 1 flagged output' : `are only ${F} flagged outputs`}, fewer than its minimum support of ${minSupport}`
+      : `no run lies behind ${minSupport} or more of the ${F} flagged outputs (its minimum support)`;
+  return (
+    `Run review (${method}): cannot score: ${few}. ` +
+    `Flag more outputs, lower the minimum support (--min-support), or use --method ochiai.`
+  );
+}

@@ -1,6 +1,11 @@
+import { createServer } from 'node:net';
+import { inspect } from 'node:util';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PostgresStore, postgresStore } from '../adapters/postgres/index.js';
-import { storeConformance } from '../src/testing.js';
+import { type PostgresStore, postgresStore, SCHEMA_VERSION } from '../adapters/postgres/index.js';
+import { isPipetraceError, type PipetraceError } from '../src/errors.js';
+import { createPipetrace } from '../src/pipetrace.js';
+import { sampleComponent, sampleRun, storeConformance } from '../src/testing.js';
 import { startPostgres, type TestPostgres } from './pg/server.js';
 
 let pg: TestPostgres;
@@ -21,3 +26,259 @@ storeConformance(
     reopen: (closed) => postgresStore({ url: pg.url }, { schema: (closed as PostgresStore).schema }),
   },
 );
+
+const fresh = () => `case_${++n}`;
+const open = (options: Parameters<typeof postgresStore>[1] = {}) =>
+  postgresStore({ url: pg.url }, { schema: fresh(), ...options });
+
+/** Every way an error could show its text: the password must be in none of them. */
+function everyText(error: unknown): string {
+  const e = error as Error & { cause?: unknown; details?: unknown };
+  return [
+    e.message,
+    String(e),
+    e.stack,
+    JSON.stringify(e),
+    JSON.stringify(e.cause),
+    JSON.stringify(e.details),
+    inspect(e, { depth: 10 }),
+  ].join('\n');
+}
+
+async function failure(promise: Promise<unknown>): Promise<PipetraceError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isPipetraceError(error)) throw new Error(`expected a PipetraceError, got ${String(error)}`);
+  return error;
+}
+
+describe('postgres store', () => {
+  it('keeps names with quotes, semicolons and SQL as data', async () => {
+    const store = await open();
+    try {
+      const hostile = [`'; DROP TABLE runs; --`, `"quoted" name`, `x' OR '1'='1`, `$$; SELECT 1; $$`, `back\\slash`];
+      const runs = hostile.map((h) => sampleRun({ id: `${h}-id`, component: h, inputs: [`${h}.in`], outputs: [h] }));
+      await store.putRuns(runs);
+      await store.putComponents(hostile.map((h) => sampleComponent(h, { description: h, tags: [h] })));
+      await store.putPointers(hostile.map((h) => ({ name: h, flagged: true, updatedAt: 1 })));
+      await store.putBlobs(hostile.map((h) => ({ key: h, data: new Uint8Array([1]) })));
+      expect(await store.getRuns(runs.map((r) => r.id))).toEqual(runs);
+      for (const h of hostile) {
+        expect((await store.latestWriters([{ pointer: h }]))[0]?.id).toBe(`${h}-id`);
+        expect((await store.scanRuns({ component: h })).runs.map((r) => r.id)).toEqual([`${h}-id`]);
+        expect((await store.scanRuns({ input: `${h}.in` })).runs.map((r) => r.id)).toEqual([`${h}-id`]);
+        expect(await store.listBlobs(h)).toEqual([h]);
+      }
+      expect((await store.scanComponents()).map((c) => c.name)).toEqual([...hostile].sort());
+      expect((await store.scanPointers({ flagged: true })).map((p) => p.name)).toEqual([...hostile].sort());
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses NUL in names before writing anything, and keeps NUL inside run details', async () => {
+    const store = await open();
+    try {
+      const pt = createPipetrace({ store });
+      const refused = await failure(pt.logRun({ component: 'a\u0000b', startedAt: 1, endedAt: 2 }));
+      expect(refused.code).toBe('invalid_input');
+      // A record that reaches the store without the core's checks is refused by the store.
+      const direct = await failure(store.putRuns([sampleRun({ id: 'ok' }), sampleRun({ outputs: ['x\u0000y'] })]));
+      expect(direct.code).toBe('invalid_input');
+      const pointer = await failure(store.putPointers([{ name: 'p\u0000', flagged: true, updatedAt: 1 }]));
+      expect(pointer.code).toBe('invalid_input');
+      expect((await store.scanRuns({})).runs).toEqual([]);
+      expect(await store.scanPointers()).toEqual([]);
+      // JSONB cannot hold NUL either; details that do are kept exactly all the same.
+      const run = sampleRun({ params: { text: 'a\u0000b', plain: 1 }, error: { name: 'E', message: '\u0000' } });
+      await store.putRuns([run]);
+      expect(await store.getRuns([run.id])).toEqual([run]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lists blobs by prefix exactly, whatever characters end the prefix', async () => {
+    const store = await open();
+    try {
+      const keys = [
+        'a',
+        'a/',
+        'a/b',
+        'a/b/c',
+        'a0',
+        'a\u{10ffff}',
+        'a\u{10ffff}x',
+        'ab',
+        'b',
+        'é',
+        'é/1',
+        '\u{1f600}k',
+      ];
+      await store.putBlobs(keys.map((key) => ({ key, data: new Uint8Array([1]) })));
+      for (const prefix of ['', 'a', 'a/', 'a/b', 'a\u{10ffff}', 'é', '\u{1f600}', 'zz']) {
+        expect(await store.listBlobs(prefix)).toEqual(keys.filter((k) => k.startsWith(prefix)).sort());
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('answers latestWriters from the writers index, never a scan of the table', async () => {
+    const client = postgres(pg.url, { max: 1, onnotice: () => {} });
+    const schema = fresh();
+    const store = await postgresStore({ sql: client }, { schema });
+    try {
+      const runs = Array.from({ length: 3000 }, (_, i) =>
+        sampleRun({ startedAt: 1000 + i, outputs: [`p${i % 300}`], component: `c${i % 7}` }),
+      );
+      await store.putRuns(runs);
+      await client`ANALYZE ${client(schema)}.run_outputs`;
+      const stats = async () => {
+        await client`SELECT pg_stat_force_next_flush()`;
+        const [row] = await client`SELECT seq_scan, idx_scan FROM pg_stat_user_tables
+          WHERE schemaname = ${schema} AND relname = 'run_outputs'`;
+        return { seq: Number(row?.seq_scan), idx: Number(row?.idx_scan) };
+      };
+      const before = await stats();
+      const found = await store.latestWriters(
+        Array.from({ length: 50 }, (_, i) => ({
+          pointer: `p${i}`,
+          before: { endedAt: 2000, startedAt: 2000, id: 'x' },
+        })),
+      );
+      const after = await stats();
+      expect(found.map((w) => w?.startedAt)).toEqual(Array.from({ length: 50 }, (_, i) => 1900 + i));
+      expect(after.seq).toBe(before.seq);
+      expect(after.idx).toBeGreaterThanOrEqual(before.idx + 50);
+    } finally {
+      await store.close();
+      await client.end();
+    }
+  });
+
+  it('keeps schemas apart and refuses a bad schema name', async () => {
+    const a = await open();
+    const b = await open();
+    try {
+      await a.putRuns([sampleRun({ id: 'only-in-a' })]);
+      expect((await b.getRuns(['only-in-a']))[0]).toBeUndefined();
+      expect(a.kind).toBe(`postgres:127.0.0.1:${pg.port}/postgres?schema=${a.schema}`);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    for (const schema of ['Upper', '1x', 'a-b', 'x"; DROP SCHEMA public; --', '']) {
+      expect((await failure(postgresStore({ url: pg.url }, { schema }))).code).toBe('invalid_input');
+    }
+    expect((await failure(postgresStore({ url: pg.url }, { shema: 'x' } as never))).code).toBe('invalid_input');
+  });
+
+  it('refuses calls after close', async () => {
+    const store = await open();
+    await store.close();
+    expect((await failure(store.getRuns(['x']))).code).toBe('unavailable');
+    await store.close();
+  });
+});
+
+describe('postgres store migrations', () => {
+  it('lets four stores open one fresh database at once, migrating it exactly once', async () => {
+    const url = pg.createDatabase('concurrent_open');
+    const stores = await Promise.all([1, 2, 3, 4].map(() => postgresStore({ url })));
+    try {
+      await Promise.all(stores.map((s, i) => s.putRuns([sampleRun({ id: `from-${i}` })])));
+      expect((await stores[0]?.scanRuns({}))?.runs.map((r) => r.id).sort()).toEqual([
+        'from-0',
+        'from-1',
+        'from-2',
+        'from-3',
+      ]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+    const client = postgres(url, { onnotice: () => {} });
+    try {
+      const rows = await client`SELECT version FROM pipetrace.schema_version ORDER BY version`;
+      expect(rows.map((r) => r.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('refuses a database migrated by a newer pipetrace, naming both versions', async () => {
+    const store = await open();
+    const schema = store.schema;
+    await store.close();
+    const client = postgres(pg.url, { onnotice: () => {} });
+    try {
+      await client`INSERT INTO ${client(schema)}.schema_version (version) VALUES (${SCHEMA_VERSION + 5})`;
+      const error = await failure(postgresStore({ url: pg.url }, { schema }));
+      expect(error.code).toBe('storage');
+      expect(error.message).toContain(`version ${SCHEMA_VERSION + 5}`);
+      expect(error.message).toContain(`version ${SCHEMA_VERSION})`);
+      expect(error.message).toContain('upgrade pipetrace');
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('postgres store connection faults', () => {
+  it('reports a refused connection as unavailable, naming the host and never the password', async () => {
+    const probe = createServer();
+    const port = await new Promise<number>((resolve) =>
+      probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)),
+    );
+    await new Promise((resolve) => probe.close(resolve));
+    const secret = 'S3cret-p%40ss';
+    const error = await failure(postgresStore({ url: `postgres://someone:${secret}@127.0.0.1:${port}/db` }));
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toContain(`127.0.0.1:${port}/db`);
+    const text = everyText(error);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain('S3cret-p@ss');
+  });
+
+  it('reports a wrong password as unauthorized without the password', async () => {
+    const wrong = `wrong-${pg.password.slice(3, 10)}`;
+    const error = await failure(postgresStore({ url: `postgres://${pg.user}:${wrong}@127.0.0.1:${pg.port}/postgres` }));
+    expect(error.code).toBe('unauthorized');
+    expect(error.message).toContain(`127.0.0.1:${pg.port}/postgres`);
+    expect(everyText(error)).not.toContain(wrong);
+  });
+
+  it('refuses a malformed or foreign URL without echoing it', async () => {
+    for (const url of ['postgres://u:p4ss-w0rd@[bad', 'mysql://u:p4ss-w0rd@host/db', 'not a url p4ss-w0rd']) {
+      const error = await failure(postgresStore({ url }));
+      expect(error.code).toBe('invalid_input');
+      expect(everyText(error)).not.toContain('p4ss-w0rd');
+    }
+  });
+
+  it('reports a missing database as unavailable', async () => {
+    const error = await failure(postgresStore({ url: pg.urlFor('no_such_database') }));
+    expect(error.code).toBe('unavailable');
+    expect(everyText(error)).not.toContain(pg.password);
+  });
+
+  it('survives its connections being dropped: the next calls reconnect', async () => {
+    const store = await open({ max: 2 });
+    const admin = postgres(pg.url, { onnotice: () => {} });
+    try {
+      await store.putRuns([sampleRun({ id: 'before-drop' })]);
+      await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'pipetrace' AND pid <> pg_backend_pid()`;
+      await store.putRuns([sampleRun({ id: 'after-drop' })]);
+      expect((await store.getRuns(['before-drop', 'after-drop'])).map((r) => r?.id)).toEqual([
+        'before-drop',
+        'after-drop',
+      ]);
+    } finally {
+      await store.close();
+      await admin.end();
+    }
+  });
+});

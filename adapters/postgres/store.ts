@@ -298,6 +298,8 @@ export class PostgresStore implements Store {
     this.closed = true;
     this.listeners.clear();
     await this.feed?.stop();
-    if (this.connection.owned) await this.connection.sql.end({ timeout: 5 });
+    // A connection the server dropped may sit in the client's reconnect backoff, which end()
+    // would wait out: a second is plenty for in-flight queries, which have all settled here.
+    if (this.connection.owned) await this.connection.sql.end({ timeout: 1 });
   }
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresStore, postgresStore, SCHEMA_VERSION } from '../adapters/postgres/index.js';
 import { isPipetraceError, type PipetraceError } from '../src/errors.js';
 import { createPipetrace } from '../src/pipetrace.js';
+import type { StoreChange } from '../src/store.js';
 import { sampleComponent, sampleRun, storeConformance } from '../src/testing.js';
 import { startPostgres, type TestPostgres } from './pg/server.js';
 
@@ -279,6 +280,73 @@ describe('postgres store connection faults', () => {
     } finally {
       await store.close();
       await admin.end();
+    }
+  });
+});
+
+describe('postgres store live updates', () => {
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it('tells a store about runs, components and pointers written through another store', async () => {
+    const schema = fresh();
+    const writer = await postgresStore({ url: pg.url }, { schema, live: false });
+    const watcher = await postgresStore({ url: pg.url }, { schema });
+    try {
+      expect(writer.capabilities.live).toBe(false);
+      expect(writer.subscribe).toBeUndefined();
+      const heard: StoreChange[] = [];
+      const stop = watcher.subscribe((change) => heard.push(change));
+      // The LISTEN is in place once a write through the watcher itself is heard.
+      await watcher.putPointers([{ name: 'warm-up', flagged: false, updatedAt: 1 }]);
+      await until(() => heard.length > 0);
+      heard.length = 0;
+
+      const runs = Array.from({ length: 1000 }, (_, i) => sampleRun({ id: `live-${'x'.repeat(100)}-${i}` }));
+      await writer.putRuns(runs);
+      await writer.putComponents([sampleComponent('live-component')]);
+      await writer.putPointers([
+        { name: 'p'.repeat(3000), flagged: true, updatedAt: 1 },
+        { name: 'short', flagged: true, updatedAt: 1 },
+      ]);
+      const ids = () => heard.flatMap((c) => (c.kind === 'runs' ? c.ids : []));
+      await until(() => ids().length >= runs.length && heard.some((c) => c.kind === 'pointers'));
+      // A batch too large for one notification arrives in several, every id once.
+      expect(ids().sort()).toEqual(runs.map((r) => r.id).sort());
+      expect(heard.filter((c) => c.kind === 'runs').length).toBeGreaterThan(1);
+      expect(heard).toContainEqual({ kind: 'components', names: ['live-component'] });
+      // A name too long to announce is left out; the change itself is still announced.
+      expect(heard).toContainEqual({ kind: 'pointers', names: ['short'] });
+
+      stop();
+      heard.length = 0;
+      await writer.putRuns([sampleRun()]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toEqual([]);
+    } finally {
+      await writer.close();
+      await watcher.close();
+    }
+  });
+
+  it('hears writes made with plain SQL too, since triggers announce them', async () => {
+    const schema = fresh();
+    const watcher = await postgresStore({ url: pg.url }, { schema });
+    const client = postgres(pg.url, { onnotice: () => {} });
+    try {
+      const heard: StoreChange[] = [];
+      watcher.subscribe((change) => heard.push(change));
+      await watcher.putComponents([sampleComponent('first')]);
+      await client`UPDATE ${client(schema)}.components SET owner = 'someone' WHERE name = 'first'`;
+      await until(() => heard.length >= 2);
+      expect(heard).toEqual([
+        { kind: 'components', names: ['first'] },
+        { kind: 'components', names: ['first'] },
+      ]);
+    } finally {
+      await watcher.close();
+      await client.end();
     }
   });
 });

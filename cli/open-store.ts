@@ -1,4 +1,7 @@
-/** Opens the store a `--store` argument names: `memory`, or a folder for the fs-json store. */
+/**
+ * Opens the store a `--store` argument names: `memory`, a postgres:// URL, or a folder for the
+ * fs-json store. Without --store, PIPETRACE_DATABASE_URL when set, else the default folder.
+ */
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { memoryStore } from '../adapters/memory.js';
 import type { Store } from '../src/store.js';
@@ -7,9 +10,22 @@ import { UsageError } from './command.js';
 /** The folder used when no --store is given, as the library's Node default. */
 export const DEFAULT_STORE_DIR = '.pipetrace';
 
-export async function openStore(spec: string | undefined): Promise<Store> {
-  const value = spec ?? DEFAULT_STORE_DIR;
-  if (value === '') throw new UsageError('--store: must be a folder or "memory"');
+/** The environment variable holding the PostgreSQL URL (kept out of process lists, unlike --store). */
+export const DATABASE_URL_VARIABLE = 'PIPETRACE_DATABASE_URL';
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
+export async function openStore(
+  spec: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Store> {
+  const value = spec ?? (env[DATABASE_URL_VARIABLE] || DEFAULT_STORE_DIR);
+  if (value === '') throw new UsageError('--store: must be a folder, a postgres:// URL or "memory"');
   if (value === 'memory') return memoryStore();
+  if (POSTGRES_URL.test(value)) {
+    // Loaded only when asked for, so the folder store never loads the PostgreSQL client.
+    const { postgresStore } = await import('../adapters/postgres/index.js');
+    return postgresStore({ url: value });
+  }
   return fsJsonStore({ dir: value });
 }

@@ -14,7 +14,9 @@ Serve a store over HTTP: the store routes (for httpStore clients), the query rou
 and OpenLineage ingest, under /api/v1.
 
 Options:
-  --store DIR|memory         the store folder (fs-json), or "memory" (default ${DEFAULT_STORE_DIR})
+  --store DIR|memory|URL     the store folder (fs-json), "memory", or a postgres:// URL
+                             (default: the PIPETRACE_DATABASE_URL environment variable,
+                             else ${DEFAULT_STORE_DIR}; prefer the variable for a URL with a password)
   --port N                   port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
   --host HOST                interface to listen on (default 127.0.0.1)
   --token TOKEN              write token (default: the PIPETRACE_TOKEN environment variable;
@@ -71,7 +73,7 @@ export const serve: Command = {
     const bodyLimit = bytes(values['body-limit']);
     const token = values.token ?? (io.env.PIPETRACE_TOKEN || undefined);
 
-    const store = await openStore(values.store);
+    const store = await openStore(values.store, io.env);
     try {
       const server = createServer({
         store,

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { httpStore } from '../adapters/http/client.js';
 import { postgresStore } from '../adapters/postgres/index.js';
 import { main } from '../cli/main.js';
 import { createPipetrace } from '../src/pipetrace.js';
-import { startPostgres, type TestPostgres } from './pg/server.js';
+import { useTestPostgres } from './pg/server.js';
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pg?.stop();
-});
+const pg = useTestPostgres();
 
 /** Runs the CLI in this process until it exits or `stop` aborts it. */
 function cli(argv: string[], env: Record<string, string>, stop = new AbortController()) {

@@ -1,19 +1,13 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postgresStore } from '../adapters/postgres/index.js';
 import { createPipetrace } from '../src/pipetrace.js';
 import { sampleRun } from '../src/testing.js';
-import { startPostgres, type TestPostgres } from './pg/server.js';
+import { useTestPostgres } from './pg/server.js';
 import { T0, writerRun } from './pg/writer.js';
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pg?.stop();
-});
+const pg = useTestPostgres();
 
 const writerScript = fileURLToPath(new URL('./pg/writer.ts', import.meta.url));
 

@@ -1,21 +1,15 @@
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type PostgresStore, postgresStore, SCHEMA_VERSION } from '../adapters/postgres/index.js';
 import { isPipetraceError, type PipetraceError } from '../src/errors.js';
 import { createPipetrace } from '../src/pipetrace.js';
 import type { StoreChange } from '../src/store.js';
 import { sampleComponent, sampleRun, storeConformance } from '../src/testing.js';
-import { startPostgres, type TestPostgres } from './pg/server.js';
+import { useTestPostgres } from './pg/server.js';
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pg?.stop();
-});
+const pg = useTestPostgres();
 
 let n = 0;
 // Each test gets a schema of its own on the one server.

@@ -11,7 +11,10 @@ const pg = useTestPostgres();
 
 const writerScript = fileURLToPath(new URL('./pg/writer.ts', import.meta.url));
 
-function spawnWriter(args: string[]): Promise<{ code: number | null; stderr: string }> {
+function spawnWriter(
+  args: string[],
+  started?: (child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', writerScript, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -20,6 +23,7 @@ function spawnWriter(args: string[]): Promise<{ code: number | null; stderr: str
   child.stderr?.on('data', (chunk: string) => {
     stderr += chunk;
   });
+  started?.(child);
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
 }
 
@@ -141,4 +145,38 @@ describe('postgres store: several writers at once', () => {
       await storeB.close();
     }
   }, 60_000);
+
+  it('leaves nothing half-written when a writer process is killed mid-batch', async () => {
+    const schema = 'killed_writer';
+    const store = await postgresStore({ url: pg.url }, { schema, live: false });
+    try {
+      let child: ReturnType<typeof spawn> | undefined;
+      const exit = spawnWriter([pg.url, schema, '7', '100000', '2000'], (c) => {
+        child = c;
+      });
+      const count = async () => (await store.scanRuns({ component: 'writer-7', limit: 10_000 })).runs.length;
+      // Kill it once a few batches are in, while it is sending the next.
+      for (let i = 0; i < 600 && (await count()) < 4000; i++) await new Promise((r) => setTimeout(r, 50));
+      child?.kill('SIGKILL');
+      expect((await exit).code).toBeNull();
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.scanRuns({
+          component: 'writer-7',
+          order: 'asc',
+          limit: 10_000,
+          ...(cursor ? { cursor } : {}),
+        });
+        ids.push(...page.runs.map((r) => r.id));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      // Whole batches only: the first k * 2,000 runs, in order, and nothing else.
+      expect(ids.length).toBeGreaterThanOrEqual(4000);
+      expect(ids.length % 2000).toBe(0);
+      expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => writerRun(7, i).id));
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 });

@@ -148,6 +148,9 @@ describe('postgres store', () => {
       expect(found.map((w) => w?.startedAt)).toEqual(Array.from({ length: 50 }, (_, i) => 1900 + i));
       expect(after.seq).toBe(before.seq);
       expect(after.idx).toBeGreaterThanOrEqual(before.idx + 50);
+      // The caller's client stays the caller's: closing the store leaves it open.
+      await store.close();
+      expect((await client`SELECT 1 AS one`)[0]?.one).toBe(1);
     } finally {
       await store.close();
       await client.end();

@@ -347,3 +347,28 @@ describe('postgres store live updates', () => {
     }
   });
 });
+
+describe('postgres store permissions', () => {
+  it('opens a schema an administrator made for a user who may not create schemas', async () => {
+    const admin = postgres(pg.url, { onnotice: () => {} });
+    const password = 'limited-user-pw';
+    try {
+      await admin`CREATE ROLE limited LOGIN PASSWORD ${admin.unsafe(`'${password}'`)}`;
+      await admin`REVOKE CREATE ON DATABASE postgres FROM PUBLIC`;
+      await admin`CREATE SCHEMA team AUTHORIZATION limited`;
+      const url = `postgres://limited:${password}@127.0.0.1:${pg.port}/postgres`;
+      const denied = await failure(postgresStore({ url }, { schema: 'elsewhere' }));
+      expect(denied.code).toBe('storage');
+      expect(denied.message).toMatch(/permission denied/);
+      const store = await postgresStore({ url }, { schema: 'team' });
+      try {
+        await store.putRuns([sampleRun({ id: 'by-limited' })]);
+        expect((await store.getRuns(['by-limited']))[0]?.id).toBe('by-limited');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await admin.end();
+    }
+  });
+});

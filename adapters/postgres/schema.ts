@@ -186,7 +186,9 @@ export async function migrate(sql: Sql, schema: string): Promise<void> {
     if (encoding?.e !== 'UTF8') {
       throw new PipetraceError('storage', `the PostgreSQL database must use UTF8, not ${encoding?.e}`);
     }
-    await tx`CREATE SCHEMA IF NOT EXISTS ${tx(schema)}`;
+    // A schema made beforehand by an administrator needs no CREATE right on the database.
+    const [made] = await tx`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ${schema}`;
+    if (made?.n === 0) await tx`CREATE SCHEMA ${tx(schema)}`;
     await tx`CREATE TABLE IF NOT EXISTS ${tx(schema)}.schema_version (
       version integer PRIMARY KEY,
       applied_at timestamptz NOT NULL DEFAULT now())`;

@@ -3,7 +3,7 @@ import { httpStore } from '../adapters/http/client.js';
 import { postgresStore } from '../adapters/postgres/index.js';
 import { main } from '../cli/main.js';
 import { createPipetrace } from '../src/pipetrace.js';
-import { useTestPostgres } from './pg/server.js';
+import { useTestPostgres } from './pg/use.js';
 
 const pg = useTestPostgres();
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { postgresStore } from '../adapters/postgres/index.js';
 import { createPipetrace } from '../src/pipetrace.js';
 import { sampleRun } from '../src/testing.js';
-import { useTestPostgres } from './pg/server.js';
+import { useTestPostgres } from './pg/use.js';
 import { T0, writerRun } from './pg/writer.js';
 
 const pg = useTestPostgres();

@@ -7,7 +7,7 @@ import { isPipetraceError, type PipetraceError } from '../src/errors.js';
 import { createPipetrace } from '../src/pipetrace.js';
 import type { StoreChange } from '../src/store.js';
 import { sampleComponent, sampleRun, storeConformance } from '../src/testing.js';
-import { useTestPostgres } from './pg/server.js';
+import { useTestPostgres } from './pg/use.js';
 
 const pg = useTestPostgres();
 
@@ -86,6 +86,23 @@ describe('postgres store', () => {
       expect(pointer.code).toBe('invalid_input');
       expect((await store.scanRuns({})).runs).toEqual([]);
       expect(await store.scanPointers()).toEqual([]);
+      // Reads of such names find nothing, as in any store, rather than failing.
+      await store.putRuns([sampleRun({ id: 'a', component: 'a', inputs: ['a'], outputs: ['a'] })]);
+      await store.putBlobs([{ key: 'a', data: new Uint8Array([1]) }]);
+      expect(await store.getRuns(['a\u0000', 'a'])).toEqual([undefined, expect.objectContaining({ id: 'a' })]);
+      expect((await store.latestWriters([{ pointer: 'a\u0000' }, { pointer: 'a' }])).map((w) => w?.id)).toEqual([
+        undefined,
+        'a',
+      ]);
+      for (const field of ['component', 'input', 'output'] as const) {
+        expect((await store.scanRuns({ [field]: 'a\u0000' })).runs).toEqual([]);
+      }
+      expect(await store.getComponents(['a\u0000'])).toEqual([undefined]);
+      expect(await store.getPointers(['a\u0000'])).toEqual([undefined]);
+      expect(await store.getBlobs(['a\u0000', 'a'])).toEqual([undefined, new Uint8Array([1])]);
+      await store.deleteBlobs(['a\u0000']);
+      expect(await store.listBlobs('a\u0000')).toEqual([]);
+      expect(await store.listBlobs('')).toEqual(['a']);
       // JSONB cannot hold NUL either; details that do are kept exactly all the same.
       const run = sampleRun({ params: { text: 'a\u0000b', plain: 1 }, error: { name: 'E', message: '\u0000' } });
       await store.putRuns([run]);

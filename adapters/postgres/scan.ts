@@ -27,7 +27,11 @@ function time(field: string, value: unknown): number | undefined {
  * or all runs), filtered by the rest, from strictly after the cursor, one row past the page to
  * learn whether more follow.
  */
-export function scanQuery(sql: Sql, schema: string, scan: RunScan): { query: Promise<unknown[]>; limit: number } {
+export function scanQuery(
+  sql: Sql,
+  schema: string,
+  scan: RunScan,
+): { query: Promise<unknown[]> | undefined; limit: number } {
   if (typeof scan !== 'object' || scan === null) throw invalid('scan', 'must be an object');
   const limit = scanLimit(scan);
   const order = scan.order ?? 'desc';
@@ -38,6 +42,9 @@ export function scanQuery(sql: Sql, schema: string, scan: RunScan): { query: Pro
   const since = time('since', scan.since);
   const until = time('until', scan.until);
   const cursor = scan.cursor === undefined ? undefined : decodeCursor(name('cursor', scan.cursor) as string);
+  if (cursor?.id.includes('\u0000')) throw invalid('cursor', 'not a cursor returned by a previous page');
+  // PostgreSQL text holds no NUL: no run has such a name, so the page is empty.
+  if ([component, input, output].some((n) => n?.includes('\u0000'))) return { query: undefined, limit };
   const s = sql(schema);
 
   // The index walked, in run order: k.started_at, k.run_id along the readers or writers of a

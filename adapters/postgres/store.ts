@@ -18,7 +18,6 @@ import { LiveFeed } from './live.js';
 import {
   blobColumns,
   type ComponentRow,
-  checkBlobKey,
   componentBatch,
   type PointerRow,
   pointerBatch,
@@ -39,6 +38,9 @@ function names(field: string, values: readonly string[]): string[] {
   for (const v of values) if (typeof v !== 'string') throw invalid(field, 'must be strings');
   return values.slice();
 }
+
+/** The names that can be stored: PostgreSQL text holds no NUL, so a name with one is never found. */
+const storable = (list: readonly string[]) => list.filter((n) => !n.includes('\u0000'));
 
 /** Which row answers each name asked, in the order asked. */
 function inOrder<R, T>(asked: readonly string[], rows: readonly R[], key: (row: R) => string, to: (row: R) => T) {
@@ -101,7 +103,8 @@ export class PostgresStore implements Store {
     if (asked.length === 0) return [];
     const rows = await this.op(
       'reading runs',
-      (sql) => sql<RunRow[]>`SELECT ${runColumns(sql)} FROM ${this.s}.runs r WHERE r.id = ANY(${asked}::text[])`,
+      (sql) =>
+        sql<RunRow[]>`SELECT ${runColumns(sql)} FROM ${this.s}.runs r WHERE r.id = ANY(${storable(asked)}::text[])`,
     );
     return inOrder(asked, rows, (r) => r.id, toRun);
   }
@@ -109,7 +112,7 @@ export class PostgresStore implements Store {
   async scanRuns(scan: RunScan): Promise<RunPage> {
     const rows = await this.op('scanning runs', async (sql) => {
       const { query, limit } = scanQuery(sql, this.schema, scan);
-      return { rows: (await query) as RunRow[], limit };
+      return { rows: query === undefined ? [] : ((await query) as RunRow[]), limit };
     });
     const runs = rows.rows.slice(0, rows.limit).map(toRun);
     const last = runs[runs.length - 1];
@@ -123,14 +126,22 @@ export class PostgresStore implements Store {
     const ends: number[] = [];
     const starts: number[] = [];
     const ids: string[] = [];
-    for (const q of queries) {
+    /** Which query each row of the arrays answers: a pointer with NUL was never written, so it is not asked. */
+    const asked: number[] = [];
+    queries.forEach((q, k) => {
       if (typeof q?.pointer !== 'string') throw invalid('pointer', 'must be a string');
+      if (q.pointer.includes('\u0000')) return;
       const b = q.before ?? NO_BOUND;
+      if (typeof b.endedAt !== 'number' || typeof b.startedAt !== 'number' || typeof b.id !== 'string') {
+        throw invalid('before', 'must be a write key: { endedAt, startedAt, id }');
+      }
+      if (b.id.includes('\u0000')) throw invalid('before.id', 'must not contain NUL');
       pointers.push(q.pointer);
       ends.push(b.endedAt);
       starts.push(b.startedAt);
       ids.push(b.id);
-    }
+      asked.push(k);
+    });
     // One round trip: for each query, one step down the writers index from its bound.
     const rows = await this.op(
       'finding latest writers',
@@ -147,7 +158,12 @@ export class PostgresStore implements Store {
     );
     const found: (WriterRef | undefined)[] = queries.map(() => undefined);
     for (const row of rows) {
-      found[Number(row.n) - 1] = { id: row.id, component: row.component, startedAt: row.started, endedAt: row.ended };
+      found[asked[Number(row.n) - 1] as number] = {
+        id: row.id,
+        component: row.component,
+        startedAt: row.started,
+        endedAt: row.ended,
+      };
     }
     return found;
   }
@@ -178,7 +194,7 @@ export class PostgresStore implements Store {
     if (list.length === 0) return [];
     const rows = await this.op(
       'reading components',
-      (sql) => sql<ComponentRow[]>`${this.componentQuery(sql)} WHERE name = ANY(${list}::text[])`,
+      (sql) => sql<ComponentRow[]>`${this.componentQuery(sql)} WHERE name = ANY(${storable(list)}::text[])`,
     );
     return inOrder(list, rows, (r) => r.name, toComponent);
   }
@@ -215,7 +231,7 @@ export class PostgresStore implements Store {
     const rows = await this.op(
       'reading pointer records',
       (sql) => sql<PointerRow[]>`${this.pointerQuery(sql)}
-        WHERE pkey IN (SELECT ${this.s}.pkey(n) FROM unnest(${list}::text[]) n)`,
+        WHERE pkey IN (SELECT ${this.s}.pkey(n) FROM unnest(${storable(list)}::text[]) n)`,
     );
     return inOrder(list, rows, (r) => r.name, toPointer);
   }
@@ -252,7 +268,7 @@ export class PostgresStore implements Store {
     const rows = await this.op(
       'reading blobs',
       (sql) => sql<{ key: string; data: Uint8Array }[]>`
-        SELECT key, data FROM ${this.s}.blobs WHERE key = ANY(${list}::text[])`,
+        SELECT key, data FROM ${this.s}.blobs WHERE key = ANY(${storable(list)}::text[])`,
     );
     // A fresh array each: the client's buffers may share memory with others.
     return inOrder(
@@ -264,7 +280,7 @@ export class PostgresStore implements Store {
   }
 
   async deleteBlobs(keys: readonly string[]): Promise<void> {
-    const list = names('keys', keys).map(checkBlobKey);
+    const list = storable(names('keys', keys));
     if (list.length === 0) return;
     await this.op('deleting blobs', (sql) => sql`DELETE FROM ${this.s}.blobs WHERE key = ANY(${list}::text[])`);
   }

@@ -9,7 +9,6 @@ import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 
 export const PG_BIN = process.env.PIPETRACE_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const MISSING = `PostgreSQL 15 is not installed (no ${PG_BIN}/initdb): apt-get install postgresql (Debian), or set PIPETRACE_PG_BIN`;
@@ -176,49 +175,4 @@ async function stopServer(server: ReturnType<typeof spawn>, data: string): Promi
     server.kill('SIGKILL');
   }
   await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-}
-
-/**
- * One server for the calling test file: started before its tests, stopped after them. The
- * object returned reads through to it, so tests can hold it from the module's top level.
- */
-export function useTestPostgres(): TestPostgres {
-  let server: TestPostgres | undefined;
-  let failure: unknown;
-  beforeAll(async () => {
-    try {
-      server = await startPostgres();
-    } catch (error) {
-      // Every test of the file then fails with this reason (none is skipped).
-      failure = error;
-    }
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
-  const get = (): TestPostgres => {
-    if (failure !== undefined) throw failure;
-    if (server === undefined) throw new Error('the test PostgreSQL is not running (use it inside tests)');
-    return server;
-  };
-  return {
-    get url() {
-      return get().url;
-    },
-    get host() {
-      return get().host;
-    },
-    get port() {
-      return get().port;
-    },
-    get user() {
-      return get().user;
-    },
-    get password() {
-      return get().password;
-    },
-    urlFor: (database) => get().urlFor(database),
-    createDatabase: (name) => get().createDatabase(name),
-    stop: () => get().stop(),
-  };
 }

@@ -273,6 +273,21 @@ describe('postgres store connection faults', () => {
     }
   });
 
+  it('takes any URL the client understands: several hosts, URL-encoded passwords', async () => {
+    const hosts = `127.0.0.1:${pg.port},127.0.0.1:${pg.port}`;
+    const store = await postgresStore(
+      { url: `postgresql://${pg.user}:${encodeURIComponent(pg.password)}@${hosts}/postgres` },
+      { schema: fresh() },
+    );
+    try {
+      expect(store.kind).toMatch(/^postgres:127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/postgres/);
+      await store.putRuns([sampleRun({ id: 'multi' })]);
+      expect((await store.getRuns(['multi']))[0]?.id).toBe('multi');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reports a missing database as unavailable', async () => {
     const error = await failure(postgresStore({ url: pg.urlFor('no_such_database') }));
     expect(error.code).toBe('unavailable');

@@ -47,30 +47,28 @@ export function connect(target: PostgresTarget, options: ConnectOptions = {}): C
     return { sql, where: describe(o.host, o.port, o.database), owned: false, redact: redactor(pass) };
   }
   const url = (target as { url?: unknown }).url;
-  if (typeof url !== 'string') throw invalid('url', 'must be a postgres:// or postgresql:// URL');
-  let parsed: URL;
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//i.test(url)) {
+    throw invalid('url', 'must be a postgres:// or postgresql:// URL');
+  }
+  let sql: Sql;
   try {
-    parsed = new URL(url);
+    // The client parses every form of URL it supports (several hosts, a socket folder, options).
+    sql = postgres(url, {
+      max: options.max ?? 10,
+      connect_timeout: options.connectTimeout ?? 10,
+      idle_timeout: 60,
+      onnotice: () => {},
+      connection: { application_name: 'pipetrace' },
+    });
   } catch {
     throw invalid('url', 'is not a valid URL (expected postgres://USER:PASSWORD@HOST:PORT/DATABASE)');
   }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw invalid('url', `must start with postgres:// or postgresql://, not ${parsed.protocol}//`);
-  }
-  let password: string | undefined;
-  try {
-    password = decodeURIComponent(parsed.password);
-  } catch {
-    password = parsed.password;
-  }
-  const redact = (text: string) => redactor(password)(redactor(parsed.password)(text));
-  const sql = postgres(url, {
-    max: options.max ?? 10,
-    connect_timeout: options.connectTimeout ?? 10,
-    idle_timeout: 60,
-    onnotice: () => {},
-    connection: { application_name: 'pipetrace' },
-  });
+  // The password as parsed, and as written in the URL (percent-encoded, or as ?password=…).
+  const parsed = (sql.options as unknown as { pass?: unknown }).pass;
+  const written = /^[^:]+:\/\/[^:@/]*:([^@/]*)@/.exec(url)?.[1];
+  const query = /[?&]password=([^&#]*)/.exec(url)?.[1];
+  const secrets = [typeof parsed === 'string' ? parsed : undefined, written, query].map(redactor);
+  const redact = (text: string): string => secrets.reduce((t, hide) => hide(t), text);
   return { sql, where: describe(sql.options.host, sql.options.port, sql.options.database), owned: true, redact };
 }
 

@@ -97,35 +97,29 @@ const MIGRATIONS: readonly Migration[] = [
         END $$`,
       // Live updates: every committed write of runs, components or pointer records, whoever
       // made it, is announced on the channel 'pipetrace_<schema>' in payloads under 8,000 bytes.
-      sql`CREATE FUNCTION ${s}.notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-          channel text := 'pipetrace_' || TG_TABLE_SCHEMA;
-          names text[];
-          chunk text[] := '{}';
-          size int := 0;
-          item text;
-          quoted text;
+      sql`CREATE FUNCTION ${s}.notify_names(channel text, kind text, names text[]) RETURNS void
+        LANGUAGE sql AS $$
+          -- Names grouped by the running total of their JSON size, to stay under NOTIFY's 8,000
+          -- bytes; a name too long to announce (a pointer of thousands of characters) is left
+          -- out, and its change still announced.
+          SELECT pg_notify(channel, json_build_object('kind', kind, 'names', coalesce(list, '[]'))::text)
+          FROM (
+            SELECT json_agg(name ORDER BY name) FILTER (WHERE size <= 2000) AS list
+            FROM (
+              SELECT name, size, sum(size + 1) OVER (ORDER BY name) / 6000 AS chunk
+              FROM (SELECT name, octet_length(to_json(name)::text) AS size FROM unnest(names) name) sized
+            ) chunked
+            GROUP BY chunk
+          ) grouped
+        $$`,
+      sql`CREATE FUNCTION ${s}.notify_change() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
         BEGIN
+          -- Compiled per table, so each branch names only columns its table has.
           IF TG_ARGV[0] = 'runs' THEN
-            SELECT array_agg(id) INTO names FROM changed;
+            PERFORM notify_names('pipetrace_' || TG_TABLE_SCHEMA, TG_ARGV[0], ARRAY(SELECT id FROM changed));
           ELSE
-            SELECT array_agg(changed.name) INTO names FROM changed;
+            PERFORM notify_names('pipetrace_' || TG_TABLE_SCHEMA, TG_ARGV[0], ARRAY(SELECT changed.name FROM changed));
           END IF;
-          IF names IS NULL THEN RETURN NULL; END IF;
-          FOREACH item IN ARRAY names LOOP
-            quoted := to_json(item)::text;
-            -- A pointer name too long to announce is left out; its change is still announced.
-            IF octet_length(quoted) <= 2000 THEN
-              IF size + octet_length(quoted) > 6000 THEN
-                PERFORM pg_notify(channel, json_build_object('kind', TG_ARGV[0], 'names', chunk)::text);
-                chunk := '{}';
-                size := 0;
-              END IF;
-              chunk := chunk || item;
-              size := size + octet_length(quoted) + 1;
-            END IF;
-          END LOOP;
-          PERFORM pg_notify(channel, json_build_object('kind', TG_ARGV[0], 'names', chunk)::text);
           RETURN NULL;
         END $$`,
       ...(['runs', 'components', 'pointers'] as const).flatMap((table) =>

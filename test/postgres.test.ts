@@ -359,6 +359,31 @@ describe('postgres store live updates', () => {
     }
   });
 
+  it('listens again after its connection dropped, and says that changes may have been missed', async () => {
+    const schema = fresh();
+    const writer = await postgresStore({ url: pg.url }, { schema, live: false });
+    const watcher = await postgresStore({ url: pg.url }, { schema });
+    const admin = postgres(pg.url, { onnotice: () => {} });
+    try {
+      const heard: StoreChange[] = [];
+      watcher.subscribe((change) => heard.push(change));
+      await watcher.putComponents([sampleComponent('warm-up')]);
+      await until(() => heard.length > 0);
+      heard.length = 0;
+      await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE query ILIKE 'listen%' AND pid <> pg_backend_pid()`;
+      await until(() => heard.length > 0);
+      expect(heard).toEqual([{ kind: 'runs', ids: [] }]);
+      await writer.putRuns([sampleRun({ id: 'after-reconnect' })]);
+      await until(() => heard.length > 1);
+      expect(heard).toContainEqual({ kind: 'runs', ids: ['after-reconnect'] });
+    } finally {
+      await writer.close();
+      await watcher.close();
+      await admin.end();
+    }
+  });
+
   it('hears writes made with plain SQL too, since triggers announce them', async () => {
     const schema = fresh();
     const watcher = await postgresStore({ url: pg.url }, { schema });

@@ -4,7 +4,9 @@ import { attempt, type Connection } from './connection.js';
 /**
  * Hears the schema's change notifications (sent by triggers on commit, whichever process wrote)
  * on one LISTEN connection, opened when the first listener subscribes. The client re-listens
- * after a dropped connection; notifications sent while it was down are not replayed.
+ * after a dropped connection; notifications sent while it was down are lost, so listeners then
+ * hear `{ kind: 'runs', ids: [] }`: something may have changed, nobody knows what (a cache
+ * that listens drops what it holds).
  */
 export class LiveFeed {
   private listening: Promise<{ unlisten(): Promise<void> } | undefined> | undefined;
@@ -16,8 +18,12 @@ export class LiveFeed {
   ) {}
 
   start(): void {
+    let listens = 0;
+    const onListen = () => {
+      if (++listens > 1) this.emit({ kind: 'runs', ids: [] });
+    };
     this.listening ??= attempt(this.connection, 'listening for changes', () =>
-      Promise.resolve(this.connection.sql.listen(this.channel, (payload) => this.heard(payload))),
+      Promise.resolve(this.connection.sql.listen(this.channel, (payload) => this.heard(payload), onListen)),
     ).catch((error: unknown) => {
       // The store still works; only live updates are missing. Try again on the next subscribe.
       this.listening = undefined;

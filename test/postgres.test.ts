@@ -189,6 +189,9 @@ describe('postgres store', () => {
       expect((await failure(postgresStore({ url: pg.url }, { schema }))).code).toBe('invalid_input');
     }
     expect((await failure(postgresStore({ url: pg.url }, { shema: 'x' } as never))).code).toBe('invalid_input');
+    for (const options of [{ max: 0 }, { max: 1.5 }, { connectTimeout: -1 }, { live: 'yes' as never }]) {
+      expect((await failure(postgresStore({ url: pg.url }, options))).code).toBe('invalid_input');
+    }
   });
 
   it('refuses calls after close', async () => {

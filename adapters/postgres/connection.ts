@@ -33,6 +33,17 @@ function describe(hosts: readonly string[], ports: readonly number[], database: 
   return `${at}/${database}`;
 }
 
+/** Pool size and timeouts: the options given, else the URL's (?max=20&connect_timeout=5), else ours. */
+function clientSettings(url: string, options: ConnectOptions): Record<string, number> {
+  const defaults = { max: 10, connect_timeout: 10, idle_timeout: 60 };
+  const query = new URLSearchParams(url.split('?')[1]?.split('#')[0] ?? '');
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(defaults)) if (!query.has(key)) out[key] = value;
+  if (options.max !== undefined) out.max = options.max;
+  if (options.connectTimeout !== undefined) out.connect_timeout = options.connectTimeout;
+  return out;
+}
+
 /** Opens (or adopts) the client. A URL that is not a PostgreSQL URL is refused without echoing it. */
 export function connect(target: PostgresTarget, options: ConnectOptions = {}): Connection {
   if (typeof target !== 'object' || target === null) throw invalid('target', 'must be { url } or { sql }');
@@ -54,9 +65,7 @@ export function connect(target: PostgresTarget, options: ConnectOptions = {}): C
   try {
     // The client parses every form of URL it supports (several hosts, a socket folder, options).
     sql = postgres(url, {
-      max: options.max ?? 10,
-      connect_timeout: options.connectTimeout ?? 10,
-      idle_timeout: 60,
+      ...clientSettings(url, options),
       onnotice: () => {},
       connection: { application_name: 'pipetrace' },
     });

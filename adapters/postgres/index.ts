@@ -5,7 +5,8 @@
  *   import { postgresStore } from 'pipetrace/adapters/postgres';
  *   const store = await postgresStore({ url: process.env.PIPETRACE_DATABASE_URL });
  */
-import { checkOptions } from '../../src/validate.js';
+import { invalid } from '../../src/errors.js';
+import { checkOptions, checkWholeNumber } from '../../src/validate.js';
 import { attempt, type ConnectOptions, connect, type PostgresTarget } from './connection.js';
 import { checkSchemaName, migrate } from './schema.js';
 import { PostgresStore } from './store.js';
@@ -34,6 +35,11 @@ export async function postgresStore(
 ): Promise<PostgresStore> {
   const o = checkOptions<PostgresStoreOptions>('options', options, OPTIONS);
   const schema = checkSchemaName(o.schema ?? 'pipetrace');
+  if (o.max !== undefined) checkWholeNumber('max', o.max, 1);
+  if (o.connectTimeout !== undefined && !(typeof o.connectTimeout === 'number' && o.connectTimeout > 0)) {
+    throw invalid('connectTimeout', 'must be a positive number of seconds');
+  }
+  if (o.live !== undefined && typeof o.live !== 'boolean') throw invalid('live', 'must be a boolean');
   const connection = connect(target, o);
   try {
     await attempt(connection, 'opening the schema', () => migrate(connection.sql, schema));

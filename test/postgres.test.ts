@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { type PostgresStore, postgresStore, SCHEMA_VERSION } from '../adapters/postgres/index.js';
 import { isPipetraceError, type PipetraceError } from '../src/errors.js';
 import { createPipetrace } from '../src/pipetrace.js';
+import { impact, reviewRows, traceRow } from '../src/rows/index.js';
 import type { StoreChange } from '../src/store.js';
 import { sampleComponent, sampleRun, storeConformance } from '../src/testing.js';
+import { buildPipeline } from './analyst-data.js';
 import { useTestPostgres } from './pg/use.js';
 
 const pg = useTestPostgres();
@@ -431,4 +433,38 @@ describe('postgres store permissions', () => {
       await admin.end();
     }
   });
+});
+
+describe('pipetrace over the postgres store', () => {
+  it('answers every question as it does over the memory store: traces, review, staleness, rows', async () => {
+    const store = await open();
+    try {
+      const inMemory = await buildPipeline({ days: 30 });
+      const inPostgres = await buildPipeline({ days: 30, store });
+      const now = Date.UTC(2026, 3, 1);
+      const ask = async (s: typeof store | typeof inMemory.store) => {
+        const pt = createPipetrace({ store: s });
+        return {
+          trace: await pt.trace(inMemory.last),
+          middle: await pt.trace({ run: inMemory.middleRun }, { depth: 2 }),
+          staleness: await pt.staleness(inMemory.last, { now }),
+          review: await pt.review({ method: 'ochiai' }),
+          history: await pt.history('clean', { limit: 5 }),
+          recent: await pt.recent(3),
+          flagged: await pt.flagged(),
+          components: await pt.components(),
+          traceRow: await traceRow(s, 'preds/0/0', 'p0-1'),
+          impact: await impact(s, 'raw/1', '1-4'),
+          reviewRows: await reviewRows(s),
+        };
+      };
+      const expected = await ask(inMemory.store);
+      expect(expected.trace.nodes.length).toBeGreaterThan(20);
+      expect(expected.traceRow.steps.length).toBeGreaterThan(0);
+      expect(await ask(store)).toEqual(expected);
+      expect(inPostgres.last).toBe(inMemory.last);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

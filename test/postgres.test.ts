@@ -114,6 +114,19 @@ describe('postgres store', () => {
     }
   });
 
+  it('stores a run that lists a pointer twice (a record the core did not make) once per pointer', async () => {
+    const store = await open();
+    try {
+      const run = sampleRun({ inputs: ['a', 'a'], outputs: ['b', 'b'] });
+      await store.putRuns([run]);
+      expect((await store.getRuns([run.id]))[0]).toEqual(run);
+      expect((await store.scanRuns({ input: 'a' })).runs.map((r) => r.id)).toEqual([run.id]);
+      expect((await store.scanRuns({ output: 'b' })).runs.map((r) => r.id)).toEqual([run.id]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('lists blobs by prefix exactly, whatever characters end the prefix', async () => {
     const store = await open();
     try {

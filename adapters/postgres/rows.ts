@@ -1,6 +1,6 @@
 import { invalid } from '../../src/errors.js';
 import type { CodeVersion, Component, PointerRecord, PointerType, Run } from '../../src/model.js';
-import { copyDetails, hasDetails, type RunDetails, withDetails } from '../../src/records.js';
+import { hasDetails, type RunDetails, withDetails } from '../../src/records.js';
 import { RunTable } from '../../src/run-table.js';
 import { type BlobRecord, MAX_BLOB_KEY_LENGTH } from '../../src/store.js';
 
@@ -38,39 +38,30 @@ export function lastByKey<T>(records: readonly T[], key: (record: T) => string):
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, record]) => record);
 }
 
-/** A batch of runs as the JSON put_runs reads. Details holding NUL travel as base64 UTF-8 JSON. */
+/**
+ * A batch of runs as the JSON put_runs reads, assembled from each run's parts so the details
+ * are serialised once. Details holding NUL travel as base64 UTF-8 JSON instead.
+ */
 export function runBatch(runs: readonly Run[]): string {
   RunTable.check(runs);
-  return JSON.stringify(
-    lastByKey(runs, (r) => r.id).map((run) => {
-      let details: string | null = null;
-      let raw: string | null = null;
-      if (hasDetails(run)) {
-        details = JSON.stringify(copyDetails(run));
-        // JSON writes NUL as \u0000 (and a backslash as \\, so this can only over-match).
-        if (details.includes('\\u0000')) {
-          raw = Buffer.from(details, 'utf8').toString('base64');
-          details = null;
-        }
+  const json = JSON.stringify;
+  const parts = lastByKey(runs, (r) => r.id).map((run) => {
+    let details = 'null';
+    let raw = 'null';
+    if (hasDetails(run)) {
+      const { notes, params, metrics, error, snapshot } = run;
+      details = json({ notes, params, metrics, error, snapshot });
+      // JSON writes NUL as \u0000 (and a backslash as \\, so this can only over-match).
+      if (details.includes('\\u0000')) {
+        raw = json(Buffer.from(details, 'utf8').toString('base64'));
+        details = 'null';
       }
-      if (run.code !== undefined && JSON.stringify(run.code).includes('\\u0000')) {
-        throw invalid('run.code', 'must not contain NUL');
-      }
-      return {
-        id: text('run.id', run.id),
-        c: text('run.component', run.component),
-        s: run.startedAt,
-        e: run.endedAt,
-        f: run.status === 'failed',
-        i: texts('run.inputs', run.inputs),
-        o: texts('run.outputs', run.outputs),
-        d: texts('run.dependencies', run.dependencies),
-        code: run.code ?? null,
-        details: details === null ? null : JSON.parse(details),
-        raw,
-      };
-    }),
-  );
+    }
+    const code = run.code === undefined ? 'null' : json(run.code);
+    if (code.includes('\\u0000')) throw invalid('run.code', 'must not contain NUL');
+    return `{"id":${json(text('run.id', run.id))},"c":${json(text('run.component', run.component))},"s":${json(run.startedAt)},"e":${json(run.endedAt)},"f":${run.status === 'failed'},"i":${json(texts('run.inputs', run.inputs))},"o":${json(texts('run.outputs', run.outputs))},"d":${json(texts('run.dependencies', run.dependencies))},"code":${code},"details":${details},"raw":${raw}}`;
+  });
+  return `[${parts.join(',')}]`;
 }
 
 export function toRun(row: RunRow): Run {

@@ -88,12 +88,12 @@ const MIGRATIONS: readonly Migration[] = [
               details = excluded.details, details_raw = excluded.details_raw;
           DELETE FROM run_inputs WHERE run_id IN (SELECT r.id FROM unnest(rs) r);
           DELETE FROM run_outputs WHERE run_id IN (SELECT r.id FROM unnest(rs) r);
+          -- DISTINCT rather than ON CONFLICT: a plain insert costs less than a speculative one.
           INSERT INTO run_inputs (run_id, pkey, started_at)
-            SELECT r.id, pkey(p), r.started_at FROM unnest(rs) r, unnest(r.inputs) p
-            ON CONFLICT DO NOTHING;
+            SELECT DISTINCT r.id, pkey(p), r.started_at FROM unnest(rs) r, unnest(r.inputs) p;
           INSERT INTO run_outputs (run_id, pkey, component, started_at, ended_at)
-            SELECT r.id, pkey(p), r.component, r.started_at, r.ended_at FROM unnest(rs) r, unnest(r.outputs) p
-            ON CONFLICT DO NOTHING;
+            SELECT DISTINCT ON (r.id, p) r.id, pkey(p), r.component, r.started_at, r.ended_at
+            FROM unnest(rs) r, unnest(r.outputs) p;
         END $$`,
       // Live updates: every committed write of runs, components or pointer records, whoever
       // made it, is announced on the channel 'pipetrace_<schema>' in payloads under 8,000 bytes.

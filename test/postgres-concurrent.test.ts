@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { postgresStore } from '../adapters/postgres/index.js';
 import { createPipetrace } from '../src/pipetrace.js';
+import type { RunScan, Store } from '../src/store.js';
 import { sampleRun } from '../src/testing.js';
 import { useTestPostgres } from './pg/use.js';
 import { T0, writerRun } from './pg/writer.js';
@@ -27,6 +28,18 @@ function spawnWriter(
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
 }
 
+/** The ids of every run a scan finds, oldest first, page by page. */
+async function idsOf(store: Store, scan: RunScan): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.scanRuns({ ...scan, order: 'asc', ...(cursor === undefined ? {} : { cursor }) });
+    ids.push(...page.runs.map((r) => r.id));
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return ids;
+}
+
 describe('postgres store: several writers at once', () => {
   it('loses and duplicates nothing when 4 processes log 500 runs each, and infers every dependency', async () => {
     const schema = 'four_writers';
@@ -48,13 +61,7 @@ describe('postgres store: several writers at once', () => {
       );
       for (const exit of exits) expect(exit).toEqual({ code: 0, stderr: '' });
 
-      const all: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.scanRuns({ order: 'asc', limit: 333, ...(cursor === undefined ? {} : { cursor }) });
-        all.push(...page.runs.map((r) => r.id));
-        cursor = page.cursor;
-      } while (cursor !== undefined);
+      const all = await idsOf(store, { limit: 333 });
       expect(all.length).toBe(4 * total + 1);
       expect(new Set(all).size).toBe(all.length);
       for (let worker = 0; worker < 4; worker++) {
@@ -159,18 +166,7 @@ describe('postgres store: several writers at once', () => {
       for (let i = 0; i < 600 && (await count()) < 4000; i++) await new Promise((r) => setTimeout(r, 50));
       child?.kill('SIGKILL');
       expect((await exit).code).toBeNull();
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.scanRuns({
-          component: 'writer-7',
-          order: 'asc',
-          limit: 10_000,
-          ...(cursor ? { cursor } : {}),
-        });
-        ids.push(...page.runs.map((r) => r.id));
-        cursor = page.cursor;
-      } while (cursor !== undefined);
+      const ids = await idsOf(store, { component: 'writer-7', limit: 10_000 });
       // Whole batches only: the first k * 2,000 runs, in order, and nothing else.
       expect(ids.length).toBeGreaterThanOrEqual(4000);
       expect(ids.length % 2000).toBe(0);

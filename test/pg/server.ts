@@ -5,12 +5,23 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const PG_BIN = process.env.PIPETRACE_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** Debian's PostgreSQL 15 binaries, else the newest version installed there, unless PIPETRACE_PG_BIN says. */
+export const PG_BIN = process.env.PIPETRACE_PG_BIN ?? debianBinaries();
+
+function debianBinaries(): string {
+  const root = '/usr/lib/postgresql';
+  const preferred = join(root, '15', 'bin');
+  if (existsSync(join(preferred, 'initdb')) || !existsSync(root)) return preferred;
+  const versions = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return join(root, versions[0] ?? '15', 'bin');
+}
 const MISSING = `PostgreSQL 15 is not installed (no ${PG_BIN}/initdb): apt-get install postgresql (Debian), or set PIPETRACE_PG_BIN`;
 
 export interface TestPostgres {

@@ -1,7 +1,4 @@
-/**
- * Opens the store a `--store` argument names: `memory`, a postgres:// URL, or a folder for the
- * fs-json store. Without --store, PIPETRACE_DATABASE_URL when set, else the default folder.
- */
+/** Opens the store a `--store` argument names: `memory`, or a folder for the fs-json store. */
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { memoryStore } from '../adapters/memory.js';
 import type { Store } from '../src/store.js';
@@ -10,9 +7,8 @@ import { UsageError } from './command.js';
 /** The folder used when no --store is given, as the library's Node default. */
 export const DEFAULT_STORE_DIR = '.pipetrace';
 
-/** The environment variable holding the PostgreSQL URL (kept out of process lists, unlike --store). */
+/** A postgres:// URL, in --store or this variable (kept out of process lists, unlike --store), opens PostgreSQL. */
 export const DATABASE_URL_VARIABLE = 'PIPETRACE_DATABASE_URL';
-
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
 export async function openStore(

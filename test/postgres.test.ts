@@ -209,6 +209,25 @@ describe('postgres store', () => {
     }
   });
 
+  it('refuses a bad scan field with invalid_input', async () => {
+    const store = await open();
+    try {
+      const bad = [
+        { component: '' },
+        { input: 7 },
+        { output: '' },
+        { since: Number.NaN },
+        { until: 'soon' },
+        { order: 'up' },
+        { limit: 0 },
+        { cursor: '../../x' },
+      ];
+      for (const scan of bad) expect((await failure(store.scanRuns(scan as never))).code).toBe('invalid_input');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses calls after close', async () => {
     const store = await open();
     await store.close();

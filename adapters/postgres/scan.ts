@@ -11,7 +11,7 @@ export function runColumns(sql: Sql): Fragment {
 
 function name(field: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalid(field, 'must be a string');
+  if (typeof value !== 'string' || value === '') throw invalid(field, 'must be a non-empty string');
   return value;
 }
 

@@ -294,6 +294,13 @@ describe('postgres store connection faults', () => {
     expect(text).not.toContain('S3cret-p@ss');
   });
 
+  it('reports a host that does not resolve as unavailable, naming it', async () => {
+    const error = await failure(postgresStore({ url: 'postgres://u:hidden-pw-9@no-such-host.invalid:5432/db' }));
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toContain('no-such-host.invalid:5432/db');
+    expect(everyText(error)).not.toContain('hidden-pw-9');
+  });
+
   it('reports a wrong password as unauthorized without the password', async () => {
     const wrong = `wrong-${pg.password.slice(3, 10)}`;
     const error = await failure(postgresStore({ url: `postgres://${pg.user}:${wrong}@127.0.0.1:${pg.port}/postgres` }));

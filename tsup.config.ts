@@ -20,16 +20,24 @@ const library: Record<string, string> = {
   dashboard: 'dashboard/main.ts',
 };
 
-const present = Object.fromEntries(Object.entries(library).filter(([, file]) => existsSync(file)));
 const workers = { 'worker/browser': 'worker/browser.ts', 'worker/node': 'worker/node.ts' };
+const cli = { cli: 'cli/main.ts' };
+
+// A moved or renamed entry file must fail the build, not silently drop a published subpath.
+const missing = Object.values({ ...library, ...workers, ...cli }).filter((file) => !existsSync(file));
+if (missing.length > 0) {
+  throw new Error(
+    `tsup.config.ts: entry file(s) missing: ${missing.join(', ')} (update the entries and package.json "exports")`,
+  );
+}
 
 export default defineConfig([
   {
-    entry: present,
+    entry: library,
     format: ['esm', 'cjs'],
     // The workers' declarations are built here too: this build's dts step first deletes every
     // .d.ts in dist, which would remove theirs if the worker builds below wrote them.
-    dts: { entry: { ...present, ...workers } },
+    dts: { entry: { ...library, ...workers } },
     splitting: true,
     sourcemap: true,
     clean: true,
@@ -49,16 +57,12 @@ export default defineConfig([
     target: platform === 'node' ? 'node20' : 'es2022',
     noExternal: [/.*/],
   })),
-  ...(existsSync('cli/main.ts')
-    ? [
-        {
-          entry: { cli: 'cli/main.ts' },
-          format: ['esm' as const],
-          platform: 'node' as const,
-          target: 'node20',
-          banner: { js: '#!/usr/bin/env node' },
-          sourcemap: true,
-        },
-      ]
-    : []),
+  {
+    entry: cli,
+    format: ['esm' as const],
+    platform: 'node' as const,
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+    sourcemap: true,
+  },
 ]);

@@ -1,4 +1,5 @@
 import { PipetraceError } from '../src/errors.js';
+import { Listeners } from '../src/listeners.js';
 import type { Component, PointerRecord, Run } from '../src/model.js';
 import { cloneComponent, clonePointer } from '../src/records.js';
 import { RunTable } from '../src/run-table.js';
@@ -29,15 +30,11 @@ class MemoryStore implements Store {
   private readonly components = new Map<string, Component>();
   private readonly pointers = new Map<string, PointerRecord>();
   private readonly blobs = new Map<string, Uint8Array>();
-  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private readonly listeners = new Listeners<StoreChange>();
   private closed = false;
 
   private open(): void {
     if (this.closed) throw new PipetraceError('unavailable', 'the memory store is closed');
-  }
-
-  private emit(change: StoreChange): void {
-    for (const listener of this.listeners) listener(change);
   }
 
   readonly sync: SyncRunWrites = {
@@ -51,7 +48,7 @@ class MemoryStore implements Store {
     // Check all first: a bad record throws before anything is stored.
     RunTable.check(runs);
     for (const run of runs) this.runs.put(run);
-    if (this.listeners.size > 0 && runs.length > 0) this.emit({ kind: 'runs', ids: runs.map((r) => r.id) });
+    if (this.listeners.size > 0 && runs.length > 0) this.listeners.emit({ kind: 'runs', ids: runs.map((r) => r.id) });
   }
 
   private writersOf(queries: readonly WriterQuery[]): (WriterRef | undefined)[] {
@@ -82,7 +79,7 @@ class MemoryStore implements Store {
     const copies = components.map(cloneComponent);
     for (const c of copies) this.components.set(c.name, c);
     if (this.listeners.size > 0 && copies.length > 0)
-      this.emit({ kind: 'components', names: copies.map((c) => c.name) });
+      this.listeners.emit({ kind: 'components', names: copies.map((c) => c.name) });
   }
 
   async getComponents(names: readonly string[]): Promise<(Component | undefined)[]> {
@@ -102,7 +99,8 @@ class MemoryStore implements Store {
     this.open();
     const copies = pointers.map(clonePointer);
     for (const p of copies) this.pointers.set(p.name, p);
-    if (this.listeners.size > 0 && copies.length > 0) this.emit({ kind: 'pointers', names: copies.map((p) => p.name) });
+    if (this.listeners.size > 0 && copies.length > 0)
+      this.listeners.emit({ kind: 'pointers', names: copies.map((p) => p.name) });
   }
 
   async getPointers(names: readonly string[]): Promise<(PointerRecord | undefined)[]> {
@@ -146,8 +144,7 @@ class MemoryStore implements Store {
   }
 
   subscribe(listener: (change: StoreChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   async close(): Promise<void> {

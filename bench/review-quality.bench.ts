@@ -1,10 +1,10 @@
 /**
  * Review quality, measured: 100 seeded scenarios (25 of each planted culprit kind, see
- * bench/scenario.ts), each reviewed with Ochiai and with the coverage baseline.
+ * test/review-scenario.ts), each reviewed with Ochiai and with the coverage baseline.
  */
 import { reviewRows } from '../src/rows/index.js';
+import { buildScenario, CULPRIT_KINDS, judge } from '../test/review-scenario.js';
 import { report, round } from './lib.js';
-import { buildScenario, CULPRIT_KINDS, judge } from './scenario.js';
 
 const PER_KIND = Number(process.env.SCENARIOS_PER_KIND ?? 25);
 let hits = 0;

@@ -1,11 +1,12 @@
 /** Opens the store a `--store` argument names: `memory`, or a folder for the fs-json store. */
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { memoryStore } from '../adapters/memory.js';
+import { DEFAULT_STORE_DIR } from '../node/index.js';
 import type { Store } from '../src/store.js';
 import { UsageError } from './command.js';
 
-/** The folder used when no --store is given, as the library's Node default. */
-export const DEFAULT_STORE_DIR = '.pipetrace';
+/** The folder used when no --store is given: the library's Node default. */
+export { DEFAULT_STORE_DIR };
 
 /** A postgres:// URL, in --store or this variable (kept out of process lists, unlike --store), opens PostgreSQL. */
 export const DATABASE_URL_VARIABLE = 'PIPETRACE_DATABASE_URL';

@@ -4,8 +4,9 @@
  * dashboard served over HTTP does not ship the core and graphology). Both offer every query of
  * the query table (src/queries.ts) with the facade's signatures. Browser-safe.
  */
+
+import { errorFromResponse } from '../adapters/http/protocol.js';
 import type { HistoryOptions } from '../src/analysis/history.js';
-import { PipetraceError } from '../src/errors.js';
 import { fillPath, queryString } from '../src/http-params.js';
 import type { Pipetrace } from '../src/pipetrace.js';
 import { QUERIES, QUERY_NAMES, type Queries, type QueryDef, type QueryName } from '../src/queries.js';
@@ -58,15 +59,7 @@ export function httpApi(options: HttpApiOptions): DashboardApi {
     } catch {
       parsed = undefined;
     }
-    if (!res.ok) {
-      const e = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      const code = (e?.code ?? (res.status === 404 ? 'not_found' : 'storage')) as ConstructorParameters<
-        typeof PipetraceError
-      >[0];
-      throw new PipetraceError(code, e?.message ?? `the server answered ${res.status}`, {
-        details: { status: res.status },
-      });
-    }
+    if (!res.ok) throw errorFromResponse(res.status, parsed);
     return parsed as T;
   };
   const query = (name: QueryName) => {

@@ -5,24 +5,29 @@
 import type { DashboardApi } from './api.js';
 import { COMMAND_HELP, parseCommand } from './commands.js';
 import { fill, h } from './dom.js';
-import { formatView, parseView, type View } from './router.js';
+import { formatView, parseView, type View } from './hash-router.js';
 import { STYLES } from './styles.js';
-import { renderFlagged, renderHistory, renderRecent } from './views/lists.js';
-import { renderReviewView } from './views/review.js';
-import { renderRowsView } from './views/rows.js';
-import { renderRunPage } from './views/run-card.js';
-import { renderTraceView } from './views/trace.js';
+import { flaggedView, historyView, recentView } from './views/lists.js';
+import { reviewView } from './views/review.js';
+import { rowsView } from './views/rows.js';
+import { runView } from './views/run-card.js';
+import { traceView } from './views/trace.js';
 
-/** What a view gets: the API, navigation, and a way to tell whether it is still on screen. */
+/**
+ * What a view gets: the API, navigation, and a way to tell whether it is still on screen. A view
+ * is an async function that loads what it shows and resolves with the nodes; `render()` puts
+ * them on screen only if the user has not moved on meanwhile.
+ */
 export interface ViewContext {
   api: DashboardApi;
-  main: HTMLElement;
   go(view: View): void;
+  /** Renders the current view again (after a change it shows, e.g. an unflag). */
+  refresh(): void;
   /** Records a change inside the view (e.g. the open run card) in the URL without re-rendering. */
   replace(view: View): void;
   href(view: View): string;
   notify(message: string): void;
-  /** False once the user moved on: a slow answer must not overwrite the next view. */
+  /** False once the user moved on: a later update inside a view (a card opened) must check it. */
   current(): boolean;
   /** Whether the API can write (shows flag toggles and note forms either way; errors explain). */
   canAskForToken: boolean;
@@ -45,6 +50,27 @@ export interface DashboardHandle {
   readonly view: View;
   /** Stops polling and removes the dashboard. */
   unmount(): void;
+}
+
+/** The nodes of a view, once loaded. */
+function viewOf(view: View, ctx: ViewContext): Promise<Node> {
+  switch (view.view) {
+    case 'recent':
+      return recentView(ctx);
+    case 'history':
+      return historyView(ctx, view);
+    case 'flagged':
+      return flaggedView(ctx);
+    case 'run':
+      return runView(ctx, view.id);
+    case 'trace':
+    case 'trace-run':
+      return traceView(ctx, view);
+    case 'review':
+      return reviewView(ctx, view);
+    case 'rows':
+      return rowsView(ctx, view);
+  }
 }
 
 export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): DashboardHandle {
@@ -118,8 +144,10 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
 
   const ctx = (gen: number): ViewContext => ({
     api: options.api,
-    main,
     go: navigate,
+    refresh: () => {
+      if (gen === generation) render();
+    },
     replace: (next) => {
       if (gen !== generation) return;
       view = next;
@@ -179,28 +207,15 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     }
     fill(main, h('p', { class: 'muted' }, 'Loading…'));
     const c = ctx(gen);
-    const job = (() => {
-      switch (view.view) {
-        case 'recent':
-          return renderRecent(c);
-        case 'history':
-          return renderHistory(c, view);
-        case 'flagged':
-          return renderFlagged(c);
-        case 'run':
-          return renderRunPage(c, view.id);
-        case 'trace':
-        case 'trace-run':
-          return renderTraceView(c, view);
-        case 'review':
-          return renderReviewView(c, view);
-        case 'rows':
-          return renderRowsView(c, view);
-      }
-    })();
-    job.catch((error: Error) => {
-      if (c.current()) fill(main, h('div', { class: 'error', role: 'alert' }, error.message));
-    });
+    // A slow answer must not overwrite the view the user moved on to: fill only while current.
+    viewOf(view, c).then(
+      (nodes) => {
+        if (c.current()) fill(main, nodes);
+      },
+      (error: Error) => {
+        if (c.current()) fill(main, h('div', { class: 'error', role: 'alert' }, error.message));
+      },
+    );
   }
 
   // "/" jumps to the command bar from anywhere in the dashboard, as in many web apps.

@@ -4,7 +4,7 @@
  */
 import { REVIEW_METHODS, type ReviewMethod } from '../src/analysis/spectrum.js';
 import type { RowDirection } from './api.js';
-import type { View } from './router.js';
+import type { View } from './hash-router.js';
 
 export type Command =
   | { kind: 'open'; view: View }

@@ -27,6 +27,13 @@ export function append(el: Element | DocumentFragment, children: (Child | Child[
   }
 }
 
+/** Several nodes as one, for a view to hand back. */
+export function fragment(...children: (Child | Child[])[]): DocumentFragment {
+  const f = document.createDocumentFragment();
+  append(f, children);
+  return f;
+}
+
 /** Replaces an element's children. */
 export function fill(el: Element, ...children: (Child | Child[])[]): void {
   el.replaceChildren();

@@ -15,7 +15,7 @@ export type { DashboardApi, HistoryQuery, RowDirection, TraceTarget } from './ap
 export { httpApi, lazyStoreApi } from './api.js';
 export type { DashboardHandle } from './app.js';
 export { parseCommand } from './commands.js';
-export { formatView, parseView, type View } from './router.js';
+export { formatView, parseView, type View } from './hash-router.js';
 
 interface CommonOptions {
   /** Follow and write location.hash so each view has a shareable URL. Default true. */

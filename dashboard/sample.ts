@@ -3,6 +3,7 @@
  * a buggy cleaning run) for the dashboard's tests, benchmark and demos. Browser-safe.
  */
 import type { Pipetrace } from '../src/pipetrace.js';
+import { formatDay } from '../src/render/format.js';
 import { writeRowLineage } from '../src/rows/capture.js';
 
 export interface SampleOptions {
@@ -45,7 +46,7 @@ export async function logSamplePipeline(pt: Pipetrace, options: SampleOptions = 
   const flag: string[] = [];
   for (let day = 0; day < days; day++) {
     const t = start + day * DAY + 2 * 3_600_000;
-    const date = new Date(t).toISOString().slice(0, 10);
+    const date = formatDay(t);
     const raw = `data/rides-${date}.csv`;
     const clean = `data/clean-${date}.parquet`;
     model = `models/fare-${date}.pkl`;

@@ -16,6 +16,7 @@ export * from '../src/index.js';
 export { gitCodeVersion } from './git.js';
 export { fileTransport, parseEventsText, readEventsFile } from './openlineage-file.js';
 
+/** The store folder when none is given, relative to the working directory; the CLI uses it too. */
 export const DEFAULT_STORE_DIR = '.pipetrace';
 
 /** The embedded default store: fs-json in `dir` (default ./.pipetrace), opened on first use. */

@@ -1,6 +1,5 @@
 import { invalid } from './errors.js';
 import type { Millis } from './model.js';
-import { DEFAULT_SCAN_LIMIT, MAX_SCAN_LIMIT, type RunScan } from './store.js';
 
 /** A position in (startedAt, id) order. Cursors are opaque to callers; adapters share this codec. */
 export interface ScanPosition {
@@ -20,11 +19,4 @@ export function decodeCursor(cursor: string): ScanPosition {
     throw invalid('cursor', 'not a cursor returned by a previous page');
   }
   return { startedAt, id };
-}
-
-/** The scan's page size, checked and capped. */
-export function scanLimit(scan: RunScan): number {
-  const limit = scan.limit ?? DEFAULT_SCAN_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1) throw invalid('limit', 'must be a positive integer');
-  return Math.min(limit, MAX_SCAN_LIMIT);
 }

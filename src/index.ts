@@ -25,7 +25,6 @@ export {
   hashKeys,
   type RowCaptureOptions,
   type RowCaptureSummary,
-  type RowEvidence,
   type RowKey,
   type RowLineageSpec,
   RowRecorder,
@@ -42,6 +41,7 @@ export {
 export type { RowLineage } from './run-handle.js';
 export { type RunEnd, RunHandle } from './run-handle.js';
 export type { RunInput } from './run-input.js';
+export { checkRunScan, planRunScan, RUN_FILTER_FIELDS, type RunScanPlan } from './scan-plan.js';
 export type * from './store.js';
 export { compareRunOrder, compareWriteKeys, DEFAULT_SCAN_LIMIT, dependencyBound, MAX_SCAN_LIMIT } from './store.js';
 export type { ResolvedTarget, Target } from './target.js';

@@ -1,4 +1,5 @@
 import { PipetraceError } from './errors.js';
+import { Listeners } from './listeners.js';
 import type { Store, StoreCapabilities, StoreChange } from './store.js';
 
 /**
@@ -9,7 +10,7 @@ import type { Store, StoreCapabilities, StoreChange } from './store.js';
 export function lazyStore(kind: string, capabilities: StoreCapabilities, open: () => Promise<Store>): Store {
   let opened: Promise<Store> | undefined;
   const get = () => (opened ??= open());
-  const listeners = new Set<(c: StoreChange) => void>();
+  const listeners = new Listeners<StoreChange>();
   let unsubscribe: (() => void) | undefined;
   return {
     kind,
@@ -33,15 +34,13 @@ export function lazyStore(kind: string, capabilities: StoreCapabilities, open: (
       await store.deleteBlobs(k);
     },
     subscribe(listener) {
-      listeners.add(listener);
+      const remove = listeners.add(listener);
       if (unsubscribe === undefined) {
         void get().then((store) => {
-          unsubscribe ??= store.subscribe?.((change) => {
-            for (const l of listeners) l(change);
-          });
+          unsubscribe ??= store.subscribe?.((change) => listeners.emit(change));
         });
       }
-      return () => listeners.delete(listener);
+      return remove;
     },
     async close() {
       if (opened === undefined) return;

@@ -1,5 +1,13 @@
-import { decodeCursor, encodeCursor, scanLimit } from './cursor.js';
 import type { Run } from './model.js';
+import {
+  type FilterableRun,
+  pageOf,
+  pickPage,
+  planRangeOf,
+  planRunScan,
+  type RunFilterField,
+  type RunScanPlan,
+} from './scan-plan.js';
 import { asArray, firstIndex, type List, lowerBound, removeSorted, withItem, withoutItem } from './sorted-lists.js';
 import {
   compareRunOrder,
@@ -12,7 +20,11 @@ import {
 } from './store.js';
 
 /** The fields of a run an index needs to order and filter it. */
-export type IndexedRun = Pick<Run, 'id' | 'component' | 'startedAt' | 'endedAt' | 'inputs' | 'outputs'>;
+export type IndexedRun = Pick<Run, 'id' | 'startedAt' | 'endedAt'> & FilterableRun;
+
+/** The filters a RunIndex keeps an index of. */
+export const RUN_INDEXES = ['component', 'output', 'input'] as const satisfies readonly RunFilterField[];
+export type RunIndexPlan = RunScanPlan<(typeof RUN_INDEXES)[number]>;
 
 /** Appends; false when the item belongs earlier (the list is then out of order). */
 function appendInOrder<T extends { startedAt: number; id: string }>(items: T[], item: T): boolean {
@@ -22,50 +34,6 @@ function appendInOrder<T extends { startedAt: number; id: string }>(items: T[], 
 }
 
 export { firstIndex, lowerBound };
-
-/**
- * The index range [lo, hi) of a sequence of n runs in (startedAt, id) order that a scan's time
- * range and cursor allow, and its direction. `startAt` and `idAt` read entry i, so one
- * implementation serves arrays of records and columnar tables alike.
- */
-export function scanRange(
-  n: number,
-  startAt: (i: number) => number,
-  idAt: (i: number) => string,
-  scan: RunScan,
-): { lo: number; hi: number; desc: boolean } {
-  const desc = (scan.order ?? 'desc') === 'desc';
-  const { since, until } = scan;
-  let lo = since === undefined ? 0 : firstIndex(n, (i) => startAt(i) < since);
-  let hi = until === undefined ? n : firstIndex(n, (i) => startAt(i) < until);
-  if (scan.cursor !== undefined) {
-    const pos = decodeCursor(scan.cursor);
-    const before = (i: number) => {
-      const s = startAt(i);
-      return s < pos.startedAt || (s === pos.startedAt && idAt(i) < pos.id);
-    };
-    const at = firstIndex(n, before);
-    if (desc) hi = Math.min(hi, at);
-    else {
-      const same = at < n && startAt(at) === pos.startedAt && idAt(at) === pos.id;
-      lo = Math.max(lo, same ? at + 1 : at);
-    }
-  }
-  return { lo, hi, desc };
-}
-
-/** scanRange over an array of runs (or references to them) in (startedAt, id) order. */
-export function scanBounds<T extends { startedAt: number; id: string }>(
-  sorted: readonly T[],
-  scan: RunScan,
-): { lo: number; hi: number; desc: boolean } {
-  return scanRange(
-    sorted.length,
-    (i) => (sorted[i] as T).startedAt,
-    (i) => (sorted[i] as T).id,
-    scan,
-  );
-}
 
 function addTo<T>(map: Map<string, List<T>>, key: string, item: T, compare: (a: T, b: T) => number): void {
   const cur = map.get(key);
@@ -167,42 +135,33 @@ export class RunIndex<T extends IndexedRun> {
     return this.writers.keys();
   }
 
-  /** One page of a scan, as the store contract defines it; `toRun` maps entries to results. */
-  async scanPage<R extends { id: string; startedAt: number }>(
+  /** One page of a scan, as the store contract defines it; `toRuns` maps entries to results. */
+  async scanPage<R>(
     scan: RunScan,
     toRuns: (entries: T[]) => R[] | Promise<R[]>,
   ): Promise<{ runs: R[]; cursor?: string }> {
-    const limit = scanLimit(scan);
-    const base: readonly T[] | undefined =
-      scan.component !== undefined
-        ? this.sorted(this.byComponent.get(scan.component))
-        : scan.output !== undefined
-          ? asArray(this.writers.get(scan.output))?.slice().sort(compareRunOrder)
-          : scan.input !== undefined
-            ? this.inputList(scan.input)
-            : this.sorted(this.all);
-    if (base === undefined) return { runs: [] };
-    const { lo, hi, desc } = scanBounds(base, scan);
-    const picked: T[] = [];
-    let more = false;
-    const match = (r: T) =>
-      (scan.component === undefined || r.component === scan.component) &&
-      (scan.output === undefined || r.outputs.includes(scan.output)) &&
-      (scan.input === undefined || r.inputs.includes(scan.input));
-    const step = desc ? -1 : 1;
-    for (let i = desc ? hi - 1 : lo; desc ? i >= lo : i < hi; i += step) {
-      const r = base[i] as T;
-      if (!match(r)) continue;
-      if (picked.length === limit) {
-        more = true;
-        break;
-      }
-      picked.push(r);
-    }
-    const runs = await toRuns(picked);
-    const last = picked[picked.length - 1];
-    return more && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
+    return this.page(planRunScan(scan, RUN_INDEXES), toRuns);
   }
+
+  /** One page of a planned scan (see scanPage). */
+  async page<R>(
+    plan: RunIndexPlan,
+    toRuns: (entries: T[]) => R[] | Promise<R[]>,
+  ): Promise<{ runs: R[]; cursor?: string }> {
+    if (plan.empty) return { runs: [] };
+    const base = plan.index === undefined ? this.sorted(this.all) : this.indexed[plan.index.field](plan.index.value);
+    if (base === undefined) return { runs: [] };
+    const { lo, hi } = planRangeOf(plan, base);
+    const { picked, more } = pickPage(plan, base, lo, hi, plan.filter);
+    return pageOf(await toRuns(picked), picked[picked.length - 1], more);
+  }
+
+  /** For each index, the runs whose field has a value, in run order. */
+  private readonly indexed: { [K in (typeof RUN_INDEXES)[number]]: (value: string) => readonly T[] | undefined } = {
+    component: (value) => this.sorted(this.byComponent.get(value)),
+    output: (value) => asArray(this.writers.get(value))?.slice().sort(compareRunOrder),
+    input: (value) => this.inputList(value),
+  };
 }
 
 export type { RunPage };

@@ -1,8 +1,7 @@
-import { encodeCursor, scanLimit } from './cursor.js';
 import { invalid } from './errors.js';
 import type { CodeVersion, Run } from './model.js';
 import { copyCode, copyDetails, hasDetails, type RunDetails, withDetails } from './records.js';
-import { scanRange } from './run-index.js';
+import { pageOf, pickPage, planRange, planRunScan, type RunFilterField } from './scan-plan.js';
 import { asArray, firstIndex, type List, removeSorted, resized, withItem, withoutItem } from './sorted-lists.js';
 import type { RunPage, RunScan, WriteKey, WriterQuery, WriterRef } from './store.js';
 import { StringIndex } from './string-index.js';
@@ -18,6 +17,8 @@ const OUTPUTS = 5;
 const DEPENDENCIES = 6;
 const STORED = 1;
 const FAILED = 2;
+/** The filters a table keeps an index of: runs by component, writers and readers by pointer. */
+const TABLE_INDEXES = ['component', 'output', 'input'] as const satisfies readonly RunFilterField[];
 /**
  * How much the columns grow at a time. Fresh memory is mapped lazily, so room not yet written
  * costs address space, not RAM; growing fourfold copies (and first touches) far less than
@@ -348,51 +349,63 @@ export class RunTable {
 
   /** One page of a scan, as the store contract defines it. */
   scan(scan: RunScan): RunPage {
-    const limit = scanLimit(scan);
-    const component = scan.component === undefined ? -1 : this.components.find(scan.component);
-    if (scan.component !== undefined && component < 0) return { runs: [] };
-    const { input, output } = scan;
-    if (input !== undefined) this.indexReaders();
-    const inputNumber = input === undefined ? -1 : this.pointers.find(input);
-    const outputNumber = output === undefined ? -1 : this.pointers.find(output);
-    if ((input !== undefined && inputNumber < 0) || (output !== undefined && outputNumber < 0)) return { runs: [] };
-    const base: readonly number[] | undefined =
-      component >= 0
-        ? this.inOrder(component)
-        : output !== undefined
-          ? asArray(this.writers[outputNumber])?.slice().sort(this.byOrder)
-          : input !== undefined
-            ? asArray(this.readers[inputNumber])
-            : this.inOrder(-1);
+    const plan = planRunScan(scan, TABLE_INDEXES);
+    if (plan.empty) return { runs: [] };
+    const base = plan.index === undefined ? this.inOrder(-1) : this.indexed[plan.index.field](plan.index.value);
     if (base === undefined) return { runs: [] };
-    const { lo, hi, desc } = scanRange(
+    let test: ((slot: number) => boolean) | undefined;
+    for (const { field, value } of plan.rest) {
+      const next = this.slotTests[field](value);
+      // No stored run has the value.
+      if (next === undefined) return { runs: [] };
+      const prev = test;
+      test = prev === undefined ? next : (slot) => prev(slot) && next(slot);
+    }
+    const { lo, hi } = planRange(
+      plan,
       base.length,
       (i) => this.times[2 * (base[i] as number)] as number,
       (i) => this.ids.key(base[i] as number),
-      scan,
     );
-    const picked: number[] = [];
-    let more = false;
-    const step = desc ? -1 : 1;
-    for (let i = desc ? hi - 1 : lo; desc ? i >= lo : i < hi; i += step) {
-      const slot = base[i] as number;
-      if (
-        (output !== undefined && !this.has(slot, 1, outputNumber)) ||
-        (input !== undefined && !this.has(slot, 0, inputNumber)) ||
-        (component >= 0 && this.ints[slot * STRIDE + COMPONENT] !== component)
-      ) {
-        continue;
-      }
-      if (picked.length === limit) {
-        more = true;
-        break;
-      }
-      picked.push(slot);
-    }
+    const { picked, more } = pickPage(plan, base, lo, hi, test);
     const runs = picked.map((slot) => this.run(slot));
-    const last = runs[runs.length - 1];
-    return more && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
+    return pageOf(runs, runs[runs.length - 1], more);
   }
+
+  /** For each index, the slots of the runs whose field has a value, in run order; undefined when there are none. */
+  private readonly indexed: {
+    [K in (typeof TABLE_INDEXES)[number]]: (value: string) => readonly number[] | undefined;
+  } = {
+    component: (value) => {
+      const component = this.components.find(value);
+      return component < 0 ? undefined : this.inOrder(component);
+    },
+    output: (value) => {
+      const pointer = this.pointers.find(value);
+      return pointer < 0 ? undefined : asArray(this.writers[pointer])?.slice().sort(this.byOrder);
+    },
+    input: (value) => {
+      this.indexReaders();
+      const pointer = this.pointers.find(value);
+      return pointer < 0 ? undefined : asArray(this.readers[pointer]);
+    },
+  };
+
+  /** Each filter as a test of a slot over the columns; undefined when no stored run has the value. */
+  private readonly slotTests: { [K in RunFilterField]: (value: string) => ((slot: number) => boolean) | undefined } = {
+    component: (value) => {
+      const component = this.components.find(value);
+      return component < 0 ? undefined : (slot) => this.ints[slot * STRIDE + COMPONENT] === component;
+    },
+    input: (value) => {
+      const pointer = this.pointers.find(value);
+      return pointer < 0 ? undefined : (slot) => this.has(slot, 0, pointer);
+    },
+    output: (value) => {
+      const pointer = this.pointers.find(value);
+      return pointer < 0 ? undefined : (slot) => this.has(slot, 1, pointer);
+    },
+  };
 
   /** Whether the run in `slot` read (part 0) or wrote (part 1) pointer number `pointer`. */
   private has(slot: number, part: 0 | 1, pointer: number): boolean {

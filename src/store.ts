@@ -24,14 +24,21 @@ export interface WriterQuery {
   before?: WriteKey;
 }
 
-/** Which runs to list. Results are ordered by (startedAt, id). */
-export interface RunScan {
+/**
+ * The scan fields that keep the runs with a given value. Each has its check and its test of a
+ * run in RUN_FILTERS (src/scan-plan.ts), which the compiler keeps in step with this list.
+ */
+export interface RunFilters {
   /** Only runs of this component. */
   component?: string;
   /** Only runs that read this pointer. */
   input?: string;
   /** Only runs that wrote this pointer. */
   output?: string;
+}
+
+/** Which runs to list. Results are ordered by (startedAt, id). Checked and planned by planRunScan. */
+export interface RunScan extends RunFilters {
   /** Only runs with startedAt >= since. */
   since?: Millis;
   /** Only runs with startedAt < until. */

@@ -8,7 +8,7 @@
  *   storeConformance({ describe, it, expect }, { name: 'mine', create: () => myStore() });
  */
 import type { Component, PointerRecord, Run } from './model.js';
-import type { Store } from './store.js';
+import { compareRunOrder, type RunScan, type Store, type StoreChange } from './store.js';
 
 /** The subset of a vitest/jest-style API the suite uses. */
 export interface TestApi {
@@ -78,6 +78,69 @@ async function scanAll(store: Store, scan: Parameters<Store['scanRuns']>[0]): Pr
   }
   throw new Error('scan did not end');
 }
+
+/** One scan field's conformance case: runs that differ in it, a scan that sets it, and what it keeps. */
+interface ScanFieldCase {
+  /** Field values for run i of SCAN_TIMES. */
+  fields?(i: number): Partial<Run>;
+  /** The scan that sets the field (given the store, for a cursor from a previous page). */
+  scan(store: Store): RunScan | Promise<RunScan>;
+  /** The runs the scan returns, in order, from all the runs in (startedAt, id) order. */
+  keep(sorted: Run[]): Run[];
+  /** Values of the field a store rejects with invalid_input. */
+  bad: unknown[];
+}
+
+// Out of order, with ties in startedAt that the ids decide.
+const SCAN_TIMES = [3000, 1000, 4000, 2000, 4000, 6000, 2000, 5000];
+const newestFirst = (sorted: Run[]) => sorted.slice().reverse();
+
+/** A case for every field of RunScan: the compiler asks for one when a field is added. */
+const SCAN_FIELD_CASES: { [K in keyof Required<RunScan>]: ScanFieldCase } = {
+  component: {
+    fields: (i) => ({ component: i % 3 === 0 ? 'train' : 'infer' }),
+    scan: () => ({ component: 'train' }),
+    keep: (sorted) => newestFirst(sorted).filter((r) => r.component === 'train'),
+    bad: [42, ''],
+  },
+  input: {
+    fields: (i) => ({ inputs: i % 2 === 0 ? ['a.csv'] : i % 3 === 0 ? ['b.csv', 'a.csv'] : ['b.csv'] }),
+    scan: () => ({ input: 'a.csv' }),
+    keep: (sorted) => newestFirst(sorted).filter((r) => r.inputs.includes('a.csv')),
+    bad: [7, ''],
+  },
+  output: {
+    fields: (i) => ({ outputs: i % 2 === 1 ? ['m.pkl'] : i % 3 === 0 ? ['x.json', 'm.pkl'] : ['x.json'] }),
+    scan: () => ({ output: 'm.pkl' }),
+    keep: (sorted) => newestFirst(sorted).filter((r) => r.outputs.includes('m.pkl')),
+    bad: [7, ''],
+  },
+  since: {
+    scan: () => ({ since: 3000 }),
+    keep: (sorted) => newestFirst(sorted).filter((r) => r.startedAt >= 3000),
+    bad: [Number.NaN, 'not a date'],
+  },
+  until: {
+    scan: () => ({ until: 4000 }),
+    keep: (sorted) => newestFirst(sorted).filter((r) => r.startedAt < 4000),
+    bad: [Number.NaN, 'not a date'],
+  },
+  order: {
+    scan: () => ({ order: 'asc' }),
+    keep: (sorted) => sorted,
+    bad: ['up', 1],
+  },
+  limit: {
+    scan: () => ({ limit: 3 }),
+    keep: newestFirst,
+    bad: [0, 1.5, '3'],
+  },
+  cursor: {
+    scan: async (store) => ({ cursor: (await store.scanRuns({ limit: 3 })).cursor }),
+    keep: (sorted) => newestFirst(sorted).slice(3),
+    bad: ['../../x', 5],
+  },
+};
 
 export function storeConformance(t: TestApi, target: ConformanceTarget): void {
   const { describe, it, expect } = t;
@@ -185,6 +248,36 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       expect(await scanAll(store, { since: 1500, until: 2500, order: 'asc' })).toEqual([b.id]);
       expect(await scanAll(store, { component: 'nobody' })).toEqual([]);
     });
+
+    for (const [field, c] of Object.entries(SCAN_FIELD_CASES)) {
+      run(`scans by ${field} alone, page by page, and rejects a bad ${field}`, async (store) => {
+        const runs = SCAN_TIMES.map((startedAt, i) =>
+          // Ids sort against the order of insertion, so ties in startedAt are decided by id.
+          sampleRun({ id: `scan-${String.fromCharCode(104 - i)}`, startedAt, ...c.fields?.(i) }),
+        );
+        await store.putRuns(runs);
+        const scan = await c.scan(store);
+        const want = c.keep(runs.slice().sort(compareRunOrder)).map((r) => r.id);
+        expect(want.length).toBeGreaterThan(0);
+        const limit = scan.limit ?? 100;
+        const page = await store.scanRuns(scan);
+        expect(page.runs.map((r) => r.id)).toEqual(want.slice(0, limit));
+        expect(page.cursor === undefined).toBe(want.length <= limit);
+        for (const size of scan.limit === undefined ? [1, 2, 3] : [scan.limit]) {
+          expect(await scanAll(store, { ...scan, limit: size })).toEqual(want);
+        }
+        if (scan.order === undefined && scan.cursor === undefined) {
+          expect(await scanAll(store, { ...scan, order: 'asc', limit: 2 })).toEqual(want.slice().reverse());
+        }
+        for (const bad of c.bad) {
+          const error = await store.scanRuns({ ...scan, [field]: bad } as RunScan).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect((error as { code?: unknown } | undefined)?.code).toBe('invalid_input');
+        }
+      });
+    }
 
     run('finds the latest writer of a pointer below a bound, ties ordered by start then id', async (store) => {
       const w1 = sampleRun({ id: 'w1', startedAt: 100, endedAt: 200, outputs: ['p'] });
@@ -348,6 +441,8 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       unsubscribe?.();
     });
 
+    throwingListenerConformance(run, expect);
+
     if (target.reopen !== undefined) {
       const reopen = target.reopen;
       it('keeps everything after close and reopen', async () => {
@@ -370,5 +465,48 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
     }
 
     target.additionalTests?.(t);
+  });
+}
+
+/**
+ * A live store's listener that throws is reported (console.error by default) and changes
+ * nothing else: the write resolves, the data is stored, the other listeners still hear it.
+ */
+function throwingListenerConformance(
+  run: (name: string, body: (store: Store) => Promise<void>) => void,
+  expect: TestApi['expect'],
+): void {
+  run('a throwing listener is reported and neither fails the write nor silences the others', async (store) => {
+    if (!store.capabilities.live || store.subscribe === undefined) return;
+    const boom = new Error('listener failed on purpose');
+    const reported: unknown[][] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => {
+      reported.push(args);
+    };
+    const heard: StoreChange[] = [];
+    const stopThrowing = store.subscribe(() => {
+      throw boom;
+    });
+    const stopHearing = store.subscribe((change) => heard.push(change));
+    try {
+      const r = sampleRun();
+      await store.putRuns([r]);
+      await store.putComponents([sampleComponent('throwing-listener')]);
+      await store.putPointers([{ name: 'throwing-listener.csv', flagged: true, updatedAt: 1 }]);
+      for (let i = 0; i < 50 && !heard.some((c) => c.kind === 'pointers'); i++)
+        await new Promise((res) => setTimeout(res, 20));
+      expect(await store.getRuns([r.id])).toEqual([r]);
+      expect((await store.getComponents(['throwing-listener']))[0]?.name).toBe('throwing-listener');
+      expect((await store.getPointers(['throwing-listener.csv']))[0]?.flagged).toBe(true);
+      expect(heard).toContainEqual({ kind: 'runs', ids: [r.id] });
+      expect(heard).toContainEqual({ kind: 'components', names: ['throwing-listener'] });
+      expect(heard).toContainEqual({ kind: 'pointers', names: ['throwing-listener.csv'] });
+      expect(reported.some((args) => args.includes(boom))).toBe(true);
+    } finally {
+      stopThrowing();
+      stopHearing();
+      console.error = consoleError;
+    }
   });
 }

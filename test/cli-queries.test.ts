@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { createServer, type PipetraceServer } from '../adapters/http/server.js';
+import { queryCommand } from '../cli/commands/query-common.js';
 import { main } from '../cli/main.js';
 import { type PipelineResult, runPipeline } from '../demo/ride/pipeline.js';
 import { firstDay } from '../demo/ride/run.js';
@@ -193,7 +194,7 @@ describe('pipetrace query commands', () => {
   it('reviews flagged rows and the flagged day, with the planted run in the top group', async () => {
     const json = JSON.parse((await cli(['review', '--json'])).stdout);
     expect(json.rows.candidates[0].id).toBe(built.culprit?.run);
-    expect(json.rows.candidates[0].group).toBe(0);
+    expect(json.rows.candidates[0].group).toBe(1);
     expect(json.runs.F).toBe(1);
     expect(json.runs.runs[0].candidates.map((c: { id: string }) => c.id)).toContain(built.culprit?.run);
     const text = (await cli(['review'])).stdout;
@@ -298,5 +299,58 @@ describe('pipetrace query commands', () => {
     expect(after.rows).toBeNull();
     expect((await cli(['review'])).stdout).toContain('No flagged outputs');
     expect((await cli(['unflag', '--all', 'x'])).code).toBe(2);
+  });
+});
+
+describe('queryCommand', () => {
+  const io = { stdout: () => {}, stderr: () => {}, env: {}, signal: new AbortController().signal };
+
+  it('hands the body typed option values and the named positionals, then opens the store', async () => {
+    const seen: unknown[] = [];
+    const command = queryCommand({
+      name: 'probe',
+      summary: 'a probe',
+      usage: 'Usage: probe A B',
+      options: { depth: { type: 'string' }, run: { type: 'boolean' }, tag: { type: 'string', multiple: true } },
+      positionals: ['A', 'B'],
+      run: ({ values, positionals, rest }) => {
+        // Typed from the options (a wrong guess here fails `tsc --noEmit`), not any.
+        expectTypeOf(values.depth).toEqualTypeOf<string | undefined>();
+        expectTypeOf(values.run).toEqualTypeOf<boolean | undefined>();
+        expectTypeOf(values.tag).toEqualTypeOf<string[] | undefined>();
+        expectTypeOf(values.json).toEqualTypeOf<boolean | undefined>();
+        expectTypeOf(positionals).toEqualTypeOf<readonly [string, string]>();
+        // @ts-expect-error not an option of this command
+        values.nope;
+        seen.push(values.depth, values.run, values.tag, positionals, rest);
+        return async (s) => {
+          seen.push(s.store.kind);
+          return 0;
+        };
+      },
+    });
+    const code = await command.run(
+      ['a', 'b', '--depth', '3', '--run', '--tag', 'x', '--tag', 'y', '--store', 'memory'],
+      io,
+    );
+    expect(code).toBe(0);
+    expect(seen).toEqual(['3', true, ['x', 'y'], ['a', 'b'], [], 'memory']);
+  });
+
+  it('names a missing positional and refuses an extra one before opening any store', async () => {
+    let opened = false;
+    const command = queryCommand({
+      name: 'probe',
+      summary: 'a probe',
+      usage: 'Usage: probe A',
+      positionals: ['A'],
+      run: () => async () => {
+        opened = true;
+        return 0;
+      },
+    });
+    await expect(command.run(['--store', 'memory'], io)).rejects.toThrow('missing A');
+    await expect(command.run(['a', 'b', '--store', 'memory'], io)).rejects.toThrow('unexpected argument "b"');
+    expect(opened).toBe(false);
   });
 });

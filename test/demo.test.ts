@@ -72,20 +72,20 @@ describe('the ride-fare demo pipeline', () => {
     const { outcome, result } = await pipeline();
     const culprit = result.culprit?.run;
     expect(culprit).toBeDefined();
-    expect(outcome.culpritGroup).toBe(0);
+    expect(outcome.culpritGroup).toBe(1);
     const first = outcome.rowReview.candidates[0];
     expect(first?.kind === 'run' && first.id).toBe(culprit);
     expect(first?.differences.join(' ')).toContain('unit_rule');
     // The top group holds only runs and versions of the buggy day: the other days' runs rank lower.
     const buggyRuns = new Set(Object.values(result.days[2]?.runs ?? {}));
-    for (const c of outcome.rowReview.candidates.filter((c) => c.group === 0 && c.kind === 'run'))
+    for (const c of outcome.rowReview.candidates.filter((c) => c.group === 1 && c.kind === 'run'))
       expect(buggyRuns.has(c.id)).toBe(true);
   });
 
   it('follows the planted day wherever it is put', async () => {
     const { outcome, result } = await pipeline({ buggyDay: 1, days: 3, seed: 7 });
     expect(result.culprit?.date).toBe(result.days[1]?.date);
-    expect(outcome.culpritGroup).toBe(0);
+    expect(outcome.culpritGroup).toBe(1);
   });
 
   it('flags many more predictions on the planted day than on the others, and the gate stops its model', async () => {
@@ -119,7 +119,7 @@ describe('the ride-fare demo pipeline', () => {
     expect(again.days.map((d) => d.runs)).toEqual(first.days.map((d) => d.runs));
     expect((await pt.history('cleaning')).runs).toHaveLength(3);
     const outcome = await analyse(pt, again);
-    expect(outcome.culpritGroup).toBe(0);
+    expect(outcome.culpritGroup).toBe(1);
     expect(again.culprit?.date).toBe(again.days[1]?.date);
   });
 
@@ -141,7 +141,7 @@ describe('npm start (demo/main.ts)', () => {
     const demo = startDemo(['--rows', '1500', '--days', '3', '--no-serve', '--json'], cwd);
     expect(await demo.exited).toBe(0);
     const summary = JSON.parse(demo.output().stdout);
-    expect(summary.culpritGroup).toBe(0);
+    expect(summary.culpritGroup).toBe(1);
     expect(summary.rowReview.topGroup.map((c: { id: string }) => c.id)).toContain(summary.culprit.run);
     expect(summary.days).toHaveLength(3);
     expect(existsSync(join(cwd, '.pipetrace'))).toBe(true);

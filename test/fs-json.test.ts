@@ -388,6 +388,45 @@ describe('fs-json store', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('tells a live subscriber about writes of another store that it meets while making its own', async () => {
+    const dir = fresh();
+    const [a, b] = [await open(dir), await open(dir)];
+    const heard: StoreChange[] = [];
+    const unsubscribe = a.subscribe?.((change) => heard.push(change));
+    const theirs = sampleRun();
+    const ours = sampleRun();
+    await b.putRuns([theirs]);
+    await a.putRuns([ours]);
+    expect(heard).toContainEqual({ kind: 'runs', ids: [theirs.id] });
+    expect(heard).toContainEqual({ kind: 'runs', ids: [ours.id] });
+    unsubscribe?.();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('stores a write and resolves it when a listener throws, and still tells the other listeners', async () => {
+    const store = await open(fresh());
+    const reported = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const heard: StoreChange[] = [];
+      store.subscribe?.(() => {
+        throw new Error('a broken listener');
+      });
+      store.subscribe?.((change) => heard.push(change));
+      const run = sampleRun();
+      await expect(store.putRuns([run])).resolves.toBeUndefined();
+      await expect(store.putComponents([sampleComponent('c')])).resolves.toBeUndefined();
+      expect(await store.getRuns([run.id])).toEqual([run]);
+      expect(heard).toEqual([
+        { kind: 'runs', ids: [run.id] },
+        { kind: 'components', names: ['c'] },
+      ]);
+      expect(reported).toHaveBeenCalledTimes(2);
+    } finally {
+      reported.mockRestore();
+      await store.close();
+    }
+  });
+
   it('reuses a cleanly closed segment instead of starting one per process', async () => {
     const dir = fresh();
     for (let i = 0; i < 3; i++) {

@@ -167,6 +167,7 @@ describe('http server: bodies and errors', () => {
     const wrong = await fetch(`${url}/api/v1/store/runs`, { method: 'GET' });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('PUT');
+    expect((await errorOf(wrong)).code).toBe('method_not_allowed');
   });
 
   it('answers 500 without the stack or the message of an unexpected error, and logs it', async () => {

@@ -3,7 +3,10 @@
  * structurally (balanced quotes, declared endpoints) whatever the names hold.
  */
 import { describe, expect, it } from 'vitest';
+import { formatNumber } from '../src/render/format.js';
 import {
+  formatDuration,
+  formatScore,
   layeredLayout,
   renderReview,
   renderRowTrace,
@@ -12,6 +15,7 @@ import {
   toMermaid,
   traceSvg,
 } from '../src/render/index.js';
+import { runDetails, runsTable } from '../src/render/plain-text.js';
 import type { RowTrace } from '../src/rows/trace.js';
 import { setup, T0 } from './helpers.js';
 
@@ -92,6 +96,64 @@ function dotTokens(dot: string): string[] {
   }
   return tokens;
 }
+
+describe('formatDuration', () => {
+  const S = 1000;
+  const MIN = 60 * S;
+  const H = 60 * MIN;
+  const D = 24 * H;
+  // [milliseconds, text]: each unit's boundary, and values that round up into the next unit.
+  const table: [number, string][] = [
+    [0, '0 ms'],
+    [850, '850 ms'],
+    [999, '999 ms'],
+    [999.6, '1.0 s'],
+    [S, '1.0 s'],
+    [1500, '1.5 s'],
+    [12_345, '12.3 s'],
+    [59_940, '59.9 s'],
+    [59_960, '1 min 0 s'],
+    [MIN, '1 min 0 s'],
+    [4 * MIN + 5 * S, '4 min 5 s'],
+    [2 * MIN - 1, '2 min 0 s'],
+    [H - 501, '59 min 59 s'],
+    [H - 500, '1 h 0 min'],
+    [2 * H + 10 * MIN, '2 h 10 min'],
+    [D - 30_001, '23 h 59 min'],
+    [D - 30_000, '1 d 0 h'],
+    [2 * D, '2 d 0 h'],
+    [2 * D + 5 * H + 40 * MIN, '2 d 6 h'],
+    [400 * D, '400 d 0 h'],
+    [-1, '-'],
+    [Number.NaN, '-'],
+    [Number.POSITIVE_INFINITY, '-'],
+  ];
+  for (const [ms, text] of table) {
+    it(`reads ${ms} ms as "${text}"`, () => {
+      expect(formatDuration(ms)).toBe(text);
+    });
+  }
+
+  it('is what the HTML, the SVG and the terminal text print for a run', async () => {
+    const { pt } = setup();
+    const run = await pt.logRun({ component: 'train', startedAt: T0, endedAt: T0 + 1500, outputs: ['m.pkl'] });
+    const trace = await pt.trace('m.pkl');
+    expect(renderTrace(trace)).toContain('>1.5 s<');
+    expect(traceSvg(trace)).toContain('1.5 s');
+    expect(runsTable([run])).toMatch(/ 1\.5 s /);
+    expect(runDetails(run)).toContain('took 1.5 s');
+  });
+});
+
+describe('formatNumber and formatScore', () => {
+  it('fix the decimals, and name what is not finite', () => {
+    expect(formatNumber(0.12345, 3)).toBe('0.123');
+    expect(formatNumber(2, 1)).toBe('2.0');
+    expect(formatScore(1)).toBe('1.000');
+    expect(formatScore(Number.NaN)).toBe('NaN');
+    expect(formatScore(Number.NEGATIVE_INFINITY)).toBe('-Infinity');
+  });
+});
 
 describe('renderTrace', () => {
   it('escapes hostile component names, run ids and pointers in the HTML and the SVG', async () => {

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
-import { buildScenario, CULPRIT_KINDS, judge, rowPrecision, top1 } from '../bench/scenario.js';
 import { isPipetraceError } from '../src/errors.js';
 import type { Run } from '../src/model.js';
 import {
@@ -15,6 +14,7 @@ import {
   writeRowLineage,
 } from '../src/rows/index.js';
 import { sampleRun } from '../src/testing.js';
+import { buildScenario, CULPRIT_KINDS, judge, rowPrecision, top1 } from './review-scenario.js';
 
 const T = 1_700_000_000_000;
 const run = (
@@ -112,9 +112,9 @@ describe('row review', () => {
     const store = await twoDays();
     await flagRows(store, 'scores/3', ['s3-1', 's3-2']);
     const review = await reviewRows(store);
-    const group = review.candidates.filter((c) => c.group === 0).map((c) => c.id);
+    const group = review.candidates.filter((c) => c.group === 1).map((c) => c.id);
     expect(group.sort()).toEqual(['clean-3', 'ingest-3', 'score-3']);
-    expect(new Set(review.candidates.filter((c) => c.group === 0).map((c) => c.rank))).toEqual(new Set([0]));
+    expect(new Set(review.candidates.filter((c) => c.group === 1).map((c) => c.rank))).toEqual(new Set([1]));
   });
 
   it('ranks the raw records behind flagged rows, each with its evidence', async () => {
@@ -189,11 +189,11 @@ describe('review-quality scenarios', () => {
       reach: 'rows',
       hops: 0,
       evidence: { ef: 1, ep: 0, F: 1, P: 1, score: 1 },
-      group: 0,
+      group: 1,
       rank,
       differences: [],
     });
-    const list = [c('a', 0), c('b', 0), c('x', 2), c('y', 2)];
+    const list = [c('a', 1), c('b', 1), c('x', 3), c('y', 3)];
     expect(top1(list, ['a'])).toBe(0.5);
     expect(rowPrecision(list, ['a', 'b', 'y'])).toBeCloseTo((2 + 0.5) / 3);
   });

@@ -1,7 +1,8 @@
 import Dexie, { liveQuery, type Observable, type Table } from 'dexie';
-import { encodeCursor, scanLimit } from '../../src/cursor.js';
 import { PipetraceError } from '../../src/errors.js';
+import { Listeners } from '../../src/listeners.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
+import { pageOf } from '../../src/scan-plan.js';
 import type {
   BlobRecord,
   RunPage,
@@ -12,7 +13,7 @@ import type {
   WriterQuery,
   WriterRef,
 } from '../../src/store.js';
-import { storageError } from '../indexeddb/errors.js';
+import { indexedDbError } from '../indexeddb/errors.js';
 import { planScan, writerRange } from '../indexeddb/scan.js';
 import {
   blobBuffer,
@@ -109,18 +110,10 @@ class DexieBackedStore implements DexieStore {
   private closed = false;
   private verified = false;
   private gate: { promise: Promise<never>; reject(error: unknown): void } | undefined;
-  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private readonly listeners = new Listeners<StoreChange>();
   private readonly onMutated = (parts: Record<string, unknown>) => {
     if (this.closed) return;
-    for (const change of changesIn(parts, this.db.name, this.t)) {
-      for (const listener of this.listeners) {
-        try {
-          listener(change);
-        } catch {
-          // One failing listener must not keep the others from hearing about the write.
-        }
-      }
-    }
+    for (const change of changesIn(parts, this.db.name, this.t)) this.listeners.emit(change);
   };
 
   constructor(
@@ -196,7 +189,7 @@ class DexieBackedStore implements DexieStore {
           return run();
         });
     return pending.catch((error: unknown) => {
-      throw storageError(error, this.kind, action);
+      throw indexedDbError(error, this.kind, action);
     }) as Promise<T>;
   }
 
@@ -215,8 +208,8 @@ class DexieBackedStore implements DexieStore {
   }
 
   async scanRuns(scan: RunScan): Promise<RunPage> {
-    const limit = scanLimit(scan);
     const plan = planScan(scan);
+    const limit = plan.limit;
     if (plan.empty) return { runs: [] };
     const index = DEXIE_INDEX[plan.index] ?? '[startedAt+id]';
     const picked = await this.transact('scanRuns', 'r', [this.t.runs], () => {
@@ -229,8 +222,7 @@ class DexieBackedStore implements DexieStore {
       return collection.limit(limit + 1).toArray();
     });
     const runs = picked.slice(0, limit).map(fromStoredRun);
-    const last = runs[runs.length - 1];
-    return picked.length > limit && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
+    return pageOf(runs, runs[runs.length - 1], picked.length > limit);
   }
 
   async latestWriters(queries: readonly WriterQuery[]): Promise<(WriterRef | undefined)[]> {
@@ -326,12 +318,15 @@ class DexieBackedStore implements DexieStore {
   }
 
   subscribe(listener: (change: StoreChange) => void): () => void {
-    if (this.listeners.size === 0) Dexie.on('storagemutated', this.onMutated);
-    this.listeners.add(listener);
+    const first = this.listeners.size === 0;
+    const remove = this.listeners.add(listener);
+    if (first) Dexie.on('storagemutated', this.onMutated);
+    let removed = false;
     return () => {
-      if (this.listeners.delete(listener) && this.listeners.size === 0) {
-        Dexie.on('storagemutated').unsubscribe(this.onMutated);
-      }
+      if (removed) return;
+      removed = true;
+      remove();
+      if (this.listeners.size === 0) Dexie.on('storagemutated').unsubscribe(this.onMutated);
     };
   }
 

@@ -3,12 +3,13 @@
  * nonce (blobs/3f/3f2a...e1.5c1d09aa51b2c3d4.bin), holding the raw bytes. The key itself is
  * only data in the segment line that commits the file, so no key can name a path.
  */
-import * as fs from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalid } from '../../src/errors.js';
 import { type BlobRecord, MAX_BLOB_KEY_LENGTH } from '../../src/store.js';
 import { fsyncDir, newBlobFile, storageError, writeFileAtomic } from './files.js';
 import { type BlobRef, compareVersions, type PlacedRecord, type Version } from './format.js';
+import { mapLimited } from './jobs.js';
 import type { Versioned } from './snapshot.js';
 
 export function checkBlobs(blobs: readonly BlobRecord[]): void {
@@ -22,37 +23,46 @@ export function checkBlobs(blobs: readonly BlobRecord[]): void {
   }
 }
 
+/** How many blob files are read or written at once: enough to overlap their I/O, few enough for any fd limit. */
+export const PARALLEL_FILES = 8;
+
 /**
  * Writes each blob to a new file (synced when durable) and returns the segment records that
- * will commit them (their place in the segment is filled in by the append). On failure it removes what it wrote, so nothing is left half done.
+ * will commit them, in the order of `blobs` (their place in the segment is filled in by the
+ * append). On failure it removes what it wrote, so nothing is left half done.
  */
-export function writeBlobFiles(root: string, blobs: readonly BlobRecord[], durable: boolean): PlacedRecord[] {
-  const records: PlacedRecord[] = [];
-  const dirs = new Set<string>();
+export async function writeBlobFiles(
+  root: string,
+  blobs: readonly BlobRecord[],
+  durable: boolean,
+): Promise<PlacedRecord[]> {
+  const files = blobs.map((b) => newBlobFile(b.key));
+  const dirs = [...new Set(files.map((file) => join(root, file.slice(0, 2))))];
+  const written: string[] = [];
   try {
-    for (const b of blobs) {
-      const file = newBlobFile(b.key);
-      const sub = join(root, file.slice(0, 2));
-      if (!dirs.has(sub)) fs.mkdirSync(sub, { recursive: true });
-      dirs.add(sub);
-      writeFileAtomic(join(root, file), b.data, durable);
-      records.push({ kind: 'blob', value: { key: b.key, file, size: b.data.length }, off: 0, len: 0, line: 0 });
-    }
-    if (durable) for (const d of [...dirs, root]) fsyncDir(d);
-    return records;
+    await Promise.all(dirs.map((d) => mkdir(d, { recursive: true })));
+    await mapLimited(blobs, PARALLEL_FILES, async (b, i) => {
+      await writeFileAtomic(join(root, files[i] as string), b.data, durable);
+      written.push(files[i] as string);
+    });
+    if (durable) await mapLimited([...dirs, root], PARALLEL_FILES, fsyncDir);
   } catch (error) {
-    removeBlobFiles(
-      root,
-      records.flatMap((r) => (r.kind === 'blob' && r.value.deleted !== true ? [r.value.file] : [])),
-    );
+    await removeBlobFiles(root, written);
     throw storageError('cannot write blobs', error);
   }
+  return blobs.map((b, i) => ({
+    kind: 'blob',
+    value: { key: b.key, file: files[i] as string, size: b.data.length },
+    off: 0,
+    len: 0,
+    line: 0,
+  }));
 }
 
 /** A blob file's bytes, or undefined when the file is gone (replaced by another writer). */
-export function readBlobFile(root: string, file: string): Uint8Array | undefined {
+export async function readBlobFile(root: string, file: string): Promise<Uint8Array | undefined> {
   try {
-    const data = fs.readFileSync(join(root, file));
+    const data = await readFile(join(root, file));
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -60,9 +70,9 @@ export function readBlobFile(root: string, file: string): Uint8Array | undefined
   }
 }
 
-export function removeBlobFiles(root: string, files: readonly string[]): void {
+export async function removeBlobFiles(root: string, files: readonly string[]): Promise<void> {
   // Never an empty name: join(root, '') is the blobs folder itself.
-  for (const file of files) if (file !== '') fs.rmSync(join(root, file), { force: true });
+  await Promise.all(files.filter((file) => file !== '').map((file) => rm(join(root, file), { force: true })));
 }
 
 /**

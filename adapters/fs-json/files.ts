@@ -1,6 +1,6 @@
 /** File-system helpers for the fs-json store: layout, durable writes, segment locks, blob names. */
 import { createHash, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PipetraceError } from '../../src/errors.js';
@@ -36,17 +36,17 @@ export function storageError(what: string, cause: unknown): PipetraceError {
 }
 
 /** Creates the folders and the format marker, or checks the marker of an existing store. */
-export function ensureLayout(layout: Layout): void {
-  fs.mkdirSync(layout.runs, { recursive: true });
-  fs.mkdirSync(layout.blobs, { recursive: true });
+export async function ensureLayout(layout: Layout): Promise<void> {
+  await mkdir(layout.runs, { recursive: true });
+  await mkdir(layout.blobs, { recursive: true });
   const marker = `${JSON.stringify({ format: FORMAT, version: FORMAT_VERSION })}\n`;
   try {
-    fs.writeFileSync(layout.marker, marker, { flag: 'wx' });
+    await writeFile(layout.marker, marker, { flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     let found: { format?: unknown; version?: unknown } = {};
     try {
-      found = JSON.parse(fs.readFileSync(layout.marker, 'utf8'));
+      found = JSON.parse(await readFile(layout.marker, 'utf8'));
     } catch {
       // A marker torn by a crash during creation: the folders are what matter.
     }
@@ -60,33 +60,33 @@ export function ensureLayout(layout: Layout): void {
 }
 
 /** Makes a new directory entry durable (a file's fsync does not cover its name). */
-export function fsyncDir(path: string): void {
-  let fd: number | undefined;
+export async function fsyncDir(path: string): Promise<void> {
   try {
-    fd = fs.openSync(path, 'r');
-    fs.fsyncSync(fd);
+    const dir = await open(path, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   } catch {
     // Some platforms cannot open or fsync a directory; the data itself is synced.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
 /** Writes a whole file so that readers see the old content or the new one, never a mix. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, durable: boolean): void {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, durable: boolean): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'wx');
+  const file = await open(tmp, 'wx');
   try {
-    if (typeof data === 'string') fs.writeSync(fd, data);
-    else fs.writeSync(fd, data);
-    if (durable) fs.fdatasyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, path);
+    try {
+      await file.writeFile(data);
+      if (durable) await file.datasync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
   } catch (error) {
-    fs.rmSync(tmp, { force: true });
+    await rm(tmp, { force: true });
     throw error;
   }
 }
@@ -99,10 +99,10 @@ export function newSegmentName(): string {
 export type LockState = 'none' | 'live' | 'stale';
 
 /** Whether a segment's lock is absent, held by a live process, or left behind by a dead one. */
-export function lockState(lockPath: string): LockState {
+export async function lockState(lockPath: string): Promise<LockState> {
   let text: string;
   try {
-    text = fs.readFileSync(lockPath, 'utf8');
+    text = await readFile(lockPath, 'utf8');
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'none' : 'live';
   }
@@ -124,9 +124,10 @@ export function lockState(lockPath: string): LockState {
 }
 
 /** Takes a segment's lock, or returns false when another writer holds it. */
-export function tryLock(lockPath: string): boolean {
+export async function tryLock(lockPath: string): Promise<boolean> {
   try {
-    fs.writeFileSync(lockPath, `${JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() })}\n`, {
+    // O_EXCL makes taking the lock atomic across processes, asynchronous or not.
+    await writeFile(lockPath, `${JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() })}\n`, {
       flag: 'wx',
     });
     return true;

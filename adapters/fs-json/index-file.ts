@@ -1,5 +1,5 @@
 /** Opening index.ndjson (see snapshot.ts for what it holds). */
-import * as fs from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Layout } from './files.js';
 import type { Problem } from './format.js';
@@ -7,8 +7,18 @@ import { type DecodedSnapshot, decodeSnapshot } from './snapshot.js';
 
 export interface OpenIndex {
   snapshot: DecodedSnapshot;
-  /** Lets go of the file once its line 3 is no longer needed. */
-  close(): void;
+  /** Lets go of the file once its line 3 is no longer needed; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** A file's size, or -1 when it does not exist. */
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return -1;
+    throw error;
+  }
 }
 
 /**
@@ -16,27 +26,31 @@ export interface OpenIndex {
  * when there is no index, or reports why the one there is unusable (the caller then rebuilds
  * from the segments). The file stays open until `close`: a newer index may replace it meanwhile.
  */
-export function openIndexFile(layout: Layout, report: (problem: Problem) => void): OpenIndex | undefined {
-  let fd: number | undefined;
-  const close = () => {
-    if (fd !== undefined) fs.closeSync(fd);
-    fd = undefined;
+export async function openIndexFile(
+  layout: Layout,
+  report: (problem: Problem) => void,
+): Promise<OpenIndex | undefined> {
+  let handle: FileHandle | undefined;
+  const close = async () => {
+    const h = handle;
+    handle = undefined;
+    await h?.close();
   };
   try {
-    const file = fs.openSync(layout.index, 'r');
-    fd = file;
-    const snapshot = decodeSnapshot((off, len) => {
+    const file = await open(layout.index, 'r');
+    handle = file;
+    const snapshot = await decodeSnapshot(async (off, len) => {
       const buf = Buffer.allocUnsafe(len);
-      return buf.subarray(0, fs.readSync(file, buf, 0, len, off));
+      return buf.subarray(0, (await file.read(buf, 0, len, off)).bytesRead);
     });
-    for (const s of snapshot.header.segments) {
-      const size = fs.statSync(join(layout.runs, s.name), { throwIfNoEntry: false })?.size ?? -1;
-      if (size < s.bytes) throw new Error(`segment ${s.name} is shorter than the index says`);
+    const sizes = await Promise.all(snapshot.header.segments.map((s) => sizeOf(join(layout.runs, s.name))));
+    for (const [i, s] of snapshot.header.segments.entries()) {
+      if ((sizes[i] as number) < s.bytes) throw new Error(`segment ${s.name} is shorter than the index says`);
     }
-    if (snapshot.header.runCount <= snapshot.window.length) close();
+    if (snapshot.header.runCount <= snapshot.window.length) await close();
     return { snapshot, close };
   } catch (error) {
-    close();
+    await close();
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       report({ file: 'index.ndjson', line: 0, reason: `unusable index, rebuilt from segments: ${String(error)}` });
     }

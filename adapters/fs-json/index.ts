@@ -52,10 +52,11 @@ export interface FsJsonStore extends Store {
  * Opens (or creates) a store in `options.dir`. Several processes may open the same folder and
  * write at once: each appends to a segment it has locked, and every query first checks, with one
  * fstat, whether anyone committed something new. A write is acknowledged only after fsync.
+ * All file I/O is asynchronous: a server over the store keeps serving while one request reads.
  */
 export async function fsJsonStore(options: FsJsonOptions): Promise<FsJsonStore> {
   if (typeof options?.dir !== 'string' || options.dir === '' || options.dir.includes('\u0000')) {
     throw invalid('dir', 'must be a non-empty path without NUL');
   }
-  return new FsJsonStoreImpl(options);
+  return FsJsonStoreImpl.open(options);
 }

@@ -2,10 +2,13 @@
  * The segment log: a folder of append-only NDJSON segments shared by every process that opens
  * the store. Each writer appends only to a segment whose lock it holds, so writers never
  * interleave; readers follow every segment up to its last commit line.
+ *
+ * The log keeps no records: reading and appending return the committed batches they met, and
+ * the store takes them in. All I/O is asynchronous, so a server over the store keeps serving
+ * while one request reads.
  */
-import * as fs from 'node:fs';
+import { type FileHandle, open, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PipetraceError } from '../../src/errors.js';
 import {
   fsyncDir,
@@ -17,22 +20,36 @@ import {
   storageError,
   tryLock,
 } from './files.js';
-import { encodeCommit, type PlacedRecord, type Problem, parseSegment, type SegmentEnd } from './format.js';
+import { type Batch, encodeCommit, type PlacedRecord, type Problem, parseSegment, type SegmentEnd } from './format.js';
+import { type Place, rangesOf } from './ranges.js';
 import type { RunRef } from './run-refs.js';
 
-const fdatasync = promisify(fs.fdatasync);
+/** A committed batch and the segment (by number) it was read from or appended to. */
+export interface SegmentBatch extends Batch {
+  seg: number;
+}
 
 interface Segment {
   name: string;
-  /** Just after the last commit line read so far. */
+  /** Just after the last commit line taken in so far. */
   end: SegmentEnd;
-  fd?: number;
+  /** Opened on first read; a promise, so that concurrent first reads share one handle. */
+  file?: Promise<FileHandle>;
 }
 
 interface OwnSegment {
   seg: number;
-  fd: number;
+  file: FileHandle;
   lock: string;
+}
+
+/** What reading a segment past its known end found; taken in only by `take`. */
+interface Tail {
+  seg: number;
+  /** The segment's size on disk. */
+  size: number;
+  end: SegmentEnd;
+  batches: Batch[];
 }
 
 export interface LogOptions {
@@ -40,21 +57,34 @@ export interface LogOptions {
   durable: boolean;
   segmentMaxBytes: number;
   report: (problem: Problem) => void;
-  /** Receives every committed record, from this process or another, once. */
-  apply: (record: PlacedRecord, seg: number, at: number) => void;
 }
 
+/**
+ * `refresh`, `claim` and `announce` must not overlap one another (the store runs them one at a
+ * time); `read`, `readMany` and `runsIn` may run at any time; `write` only after `claim`, one at
+ * a time.
+ */
 export class SegmentLog {
   private readonly segs: Segment[] = [];
   private readonly byName = new Map<string, number>();
   private own: OwnSegment | undefined;
-  private readonly changesFd: number;
-  private changesSize: number;
   private lastAt = 0;
 
-  constructor(private readonly o: LogOptions) {
-    this.changesFd = fs.openSync(o.layout.changes, 'a');
-    this.changesSize = fs.fstatSync(this.changesFd).size;
+  private constructor(
+    private readonly o: LogOptions,
+    private readonly changes: FileHandle,
+    /** The size of `changes` when we last took in everything it announced. */
+    private changesSize: number,
+  ) {}
+
+  static async open(o: LogOptions): Promise<SegmentLog> {
+    const changes = await open(o.layout.changes, 'a');
+    try {
+      return new SegmentLog(o, changes, (await changes.stat()).size);
+    } catch (error) {
+      await changes.close();
+      throw error;
+    }
   }
 
   name(seg: number): string {
@@ -66,7 +96,7 @@ export class SegmentLog {
     return `segments/${this.name(seg)}`;
   }
 
-  /** Each segment with how far it has been read, in segment-number order. */
+  /** Each segment with how far it has been taken in, in segment-number order. */
   ends(): (SegmentEnd & { name: string })[] {
     return this.segs.map((s) => ({ name: s.name, ...s.end }));
   }
@@ -81,42 +111,86 @@ export class SegmentLog {
   }
 
   /**
-   * Reads what other writers committed since the last look. A one-byte append to `changes`
-   * follows every commit, so an unchanged size means there is nothing new (one fstat).
+   * The batches other writers committed since the last look. A one-byte append to `changes`
+   * follows every commit, so an unchanged size means there is nothing new (one fstat). All or
+   * nothing: after a failure the same batches are found again by the next call.
    */
-  refresh(force = false, opening = false): void {
-    const size = fs.fstatSync(this.changesFd).size;
-    if (!force && size === this.changesSize) return;
+  async refresh(force = false, opening = false): Promise<SegmentBatch[]> {
+    const size = (await this.changes.stat()).size;
+    if (!force && size === this.changesSize) return [];
+    const tails = await this.readTails(opening);
     this.changesSize = size;
-    for (const name of fs.readdirSync(this.o.layout.runs).sort()) {
+    return this.take(tails);
+  }
+
+  /** The tail of every segment but our own, in segment order, without taking anything in. */
+  private async readTails(opening: boolean): Promise<Map<number, Tail>> {
+    for (const name of (await readdir(this.o.layout.runs)).sort()) {
       if (name.endsWith(SEGMENT_SUFFIX)) this.add(name);
     }
+    const tails = new Map<number, Tail>();
     for (let seg = 0; seg < this.segs.length; seg++) {
-      if (seg !== this.own?.seg) this.readTail(seg, opening);
+      if (seg === this.own?.seg) continue;
+      const tail = await this.readTail(seg, (this.segs[seg] as Segment).end, opening);
+      if (tail.batches.length > 0 || tail.end !== (this.segs[seg] as Segment).end) tails.set(seg, tail);
     }
+    return tails;
   }
 
-  private readFd(seg: number): number {
+  /** Moves each segment's end past its tail and returns the tails' batches. */
+  private take(tails: Map<number, Tail>): SegmentBatch[] {
+    const out: SegmentBatch[] = [];
+    for (const t of tails.values()) {
+      (this.segs[t.seg] as Segment).end = t.end;
+      for (const b of t.batches) out.push({ seg: t.seg, at: b.at, records: b.records });
+    }
+    return out;
+  }
+
+  private reader(seg: number): Promise<FileHandle> {
     const s = this.segs[seg] as Segment;
-    if (s.fd === undefined) s.fd = fs.openSync(join(this.o.layout.runs, s.name), 'r');
-    return s.fd;
+    if (s.file === undefined) {
+      const opened = open(join(this.o.layout.runs, s.name), 'r');
+      s.file = opened;
+      // A segment that is not there yet may be there at the next look.
+      opened.catch(() => {
+        if (s.file === opened) s.file = undefined;
+      });
+    }
+    return s.file;
   }
 
-  /** `len` bytes of a segment from `off`. */
-  read(seg: number, off: number, len: number): Buffer {
+  /** `len` bytes of a segment from `off` (fewer at its end). */
+  async read(seg: number, off: number, len: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(len);
-    const got = fs.readSync(this.readFd(seg), buf, 0, len, off);
-    return buf.subarray(0, got);
+    const { bytesRead } = await (await this.reader(seg)).read(buf, 0, len, off);
+    return buf.subarray(0, bytesRead);
+  }
+
+  /** The bytes at many places, in their order; places close together in a segment share one read. */
+  async readMany(places: readonly Place[]): Promise<Buffer[]> {
+    const out = new Array<Buffer>(places.length);
+    await Promise.all(
+      rangesOf(places).map(async (range) => {
+        const buf = await this.read(range.seg, range.off, range.len);
+        for (const i of range.places) {
+          const p = places[i] as Place;
+          out[i] = buf.subarray(p.off - range.off, p.off - range.off + p.len);
+        }
+      }),
+    );
+    return out;
   }
 
   /**
    * Every run in the first `covered[seg]` bytes of each segment, read afresh (for when the
    * index that covered them is unreadable). Bad lines there are reported.
    */
-  runsIn(covered: number[]): RunRef[] {
+  async runsIn(covered: number[]): Promise<RunRef[]> {
     const refs: RunRef[] = [];
     for (const [seg, bytes] of covered.entries()) {
-      const parsed = parseSegment(this.read(seg, 0, bytes), { bytes: 0, lines: 0 }, this.file(seg), this.o.report);
+      const buf = await this.read(seg, 0, bytes);
+      const parsed = parseSegment(buf, { bytes: 0, lines: 0 }, this.file(seg), this.o.report);
       for (const batch of parsed.batches) {
         for (const r of batch.records) {
           if (r.kind !== 'run') continue;
@@ -140,34 +214,30 @@ export class SegmentLog {
     return refs;
   }
 
-  /** Applies the committed batches of a segment past what was read; returns its size on disk. */
-  private readTail(seg: number, opening: boolean): number {
-    const s = this.segs[seg] as Segment;
-    let fd: number;
+  /** The committed batches of a segment past `from`. */
+  private async readTail(seg: number, from: SegmentEnd, opening: boolean): Promise<Tail> {
+    let file: FileHandle;
     try {
-      fd = this.readFd(seg);
+      file = await this.reader(seg);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { seg, size: 0, end: from, batches: [] };
       throw error;
     }
-    const size = fs.fstatSync(fd).size;
-    if (size <= s.end.bytes) return size;
-    const buf = this.read(seg, s.end.bytes, size - s.end.bytes);
-    const parsed = parseSegment(buf, s.end, this.file(seg), this.o.report);
-    for (const batch of parsed.batches) {
-      for (const record of batch.records) this.o.apply(record, seg, batch.at);
-    }
-    s.end = parsed.end;
+    const size = (await file.stat()).size;
+    if (size <= from.bytes) return { seg, size, end: from, batches: [] };
+    const s = this.segs[seg] as Segment;
+    const buf = await this.read(seg, from.bytes, size - from.bytes);
+    const parsed = parseSegment(buf, from, this.file(seg), this.o.report);
     // A tail without a commit is a write in flight, unless its writer is gone.
     if (opening && parsed.tailBytes > 0) {
-      const lock = lockState(join(this.o.layout.runs, s.name + LOCK_SUFFIX));
+      const lock = await lockState(join(this.o.layout.runs, s.name + LOCK_SUFFIX));
       if (lock !== 'live') {
         let what = 'ignored';
         // A dead writer's lock stays, so nobody else appends here: cutting the tail is safe and
         // stops the same report at every open.
         if (lock === 'stale') {
           try {
-            fs.truncateSync(join(this.o.layout.runs, s.name), s.end.bytes);
+            await truncate(join(this.o.layout.runs, s.name), parsed.end.bytes);
             what = 'removed';
           } catch {
             // Read-only folder: keep ignoring it.
@@ -175,55 +245,71 @@ export class SegmentLog {
         }
         this.o.report({
           file: this.file(seg),
-          line: s.end.lines + 1,
+          line: parsed.end.lines + 1,
           reason: `${parsed.tailBytes} bytes after the last commit (a write torn by a crash): ${what}`,
         });
       }
     }
-    return size;
-  }
-
-  /** Claims an unlocked segment with room to spare, or starts a new one. */
-  private ensureOwn(): OwnSegment {
-    if (this.own !== undefined) return this.own;
-    this.refresh(true);
-    for (let seg = 0; seg < this.segs.length; seg++) {
-      const s = this.segs[seg] as Segment;
-      const lock = join(this.o.layout.runs, s.name + LOCK_SUFFIX);
-      if (s.end.bytes >= this.o.segmentMaxBytes || fs.existsSync(lock) || !tryLock(lock)) continue;
-      // Ours now: read what its last writer committed; a torn tail means leave it alone.
-      if (this.readTail(seg, false) !== s.end.bytes) {
-        fs.rmSync(lock, { force: true });
-        continue;
-      }
-      this.own = { seg, fd: fs.openSync(join(this.o.layout.runs, s.name), 'r+'), lock };
-      return this.own;
-    }
-    const name = newSegmentName();
-    const lock = join(this.o.layout.runs, name + LOCK_SUFFIX);
-    if (!tryLock(lock)) throw new PipetraceError('conflict', `fs-json: segment name ${name} is taken`);
-    const fd = fs.openSync(join(this.o.layout.runs, name), 'wx');
-    if (this.o.durable) fsyncDir(this.o.layout.runs);
-    this.own = { seg: this.add(name), fd, lock };
-    return this.own;
-  }
-
-  /** Closes this process's segment and lets another writer take it. */
-  release(): void {
-    const own = this.own;
-    if (own === undefined) return;
-    this.own = undefined;
-    fs.closeSync(own.fd);
-    fs.rmSync(own.lock, { force: true });
+    return { seg, size, end: parsed.end, batches: parsed.batches };
   }
 
   /**
-   * Appends the records (already encoded as `lines`) and a commit line in one write, syncs,
-   * fills in where each record landed, applies them, and tells other processes. Callers must
-   * not run two appends at once.
+   * Makes sure this process holds a segment to append to: claims an unlocked one with room to
+   * spare, or starts a new one. Returns the batches others committed that it read on the way.
    */
-  async append(records: PlacedRecord[], lines: string[]): Promise<void> {
-    const own = this.ensureOwn();
+  async claim(): Promise<SegmentBatch[]> {
+    if (this.own !== undefined) return [];
+    const size = (await this.changes.stat()).size;
+    const tails = await this.readTails(false);
+    for (let seg = 0; seg < this.segs.length; seg++) {
+      const s = this.segs[seg] as Segment;
+      const seen = tails.get(seg);
+      const from = seen?.end ?? s.end;
+      const lock = join(this.o.layout.runs, s.name + LOCK_SUFFIX);
+      if (from.bytes >= this.o.segmentMaxBytes || !(await tryLock(lock))) continue;
+      try {
+        // Ours now: read what its last writer committed since; a torn tail means leave it alone.
+        const tail = await this.readTail(seg, from, false);
+        tails.set(seg, { ...tail, batches: [...(seen?.batches ?? []), ...tail.batches] });
+        if (tail.size !== tail.end.bytes) {
+          await rm(lock, { force: true });
+          continue;
+        }
+        const file = await open(join(this.o.layout.runs, s.name), 'r+');
+        this.changesSize = size;
+        const batches = this.take(tails);
+        this.own = { seg, file, lock };
+        return batches;
+      } catch (error) {
+        await rm(lock, { force: true });
+        throw error;
+      }
+    }
+    const name = newSegmentName();
+    const lock = join(this.o.layout.runs, name + LOCK_SUFFIX);
+    if (!(await tryLock(lock))) throw new PipetraceError('conflict', `fs-json: segment name ${name} is taken`);
+    let file: FileHandle;
+    try {
+      file = await open(join(this.o.layout.runs, name), 'wx');
+      if (this.o.durable) await fsyncDir(this.o.layout.runs);
+    } catch (error) {
+      await rm(lock, { force: true });
+      throw error;
+    }
+    this.changesSize = size;
+    const batches = this.take(tails);
+    this.own = { seg: this.add(name), file, lock };
+    return batches;
+  }
+
+  /**
+   * Appends the records (already encoded as `lines`) and a commit line to our segment in one
+   * write, syncs, and returns the batch with where each record landed. Needs `claim` first;
+   * then `announce` tells other processes.
+   */
+  async write(records: PlacedRecord[], lines: string[]): Promise<SegmentBatch> {
+    const own = this.own;
+    if (own === undefined) throw new PipetraceError('storage', 'fs-json: write before claim');
     const s = this.segs[own.seg] as Segment;
     const start = s.end;
     this.lastAt = Math.max(Date.now(), this.lastAt);
@@ -232,15 +318,17 @@ export class SegmentLog {
     const buf = Buffer.from(text, 'utf8');
     try {
       let done = 0;
-      while (done < buf.length) done += fs.writeSync(own.fd, buf, done, buf.length - done, start.bytes + done);
-      if (this.o.durable) await fdatasync(own.fd);
+      while (done < buf.length) {
+        done += (await own.file.write(buf, done, buf.length - done, start.bytes + done)).bytesWritten;
+      }
+      if (this.o.durable) await own.file.datasync();
     } catch (error) {
       try {
-        fs.ftruncateSync(own.fd, start.bytes);
+        await own.file.truncate(start.bytes);
       } catch {
         // Cannot undo: leave the segment (its tail is uncommitted) and start another next time.
         this.own = undefined;
-        fs.closeSync(own.fd);
+        await own.file.close().catch(() => undefined);
       }
       throw storageError(`cannot write ${this.file(own.seg)}`, error);
     }
@@ -252,20 +340,37 @@ export class SegmentLog {
       record.off = off;
       record.len = ascii ? line.length : Buffer.byteLength(line, 'utf8');
       record.line = start.lines + i + 1;
-      this.o.apply(record, own.seg, at);
       off += record.len;
     }
     s.end = { bytes: start.bytes + buf.length, lines: start.lines + records.length + 1 };
-    fs.writeSync(this.changesFd, '.');
-    const size = fs.fstatSync(this.changesFd).size;
-    // Exactly one byte more: only ours, nothing else to read.
-    if (size === this.changesSize + 1) this.changesSize = size;
-    if (s.end.bytes >= this.o.segmentMaxBytes) this.release();
+    return { seg: own.seg, at, records };
   }
 
-  close(): void {
-    this.release();
-    for (const s of this.segs) if (s.fd !== undefined) fs.closeSync(s.fd);
-    fs.closeSync(this.changesFd);
+  /** Tells other processes that something was committed; lets a full segment go. */
+  async announce(): Promise<void> {
+    await this.changes.write('.');
+    const size = (await this.changes.stat()).size;
+    // Exactly one byte more: only ours, nothing else to read.
+    if (size === this.changesSize + 1) this.changesSize = size;
+    const own = this.own;
+    if (own !== undefined && (this.segs[own.seg] as Segment).end.bytes >= this.o.segmentMaxBytes) {
+      await this.release();
+    }
+  }
+
+  /** Closes this process's segment and lets another writer take it. */
+  private async release(): Promise<void> {
+    const own = this.own;
+    if (own === undefined) return;
+    this.own = undefined;
+    await own.file.close();
+    await rm(own.lock, { force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.release();
+    const files = this.segs.flatMap((s) => (s.file === undefined ? [] : [s.file]));
+    await Promise.allSettled(files.map(async (f) => (await f).close()));
+    await this.changes.close();
   }
 }

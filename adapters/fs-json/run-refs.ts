@@ -8,8 +8,8 @@
  * cannot answer (a filter, latestWriters, an old page, an id outside the window) loads the full
  * index once and from then on everything goes through a RunIndex.
  */
-import { encodeCursor, scanLimit } from '../../src/cursor.js';
-import { type IndexedRun, lowerBound, RunIndex, scanBounds } from '../../src/run-index.js';
+import { type IndexedRun, lowerBound, RUN_INDEXES, RunIndex, type RunIndexPlan } from '../../src/run-index.js';
+import { pageOf, pickPage, planRangeOf, planRunScan } from '../../src/scan-plan.js';
 import { compareRunOrder, type RunScan, type WriterQuery, type WriterRef } from '../../src/store.js';
 import { compareVersions } from './format.js';
 
@@ -32,17 +32,19 @@ export class RunRefs {
   private readonly windowStart: RunRef | undefined;
   /** Refs applied since open, replayed into the full index when it loads. */
   private pending: RunRef[] = [];
+  /** The full index while it loads, shared by every query that waits for it. */
+  private loading: Promise<RunIndex<RunRef>> | undefined;
 
   /**
    * @param window the newest runs from the index file, sorted
    * @param complete true when the window holds every run the index file knows
-   * @param loadRest returns every run of the index file (called at most once)
+   * @param loadRest reads every run of the index file (called once, again only if it failed)
    */
   constructor(
     window: RunRef[],
     complete: boolean,
     private readonly segName: (seg: number) => string,
-    private loadRest: (() => RunRef[]) | undefined,
+    private loadRest: (() => Promise<RunRef[]>) | undefined,
   ) {
     this.window = window;
     for (const ref of window) this.windowById.set(ref.id, ref);
@@ -82,11 +84,21 @@ export class RunRefs {
   }
 
   /** The full index, loading it on first use. */
-  ensureFull(): RunIndex<RunRef> {
+  async ensureFull(): Promise<RunIndex<RunRef>> {
     if (this.full !== undefined) return this.full;
-    const load = this.loadRest;
-    this.loadRest = undefined;
-    return this.makeFull(load === undefined ? [] : load());
+    this.loading ??= this.loadFull();
+    return this.loading;
+  }
+
+  private async loadFull(): Promise<RunIndex<RunRef>> {
+    try {
+      // Refs applied while it reads wait in `pending`, replayed by makeFull.
+      const rest = this.loadRest === undefined ? [] : await this.loadRest();
+      this.loadRest = undefined;
+      return this.full ?? this.makeFull(rest);
+    } finally {
+      this.loading = undefined;
+    }
   }
 
   /** Adds a run reference read from a segment; an older write of the same id loses. */
@@ -109,55 +121,38 @@ export class RunRefs {
     }
   }
 
-  get(id: string): RunRef | undefined {
-    return this.windowById.get(id) ?? this.ensureFull().get(id);
+  async get(id: string): Promise<RunRef | undefined> {
+    return this.windowById.get(id) ?? (await this.ensureFull()).get(id);
   }
 
-  latestWriter(query: WriterQuery): WriterRef | undefined {
-    return this.ensureFull().latestWriter(query);
+  async latestWriter(query: WriterQuery): Promise<WriterRef | undefined> {
+    return (await this.ensureFull()).latestWriter(query);
   }
 
-  all(): RunRef[] {
-    return [...this.ensureFull().values()].sort(compareRunOrder);
+  async all(): Promise<RunRef[]> {
+    return [...(await this.ensureFull()).values()].sort(compareRunOrder);
   }
 
   async scan<R>(scan: RunScan, toRuns: (refs: RunRef[]) => R[]): Promise<{ runs: R[]; cursor?: string }> {
-    if (
-      this.full === undefined &&
-      scan.component === undefined &&
-      scan.input === undefined &&
-      scan.output === undefined
-    ) {
-      const picked = this.scanWindow(scan);
-      if (picked !== undefined) {
-        const last = picked.refs[picked.refs.length - 1];
-        const runs = toRuns(picked.refs);
-        return picked.more && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
-      }
+    const plan = planRunScan(scan, RUN_INDEXES);
+    // The window is in run order only: it answers scans without filters.
+    if (this.full === undefined && plan.index === undefined && plan.filter === undefined) {
+      const picked = this.scanWindow(plan);
+      if (picked !== undefined)
+        return pageOf(toRuns(picked.picked), picked.picked[picked.picked.length - 1], picked.more);
     }
-    return this.ensureFull().scanPage(scan, toRuns as (refs: RunRef[]) => (R & { id: string; startedAt: number })[]);
+    return (await this.ensureFull()).page(plan, toRuns);
   }
 
   /** An unfiltered page from the window, or undefined when it may need runs below the window. */
-  private scanWindow(scan: RunScan): { refs: RunRef[]; more: boolean } | undefined {
-    const limit = scanLimit(scan);
+  private scanWindow(plan: RunIndexPlan): { picked: RunRef[]; more: boolean } | undefined {
+    if (plan.empty) return { picked: [], more: false };
     const base = this.window;
-    const { lo, hi, desc } = scanBounds(base, scan);
+    const { lo, hi } = planRangeOf(plan, base);
     // The range reaches below the window unless it starts inside it.
     const reachesBelow = this.windowStart !== undefined && lo === 0;
-    const refs: RunRef[] = [];
-    if (desc) {
-      for (let i = hi - 1; i >= lo; i--) {
-        if (refs.length === limit) return { refs, more: true };
-        refs.push(base[i] as RunRef);
-      }
-      return reachesBelow ? undefined : { refs, more: false };
-    }
-    if (reachesBelow) return undefined;
-    for (let i = lo; i < hi; i++) {
-      if (refs.length === limit) return { refs, more: true };
-      refs.push(base[i] as RunRef);
-    }
-    return { refs, more: false };
+    if (reachesBelow && !plan.desc) return undefined;
+    const page = pickPage(plan, base, lo, hi, undefined);
+    return reachesBelow && !page.more ? undefined : page;
   }
 }

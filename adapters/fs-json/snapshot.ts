@@ -142,19 +142,19 @@ export interface DecodedSnapshot {
   header: SnapshotHeader;
   /** The newest runs; `seg` numbers index header.segments. */
   window: RunRef[];
-  /** Every run, parsed on call; `seg` numbers index header.segments. */
-  rest: () => RunRef[];
+  /** Every run, read and parsed on call; `seg` numbers index header.segments. */
+  rest: () => Promise<RunRef[]>;
 }
 
 /**
  * Decodes lines 1 and 2 of the index file through `read(offset, length)`; line 3 is read and
  * parsed only when `rest()` is called. Throws when the file is malformed.
  */
-export function decodeSnapshot(read: (off: number, len: number) => Buffer): DecodedSnapshot {
-  let first = read(0, 64 * 1024);
+export async function decodeSnapshot(read: (off: number, len: number) => Promise<Buffer>): Promise<DecodedSnapshot> {
+  let first = await read(0, 64 * 1024);
   let nl1 = first.indexOf(10);
   while (nl1 < 0) {
-    const more = read(first.length, first.length);
+    const more = await read(first.length, first.length);
     if (more.length === 0) throw new Error('index file is incomplete');
     first = Buffer.concat([first, more]);
     nl1 = first.indexOf(10);
@@ -164,8 +164,8 @@ export function decodeSnapshot(read: (off: number, len: number) => Buffer): Deco
     throw new Error('unknown index format');
   }
   const [windowBytes, restBytes] = head.parts;
-  const line = (off: number, len: number): string => {
-    const buf = read(off, len);
+  const line = async (off: number, len: number): Promise<string> => {
+    const buf = await read(off, len);
     if (buf.length !== len || buf[len - 1] !== 10) throw new Error('index file is incomplete');
     return buf.toString('utf8', 0, len - 1);
   };
@@ -182,13 +182,13 @@ export function decodeSnapshot(read: (off: number, len: number) => Buffer): Deco
     pointers: head.pointers.map(([v, value]) => ({ v: version(v), value })),
     blobs: head.blobs.map(([v, value]) => ({ v: version(v), value })),
   };
-  const rows = JSON.parse(line(nl1 + 1, windowBytes)) as WindowRow[];
+  const rows = JSON.parse(await line(nl1 + 1, windowBytes)) as WindowRow[];
   const window = rows.map(([id, component, startedAt, endedAt, inputs, outputs, seg, off, len, line, at]) => {
     segName(seg);
     return { id, component, startedAt, endedAt, inputs, outputs, seg, off, len, line, at };
   });
-  const rest = (): RunRef[] => {
-    const c = JSON.parse(line(nl1 + 1 + windowBytes, restBytes)) as Columns;
+  const rest = async (): Promise<RunRef[]> => {
+    const c = JSON.parse(await line(nl1 + 1 + windowBytes, restBytes)) as Columns;
     const startedAt = undelta(c.startedAt);
     const at = undelta(c.at);
     const off = undelta(c.off);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { invalid, PipetraceError } from '../../src/errors.js';
+import { Listeners } from '../../src/listeners.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
 import { cloneComponent, clonePointer } from '../../src/records.js';
 import type {
@@ -11,187 +12,152 @@ import type {
   WriterQuery,
   WriterRef,
 } from '../../src/store.js';
-import { BlobIndex, checkBlobs, readBlobFile, removeBlobFiles, writeBlobFiles } from './blobs.js';
+import { checkBlobs, PARALLEL_FILES, readBlobFile, removeBlobFiles, writeBlobFiles } from './blobs.js';
 import { ensureLayout, type Layout, layoutOf, storageError, writeFileAtomic } from './files.js';
-import { decodeLine, encodeRecord, type PlacedRecord, type Problem, type Version } from './format.js';
+import { decodeLine, encodeRecord, type PlacedRecord, type Problem } from './format.js';
 import type { FsJsonOptions, FsJsonStore } from './index.js';
-import { openIndexFile } from './index-file.js';
+import { type OpenIndex, openIndexFile } from './index-file.js';
+import { mapLimited, Queue } from './jobs.js';
 import { SegmentLog } from './log.js';
-import { NamedRecords } from './named.js';
+import { Problems } from './problems.js';
 import { type RunRef, RunRefs } from './run-refs.js';
-import { encodeSnapshot, type SnapshotHeader } from './snapshot.js';
+import { encodeSnapshot } from './snapshot.js';
+import { type Folded, StoreState } from './state.js';
 
 /** Rewrite the index during writes once this many records are not in it. */
 const INDEX_WHILE_WRITING = 100_000;
-const MAX_PROBLEMS = 1000;
 
+/** The in-memory state for what the index file and the segments hold; see state.ts. */
+function stateFrom(log: SegmentLog, index: OpenIndex | undefined, report: (p: Problem) => void): StoreState {
+  const segName = (n: number) => log.name(n);
+  if (index === undefined) return new StoreState(new RunRefs([], true, segName, undefined), segName);
+  const { header, window, rest } = index.snapshot;
+  for (const s of header.segments) log.add(s.name, { bytes: s.bytes, lines: s.lines });
+  const covered = header.segments.map((s) => s.bytes);
+  const all = async () => {
+    try {
+      return await rest();
+    } catch (error) {
+      report({ file: 'index.ndjson', line: 3, reason: `unreadable, rebuilt from segments: ${String(error)}` });
+      return await log.runsIn(covered);
+    } finally {
+      await index.close();
+    }
+  };
+  return new StoreState(new RunRefs(window, header.runCount <= window.length, segName, all), segName, header);
+}
+
+/**
+ * The fs-json store: the in-memory state (state.ts) kept in step with the segment log (log.ts).
+ * Reading the log and folding what it returns happen one at a time (`disk`), writes one at a
+ * time in call order (`writes`); queries run side by side.
+ */
 export class FsJsonStoreImpl implements FsJsonStore {
   readonly kind: string;
   readonly capabilities: StoreCapabilities;
   readonly dir: string;
-  private readonly layout: Layout;
   private readonly durable: boolean;
   private readonly indexAfter: number;
-  private readonly onCorrupt: (problem: Problem) => void;
-  private readonly log: SegmentLog;
-  private readonly components = new NamedRecords<Component>(cloneComponent);
-  private readonly pointers = new NamedRecords<PointerRecord>(clonePointer);
-  private readonly blobs = new BlobIndex();
-  private readonly found: Problem[] = [];
-  private readonly told = new Set<string>();
-  private readonly listeners = new Set<(change: StoreChange) => void>();
-  private runs!: RunRefs;
-  private unindexed = 0;
-  /** Lets go of the index file, open while its line 3 may still be needed. */
-  private closeIndex: () => void = () => {};
-  /** Blob files that lost to newer versions during this process's own commit. */
-  private losers: string[] | undefined;
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Listeners<StoreChange>();
+  private readonly writes = new Queue();
+  private readonly disk = new Queue();
+  /** A refresh waiting for `disk`: queries that come meanwhile share it. */
+  private queued: Promise<void> | undefined;
+  /** Queries under way, which close lets finish before it closes the files. */
+  private readonly reads = new Set<Promise<unknown>>();
   private poll: ReturnType<typeof setInterval> | undefined;
   private closed = false;
-  /** Changes found while reading others' writes, for live listeners. */
-  private heard: { runs: string[]; components: string[]; pointers: string[] } | undefined;
 
-  constructor(options: FsJsonOptions) {
+  private constructor(
+    options: FsJsonOptions,
+    private readonly layout: Layout,
+    private readonly found: Problems,
+    private readonly log: SegmentLog,
+    private readonly state: StoreState,
+    /** The index file, open while its line 3 may still be needed. */
+    private readonly index: OpenIndex | undefined,
+  ) {
     this.dir = options.dir;
     this.kind = `fs-json:${options.dir}`;
     this.durable = options.durable ?? true;
     this.indexAfter = options.indexAfter ?? 1000;
     this.capabilities = { durable: this.durable, concurrent: true, live: true, binary: true };
-    this.onCorrupt =
-      options.onCorrupt ?? ((p) => console.warn(`pipetrace fs-json: ${join(this.dir, p.file)}:${p.line}: ${p.reason}`));
-    this.layout = layoutOf(options.dir);
+  }
+
+  /** Opens (or creates) the store folder, reading the index file and then the segments past it. */
+  static async open(options: FsJsonOptions): Promise<FsJsonStoreImpl> {
+    const layout = layoutOf(options.dir);
+    const found = new Problems(
+      options.onCorrupt ??
+        ((p) => console.warn(`pipetrace fs-json: ${join(options.dir, p.file)}:${p.line}: ${p.reason}`)),
+    );
+    const report = (p: Problem) => found.report(p);
+    let log: SegmentLog | undefined;
+    let index: OpenIndex | undefined;
     try {
-      ensureLayout(this.layout);
-      this.log = new SegmentLog({
-        layout: this.layout,
-        durable: this.durable,
+      await ensureLayout(layout);
+      log = await SegmentLog.open({
+        layout,
+        durable: options.durable ?? true,
         segmentMaxBytes: options.segmentMaxBytes ?? 64 * 1024 * 1024,
-        report: (p) => this.report(p),
-        apply: (record, seg, at) => this.apply(record, seg, at),
+        report,
       });
-      this.load();
+      index = await openIndexFile(layout, report);
+      const store = new FsJsonStoreImpl(options, layout, found, log, stateFrom(log, index, report), index);
+      await store.refresh(true, true);
+      return store;
     } catch (error) {
-      this.closeIndex();
-      (this as unknown as { log?: SegmentLog }).log?.close();
+      await index?.close().catch(() => undefined);
+      await log?.close().catch(() => undefined);
       throw error instanceof PipetraceError ? error : storageError(`cannot open ${options.dir}`, error);
     }
   }
 
   problems(): Problem[] {
-    return this.found.map((p) => ({ ...p }));
+    return this.found.list();
   }
 
-  private report(problem: Problem): void {
-    // A bad line under the index is met again at every read of it: tell once.
-    const key = `${problem.file}\n${problem.line}\n${problem.reason}`;
-    if (this.told.has(key)) return;
-    if (this.told.size < MAX_PROBLEMS) this.told.add(key);
-    if (this.found.length < MAX_PROBLEMS) this.found.push(problem);
-    this.onCorrupt({ ...problem });
+  /** Takes in other processes' commits and tells live listeners about them. */
+  private refresh(force = false, opening = false): Promise<void> {
+    if (force) return this.takeIn(true, opening);
+    this.queued ??= this.takeIn(false, false);
+    return this.queued;
   }
 
-  /** Reads the index file (if usable) and then every segment's committed lines beyond it. */
-  private load(): void {
-    const index = openIndexFile(this.layout, (p) => this.report(p));
-    if (index === undefined) {
-      this.runs = new RunRefs([], true, (n) => this.log.name(n), undefined);
-    } else {
-      this.closeIndex = index.close;
-      const { header, window, rest } = index.snapshot;
-      for (const s of header.segments) this.log.add(s.name, { bytes: s.bytes, lines: s.lines });
-      this.components.load(header.components);
-      this.pointers.load(header.pointers);
-      this.blobs.load(header.blobs);
-      const covered = header.segments.map((s) => s.bytes);
-      const all = () => {
-        try {
-          return rest();
-        } catch (error) {
-          this.report({ file: 'index.ndjson', line: 3, reason: `unreadable, rebuilt from segments: ${String(error)}` });
-          return this.log.runsIn(covered);
-        } finally {
-          index.close();
-        }
-      };
-      this.runs = new RunRefs(window, header.runCount <= window.length, (n) => this.log.name(n), all);
-    }
-    this.refresh(true, true);
+  private async takeIn(force: boolean, opening: boolean): Promise<void> {
+    const folded = await this.disk.run(async () => {
+      // From here on a new query needs a look of its own: what it waits for may come after this stat.
+      if (!force) this.queued = undefined;
+      return this.state.fold(await this.log.refresh(force, opening));
+    });
+    this.tell(folded);
   }
 
-  /** Picks up other processes' commits and tells live listeners about them. */
-  private refresh(force = false, opening = false): void {
-    if (this.listeners.size > 0) this.heard = { runs: [], components: [], pointers: [] };
-    try {
-      this.log.refresh(force, opening);
-    } finally {
-      const heard = this.heard;
-      this.heard = undefined;
-      if (heard !== undefined) {
-        if (heard.runs.length > 0) this.emit({ kind: 'runs', ids: heard.runs });
-        if (heard.components.length > 0) this.emit({ kind: 'components', names: heard.components });
-        if (heard.pointers.length > 0) this.emit({ kind: 'pointers', names: heard.pointers });
-      }
-    }
-  }
-
-  /** Applies one committed record, from this process or another. */
-  private apply(record: PlacedRecord, seg: number, at: number): void {
-    this.unindexed += 1;
-    if (record.kind === 'run') {
-      const r = record.value;
-      const { off, len, line } = record;
-      this.runs.apply({
-        id: r.id,
-        component: r.component,
-        startedAt: r.startedAt,
-        endedAt: r.endedAt,
-        // Copies: for this process's own writes these arrays still belong to the caller.
-        inputs: r.inputs.slice(),
-        outputs: r.outputs.slice(),
-        seg,
-        off,
-        len,
-        line,
-        at,
-      });
-      this.heard?.runs.push(r.id);
-      return;
-    }
-    const v: Version = { at, seg: this.log.name(seg), off: record.off };
-    switch (record.kind) {
-      case 'component':
-        if (this.components.apply(record.value, v)) this.heard?.components.push(record.value.name);
-        return;
-      case 'pointer':
-        if (this.pointers.apply(record.value, v)) this.heard?.pointers.push(record.value.name);
-        return;
-      case 'blob': {
-        const loser = this.blobs.apply(record.value, v);
-        if (loser !== undefined) this.losers?.push(loser);
-        return;
-      }
-    }
+  private tell(folded: Folded): void {
+    if (folded.runs.length > 0) this.listeners.emit({ kind: 'runs', ids: folded.runs });
+    if (folded.components.length > 0) this.listeners.emit({ kind: 'components', names: folded.components });
+    if (folded.pointers.length > 0) this.listeners.emit({ kind: 'pointers', names: folded.pointers });
   }
 
   private check(): void {
     if (this.closed) throw new PipetraceError('unavailable', `${this.kind} is closed`);
   }
 
-  private emit(change: StoreChange): void {
-    for (const listener of this.listeners) listener(change);
-  }
-
-  /** Runs write jobs one at a time, in call order, whatever happened to the previous one. */
-  private serial<T>(job: () => Promise<T>): Promise<T> {
-    const next = this.writing.then(job, job);
-    this.writing = next.catch(() => undefined);
-    return next;
+  /** Runs a query after taking in others' commits: refused after close, waited for by close. */
+  private async query<T>(job: () => Promise<T>): Promise<T> {
+    this.check();
+    const running = this.refresh().then(job);
+    this.reads.add(running);
+    try {
+      return await running;
+    } finally {
+      this.reads.delete(running);
+    }
   }
 
   /**
    * Appends records and a commit line to this process's segment in one write, syncs it, and
-   * only then applies them in memory. Returns the blob files that lost to newer versions.
+   * only then takes them in. Returns the blob files that lost to newer versions.
    */
   private async commit(records: PlacedRecord[]): Promise<string[]> {
     const lines = records.map((r) => {
@@ -201,16 +167,15 @@ export class FsJsonStoreImpl implements FsJsonStore {
         throw invalid(r.kind, `cannot be stored as JSON: ${String(error)}`);
       }
     });
-    return this.serial(async () => {
+    return this.writes.run(async () => {
       this.check();
-      this.losers = [];
-      try {
-        await this.log.append(records, lines);
-        if (this.unindexed >= INDEX_WHILE_WRITING) this.writeIndex();
-        return this.losers;
-      } finally {
-        this.losers = undefined;
-      }
+      const seen = await this.disk.run(async () => this.state.fold(await this.log.claim()));
+      this.tell(seen);
+      // Our own segment: no refresh reads it, so taking the batch in needs no turn on `disk`.
+      const ours = this.state.fold([await this.log.write(records, lines)]);
+      await this.disk.run(() => this.log.announce());
+      if (this.state.unindexed >= INDEX_WHILE_WRITING) await this.writeIndex();
+      return [...seen.losers, ...ours.losers];
     });
   }
 
@@ -221,16 +186,23 @@ export class FsJsonStoreImpl implements FsJsonStore {
       if (typeof r?.id !== 'string' || r.id === '') throw invalid(`runs[${i}].id`, 'must be a non-empty string');
     }
     await this.commit(runs.map((value) => ({ kind: 'run', value, off: 0, len: 0, line: 0 })));
-    this.emit({ kind: 'runs', ids: runs.map((r) => r.id) });
+    this.listeners.emit({ kind: 'runs', ids: runs.map((r) => r.id) });
   }
 
-  private readRun(ref: RunRef): Run | undefined {
-    const buf = this.log.read(ref.seg, ref.off, ref.len);
+  /** The runs at `refs`, read together; undefined for a missing ref or an unreadable line. */
+  private async readRuns(refs: readonly (RunRef | undefined)[]): Promise<(Run | undefined)[]> {
+    const present = refs.filter((r): r is RunRef => r !== undefined);
+    const bufs = await this.log.readMany(present);
+    let k = 0;
+    return refs.map((ref) => (ref === undefined ? undefined : this.decodeRun(ref, bufs[k++] as Buffer)));
+  }
+
+  private decodeRun(ref: RunRef, buf: Buffer): Run | undefined {
     const decoded = decodeLine(buf.toString('utf8', 0, buf.length - 1));
     if ('record' in decoded && decoded.record.kind === 'run' && decoded.record.value.id === ref.id) {
       return decoded.record.value;
     }
-    this.report({
+    this.found.report({
       file: this.log.file(ref.seg),
       line: ref.line,
       reason: `run ${JSON.stringify(ref.id)} is unreadable: ${'problem' in decoded ? decoded.problem : 'changed since it was indexed'}`,
@@ -239,26 +211,22 @@ export class FsJsonStoreImpl implements FsJsonStore {
   }
 
   async getRuns(ids: readonly string[]): Promise<(Run | undefined)[]> {
-    this.check();
-    this.refresh();
-    return ids.map((id) => {
-      const ref = typeof id === 'string' ? this.runs.get(id) : undefined;
-      return ref === undefined ? undefined : this.readRun(ref);
+    return this.query(async () => {
+      const refs = await Promise.all(ids.map((id) => (typeof id === 'string' ? this.state.runs.get(id) : undefined)));
+      return this.readRuns(refs);
     });
   }
 
   async scanRuns(scan: RunScan): Promise<RunPage> {
-    this.check();
-    this.refresh();
-    return this.runs.scan(scan, (refs) =>
-      refs.map((ref) => this.readRun(ref)).filter((r): r is Run => r !== undefined),
-    );
+    return this.query(async () => {
+      const page = await this.state.runs.scan(scan, (refs) => refs);
+      const runs = (await this.readRuns(page.runs)).filter((r): r is Run => r !== undefined);
+      return page.cursor === undefined ? { runs } : { runs, cursor: page.cursor };
+    });
   }
 
   async latestWriters(queries: readonly WriterQuery[]): Promise<(WriterRef | undefined)[]> {
-    this.check();
-    this.refresh();
-    return queries.map((q) => this.runs.latestWriter(q));
+    return this.query(() => Promise.all(queries.map((q) => this.state.runs.latestWriter(q))));
   }
 
   async putComponents(components: readonly Component[]): Promise<void> {
@@ -267,38 +235,32 @@ export class FsJsonStoreImpl implements FsJsonStore {
     await this.commit(
       components.map((c) => ({ kind: 'component', value: cloneComponent(c), off: 0, len: 0, line: 0 })),
     );
-    this.emit({ kind: 'components', names: components.map((c) => c.name) });
+    this.listeners.emit({ kind: 'components', names: components.map((c) => c.name) });
   }
 
   async getComponents(names: readonly string[]): Promise<(Component | undefined)[]> {
-    this.check();
-    this.refresh();
-    return this.components.get(names);
+    return this.query(async () => this.state.components.get(names));
   }
 
   async scanComponents(): Promise<Component[]> {
-    this.check();
-    this.refresh();
-    return this.components.all();
+    return this.query(async () => this.state.components.all());
   }
 
   async putPointers(pointers: readonly PointerRecord[]): Promise<void> {
     this.check();
     if (pointers.length === 0) return;
     await this.commit(pointers.map((p) => ({ kind: 'pointer', value: clonePointer(p), off: 0, len: 0, line: 0 })));
-    this.emit({ kind: 'pointers', names: pointers.map((p) => p.name) });
+    this.listeners.emit({ kind: 'pointers', names: pointers.map((p) => p.name) });
   }
 
   async getPointers(names: readonly string[]): Promise<(PointerRecord | undefined)[]> {
-    this.check();
-    this.refresh();
-    return this.pointers.get(names);
+    return this.query(async () => this.state.pointers.get(names));
   }
 
   async scanPointers(filter: { flagged?: boolean } = {}): Promise<PointerRecord[]> {
-    this.check();
-    this.refresh();
-    return this.pointers.all((p) => filter.flagged === undefined || p.flagged === filter.flagged);
+    return this.query(async () =>
+      this.state.pointers.all((p) => filter.flagged === undefined || p.flagged === filter.flagged),
+    );
   }
 
   async putBlobs(blobs: readonly BlobRecord[]): Promise<void> {
@@ -306,45 +268,43 @@ export class FsJsonStoreImpl implements FsJsonStore {
     if (blobs.length === 0) return;
     checkBlobs(blobs);
     // The files first; the commit line is what makes each one its key's value.
-    const records = writeBlobFiles(this.layout.blobs, blobs, this.durable);
+    const records = await writeBlobFiles(this.layout.blobs, blobs, this.durable);
     let losers: string[];
     try {
       losers = await this.commit(records);
     } catch (error) {
-      removeBlobFiles(
+      await removeBlobFiles(
         this.layout.blobs,
         records.flatMap((r) => (r.kind === 'blob' && r.value.deleted !== true ? [r.value.file] : [])),
       );
       throw error;
     }
-    removeBlobFiles(this.layout.blobs, losers);
+    await removeBlobFiles(this.layout.blobs, losers);
+  }
+
+  private async readBlob(key: string): Promise<Uint8Array | undefined> {
+    let file = this.state.blobs.file(key);
+    if (file === undefined) return undefined;
+    let data = await readBlobFile(this.layout.blobs, file);
+    if (data === undefined) {
+      // Another writer may have replaced or deleted it since we looked: look again once.
+      await this.refresh(true);
+      file = this.state.blobs.file(key);
+      if (file === undefined) return undefined;
+      data = await readBlobFile(this.layout.blobs, file);
+      if (data === undefined) {
+        this.found.report({ file: `blobs/${file}`, line: 0, reason: `blob ${JSON.stringify(key)} is missing` });
+      }
+    }
+    return data;
   }
 
   async getBlobs(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    this.check();
-    this.refresh();
-    return keys.map((key) => {
-      let file = this.blobs.file(key);
-      if (file === undefined) return undefined;
-      let data = readBlobFile(this.layout.blobs, file);
-      if (data === undefined) {
-        // Another writer may have replaced or deleted it since we looked: look again once.
-        this.refresh(true);
-        file = this.blobs.file(key);
-        if (file === undefined) return undefined;
-        data = readBlobFile(this.layout.blobs, file);
-        if (data === undefined) {
-          this.report({ file: `blobs/${file}`, line: 0, reason: `blob ${JSON.stringify(key)} is missing` });
-        }
-      }
-      return data;
-    });
+    return this.query(() => mapLimited(keys, PARALLEL_FILES, (key) => this.readBlob(key)));
   }
 
   async listBlobs(prefix: string): Promise<string[]> {
-    this.check();
-    this.refresh();
-    return this.blobs.keys(prefix);
+    return this.query(async () => this.state.blobs.keys(prefix));
   }
 
   /** Writes a tombstone per key that has a blob, then removes the files they replaced. */
@@ -352,68 +312,78 @@ export class FsJsonStoreImpl implements FsJsonStore {
     this.check();
     if (keys.length === 0) return;
     for (const [i, key] of keys.entries()) if (typeof key !== 'string') throw invalid(`keys[${i}]`, 'must be a string');
-    this.refresh();
-    const present = [...new Set(keys)].filter((key) => this.blobs.file(key) !== undefined);
+    const present = await this.query(async () =>
+      [...new Set(keys)].filter((key) => this.state.blobs.file(key) !== undefined),
+    );
     if (present.length === 0) return;
     const losers = await this.commit(
       present.map((key) => ({ kind: 'blob', value: { key, deleted: true }, off: 0, len: 0, line: 0 })),
     );
-    removeBlobFiles(this.layout.blobs, losers);
+    await removeBlobFiles(this.layout.blobs, losers);
   }
 
   subscribe(listener: (change: StoreChange) => void): () => void {
-    this.listeners.add(listener);
+    const remove = this.listeners.add(listener);
     if (this.poll === undefined && !this.closed) {
       // Other processes' writes are found by the same cheap change check, a few times a second.
       this.poll = setInterval(() => {
-        if (!this.closed) this.refresh();
+        // A look that fails is met again, and rejected to its caller, by the next query.
+        if (!this.closed) this.refresh().catch(() => undefined);
       }, 200);
       this.poll.unref();
     }
     return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0 && this.poll !== undefined) {
-        clearInterval(this.poll);
-        this.poll = undefined;
-      }
+      remove();
+      if (this.listeners.size === 0) this.stopPolling();
     };
   }
 
-  /** Rewrites index.ndjson from what this process knows; see snapshot.ts. */
-  writeIndex(): void {
-    this.refresh(true);
-    const runs = this.runs.all();
-    const header: SnapshotHeader = {
-      segments: this.log.ends(),
-      runCount: runs.length,
-      components: this.components.versions(),
-      pointers: this.pointers.versions(),
-      blobs: this.blobs.versions(),
-    };
-    writeFileAtomic(
-      this.layout.index,
-      encodeSnapshot(header, runs, (seg) => seg),
-      this.durable,
-    );
-    this.unindexed = 0;
+  private stopPolling(): void {
+    if (this.poll !== undefined) clearInterval(this.poll);
+    this.poll = undefined;
+  }
+
+  /**
+   * Rewrites index.ndjson from what this process knows; see snapshot.ts. Runs in the write
+   * queue, so none of our own writes is half taken in while it looks.
+   */
+  private async writeIndex(): Promise<void> {
+    await this.state.runs.ensureFull();
+    const { folded, covered, text } = await this.disk.run(async () => {
+      const folded = this.state.fold(await this.log.refresh(true));
+      const runs = await this.state.runs.all();
+      const header = this.state.header(this.log.ends(), runs.length);
+      return { folded, covered: this.state.unindexed, text: encodeSnapshot(header, runs, (seg) => seg) };
+    });
+    this.tell(folded);
+    await writeFileAtomic(this.layout.index, text, this.durable);
+    this.state.unindexed -= covered;
   }
 
   async checkpoint(): Promise<void> {
     this.check();
-    await this.serial(async () => this.writeIndex());
+    await this.writes.run(async () => {
+      this.check();
+      await this.writeIndex();
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.serial(async () => {
+    await this.writes.run(async () => {
+      if (this.closed) return;
       try {
-        if (this.unindexed >= this.indexAfter) this.writeIndex();
+        if (this.state.unindexed >= this.indexAfter) await this.writeIndex();
       } finally {
         this.closed = true;
-        if (this.poll !== undefined) clearInterval(this.poll);
+        this.stopPolling();
         this.listeners.clear();
-        this.closeIndex();
-        this.log.close();
+        // Queries under way still read the files: let them finish first.
+        await Promise.allSettled([...this.reads]);
+        await this.disk.run(async () => {
+          await this.index?.close();
+          await this.log.close();
+        });
       }
     });
   }

@@ -2,14 +2,14 @@
  * The request handler: CORS, routing, auth, body limits and parsing, and JSON errors with the
  * right status and never a stack trace. Node only; usable with node:http directly:
  *
- *   http.createServer(createHandler({ store: memoryStore(), token }))
+ *   http.createServer(createRouteHandler({ store: memoryStore(), token, baseRoutes: defaultRoutes() }))
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { type ErrorCode, isPipetraceError, PipetraceError } from '../../src/errors.js';
 import { createPipetrace, type Pipetrace } from '../../src/pipetrace.js';
 import type { Store } from '../../src/store.js';
 import { BINARY_TYPE, type ErrorBody, JSON_TYPE, statusOf } from './protocol.js';
-import { type Method, pathSegments, type Reply, type Route, type RouteContext, Router, routeKey } from './routes.js';
+import { type Method, pathSegments, type Reply, type Route, type RouteContext, Router, routeKey } from './router.js';
 import { type AuthOptions, corsHeaders, createAuthorizer, PREFLIGHT_HEADERS } from './security.js';
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -88,7 +88,7 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 /** Status and body for any thrown value: our errors as they are, anything else as a bare 500. */
 function describeError(error: unknown): { status: number; body: ErrorBody } {
   if (isPipetraceError(error)) {
-    const status = (error.details?.status as number | undefined) ?? statusOf(error.code);
+    const status = statusOf(error);
     const e: ErrorBody['error'] = { code: error.code, message: error.message };
     if (error.field !== undefined) e.field = error.field;
     return { status, body: { error: e } };
@@ -96,8 +96,8 @@ function describeError(error: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: { error: { code: 'storage' as ErrorCode, message: 'internal server error' } } };
 }
 
-/** A node:http request listener serving the routes over `store`. */
-export function createHandler(options: HandlerOptions): RequestListener {
+/** A node:http request listener serving `options.baseRoutes` and `options.routes` over `store` (createHandler adds the default routes). */
+export function createRouteHandler(options: HandlerOptions): RequestListener {
   const authorize = createAuthorizer(options, options.env ?? process.env);
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) {
@@ -144,7 +144,7 @@ export function createHandler(options: HandlerOptions): RequestListener {
       if (method === 'OPTIONS') {
         if (origin === undefined || Object.keys(cors).length === 0) {
           throw new PipetraceError('unauthorized', `origin ${JSON.stringify(origin ?? '')} is not allowed`, {
-            details: { status: 403 },
+            status: 403,
           });
         }
         send(res, 204, { ...cors, ...PREFLIGHT_HEADERS });
@@ -154,8 +154,8 @@ export function createHandler(options: HandlerOptions): RequestListener {
       if (match.kind === 'no_path')
         throw new PipetraceError('not_found', `no route for ${method} ${url.slice(0, 200)}`);
       if (match.kind === 'no_method') {
-        throw new PipetraceError('invalid_input', `${method} is not allowed here; use ${match.allow.join(', ')}`, {
-          details: { status: 405, allow: match.allow },
+        throw new PipetraceError('method_not_allowed', `${method} is not allowed here; use ${match.allow.join(', ')}`, {
+          details: { allow: match.allow },
         });
       }
       const { route, params } = match;
@@ -169,7 +169,7 @@ export function createHandler(options: HandlerOptions): RequestListener {
         if (mediaType(req) !== want) {
           throw new PipetraceError('invalid_input', `content-type: must be ${want}`, {
             field: 'content-type',
-            details: { status: 415 },
+            status: 415,
           });
         }
         bytes = await readBody(req, limit);

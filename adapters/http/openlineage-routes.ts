@@ -10,7 +10,7 @@ import { invalid } from '../../src/errors.js';
 import { type IngestOptions, ingestEvents } from '../../src/openlineage/ingest.js';
 import { type MarquezLineageOptions, marquezLineage } from '../../src/openlineage/marquez.js';
 import type { NamingOptions } from '../../src/openlineage/types.js';
-import { json, type Route } from './routes.js';
+import { json, type Route } from './router.js';
 
 export const LINEAGE_PATH = '/api/v1/lineage';
 

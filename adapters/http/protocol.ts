@@ -47,27 +47,32 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   aborted: 409,
+  method_not_allowed: 405,
   too_large: 413,
   storage: 500,
   unavailable: 503,
   quota: 507,
 };
 
-/** The HTTP status an error code answers with. */
-export function statusOf(code: ErrorCode): number {
-  return STATUS[code] ?? 500;
+/** The HTTP status an error (its own `status`, else its code's) or an error code answers with. */
+export function statusOf(error: PipetraceError | ErrorCode): number {
+  if (typeof error === 'string') return STATUS[error] ?? 500;
+  return error.status ?? STATUS[error.code] ?? 500;
 }
 
 const CODES = new Set(Object.keys(STATUS));
 
-/** The error a response stands for, or a generic one when the body is not an ErrorBody. */
+/**
+ * The error a response stands for, or a generic one when the body is not an ErrorBody. Its
+ * `status` is the response's.
+ */
 export function errorFromResponse(status: number, body: unknown): PipetraceError {
   const e = (body as Partial<ErrorBody> | null)?.error;
   if (e !== undefined && typeof e === 'object' && e !== null && typeof e.message === 'string') {
     const code = (CODES.has(e.code) ? e.code : status >= 500 ? 'storage' : 'invalid_input') as ErrorCode;
     return new PipetraceError(code, e.message, {
       ...(typeof e.field === 'string' ? { field: e.field } : {}),
-      details: { status },
+      status,
     });
   }
   const code: ErrorCode =
@@ -75,12 +80,14 @@ export function errorFromResponse(status: number, body: unknown): PipetraceError
       ? 'unauthorized'
       : status === 404
         ? 'not_found'
-        : status === 413
-          ? 'too_large'
-          : status >= 500
-            ? 'unavailable'
-            : 'invalid_input';
-  return new PipetraceError(code, `the server answered HTTP ${status}`, { details: { status } });
+        : status === 405
+          ? 'method_not_allowed'
+          : status === 413
+            ? 'too_large'
+            : status >= 500
+              ? 'unavailable'
+              : 'invalid_input';
+  return new PipetraceError(code, `the server answered HTTP ${status}`, { status });
 }
 
 const encoder = new TextEncoder();

@@ -7,7 +7,7 @@ import { invalid } from '../../src/errors.js';
 import { ParamReader } from '../../src/http-params.js';
 import { QUERIES, QUERY_NAMES, type QueryDef, type QueryName, type QueryResult } from '../../src/queries.js';
 import { API_PREFIX, QUERY_PATHS } from './protocol.js';
-import { bodyObject, json, type Route } from './routes.js';
+import { bodyObject, json, type Route } from './router.js';
 
 const P = API_PREFIX;
 

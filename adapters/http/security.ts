@@ -3,7 +3,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { PipetraceError } from '../../src/errors.js';
-import type { Access } from './routes.js';
+import type { Access } from './router.js';
 
 export interface AuthOptions {
   /** Grants reads and writes. Defaults to the PIPETRACE_TOKEN environment variable. */
@@ -33,7 +33,7 @@ function checkToken(name: string, value: string | undefined): string | undefined
 
 export type Authorizer = (access: Access, authorization: string | undefined) => void;
 
-/** Throws 'unauthorized' (401 or 403, in details.status) unless the request may proceed. */
+/** Throws 'unauthorized' (with `status` 401 or 403) unless the request may proceed. */
 export function createAuthorizer(options: AuthOptions, env: Record<string, string | undefined>): Authorizer {
   const token = checkToken('token', options.token ?? (env.PIPETRACE_TOKEN || undefined));
   const readToken = checkToken('readToken', options.readToken);
@@ -46,8 +46,7 @@ export function createAuthorizer(options: AuthOptions, env: Record<string, strin
     });
   }
 
-  const deny = (status: 401 | 403, message: string) =>
-    new PipetraceError('unauthorized', message, { details: { status } });
+  const deny = (status: 401 | 403, message: string) => new PipetraceError('unauthorized', message, { status });
 
   return (access, authorization) => {
     if (access === 'public' || (access === 'read' && !readsNeedToken)) return;

@@ -9,19 +9,20 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PipetraceError } from '../../src/errors.js';
-import { createHandler as createBaseHandler, type HandlerOptions } from './handler.js';
+import { createRouteHandler, type HandlerOptions } from './handler.js';
 import { openLineageRoutes } from './openlineage-routes.js';
 import { queryRoutes } from './query-routes.js';
-import type { Route } from './routes.js';
+import type { Route } from './router.js';
 import { storeRoutes } from './store-routes.js';
 
+export { type DashboardRouteOptions, dashboardRoutes } from './dashboard-routes.js';
 export type { HandlerOptions } from './handler.js';
 export { DEFAULT_BODY_LIMIT } from './handler.js';
 export { LINEAGE_PATH, type OpenLineageRouteOptions, openLineageRoutes } from './openlineage-routes.js';
-export { API_PREFIX, STORE_PATHS } from './protocol.js';
+export { API_PREFIX, QUERY_PATHS, STORE_PATHS } from './protocol.js';
 export { queryRoutes } from './query-routes.js';
-export type { Access, Method, Reply, Route, RouteContext } from './routes.js';
-export { bodyObject, json } from './routes.js';
+export type { Access, Method, Reply, Route, RouteContext } from './router.js';
+export { bodyObject, json } from './router.js';
 export { storeRoutes } from './store-routes.js';
 
 export type ServerOptions = Omit<HandlerOptions, 'baseRoutes'>;
@@ -33,7 +34,7 @@ export function defaultRoutes(): Route[] {
 
 /** A node:http request listener serving `store` with the default routes plus `options.routes`. */
 export function createHandler(options: ServerOptions): RequestListener {
-  return createBaseHandler({ ...options, baseRoutes: defaultRoutes() });
+  return createRouteHandler({ ...options, baseRoutes: defaultRoutes() });
 }
 
 export interface PipetraceServer {

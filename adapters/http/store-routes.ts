@@ -5,7 +5,7 @@
  */
 import { PipetraceError } from '../../src/errors.js';
 import { BINARY_TYPE, decodeBlobs, encodeBlobs, STORE_PATHS } from './protocol.js';
-import { json, type Reply, type Route } from './routes.js';
+import { json, type Reply, type Route } from './router.js';
 import {
   blobKey,
   blobPrefix,

@@ -34,9 +34,8 @@ export type RetryLimit = { retries: number } | { until: number };
 /** Errors worth another attempt: the server could not be reached or failed on its side. */
 export function isRetryable(error: unknown): boolean {
   if (!isPipetraceError(error)) return false;
-  const details = error.details as { status?: number; network?: boolean } | undefined;
-  if (details?.network === true) return true;
-  const status = details?.status ?? 0;
+  if ((error.details as { network?: boolean } | undefined)?.network === true) return true;
+  const status = error.status ?? 0;
   return status >= 500 || status === 429 || status === 408;
 }
 

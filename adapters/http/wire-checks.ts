@@ -4,13 +4,13 @@
  */
 import { invalid } from '../../src/errors.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
+import { checkRunScan } from '../../src/scan-plan.js';
 import { MAX_BLOB_KEY_LENGTH, type RunScan, type WriterQuery } from '../../src/store.js';
 import {
   checkIdentifier,
   checkNameList,
   checkPointer,
   checkPointerType,
-  checkPositiveInt,
   checkRun,
   checkRunId,
   checkText,
@@ -20,7 +20,7 @@ import {
   MAX_NAME_LENGTH,
   MAX_POINTER_LENGTH,
 } from '../../src/validate.js';
-import { bodyObject } from './routes.js';
+import { bodyObject } from './router.js';
 
 /** Records per request: generous, the body limit is the real bound. */
 export const MAX_BATCH_ITEMS = 100_000;
@@ -50,22 +50,9 @@ export function namesBody(body: unknown): string[] {
   return list(body, 'names').map((n, i) => lookupKey(`names[${i}]`, n));
 }
 
+/** A scan as a request sent it, checked by the same checker every store plans with. */
 export function scanBody(body: unknown): RunScan {
-  const b = bodyObject(body);
-  const scan: RunScan = {};
-  if (b.component !== undefined) scan.component = checkIdentifier('component', b.component);
-  if (b.input !== undefined) scan.input = checkPointer('input', b.input);
-  if (b.output !== undefined) scan.output = checkPointer('output', b.output);
-  if (b.since !== undefined) scan.since = checkTime('since', b.since);
-  if (b.until !== undefined) scan.until = checkTime('until', b.until);
-  if (b.order !== undefined) {
-    if (b.order !== 'asc' && b.order !== 'desc')
-      throw invalid('order', `must be asc or desc, got ${describe(b.order)}`);
-    scan.order = b.order;
-  }
-  if (b.limit !== undefined) scan.limit = checkPositiveInt('limit', b.limit);
-  if (b.cursor !== undefined) scan.cursor = checkText('cursor', b.cursor, 1024);
-  return scan;
+  return checkRunScan(bodyObject(body));
 }
 
 export function writersBody(body: unknown): WriterQuery[] {

@@ -20,7 +20,7 @@ function rootError(error: unknown, depth = 0): unknown {
  * Turns whatever IndexedDB (or Dexie) threw into a PipetraceError a caller can branch on.
  * A failed write has aborted its transaction, so nothing of the batch was stored.
  */
-export function storageError(error: unknown, kind: string, action: string): PipetraceError {
+export function indexedDbError(error: unknown, kind: string, action: string): PipetraceError {
   if (isPipetraceError(error)) return error;
   const root = rootError(error);
   const name = errorName(root) ?? errorName(error);

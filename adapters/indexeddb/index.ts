@@ -1,7 +1,7 @@
 import { type IDBPDatabase, type IDBPTransaction, unwrap } from 'idb';
-import { encodeCursor, scanLimit } from '../../src/cursor.js';
 import { PipetraceError } from '../../src/errors.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
+import { pageOf } from '../../src/scan-plan.js';
 import type {
   BlobRecord,
   RunPage,
@@ -12,7 +12,7 @@ import type {
   WriterQuery,
   WriterRef,
 } from '../../src/store.js';
-import { storageError } from './errors.js';
+import { indexedDbError } from './errors.js';
 import { ChangeFeed } from './live.js';
 import { openDatabase } from './open.js';
 import { planScan, writerRange } from './scan.js';
@@ -133,7 +133,7 @@ class IndexedDbStore implements Store {
         (error: unknown) => {
           clearTimeout(timer);
           forget();
-          reject(storageError(error, this.kind, 'opening the database'));
+          reject(indexedDbError(error, this.kind, 'opening the database'));
         },
       );
     });
@@ -160,7 +160,7 @@ class IndexedDbStore implements Store {
           if (this.connection !== undefined && (await this.connection) === db) this.connection = undefined;
           continue;
         }
-        throw storageError(error, this.kind, action);
+        throw indexedDbError(error, this.kind, action);
       }
       // The outcome reaches the caller through body; this only keeps an abort from going unhandled.
       tx.done.catch(() => undefined);
@@ -172,7 +172,7 @@ class IndexedDbStore implements Store {
         } catch {
           // Already finished or aborted.
         }
-        throw storageError(error, this.kind, action);
+        throw indexedDbError(error, this.kind, action);
       }
     }
   }
@@ -211,15 +211,11 @@ class IndexedDbStore implements Store {
   }
 
   async scanRuns(scan: RunScan): Promise<RunPage> {
-    const limit = scanLimit(scan);
     const plan = planScan(scan);
+    const limit = plan.limit;
     if (plan.empty) return { runs: [] };
-    let range: IDBKeyRange;
-    try {
-      range = IDBKeyRange.bound(plan.lower, plan.upper, plan.lowerOpen, plan.upperOpen);
-    } catch (error) {
-      throw storageError(error, this.kind, 'scanRuns (since, until)');
-    }
+    // The plan checked the bounds and ruled out an empty range, so bound() cannot throw.
+    const range = IDBKeyRange.bound(plan.lower, plan.upper, plan.lowerOpen, plan.upperOpen);
     return this.transact('scanRuns', [RUNS], 'readonly', async (tx) => {
       const index = tx.objectStore(RUNS).index(plan.index);
       let picked: StoredRun[];
@@ -235,10 +231,8 @@ class IndexedDbStore implements Store {
           cursor = await cursor.continue();
         }
       }
-      const more = picked.length > limit;
       const runs = picked.slice(0, limit).map(fromStoredRun);
-      const last = runs[runs.length - 1];
-      return more && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
+      return pageOf(runs, runs[runs.length - 1], picked.length > limit);
     });
   }
 

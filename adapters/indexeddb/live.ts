@@ -1,3 +1,4 @@
+import { Listeners } from '../../src/listeners.js';
 import type { StoreChange } from '../../src/store.js';
 
 /**
@@ -5,7 +6,7 @@ import type { StoreChange } from '../../src/store.js';
  * workers of the same origin through a BroadcastChannel named after the database.
  */
 export class ChangeFeed {
-  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private readonly listeners = new Listeners<StoreChange>();
   private channel: BroadcastChannel | undefined;
 
   constructor(private readonly channelName: string) {}
@@ -15,33 +16,21 @@ export class ChangeFeed {
     const channel = new BroadcastChannel(this.channelName);
     // In Node an open channel would keep the process alive.
     (channel as { unref?: () => void }).unref?.();
-    channel.onmessage = (event: MessageEvent) => this.deliver(event.data as StoreChange);
+    channel.onmessage = (event: MessageEvent) => this.listeners.emit(event.data as StoreChange);
     this.channel = channel;
     return channel;
   }
 
-  private deliver(change: StoreChange): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch {
-        // One failing listener must not keep the others from hearing about the write.
-      }
-    }
-  }
-
   /** Call after the transaction committed. */
   emit(change: StoreChange): void {
-    this.deliver(change);
+    this.listeners.emit(change);
     this.open()?.postMessage(change);
   }
 
   subscribe(listener: (change: StoreChange) => void): () => void {
+    const remove = this.listeners.add(listener);
     this.open();
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return remove;
   }
 
   close(): void {

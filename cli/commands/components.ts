@@ -1,8 +1,6 @@
 /** `pipetrace components` and `pipetrace tags`: the pipeline's steps and their tags. */
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
-import { componentsTable, tagsTable } from '../format.js';
-import { noMore, print, STORE_OPTIONS, STORE_USAGE, showHelp, withSession } from './query-common.js';
+import { componentsTable, tagsTable } from '../../src/render/plain-text.js';
+import { queryCommand, STORE_USAGE } from './query-common.js';
 
 const usage = `Usage: pipetrace components [--owner O] [--tag T] [options]
 
@@ -13,28 +11,21 @@ The components (pipeline steps), by name, with owner, tags and description.
 
 ${STORE_USAGE}`;
 
-export const components: Command = {
+export const components = queryCommand({
   name: 'components',
   summary: 'the components, with owners and tags',
   usage,
-  async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { ...STORE_OPTIONS, owner: { type: 'string' }, tag: { type: 'string' } },
-    });
-    if (values.help) return showHelp(io, usage);
-    noMore(positionals, 0);
-    return withSession(values, io, async (s) => {
+  options: { owner: { type: 'string' }, tag: { type: 'string' } },
+  run:
+    ({ values }) =>
+    async (s) => {
       const list = await s.pt.components({
         ...(values.owner === undefined ? {} : { owner: values.owner }),
         ...(values.tag === undefined ? {} : { tag: values.tag }),
       });
-      return print(io, s, values, { components: list }, () => componentsTable(list));
-    });
-  },
-};
+      return s.print({ components: list }, () => componentsTable(list));
+    },
+});
 
 const tagsUsage = `Usage: pipetrace tags [options]
 
@@ -42,17 +33,12 @@ Every tag in use, with how many components carry it.
 
 ${STORE_USAGE}`;
 
-export const tags: Command = {
+export const tags = queryCommand({
   name: 'tags',
   summary: 'the tags in use, with counts',
   usage: tagsUsage,
-  async run(args, io) {
-    const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: STORE_OPTIONS });
-    if (values.help) return showHelp(io, tagsUsage);
-    noMore(positionals, 0);
-    return withSession(values, io, async (s) => {
-      const list = await s.pt.tags();
-      return print(io, s, values, { tags: list }, () => tagsTable(list));
-    });
+  run: () => async (s) => {
+    const list = await s.pt.tags();
+    return s.print({ tags: list }, () => tagsTable(list));
   },
-};
+});

@@ -1,10 +1,9 @@
 /** `pipetrace flag` and `pipetrace unflag`: mark outputs, or rows of an output, as wrong (or not). */
-import { parseArgs } from 'node:util';
+import { pointerText } from '../../src/render/plain-text.js';
 import { allFlaggedRows } from '../../src/rows/flags.js';
 import { flaggedRows, flagRows, unflagRows } from '../../src/rows/index.js';
-import { type Command, UsageError } from '../command.js';
-import { pointerText } from '../format.js';
-import { positional, print, rowKey, STORE_OPTIONS, STORE_USAGE, showHelp, view, withSession } from './query-common.js';
+import { UsageError } from '../command.js';
+import { queryCommand, rowKey, STORE_USAGE, view } from './query-common.js';
 
 const flagUsage = `Usage: pipetrace flag POINTER [KEY...] [--key-json] [options]
 
@@ -26,24 +25,19 @@ Clears the flag of POINTER, or of the given rows of it.
 
 ${STORE_USAGE}`;
 
-export const flag: Command = {
+export const flag = queryCommand({
   name: 'flag',
   summary: 'mark an output, or rows of it, as wrong',
   usage: flagUsage,
-  async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { ...STORE_OPTIONS, 'key-json': { type: 'boolean' } },
-    });
-    if (values.help) return showHelp(io, flagUsage);
-    const pointer = positional(positionals, 0, 'POINTER');
-    const keys = positionals.slice(1).map((k) => rowKey(k, values['key-json']));
-    return withSession(values, io, async (s) => {
+  options: { 'key-json': { type: 'boolean' } },
+  positionals: ['POINTER'],
+  rest: true,
+  run: ({ values, positionals: [pointer], rest }) => {
+    const keys = rest.map((k) => rowKey(k, values['key-json']));
+    return async (s) => {
       if (keys.length === 0) {
         const p = await s.pt.flag(pointer);
-        return print(io, s, values, { pointer: p }, () => `flagged ${pointerText(p)}`, view.flagged());
+        return s.print({ pointer: p }, () => `flagged ${pointerText(p)}`, view.flagged());
       }
       // A row flag needs the pointer to exist, like a pointer flag: check before writing.
       await s.pt.pointer(pointer);
@@ -52,67 +46,47 @@ export const flag: Command = {
         throw new UsageError(`no run wrote ${JSON.stringify(pointer)}, so it has no rows to flag`);
       }
       const count = await flagRows(s.store, pointer, keys);
-      return print(
-        io,
-        s,
-        values,
+      return s.print(
         { pointer, flaggedRows: count },
         () => `flagged ${keys.length} rows of ${pointer} (${count} flagged now)`,
         view.review(),
       );
-    });
+    };
   },
-};
+});
 
-export const unflag: Command = {
+export const unflag = queryCommand({
   name: 'unflag',
   summary: 'clear the flag of an output, of rows of it, or all flags',
   usage: unflagUsage,
-  async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...STORE_OPTIONS,
-        all: { type: 'boolean' },
-        rows: { type: 'boolean' },
-        'key-json': { type: 'boolean' },
-      },
-    });
-    if (values.help) return showHelp(io, unflagUsage);
+  options: { all: { type: 'boolean' }, rows: { type: 'boolean' }, 'key-json': { type: 'boolean' } },
+  // POINTER is needed unless --all, so it is checked here.
+  rest: true,
+  run: ({ values, rest }) => {
     if (values.all) {
-      if (positionals.length > 0 || values.rows) throw new UsageError('--all takes no POINTER, KEY or --rows');
-      return withSession(values, io, async (s) => {
+      if (rest.length > 0 || values.rows) throw new UsageError('--all takes no POINTER, KEY or --rows');
+      return async (s) => {
         let rows = 0;
         for (const f of await allFlaggedRows(s.store)) rows += f.rows.length;
         const pointers = await s.pt.unflagAll();
-        return print(
-          io,
-          s,
-          values,
-          { pointers, rows },
-          () => `cleared ${pointers} pointer flags and ${rows} row flags`,
-        );
-      });
+        return s.print({ pointers, rows }, () => `cleared ${pointers} pointer flags and ${rows} row flags`);
+      };
     }
-    const pointer = positional(positionals, 0, 'POINTER');
-    const keys = positionals.slice(1).map((k) => rowKey(k, values['key-json']));
+    const [pointer, ...given] = rest;
+    if (pointer === undefined) throw new UsageError('missing POINTER');
+    const keys = given.map((k) => rowKey(k, values['key-json']));
     if (values.rows && keys.length > 0) throw new UsageError('give KEYs or --rows, not both');
-    return withSession(values, io, async (s) => {
+    return async (s) => {
       if (keys.length === 0 && !values.rows) {
         const p = await s.pt.unflag(pointer);
-        return print(io, s, values, { pointer: p }, () => `unflagged ${pointerText(p)}`);
+        return s.print({ pointer: p }, () => `unflagged ${pointerText(p)}`);
       }
       const before = (await flaggedRows(s.store, pointer)).rows.length;
       const count = await unflagRows(s.store, pointer, values.rows ? undefined : keys);
-      return print(
-        io,
-        s,
-        values,
+      return s.print(
         { pointer, flaggedRows: count, cleared: before - count },
         () => `unflagged ${before - count} rows of ${pointer} (${count} still flagged)`,
       );
-    });
+    };
   },
-};
+});

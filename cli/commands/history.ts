@@ -1,19 +1,6 @@
 /** `pipetrace history COMPONENT`: a component's runs, newest first, a page at a time. */
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
-import { runsTable } from '../format.js';
-import {
-  int,
-  noMore,
-  positional,
-  print,
-  STORE_OPTIONS,
-  STORE_USAGE,
-  showHelp,
-  view,
-  when,
-  withSession,
-} from './query-common.js';
+import { runsTable } from '../../src/render/plain-text.js';
+import { int, queryCommand, STORE_USAGE, view, when } from './query-common.js';
 
 const usage = `Usage: pipetrace history COMPONENT [--since T] [--until T] [--limit N] [--cursor C] [options]
 
@@ -24,30 +11,22 @@ follow, the output ends with the cursor for the next page.
 
 ${STORE_USAGE}`;
 
-export const history: Command = {
+export const history = queryCommand({
   name: 'history',
   summary: "a component's runs, newest first",
   usage,
-  async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...STORE_OPTIONS,
-        since: { type: 'string' },
-        until: { type: 'string' },
-        limit: { type: 'string' },
-        cursor: { type: 'string' },
-      },
-    });
-    if (values.help) return showHelp(io, usage);
-    const component = positional(positionals, 0, 'COMPONENT');
-    noMore(positionals, 1);
+  options: {
+    since: { type: 'string' },
+    until: { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+  },
+  positionals: ['COMPONENT'],
+  run: ({ values, positionals: [component] }) => {
     const since = when('since', values.since);
     const until = when('until', values.until);
     const limit = int('limit', values.limit);
-    return withSession(values, io, async (s) => {
+    return async (s) => {
       const page = await s.pt.history(component, {
         ...(since === undefined ? {} : { since }),
         ...(until === undefined ? {} : { until }),
@@ -58,7 +37,7 @@ export const history: Command = {
         page.cursor === undefined
           ? runsTable(page.runs)
           : `${runsTable(page.runs)}\nmore: pipetrace history ${component} --cursor ${page.cursor}`;
-      return print(io, s, values, page, text, view.history(component));
-    });
+      return s.print(page, text, view.history(component));
+    };
   },
-};
+});

@@ -1,8 +1,6 @@
 /** `pipetrace inspect RUN`: every field of a run, and whether it is stale now. */
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
-import { runDetails } from '../format.js';
-import { noMore, positional, print, STORE_OPTIONS, STORE_USAGE, showHelp, view, withSession } from './query-common.js';
+import { runDetails } from '../../src/render/plain-text.js';
+import { queryCommand, STORE_USAGE, view } from './query-common.js';
 
 const usage = `Usage: pipetrace inspect RUN_ID [options]
 
@@ -11,19 +9,16 @@ notes, and whether it is stale now.
 
 ${STORE_USAGE}`;
 
-export const inspect: Command = {
+export const inspect = queryCommand({
   name: 'inspect',
   summary: 'a run in full, with its staleness',
   usage,
-  async run(args, io) {
-    const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: STORE_OPTIONS });
-    if (values.help) return showHelp(io, usage);
-    const id = positional(positionals, 0, 'RUN_ID');
-    noMore(positionals, 1);
-    return withSession(values, io, async (s) => {
+  positionals: ['RUN_ID'],
+  run:
+    ({ positionals: [id] }) =>
+    async (s) => {
       const run = await s.pt.inspect(id);
       const staleness = await s.pt.staleness({ run: run.id });
-      return print(io, s, values, { run, staleness }, () => runDetails(run, staleness), view.run(run.id));
-    });
-  },
-};
+      return s.print({ run, staleness }, () => runDetails(run, staleness), view.run(run.id));
+    },
+});

@@ -1,16 +1,18 @@
 /**
- * What the query commands share: the store options (--store, or --url with --token), --json,
- * dashboard links for the same view, and argument checks that fail as usage errors (exit 2).
+ * What the query commands share: `queryCommand` (parse, --help, positionals, an open session),
+ * the store options (--store, or --url with --token), --json, dashboard links for the same
+ * view, and argument checks that fail as usage errors (exit 2).
  */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { httpStore } from '../../adapters/http/client.js';
 import { createPipetrace, type Pipetrace } from '../../src/pipetrace.js';
 import { keyToJson, type RowKey } from '../../src/rows/keys.js';
 import type { Store } from '../../src/store.js';
-import { EXIT, type Io, UsageError } from '../command.js';
+import { type Command, EXIT, type Io, UsageError } from '../command.js';
 import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
 
 /** parseArgs options every query command accepts. */
-export const STORE_OPTIONS = {
+const STORE_OPTIONS = {
   store: { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
@@ -25,23 +27,27 @@ export const STORE_USAGE = `Store options:
   --json           print machine-readable JSON on stdout
   -h, --help       show this help`;
 
-export interface StoreValues {
+interface StoreValues {
   store?: string;
   url?: string;
   token?: string;
   json?: boolean;
 }
 
-/** An open pipetrace for one command, and a way to link to the dashboard's view of the same thing. */
+/** An open pipetrace for one command, and how it prints its answer. */
 export interface Session {
   pt: Pipetrace;
   store: Store;
-  /** The dashboard URL for a hash route, when a server URL is known. */
-  link(hash: string): string | undefined;
+  /**
+   * Prints a result: JSON with --json, text otherwise, then the dashboard link of `hash` when a
+   * server URL is known (on stderr under --json, so stdout stays one JSON document). Exit 0.
+   */
+  print(data: unknown, text: () => string, hash?: string): number;
   close(): Promise<void>;
 }
 
-export async function openSession(values: StoreValues, io: Io): Promise<Session> {
+/** The store a session reads, and the dashboard root for links (with --url). */
+async function sessionStore(values: StoreValues, io: Io): Promise<{ store: Store; root?: string }> {
   if (values.url !== undefined && values.store !== undefined) throw new UsageError('give --store or --url, not both');
   if (values.url !== undefined) {
     let base: URL;
@@ -53,40 +59,29 @@ export async function openSession(values: StoreValues, io: Io): Promise<Session>
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError('--url: must be http or https');
     const token = values.token ?? (io.env.PIPETRACE_TOKEN || undefined);
     const store = httpStore({ url: values.url, retries: 1, ...(token === undefined ? {} : { token }) });
-    const root = values.url.replace(/\/+$/, '');
-    return {
-      pt: createPipetrace({ store }),
-      store,
-      link: (hash) => `${root}/${hash}`,
-      close: () => store.close(),
-    };
+    return { store, root: values.url.replace(/\/+$/, '') };
   }
   if (values.token !== undefined) throw new UsageError('--token: only with --url');
-  const store = await openStore(values.store);
-  return { pt: createPipetrace({ store }), store, link: () => undefined, close: () => store.close() };
+  return { store: await openStore(values.store) };
 }
 
-/**
- * Prints a result: JSON with --json, text otherwise, then the dashboard link when known
- * (on stderr under --json, so stdout stays one JSON document).
- */
-export function print(
-  io: Io,
-  session: Session,
-  values: StoreValues,
-  data: unknown,
-  text: () => string,
-  hash?: string,
-): number {
-  if (values.json) io.stdout(`${toJson(data)}\n`);
-  else io.stdout(`${text()}\n`);
-  const link = hash === undefined ? undefined : session.link(hash);
-  if (link !== undefined) (values.json ? io.stderr : io.stdout)(`dashboard: ${link}\n`);
-  return EXIT.ok;
+async function openSession(values: StoreValues, io: Io): Promise<Session> {
+  const { store, root } = await sessionStore(values, io);
+  return {
+    pt: createPipetrace({ store }),
+    store,
+    print(data, text, hash) {
+      io.stdout(`${values.json ? toJson(data) : text()}\n`);
+      if (hash !== undefined && root !== undefined)
+        (values.json ? io.stderr : io.stdout)(`dashboard: ${root}/${hash}\n`);
+      return EXIT.ok;
+    },
+    close: () => store.close(),
+  };
 }
 
 /** JSON for --json: indented; bigints (row keys) as decimal strings, typed arrays as arrays. */
-export function toJson(data: unknown): string {
+function toJson(data: unknown): string {
   return JSON.stringify(
     data,
     (_, v) => (typeof v === 'bigint' ? v.toString() : ArrayBuffer.isView(v) ? Array.from(v as Uint32Array) : v),
@@ -94,24 +89,84 @@ export function toJson(data: unknown): string {
   );
 }
 
-/** Runs a command body with an open session, closing it after. */
-export async function withSession(values: StoreValues, io: Io, body: (s: Session) => Promise<number>): Promise<number> {
-  const session = await openSession(values, io);
-  try {
-    return await body(session);
-  } finally {
-    await session.close();
-  }
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs's config for a query command: the store options beside the command's own. */
+interface QueryConfig<O extends OptionsConfig> {
+  args: string[];
+  strict: true;
+  allowPositionals: true;
+  options: typeof STORE_OPTIONS & O;
 }
 
-export function positional(positionals: string[], index: number, name: string): string {
-  const value = positionals[index];
-  if (value === undefined) throw new UsageError(`missing ${name}`);
-  return value;
+/**
+ * A query command's option values, typed by node:util's own parseArgs types for its options.
+ * The store options are spelled out too: inside the generic helper TypeScript cannot see them
+ * through the deferred conditional type.
+ */
+export type QueryValues<O extends OptionsConfig> = StoreValues & { help?: boolean } & ReturnType<
+    typeof parseArgs<QueryConfig<O>>
+  >['values'];
+
+export interface QueryCommandSpec<O extends OptionsConfig, P extends readonly string[]> extends Omit<Command, 'run'> {
+  /** The command's own options; the store options, --json and --help come with every query command. */
+  options?: O;
+  /** The names of the positionals it needs, in order ("missing NAME" when one is not there). */
+  positionals?: P;
+  /** Takes more positionals after those (as `rest`); otherwise any more is a usage error. */
+  rest?: boolean;
+  /**
+   * Checks the arguments, before any store is opened (a usage error must not open or create
+   * one), and returns the work to do with the open session; the session closes after it.
+   */
+  run(args: {
+    values: QueryValues<O>;
+    positionals: { [K in keyof P]: string };
+    rest: string[];
+  }): (session: Session) => Promise<number>;
 }
 
-export function noMore(positionals: string[], count: number): void {
-  if (positionals.length > count) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[count])}`);
+/** A query command: parses its arguments, answers --help, checks positionals, opens a session. */
+export function queryCommand<
+  const O extends OptionsConfig = Record<never, never>,
+  const P extends readonly string[] = [],
+>(spec: QueryCommandSpec<O, P>): Command {
+  const { run, options, positionals, rest, ...command } = spec;
+  const names: readonly string[] = positionals ?? [];
+  return {
+    ...command,
+    async run(args, io) {
+      const parsed = parseArgs<QueryConfig<O>>({
+        args,
+        strict: true,
+        allowPositionals: true,
+        options: { ...STORE_OPTIONS, ...(options as O) },
+      });
+      // The config holds STORE_OPTIONS, so its values hold the store values too.
+      const values = parsed.values as QueryValues<O>;
+      if (values.help) {
+        io.stdout(`${command.usage}\n`);
+        return EXIT.ok;
+      }
+      const given = parsed.positionals;
+      const missing = names.find((_, i) => given[i] === undefined);
+      if (missing !== undefined) throw new UsageError(`missing ${missing}`);
+      if (!rest && given.length > names.length) {
+        throw new UsageError(`unexpected argument ${JSON.stringify(given[names.length])}`);
+      }
+      const body = run({
+        values,
+        positionals: given.slice(0, names.length) as { [K in keyof P]: string },
+        rest: given.slice(names.length),
+      });
+      const session = await openSession(values, io);
+      try {
+        return await body(session);
+      } finally {
+        await session.close();
+      }
+    },
+  };
 }
 
 export function int(name: string, value: string | undefined, min = 1, max = 10_000): number | undefined {
@@ -147,7 +202,7 @@ export function rowKey(text: string, json: boolean | undefined): RowKey {
   return value as RowKey;
 }
 
-/** Hash routes of the dashboard (dashboard/router.ts): one percent-encoded segment per name. */
+/** Hash routes of the dashboard (dashboard/hash-router.ts): one percent-encoded segment per name. */
 export const view = {
   recent: () => '#/recent',
   history: (component: string) => `#/history/${encodeURIComponent(component)}`,
@@ -160,9 +215,3 @@ export const view = {
   rows: (pointer: string, key: RowKey, direction: 'backward' | 'forward') =>
     `#/rows?${new URLSearchParams({ pointer, key: JSON.stringify(keyToJson(key)), direction }).toString()}`,
 };
-
-/** Prints a command's usage on stdout (for --help); exit 0. */
-export function showHelp(io: Io, usage: string): number {
-  io.stdout(`${usage}\n`);
-  return EXIT.ok;
-}

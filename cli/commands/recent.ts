@@ -1,8 +1,6 @@
 /** `pipetrace recent`: the latest runs of every component. */
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
-import { runsTable } from '../format.js';
-import { int, noMore, print, STORE_OPTIONS, STORE_USAGE, showHelp, withSession } from './query-common.js';
+import { runsTable } from '../../src/render/plain-text.js';
+import { int, queryCommand, STORE_USAGE } from './query-common.js';
 
 const usage = `Usage: pipetrace recent [--limit N] [options]
 
@@ -12,23 +10,16 @@ The latest runs of all components, newest first.
 
 ${STORE_USAGE}`;
 
-export const recent: Command = {
+export const recent = queryCommand({
   name: 'recent',
   summary: 'the latest runs of all components',
   usage,
-  async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { ...STORE_OPTIONS, limit: { type: 'string' } },
-    });
-    if (values.help) return showHelp(io, usage);
-    noMore(positionals, 0);
+  options: { limit: { type: 'string' } },
+  run: ({ values }) => {
     const limit = int('limit', values.limit) ?? 10;
-    return withSession(values, io, async (s) => {
+    return async (s) => {
       const runs = await s.pt.recent(limit);
-      return print(io, s, values, { runs }, () => runsTable(runs), '#/recent');
-    });
+      return s.print({ runs }, () => runsTable(runs), '#/recent');
+    };
   },
-};
+});

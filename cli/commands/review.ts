@@ -1,11 +1,10 @@
 /** `pipetrace review`: who is to blame for the flagged outputs and rows, with the evidence. */
-import { parseArgs } from 'node:util';
 import { REVIEW_METHODS, type ReviewMethod } from '../../src/analysis/spectrum.js';
+import { reviewText, rowReviewText } from '../../src/render/plain-text.js';
 import { allFlaggedRows } from '../../src/rows/flags.js';
 import { type RowReview, type RowReviewMetric, reviewRows } from '../../src/rows/index.js';
-import { type Command, UsageError } from '../command.js';
-import { reviewText, rowReviewText } from '../format.js';
-import { int, noMore, print, STORE_OPTIONS, STORE_USAGE, showHelp, view, withSession } from './query-common.js';
+import { UsageError } from '../command.js';
+import { int, queryCommand, STORE_USAGE, view } from './query-common.js';
 
 const usage = `Usage: pipetrace review [--method M] [--limit N] [--runs-only | --rows-only] [options]
 
@@ -22,31 +21,23 @@ whose lineage holds it.
 
 ${STORE_USAGE}`;
 
-export const review: Command = {
+export const review = queryCommand({
   name: 'review',
   summary: 'rank the likely culprits behind flagged outputs and rows',
   usage,
-  async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...STORE_OPTIONS,
-        method: { type: 'string' },
-        limit: { type: 'string' },
-        'runs-only': { type: 'boolean' },
-        'rows-only': { type: 'boolean' },
-      },
-    });
-    if (values.help) return showHelp(io, usage);
-    noMore(positionals, 0);
+  options: {
+    method: { type: 'string' },
+    limit: { type: 'string' },
+    'runs-only': { type: 'boolean' },
+    'rows-only': { type: 'boolean' },
+  },
+  run: ({ values }) => {
     const method = (values.method ?? 'ochiai') as ReviewMethod;
     if (!REVIEW_METHODS.includes(method)) throw new UsageError(`--method: must be one of ${REVIEW_METHODS.join(', ')}`);
     if (values['runs-only'] && values['rows-only']) throw new UsageError('give --runs-only or --rows-only, not both');
     if (values['rows-only'] && method === 'risk_ratio') throw new UsageError('--method risk_ratio: runs only');
     const limit = int('limit', values.limit) ?? (values.json ? 20 : 5);
-    return withSession(values, io, async (s) => {
+    return async (s) => {
       const runs = values['rows-only'] ? null : await s.pt.review({ method, limit });
       let rows: RowReview | null = null;
       if (!values['runs-only'] && method !== 'risk_ratio' && (await allFlaggedRows(s.store)).length > 0) {
@@ -58,7 +49,7 @@ export const review: Command = {
         if (rows !== null) parts.push(rowReviewText(rows, limit));
         return parts.join('\n\n');
       };
-      return print(io, s, values, { runs, rows }, text, view.review());
-    });
+      return s.print({ runs, rows }, text, view.review());
+    };
   },
-};
+});

@@ -1,8 +1,8 @@
 /** `pipetrace serve`: expose a store over HTTP until interrupted. */
 import { parseArgs } from 'node:util';
+import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
 import { DEFAULT_BODY_LIMIT } from '../../adapters/http/handler.js';
 import { createServer } from '../../adapters/http/server.js';
-import { dashboardRoutes } from '../../dashboard/routes.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { DEFAULT_STORE_DIR, openStore } from '../open-store.js';
 

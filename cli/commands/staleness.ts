@@ -1,18 +1,6 @@
 /** `pipetrace staleness TARGET`: is the run behind a pointer (or a run) stale now, and why. */
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
-import { stalenessText } from '../format.js';
-import {
-  int,
-  noMore,
-  positional,
-  print,
-  STORE_OPTIONS,
-  STORE_USAGE,
-  showHelp,
-  view,
-  withSession,
-} from './query-common.js';
+import { stalenessText } from '../../src/render/plain-text.js';
+import { int, queryCommand, STORE_USAGE, view } from './query-common.js';
 
 const usage = `Usage: pipetrace staleness POINTER|RUN_ID [--run] [--max-age-days N] [--max-fresher-runs N] [options]
 
@@ -25,34 +13,26 @@ run older than the age limit, or newer runs of an upstream component since.
 
 ${STORE_USAGE}`;
 
-export const staleness: Command = {
+export const staleness = queryCommand({
   name: 'staleness',
   summary: 'is a pointer or run stale now, and why',
   usage,
-  async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...STORE_OPTIONS,
-        run: { type: 'boolean' },
-        'max-age-days': { type: 'string' },
-        'max-fresher-runs': { type: 'string' },
-      },
-    });
-    if (values.help) return showHelp(io, usage);
-    const target = positional(positionals, 0, 'POINTER or RUN_ID');
-    noMore(positionals, 1);
+  options: {
+    run: { type: 'boolean' },
+    'max-age-days': { type: 'string' },
+    'max-fresher-runs': { type: 'string' },
+  },
+  positionals: ['POINTER or RUN_ID'],
+  run: ({ values, positionals: [target] }) => {
     const maxAgeDays = int('max-age-days', values['max-age-days'], 0, 100_000);
     const maxFresherRuns = int('max-fresher-runs', values['max-fresher-runs'], 1, 1_000_000);
-    return withSession(values, io, async (s) => {
+    return async (s) => {
       const result = await s.pt.staleness(values.run ? { run: target } : target, {
         ...(maxAgeDays === undefined ? {} : { maxAgeDays }),
         ...(maxFresherRuns === undefined ? {} : { maxFresherRuns }),
       });
       const text = () => `${result.component} run ${result.run}: stale? ${stalenessText(result)}`;
-      return print(io, s, values, result, text, view.run(result.run));
-    });
+      return s.print(result, text, view.run(result.run));
+    };
   },
-};
+});

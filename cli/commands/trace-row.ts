@@ -1,20 +1,8 @@
 /** `pipetrace trace-row POINTER KEY` and `pipetrace impact POINTER KEY`: row lineage, back or forward. */
-import { parseArgs } from 'node:util';
+import { rowTraceText } from '../../src/render/plain-text.js';
 import { impact as impactOf, traceRow } from '../../src/rows/index.js';
 import type { Command } from '../command.js';
-import { rowTraceText } from '../format.js';
-import {
-  int,
-  noMore,
-  positional,
-  print,
-  rowKey,
-  STORE_OPTIONS,
-  STORE_USAGE,
-  showHelp,
-  view,
-  withSession,
-} from './query-common.js';
+import { int, queryCommand, rowKey, STORE_USAGE, view } from './query-common.js';
 
 function rowCommand(direction: 'backward' | 'forward'): Command {
   const name = direction === 'backward' ? 'trace-row' : 'impact';
@@ -31,40 +19,28 @@ ${
   --key-json       KEY is JSON (a number, string or array), not text
 
 ${STORE_USAGE}`;
-  return {
+  return queryCommand({
     name,
     summary:
       direction === 'backward'
         ? 'the raw rows a row came from (row lineage)'
         : 'the outputs a row reached (row lineage, forward)',
     usage,
-    async run(args, io) {
-      const { values, positionals } = parseArgs({
-        args,
-        strict: true,
-        allowPositionals: true,
-        options: {
-          ...STORE_OPTIONS,
-          run: { type: 'string' },
-          'max-rows': { type: 'string' },
-          'key-json': { type: 'boolean' },
-        },
-      });
-      if (values.help) return showHelp(io, usage);
-      const pointer = positional(positionals, 0, 'POINTER');
-      const key = rowKey(positional(positionals, 1, 'KEY'), values['key-json']);
-      noMore(positionals, 2);
+    options: { run: { type: 'string' }, 'max-rows': { type: 'string' }, 'key-json': { type: 'boolean' } },
+    positionals: ['POINTER', 'KEY'],
+    run: ({ values, positionals: [pointer, text] }) => {
+      const key = rowKey(text, values['key-json']);
       const maxRows = int('max-rows', values['max-rows'], 1, 1_000_000);
       const options = {
         ...(values.run === undefined ? {} : { run: values.run }),
         ...(maxRows === undefined ? {} : { maxRows }),
       };
-      return withSession(values, io, async (s) => {
+      return async (s) => {
         const result = await (direction === 'backward' ? traceRow : impactOf)(s.store, pointer, key, options);
-        return print(io, s, values, result, () => rowTraceText(result), view.rows(pointer, key, direction));
-      });
+        return s.print(result, () => rowTraceText(result), view.rows(pointer, key, direction));
+      };
     },
-  };
+  });
 }
 
 export const traceRowCommand = rowCommand('backward');

@@ -1,9 +1,9 @@
 /** The list views: recent runs, a component's history over a date range, and flagged outputs. */
 import type { Run } from '../../src/model.js';
-import { formatDuration, formatTime, shortId } from '../../src/render/escape.js';
+import { formatDuration, formatTime, shortId } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
-import { fill, h, link, table } from '../dom.js';
-import type { View } from '../router.js';
+import { fragment, h, link, table } from '../dom.js';
+import type { View } from '../hash-router.js';
 
 /** A table of runs with links to each run card, component history and trace. */
 export function runTable(ctx: ViewContext, runs: Run[]): HTMLElement {
@@ -29,11 +29,9 @@ export function runTable(ctx: ViewContext, runs: Run[]): HTMLElement {
   );
 }
 
-export async function renderRecent(ctx: ViewContext): Promise<void> {
+export async function recentView(ctx: ViewContext): Promise<Node> {
   const [runs, components] = await Promise.all([ctx.api.recent(25), ctx.api.components()]);
-  if (!ctx.current()) return;
-  fill(
-    ctx.main,
+  return fragment(
     h('h2', {}, 'Recent runs'),
     runTable(ctx, runs),
     h('h3', {}, 'Components'),
@@ -59,14 +57,13 @@ function day(text: string | undefined, end: boolean): number | undefined {
   return end && /^\d{4}-\d{2}-\d{2}$/.test(text) ? ms + 86_400_000 - 1 : ms;
 }
 
-export async function renderHistory(ctx: ViewContext, v: Extract<View, { view: 'history' }>): Promise<void> {
+export async function historyView(ctx: ViewContext, v: Extract<View, { view: 'history' }>): Promise<Node> {
   const since = day(v.since, false);
   const until = day(v.until, true);
   const [page, components] = await Promise.all([
     ctx.api.history(v.component, { since, until, limit: 50 }),
     ctx.api.components(),
   ]);
-  if (!ctx.current()) return;
   const component = components.find((c) => c.name === v.component);
   const sinceInput = h('input', { type: 'date', name: 'since', value: v.since ?? '' });
   const untilInput = h('input', { type: 'date', name: 'until', value: v.until ?? '' });
@@ -91,8 +88,7 @@ export async function renderHistory(ctx: ViewContext, v: Extract<View, { view: '
     },
   });
   more.textContent = 'Load older runs';
-  fill(
-    ctx.main,
+  return fragment(
     h('h2', {}, `History of ${v.component}`),
     component === undefined
       ? null
@@ -115,11 +111,9 @@ export async function renderHistory(ctx: ViewContext, v: Extract<View, { view: '
   );
 }
 
-export async function renderFlagged(ctx: ViewContext): Promise<void> {
+export async function flaggedView(ctx: ViewContext): Promise<Node> {
   const flagged = await ctx.api.flagged();
-  if (!ctx.current()) return;
-  fill(
-    ctx.main,
+  return fragment(
     h('h2', {}, `Flagged outputs (${flagged.length})`),
     flagged.length === 0
       ? h('p', { class: 'muted' }, 'Nothing is flagged. Flag an output from a run card or with “flag POINTER”.')
@@ -143,7 +137,7 @@ export async function renderFlagged(ctx: ViewContext): Promise<void> {
                     try {
                       await ctx.api.unflag(p.name);
                       ctx.notify(`unflagged ${p.name}`);
-                      await renderFlagged(ctx);
+                      ctx.refresh();
                     } catch (error) {
                       ctx.notify((error as Error).message);
                     }

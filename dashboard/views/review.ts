@@ -2,13 +2,13 @@
  * The review view: ranked culprits (runs and components, tied candidates grouped under one
  * rank) with the evidence each score rests on, beside the flagged outputs they explain.
  */
-import type { RankedGroup } from '../../src/analysis/spectrum.js';
+import type { RankedGroup } from '../../src/analysis/ranking.js';
 import { REVIEW_METHODS } from '../../src/analysis/spectrum.js';
-import { formatScore, formatTime, shortId } from '../../src/render/escape.js';
+import { formatScore, formatTime, shortId } from '../../src/render/format.js';
 import type { RowReview, RowReviewCandidate } from '../../src/rows/review.js';
 import type { ViewContext } from '../app.js';
-import { fill, h, link } from '../dom.js';
-import type { View } from '../router.js';
+import { fragment, h, link } from '../dom.js';
+import type { View } from '../hash-router.js';
 
 function evidenceCells(g: RankedGroup<unknown>, F: number, P: number, top: number) {
   const share = top > 0 ? Math.round((g.score / top) * 100) : 0;
@@ -61,7 +61,7 @@ function rowCulprits(ctx: ViewContext, rows: RowReview) {
           h(
             'tr',
             { 'data-group': c.group },
-            h('td', {}, h('span', { class: 'rank' }, `#${c.rank + 1}`)),
+            h('td', {}, h('span', { class: 'rank' }, `#${c.rank}`)),
             h('td', {}, formatScore(c.evidence.score)),
             h('td', {}, `${c.evidence.ef} / ${c.evidence.F}`),
             h('td', {}, `${c.evidence.ep} / ${c.evidence.P}`),
@@ -86,9 +86,8 @@ function rowCulprits(ctx: ViewContext, rows: RowReview) {
   );
 }
 
-export async function renderReviewView(ctx: ViewContext, v: Extract<View, { view: 'review' }>): Promise<void> {
+export async function reviewView(ctx: ViewContext, v: Extract<View, { view: 'review' }>): Promise<Node> {
   const review = await ctx.api.review(v.method === undefined ? {} : { method: v.method });
-  if (!ctx.current()) return;
   const method = h(
     'select',
     {
@@ -192,8 +191,7 @@ export async function renderReviewView(ctx: ViewContext, v: Extract<View, { view
           review.flagged.length > 300 ? h('li', { class: 'muted' }, `… ${review.flagged.length - 300} more`) : null,
         ),
   );
-  fill(
-    ctx.main,
+  return fragment(
     h('h2', {}, 'Review: who is to blame?'),
     h(
       'div',

@@ -3,14 +3,14 @@
  * from, or forward to the outputs it reached); a row with a known key can be followed further.
  */
 
-import { shortId } from '../../src/render/escape.js';
+import { counted, shortId } from '../../src/render/format.js';
 import type { RowRef, RowStepInput, RowTrace } from '../../src/rows/trace.js';
 import { rowKeyToText } from '../../src/rows/wire.js';
 import { parseRowKey } from '../api.js';
 import type { ViewContext } from '../app.js';
 import { asJsonKey } from '../commands.js';
-import { fill, h, link } from '../dom.js';
-import type { View } from '../router.js';
+import { fragment, h, link } from '../dom.js';
+import type { View } from '../hash-router.js';
 
 type RowsView = Extract<View, { view: 'rows' }>;
 
@@ -45,15 +45,13 @@ function linkRows(ctx: ViewContext, l: RowStepInput, direction: RowsView['direct
     h(
       'span',
       { class: 'muted' },
-      l.kind === 'none'
-        ? ' (run level: no row lineage recorded) '
-        : ` (${l.kind}, ${l.rowCount} row${l.rowCount === 1 ? '' : 's'}) `,
+      l.kind === 'none' ? ' (run level: no row lineage recorded) ' : ` (${l.kind}, ${counted(l.rowCount, 'row')}) `,
     ),
     chips(ctx, l.pointer, l.rows, l.rowCount, direction),
   );
 }
 
-export async function renderRowsView(ctx: ViewContext, v: RowsView): Promise<void> {
+export async function rowsView(ctx: ViewContext, v: RowsView): Promise<Node> {
   const direction = v.direction ?? 'backward';
   const pointer = h('input', { name: 'pointer', value: v.pointer ?? '', size: 40, required: true, class: 'mono' });
   const key = h('input', {
@@ -90,18 +88,15 @@ export async function renderRowsView(ctx: ViewContext, v: RowsView): Promise<voi
     h('label', {}, 'direction', dir),
     h('button', { type: 'submit', class: 'primary' }, 'Trace row'),
   );
-  const result = h('div', { 'aria-live': 'polite' });
-  fill(ctx.main, h('h2', {}, 'Row lineage'), form, result);
+  const page = (...result: (Node | null)[]) =>
+    fragment(h('h2', {}, 'Row lineage'), form, h('div', { 'aria-live': 'polite' }, ...result));
   if (v.pointer === undefined || v.key === undefined) {
-    fill(
-      result,
+    return page(
       h('p', { class: 'muted' }, 'Give an output pointer and a row key to see the rows it came from, stage by stage.'),
     );
-    return;
   }
   const walk = direction === 'forward' ? ctx.api.impact : ctx.api.traceRow;
   const trace: RowTrace = await walk(v.pointer, parseRowKey(v.key));
-  if (!ctx.current()) return;
   const steps = trace.steps.map((s) =>
     h(
       'section',
@@ -128,12 +123,11 @@ export async function renderRowsView(ctx: ViewContext, v: RowsView): Promise<voi
       ),
     ),
   );
-  fill(
-    result,
+  return page(
     h(
       'p',
       { class: 'muted' },
-      `${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'}; row hash ${trace.hash}.`,
+      `${counted(trace.steps.length, 'step')}; row hash ${trace.hash}.`,
       trace.truncated ? ' Stopped at the step limit.' : '',
     ),
     trace.steps.length === 0

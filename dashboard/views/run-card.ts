@@ -3,9 +3,9 @@
  * trace links), whether it is stale, its code snapshot and its notes (add one in place).
  */
 import type { Component, Run } from '../../src/model.js';
-import { formatDuration, formatTime } from '../../src/render/escape.js';
+import { formatDuration, formatTime } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
-import { fill, h, link } from '../dom.js';
+import { fill, fragment, h, link } from '../dom.js';
 
 export interface RunCardExtras {
   /** Flagged pointer names, for the toggles. */
@@ -172,9 +172,8 @@ export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTML
   );
 }
 
-export async function renderRunPage(ctx: ViewContext, id: string): Promise<void> {
+export async function runView(ctx: ViewContext, id: string): Promise<Node> {
   const run = await ctx.api.inspect(id);
   const extras = await cardExtras(ctx, run);
-  if (!ctx.current()) return;
-  fill(ctx.main, h('h2', {}, 'Run'), h('div', { style: 'max-width:760px' }, runCard(ctx, run, extras)));
+  return fragment(h('h2', {}, 'Run'), h('div', { style: 'max-width:760px' }, runCard(ctx, run, extras)));
 }

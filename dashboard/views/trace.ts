@@ -3,32 +3,38 @@
  * SVG the notebook renderer draws); a click, Enter or Space on a node opens its run card.
  */
 import type { Trace } from '../../src/analysis/trace.js';
+import { counted } from '../../src/render/format.js';
 import { traceSvg } from '../../src/render/svg.js';
 import { toDot, toMermaid } from '../../src/render/text.js';
 import type { ViewContext } from '../app.js';
-import { fill, h, link } from '../dom.js';
-import type { View } from '../router.js';
+import { fill, fragment, h, link } from '../dom.js';
+import type { View } from '../hash-router.js';
 import { cardExtras, runCard } from './run-card.js';
 
 type TraceView = Extract<View, { view: 'trace' | 'trace-run' }>;
 
-export async function renderTraceView(ctx: ViewContext, v: TraceView): Promise<void> {
+export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
   const trace: Trace = await ctx.api.trace(v.view === 'trace' ? { pointer: v.pointer } : { run: v.run });
-  if (!ctx.current()) return;
   const graph = h('div', { class: 'graph', 'data-trace': trace.root });
   const side = h('div', { class: 'side' });
   let open = v.open !== undefined && trace.nodes.some((n) => n.run.id === v.open) ? v.open : trace.root;
 
-  const draw = () => {
-    // traceSvg escapes every name it writes, so its markup is safe to insert.
-    graph.innerHTML = traceSvg(trace, { selected: open, interactive: true, nodeWidth: 176 });
-    // Fit the picture to the panel when that keeps labels readable; wider DAGs scroll instead.
+  // Fit the picture to the panel when that keeps labels readable; wider DAGs scroll instead.
+  const fitToPanel = () => {
     const svg = graph.querySelector('svg');
     const natural = Number(svg?.getAttribute('width'));
     if (svg && natural > 0 && graph.clientWidth / natural >= 0.6) {
       svg.style.maxWidth = '100%';
       svg.style.height = 'auto';
     }
+  };
+  const draw = () => {
+    // traceSvg escapes every name it writes, so its markup is safe to insert.
+    graph.innerHTML = traceSvg(trace, { selected: open, interactive: true, nodeWidth: 176 });
+    // The first picture is drawn before the view is on screen, with no width to fit yet: fit it
+    // in the next frame, after render() has put the view on screen.
+    if (graph.isConnected) fitToPanel();
+    else requestAnimationFrame(fitToPanel);
   };
   const show = async (id: string, focus: boolean) => {
     open = id;
@@ -75,15 +81,14 @@ export async function renderTraceView(ctx: ViewContext, v: TraceView): Promise<v
     ),
     exportText,
   );
-  fill(
-    ctx.main,
+  // The root's card loads after the picture is on screen (a failure shows in the card's place).
+  show(open, false).catch((error: Error) => fill(side, h('div', { class: 'error', role: 'alert' }, error.message)));
+  return fragment(
     h('h2', {}, 'Trace of ', h('span', { class: 'mono' }, of)),
     h(
       'p',
       { class: 'muted' },
-      `${trace.nodes.length} run${trace.nodes.length === 1 ? '' : 's'}, ${trace.edges.length} dependenc${
-        trace.edges.length === 1 ? 'y' : 'ies'
-      }; upstream on the left. Click a run (or Tab to it and press Enter) to open its card.`,
+      `${counted(trace.nodes.length, 'run')}, ${counted(trace.edges.length, 'dependency', 'dependencies')}; upstream on the left. Click a run (or Tab to it and press Enter) to open its card.`,
       trace.truncated ? ' The depth limit cut off older runs.' : '',
     ),
     h(
@@ -101,5 +106,4 @@ export async function renderTraceView(ctx: ViewContext, v: TraceView): Promise<v
       side,
     ),
   );
-  await show(open, false);
 }

@@ -10,6 +10,7 @@
  */
 import type { CodeVersion, JsonValue } from '../../src/model.js';
 import type { Pipetrace } from '../../src/pipetrace.js';
+import { formatDay, formatNumber } from '../../src/render/format.js';
 import { flagRows, type RowLineageSpec, unflagRows, writeRowLineage } from '../../src/rows/index.js';
 import { generateRides, rng } from './data.js';
 import type { LinearModel } from './model.js';
@@ -111,7 +112,7 @@ export async function runPipeline(pt: Pipetrace, options: PipelineOptions): Prom
   const result: PipelineResult = { days: [], predictionPointers: [], flaggedPointers: [] };
   let serving: LinearModel | undefined;
   for (let day = 0; day < days; day++) {
-    const date = new Date(start + day * DAY_MS).toISOString().slice(0, 10);
+    const date = formatDay(start + day * DAY_MS);
     const p = pointersOf(date);
     const buggy = day === buggyDay;
     // Each step is versioned on its own; the planted day's cleaning runs a new commit.
@@ -207,7 +208,9 @@ export async function runPipeline(pt: Pipetrace, options: PipelineOptions): Prom
         ...weights(fitted.model),
       },
       [],
-      promoted ? {} : { notes: [`not promoted: holdout MAE ${fitted.holdoutMae.toFixed(3)} > ${MAX_HOLDOUT_MAE}`] },
+      promoted
+        ? {}
+        : { notes: [`not promoted: holdout MAE ${formatNumber(fitted.holdoutMae, 3)} > ${MAX_HOLDOUT_MAE}`] },
     );
 
     const model = serving as LinearModel;

@@ -4,16 +4,23 @@
  * it is there) until interrupted. `pipetrace demo` and `npm start` both end up here.
  */
 
+import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
 import { createServer } from '../../adapters/http/server.js';
-import type { Io } from '../../cli/command.js';
-import { rowReviewText, rowTraceText, table, traceTree } from '../../cli/format.js';
-import { dashboardRoutes } from '../../dashboard/routes.js';
 import { createPipetrace, defaultStore } from '../../node/index.js';
 import type { Review } from '../../src/analysis/review.js';
 import type { Pipetrace } from '../../src/pipetrace.js';
+import { formatDay, formatDuration, formatNumber, formatScore } from '../../src/render/format.js';
+import { rowReviewText, rowTraceText, table, traceTree } from '../../src/render/plain-text.js';
 import { allFlaggedRows, type RowReview, reviewRows, traceRow, unflagRows } from '../../src/rows/index.js';
 import { DAY_MS, type PipelineResult, runPipeline } from './pipeline.js';
 import { progressBar } from './progress.js';
+
+/** Where the demo prints, and the signal that stops its server (the CLI's Io fits). */
+export interface DemoIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  signal: AbortSignal;
+}
 
 export interface DemoOptions {
   seed: number;
@@ -36,8 +43,8 @@ export interface DemoOutcome {
   pipeline: PipelineResult;
   rowReview: RowReview;
   review: Review;
-  /** The tie group (0 is the top) holding the culprit run in the row review; -1 if absent. */
-  culpritGroup: number;
+  /** The tie group (1 is the top) holding the culprit run in the row review; undefined if absent. */
+  culpritGroup: number | undefined;
 }
 
 /** Runs the pipeline and the analysis over `pt`; prints nothing. */
@@ -50,7 +57,7 @@ export async function analyse(pt: Pipetrace, pipeline: PipelineResult): Promise<
   const review = await pt.review({ limit: 5 });
   const culprit = pipeline.culprit?.run;
   const found = rowReview.candidates.find((c) => c.kind === 'run' && c.id === culprit);
-  return { pipeline, rowReview, review, culpritGroup: found?.group ?? -1 };
+  return { pipeline, rowReview, review, culpritGroup: found?.group };
 }
 
 /**
@@ -67,7 +74,7 @@ async function clearFlags(pt: Pipetrace): Promise<void> {
   for (const f of await allFlaggedRows(pt.store)) await unflagRows(pt.store, f.pointer);
 }
 
-export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
+export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number> {
   const started = performance.now();
   const days = options.days;
   const buggyDay = options.buggyDay ?? Math.max(1, Math.floor(days / 2));
@@ -98,11 +105,11 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
 }
 
 function summary(o: DemoOutcome, seconds: number) {
-  const top = o.rowReview.candidates.filter((c) => c.group === 0);
+  const top = o.rowReview.candidates.filter((c) => c.group === 1);
   return {
     seconds: Math.round(seconds * 10) / 10,
     culprit: o.pipeline.culprit ?? null,
-    culpritGroup: o.culpritGroup,
+    culpritGroup: o.culpritGroup ?? null,
     days: o.pipeline.days.map((d) => ({
       date: d.date,
       predictions: d.predictions,
@@ -127,7 +134,7 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
   const { pipeline } = o;
   const out: string[] = [];
   out.push(
-    `Logged ${pipeline.days.length} days x ${options.rows} rides (seed ${options.seed}) into ${pt.store.kind} in ${seconds.toFixed(1)} s.`,
+    `Logged ${pipeline.days.length} days x ${options.rows} rides (seed ${options.seed}) into ${pt.store.kind} in ${formatDuration(seconds * 1000)}.`,
     '',
     table(
       ['day', 'predictions', 'flagged rows', 'holdout MAE', 'model promoted'],
@@ -135,7 +142,7 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
         d.date,
         String(d.predictions),
         String(d.flaggedRows),
-        d.holdoutMae.toFixed(3),
+        formatNumber(d.holdoutMae, 3),
         d.promoted ? 'yes' : 'no (gate)',
       ]),
     ),
@@ -154,11 +161,11 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
     out.push(
       '',
       `Run review (${o.review.method}) over ${o.review.F} flagged and ${o.review.P} unflagged prediction sets: ` +
-        `top group ${g?.candidates.map((c) => `${c.component} ${new Date(c.startedAt).toISOString().slice(0, 10)}`).join(', ') ?? '-'} (score ${g?.score.toFixed(3) ?? '-'})`,
+        `top group ${g?.candidates.map((c) => `${c.component} ${formatDay(c.startedAt)}`).join(', ') ?? '-'} (score ${g === undefined ? '-' : formatScore(g.score)})`,
     );
   }
   if (pipeline.culprit !== undefined) {
-    const where = o.culpritGroup < 0 ? 'is not among the candidates' : `is in group ${o.culpritGroup + 1}`;
+    const where = o.culpritGroup === undefined ? 'is not among the candidates' : `is in group ${o.culpritGroup}`;
     out.push('', `Planted bug: the cleaning run ${pipeline.culprit.run} of ${pipeline.culprit.date} ${where}.`);
     const store = options.store === undefined ? '' : ` --store ${options.store}`;
     out.push(
@@ -174,7 +181,7 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
   return out.join('\n');
 }
 
-async function serve(pt: Pipetrace, options: DemoOptions, io: Io): Promise<number> {
+async function serve(pt: Pipetrace, options: DemoOptions, io: DemoIo): Promise<number> {
   const routes = dashboardRoutes();
   const server = createServer({
     store: pt.store,

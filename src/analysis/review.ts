@@ -3,14 +3,8 @@ import type { Run } from '../model.js';
 import type { RowReview } from '../rows/review.js';
 import { compareWriteKeys, type Store } from '../store.js';
 import { checkOptions, checkPositiveInt, describe } from '../validate.js';
-import {
-  type Evidence,
-  type RankedGroup,
-  REVIEW_METHODS,
-  type ReviewMethod,
-  rankGroups,
-  spectrumScore,
-} from './spectrum.js';
+import { type RankedGroup, rankGroups } from './ranking.js';
+import { type Evidence, REVIEW_METHODS, type ReviewMethod, spectrumScore } from './spectrum.js';
 
 export interface ReviewOptions {
   /** Scoring method; default 'ochiai'. */

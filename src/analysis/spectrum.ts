@@ -4,15 +4,21 @@ export type ReviewMethod = 'ochiai' | 'tarantula' | 'risk_ratio' | 'coverage';
 
 export const REVIEW_METHODS: readonly ReviewMethod[] = ['ochiai', 'tarantula', 'risk_ratio', 'coverage'];
 
-/** What a score rests on, so a person can judge it. */
+// The root exports the ranking types from here, beside the scores they rank.
+export type { RankedGroup } from './ranking.js';
+
+/**
+ * What a score rests on, so a person can judge it. The run review counts outputs (pointers),
+ * the row review counts rows of the population.
+ */
 export interface Evidence {
-  /** Flagged outputs whose lineage contains the candidate. */
+  /** Flagged outputs (rows) whose lineage contains the candidate. */
   ef: number;
-  /** Unflagged outputs whose lineage contains the candidate. */
+  /** Unflagged outputs (rows) whose lineage contains the candidate. */
   ep: number;
-  /** Flagged outputs in all. */
+  /** Flagged outputs (rows) in all. */
   F: number;
-  /** Unflagged outputs of the same producing components in all. */
+  /** Unflagged outputs of the same producing components (unflagged rows of the population) in all. */
   P: number;
   score: number;
 }
@@ -42,38 +48,4 @@ export function spectrumScore(method: ReviewMethod, ef: number, ep: number, F: n
       return (ef + 0.5) / (ef + ep + 1) / ((c + 0.5) / (c + d + 1));
     }
   }
-}
-
-export interface RankedGroup<T> {
-  /** 1 for the best group; candidates in one group have equal evidence and are tied. */
-  rank: number;
-  score: number;
-  ef: number;
-  ep: number;
-  candidates: T[];
-}
-
-/**
- * Groups candidates with equal evidence (ef, ep) and orders the groups by score, then by more
- * flagged support, then by fewer unflagged outputs. `order` sorts candidates inside a group.
- */
-export function rankGroups<T extends { evidence: Evidence }>(
-  candidates: T[],
-  order: (a: T, b: T) => number,
-  limit: number,
-): RankedGroup<T>[] {
-  // One number per (ef, ep) pair while ep <= P (always so in a review), a string otherwise.
-  const groups = new Map<number | string, RankedGroup<T>>();
-  for (const c of candidates) {
-    const { ef, ep, P } = c.evidence;
-    const key = ep <= P ? ef * (P + 1) + ep : `${ef}:${ep}`;
-    let g = groups.get(key);
-    if (g === undefined) {
-      g = { rank: 0, score: c.evidence.score, ef: c.evidence.ef, ep: c.evidence.ep, candidates: [] };
-      groups.set(key, g);
-    }
-    g.candidates.push(c);
-  }
-  const sorted = [...groups.values()].sort((a, b) => b.score - a.score || b.ef - a.ef || a.ep - b.ep);
-  return sorted.slice(0, limit).map((g, i) => ({ ...g, rank: i + 1, candidates: g.candidates.sort(order) }));
 }

@@ -77,7 +77,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
               ? 'unavailable'
               : 'invalid_input',
           `POST ${endpoint} answered HTTP ${response.status}${text ? `: ${text.slice(0, 500)}` : ''}`,
-          { details: { status: response.status } },
+          { status: response.status },
         );
         if (!RETRY_STATUS.has(response.status)) throw error;
         const header = Number(response.headers.get('retry-after'));

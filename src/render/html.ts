@@ -6,7 +6,8 @@
 import type { Review } from '../analysis/review.js';
 import type { Trace } from '../analysis/trace.js';
 import type { RowRef, RowTrace } from '../rows/trace.js';
-import { clip, escapeHtml, formatDuration, formatScore, formatTime, shortId } from './escape.js';
+import { escapeHtml } from './escape.js';
+import { clip, counted, formatDuration, formatScore, formatTime, shortId } from './format.js';
 import { type TraceSvgOptions, traceSvg } from './svg.js';
 
 const BOX =
@@ -42,9 +43,7 @@ export function renderTrace(trace: Trace, options: TraceSvgOptions = {}): string
     mono(n.run.code?.commit === undefined ? '-' : n.run.code.commit.slice(0, 12)),
   ]);
   return (
-    `<div style="${BOX}"><div style="${H}"><b>Trace</b> of ${e(of)}: ${trace.nodes.length} run${
-      trace.nodes.length === 1 ? '' : 's'
-    }${trace.truncated ? ' (depth limit reached)' : ''}</div>` +
+    `<div style="${BOX}"><div style="${H}"><b>Trace</b> of ${e(of)}: ${counted(trace.nodes.length, 'run')}${trace.truncated ? ' (depth limit reached)' : ''}</div>` +
     `<div style="overflow:auto;max-width:100%;border:1px solid #e3e7ee;border-radius:6px;background:#fff">${traceSvg(trace, options)}</div>` +
     table(['depth', 'component', 'run', 'started (UTC)', 'duration', 'status', 'commit'], rows) +
     '</div>'
@@ -79,9 +78,7 @@ export function renderReview(review: Review): string {
     )
     .join('');
   return (
-    `<div style="${BOX}"><div style="${H}"><b>Review</b> (${e(review.method)}): ${review.F} flagged output${
-      review.F === 1 ? '' : 's'
-    }, ${review.P} unflagged outputs of the same components</div>` +
+    `<div style="${BOX}"><div style="${H}"><b>Review</b> (${e(review.method)}): ${counted(review.F, 'flagged output')}, ${review.P} unflagged outputs of the same components</div>` +
     `<div style="${H}">Runs</div>` +
     (runRows.length === 0 ? '<p>No candidates: flag some outputs first.</p>' : table([...head, 'runs'], runRows)) +
     `<div style="${H}">Components</div>` +

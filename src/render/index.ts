@@ -2,7 +2,8 @@
  * Rendering: traces, reviews and row traces as self-contained HTML/SVG for notebooks, Mermaid
  * and DOT text, and the layered layout the dashboard shares. Browser-safe and pure.
  */
-export { clip, escapeHtml, formatDuration, formatScore, formatTime, shortId } from './escape.js';
+export { escapeHtml } from './escape.js';
+export { clip, formatDuration, formatScore, formatTime, shortId } from './format.js';
 export { renderReview, renderRowTrace, renderTrace, rowLabel } from './html.js';
 export {
   type Layout,

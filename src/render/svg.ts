@@ -4,7 +4,8 @@
  * reuses it and listens for clicks on `[data-run]` groups.
  */
 import type { Trace } from '../analysis/trace.js';
-import { clip, escapeHtml, formatDuration, formatTime, shortId } from './escape.js';
+import { escapeHtml } from './escape.js';
+import { clip, formatDuration, formatTime, shortId } from './format.js';
 import { layeredLayout } from './layout.js';
 
 export interface TraceSvgOptions {

@@ -3,7 +3,7 @@
  * are generated (r0, r1, ...), so names never reach the syntax; labels are escaped.
  */
 import type { Trace } from '../analysis/trace.js';
-import { clip, formatTime, shortId } from './escape.js';
+import { clip, formatTime, shortId } from './format.js';
 
 function label(run: Trace['nodes'][number]['run']): [string, string, string] {
   return [

@@ -29,7 +29,6 @@ export {
   rowHash,
 } from './keys.js';
 export {
-  type RowEvidence,
   type RowReview,
   type RowReviewCandidate,
   type RowReviewMetric,

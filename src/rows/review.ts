@@ -1,3 +1,4 @@
+import { groupByScore, type RankedCandidate, rankInGroups } from '../analysis/ranking.js';
 import { REVIEW_METHODS, type ReviewMethod, spectrumScore } from '../analysis/spectrum.js';
 import { invalid, PipetraceError } from '../errors.js';
 import type { Millis, Run } from '../model.js';
@@ -7,31 +8,20 @@ import { runDifferences } from './evidence.js';
 import { allFlaggedRows, type FlaggedRows, flaggedRows } from './flags.js';
 import { populationRows } from './population.js';
 import { countLabels, type LabelSet, newLabelSet, propagate } from './propagate.js';
-import { order, rank } from './ranking.js';
+import { byDirectness } from './ranking.js';
 import { LABEL_LIMIT, rowCandidates } from './row-candidates.js';
 
 /** The spectrum score, shared with the run-level review. */
 export type RowReviewMetric = ReviewMethod;
 
-/** The counts behind a score: flagged (ef) and unflagged (ep) population rows whose lineage holds the candidate. */
-export interface RowEvidence {
-  ef: number;
-  ep: number;
-  /** Flagged rows in the population. */
-  F: number;
-  /** Unflagged rows in the population. */
-  P: number;
-  score: number;
-}
-
-export interface RowReviewCandidate {
+/** A run, component version or origin row behind flagged rows; group and rank count from 1. */
+export interface RowReviewCandidate extends RankedCandidate {
   kind: 'run' | 'component' | 'row';
   /** Run id, `component@version`, or `pointer#hash`. */
   id: string;
   run?: { id: string; component: string; version?: string };
   component?: { name: string; version: string; runs: number };
   row?: { pointer: string; hash: string };
-  evidence: RowEvidence;
   /**
    * Which population rows count: 'rows' when some reach the candidate through row lineage
    * (then only those count), 'run' when rows reach it only at run level (through an input
@@ -43,10 +33,6 @@ export interface RowReviewCandidate {
    * row lineage). Within a tie group fewer hops rank first: the more direct explanation.
    */
   hops: number;
-  /** Candidates with equal scores share a group (0 is the top group). */
-  group: number;
-  /** Position by score, then by differences; candidates with equal evidence share a rank. */
-  rank: number;
   /** What sets a run or version apart from its component's other runs (breaks score ties). */
   differences: string[];
 }
@@ -215,7 +201,7 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
       differences: [],
     });
   }
-  const ranked = rank(candidates.filter((c) => c.evidence.ef > 0));
+  const ranked = groupByScore(candidates.filter((c) => c.evidence.ef > 0));
   const top = ranked.slice(0, limit);
   // Differences only for candidates that tie with another on score.
   const tiedRuns = top.filter((c) => c.kind === 'run' && ranked.some((o) => o !== c && o.group === c.group));
@@ -238,7 +224,7 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
     metric,
     F,
     P,
-    candidates: order(ranked).slice(0, limit),
+    candidates: rankInGroups(ranked, byDirectness).slice(0, limit),
     rows: rowCandidates(walk.origins, flaggedSet, F, P, metric, limit),
     outputs,
     notes,

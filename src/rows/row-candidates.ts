@@ -1,9 +1,10 @@
+import { groupByScore, rankInGroups } from '../analysis/ranking.js';
 import { spectrumScore } from '../analysis/spectrum.js';
 import { PipetraceError } from '../errors.js';
 import { HashTable64 } from './hashset.js';
 import { toHex } from './keys.js';
 import type { LabelSet, Origins } from './propagate.js';
-import { order, rank } from './ranking.js';
+import { byDirectness } from './ranking.js';
 import type { RowReviewCandidate, RowReviewMetric } from './review.js';
 
 /** Labels and candidate ids are packed into one double when counting distinct labels. */
@@ -98,5 +99,5 @@ export function rowCandidates(
       differences: [],
     });
   }
-  return order(rank(out)).slice(0, limit);
+  return rankInGroups(groupByScore(out), byDirectness).slice(0, limit);
 }

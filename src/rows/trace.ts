@@ -1,7 +1,7 @@
-import { invalid } from '../errors.js';
 import type { Run } from '../model.js';
 import { compareWriteKeys, dependencyBound, type Store } from '../store.js';
-import { checkPointer, checkPositiveInt, checkRunId } from '../validate.js';
+import { writerOf } from '../target.js';
+import { checkPointer, checkPositiveInt } from '../validate.js';
 import { manifestFrom } from './capture.js';
 import { manifestKey, type PairManifest, type RowLineageKind } from './codec.js';
 import { HashTable64 } from './hashset.js';
@@ -142,21 +142,6 @@ function refsOf(
   return { rows: rows.refs(max), rowCount: rows.size };
 }
 
-async function startRun(store: Store, pointer: string, runId: string | undefined): Promise<Run | undefined> {
-  if (runId !== undefined) {
-    checkRunId('run', runId);
-    const [run] = await store.getRuns([runId]);
-    if (run === undefined) throw invalid('run', `no run ${JSON.stringify(runId)}`);
-    if (!run.outputs.includes(pointer))
-      throw invalid('run', `run ${JSON.stringify(runId)} did not write ${JSON.stringify(pointer)}`);
-    return run;
-  }
-  const [writer] = await store.latestWriters([{ pointer }]);
-  if (writer === undefined) return undefined;
-  const [run] = await store.getRuns([writer.id]);
-  return run;
-}
-
 /** Checks a row walk's arguments and sets up its empty result and start hash (trace and impact alike). */
 export function beginRowWalk(
   direction: RowTrace['direction'],
@@ -194,7 +179,7 @@ export async function traceRow(
   options: RowTraceOptions = {},
 ): Promise<RowTrace> {
   const { start, maxRows, maxSteps, result } = beginRowWalk('backward', pointer, key, options);
-  const first = await startRun(store, pointer, options.run);
+  const first = await writerOf(store, pointer, options.run);
   if (first === undefined) {
     result.origins.push({ pointer, rows: [{ hash: result.hash, key }], rowCount: 1 });
     return result;

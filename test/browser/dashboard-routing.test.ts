@@ -3,12 +3,12 @@
  * the CLI's verbs, and the row lineage route answers over real HTTP with typed errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleCandidates, dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
 import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { httpApi } from '../../dashboard/api.js';
 import { parseCommand } from '../../dashboard/commands.js';
-import { formatView, parseView, type View } from '../../dashboard/router.js';
-import { bundleCandidates, dashboardRoutes } from '../../dashboard/routes.js';
+import { formatView, parseView, type View } from '../../dashboard/hash-router.js';
 import { logSamplePipeline, type SampleResult } from '../../dashboard/sample.js';
 import { createPipetrace } from '../../src/index.js';
 
@@ -139,6 +139,6 @@ describe('finding the bundle', () => {
   it('looks beside a bundled server, inside dist/dashboard, and in a repo dist/', () => {
     expect(bundleCandidates('/pkg/dist')).toContain('/pkg/dist/dashboard/pipetrace-dashboard.js');
     expect(bundleCandidates('/pkg/dist/dashboard')).toContain('/pkg/dist/dashboard/pipetrace-dashboard.js');
-    expect(bundleCandidates('/repo/dashboard')).toContain('/repo/dist/dashboard/pipetrace-dashboard.js');
+    expect(bundleCandidates('/repo/adapters/http')).toContain('/repo/dist/dashboard/pipetrace-dashboard.js');
   });
 });

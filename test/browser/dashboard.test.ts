@@ -8,9 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardRoutes, loadBundle } from '../../adapters/http/dashboard-routes.js';
 import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
-import { dashboardRoutes, loadBundle } from '../../dashboard/routes.js';
 import { logSamplePipeline, type SampleResult } from '../../dashboard/sample.js';
 import { createPipetrace, type Pipetrace } from '../../src/index.js';
 import { bundle, withChromium, writeTempDir } from './harness.js';
@@ -50,6 +50,26 @@ async function command(page: Page, line: string) {
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
 
+/** Bundles `source` (a module mounting a dashboard in the page), serves it, and opens it in Chromium. */
+async function inPage(source: string, check: Parameters<typeof withChromium>[0]): Promise<void> {
+  const entry = await writeTempDir({ 'entry.ts': source });
+  const dir = await writeTempDir({
+    'index.html':
+      '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body><script type="module" src="./b.js"></script>',
+    'b.js': await bundle(join(entry, 'entry.ts')),
+  });
+  const { serveStatic } = await import('./harness.js');
+  const site = await serveStatic(dir);
+  try {
+    await withChromium(async (page, extra) => {
+      await page.goto(site.url);
+      await check(page, extra);
+    });
+  } finally {
+    await site.close();
+  }
+}
+
 describe('the dashboard in Chromium', () => {
   it('traces the model, opens run cards, flags an output, reviews and follows a row', async () => {
     await withChromium(async (page, { consoleErrors }) => {
@@ -78,6 +98,10 @@ describe('the dashboard in Chromium', () => {
       const x = Object.fromEntries(xs) as Record<string, number>;
       expect(x.ingest).toBeLessThan(x.clean as number);
       expect(x.clean).toBeLessThan(x.train as number);
+      // A small DAG is fitted to its panel once the view is on screen.
+      await expect
+        .poll(() => page.locator('.graph svg').evaluate((svg) => (svg as SVGElement).style.maxWidth))
+        .toBe('100%');
       // The root's card opens with the trace.
       await page.locator('section[data-card]').waitFor();
       expect(await page.locator('section[data-card] h3').first().textContent()).toBe('train run');
@@ -198,8 +222,8 @@ describe('the dashboard in Chromium', () => {
   }, 60_000);
 
   it('runs over a store in the page with mount(element, { store }) and shows hostile names as text', async () => {
-    const entry = await writeTempDir({
-      'entry.ts': `
+    await inPage(
+      `
         import { memoryStore } from '${process.cwd()}/adapters/memory.ts';
         import { createPipetrace } from '${process.cwd()}/src/index.ts';
         import { logSamplePipeline } from '${process.cwd()}/dashboard/sample.ts';
@@ -215,17 +239,7 @@ describe('the dashboard in Chromium', () => {
         (globalThis as any).dash = mount(el, { store, pollMs: 0, hash: false });
         (globalThis as any).dash.navigate({ view: 'trace', pointer: evil + '.csv' });
       `,
-    });
-    const dir = await writeTempDir({
-      'index.html':
-        '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body><script type="module" src="./b.js"></script>',
-      'b.js': await bundle(join(entry, 'entry.ts')),
-    });
-    const { serveStatic } = await import('./harness.js');
-    const site = await serveStatic(dir);
-    try {
-      await withChromium(async (page, { consoleErrors }) => {
-        await page.goto(site.url);
+      async (page, { consoleErrors }) => {
         await page.locator('section[data-card]').waitFor();
         expect(await page.locator('svg g[data-run]').count()).toBe(4);
         expect(await page.locator('section[data-card] h3').first().textContent()).toBe(
@@ -235,10 +249,44 @@ describe('the dashboard in Chromium', () => {
         expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
         expect(await page.evaluate(() => location.hash)).toBe('');
         expect(consoleErrors).toEqual([]);
-      });
-    } finally {
-      await site.close();
-    }
+      },
+    );
+  }, 60_000);
+
+  it('keeps the view the user moved on to when the one before answers late', async () => {
+    await inPage(
+      `
+        import { memoryStore } from '${process.cwd()}/adapters/memory.ts';
+        import { createPipetrace } from '${process.cwd()}/src/index.ts';
+        import { logSamplePipeline } from '${process.cwd()}/dashboard/sample.ts';
+        import { lazyStoreApi, mount } from '${process.cwd()}/dashboard/main.ts';
+        const store = memoryStore();
+        const sample = await logSamplePipeline(createPipetrace({ store }), { days: 1 });
+        const base = lazyStoreApi(store);
+        let release = () => {};
+        const answered = new Promise<void>((done) => (release = done));
+        // The trace answers only when the test says so, after the user has moved on.
+        const api = new Proxy(base, {
+          get: (target, key) =>
+            key === 'trace' ? async (t: never) => { await answered; return target.trace(t); } : (target as any)[key],
+        });
+        const el = document.createElement('div');
+        document.body.append(el);
+        const dash = mount(el, { api, pollMs: 0, hash: false });
+        dash.navigate({ view: 'trace', pointer: sample.model });
+        dash.navigate({ view: 'flagged' });
+        (globalThis as any).release = release;
+      `,
+      async (page, { consoleErrors }) => {
+        const heading = page.locator('h2');
+        await expect.poll(() => heading.textContent()).toMatch(/^Flagged outputs/);
+        await page.evaluate(() => (globalThis as unknown as { release(): void }).release());
+        await page.waitForTimeout(300);
+        expect(await heading.textContent()).toMatch(/^Flagged outputs/);
+        expect(await page.locator('svg g[data-run]').count()).toBe(0);
+        expect(consoleErrors).toEqual([]);
+      },
+    );
   }, 60_000);
 
   it('serves the page at / and the split bundle from the source, and nothing outside it', async () => {

@@ -1,5 +1,5 @@
 /**
- * Browser-only: a real QuotaExceededError from Chromium. A storage bucket with a 2 MB quota
+ * Browser-only: a real QuotaExceededError from Chromium. A storage bucket with an 8 MB quota
  * gives the store a limit it reaches quickly (navigator.storageBuckets, Chromium 122+).
  */
 import { dexieStore } from '../../../adapters/dexie/index.js';
@@ -36,14 +36,15 @@ export function quotaSpecs(t: TestApi): void {
       const bucketName = freshName('quota')
         .toLowerCase()
         .replace(/[^a-z0-9_-]/g, '-');
-      const bucket = await buckets.open(bucketName, { quota: 2 * 1024 * 1024 });
+      // Room for the first megabyte with IndexedDB's own overhead (a 2 MB bucket sometimes refused even that).
+      const bucket = await buckets.open(bucketName, { quota: 8 * 1024 * 1024 });
       const store = open(bucket.indexedDB);
       try {
         await store.putBlobs([{ key: 'first', data: noise(1024 * 1024) }]);
         const error = await store
           .putBlobs([
             { key: 'a', data: noise(16 * 1024) },
-            { key: 'b', data: noise(1024 * 1024) },
+            { key: 'b', data: noise(8 * 1024 * 1024) },
           ])
           .then(
             () => undefined,

@@ -1,7 +1,7 @@
 /**
  * Review-quality scenarios: a 5-stage ride-fare pipeline over many days with row lineage and
  * one planted culprit, its damaged predictions flagged with noise. Used by
- * bench/review-quality.bench.ts and test/rows-review.test.ts.
+ * test/rows-review.test.ts and bench/review-quality.bench.ts (bench imports from test/, never the reverse).
  *
  * Stages per day d: ingest (writes raw/day-d, the origin rows) -> cleaning (keep: drops ~5%)
  * -> featuregen (map from clean rows, many from the static ref/zones table) -> inference
@@ -286,14 +286,14 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
  * equal evidence) split it, as a random tie-break would on average.
  */
 export function top1(list: readonly RowReviewCandidate[], culprit: readonly string[]): number {
-  const first = list.filter((c) => c.rank === 0);
+  const first = list.filter((c) => c.rank === 1);
   if (first.length === 0) return 0;
   return first.filter((c) => culprit.includes(c.id)).length / first.length;
 }
 
 /** The culprit is in the top tie group. */
 export function topGroupHit(list: readonly RowReviewCandidate[], culprit: readonly string[]): boolean {
-  return list.some((c) => c.group === 0 && culprit.includes(c.id));
+  return list.some((c) => c.group === 1 && culprit.includes(c.id));
 }
 
 /** Share of the top-k rows that were planted (k = planted count); a tied rank straddling k counts its expected share. */

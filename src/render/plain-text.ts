@@ -1,13 +1,14 @@
 /**
- * Readable text for the CLI and the demo: tables, the trace as a tree, runs, reviews and row
- * traces. Plain strings with no colour, so output pipes and diffs cleanly.
+ * Plain text for a terminal (the CLI and the demo): tables, the trace as a tree, runs, reviews
+ * and row traces. No colour, so output pipes and diffs cleanly. Browser-safe, pure.
  */
-import type { Review } from '../src/analysis/review.js';
-import type { Staleness } from '../src/analysis/staleness.js';
-import type { Trace } from '../src/analysis/trace.js';
-import type { Component, Pointer, Run } from '../src/model.js';
-import type { RowReview, RowReviewCandidate } from '../src/rows/review.js';
-import type { RowRef, RowTrace } from '../src/rows/trace.js';
+import type { Review } from '../analysis/review.js';
+import type { Staleness } from '../analysis/staleness.js';
+import type { Trace } from '../analysis/trace.js';
+import type { Component, Pointer, Run } from '../model.js';
+import type { RowReview, RowReviewCandidate } from '../rows/review.js';
+import type { RowRef, RowTrace } from '../rows/trace.js';
+import { formatDuration, formatScore, formatTime } from './format.js';
 
 /** A left-aligned table with a header row and a rule under it. */
 export function table(header: string[], rows: string[][]): string {
@@ -19,20 +20,6 @@ export function table(header: string[], rows: string[][]): string {
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
-
-/** `2026-11-24 02:00:05` in UTC. */
-export function time(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
-}
-
-export function duration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
-}
-
-const score = (x: number) => x.toFixed(3);
 
 /** A list of pointers in one cell: the first few, then how many more. */
 function pointers(list: string[], shown = 2): string {
@@ -46,10 +33,10 @@ export function runsTable(runs: Run[]): string {
   return table(
     ['started (UTC)', 'component', 'run', 'took', 'status', 'outputs'],
     runs.map((r) => [
-      time(r.startedAt),
+      formatTime(r.startedAt),
       r.component,
       r.id,
-      duration(r.endedAt - r.startedAt),
+      formatDuration(r.endedAt - r.startedAt),
       r.status,
       pointers(r.outputs),
     ]),
@@ -62,7 +49,7 @@ export function runDetails(run: Run, staleness?: Staleness): string {
     `run        ${run.id}`,
     `component  ${run.component}`,
     `status     ${run.status}${run.error ? `: ${run.error.name}: ${run.error.message}` : ''}`,
-    `started    ${time(run.startedAt)} UTC, took ${duration(run.endedAt - run.startedAt)}`,
+    `started    ${formatTime(run.startedAt)} UTC, took ${formatDuration(run.endedAt - run.startedAt)}`,
   ];
   if (run.code !== undefined) {
     const c = run.code;
@@ -86,7 +73,7 @@ export function runDetails(run: Run, staleness?: Staleness): string {
   );
   list(
     'notes',
-    run.notes.map((n) => `${time(n.at)}  ${n.text}`),
+    run.notes.map((n) => `${formatTime(n.at)}  ${n.text}`),
   );
   if (run.snapshot !== undefined) out.push(`snapshot   ${run.snapshot.length} characters of code kept`);
   if (staleness !== undefined) out.push(`stale      ${stalenessText(staleness)}`);
@@ -94,7 +81,7 @@ export function runDetails(run: Run, staleness?: Staleness): string {
 }
 
 export function stalenessText(s: Staleness): string {
-  if (!s.stale) return `no (checked ${time(s.checkedAt)} UTC, max age ${s.maxAgeDays} days)`;
+  if (!s.stale) return `no (checked ${formatTime(s.checkedAt)} UTC, max age ${s.maxAgeDays} days)`;
   return ['yes', ...s.reasons.map((r) => `  - ${r.message}`)].join('\n');
 }
 
@@ -113,7 +100,7 @@ export function traceTree(trace: Trace): string {
   const target = 'pointer' in trace.target ? trace.target.pointer : `run ${trace.target.run}`;
   const lines = [`${target}`];
   const shown = new Set<string>();
-  const label = (run: Run) => `${run.component}  ${run.id}  ${time(run.startedAt)}  ${run.status}`;
+  const label = (run: Run) => `${run.component}  ${run.id}  ${formatTime(run.startedAt)}  ${run.status}`;
   const walk = (id: string, via: string[], prefix: string, last: boolean) => {
     const run = runs.get(id);
     if (run === undefined) return;
@@ -145,7 +132,15 @@ export function reviewText(review: Review, limit = 5): string {
   const rows: string[][] = [];
   for (const g of review.runs.slice(0, limit)) {
     for (const c of g.candidates) {
-      rows.push([`#${g.rank}`, c.component, c.id, time(c.startedAt), score(g.score), String(g.ef), String(g.ep)]);
+      rows.push([
+        `#${g.rank}`,
+        c.component,
+        c.id,
+        formatTime(c.startedAt),
+        formatScore(g.score),
+        String(g.ef),
+        String(g.ep),
+      ]);
     }
   }
   out.push(table(['rank', 'component', 'run', 'started (UTC)', 'score', 'ef', 'ep'], rows));
@@ -156,7 +151,9 @@ export function reviewText(review: Review, limit = 5): string {
         ['rank', 'component', 'score', 'ef', 'ep'],
         review.components
           .slice(0, limit)
-          .flatMap((g) => g.candidates.map((c) => [`#${g.rank}`, c.name, score(g.score), String(g.ef), String(g.ep)])),
+          .flatMap((g) =>
+            g.candidates.map((c) => [`#${g.rank}`, c.name, formatScore(g.score), String(g.ef), String(g.ep)]),
+          ),
       ),
     );
   }
@@ -178,25 +175,25 @@ export function rowReviewText(review: RowReview, groups = 3, originRows = 5): st
   const out = [
     `Row review (${review.metric}): ${review.F} flagged rows, ${review.P} unflagged rows of ${review.outputs.length} outputs`,
   ];
-  const top = review.candidates.filter((c) => c.group < groups);
-  let group = -1;
+  const top = review.candidates.filter((c) => c.group <= groups);
+  let group = 0;
   for (const c of top) {
     if (c.group !== group) {
       group = c.group;
       const e = c.evidence;
       out.push(
         '',
-        `Group ${group + 1}: score ${score(e.score)}  ef=${e.ef} ep=${e.ep} F=${e.F} P=${e.P}  (${c.reach === 'rows' ? 'through row lineage' : 'at run level'})`,
+        `Group ${group}: score ${formatScore(e.score)}  ef=${e.ef} ep=${e.ep} F=${e.F} P=${e.P}  (${c.reach === 'rows' ? 'through row lineage' : 'at run level'})`,
       );
     }
-    out.push(`  ${c.rank + 1}. ${candidateName(c)}`);
+    out.push(`  ${c.rank}. ${candidateName(c)}`);
     for (const d of c.differences) out.push(`       - ${d}`);
   }
   if (review.rows.length > 0 && originRows > 0) {
     out.push('', 'Upstream rows most often behind flagged rows:');
     for (const r of review.rows.slice(0, originRows)) {
       out.push(
-        `  ${r.row?.pointer ?? '?'}  ${r.row?.hash ?? r.id}  score ${score(r.evidence.score)}  ef=${r.evidence.ef} ep=${r.evidence.ep}`,
+        `  ${r.row?.pointer ?? '?'}  ${r.row?.hash ?? r.id}  score ${formatScore(r.evidence.score)}  ef=${r.evidence.ef} ep=${r.evidence.ep}`,
       );
     }
   }
@@ -265,5 +262,5 @@ export function tagsTable(tags: { tag: string; count: number }[]): string {
 }
 
 export function pointerText(p: Pointer): string {
-  return `${p.name}  (${p.type})  ${p.flagged ? 'flagged' : 'not flagged'}${p.flaggedAt ? ` since ${time(p.flaggedAt)} UTC` : ''}`;
+  return `${p.name}  (${p.type})  ${p.flagged ? 'flagged' : 'not flagged'}${p.flaggedAt ? ` since ${formatTime(p.flaggedAt)} UTC` : ''}`;
 }

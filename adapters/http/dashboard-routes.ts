@@ -1,5 +1,6 @@
 /**
- * Serving the dashboard from a pipetrace server. Node only.
+ * The dashboard's server routes: serving the dashboard (dashboard/, which runs in the page) from
+ * a pipetrace server. Node only, so it lives beside the server rather than in the page's folder.
  *
  *   createServer({ store, routes: dashboardRoutes() })   // GET / shows the dashboard
  *
@@ -12,8 +13,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Route } from '../adapters/http/routes.js';
-import { PipetraceError } from '../src/errors.js';
+import { PipetraceError } from '../../src/errors.js';
+import type { Route } from './router.js';
 
 export const BUNDLE_NAME = 'pipetrace-dashboard.js';
 export const BUNDLE_PATH = `/dashboard/${BUNDLE_NAME}`;
@@ -49,10 +50,16 @@ function here(): string {
 /** Where a built bundle may be, nearest first: next to a bundled server, in dist/, in a repo's dist/. */
 export function bundleCandidates(dir = here()): string[] {
   return [
-    join(dir, 'dashboard', BUNDLE_NAME), // dist/server.js -> dist/dashboard/
-    join(dir, BUNDLE_NAME), // dist/dashboard/routes.js
-    join(dir, '..', 'dist', 'dashboard', BUNDLE_NAME), // repo: dashboard/routes.ts -> dist/dashboard/
+    join(dir, 'dashboard', BUNDLE_NAME), // bundled into dist/cli.js -> dist/dashboard/
+    join(dir, BUNDLE_NAME), // bundled into dist/dashboard/
+    join(dir, '..', '..', 'dist', 'dashboard', BUNDLE_NAME), // repo: adapters/http/dashboard-routes.ts -> dist/dashboard/
   ];
+}
+
+/** The dashboard's source entry, when this module runs from a source checkout rather than a build. */
+function sourceEntry(dir = here()): string | undefined {
+  const entry = join(dir, '..', '..', 'dashboard', 'main.ts');
+  return existsSync(join(dir, 'dashboard-routes.ts')) && existsSync(entry) ? entry : undefined;
 }
 
 /** A file name the bundle may hold: the entry and its chunks, nothing with a path in it. */
@@ -74,8 +81,8 @@ export async function loadBundleFile(
     const file = name === BUNDLE_NAME ? entry : join(dirname(entry), name);
     return existsSync(file) ? readFile(file) : undefined;
   }
-  const source = join(here(), 'main.ts');
-  if (!existsSync(source)) {
+  const source = sourceEntry();
+  if (source === undefined) {
     throw new PipetraceError(
       'not_found',
       `the dashboard bundle is missing (looked in ${bundleCandidates().join(', ')})`,

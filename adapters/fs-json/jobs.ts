@@ -1,0 +1,40 @@
+/** Running asynchronous jobs in order, or a few at a time. */
+
+/** Runs jobs one at a time, in call order, whatever happened to the previous one. */
+export class Queue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(job, job);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/**
+ * `job` on every item, at most `limit` at a time; the results in item order. After a failure
+ * no new job starts, and it rejects once the running ones are done.
+ */
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  job: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < items.length && !failed) {
+      const i = next++;
+      try {
+        out[i] = await job(items[i] as T, i);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return out;
+}

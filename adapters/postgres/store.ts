@@ -1,8 +1,8 @@
 import type { Sql } from 'postgres';
-import { encodeCursor } from '../../src/cursor.js';
 import { invalid, PipetraceError } from '../../src/errors.js';
 import { Listeners } from '../../src/listeners.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
+import { pageOf } from '../../src/scan-plan.js';
 import type {
   BlobRecord,
   RunPage,
@@ -115,8 +115,7 @@ export class PostgresStore implements Store {
       return { rows: query === undefined ? [] : ((await query) as RunRow[]), limit };
     });
     const runs = rows.rows.slice(0, rows.limit).map(toRun);
-    const last = runs[runs.length - 1];
-    return rows.rows.length > rows.limit && last !== undefined ? { runs, cursor: encodeCursor(last) } : { runs };
+    return pageOf(runs, runs[runs.length - 1], rows.rows.length > rows.limit);
   }
 
   async latestWriters(queries: readonly WriterQuery[]): Promise<(WriterRef | undefined)[]> {

@@ -47,5 +47,6 @@ export async function postgresStore(
     if (connection.owned) await connection.sql.end({ timeout: 1 }).catch(() => {});
     throw error;
   }
-  return new PostgresStore(connection, schema, o.live !== false);
+  const url = 'url' in target && connection.owned ? target.url : undefined;
+  return new PostgresStore(connection, schema, o.live !== false, url);
 }

@@ -63,12 +63,16 @@ export class PostgresStore implements Store {
   private readonly listeners = new Listeners<StoreChange>();
   private readonly feed: LiveFeed | undefined;
   private closed = false;
+  /** The URL it was opened from, password included: a true private, so no inspect or JSON shows it. */
+  readonly #url: string | undefined;
 
   constructor(
     private readonly connection: Connection,
     schema: string,
     live: boolean,
+    url?: string,
   ) {
+    this.#url = url;
     this.sql = connection.sql;
     this.schema = schema;
     this.kind = `postgres:${connection.where}${schema === 'pipetrace' ? '' : `?schema=${schema}`}`;
@@ -299,6 +303,14 @@ export class PostgresStore implements Store {
       .map((r) => r.key)
       .filter((k) => k.startsWith(prefix))
       .sort(byCodeUnits);
+  }
+
+  /**
+   * How an analysis worker reopens this database itself instead of copying it (createAnalyst
+   * reads it): undefined for a store over a caller's client, which has no URL to give.
+   */
+  workerSource(): { kind: 'postgres'; url: string; schema: string } | undefined {
+    return this.#url === undefined ? undefined : { kind: 'postgres', url: this.#url, schema: this.schema };
   }
 
   subscribe(listener: (change: StoreChange) => void): () => void {

@@ -87,6 +87,8 @@ export const serve: Command = {
         log: (message) => io.stderr(`pipetrace serve: ${message}\n`),
       });
       const { url } = await server.listen(listenPort, host);
+      // The store's kind names where it is (a database by host:port/name, never its password).
+      io.stderr(`pipetrace serve: store ${store.kind}\n`);
       if (token === undefined) io.stderr('pipetrace serve: no token given, so the server is read-only\n');
       const readsOpen = values['read-token'] === undefined && !values['require-token-for-reads'];
       if (readsOpen && !['127.0.0.1', '::1', 'localhost'].includes(host)) {

@@ -1,0 +1,93 @@
+/**
+ * Clients logging through a group of `pipetrace serve` processes over one database, and the
+ * check that every run they logged is stored exactly once, with its dependency inferred. Shared
+ * by the servers test and bench/pg.bench.ts.
+ */
+import { httpStore } from '../../adapters/http/client.js';
+import { createPipetrace } from '../../src/pipetrace.js';
+import type { RunInput } from '../../src/run-input.js';
+import type { Store } from '../../src/store.js';
+
+const T0 = 1_850_000_000_000;
+
+/** Run i of client c: no id (the client's pipetrace makes one), reads its own output of run i - 1. */
+export function clientRun(c: number, i: number): RunInput {
+  return {
+    component: `client-${c}`,
+    startedAt: T0 + i * 1000 + c,
+    endedAt: T0 + i * 1000 + c + 500,
+    inputs: i === 0 ? ['fleet/config'] : [`c${c}/out/${i - 1}`, 'fleet/config'],
+    outputs: [`c${c}/out/${i}`],
+    params: { c, i },
+  };
+}
+
+/**
+ * Client c logs `total` runs through the server at `url`, `batch` at a time, and calls
+ * `progress` after each batch. It keeps retrying while its server is down (up to `patienceMs`).
+ */
+export async function runClient(
+  url: string,
+  token: string,
+  c: number,
+  total: number,
+  batch: number,
+  progress: (logged: number) => void,
+  patienceMs = 60_000,
+): Promise<void> {
+  const store = httpStore({ url, token, retries: Math.ceil(patienceMs / 500), maxDelayMs: 500, writeTimeoutMs: patienceMs });
+  try {
+    const pt = createPipetrace({ store });
+    for (let at = 0; at < total; at += batch) {
+      const runs = Array.from({ length: Math.min(batch, total - at) }, (_, k) => clientRun(c, at + k));
+      await pt.logRuns(runs);
+      progress(runs.length);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+export interface FleetCheck {
+  /** Runs stored in all. */
+  stored: number;
+  /** Runs logged that are stored exactly once. */
+  once: number;
+  /** Logged runs not stored at all, and stored more than once. */
+  missing: number;
+  duplicated: number;
+  /** Runs whose dependency is not the run that wrote their input. */
+  wrongDependencies: number;
+}
+
+/** Reads every run of the store (page by page) and checks clients × total runs against it. */
+export async function checkFleet(store: Store, clients: number, total: number): Promise<FleetCheck> {
+  const byKey = new Map<string, { id: string; dependencies: string[] }[]>();
+  let stored = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await store.scanRuns({ limit: 1000, order: 'asc', ...(cursor === undefined ? {} : { cursor }) });
+    for (const run of page.runs) {
+      stored++;
+      const key = `${run.component}/${(run.params as { i?: unknown }).i}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), { id: run.id, dependencies: run.dependencies }]);
+    }
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  let once = 0;
+  let missing = 0;
+  let duplicated = 0;
+  let wrongDependencies = 0;
+  for (let c = 0; c < clients; c++) {
+    for (let i = 0; i < total; i++) {
+      const found = byKey.get(`client-${c}/${i}`) ?? [];
+      if (found.length === 0) missing++;
+      else if (found.length > 1) duplicated++;
+      else once++;
+      const previous = i === 0 ? [] : (byKey.get(`client-${c}/${i - 1}`) ?? []).map((r) => r.id);
+      const run = found[0];
+      if (run !== undefined && JSON.stringify(run.dependencies) !== JSON.stringify(previous)) wrongDependencies++;
+    }
+  }
+  return { stored, once, missing, duplicated, wrongDependencies };
+}

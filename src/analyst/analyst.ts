@@ -116,10 +116,7 @@ class AnalystImpl {
       );
     }
     const source = options.source ?? defaultSource(options.store);
-    if (
-      source !== 'snapshot' &&
-      (!isPlainObject(source) || !SOURCE_KINDS.includes(source.kind as string))
-    ) {
+    if (source !== 'snapshot' && (!isPlainObject(source) || !SOURCE_KINDS.includes(source.kind as string))) {
       throw invalid('source', "must be 'snapshot' or { kind: 'indexeddb' | 'fs-json' | 'http' | 'postgres', ... }");
     }
     this.store = options.store;

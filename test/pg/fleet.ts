@@ -35,7 +35,13 @@ export async function runClient(
   progress: (logged: number) => void,
   patienceMs = 60_000,
 ): Promise<void> {
-  const store = httpStore({ url, token, retries: Math.ceil(patienceMs / 500), maxDelayMs: 500, writeTimeoutMs: patienceMs });
+  const store = httpStore({
+    url,
+    token,
+    retries: Math.ceil(patienceMs / 500),
+    maxDelayMs: 500,
+    writeTimeoutMs: patienceMs,
+  });
   try {
     const pt = createPipetrace({ store });
     for (let at = 0; at < total; at += batch) {

@@ -4,8 +4,8 @@
  * server killed with SIGKILL can be started again where its clients look for it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -21,17 +21,6 @@ export interface ServeProcess {
   start(): Promise<void>;
   /** SIGTERM, and waits for the exit code (0 for a clean stop). */
   stop(): Promise<number | null>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Starts `pipetrace serve` over the database at `databaseUrl` with write token `token`. */

@@ -165,12 +165,26 @@ async function versionOf(sql: Sql | TransactionSql, schema: string): Promise<num
   return Number(row?.v ?? 0);
 }
 
+/** The version, in one round trip where the schema exists (the common open); undefined when it does not. */
+async function currentVersion(sql: Sql, schema: string): Promise<number | undefined> {
+  try {
+    const [row] = await sql`SELECT coalesce(max(version), 0) AS v FROM ${sql(schema)}.schema_version`;
+    return Number(row?.v ?? 0);
+  } catch (error) {
+    // 42P01: no such table (nor, then, such schema): a fresh database.
+    if ((error as { code?: unknown })?.code === '42P01' || (error as { code?: unknown })?.code === '3F000') {
+      return versionOf(sql, schema);
+    }
+    throw error;
+  }
+}
+
 /**
  * Brings the schema to SCHEMA_VERSION. Openers that find it current take no lock; the others
  * queue on a transaction-scoped advisory lock, so concurrent openers migrate exactly once.
  */
 export async function migrate(sql: Sql, schema: string): Promise<void> {
-  const seen = await versionOf(sql, schema);
+  const seen = await currentVersion(sql, schema);
   if (seen !== undefined && seen > SCHEMA_VERSION) throw tooNew(schema, seen);
   if (seen === SCHEMA_VERSION) return;
   await sql.begin(async (tx) => {

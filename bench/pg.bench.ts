@@ -26,7 +26,7 @@ import type { Run } from '../src/model.js';
 import { createPipetrace } from '../src/pipetrace.js';
 import { traceRow } from '../src/rows/index.js';
 import type { RunInput } from '../src/run-input.js';
-import { checkFleet, runClient } from '../test/pg/fleet.js';
+import { checkFleet, runFleet } from '../test/pg/fleet.js';
 import { startServe } from '../test/pg/serve.js';
 import { startPostgres } from '../test/pg/server.js';
 import { percentile, report, round, sample } from './lib.js';
@@ -196,23 +196,16 @@ async function serversExactlyOnce(url: string): Promise<{ share: number; seconds
   const servers = await Promise.all(Array.from({ length: SERVERS }, () => startServe(url, token)));
   try {
     const clients = SERVERS * PER_SERVER;
-    let logged = 0;
-    let killedAt = -1;
     const t0 = performance.now();
-    const running = Array.from({ length: clients }, (_, c) =>
-      runClient((servers[c % SERVERS] as (typeof servers)[number]).url, token, c, TOTAL, 100, (n) => {
-        logged += n;
-      }),
-    );
-    const victim = servers[0] as (typeof servers)[number];
-    const chaos = (async () => {
-      while (logged < (clients * TOTAL) / 3) await new Promise((r) => setTimeout(r, 10));
-      killedAt = logged;
-      await victim.kill();
-      await new Promise((r) => setTimeout(r, 500));
-      await victim.start();
-    })();
-    await Promise.all([...running, chaos]);
+    const { killedAt } = await runFleet({
+      servers,
+      perServer: PER_SERVER,
+      total: TOTAL,
+      batch: 100,
+      token,
+      victim: servers[0] as (typeof servers)[number],
+      downMs: 500,
+    });
     const seconds = (performance.now() - t0) / 1000;
     const store = await postgresStore({ url }, { live: false });
     try {
@@ -223,7 +216,7 @@ async function serversExactlyOnce(url: string): Promise<{ share: number; seconds
       if (servers.some((s) => s.output().includes(password))) throw new Error('a server printed the password');
       // Runs stored once with the right dependency, over all runs stored (a duplicate counts against).
       const share = (check.once - check.wrongDependencies) / Math.max(expected, check.stored);
-      return { share, seconds, killedAt: killedAt / expected };
+      return { share, seconds, killedAt };
     } finally {
       await store.close();
     }

@@ -7,6 +7,7 @@ import { httpStore } from '../../adapters/http/client.js';
 import { createPipetrace } from '../../src/pipetrace.js';
 import type { RunInput } from '../../src/run-input.js';
 import type { Store } from '../../src/store.js';
+import type { ServeProcess } from './serve.js';
 
 const T0 = 1_850_000_000_000;
 
@@ -52,6 +53,41 @@ export async function runClient(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * `perServer` clients for each server log `total` runs each, `batch` at a time (client c through
+ * server c mod the number of servers); once a third of all runs are logged, `victim` is killed
+ * with SIGKILL and started again `downMs` later. Resolves when every client is done, with the
+ * share of runs logged when the kill came.
+ */
+export async function runFleet(options: {
+  servers: readonly ServeProcess[];
+  perServer: number;
+  total: number;
+  batch: number;
+  token: string;
+  victim: ServeProcess;
+  downMs: number;
+}): Promise<{ killedAt: number }> {
+  const { servers, total } = options;
+  const expected = servers.length * options.perServer * total;
+  let logged = 0;
+  let killedAt = -1;
+  const clients = Array.from({ length: servers.length * options.perServer }, (_, c) =>
+    runClient((servers[c % servers.length] as ServeProcess).url, options.token, c, total, options.batch, (n) => {
+      logged += n;
+    }),
+  );
+  const chaos = (async () => {
+    while (logged < expected / 3) await new Promise((r) => setTimeout(r, 10));
+    killedAt = logged;
+    await options.victim.kill();
+    await new Promise((r) => setTimeout(r, options.downMs));
+    await options.victim.start();
+  })();
+  await Promise.all([...clients, chaos]);
+  return { killedAt: killedAt / expected };
 }
 
 export interface FleetCheck {

@@ -75,19 +75,27 @@ const MIGRATIONS: readonly Migration[] = [
         SET search_path FROM CURRENT AS $$
         DECLARE
           rs runs[];
+          replaced text[];
         BEGIN
           rs := ARRAY(
             SELECT ROW(x.id, x.c, x.s, x.e, x.f, x.i, x.o, x.d, x.code, x.details, decode(x.raw, 'base64'))::runs
             FROM json_to_recordset(batch) AS x(id text, c text, s float8, e float8, f boolean, i text[], o text[],
               d text[], code jsonb, details jsonb, raw text)
             ORDER BY x.id);
-          INSERT INTO runs SELECT * FROM unnest(rs)
-            ON CONFLICT (id) DO UPDATE SET component = excluded.component, started_at = excluded.started_at,
-              ended_at = excluded.ended_at, failed = excluded.failed, inputs = excluded.inputs,
-              outputs = excluded.outputs, dependencies = excluded.dependencies, code = excluded.code,
-              details = excluded.details, details_raw = excluded.details_raw;
-          DELETE FROM run_inputs WHERE run_id IN (SELECT r.id FROM unnest(rs) r);
-          DELETE FROM run_outputs WHERE run_id IN (SELECT r.id FROM unnest(rs) r);
+          -- xmax is 0 on a row this statement inserted and set on one it updated (it locked it):
+          -- only replaced runs have links to delete.
+          WITH stored AS (
+            INSERT INTO runs SELECT * FROM unnest(rs)
+              ON CONFLICT (id) DO UPDATE SET component = excluded.component, started_at = excluded.started_at,
+                ended_at = excluded.ended_at, failed = excluded.failed, inputs = excluded.inputs,
+                outputs = excluded.outputs, dependencies = excluded.dependencies, code = excluded.code,
+                details = excluded.details, details_raw = excluded.details_raw
+              RETURNING id, xmax <> 0 AS old)
+          SELECT array_agg(id) FILTER (WHERE old) INTO replaced FROM stored;
+          IF replaced IS NOT NULL THEN
+            DELETE FROM run_inputs WHERE run_id = ANY(replaced);
+            DELETE FROM run_outputs WHERE run_id = ANY(replaced);
+          END IF;
           -- DISTINCT rather than ON CONFLICT: a plain insert costs less than a speculative one.
           INSERT INTO run_inputs (run_id, pkey, started_at)
             SELECT DISTINCT r.id, pkey(p), r.started_at FROM unnest(rs) r, unnest(r.inputs) p;

@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { httpStore } from '../adapters/http/client.js';
 import { postgresStore } from '../adapters/postgres/index.js';
@@ -69,5 +70,28 @@ describe('pipetrace serve over PostgreSQL', () => {
     good.stop.abort();
     expect(await good.exited).toBe(0);
     expect(`${good.out.stdout}${good.out.stderr}`).not.toContain(pg.password);
+  }, 60_000);
+
+  it('answers 503 naming the server, never the password, when the database goes away while serving', async () => {
+    const database = pg.createDatabase('goes_away');
+    const serving = cli(['serve', '--port', '0'], { PIPETRACE_DATABASE_URL: database });
+    for (let i = 0; i < 250 && !serving.out.stdout.includes('listening'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const url = serving.out.stdout.match(/listening on (http:\/\/[^\s]+)/)?.[1];
+    expect(url, serving.out.stderr).toBeDefined();
+    expect((await fetch(`${url}/api/v1/recent`)).status).toBe(200);
+    const admin = postgres(pg.url, { onnotice: () => {} });
+    try {
+      await admin`DROP DATABASE goes_away WITH (FORCE)`;
+    } finally {
+      await admin.end();
+    }
+    const answer = await fetch(`${url}/api/v1/recent`);
+    const body = await answer.text();
+    expect(answer.status, body).toBe(503);
+    expect(body).toContain(`PostgreSQL at 127.0.0.1:${pg.port}/goes_away is unavailable`);
+    serving.stop.abort();
+    expect(await serving.exited).toBe(0);
+    expect(`${body}${serving.out.stdout}${serving.out.stderr}`).not.toContain(pg.password);
   }, 60_000);
 });

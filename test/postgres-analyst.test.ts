@@ -57,6 +57,7 @@ describe('the Node analysis worker over PostgreSQL', () => {
     const rows = await local.reviewRows();
     const worker = inWorker({ store });
     expect(worker.source).toBe(`postgres:127.0.0.1:${pg.port}/postgres?schema=${schema}`);
+    expect(worker.source).toBe(store.kind);
     expect(inspect(store, { depth: 1 }) + JSON.stringify(worker)).not.toContain(pg.password);
     // A copy would be taken from the store at the first call: closed, it could give nothing.
     await store.close();
@@ -98,7 +99,13 @@ describe('the Node analysis worker over PostgreSQL', () => {
     }
   }, 60_000);
 
-  it('copies a store over a caller-made client, which has no URL to give the worker', async () => {
+  it('names the database as the store kind does, and copies a store over a caller-made client (no URL)', async () => {
+    const byUrl = await postgresStore({ url: pg.url }, { live: false });
+    try {
+      expect(createAnalyst({ store: byUrl }).source).toBe(`postgres:127.0.0.1:${pg.port}/postgres`);
+    } finally {
+      await byUrl.close();
+    }
     const sql = postgres(pg.url, { onnotice: () => {} });
     const store = await postgresStore({ sql }, { schema: 'analyst_sql', live: false });
     try {

@@ -131,7 +131,11 @@ class AnalystImpl {
   describeSource(): string {
     const s = this.source;
     if (s === 'snapshot') return s;
-    if (s.kind === 'postgres') return `postgres:${whereOf(s.url)}${s.schema ? `?schema=${s.schema}` : ''}`;
+    if (s.kind === 'postgres') {
+      // As the store's kind says it: the default schema unnamed.
+      const schema = s.schema === undefined || s.schema === 'pipetrace' ? '' : `?schema=${s.schema}`;
+      return `postgres:${whereOf(s.url)}${schema}`;
+    }
     return s.kind === 'indexeddb' ? `indexeddb:${s.name}` : s.kind === 'fs-json' ? `fs-json:${s.dir}` : `http:${s.url}`;
   }
 

@@ -12,7 +12,7 @@ import type { ServeProcess } from './serve.js';
 const T0 = 1_850_000_000_000;
 
 /** Run i of client c: no id (the client's pipetrace makes one), reads its own output of run i - 1. */
-export function clientRun(c: number, i: number): RunInput {
+function clientRun(c: number, i: number): RunInput {
   return {
     component: `client-${c}`,
     startedAt: T0 + i * 1000 + c,
@@ -27,7 +27,7 @@ export function clientRun(c: number, i: number): RunInput {
  * Client c logs `total` runs through the server at `url`, `batch` at a time, and calls
  * `progress` after each batch. It keeps retrying while its server is down (up to `patienceMs`).
  */
-export async function runClient(
+async function runClient(
   url: string,
   token: string,
   c: number,
@@ -79,8 +79,14 @@ export async function runFleet(options: {
       logged += n;
     }),
   );
+  // A client that fails ends the wait too, so a broken run fails instead of hanging.
+  let settled = false;
+  void Promise.allSettled(clients).then(() => {
+    settled = true;
+  });
   const chaos = (async () => {
-    while (logged < expected / 3) await new Promise((r) => setTimeout(r, 10));
+    while (logged < expected / 3 && !settled) await new Promise((r) => setTimeout(r, 10));
+    if (settled) return;
     killedAt = logged;
     await options.victim.kill();
     await new Promise((r) => setTimeout(r, options.downMs));

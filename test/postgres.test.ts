@@ -115,6 +115,35 @@ describe('postgres store', () => {
     }
   });
 
+  it('sends and reads arrays of awkward names alike through its own client and a caller-made one', async () => {
+    // Its own client declares the array types (no type catalogue fetched); a caller's fetches them.
+    const awkward = ['NULL', 'null', 'a,b', '{x}', 'q"uote', 'back\\slash', '\\"', ' pad ', 'é ✓ 𝄞', '"'];
+    const schema = fresh();
+    const own = await postgresStore({ url: pg.url }, { schema });
+    const client = postgres(pg.url, { onnotice: () => {} });
+    const theirs = await postgresStore({ sql: client }, { schema });
+    try {
+      const run = sampleRun({ inputs: awkward, outputs: awkward.map((a) => `${a}.out`), dependencies: awkward });
+      await own.putRuns([run]);
+      await own.putComponents([sampleComponent('awkward', { tags: awkward })]);
+      await theirs.putBlobs(awkward.map((key, i) => ({ key, data: new Uint8Array([i, 0, 255]) })));
+      for (const store of [own, theirs]) {
+        expect(await store.getRuns([run.id, 'NULL'])).toEqual([run, undefined]);
+        expect((await store.getComponents(['awkward']))[0]?.tags).toEqual(awkward);
+        expect(await store.getBlobs(awkward)).toEqual(awkward.map((_, i) => new Uint8Array([i, 0, 255])));
+        const writers = await store.latestWriters(awkward.map((a) => ({ pointer: `${a}.out` })));
+        expect(writers.map((w) => w?.id)).toEqual(awkward.map(() => run.id));
+        expect((await store.scanRuns({ input: 'a,b' })).runs.map((r) => r.id)).toEqual([run.id]);
+      }
+      await theirs.deleteBlobs(['NULL', '"']);
+      expect(await own.listBlobs('')).toEqual(awkward.filter((a) => a !== 'NULL' && a !== '"').sort());
+    } finally {
+      await own.close();
+      await theirs.close();
+      await client.end();
+    }
+  });
+
   it('stores a run that lists a pointer twice (a record the core did not make) once per pointer', async () => {
     const store = await open();
     try {

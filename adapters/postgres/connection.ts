@@ -1,5 +1,6 @@
 import postgres, { type Sql } from 'postgres';
 import { invalid, PipetraceError } from '../../src/errors.js';
+import { ARRAY_TYPES } from './array-types.js';
 
 /** Where the store connects: a connection URL, or a client the caller made (and closes). */
 export type PostgresTarget = { url: string } | { sql: Sql };
@@ -66,6 +67,9 @@ export function connect(target: PostgresTarget, options: ConnectOptions = {}): C
     // The client parses every form of URL it supports (several hosts, a socket folder, options).
     sql = postgres(url, {
       ...clientSettings(url, options),
+      // The array types it needs are declared, so no connection asks for the type catalogue.
+      fetch_types: false,
+      types: ARRAY_TYPES,
       onnotice: () => {},
       connection: { application_name: 'pipetrace' },
     });

@@ -13,6 +13,7 @@ import type {
   WriterQuery,
   WriterRef,
 } from '../../src/store.js';
+import { BYTEA_ARRAY, FLOAT8_ARRAY, TEXT_ARRAY } from './array-types.js';
 import { attempt, type Connection } from './connection.js';
 import { LiveFeed } from './live.js';
 import {
@@ -51,6 +52,10 @@ function inOrder<R, T>(asked: readonly string[], rows: readonly R[], key: (row: 
     return row === undefined ? undefined : to(row);
   });
 }
+
+/** Array parameters, typed for the client (see array-types.ts) and cast for the server. */
+const texts = (sql: Sql, values: readonly string[]) => sql`${sql.typed(values as never, TEXT_ARRAY)}::text[]`;
+const floats = (sql: Sql, values: readonly number[]) => sql`${sql.typed(values as never, FLOAT8_ARRAY)}::float8[]`;
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -108,7 +113,7 @@ export class PostgresStore implements Store {
     const rows = await this.op(
       'reading runs',
       (sql) =>
-        sql<RunRow[]>`SELECT ${runColumns(sql)} FROM ${this.s}.runs r WHERE r.id = ANY(${storable(asked)}::text[])`,
+        sql<RunRow[]>`SELECT ${runColumns(sql)} FROM ${this.s}.runs r WHERE r.id = ANY(${texts(sql, storable(asked))})`,
     );
     return inOrder(asked, rows, (r) => r.id, toRun);
   }
@@ -150,7 +155,7 @@ export class PostgresStore implements Store {
       'finding latest writers',
       (sql) => sql<{ n: string; id: string; component: string; started: number; ended: number }[]>`
         SELECT q.n, w.run_id AS id, w.component, w.started_at AS started, w.ended_at AS ended
-        FROM unnest(${pointers}::text[], ${ends}::float8[], ${starts}::float8[], ${ids}::text[])
+        FROM unnest(${texts(sql, pointers)}, ${floats(sql, ends)}, ${floats(sql, starts)}, ${texts(sql, ids)})
           WITH ORDINALITY AS q(pointer, e, s, id, n)
         CROSS JOIN LATERAL (
           SELECT o.run_id, o.component, o.started_at, o.ended_at FROM ${this.s}.run_outputs o
@@ -197,7 +202,7 @@ export class PostgresStore implements Store {
     if (list.length === 0) return [];
     const rows = await this.op(
       'reading components',
-      (sql) => sql<ComponentRow[]>`${this.componentQuery(sql)} WHERE name = ANY(${storable(list)}::text[])`,
+      (sql) => sql<ComponentRow[]>`${this.componentQuery(sql)} WHERE name = ANY(${texts(sql, storable(list))})`,
     );
     return inOrder(list, rows, (r) => r.name, toComponent);
   }
@@ -234,7 +239,7 @@ export class PostgresStore implements Store {
     const rows = await this.op(
       'reading pointer records',
       (sql) => sql<PointerRow[]>`${this.pointerQuery(sql)}
-        WHERE pkey IN (SELECT ${this.s}.pkey(n) FROM unnest(${storable(list)}::text[]) n)`,
+        WHERE pkey IN (SELECT ${this.s}.pkey(n) FROM unnest(${texts(sql, storable(list))}) n)`,
     );
     return inOrder(list, rows, (r) => r.name, toPointer);
   }
@@ -260,7 +265,7 @@ export class PostgresStore implements Store {
       'storing blobs',
       (sql) => sql`
         INSERT INTO ${this.s}.blobs (key, data)
-        SELECT * FROM unnest(${keys}::text[], ${sql.array(data)}::bytea[])
+        SELECT * FROM unnest(${texts(sql, keys)}, ${sql.typed(data as never, BYTEA_ARRAY)}::bytea[])
         ON CONFLICT (key) DO UPDATE SET data = excluded.data`,
     );
   }
@@ -271,7 +276,7 @@ export class PostgresStore implements Store {
     const rows = await this.op(
       'reading blobs',
       (sql) => sql<{ key: string; data: Uint8Array }[]>`
-        SELECT key, data FROM ${this.s}.blobs WHERE key = ANY(${storable(list)}::text[])`,
+        SELECT key, data FROM ${this.s}.blobs WHERE key = ANY(${texts(sql, storable(list))})`,
     );
     // A fresh array each: the client's buffers may share memory with others.
     return inOrder(
@@ -285,7 +290,7 @@ export class PostgresStore implements Store {
   async deleteBlobs(keys: readonly string[]): Promise<void> {
     const list = storable(names('keys', keys));
     if (list.length === 0) return;
-    await this.op('deleting blobs', (sql) => sql`DELETE FROM ${this.s}.blobs WHERE key = ANY(${list}::text[])`);
+    await this.op('deleting blobs', (sql) => sql`DELETE FROM ${this.s}.blobs WHERE key = ANY(${texts(sql, list)})`);
   }
 
   async listBlobs(prefix: string): Promise<string[]> {

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStore } from '../adapters/postgres/index.js';
@@ -15,6 +14,7 @@ import { type Analyst, createAnalyst } from '../src/analyst/index.js';
 import { isPipetraceError } from '../src/errors.js';
 import { createPipetrace } from '../src/pipetrace.js';
 import { buildPipeline } from './analyst-data.js';
+import { buildNodeWorker } from './node-worker-build.js';
 import { useTestPostgres } from './pg/use.js';
 
 const pg = useTestPostgres();
@@ -31,15 +31,7 @@ function inWorker(options: Omit<Parameters<typeof createAnalyst>[0], 'worker' | 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pipetrace-pg-analyst-'));
   workerFile = join(dir, 'worker.mjs');
-  await build({
-    entryPoints: ['worker/node.ts'],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    outfile: workerFile,
-    logLevel: 'error',
-  });
+  await buildNodeWorker(workerFile);
 }, 120_000);
 
 afterAll(async () => {

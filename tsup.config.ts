@@ -11,6 +11,7 @@ const library: Record<string, string> = {
   'adapters/indexeddb': 'adapters/indexeddb/index.ts',
   'adapters/dexie': 'adapters/dexie/index.ts',
   'adapters/http': 'adapters/http/client.ts',
+  'adapters/postgres': 'adapters/postgres/index.ts',
   server: 'adapters/http/server.ts',
   node: 'node/index.ts',
   browser: 'browser/index.ts',

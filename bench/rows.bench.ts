@@ -10,7 +10,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryStore } from '../adapters/memory.js';
-import type { Run } from '../src/model.js';
 import {
   flagRows,
   hashKeyInto,
@@ -22,46 +21,12 @@ import {
 } from '../src/rows/index.js';
 import type { Store } from '../src/store.js';
 import { percentile, report, round } from './lib.js';
+import { fiveStages as fiveStagesOf, key, STAGES } from './row-stages.js';
 
 const N = Number(process.env.ROWS_N ?? 1_000_000);
-const T0 = Date.UTC(2026, 0, 1);
-const STAGES = 5;
 const median = (xs: number[]) => percentile(xs, 50);
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
-
-/** ~16-character keys, distinct per stage. */
-const key = (stage: number, i: number) => `s${stage}-ride-${String(i).padStart(9, '0')}`;
-
-function runOf(stage: number): Run {
-  const startedAt = T0 + stage * 60_000;
-  return {
-    id: `stage-${stage}`,
-    component: `stage${stage}`,
-    startedAt,
-    endedAt: startedAt + 1000,
-    status: 'succeeded',
-    inputs: [`data/${stage - 1}`],
-    outputs: [`data/${stage}`],
-    dependencies: stage > 1 ? [`stage-${stage - 1}`] : [],
-    notes: [],
-    params: {},
-    metrics: {},
-  };
-}
-
-/** 5 stages of N rows: a filter keeping every row, then four 1:1 maps. */
-async function fiveStages(store: Store): Promise<void> {
-  await store.putRuns(Array.from({ length: STAGES }, (_, s) => runOf(s + 1)));
-  let inputKeys = Array.from({ length: N }, (_, i) => key(0, i));
-  await writeRowLineage(store, 'stage-1', [{ output: 'data/1', input: 'data/0', kind: 'keep', keys: inputKeys }]);
-  for (let s = 2; s <= STAGES; s++) {
-    const outputKeys = Array.from({ length: N }, (_, i) => key(s, i));
-    await writeRowLineage(store, `stage-${s}`, [
-      { output: `data/${s}`, input: `data/${s - 1}`, kind: 'map', outputKeys, inputKeys },
-    ]);
-    inputKeys = outputKeys;
-  }
-}
+const fiveStages = (store: Store) => fiveStagesOf(store, N);
 
 /** Bytes of every file under a directory (an fs-json store: blob files and the log lines that commit them). */
 function diskBytes(dir: string): number {

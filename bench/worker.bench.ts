@@ -7,13 +7,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { createAnalyst } from '../src/analyst/index.js';
 import type { Store } from '../src/store.js';
 import { buildPipeline } from '../test/analyst-data.js';
 import type { AnalystPage } from '../test/browser/analyst-page.js';
 import { bundle, serveStatic, TEST_PAGE, withChromium, writeTempDir } from '../test/browser/harness.js';
+import { buildNodeWorker } from '../test/node-worker-build.js';
 import { percentile, report, round, sample } from './lib.js';
 
 const median = (xs: number[]) => percentile(xs, 50);
@@ -42,15 +42,7 @@ async function paired(n: number, a: () => Promise<unknown>, b: () => Promise<unk
 
 async function node(dir: string) {
   const file = join(dir, 'worker.mjs');
-  await build({
-    entryPoints: ['worker/node.ts'],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    outfile: file,
-    logLevel: 'error',
-  });
+  await buildNodeWorker(file);
   const open = (store: Store) => ({
     worker: createAnalyst({ store, worker: 'always', workerFactory: () => new Worker(file) }),
     local: createAnalyst({ store, worker: 'never' }),

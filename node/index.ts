@@ -23,8 +23,8 @@ export { DEFAULT_STORE_DIR, findStoreDir, STORE_VARIABLE, storeLocation } from '
 
 /**
  * The embedded default store, opened on first use: fs-json in `dir` when given; else the one
- * PIPETRACE_STORE names (a folder, an http(s) URL with PIPETRACE_TOKEN, or "memory"); else the
- * project's `.pipetrace`, the nearest one up to the git root (see findStoreDir).
+ * PIPETRACE_STORE names (a folder, an http(s) URL with PIPETRACE_TOKEN, a postgres:// URL, or
+ * "memory"), else the PIPETRACE_DATABASE_URL one; else the project's `.pipetrace`, the nearest one up to the git root (see findStoreDir).
  */
 export function defaultStore(dir?: string): Store {
   if (dir === undefined) {
@@ -34,6 +34,13 @@ export function defaultStore(dir?: string): Store {
       return httpStore({ url: location.url, ...(token === undefined ? {} : { token }) });
     }
     if (location.kind === 'memory') return memoryStore();
+    if (location.kind === 'postgres') {
+      const { url } = location;
+      // The PostgreSQL client loads only when a postgres:// URL is asked for.
+      return lazyStore('postgres', { durable: true, concurrent: true, live: true, binary: true }, async () =>
+        (await import('../adapters/postgres/index.js')).postgresStore({ url }),
+      );
+    }
     dir = location.dir;
   }
   const path = resolve(dir);

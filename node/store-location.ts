@@ -8,13 +8,22 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-/** The variable naming the store: a folder, an http(s) URL, or "memory". */
+/** The variable naming the store: a folder, an http(s) URL, a postgres:// URL, or "memory". */
 export const STORE_VARIABLE = 'PIPETRACE_STORE';
+
+/** A postgres:// URL, read when PIPETRACE_STORE is not set (kept out of process lists, unlike --store). */
+export const DATABASE_URL_VARIABLE = 'PIPETRACE_DATABASE_URL';
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
 /** The store folder's name, looked for in the working directory and its parents. */
 export const DEFAULT_STORE_DIR = '.pipetrace';
 
-export type StoreLocation = { kind: 'folder'; dir: string } | { kind: 'url'; url: string } | { kind: 'memory' };
+export type StoreLocation =
+  | { kind: 'folder'; dir: string }
+  | { kind: 'url'; url: string }
+  | { kind: 'postgres'; url: string }
+  | { kind: 'memory' };
 
 const isDir = (path: string): boolean => {
   try {
@@ -43,17 +52,20 @@ export function findStoreDir(cwd: string = process.cwd()): string {
 /** A store named in text (`--store`, PIPETRACE_STORE): a URL, "memory", or a folder relative to `cwd`. */
 export function parseStoreLocation(value: string, cwd: string = process.cwd()): StoreLocation {
   if (/^https?:\/\//i.test(value)) return { kind: 'url', url: value };
+  if (POSTGRES_URL.test(value)) return { kind: 'postgres', url: value };
   if (value === 'memory') return { kind: 'memory' };
   return { kind: 'folder', dir: resolve(cwd, value) };
 }
 
-/** The project's store: PIPETRACE_STORE when set and not empty, else findStoreDir(cwd). */
+/** The project's store: PIPETRACE_STORE when set and not empty, else PIPETRACE_DATABASE_URL, else findStoreDir(cwd). */
 export function storeLocation(
   env: Record<string, string | undefined> = process.env,
   cwd: string = process.cwd(),
 ): StoreLocation {
   const named = env[STORE_VARIABLE];
   if (named !== undefined && named !== '') return parseStoreLocation(named, cwd);
+  const database = env[DATABASE_URL_VARIABLE];
+  if (database !== undefined && database !== '') return parseStoreLocation(database, cwd);
   return { kind: 'folder', dir: findStoreDir(cwd) };
 }
 

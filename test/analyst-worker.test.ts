@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { type BuildOptions, build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { httpStore } from '../adapters/http/client.js';
@@ -22,6 +21,7 @@ import { isPipetraceError } from '../src/errors.js';
 import { createPipetrace } from '../src/index.js';
 import { flagRows, writeRowLineage } from '../src/rows/index.js';
 import { buildPipeline, type Pipeline } from './analyst-data.js';
+import { buildNodeWorker } from './node-worker-build.js';
 
 const NOW = Date.UTC(2026, 3, 1);
 const ROOT = join(import.meta.dirname, '..');
@@ -55,17 +55,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pipetrace-analyst-'));
   esmFile = join(dir, 'worker.mjs');
   cjsFile = join(dir, 'worker.cjs');
-  const common: BuildOptions = {
-    entryPoints: ['worker/node.ts'],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'error',
-  };
-  await Promise.all([
-    build({ ...common, format: 'esm', outfile: esmFile }),
-    build({ ...common, format: 'cjs', outfile: cjsFile }),
-  ]);
+  await Promise.all([buildNodeWorker(esmFile, 'esm'), buildNodeWorker(cjsFile, 'cjs')]);
   small = await buildPipeline({ days: 40 });
   large = await buildPipeline({ days: 1500, parts: 8 });
 }, 120_000);

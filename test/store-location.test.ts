@@ -74,6 +74,22 @@ describe('finding the store like git finds its repository', () => {
     expect(storeLocation({ PIPETRACE_STORE: '' }, deep)).toEqual({ kind: 'folder', dir: join(root, '.pipetrace') });
   });
 
+  it('takes a postgres:// URL from PIPETRACE_STORE, else PIPETRACE_DATABASE_URL; PIPETRACE_STORE wins', () => {
+    const { root, deep } = project();
+    const url = 'postgres://pipetrace@db.internal:5432/lineage';
+    expect(storeLocation({ PIPETRACE_STORE: url }, deep)).toEqual({ kind: 'postgres', url });
+    expect(storeLocation({ PIPETRACE_DATABASE_URL: url }, deep)).toEqual({ kind: 'postgres', url });
+    expect(storeLocation({ PIPETRACE_DATABASE_URL: 'postgresql://h/db' }, deep)).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://h/db',
+    });
+    expect(storeLocation({ PIPETRACE_STORE: 'memory', PIPETRACE_DATABASE_URL: url }, deep)).toEqual({ kind: 'memory' });
+    expect(storeLocation({ PIPETRACE_DATABASE_URL: '' }, deep)).toEqual({
+      kind: 'folder',
+      dir: join(root, '.pipetrace'),
+    });
+  });
+
   it("a script run from a subfolder logs into the project's one store, not a new empty one", async () => {
     const { root, deep } = project();
     const log = `import { createPipetrace } from '${NODE_ENTRY}';

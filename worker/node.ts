@@ -1,6 +1,6 @@
 /**
  * The analysis worker for Node (worker_threads). Run as a worker it opens the store the
- * analyst describes (fs-json by folder, HTTP by url, or a transferred snapshot) and exposes
+ * analyst describes (fs-json by folder, PostgreSQL or HTTP by url, or a transferred snapshot) and exposes
  * the analyses with comlink. Imported in the main thread it gives `nodeWorkerFactory`:
  *
  *   import { createAnalyst } from 'pipetrace/analyst';
@@ -36,6 +36,11 @@ if (!isMainThread && parentPort !== null) {
         if (source.kind === 'fs-json') {
           const { fsJsonStore } = await import('../adapters/fs-json/index.js');
           return fsJsonStore({ dir: source.dir });
+        }
+        if (source.kind === 'postgres') {
+          // The worker reads the database itself, on a small pool of its own; it never writes, so no LISTEN.
+          const { postgresStore } = await import('../adapters/postgres/index.js');
+          return postgresStore({ url: source.url }, { schema: source.schema ?? 'pipetrace', live: false, max: 4 });
         }
         const store = await openCommon(source);
         if (store === undefined) throw cannotOpen(source, 'Node');

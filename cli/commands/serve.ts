@@ -15,8 +15,9 @@ Serve a store over HTTP: the store routes (for httpStore clients), the query rou
 and OpenLineage ingest, under /api/v1.
 
 Options:
-  --store DIR|URL|memory     the store folder (fs-json), a server's URL, or "memory"
-                             (default: ${STORE_DEFAULT_TEXT})
+  --store DIR|URL|memory     the store folder (fs-json), a server's URL, a postgres:// URL, or
+                             "memory" (default: ${STORE_DEFAULT_TEXT}; prefer
+                             PIPETRACE_DATABASE_URL for a URL with a password)
   --port N                   port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
   --host HOST                interface to listen on (default 127.0.0.1)
   --token TOKEN              write token (default: the PIPETRACE_TOKEN environment variable;
@@ -87,6 +88,8 @@ export const serve: Command = {
         log: (message) => io.stderr(`pipetrace serve: ${message}\n`),
       });
       const { url } = await server.listen(listenPort, host);
+      // The store's kind names where it is (a database by host:port/name, never its password).
+      io.stderr(`pipetrace serve: store ${store.kind}\n`);
       if (token === undefined) io.stderr('pipetrace serve: no token given, so the server is read-only\n');
       const readsOpen = values['read-token'] === undefined && !values['require-token-for-reads'];
       if (readsOpen && !['127.0.0.1', '::1', 'localhost'].includes(host)) {

@@ -28,8 +28,8 @@ export interface AnalystOptions extends AnalystDefaults {
   /**
    * How the worker gets the data: 'snapshot' copies the store as transferable buffers; a
    * StoreSource lets the worker open the store itself. Default: reopen IndexedDB and fs-json
-   * stores by name or folder, snapshot anything else (an HTTP store needs its token: pass
-   * { kind: 'http', url, token }).
+   * stores by name or folder and PostgreSQL stores by URL, snapshot anything else (an HTTP
+   * store needs its token: pass { kind: 'http', url, token }).
    */
   source?: 'snapshot' | Exclude<StoreSource, { kind: 'snapshot' }>;
 }
@@ -63,7 +63,20 @@ function defaultSource(store: Store): 'snapshot' | Exclude<StoreSource, { kind: 
   if (store.kind.startsWith('indexeddb:')) return { kind: 'indexeddb', name: store.kind.slice('indexeddb:'.length) };
   const dir = (store as { dir?: unknown }).dir;
   if (store.kind.startsWith('fs-json:') && typeof dir === 'string') return { kind: 'fs-json', dir };
+  // A PostgreSQL store opened from a URL says how to reopen it (the URL stays out of its fields).
+  const reopen = (store as { workerSource?: unknown }).workerSource;
+  if (store.kind.startsWith('postgres:') && typeof reopen === 'function') {
+    const source = reopen.call(store) as StoreSource | undefined;
+    if (source?.kind === 'postgres') return source;
+  }
   return 'snapshot';
+}
+
+const SOURCE_KINDS = ['indexeddb', 'fs-json', 'http', 'postgres'];
+
+/** Where a connection URL points, host:port/database, without its user, password or options. */
+function whereOf(url: string): string {
+  return url.replace(/^[a-z]+:\/\/([^/?#]*@)?/i, '').replace(/[?#].*$/, '');
 }
 
 class AnalystImpl {
@@ -103,11 +116,8 @@ class AnalystImpl {
       );
     }
     const source = options.source ?? defaultSource(options.store);
-    if (
-      source !== 'snapshot' &&
-      (!isPlainObject(source) || !['indexeddb', 'fs-json', 'http'].includes(source.kind as string))
-    ) {
-      throw invalid('source', "must be 'snapshot' or { kind: 'indexeddb' | 'fs-json' | 'http', ... }");
+    if (source !== 'snapshot' && (!isPlainObject(source) || !SOURCE_KINDS.includes(source.kind as string))) {
+      throw invalid('source', "must be 'snapshot' or { kind: 'indexeddb' | 'fs-json' | 'http' | 'postgres', ... }");
     }
     this.store = options.store;
     this.workerSetting = setting;
@@ -121,6 +131,11 @@ class AnalystImpl {
   describeSource(): string {
     const s = this.source;
     if (s === 'snapshot') return s;
+    if (s.kind === 'postgres') {
+      // As the store's kind says it: the default schema unnamed.
+      const schema = s.schema === undefined || s.schema === 'pipetrace' ? '' : `?schema=${s.schema}`;
+      return `postgres:${whereOf(s.url)}${schema}`;
+    }
     return s.kind === 'indexeddb' ? `indexeddb:${s.name}` : s.kind === 'fs-json' ? `fs-json:${s.dir}` : `http:${s.url}`;
   }
 

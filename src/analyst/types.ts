@@ -12,6 +12,8 @@ export type StoreSource =
   | { kind: 'fs-json'; dir: string }
   /** An HTTP store (adapters/http) by base URL and token. */
   | { kind: 'http'; url: string; token?: string }
+  /** A PostgreSQL store (adapters/postgres) by connection URL and schema; Node workers only. */
+  | { kind: 'postgres'; url: string; schema?: string }
   /** A copy of any store as transferable buffers, rebuilt into a memory store in the worker. */
   | { kind: 'snapshot'; snapshot: StoreSnapshot };
 

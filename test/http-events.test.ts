@@ -21,7 +21,6 @@ import { memoryStore } from '../adapters/memory.js';
 import { Listeners } from '../src/listeners.js';
 import { createPipetrace } from '../src/pipetrace.js';
 import type { Store, StoreChange } from '../src/store.js';
-import { sampleRun } from '../src/testing.js';
 
 const TOKEN = 'events-test-token-1';
 const NOW = () => ({ startedAt: Date.now(), endedAt: Date.now() });

@@ -21,4 +21,5 @@ export const commands: Record<string, () => Promise<Command>> = {
   staleness: async () => (await import('./staleness.js')).staleness,
   import: async () => (await import('./import.js')).importCommand,
   export: async () => (await import('./export.js')).exportCommand,
+  copy: async () => (await import('./copy.js')).copyCommand,
 };

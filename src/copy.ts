@@ -146,33 +146,21 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
     await next('blobs');
   }
 
-  if (start <= 1) {
-    const components = await from.scanComponents();
-    cp.counts.components = 0;
-    for (let i = 0; i < components.length; i += batchSize) {
-      const batch = components.slice(i, i + batchSize);
-      await to.putComponents(batch);
-      cp.counts.components += batch.length;
-      progress('components', cp.counts.components / components.length, components.length);
+  /** Components and pointers: few, read whole, and copied again whole on resume. */
+  const copyAll = async <T>(phase: 'components' | 'pointers', records: T[], put: (batch: T[]) => Promise<void>) => {
+    cp.counts[phase] = 0;
+    if (records.length === 0) progress(phase, 1, 0);
+    for (let i = 0; i < records.length; i += batchSize) {
+      const batch = records.slice(i, i + batchSize);
+      await put(batch);
+      cp.counts[phase] += batch.length;
+      progress(phase, cp.counts[phase] / records.length, records.length);
     }
-    if (components.length === 0) progress('components', 1, 0);
-    await next('components');
+    await next(phase);
     stop();
-  }
-
-  if (start <= 2) {
-    const pointers = await from.scanPointers();
-    cp.counts.pointers = 0;
-    for (let i = 0; i < pointers.length; i += batchSize) {
-      const batch = pointers.slice(i, i + batchSize);
-      await to.putPointers(batch);
-      cp.counts.pointers += batch.length;
-      progress('pointers', cp.counts.pointers / pointers.length, pointers.length);
-    }
-    if (pointers.length === 0) progress('pointers', 1, 0);
-    await next('pointers');
-    stop();
-  }
+  };
+  if (start <= 1) await copyAll('components', await from.scanComponents(), (batch) => to.putComponents(batch));
+  if (start <= 2) await copyAll('pointers', await from.scanPointers(), (batch) => to.putPointers(batch));
 
   await copyRuns(from, to, batchSize, cp.after, {
     advance: (count, cursor) => advance('runs', count, cursor),

@@ -9,7 +9,7 @@
  */
 import { encodeCursor } from './cursor.js';
 import { invalid, PipetraceError } from './errors.js';
-import { MAX_SCAN_LIMIT, type RunPage, type Store } from './store.js';
+import { type BlobRecord, MAX_SCAN_LIMIT, type RunPage, type Store } from './store.js';
 
 export type CopyPhase = 'blobs' | 'components' | 'pointers' | 'runs';
 
@@ -46,8 +46,11 @@ export interface CopyResult {
 export const COPY_CHECKPOINT_PREFIX = 'pipetrace-copy-checkpoint/';
 
 const PHASES: readonly CopyPhase[] = ['blobs', 'components', 'pointers', 'runs'];
-/** Blobs are chunks of up to megabytes: fewer per batch than runs. */
-const BLOBS_PER_BATCH = 64;
+/** Blobs are chunks of up to megabytes: read a few at a time, written up to this many bytes at once. */
+const BLOBS_PER_READ = 64;
+const BLOB_BATCH_BYTES = 8 * 1024 * 1024;
+/** The checkpoint is written at most this often (and on abort): a crash recopies at most this much. */
+const CHECKPOINT_EVERY_MS = 1000;
 
 interface Checkpoint {
   version: 1;
@@ -101,21 +104,26 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
     counts: { blobs: 0, components: 0, pointers: 0, runs: 0 },
   };
   const resumed = found !== undefined;
-  const save = () => to.putBlobs([{ key, data: encoder.encode(JSON.stringify(cp)) }]);
+  let saved = Date.now();
+  const save = async () => {
+    await to.putBlobs([{ key, data: encoder.encode(JSON.stringify(cp)) }]);
+    saved = Date.now();
+  };
   const progress = (phase: CopyPhase, fraction: number, total?: number) =>
     options.onProgress?.({ phase, done: cp.counts[phase], fraction, ...(total === undefined ? {} : { total }) });
-  const stop = () => {
+  const stop = async () => {
     if (options.signal?.aborted) {
+      await save();
       throw new PipetraceError('aborted', 'the copy was interrupted; run it again to continue where it stopped');
     }
   };
-  /** Marks a batch copied: the checkpoint first, then the news. */
+  /** Marks a batch copied; the checkpoint follows when it is due. */
   const advance = async (phase: CopyPhase, count: number, after?: string) => {
     cp.phase = phase;
     cp.counts[phase] += count;
     if (after === undefined) delete cp.after;
     else cp.after = after;
-    await save();
+    if (Date.now() - saved >= CHECKPOINT_EVERY_MS) await save();
   };
   const next = async (phase: CopyPhase) => {
     const at = PHASES.indexOf(phase);
@@ -124,24 +132,31 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
     await save();
   };
   const start = PHASES.indexOf(cp.phase);
-  stop();
+  if (options.signal?.aborted) throw new PipetraceError('aborted', 'the copy was interrupted before it began');
 
   if (start <= 0) {
     const all = (await from.listBlobs('')).filter((k) => !k.startsWith(COPY_CHECKPOINT_PREFIX));
     const keys = cp.after === undefined ? all : all.filter((k) => k > (cp.after as string));
     const total = cp.counts.blobs + keys.length;
     progress('blobs', total === 0 ? 1 : cp.counts.blobs / total, total);
-    for (let i = 0; i < keys.length; i += BLOBS_PER_BATCH) {
-      const batch = keys.slice(i, i + BLOBS_PER_BATCH);
-      const data = await from.getBlobs(batch);
-      const blobs = batch.flatMap((k, j) => {
-        const d = data[j];
-        return d === undefined ? [] : [{ key: k, data: d }];
-      });
+    for (let i = 0; i < keys.length; ) {
+      const blobs: BlobRecord[] = [];
+      let bytes = 0;
+      while (i < keys.length && blobs.length < batchSize && bytes < BLOB_BATCH_BYTES) {
+        const batch = keys.slice(i, Math.min(i + BLOBS_PER_READ, i + batchSize - blobs.length));
+        i += batch.length;
+        const data = await from.getBlobs(batch);
+        for (const [j, k] of batch.entries()) {
+          const d = data[j];
+          if (d === undefined) continue; // deleted since it was listed
+          blobs.push({ key: k, data: d });
+          bytes += d.byteLength;
+        }
+      }
       await to.putBlobs(blobs);
-      await advance('blobs', blobs.length, batch[batch.length - 1]);
+      await advance('blobs', blobs.length, keys[i - 1]);
       progress('blobs', cp.counts.blobs / total, total);
-      stop();
+      await stop();
     }
     await next('blobs');
   }
@@ -157,7 +172,7 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
       progress(phase, cp.counts[phase] / records.length, records.length);
     }
     await next(phase);
-    stop();
+    await stop();
   };
   if (start <= 1) await copyAll('components', await from.scanComponents(), (batch) => to.putComponents(batch));
   if (start <= 2) await copyAll('pointers', await from.scanPointers(), (batch) => to.putPointers(batch));
@@ -184,7 +199,11 @@ async function copyRuns(
   to: Store,
   batchSize: number,
   cursor: string | undefined,
-  step: { advance(count: number, cursor?: string): Promise<void>; progress(fraction: number): void; stop(): void },
+  step: {
+    advance(count: number, cursor?: string): Promise<void>;
+    progress(fraction: number): void;
+    stop(): Promise<void>;
+  },
 ): Promise<void> {
   const [oldest] = (await from.scanRuns({ order: 'asc', limit: 1 })).runs;
   const [newest] = (await from.scanRuns({ order: 'desc', limit: 1 })).runs;
@@ -205,7 +224,7 @@ async function copyRuns(
       await step.advance(runs.length, more ?? encodeCursor(last));
       step.progress(span === 0 || oldest === undefined ? 1 : (last.startedAt - oldest.startedAt) / span);
     }
-    if (page !== undefined) step.stop();
+    if (page !== undefined) await step.stop();
   }
   step.progress(1);
 }

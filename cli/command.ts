@@ -7,6 +7,8 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** Aborted when the process is asked to stop (SIGINT, SIGTERM). */
   signal: AbortSignal;
+  /** stderr is a terminal: progress may be drawn in place. */
+  stderrIsTTY?: boolean;
 }
 
 export interface Command {

@@ -96,6 +96,7 @@ if (isEntry()) {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     signal: stop.signal,
+    stderrIsTTY: process.stderr.isTTY === true,
   };
   main(process.argv.slice(2), io).then(
     (code) => {

@@ -5,13 +5,14 @@
  * the query table (src/queries.ts) with the facade's signatures. Browser-safe.
  */
 
+import { followEvents } from '../adapters/http/event-stream.js';
 import { errorFromResponse } from '../adapters/http/protocol.js';
 import type { HistoryOptions } from '../src/analysis/history.js';
 import { fillPath, queryString } from '../src/http-params.js';
 import type { Pipetrace } from '../src/pipetrace.js';
 import { QUERIES, QUERY_NAMES, type Queries, type QueryDef, type QueryName } from '../src/queries.js';
 import { rowKeyFromText } from '../src/rows/wire.js';
-import type { Store } from '../src/store.js';
+import type { Store, StoreChange } from '../src/store.js';
 
 /** The options of a component's history. */
 export type HistoryQuery = HistoryOptions;
@@ -20,7 +21,14 @@ export type TraceTarget = { pointer: string } | { run: string };
 export type RowDirection = 'backward' | 'forward';
 
 /** The operations the views use: every read query, and the writes a person makes from the page. */
-export type DashboardApi = Queries & Pick<Pipetrace, 'flag' | 'unflag' | 'addNote' | 'tag'>;
+export type DashboardApi = Queries &
+  Pick<Pipetrace, 'flag' | 'unflag' | 'addNote' | 'tag'> & {
+    /**
+     * Optional: hear the store's changes as they happen (a server's event stream), and whether the
+     * stream is open. Without it the dashboard polls. Returns the function that stops listening.
+     */
+    subscribe?(listener: (change: StoreChange) => void, onStatus?: (open: boolean) => void): () => void;
+  };
 
 /** The names of DashboardApi's members, for the lazy wrapper and the tests. */
 export const DASHBOARD_METHODS: readonly (keyof DashboardApi)[] = [...QUERY_NAMES, 'flag', 'unflag', 'addNote', 'tag'];
@@ -72,8 +80,24 @@ export function httpApi(options: HttpApiOptions): DashboardApi {
   };
   const queries = Object.fromEntries(QUERY_NAMES.map((name) => [name, query(name)])) as unknown as Queries;
   const seg = encodeURIComponent;
+  const subscribe = (listener: (change: StoreChange) => void, onStatus?: (open: boolean) => void) => {
+    const following = followEvents({
+      url: `${base}/events`,
+      fetch: doFetch,
+      headers: (): Record<string, string> => {
+        const token = options.token?.();
+        return token ? { authorization: `Bearer ${token}` } : {};
+      },
+      onChange: listener,
+      ...(onStatus === undefined ? {} : { onStatus }),
+      delay: (attempt) => Math.min(30_000, 500 * 2 ** Math.min(attempt, 16)) * (0.5 + Math.random() * 0.5),
+      idleMs: 45_000,
+    });
+    return () => following.stop();
+  };
   return {
     ...queries,
+    subscribe,
     flag: (pointer) => call('POST', '/flag', { pointer }),
     unflag: (pointer) => call('POST', '/unflag', { pointer }),
     addNote: (run, text) => call('POST', `/runs/${seg(run)}/notes`, { text }),

@@ -1,6 +1,7 @@
 /**
  * The dashboard shell: header with the command bar and navigation, the current view, live
- * updates (polls the newest run every few seconds) and a status line for actions.
+ * updates (from the server's event stream when the API offers one, else by polling the newest
+ * run every few seconds) and a status line for actions.
  */
 import type { DashboardApi } from './api.js';
 import { COMMAND_HELP, parseCommand } from './commands.js';
@@ -37,7 +38,10 @@ export interface AppOptions {
   api: DashboardApi;
   /** Follow and set location.hash (default true); false keeps the view in memory only. */
   hash?: boolean;
-  /** Poll for new runs every this many ms; 0 turns live updates off. Default 4000. */
+  /**
+   * Poll for new runs every this many ms when the API has no event stream; 0 turns live updates
+   * off. Default 4000.
+   */
   pollMs?: number;
   /** Offer a write-token field (HTTP mode). */
   tokenField?: { get(): string | undefined; set(token: string): void };
@@ -238,8 +242,13 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
   // Live: watch the newest run; when it changes, say so and refresh the views that list runs.
   let newest: string | undefined;
   let polling = false;
-  const poll = async () => {
-    if (polling) return;
+  let again = false;
+  const poll = async (): Promise<void> => {
+    // A change heard while a look is under way gets a look of its own afterwards.
+    if (polling) {
+      again = true;
+      return;
+    }
     polling = true;
     try {
       const [latest] = await options.api.recent(1);
@@ -255,10 +264,29 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
       live.textContent = 'offline';
     } finally {
       polling = false;
+      if (again) {
+        again = false;
+        void poll();
+      }
     }
   };
   const pollMs = options.pollMs ?? 4000;
-  const timer = pollMs > 0 ? setInterval(poll, pollMs) : undefined;
+  const streamed = pollMs > 0 && options.api.subscribe !== undefined;
+  const stopEvents = !streamed
+    ? undefined
+    : options.api.subscribe?.(
+        (change) => {
+          if (change.kind === 'runs' || change.kind === 'resync') void poll();
+        },
+        (open) => {
+          if (open) void poll();
+          else {
+            live.classList.add('off');
+            live.textContent = 'offline';
+          }
+        },
+      );
+  const timer = pollMs > 0 && !streamed ? setInterval(poll, pollMs) : undefined;
   if (pollMs > 0) void poll();
   else live.classList.add('off');
 
@@ -270,6 +298,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     },
     unmount() {
       clearInterval(timer);
+      stopEvents?.();
       clearTimeout(toastTimer);
       generation++;
       if (useHash) window.removeEventListener('hashchange', onHash);

@@ -20,7 +20,7 @@ export { formatView, parseView, type View } from './hash-router.js';
 export interface CommonOptions {
   /** Follow and write location.hash so each view has a shareable URL. Default true. */
   hash?: boolean;
-  /** Poll for new runs every this many ms; 0 turns live updates off. Default 4000. */
+  /** Poll for new runs every this many ms, when the source has no event stream (a server has); 0 turns live updates off. Default 4000. */
   pollMs?: number;
 }
 

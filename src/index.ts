@@ -12,6 +12,14 @@ export {
 export type { Staleness, StalenessOptions, StaleReason } from './analysis/staleness.js';
 export type { Trace, TraceEdge, TraceNode, TraceOptions } from './analysis/trace.js';
 export type { ComponentInput } from './components.js';
+export {
+  COPY_CHECKPOINT_PREFIX,
+  type CopyOptions,
+  type CopyPhase,
+  type CopyProgress,
+  type CopyResult,
+  copyStore,
+} from './copy.js';
 export { decodeCursor, encodeCursor, type ScanPosition } from './cursor.js';
 export { type ErrorCode, isPipetraceError, PipetraceError } from './errors.js';
 export { type LineageEdge, type LineageGraph, type LineageNode, lineageGraph, pointerNode, runNode } from './graph.js';

@@ -96,7 +96,9 @@ export interface SyncRunWrites {
 export type StoreChange =
   | { kind: 'runs'; ids: string[] }
   | { kind: 'components'; names: string[] }
-  | { kind: 'pointers'; names: string[] };
+  | { kind: 'pointers'; names: string[] }
+  /** Changes may have been missed (a reconnect, a listener that fell behind): re-read what you show. */
+  | { kind: 'resync' };
 
 /**
  * The storage contract every adapter implements. It is batch-first: every write takes many

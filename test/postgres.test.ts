@@ -447,7 +447,7 @@ describe('postgres store live updates', () => {
       await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
         WHERE query ILIKE 'listen%' AND pid <> pg_backend_pid()`;
       await until(() => heard.length > 0);
-      expect(heard).toEqual([{ kind: 'runs', ids: [] }]);
+      expect(heard).toEqual([{ kind: 'resync' }]);
       await writer.putRuns([sampleRun({ id: 'after-reconnect' })]);
       await until(() => heard.length > 1);
       expect(heard).toContainEqual({ kind: 'runs', ids: ['after-reconnect'] });

@@ -11,6 +11,7 @@
  * `flush()` to wait for them and see any failure.
  */
 import { isPipetraceError, PipetraceError } from '../../src/errors.js';
+import { Listeners } from '../../src/listeners.js';
 import type { Component, PointerRecord, Run } from '../../src/model.js';
 import type {
   BlobRecord,
@@ -18,10 +19,12 @@ import type {
   RunScan,
   Store,
   StoreCapabilities,
+  StoreChange,
   WriterQuery,
   WriterRef,
 } from '../../src/store.js';
-import { decodeBlobs, encodeBlobs, STORE_PATHS } from './protocol.js';
+import { DEFAULT_HEARTBEAT_MS, type Following, followEvents } from './event-stream.js';
+import { decodeBlobs, EVENTS_PATH, encodeBlobs, STORE_PATHS } from './protocol.js';
 import { isRetryable, type RequestSpec, Transport } from './transport.js';
 import { type WriteBatch, type WriteKind, WriteQueue } from './write-queue.js';
 
@@ -50,6 +53,11 @@ export interface HttpStoreOptions {
   timeoutMs?: number;
   /** How long close() waits for queued writes. Default 10 000. */
   closeTimeoutMs?: number;
+  /**
+   * subscribe: an event stream that sends nothing (not even a heartbeat) for this long is taken
+   * as dead and reconnected. Default 45 000 (three of the server's heartbeats).
+   */
+  eventsIdleMs?: number;
   /** Buffered writes: hears about each write that failed after its call returned. */
   onError?: (error: PipetraceError) => void;
   /** The server's store is durable or concurrent; the client cannot know. Default both false except concurrent. */
@@ -92,10 +100,15 @@ class HttpStoreImpl implements HttpStore {
   private readonly retries: number;
   private failures: PipetraceError[] = [];
   private closed = false;
+  private readonly listeners = new Listeners<StoreChange>();
+  private events: Following | undefined;
+
+  private readonly fetchFn: typeof fetch;
 
   constructor(private readonly options: HttpStoreOptions) {
     const fetchFn = options.fetch ?? globalThis.fetch?.bind(globalThis);
     if (typeof fetchFn !== 'function') throw new PipetraceError('invalid_input', 'fetch: no fetch in this runtime');
+    this.fetchFn = fetchFn;
     this.transport = new Transport({
       url: options.url,
       ...(options.token === undefined ? {} : { token: options.token }),
@@ -110,7 +123,7 @@ class HttpStoreImpl implements HttpStore {
     this.capabilities = {
       durable: options.capabilities?.durable ?? false,
       concurrent: options.capabilities?.concurrent ?? true,
-      live: false,
+      live: true,
       binary: true,
     };
     this.buffered = options.writes === 'buffered';
@@ -166,6 +179,8 @@ class HttpStoreImpl implements HttpStore {
   private async write(kind: WriteKind, items: readonly unknown[]): Promise<void> {
     this.open();
     if (items.length === 0) return;
+    // A subscriber hears this client's writes made after it subscribed: wait for the stream.
+    if (this.events !== undefined) await this.events.ready;
     // Serialised (or copied) now: later changes by the caller must not reach the server.
     const batch: WriteBatch = { kind, count: items.length, bytes: 0, json: [], blobs: [] };
     if (kind === 'blobs') {
@@ -286,6 +301,36 @@ class HttpStoreImpl implements HttpStore {
     return (await this.get(STORE_PATHS.blobs, { prefix })).keys as string[];
   }
 
+  /**
+   * Listens to the server's change events (GET /api/v1/events): one stream for all listeners,
+   * opened with the first and closed with the last. After a reconnect listeners hear
+   * `{ kind: 'resync' }`, since changes may have been missed meanwhile.
+   */
+  subscribe(listener: (change: StoreChange) => void): () => void {
+    const remove = this.listeners.add(listener);
+    if (this.events === undefined && !this.closed) {
+      const headers: Record<string, string> = { ...this.options.headers };
+      if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
+      this.events = followEvents({
+        url: `${this.url}${EVENTS_PATH}`,
+        fetch: this.fetchFn,
+        headers: () => headers,
+        onChange: (change) => this.listeners.emit(change),
+        delay: (attempt) => this.transport.delay(attempt),
+        idleMs: this.options.eventsIdleMs ?? 3 * DEFAULT_HEARTBEAT_MS,
+      });
+    }
+    return () => {
+      remove();
+      if (this.listeners.size === 0) this.stopEvents();
+    };
+  }
+
+  private stopEvents(): void {
+    this.events?.stop();
+    this.events = undefined;
+  }
+
   async flush(): Promise<void> {
     await this.queue.drained();
     const failures = this.failures.splice(0);
@@ -301,6 +346,8 @@ class HttpStoreImpl implements HttpStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopEvents();
+    this.listeners.clear();
     const timeout = this.options.closeTimeoutMs ?? 10_000;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const gaveUp = await Promise.race([

@@ -38,6 +38,8 @@ export interface HandlerOptions extends AuthOptions {
   log?: (message: string) => void;
   /** Environment for PIPETRACE_TOKEN; default process.env. */
   env?: Record<string, string | undefined>;
+  /** Aborted when the server closes: streaming answers (events) end. createServer sets it. */
+  closing?: AbortSignal;
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -142,6 +144,7 @@ export function createRouteHandler(options: HandlerOptions): RequestListener {
   const replaced = new Set(extra.map(routeKey));
   const router = new Router([...extra, ...(options.baseRoutes ?? []).filter((r) => !replaced.has(routeKey(r)))]);
   const log = options.log ?? ((m: string) => process.stderr.write(`pipetrace server: ${m}\n`));
+  const closing = options.closing ?? new AbortController().signal;
   let api: Pipetrace | undefined = options.pipetrace;
   const getApi = async (): Promise<Pipetrace> => {
     api ??= createPipetrace({ store: options.store });
@@ -216,6 +219,10 @@ export function createRouteHandler(options: HandlerOptions): RequestListener {
       const ctx: RouteContext = { params, query, body, bytes, store: options.store, api: getApi };
       const reply: Reply = await route.handle(ctx);
       const headers = { ...cors, ...reply.headers };
+      if (reply.stream !== undefined) {
+        reply.stream({ req, res, headers, closing });
+        return;
+      }
       if (reply.binary !== undefined) {
         send(res, reply.status ?? 200, { 'content-type': BINARY_TYPE, ...headers }, reply.binary);
       } else if (reply.json !== undefined) {

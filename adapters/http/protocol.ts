@@ -30,6 +30,9 @@ export const STORE_PATHS = {
   deleteBlobs: `${API_PREFIX}/store/blobs/delete`,
 } as const;
 
+/** Server-sent events: the store's changes as they happen (see event-stream.ts). */
+export const EVENTS_PATH = `${API_PREFIX}/events`;
+
 /** Paths of the query routes (GET; one per query of src/queries.ts). */
 export const QUERY_PATHS = queryPaths(API_PREFIX);
 

@@ -4,6 +4,7 @@
  * takes any extra ones through its `routes` option, so a part can add endpoints from its own
  * file without touching the server.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalid, PipetraceError } from '../../src/errors.js';
 import type { Pipetrace } from '../../src/pipetrace.js';
 import type { Store } from '../../src/store.js';
@@ -31,12 +32,24 @@ export interface RouteContext {
   api(): Promise<Pipetrace>;
 }
 
-/** A handler's answer: JSON (the default), bytes, or nothing (204). */
+/** A handler's answer: JSON (the default), bytes, nothing (204), or a stream it writes itself. */
 export interface Reply {
   status?: number;
   json?: unknown;
   binary?: Uint8Array;
   headers?: Record<string, string>;
+  /** Takes over the response (server-sent events): writes its head and body, and ends it. */
+  stream?: (ctx: StreamContext) => void;
+}
+
+/** What a streaming reply gets. */
+export interface StreamContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Headers the server adds to every answer (CORS), to put in the head. */
+  headers: Record<string, string>;
+  /** Aborted when the server closes: the stream should end. */
+  closing: AbortSignal;
 }
 
 export interface Route {

@@ -9,6 +9,7 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PipetraceError } from '../../src/errors.js';
+import { eventRoutes } from './event-routes.js';
 import { createRouteHandler, type HandlerOptions } from './handler.js';
 import { openLineageRoutes } from './openlineage-routes.js';
 import { queryRoutes } from './query-routes.js';
@@ -16,21 +17,22 @@ import type { Route } from './router.js';
 import { storeRoutes } from './store-routes.js';
 
 export { type DashboardRouteOptions, dashboardRoutes } from './dashboard-routes.js';
+export { type EventRouteOptions, eventRoutes } from './event-routes.js';
 export type { HandlerOptions } from './handler.js';
 export { DEFAULT_BODY_LIMIT } from './handler.js';
 export { LINEAGE_PATH, type OpenLineageRouteOptions, openLineageRoutes } from './openlineage-routes.js';
-export { API_PREFIX, QUERY_PATHS, STORE_PATHS } from './protocol.js';
+export { API_PREFIX, EVENTS_PATH, QUERY_PATHS, STORE_PATHS } from './protocol.js';
 export { queryRoutes } from './query-routes.js';
-export type { Access, Method, Reply, Route, RouteContext } from './router.js';
+export type { Access, Method, Reply, Route, RouteContext, StreamContext } from './router.js';
 export { bodyObject, json } from './router.js';
 export type { AuthOptions } from './security.js';
 export { storeRoutes } from './store-routes.js';
 
 export type ServerOptions = Omit<HandlerOptions, 'baseRoutes'>;
 
-/** The routes every server offers: the store routes, the query routes and OpenLineage ingest. */
+/** The routes every server offers: the store routes, the query routes, OpenLineage ingest and the change events. */
 export function defaultRoutes(): Route[] {
-  return [...storeRoutes(), ...queryRoutes(), ...openLineageRoutes()];
+  return [...storeRoutes(), ...queryRoutes(), ...openLineageRoutes(), ...eventRoutes()];
 }
 
 /** A node:http request listener serving `store` with the default routes plus `options.routes`. */
@@ -56,7 +58,10 @@ export interface PipetraceServer {
 
 /** An HTTP server for `store`. Writes need the token (option or PIPETRACE_TOKEN). */
 export function createServer(options: ServerOptions): PipetraceServer {
-  const server = createHttpServer(createHandler(options));
+  // Ends the event streams on close, which would otherwise hold their connections open.
+  const closing = new AbortController();
+  const signal = options.closing === undefined ? closing.signal : AbortSignal.any([options.closing, closing.signal]);
+  const server = createHttpServer(createHandler({ ...options, closing: signal }));
   // Loopback clients keep connections alive; a longer idle timeout than the client avoids resets.
   server.keepAliveTimeout = 10_000;
   // A slow or stalled client cannot hold a connection open for long.
@@ -93,6 +98,7 @@ export function createServer(options: ServerOptions): PipetraceServer {
           resolve();
           return;
         }
+        closing.abort();
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
         server.close((error) => {
           clearTimeout(force);

@@ -5,7 +5,7 @@ import { attempt, type Connection } from './connection.js';
  * Hears the schema's change notifications (sent by triggers on commit, whichever process wrote)
  * on one LISTEN connection, opened when the first listener subscribes. The client re-listens
  * after a dropped connection; notifications sent while it was down are lost, so listeners then
- * hear `{ kind: 'runs', ids: [] }`: something may have changed, nobody knows what (a cache
+ * hear `{ kind: 'resync' }`: something may have changed, nobody knows what (a cache
  * that listens drops what it holds).
  */
 export class LiveFeed {
@@ -20,7 +20,7 @@ export class LiveFeed {
   start(): void {
     let listens = 0;
     const onListen = () => {
-      if (++listens > 1) this.emit({ kind: 'runs', ids: [] });
+      if (++listens > 1) this.emit({ kind: 'resync' });
     };
     this.listening ??= attempt(this.connection, 'listening for changes', () =>
       Promise.resolve(this.connection.sql.listen(this.channel, (payload) => this.heard(payload), onListen)),

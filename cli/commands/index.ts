@@ -24,4 +24,5 @@ export const commands: Record<string, () => Promise<Command>> = {
   component: async () => (await import('./component.js')).component,
   tag: async () => (await import('./component.js')).tag,
   note: async () => (await import('./note.js')).note,
+  copy: async () => (await import('./copy.js')).copyCommand,
 };

@@ -93,23 +93,36 @@ function isDebianLike(osRelease: string): boolean {
   return ids.some((id) => id === 'debian' || id === 'ubuntu');
 }
 
+/**
+ * What a test tool missing here takes: as root on Debian or Ubuntu, the apt-get commands that
+ * install `debianPackage`; otherwise the one line telling the user what to run.
+ */
+export function aptInstallPlan(
+  p: Platform,
+  tool: { debianPackage: string; need: string; alternative: string; elsewhere: string },
+): { commands: string[][] } | { message: string } {
+  const { debianPackage, need, alternative, elsewhere } = tool;
+  if (p.platform !== 'linux' || !isDebianLike(p.osRelease))
+    return { message: `${need}: ${elsewhere}, then \`npm test\` again.` };
+  if (p.uid !== 0)
+    return {
+      message: `${need}: run \`sudo apt-get install -y ${debianPackage}\`, or ${alternative}, then \`npm test\` again.`,
+    };
+  return {
+    commands: [
+      ['apt-get', 'update'],
+      ['apt-get', 'install', '-y', debianPackage],
+    ],
+  };
+}
+
 /** Without a browser: the commands that install one here, or the one line telling the user what to run. */
 export function installPlan(p: Platform): { commands: string[][] } | { message: string } {
-  if (p.platform === 'linux' && isDebianLike(p.osRelease)) {
-    if (p.uid === 0)
-      return {
-        commands: [
-          ['apt-get', 'update'],
-          ['apt-get', 'install', '-y', 'chromium'],
-        ],
-      };
-    return {
-      message:
-        'The browser tests need Chromium: run `sudo apt-get install -y chromium`, or set PIPETRACE_CHROMIUM to a Chromium or Chrome binary, then `npm test` again.',
-    };
-  }
-  return {
-    message:
-      'The browser tests need Chromium or Chrome: install one, or set PIPETRACE_CHROMIUM to its binary (e.g. PIPETRACE_CHROMIUM="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"), then `npm test` again.',
-  };
+  return aptInstallPlan(p, {
+    debianPackage: 'chromium',
+    need: 'The browser tests need Chromium or Chrome',
+    alternative: 'set PIPETRACE_CHROMIUM to a Chromium or Chrome binary',
+    elsewhere:
+      'install one, or set PIPETRACE_CHROMIUM to its binary (e.g. PIPETRACE_CHROMIUM="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome")',
+  });
 }

@@ -13,8 +13,16 @@ import { join } from 'node:path';
 /** Debian's PostgreSQL 15 binaries, else the newest version installed there, unless PIPETRACE_PG_BIN says. */
 export const PG_BIN = process.env.PIPETRACE_PG_BIN ?? debianBinaries();
 
-function debianBinaries(): string {
-  const root = '/usr/lib/postgresql';
+/** What the PostgreSQL tests need, for npm test's setup step (test/pg/setup-postgres.ts). */
+export const POSTGRES_TOOL = {
+  debianPackage: 'postgresql',
+  need: 'The PostgreSQL store tests need PostgreSQL server binaries (initdb, postgres)',
+  alternative: 'set PIPETRACE_PG_BIN to the folder holding initdb and postgres',
+  elsewhere: 'install PostgreSQL, and set PIPETRACE_PG_BIN to the folder holding initdb and postgres',
+};
+
+/** Where Debian's PostgreSQL binaries are: version 15, else the newest installed under `root`. */
+export function debianBinaries(root = '/usr/lib/postgresql'): string {
   const preferred = join(root, '15', 'bin');
   if (existsSync(join(preferred, 'initdb')) || !existsSync(root)) return preferred;
   const versions = readdirSync(root)

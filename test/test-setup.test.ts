@@ -7,7 +7,8 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChromiumSearch, DEFAULT_SEARCH, findChromium, installPlan } from './browser/chromium.js';
+import { aptInstallPlan, type ChromiumSearch, DEFAULT_SEARCH, findChromium, installPlan } from './browser/chromium.js';
+import { debianBinaries, PG_BIN, POSTGRES_TOOL } from './pg/server.js';
 
 let root: string;
 const path = (...parts: string[]) => join(root, ...parts);
@@ -116,6 +117,48 @@ describe('the setup step of npm test', () => {
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
       `PIPETRACE_CHROMIUM=${path('nowhere')} is not an executable file`,
+    ]);
+  });
+});
+
+describe('the PostgreSQL setup step of npm test', () => {
+  const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
+  const script = join(import.meta.dirname, 'pg', 'setup-postgres.ts');
+  const debian = 'PRETTY_NAME="Debian GNU/Linux 13"\nID=debian\n';
+
+  it("installs Debian's postgresql as root there, else says in one line what to run", () => {
+    expect(aptInstallPlan({ platform: 'linux', uid: 0, osRelease: debian }, POSTGRES_TOOL)).toEqual({
+      commands: [
+        ['apt-get', 'update'],
+        ['apt-get', 'install', '-y', 'postgresql'],
+      ],
+    });
+    const user = aptInstallPlan({ platform: 'linux', uid: 1000, osRelease: debian }, POSTGRES_TOOL);
+    expect(user).toMatchObject({ message: expect.stringContaining('sudo apt-get install -y postgresql') });
+    const mac = aptInstallPlan({ platform: 'darwin', uid: 501, osRelease: '' }, POSTGRES_TOOL);
+    expect('message' in mac && mac.message).toMatch(/PIPETRACE_PG_BIN/);
+    expect('message' in mac && mac.message.includes('\n')).toBe(false);
+  });
+
+  it('takes the newest installed version when 15 is not there', async () => {
+    const root = path('pg-root');
+    for (const v of ['13', '16']) await binary(join(root, v, 'bin', 'initdb'));
+    expect(debianBinaries(root)).toBe(join(root, '16', 'bin'));
+    await binary(join(root, '15', 'bin', 'initdb'));
+    expect(debianBinaries(root)).toBe(join(root, '15', 'bin'));
+  });
+
+  it('names the binaries it found, and fails with one line for a PIPETRACE_PG_BIN without them', () => {
+    const ok = spawnSync(tsx, [script], { env: { ...process.env, PIPETRACE_PG_BIN: PG_BIN }, encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain(`PostgreSQL tests use ${PG_BIN}`);
+    const bad = spawnSync(tsx, [script], {
+      env: { ...process.env, PIPETRACE_PG_BIN: path('nowhere') },
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toEqual([
+      `PIPETRACE_PG_BIN=${path('nowhere')} holds no initdb and postgres.`,
     ]);
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * `npm test` runs this after the browser setup: the PostgreSQL store's tests start a throwaway
+ * server from Debian's PostgreSQL binaries, so this finds them (PIPETRACE_PG_BIN, else
+ * /usr/lib/postgresql/15/bin, else the newest version there), installs Debian's postgresql where
+ * it may (root on Debian or Ubuntu), or fails with one line saying what to run. Exit 0 or 1.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { aptInstallPlan, THIS_PLATFORM } from '../browser/chromium.js';
+import { debianBinaries, POSTGRES_TOOL } from './server.js';
+
+const found = (): string | undefined => {
+  const bin = process.env.PIPETRACE_PG_BIN ?? debianBinaries();
+  return existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'postgres')) ? bin : undefined;
+};
+
+function main(): number {
+  if (process.env.PIPETRACE_PG_BIN !== undefined && found() === undefined) {
+    console.error(`PIPETRACE_PG_BIN=${process.env.PIPETRACE_PG_BIN} holds no initdb and postgres.`);
+    return 1;
+  }
+  let bin = found();
+  if (bin === undefined) {
+    const plan = aptInstallPlan(THIS_PLATFORM, POSTGRES_TOOL);
+    if ('message' in plan) {
+      console.error(plan.message);
+      return 1;
+    }
+    console.log("No PostgreSQL server binaries found: installing Debian's postgresql (apt-get install -y postgresql).");
+    for (const [command, ...args] of plan.commands) {
+      const result = spawnSync(command as string, args, {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+      if (result.status !== 0) {
+        console.error(
+          `${POSTGRES_TOOL.need}, and \`${[command, ...args].join(' ')}\` failed: install it, or ${POSTGRES_TOOL.alternative}.`,
+        );
+        return 1;
+      }
+    }
+    bin = found();
+    if (bin === undefined) {
+      console.error(
+        `apt-get installed postgresql, but no initdb was found under /usr/lib/postgresql: ${POSTGRES_TOOL.alternative}.`,
+      );
+      return 1;
+    }
+  }
+  console.log(`PostgreSQL tests use ${bin}`);
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exitCode = 1;
+}

@@ -21,4 +21,6 @@ export const commands: Record<string, () => Promise<Command>> = {
   staleness: async () => (await import('./staleness.js')).staleness,
   import: async () => (await import('./import.js')).importCommand,
   export: async () => (await import('./export.js')).exportCommand,
+  drift: async () => (await import('./drift.js')).drift,
+  monitor: async () => (await import('./drift.js')).monitor,
 };

@@ -10,10 +10,11 @@
 export const KLL_K = 128;
 /**
  * The stated error: |estimated rank - true rank| <= KLL_RANK_ERROR * n at k = KLL_K, for every
- * quantile at once. The KLL bound gives about 1.7/k at 99% confidence; the sampler adds a
- * standard deviation of at most 0.35/k. The tests hold the sketch to it.
+ * quantile at once, with 99% confidence: about 3.3/k, the constant Apache DataSketches measures
+ * for its KLL sketch (1.65% at k = 200). The sampler adds a standard deviation of at most
+ * 0.35/k. The tests hold the sketch to it, on random and on heavily tied inputs.
  */
-export const KLL_RANK_ERROR = 0.02;
+export const KLL_RANK_ERROR = 0.03;
 const C = 2 / 3;
 /** The sampler starts at SAMPLE_FROM * k^2 values and doubles its block as n doubles. */
 const SAMPLE_FROM = 2;
@@ -150,6 +151,8 @@ export class KllSketch {
     const level = (this.levels[h] as Float64Array).subarray(0, n);
     level.sort();
     const odd = n & 1;
+    // After a merge a level can hold more than the budget: make room before moving items up.
+    this.ensure(h + 1, (this.sizes[h + 1] as number) + (n >> 1) + 1);
     const up = this.levels[h + 1] as Float64Array;
     let at = this.sizes[h + 1] as number;
     for (let i = odd + (this.random() & 1); i < n; i += 2) up[at++] = level[i] as number;

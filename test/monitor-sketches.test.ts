@@ -186,8 +186,14 @@ describe('HyperLogLog', () => {
         const ha = new HyperLogLog();
         const hb = new HyperLogLog();
         const both = new HyperLogLog();
-        for (const v of a) ha.add(v), both.add(v);
-        for (const v of b) hb.add(v), both.add(v);
+        for (const v of a) {
+          ha.add(v);
+          both.add(v);
+        }
+        for (const v of b) {
+          hb.add(v);
+          both.add(v);
+        }
         ha.merge(hb);
         expect(ha.registers).toEqual(both.registers);
       }),

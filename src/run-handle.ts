@@ -257,6 +257,8 @@ export class RunHandle {
       const field = `profile(${JSON.stringify(pair.output)})`;
       profiles.set(pair.output, before === undefined ? seen : mergeProfiles(field, before, seen));
     }
+    // Every profile checked: now their outputs count as written.
+    if (profiles !== this.profiles && profiles !== undefined) addUnique(this.outputs, [...profiles.keys()]);
     return profiles;
   }
 

@@ -61,8 +61,6 @@ export class KllSketch {
       max += cap;
     }
     this.maxSize = max;
-    // A lazy level can hold up to the whole budget before it compacts.
-    for (let h = 0; h < H; h++) this.ensure(h, max + 1);
   }
 
   private ensure(h: number, length: number): void {
@@ -100,6 +98,8 @@ export class KllSketch {
     let block = 1 << s;
     let pos = this.blockPos;
     let pick = this.pick;
+    // The sampled level is written without bounds checks: room for the whole budget.
+    this.ensure(s, this.maxSize + 1);
     let level = this.levels[s] as Float64Array;
     let at = this.sizes[s] as number;
     let n = this.n;
@@ -112,6 +112,7 @@ export class KllSketch {
         if (++this.size >= this.maxSize) {
           this.sizes[s] = at;
           this.compress();
+          this.ensure(s, this.maxSize + 1);
           level = this.levels[s] as Float64Array;
           at = this.sizes[s] as number;
         }
@@ -124,6 +125,7 @@ export class KllSketch {
           block = 1 << s;
           this.nextSampleAt *= 2;
           while (this.levels.length <= s) this.grow();
+          this.ensure(s, this.maxSize + 1);
           level = this.levels[s] as Float64Array;
           at = this.sizes[s] as number;
         }
@@ -184,23 +186,25 @@ export class KllSketch {
 
   /** The retained items with their weights, sorted by value: what quantiles and distances read. */
   sorted(): { values: Float64Array; weights: Float64Array } {
-    const idx: number[] = [];
-    const raw: number[] = [];
-    const weightOf: number[] = [];
-    for (let h = 0; h < this.levels.length; h++) {
-      const level = this.levels[h] as Float64Array;
-      for (let i = 0; i < (this.sizes[h] as number); i++) {
-        idx.push(raw.length);
-        raw.push(level[i] as number);
-        weightOf.push(2 ** h);
+    // Each level sorted on its own (natively), then merged: levels are few.
+    const levels = this.levels.map((level, h) => level.slice(0, this.sizes[h]).sort());
+    const at = new Array<number>(levels.length).fill(0);
+    const values = new Float64Array(this.size);
+    const weights = new Float64Array(this.size);
+    for (let i = 0; i < this.size; i++) {
+      let best = -1;
+      let min = Number.POSITIVE_INFINITY;
+      for (let h = 0; h < levels.length; h++) {
+        const level = levels[h] as Float64Array;
+        const j = at[h] as number;
+        if (j < level.length && (best === -1 || (level[j] as number) < min)) {
+          best = h;
+          min = level[j] as number;
+        }
       }
-    }
-    idx.sort((a, b) => (raw[a] as number) - (raw[b] as number));
-    const values = new Float64Array(idx.length);
-    const weights = new Float64Array(idx.length);
-    for (let i = 0; i < idx.length; i++) {
-      values[i] = raw[idx[i] as number] as number;
-      weights[i] = weightOf[idx[i] as number] as number;
+      values[i] = min;
+      weights[i] = 2 ** best;
+      at[best] = (at[best] as number) + 1;
     }
     return { values, weights };
   }
@@ -248,7 +252,19 @@ export interface QuantileView {
   total: number;
 }
 
+// Views of sketches that no longer change (read from a store), computed once.
+const views = new WeakMap<KllSketch, { n: number; size: number; view: QuantileView }>();
+
+/** The sketch's sorted view (cached while the sketch is unchanged). */
 export function quantileView(sketch: KllSketch): QuantileView {
+  const hit = views.get(sketch);
+  if (hit !== undefined && hit.n === sketch.n && hit.size === sketch.retained) return hit.view;
+  const view = buildView(sketch);
+  views.set(sketch, { n: sketch.n, size: sketch.retained, view });
+  return view;
+}
+
+function buildView(sketch: KllSketch): QuantileView {
   const { values, weights } = sketch.sorted();
   const cum = new Float64Array(values.length);
   let total = 0;

@@ -7,6 +7,7 @@ import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { httpStore } from '../adapters/http/client.js';
 import { main } from '../cli/main.js';
 import { createPipetrace } from '../src/pipetrace.js';
+import { runMain } from './run-main.js';
 
 const TOKEN = 'cli-test-token-123';
 const children: ChildProcess[] = [];
@@ -47,21 +48,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 /** An in-process run of main(), capturing output. */
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, stdout, stderr };
-}
+const run = runMain;
 
 describe('pipetrace serve', () => {
   it('serves an fs-json folder on the port it picked, takes writes with the token, and stops cleanly on SIGTERM', async () => {

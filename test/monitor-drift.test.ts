@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { memoryStore } from '../adapters/memory.js';
-import { main } from '../cli/main.js';
 import { isPipetraceError } from '../src/errors.js';
 import { createPipetrace, type Pipetrace } from '../src/index.js';
 import { KllSketch, quantileView } from '../src/monitor/kll.js';
 import { cohenH, jensenShannon, ksPValue, psi, wasserstein } from '../src/monitor/measures.js';
+import { runMain } from './run-main.js';
 
 const view = (xs: number[]) => {
   const s = new KllSketch();
@@ -219,21 +219,7 @@ describe('pipetrace drift and pipetrace monitor', () => {
   const dir = join(cwd, '.pipetrace');
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-  async function cli(args: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await main([...args, '--store', dir], {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      env: {},
-      signal: new AbortController().signal,
-    });
-    return { code, stdout, stderr };
-  }
+  const cli = (args: string[]) => runMain([...args, '--store', dir]);
 
   it('print the drifted columns, as text and as JSON', async () => {
     const store = await fsJsonStore({ dir });

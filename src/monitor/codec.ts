@@ -1,6 +1,6 @@
 import { PipetraceError } from '../errors.js';
 import { decodeBlob, encodeBlob } from '../rows/format/codec.js';
-import type { ColumnProfile } from './column.js';
+import type { ColumnProfile, NumericColumn } from './column.js';
 import { HyperLogLog } from './hyperloglog.js';
 import { KllSketch } from './kll.js';
 import type { Profile, ProfileOrigin } from './profile.js';
@@ -15,23 +15,14 @@ export const PROFILE_FORMAT = 1;
 
 type StoredColumn =
   | { name: string; type: 'empty'; missing: number }
-  | {
+  | (Omit<NumericColumn, 'sketch'> & {
       name: string;
-      type: 'number';
-      count: number;
-      missing: number;
-      min: number;
-      max: number;
-      mean: number;
-      m2: number;
-      zeros: number;
-      negatives: number;
       k: number;
       n: number;
       levels: number[];
       /** Body word where the items start. */
       at: number;
-    }
+    })
   | {
       name: string;
       type: 'string' | 'boolean';

@@ -243,6 +243,13 @@ function compareColumn(
   };
 }
 
+const CLIP = 0.005;
+
+function clipped(view: QuantileView, lo: number, hi: number): QuantileView {
+  const values = view.values.map((x) => (x < lo ? lo : x > hi ? hi : x));
+  return { values, cum: view.cum, total: view.total };
+}
+
 /**
  * W1 over the reference's standard deviation (the current one's when the reference is
  * constant; a constant that changes counts 1). Below the sketch's resolution it reads 0.
@@ -255,7 +262,11 @@ function normalizedWasserstein(
 ): number {
   const std = (c: { count: number; m2: number }) => (c.count > 1 ? Math.sqrt(c.m2 / (c.count - 1)) : 0);
   const scale = std(ref) > 0 ? std(ref) : std(cur);
-  const w = wasserstein(a, b);
+  // Both sides clipped to the reference's 0.5th-99.5th percentiles: beyond them a sketch item
+  // stands for many values spread far apart, and its noise alone would read as drift.
+  const lo = quantileOf(a, CLIP);
+  const hi = quantileOf(a, 1 - CLIP);
+  const w = wasserstein(clipped(a, lo, hi), clipped(b, lo, hi));
   if (scale === 0) return ref.min === cur.min && ref.max === cur.max ? 0 : 1;
   return w / scale;
 }

@@ -462,7 +462,7 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
         ['km', 'number', 2000, 0],
         ['city', 'string', 1500, 500],
       ]);
-      expect(profile.columns[0]?.mean).toBeCloseTo(9.95, 9);
+      expect(Math.abs((profile.columns[0]?.mean ?? 0) - 9.95)).toBeLessThan(1e-9);
       const drift = await pt.drift('clean.csv');
       expect(drift.outputs[0]?.reference?.kind).toBe('previous');
       expect(drift.outputs[0]?.columns.map((c) => [c.column, c.drifted])).toEqual([
@@ -474,7 +474,8 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
         await store.close();
         const again = await target.reopen(store);
         try {
-          expect((await createPipetrace({ store: again }).profile('clean.csv')).columns[0]?.mean).toBeCloseTo(9.95, 9);
+          const kept = await createPipetrace({ store: again }).profile('clean.csv');
+          expect(Math.abs((kept.columns[0]?.mean ?? 0) - 9.95)).toBeLessThan(1e-9);
         } finally {
           await again.close();
         }
@@ -495,7 +496,12 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       const recorder = later.rowRecorder('x.csv', 'raw.csv', 'map', { profile: true });
       recorder.add('k1', 'r1', { km: 1 });
       recorder.add('k2', 'r2', { km: 'one' });
-      await expect(later.end()).rejects.toThrow(/mixed types/);
+      // (The suite's matchers stop at toThrow: no `rejects` in the browser's shim.)
+      const refusal = await later.end().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(String(refusal)).toMatch(/mixed types/);
       expect((await store.scanRuns({})).runs.map((r) => r.id)).not.toContain(later.id);
       expect(await store.listBlobs('profile/')).toHaveLength(1);
       expect(await store.listBlobs('rows/')).toEqual([]);

@@ -246,7 +246,7 @@ function compareColumn(
 const CLIP = 0.005;
 
 function clipped(view: QuantileView, lo: number, hi: number): QuantileView {
-  const values = view.values.map((x) => (x < lo ? lo : x > hi ? hi : x));
+  const values = view.values.map((x) => Math.min(Math.max(x, lo), hi));
   return { values, cum: view.cum, total: view.total };
 }
 

@@ -164,6 +164,15 @@ describe('recording profiles', () => {
     ]);
   });
 
+  it('reads a replaced profile anew, not the decoded copy of the old bytes', async () => {
+    const pt = createPipetrace({ store: memoryStore() });
+    const run = await pt.logRun({ component: 'c', startedAt: 1, endedAt: 2, outputs: ['a.csv'] });
+    await pt.recordProfile(run.id, 'a.csv', { x: [1, 2] });
+    expect((await pt.profile('a.csv')).columns[0]?.count).toBe(2);
+    await pt.recordProfile(run.id, 'a.csv', { x: [1, 2, 3] });
+    expect((await pt.profile('a.csv')).columns[0]?.count).toBe(3);
+  });
+
   it('recordProfile refuses an output the run did not write, storing nothing', async () => {
     const store = memoryStore();
     const pt = createPipetrace({ store });

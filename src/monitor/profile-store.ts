@@ -1,3 +1,4 @@
+import { sameBytes } from '../rows/chunk-cache.js';
 import { rowHash } from '../rows/format/keys.js';
 import type { Store } from '../store.js';
 import { decodeProfile, encodeProfile } from './codec.js';
@@ -33,5 +34,24 @@ export async function readProfiles(
   if (refs.length === 0) return [];
   const keys = refs.map((r) => profileKey(r.run, r.output));
   const datas = await store.getBlobs(keys);
-  return datas.map((d, i) => (d === undefined ? undefined : decodeProfile(d, keys[i] as string)));
+  return datas.map((d, i) => (d === undefined ? undefined : profileFrom(store, keys[i] as string, d)));
+}
+
+// Decoded profiles per store, reused while the stored bytes are unchanged (checked on every
+// read), so monitor() and drift() decode and sort a sketch once. Treat them as read-only.
+const PROFILE_CACHE = 4096;
+const decoded = new WeakMap<Store, Map<string, { data: Uint8Array; profile: Profile }>>();
+
+function profileFrom(store: Store, key: string, data: Uint8Array): Profile {
+  let cache = decoded.get(store);
+  if (cache === undefined) {
+    cache = new Map();
+    decoded.set(store, cache);
+  }
+  const hit = cache.get(key);
+  if (hit !== undefined && sameBytes(hit.data, data)) return hit.profile;
+  const profile = decodeProfile(data, key);
+  if (cache.size >= PROFILE_CACHE) cache.clear();
+  cache.set(key, { data, profile });
+  return profile;
 }

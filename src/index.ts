@@ -25,6 +25,18 @@ export { type ErrorCode, isPipetraceError, PipetraceError } from './errors.js';
 export { type LineageEdge, type LineageGraph, type LineageNode, lineageGraph, pointerNode, runNode } from './graph.js';
 export { uuidv7 } from './ids.js';
 export type * from './model.js';
+export type { ColumnDrift, ColumnStatus, ColumnSummary, CompareOptions, DriftMeasure } from './monitor/compare.js';
+export type {
+  DriftOptions,
+  DriftReference,
+  DriftReport,
+  OutputDrift,
+  ProfileSummary,
+  ReferenceRef,
+  RunRef,
+} from './monitor/drift.js';
+export type { MonitorOptions, MonitorReport, MonitorStep } from './monitor/monitor.js';
+export type { ProfileData } from './monitor/profile.js';
 export type { PipetraceOptions, StartRunOptions } from './pipetrace.js';
 export { createPipetrace, Pipetrace } from './pipetrace.js';
 export { inferPointerType } from './pointers.js';

@@ -7,6 +7,20 @@ import { invalid, notFound, PipetraceError } from './errors.js';
 import { type LineageGraph, lineageGraph } from './graph.js';
 import { uuidv7 } from './ids.js';
 import type { CodeVersion, Component, Pointer, PointerType, Run } from './model.js';
+import {
+  checkDriftOptions,
+  type DriftOptions,
+  type DriftReport,
+  driftOf,
+  type ProfileSummary,
+  pinBaseline,
+  profileSummary,
+  type ReferenceRef,
+  unpinBaseline,
+} from './monitor/drift.js';
+import { checkMonitorOptions, type MonitorOptions, type MonitorReport, monitorSteps } from './monitor/monitor.js';
+import { type ProfileData, profileData } from './monitor/profile.js';
+import { writeProfiles } from './monitor/profile-store.js';
 import { knownPointer, setFlag, setType, toPointer, unflagAll } from './pointers.js';
 import { FLAG_PREFIX } from './rows/flags.js';
 import { hashKeys } from './rows/format/keys.js';
@@ -363,6 +377,51 @@ export class Pipetrace {
   /** Follows one row forward: which rows of which outputs derive from it. */
   async impact(pointer: string, key: RowKey, options: RowTraceOptions = {}): Promise<RowTrace> {
     return impact(this.store, pointer, key, checkRowTraceOptions(options));
+  }
+
+  // ---- monitoring -------------------------------------------------------------------------
+
+  /**
+   * Stores a profile of what a run logged with logRun wrote to `output` (run handles take it
+   * with `run.profile()`). Replaces an earlier profile of that output.
+   */
+  async recordProfile(runId: string, output: string, data: ProfileData): Promise<void> {
+    checkPointer('output', output);
+    const profile = profileData(`profile(${JSON.stringify(output)})`, data);
+    const run = await this.inspect(runId);
+    if (!run.outputs.includes(output))
+      throw invalid('output', `run ${JSON.stringify(runId)} did not write ${JSON.stringify(output)}`);
+    await writeProfiles(this.store, runId, new Map([[output, profile]]));
+  }
+
+  /** The profile a run stored for a pointer: counts, moments, quantiles, top values. */
+  async profile(target: Target, output?: string): Promise<ProfileSummary> {
+    if (output !== undefined) checkPointer('output', output);
+    return profileSummary(this.store, target, output);
+  }
+
+  /**
+   * Compares a pointer's latest profile (or a run's profiled outputs) with a reference: a pinned
+   * baseline or else the previous run by default (see DriftReference), column by column, as
+   * effect sizes with thresholds.
+   */
+  async drift(target: Target, options: DriftOptions = {}): Promise<DriftReport> {
+    return driftOf(this.store, target, checkDriftOptions(options));
+  }
+
+  /** Checks the newest output of every step against its reference, in pipeline order. */
+  async monitor(options: MonitorOptions = {}): Promise<MonitorReport> {
+    return monitorSteps(this.store, checkMonitorOptions(options));
+  }
+
+  /** Pins a pointer's profile (latest, a run's, or the `runs` latest merged) as the reference drift uses for it. */
+  pinBaseline(pointer: string, options: { run?: string; runs?: number } = {}): Promise<ReferenceRef> {
+    return pinBaseline(this.store, pointer, options, this.now());
+  }
+
+  /** Removes a pointer's pinned baseline; resolves true when there was one. */
+  unpinBaseline(pointer: string): Promise<boolean> {
+    return unpinBaseline(this.store, pointer);
   }
 
   /** The whole lineage as a graphology graph, built from the store when asked. */

@@ -9,7 +9,10 @@ import { checkHistoryOptions, checkRecentLimit } from './analysis/history.js';
 import { checkReviewOptions } from './analysis/review.js';
 import { checkStalenessOptions } from './analysis/staleness.js';
 import { checkTraceOptions } from './analysis/trace.js';
+import { invalid } from './errors.js';
 import { defined, type HttpParts, type ParamReader, targetValues } from './http-params.js';
+import { checkDriftOptions, type DriftOptions } from './monitor/drift.js';
+import { checkMonitorOptions, type MonitorOptions } from './monitor/monitor.js';
 import type { Pipetrace } from './pipetrace.js';
 import { checkRowKey } from './rows/format/keys.js';
 import { checkRowReviewOptions, checkRowTraceOptions } from './rows/query-options.js';
@@ -33,6 +36,9 @@ export const QUERY_NAMES = [
   'pointer',
   'traceRow',
   'impact',
+  'drift',
+  'monitor',
+  'profile',
 ] as const;
 
 export type QueryName = (typeof QUERY_NAMES)[number];
@@ -102,6 +108,38 @@ function rowWalk(path: string, summary: string): QueryDef<'traceRow' | 'impact'>
     fromJson: rowTraceFromJson,
     plainJson: false,
   };
+}
+
+/** A JSON-valued parameter (drift's reference and thresholds): `previous`, `auto` or JSON. */
+function jsonParam(r: ParamReader, name: string): unknown {
+  const raw = r.text(name);
+  if (raw === undefined || raw === 'auto' || raw === 'previous') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw invalid(name, 'must be auto, previous or JSON');
+  }
+}
+
+/** Drift's and monitor's comparison options as query parameters. */
+function compareToHttp(o: DriftOptions & MonitorOptions) {
+  return {
+    reference: typeof o.reference === 'object' ? JSON.stringify(o.reference) : o.reference,
+    thresholds: o.thresholds === undefined ? undefined : JSON.stringify(o.thresholds),
+    numeric: o.numeric,
+    categorical: o.categorical,
+    missingThreshold: o.missingThreshold,
+  };
+}
+
+function compareFromHttp(r: ParamReader) {
+  return defined({
+    reference: jsonParam(r, 'reference') as DriftOptions['reference'],
+    thresholds: jsonParam(r, 'thresholds') as DriftOptions['thresholds'],
+    numeric: r.text('numeric') as DriftOptions['numeric'],
+    categorical: r.text('categorical') as DriftOptions['categorical'],
+    missingThreshold: r.num('missingThreshold'),
+  });
 }
 
 /** The table. A missing entry, or one whose types disagree with its `Pipetrace` method, fails to compile. */
@@ -254,6 +292,46 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   },
   traceRow: rowWalk('/rows/trace', '?pointer=&key=<JSON key>[&run=&maxRows=&maxSteps=] -> RowTrace (backward)'),
   impact: rowWalk('/rows/impact', '?pointer=&key=<JSON key>[&run=&maxRows=&maxSteps=] -> RowTrace (forward)'),
+  drift: {
+    path: '/drift',
+    summary:
+      '?pointer= | ?run= | ?target= [&reference=auto|previous|<JSON>&output=&columns=&numeric=&categorical=&thresholds=<JSON>&missingThreshold=] -> DriftReport',
+    arity: 2,
+    check: (target, options) => {
+      checkTarget(target);
+      checkDriftOptions(options);
+    },
+    toHttp: (target, options = {}) => ({
+      query: { ...targetValues(target), ...compareToHttp(options), output: options.output, columns: options.columns },
+    }),
+    fromHttp: (r) => [
+      r.target(),
+      { ...compareFromHttp(r), ...defined({ output: r.text('output'), columns: r.list('columns') }) },
+    ],
+    plainJson: true,
+  },
+  monitor: {
+    path: '/monitor',
+    summary:
+      '?components= (repeatable) &reference=&numeric=&categorical=&thresholds=&missingThreshold= -> MonitorReport',
+    arity: 1,
+    check: (options) => checkMonitorOptions(options),
+    toHttp: (options = {}) => ({ query: { ...compareToHttp(options), components: options.components } }),
+    fromHttp: (r) => [{ ...compareFromHttp(r), ...defined({ components: r.list('components') }) }],
+    plainJson: true,
+  },
+  profile: {
+    path: '/profile',
+    summary: '?pointer= | ?run= | ?target= [&output=] -> ProfileSummary',
+    arity: 2,
+    check: (target, output) => {
+      checkTarget(target);
+      if (output !== undefined) checkPointer('output', output);
+    },
+    toHttp: (target, output) => ({ query: { ...targetValues(target), output } }),
+    fromHttp: (r) => [r.target(), r.text('output')],
+    plainJson: true,
+  },
 };
 
 /** The query paths, beside STORE_PATHS: `/api/v1` + each entry's path. */

@@ -1,5 +1,6 @@
 import { invalid, PipetraceError } from './errors.js';
 import type { CodeVersion, JsonValue, Note, Run, RunStatus } from './model.js';
+import { mergeProfiles, type Profile, type ProfileData, profileData } from './monitor/profile.js';
 import { type RowCaptureOptions, type RowLineageSpec, RowRecorder } from './rows/capture.js';
 import {
   checkCodeVersion,
@@ -24,8 +25,13 @@ export interface RowLineage {
 /** @internal Where a handle stores its run (the Pipetrace that started it). */
 export interface RunSink {
   now(): number;
-  /** Stores the run with its row lineage; calls `reopen` before rejecting when nothing was stored. */
-  commit(run: Run, rows: RowLineage | undefined, reopen: () => void): Promise<Run>;
+  /** Stores the run with its row lineage and profiles; calls `reopen` before rejecting when nothing was stored. */
+  commit(
+    run: Run,
+    rows: RowLineage | undefined,
+    reopen: () => void,
+    profiles?: ReadonlyMap<string, Profile>,
+  ): Promise<Run>;
 }
 
 export interface RunEnd {
@@ -55,6 +61,7 @@ export class RunHandle {
   private code: CodeVersion | undefined;
   private snapshot: string | undefined;
   private lineage: RowLineage | undefined;
+  private profiles: Map<string, Profile> | undefined;
 
   /** @internal Created by Pipetrace.startRun. */
   constructor(
@@ -180,12 +187,31 @@ export class RunHandle {
     output: string,
     input: string,
     kind: 'map' | 'many' | 'keep',
-    options: RowCaptureOptions & { expected?: number } = {},
+    options: RowCaptureOptions & { expected?: number; profile?: boolean } = {},
   ): RowRecorder {
     this.open();
     const recorder = new RowRecorder(output, input, kind, options);
     (this.lineage ??= { pairs: [], options: {} }).pairs.push(recorder);
     return recorder;
+  }
+
+  /**
+   * Records a compact summary of what the run writes to `output` (added to its outputs):
+   * columns `{ name: values }` of one length, or rows `[{...}]`. Numbers (typed arrays too),
+   * strings and booleans; null, undefined, NaN and ±Infinity count as missing. Called again for
+   * the same output, it adds to that profile (batches). Stored with the run when it ends.
+   */
+  profile(output: string, data: ProfileData): this {
+    this.open();
+    const name = checkPointer('output', output);
+    const field = `profile(${JSON.stringify(name)})`;
+    const fresh = profileData(field, data);
+    const profiles = (this.profiles ??= new Map());
+    const before = profiles.get(name);
+    // Merged before anything changes: a column of another type refuses the batch whole.
+    profiles.set(name, before === undefined ? fresh : mergeProfiles(field, before, fresh));
+    addUnique(this.outputs, [name]);
+    return this;
   }
 
   /** Ends the run as succeeded, infers its dependencies and stores it. */
@@ -200,16 +226,41 @@ export class RunHandle {
 
   private finish(status: 'succeeded' | 'failed', error: unknown, options: RunEnd): Promise<Run> {
     let run: Run;
+    let profiles: Map<string, Profile> | undefined;
     try {
+      this.open();
+      // First: a recorder's last batch of rows may still be refused, and then nothing changed.
+      profiles = this.collectProfiles();
       run = this.build(status, error, options);
     } catch (err) {
       return Promise.reject(err);
     }
     this.state = status;
     // Not stored: let the caller try again.
-    return this.sink.commit(run, this.lineage, () => {
-      this.state = 'running';
-    });
+    return this.sink.commit(
+      run,
+      this.lineage,
+      () => {
+        this.state = 'running';
+      },
+      profiles,
+    );
+  }
+
+  /** The profiles to store: those given to profile(), and those of row recorders with `profile`. */
+  private collectProfiles(): Map<string, Profile> | undefined {
+    let profiles = this.profiles;
+    for (const pair of this.lineage?.pairs ?? []) {
+      const seen = pair instanceof RowRecorder ? pair.profiled() : undefined;
+      if (seen === undefined) continue;
+      profiles = new Map(profiles);
+      const before = profiles.get(pair.output);
+      const field = `profile(${JSON.stringify(pair.output)})`;
+      profiles.set(pair.output, before === undefined ? seen : mergeProfiles(field, before, seen));
+    }
+    // Every profile checked: now their outputs count as written.
+    if (profiles !== this.profiles && profiles !== undefined) addUnique(this.outputs, [...profiles.keys()]);
+    return profiles;
   }
 
   /** The run as it will be stored, from the handle and the end options; checks them all before using any. */

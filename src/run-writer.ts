@@ -1,5 +1,7 @@
 import { assignDependencies, writerQueries } from './infer.js';
 import type { Run } from './model.js';
+import type { Profile } from './monitor/profile.js';
+import { writeProfiles } from './monitor/profile-store.js';
 import { checkPairPointers, writeRowLineage } from './rows/index.js';
 import type { RowLineage, RunSink } from './run-handle.js';
 import type { Store } from './store.js';
@@ -23,16 +25,29 @@ export class RunWriter implements RunSink {
     this.knownComponents.add(component);
   }
 
-  /** Stores a handle's run and its row lineage (first: if that fails, the run is not stored either). */
-  commit(run: Run, rows: RowLineage | undefined, reopen: () => void): Promise<Run> {
-    if (rows === undefined || rows.pairs.length === 0) return this.write([run], run, reopen);
+  /**
+   * Stores a handle's run, with its profiles and row lineage first: if they fail, the run is not
+   * stored either.
+   */
+  commit(
+    run: Run,
+    rows: RowLineage | undefined,
+    reopen: () => void,
+    profiles?: ReadonlyMap<string, Profile>,
+  ): Promise<Run> {
+    const hasRows = rows !== undefined && rows.pairs.length > 0;
+    if (!hasRows && (profiles === undefined || profiles.size === 0)) return this.write([run], run, reopen);
     try {
-      checkPairPointers(run, rows.pairs);
+      if (hasRows) checkPairPointers(run, rows.pairs);
     } catch (err) {
       reopen();
       return Promise.reject(err);
     }
-    return writeRowLineage(this.store, run.id, rows.pairs, rows.options).then(
+    const before = async () => {
+      if (profiles !== undefined) await writeProfiles(this.store, run.id, profiles);
+      if (hasRows) await writeRowLineage(this.store, run.id, rows.pairs, rows.options);
+    };
+    return before().then(
       () => this.write([run], run, reopen),
       (err: unknown) => {
         reopen();

@@ -8,6 +8,7 @@
  *   storeConformance({ describe, it, expect }, { name: 'mine', create: () => myStore() });
  */
 import type { Component, PointerRecord, Run } from './model.js';
+import { createPipetrace } from './pipetrace.js';
 import { compareRunOrder, type RunScan, type Store, type StoreChange } from './store.js';
 
 /** The subset of a vitest/jest-style API the suite uses. */
@@ -442,6 +443,69 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
     });
 
     throwingListenerConformance(run, expect);
+
+    run('keeps the profiles a run records, and drift and monitor read them back', async (store) => {
+      const pt = createPipetrace({ store });
+      const day = (d: number, shift: number) =>
+        pt
+          .startRun('cleaning', { startedAt: 1_700_000_000_000 + d * 86_400_000 })
+          .profile('clean.csv', {
+            km: Float64Array.from({ length: 2000 }, (_, i) => (i % 100) / 10 + shift),
+            city: Array.from({ length: 2000 }, (_, i) => (i % 4 === 0 ? null : ['Oslo', 'Bergen'][i % 2])),
+          })
+          .end();
+      await day(0, 0);
+      const second = await day(1, 5);
+      const profile = await pt.profile('clean.csv');
+      expect(profile.run.id).toBe(second.id);
+      expect(profile.columns.map((c) => [c.name, c.type, c.count, c.missing])).toEqual([
+        ['km', 'number', 2000, 0],
+        ['city', 'string', 1500, 500],
+      ]);
+      expect(Math.abs((profile.columns[0]?.mean ?? 0) - 9.95)).toBeLessThan(1e-9);
+      const drift = await pt.drift('clean.csv');
+      expect(drift.outputs[0]?.reference?.kind).toBe('previous');
+      expect(drift.outputs[0]?.columns.map((c) => [c.column, c.drifted])).toEqual([
+        ['km', true],
+        ['city', false],
+      ]);
+      expect((await pt.monitor()).drifted).toEqual(['cleaning']);
+      if (target.reopen !== undefined) {
+        await store.close();
+        const again = await target.reopen(store);
+        try {
+          const kept = await createPipetrace({ store: again }).profile('clean.csv');
+          expect(Math.abs((kept.columns[0]?.mean ?? 0) - 9.95)).toBeLessThan(1e-9);
+        } finally {
+          await again.close();
+        }
+      }
+    });
+
+    run('stores neither run nor profile when a profile is refused', async (store) => {
+      const pt = createPipetrace({ store });
+      const handle = pt.startRun('cleaning').profile('clean.csv', { km: [1, 2, 3] });
+      expect(() => handle.profile('clean.csv', { km: ['a', 'b'] })).toThrow(/mixed types/);
+      expect(() => handle.profile('other.csv', { a: [1, 2], b: [1] })).toThrow(/unequal length/);
+      // The refused batches left the first one as it was.
+      await handle.end();
+      expect((await pt.profile('clean.csv')).columns[0]?.count).toBe(3);
+      expect(await store.listBlobs('profile/')).toHaveLength(1);
+      // A recorder's rows are checked when the run ends: a bad one then stores nothing at all.
+      const later = pt.startRun('cleaning', { outputs: ['x.csv'] });
+      const recorder = later.rowRecorder('x.csv', 'raw.csv', 'map', { profile: true });
+      recorder.add('k1', 'r1', { km: 1 });
+      recorder.add('k2', 'r2', { km: 'one' });
+      // (The suite's matchers stop at toThrow: no `rejects` in the browser's shim.)
+      const refusal = await later.end().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(String(refusal)).toMatch(/mixed types/);
+      expect((await store.scanRuns({})).runs.map((r) => r.id)).not.toContain(later.id);
+      expect(await store.listBlobs('profile/')).toHaveLength(1);
+      expect(await store.listBlobs('rows/')).toEqual([]);
+    });
 
     if (target.reopen !== undefined) {
       const reopen = target.reopen;

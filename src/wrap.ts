@@ -1,4 +1,5 @@
 import { invalid } from './errors.js';
+import type { ProfileData } from './monitor/profile.js';
 import type { RunHandle } from './run-handle.js';
 import { describe } from './validate.js';
 
@@ -24,6 +25,33 @@ export interface WrapOptions<A extends unknown[], R> {
   params?: (...args: A) => Record<string, unknown>;
   /** Keep the function's source text as the run's code snapshot. */
   snapshot?: boolean;
+  /**
+   * Profile what the function returns: `true` profiles the result (columns or rows) as its one
+   * output; a function returns `{ [output]: data }` from the result and arguments.
+   */
+  profile?: true | ((result: Awaited<R>, ...args: A) => Readonly<Record<string, ProfileData>>);
+}
+
+/** Records the profiles a wrap option asks for, then ends the run. */
+function endWithProfiles<A extends unknown[], R>(
+  run: RunHandle,
+  options: WrapOptions<A, R>,
+  result: Awaited<R>,
+  args: A,
+): Promise<unknown> {
+  const outputs = selectOutputs(options.outputs, result, args);
+  try {
+    if (options.profile === true) {
+      if (outputs.length !== 1) throw invalid('profile', `true needs exactly one output, got ${outputs.length}`);
+      run.profile(outputs[0] as string, result as ProfileData);
+    } else if (typeof options.profile === 'function') {
+      const data = options.profile(result, ...args);
+      for (const output of Object.keys(data)) run.profile(output, data[output] as ProfileData);
+    }
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return run.end({ outputs });
 }
 
 function pick(source: unknown, key: number | string, what: string): unknown {
@@ -93,7 +121,7 @@ export function wrapFunction<A extends unknown[], R>(
     if (isPromiseLike(result)) {
       return Promise.resolve(result).then(
         async (value) => {
-          await run.end({ outputs: selectOutputs(options.outputs, value as Awaited<R>, args) });
+          await endWithProfiles(run, options, value as Awaited<R>, args);
           return value;
         },
         async (error) => {
@@ -102,7 +130,7 @@ export function wrapFunction<A extends unknown[], R>(
         },
       ) as R;
     }
-    background(run.end({ outputs: selectOutputs(options.outputs, result as Awaited<R>, args) }));
+    background(endWithProfiles(run, options, result as Awaited<R>, args));
     return result;
   };
   Object.defineProperty(wrapped, 'name', { value: fn.name });

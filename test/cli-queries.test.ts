@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { createServer, type PipetraceServer } from '../adapters/http/server.js';
 import { queryCommand } from '../cli/commands/query-common.js';
-import { main } from '../cli/main.js';
 import { type PipelineResult, runPipeline } from '../demo/ride/pipeline.js';
 import { firstDay } from '../demo/ride/run.js';
 import { createPipetrace } from '../src/pipetrace.js';
 import type { Store } from '../src/store.js';
+import { runMain } from './cli-run.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -69,20 +69,7 @@ function spawnCli(args: string[]): Promise<{ code: number | null; stdout: string
 
 /** main() in this process against the temp store. */
 async function cli(args: string[], options: { store?: boolean } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const argv = options.store === false ? args : [...args, '--store', dir];
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, stdout, stderr };
+  return runMain(options.store === false ? args : [...args, '--store', dir]);
 }
 
 const day = (i: number) => built.days[i] as PipelineResult['days'][number];

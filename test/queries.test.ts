@@ -33,6 +33,9 @@ const SAMPLE: { [K in QueryName]: (p: Pipeline) => QueryArgs<K> } = {
   pointer: (p) => [p.last],
   traceRow: (p) => [p.flaggedRowPointer, 'p0-1', { maxRows: 10 }],
   impact: (p) => [p.flaggedRowPointer, 'p0-1'],
+  drift: () => ['clean/5', { reference: { pointer: 'clean/0' }, thresholds: { fare: 0.2 }, columns: ['fare', 'city'] }],
+  monitor: () => [{ components: ['clean', 'ingest'], numeric: 'psi' }],
+  profile: () => [{ run: 'clean-3' }, 'clean/3'],
 };
 
 const call = (target: object, name: QueryName, args: unknown[]) =>
@@ -45,6 +48,13 @@ describe('the query table', () => {
   beforeAll(async () => {
     pipeline = await buildPipeline({ days: 6 });
     pt = createPipetrace({ store: pipeline.store });
+    // Profiles of the cleaned data, for drift, monitor and profile.
+    for (let d = 0; d < 6; d++) {
+      await pt.recordProfile(`clean-${d}`, `clean/${d}`, {
+        fare: Float64Array.from({ length: 200 }, (_, i) => i + d * 10),
+        city: Array.from({ length: 200 }, (_, i) => (i % (d + 2) === 0 ? null : `c${i % 3}`)),
+      });
+    }
     server = createServer({ store: pipeline.store });
     await server.listen(0, '127.0.0.1');
   });

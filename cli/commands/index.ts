@@ -25,4 +25,6 @@ export const commands: Record<string, () => Promise<Command>> = {
   tag: async () => (await import('./component.js')).tag,
   note: async () => (await import('./note.js')).note,
   copy: async () => (await import('./copy.js')).copyCommand,
+  drift: async () => (await import('./drift.js')).drift,
+  monitor: async () => (await import('./drift.js')).monitor,
 };

@@ -70,3 +70,16 @@ export function clip(value: string, max: number): string {
 export function counted(count: number, noun: string, plural = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : plural}`;
 }
+
+/** A measured value at `digits` significant digits, without exponent noise: 3.14, 5020, 0.000412. */
+export function formatSignificant(value: number, digits = 3): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0';
+  const text = Number(value.toPrecision(digits));
+  return Math.abs(text) >= 1e-4 && Math.abs(text) < 1e15 ? String(text) : text.toExponential(digits - 1);
+}
+
+/** A share in [0, 1] as a percentage with `decimals` decimals: 0.125 as "12.5%". */
+export function formatPercent(share: number, decimals = 0): string {
+  return `${formatNumber(share * 100, decimals)}%`;
+}

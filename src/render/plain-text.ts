@@ -7,9 +7,11 @@ import type { Review } from '../analysis/review.js';
 import type { Staleness } from '../analysis/staleness.js';
 import type { Trace } from '../analysis/trace.js';
 import type { Component, Pointer, Run } from '../model.js';
+import type { DriftReport, OutputDrift } from '../monitor/drift.js';
+import type { MonitorReport } from '../monitor/monitor.js';
 import type { RowReview } from '../rows/review.js';
 import type { RowRef, RowTrace } from '../rows/trace.js';
-import { formatDuration, formatScore, formatTime } from './format.js';
+import { counted, formatDuration, formatScore, formatTime, shortId } from './format.js';
 import { upstreamRowLines } from './review-sections.js';
 
 /** A left-aligned table with a header row and a rule under it. */
@@ -274,4 +276,36 @@ export function tagsTable(tags: { tag: string; count: number }[]): string {
 
 export function pointerText(p: Pointer): string {
   return `${p.name}  (${p.type})  ${p.flagged ? 'flagged' : 'not flagged'}${p.flaggedAt ? ` since ${formatTime(p.flaggedAt)} UTC` : ''}`;
+}
+
+/** A drift report: per output, its reference, then each drifted column's sentence (or that none drifted). */
+export function driftText(report: DriftReport): string {
+  const lines: string[] = [];
+  for (const o of report.outputs) lines.push(...outputDriftLines(o, ''));
+  if (lines.length === 0) lines.push(`run ${report.run.id} stored no profile`);
+  return lines.join('\n');
+}
+
+function outputDriftLines(o: OutputDrift, indent: string): string[] {
+  if (o.status === 'no_profile') return [`${indent}${o.pointer}: no profile stored by run ${o.run.id}`];
+  if (o.status === 'no_reference') return [`${indent}${o.pointer}: nothing to compare with yet`];
+  const head = `${indent}${o.pointer} against ${o.reference?.description}: ${o.drifted ? `${counted(o.sentences.length, 'column')} drifted` : `no drift in ${counted(o.columns.length, 'column')}`}`;
+  return [head, ...o.sentences.map((s) => `${indent}  ${s}`)];
+}
+
+/** A monitor report: the steps in pipeline order, drifted ones marked, the first drifted named. */
+export function monitorText(report: MonitorReport): string {
+  const lines: string[] = [];
+  for (const step of report.steps) {
+    const mark = step.drifted ? 'DRIFT' : step.profiled ? 'ok' : '-';
+    lines.push(`${mark.padEnd(5)} ${step.component} (run ${shortId(step.run.id)}, ${formatTime(step.run.startedAt)})`);
+    for (const o of step.outputs) lines.push(...outputDriftLines(o, '      '));
+  }
+  if (lines.length === 0) return 'no runs';
+  lines.push(
+    report.drifted.length === 0
+      ? 'no step drifted'
+      : `first drifted step: ${report.drifted[0]}${report.drifted.length > 1 ? ` (then ${report.drifted.slice(1).join(', ')})` : ''}`,
+  );
+  return lines.join('\n');
 }

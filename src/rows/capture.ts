@@ -1,4 +1,6 @@
 import { invalid } from '../errors.js';
+import type { Profile } from '../monitor/profile.js';
+import { ProfileBuffer } from '../monitor/profile-buffer.js';
 import type { Store } from '../store.js';
 import { checkPointer, checkRunId, describe } from '../validate.js';
 import { type PartitionSource, partitionChunks } from './format/chunk.js';
@@ -47,12 +49,14 @@ export class RowRecorder {
   private inp: Uint32Array | undefined;
   private n = 0;
   private readonly text: unknown[] | undefined;
+  private readonly profile: ProfileBuffer | undefined;
 
+  /** With `profile: true`, add() takes each output row too, and the run stores their profile. */
   constructor(
     output: string,
     input: string,
     kind: 'map' | 'many' | 'keep',
-    options: RowCaptureOptions & { expected?: number } = {},
+    options: RowCaptureOptions & { expected?: number; profile?: boolean } = {},
   ) {
     this.output = checkPointer('output', output);
     this.input = checkPointer('input', input);
@@ -64,6 +68,7 @@ export class RowRecorder {
     this.out = new Uint32Array(cap * 2);
     this.inp = kind === 'keep' ? undefined : new Uint32Array(cap * 2);
     if (options.keepKeys === true) this.text = [];
+    if (options.profile === true) this.profile = new ProfileBuffer(`profile(${JSON.stringify(this.output)})`);
   }
 
   get rows(): number {
@@ -81,9 +86,13 @@ export class RowRecorder {
     }
   }
 
-  /** Records a kept row (keep), or that output row `key` came from input row `inputKey`. */
-  add(key: RowKey, inputKey?: RowKey): void {
+  /**
+   * Records a kept row (keep), or that output row `key` came from input row `inputKey`; with
+   * the `profile` option, `row` is the output row, profiled with the others.
+   */
+  add(key: RowKey, inputKey?: RowKey, row?: Record<string, unknown>): void {
     if (this.inp !== undefined && inputKey === undefined) throw invalid('inputKey', `is required for ${this.kind}`);
+    const profiled = this.profile === undefined ? undefined : this.profile.check(row);
     if (2 * this.n + 2 > this.out.length) this.grow();
     // Hash the input first: a bad key then leaves the recorder unchanged.
     if (this.inp !== undefined) hashKeyInto(inputKey as RowKey, this.inp, 2 * this.n);
@@ -93,6 +102,12 @@ export class RowRecorder {
       if (this.inp !== undefined) this.text.push(keyToJson(inputKey as RowKey));
     }
     this.n++;
+    if (profiled !== undefined) this.profile?.add(profiled);
+  }
+
+  /** The profile of the rows added, with the `profile` option. */
+  profiled(): Profile | undefined {
+    return this.profile?.result();
   }
 
   /** The hashed pair, ready to store. */

@@ -154,7 +154,7 @@ export async function loadChunks(
 const MANIFEST_CACHE = 4096;
 const manifestCaches = new WeakMap<Store, Map<string, { data: Uint8Array; manifest: RunRowsManifest }>>();
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let i = 0;
   // Four bytes at a time where both are aligned (fresh copies are): every warm trace step checks.

@@ -31,8 +31,8 @@ export function encodeBlob(header: unknown, body: Uint32Array, text?: string): U
   return out;
 }
 
-export function decodeBlob<H>(data: Uint8Array, what: string): DecodedBlob<H> {
-  const bad = () => new PipetraceError('storage', `row lineage blob ${what} is corrupt`, { details: { key: what } });
+export function decodeBlob<H>(data: Uint8Array, what: string, label = 'row lineage blob'): DecodedBlob<H> {
+  const bad = () => new PipetraceError('storage', `${label} ${what} is corrupt`, { details: { key: what } });
   if (data.length < 12) throw bad();
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const headLen = view.getUint32(0, true);

@@ -1,0 +1,219 @@
+import { invalid, PipetraceError } from '../errors.js';
+import { describe } from '../validate.js';
+import { HyperLogLog } from './hyperloglog.js';
+import { KllSketch } from './kll.js';
+import { SpaceSaving } from './space-saving.js';
+
+/** A column's type: numbers, strings or booleans; `empty` when every value is missing. */
+export type ColumnType = 'number' | 'string' | 'boolean' | 'empty';
+
+/** A summary of a numeric column; its size does not grow with the row count. */
+export interface NumericColumn {
+  type: 'number';
+  /** Values present (not null, undefined, NaN or ±Infinity). */
+  count: number;
+  missing: number;
+  min: number;
+  max: number;
+  mean: number;
+  /** Sum of squared deviations from the mean (variance = m2 / (count - 1)). */
+  m2: number;
+  zeros: number;
+  negatives: number;
+  sketch: KllSketch;
+}
+
+/** A summary of a string or boolean column: heavy hitters and a distinct-count estimate. */
+export interface CategoricalColumn {
+  type: 'string' | 'boolean';
+  count: number;
+  missing: number;
+  top: SpaceSaving;
+  distinct: HyperLogLog;
+}
+
+export interface EmptyColumn {
+  type: 'empty';
+  count: 0;
+  missing: number;
+}
+
+export type ColumnProfile = NumericColumn | CategoricalColumn | EmptyColumn;
+
+/** Category values longer than this are kept cut to it (their distinct count uses the whole value). */
+export const MAX_CATEGORY_LENGTH = 256;
+
+function isNumericView(values: unknown): values is ArrayLike<number> {
+  return ArrayBuffer.isView(values) && !(values instanceof DataView) && !isBigView(values);
+}
+
+function isBigView(values: unknown): boolean {
+  return (
+    (typeof BigInt64Array !== 'undefined' && values instanceof BigInt64Array) ||
+    (typeof BigUint64Array !== 'undefined' && values instanceof BigUint64Array)
+  );
+}
+
+/** Profiles one column of values; throws invalid_input naming `field` on a value of no column type. */
+export function profileColumn(field: string, values: ArrayLike<unknown>): ColumnProfile {
+  if (isNumericView(values)) return numeric(values, values.length, 0, true);
+  if (isBigView(values)) throw invalid(field, 'bigint columns are not profiled; convert them to numbers');
+  const n = values.length;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    // The first value present decides the type; the summary checks the rest.
+    if (typeof v === 'number') return numeric(values as ArrayLike<number>, n, i, false, field);
+    if (typeof v === 'string' || typeof v === 'boolean') return categorical(typeof v as 'string', values, n, i, field);
+    throw invalid(`${field}[${i}]`, `must be a number, string, boolean or null, got ${describe(v)}`);
+  }
+  return { type: 'empty', count: 0, missing: n };
+}
+
+function mixed(field: string, first: string, from: number, v: unknown, i: number): PipetraceError {
+  const t = typeof v;
+  return t === 'number' || t === 'string' || t === 'boolean'
+    ? new PipetraceError(
+        'invalid_input',
+        `${field}: mixed types, ${first} at [${from}] and ${t} at [${i}]; profile one type per column`,
+        { field: `${field}[${i}]` },
+      )
+    : invalid(`${field}[${i}]`, `must be a number, string, boolean or null, got ${describe(v)}`);
+}
+
+/** Moments and the quantile sketch; plain arrays are checked for other types on the way. */
+function numeric(values: ArrayLike<number>, n: number, from: number, typed: boolean, field = ''): NumericColumn {
+  let missing = from;
+  let count = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let zeros = 0;
+  let negatives = 0;
+  // Sums shifted by the first value: no cancellation when values sit far from zero.
+  let shift = Number.NaN;
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = from; i < n; i++) {
+    const x = values[i] as number;
+    if (typeof x !== 'number') {
+      if (!typed && (x === null || x === undefined)) {
+        missing++;
+        continue;
+      }
+      throw mixed(field, 'number', from, x, i);
+    }
+    if (x - x !== 0) {
+      missing++;
+      continue;
+    }
+    if (count === 0) shift = x;
+    count++;
+    const d = x - shift;
+    s1 += d;
+    s2 += d * d;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (x === 0) zeros++;
+    else if (x < 0) negatives++;
+  }
+  const sketch = new KllSketch();
+  if (typed || missing === from) sketch.updateFinite(values, from, n);
+  else {
+    // Nulls would read as 0 in the sketch's loop: hand it the numbers only.
+    const finite = new Float64Array(count);
+    let at = 0;
+    for (let i = from; i < n; i++) {
+      const x = values[i];
+      if (typeof x === 'number' && x - x === 0) finite[at++] = x;
+    }
+    sketch.updateFinite(finite, 0, count);
+  }
+  const mean = count === 0 ? 0 : shift + s1 / count;
+  const m2 = count === 0 ? 0 : Math.max(0, s2 - (s1 * s1) / count);
+  if (count === 0) {
+    min = 0;
+    max = 0;
+  }
+  return { type: 'number', count, missing, min, max, mean, m2, zeros, negatives, sketch };
+}
+
+function categorical(
+  type: 'string' | 'boolean',
+  values: ArrayLike<unknown>,
+  n: number,
+  from: number,
+  field: string,
+): CategoricalColumn {
+  const top = new SpaceSaving();
+  const distinct = new HyperLogLog();
+  let missing = from;
+  for (let i = from; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      missing++;
+      continue;
+    }
+    if (typeof v !== type) throw mixed(field, type, from, v, i);
+    const s = type === 'boolean' ? String(v) : (v as string);
+    distinct.add(s);
+    top.add(s.length > MAX_CATEGORY_LENGTH ? s.slice(0, MAX_CATEGORY_LENGTH) : s);
+  }
+  return { type, count: n - missing, missing, top, distinct };
+}
+
+/**
+ * One column's summary for both inputs. Types must agree (or one side be empty): a column whose
+ * type changes is refused here, and reported by drift between runs.
+ */
+export function mergeColumns(field: string, a: ColumnProfile, b: ColumnProfile): ColumnProfile {
+  if (a.type === 'empty') return withMissing(b, a.missing);
+  if (b.type === 'empty') return withMissing(a, b.missing);
+  if (a.type !== b.type) {
+    throw new PipetraceError('invalid_input', `${field}: mixed types, ${a.type} and then ${b.type}`, { field });
+  }
+  if (a.type === 'number' && b.type === 'number') {
+    const count = a.count + b.count;
+    const delta = b.mean - a.mean;
+    const sketch = a.sketch.clone();
+    sketch.merge(b.sketch);
+    if (a.count === 0) return { ...b, missing: a.missing + b.missing, sketch };
+    if (b.count === 0) return { ...a, missing: a.missing + b.missing, sketch };
+    return {
+      type: 'number',
+      count,
+      missing: a.missing + b.missing,
+      min: Math.min(a.min, b.min),
+      max: Math.max(a.max, b.max),
+      // Chan et al.'s pairwise update: exact up to rounding, in any merge order.
+      mean: a.mean + (delta * b.count) / count,
+      m2: a.m2 + b.m2 + (delta * delta * a.count * b.count) / count,
+      zeros: a.zeros + b.zeros,
+      negatives: a.negatives + b.negatives,
+      sketch,
+    };
+  }
+  const ca = a as CategoricalColumn;
+  const cb = b as CategoricalColumn;
+  const distinct = new HyperLogLog(ca.distinct.p, ca.distinct.registers.slice());
+  distinct.merge(cb.distinct);
+  return {
+    type: ca.type,
+    count: ca.count + cb.count,
+    missing: ca.missing + cb.missing,
+    top: SpaceSaving.merge(ca.top, cb.top),
+    distinct,
+  };
+}
+
+function withMissing(c: ColumnProfile, missing: number): ColumnProfile {
+  if (c.type === 'number') {
+    return { ...c, missing: c.missing + missing, sketch: c.sketch.clone() };
+  }
+  if (c.type === 'empty') return { ...c, missing: c.missing + missing };
+  return {
+    ...c,
+    missing: c.missing + missing,
+    top: SpaceSaving.merge(c.top, new SpaceSaving(c.top.capacity)),
+    distinct: new HyperLogLog(c.distinct.p, c.distinct.registers.slice()),
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * A KLL quantile sketch (Karnin, Lang & Liberty, "Optimal Quantile Approximation in Streams",
+ * 2016), the lazy variant of the authors' reference code. Level h holds items of weight 2^h;
+ * a full level is sorted and every other item (from a random offset) moves up. Size stays
+ * about 3k items whatever the row count; the rank error is O(1/k) (see KLL_RANK_ERROR), for
+ * any values, negative ones included, and two sketches merge into one of the same guarantee.
+ */
+
+/** The default k: about 2.6 KB of items at a million rows, rank error under KLL_RANK_ERROR. */
+export const KLL_K = 128;
+/**
+ * The stated error: |estimated rank - true rank| <= KLL_RANK_ERROR * n at k = KLL_K, for every
+ * quantile at once, with 99% confidence: about 3.3/k, the constant Apache DataSketches measures
+ * for its KLL sketch (1.65% at k = 200). The sampler adds a standard deviation of at most
+ * 0.35/k. The tests hold the sketch to it, on random and on heavily tied inputs.
+ */
+export const KLL_RANK_ERROR = 0.03;
+const C = 2 / 3;
+/** The sampler starts at SAMPLE_FROM * k^2 values and doubles its block as n doubles. */
+const SAMPLE_FROM = 2;
+
+export class KllSketch {
+  readonly k: number;
+  /** Items by level; level h holds sizes[h] items at weight 2^h. */
+  private levels: Float64Array[] = [];
+  private sizes: number[] = [];
+  private caps: number[] = [];
+  private maxSize = 0;
+  private size = 0;
+  /** Total weight: the number of values seen. */
+  n = 0;
+  private seed: number;
+  /** The sampler: values go to this level, one per block of 2^sampleLevel. */
+  private sampleLevel = 0;
+  private blockPos = 0;
+  private pick = 0;
+  private nextSampleAt: number;
+  private readonly one = new Float64Array(1);
+
+  constructor(k = KLL_K, seed = 0x9e3779b9) {
+    this.k = k;
+    this.seed = seed >>> 0 || 1;
+    this.nextSampleAt = SAMPLE_FROM * k * k;
+    this.grow();
+  }
+
+  /** Items retained (what the sketch costs). */
+  get retained(): number {
+    return this.size;
+  }
+
+  private grow(): void {
+    this.levels.push(new Float64Array(0));
+    this.sizes.push(0);
+    const H = this.levels.length;
+    this.caps = [];
+    let max = 0;
+    for (let h = 0; h < H; h++) {
+      const cap = Math.ceil(this.k * C ** (H - h - 1)) + 1;
+      this.caps.push(cap);
+      max += cap;
+    }
+    this.maxSize = max;
+  }
+
+  private ensure(h: number, length: number): void {
+    const level = this.levels[h] as Float64Array;
+    if (level.length >= length) return;
+    const bigger = new Float64Array(length);
+    bigger.set(level.subarray(0, this.sizes[h]));
+    this.levels[h] = bigger;
+  }
+
+  private random(): number {
+    // xorshift32: deterministic for a given input order, so profiles are reproducible.
+    let x = this.seed;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.seed = x >>> 0;
+    return this.seed;
+  }
+
+  /** Adds one value (finite; the caller filters missing values). */
+  update(x: number): void {
+    this.one[0] = x;
+    this.updateFinite(this.one, 0, 1);
+  }
+
+  /**
+   * Adds the finite values of values[from..to) (the profiler's hot path). Past SAMPLE_FROM * k^2
+   * values, a sampler keeps one value at random from each block of 2^s at weight 2^s, with s
+   * grown so that its rank error (standard deviation at most sqrt(2^s / n) / 2) stays below
+   * 1 / (2k): the bottom of the KLL paper, which spares most sorting at millions of rows.
+   */
+  updateFinite(values: ArrayLike<number>, from: number, to: number): void {
+    let s = this.sampleLevel;
+    let block = 1 << s;
+    let pos = this.blockPos;
+    let pick = this.pick;
+    // The sampled level is written without bounds checks: room for the whole budget.
+    this.ensure(s, this.maxSize + 1);
+    let level = this.levels[s] as Float64Array;
+    let at = this.sizes[s] as number;
+    let n = this.n;
+    for (let i = from; i < to; i++) {
+      const x = values[i] as number;
+      if (x - x !== 0) continue;
+      n++;
+      if (pos === pick) {
+        level[at++] = x;
+        if (++this.size >= this.maxSize) {
+          this.sizes[s] = at;
+          this.compress();
+          this.ensure(s, this.maxSize + 1);
+          level = this.levels[s] as Float64Array;
+          at = this.sizes[s] as number;
+        }
+      }
+      if (++pos === block) {
+        pos = 0;
+        if (n >= this.nextSampleAt) {
+          this.sizes[s] = at;
+          s = ++this.sampleLevel;
+          block = 1 << s;
+          this.nextSampleAt *= 2;
+          while (this.levels.length <= s) this.grow();
+          this.ensure(s, this.maxSize + 1);
+          level = this.levels[s] as Float64Array;
+          at = this.sizes[s] as number;
+        }
+        pick = block === 1 ? 0 : this.random() & (block - 1);
+      }
+    }
+    this.sizes[s] = at;
+    this.n = n;
+    this.blockPos = pos;
+    this.pick = pick;
+  }
+
+  private compress(): void {
+    for (let h = 0; h < this.levels.length; h++) {
+      if ((this.sizes[h] as number) < (this.caps[h] as number)) continue;
+      if (h + 1 >= this.levels.length) this.grow();
+      this.compact(h);
+      if (this.size < this.maxSize) return;
+    }
+  }
+
+  /** Sorts level h and moves every other item up; an odd one out (the smallest) stays. */
+  private compact(h: number): void {
+    const n = this.sizes[h] as number;
+    const level = (this.levels[h] as Float64Array).subarray(0, n);
+    level.sort();
+    const odd = n & 1;
+    // After a merge a level can hold more than the budget: make room before moving items up.
+    this.ensure(h + 1, (this.sizes[h + 1] as number) + (n >> 1) + 1);
+    const up = this.levels[h + 1] as Float64Array;
+    let at = this.sizes[h + 1] as number;
+    for (let i = odd + (this.random() & 1); i < n; i += 2) up[at++] = level[i] as number;
+    const moved = at - (this.sizes[h + 1] as number);
+    this.sizes[h + 1] = at;
+    this.sizes[h] = odd;
+    this.size -= n - odd - moved;
+  }
+
+  /** Adds another sketch's values (same k); the other is unchanged. */
+  merge(other: KllSketch): void {
+    while (this.levels.length < other.levels.length) this.grow();
+    for (let h = 0; h < other.levels.length; h++) {
+      const add = other.sizes[h] as number;
+      if (add === 0) continue;
+      const at = this.sizes[h] as number;
+      this.ensure(h, at + add + 1);
+      (this.levels[h] as Float64Array).set((other.levels[h] as Float64Array).subarray(0, add), at);
+      this.sizes[h] = at + add;
+      this.size += add;
+    }
+    this.n += other.n;
+    while (this.size >= this.maxSize) {
+      const before = this.size;
+      this.compress();
+      if (this.size === before) break;
+    }
+  }
+
+  /** The retained items with their weights, sorted by value: what quantiles and distances read. */
+  sorted(): { values: Float64Array; weights: Float64Array } {
+    // Each level sorted on its own (natively), then merged: levels are few.
+    const levels = this.levels.map((level, h) => level.slice(0, this.sizes[h]).sort());
+    const at = new Array<number>(levels.length).fill(0);
+    const values = new Float64Array(this.size);
+    const weights = new Float64Array(this.size);
+    for (let i = 0; i < this.size; i++) {
+      let best = -1;
+      let min = Number.POSITIVE_INFINITY;
+      for (let h = 0; h < levels.length; h++) {
+        const level = levels[h] as Float64Array;
+        const j = at[h] as number;
+        if (j < level.length && (best === -1 || (level[j] as number) < min)) {
+          best = h;
+          min = level[j] as number;
+        }
+      }
+      values[i] = min;
+      weights[i] = 2 ** best;
+      at[best] = (at[best] as number) + 1;
+    }
+    return { values, weights };
+  }
+
+  /** An independent copy. */
+  clone(): KllSketch {
+    const { sizes, items } = this.toParts();
+    return KllSketch.fromParts(this.k, this.n, sizes, items);
+  }
+
+  /** The levels as stored: sizes per level and the items, level after level. */
+  toParts(): { sizes: number[]; items: Float64Array } {
+    const items = new Float64Array(this.size);
+    let at = 0;
+    for (let h = 0; h < this.levels.length; h++) {
+      items.set((this.levels[h] as Float64Array).subarray(0, this.sizes[h]), at);
+      at += this.sizes[h] as number;
+    }
+    return { sizes: [...this.sizes], items };
+  }
+
+  /** A sketch from toParts() output; `n` is the total weight. */
+  static fromParts(k: number, n: number, sizes: readonly number[], items: Float64Array): KllSketch {
+    const sketch = new KllSketch(k, (n ^ 0x9e3779b9) >>> 0);
+    while (sketch.levels.length < sizes.length) sketch.grow();
+    let at = 0;
+    for (let h = 0; h < sizes.length; h++) {
+      const s = sizes[h] as number;
+      sketch.ensure(h, s + 1);
+      (sketch.levels[h] as Float64Array).set(items.subarray(at, at + s));
+      sketch.sizes[h] = s;
+      at += s;
+    }
+    sketch.size = at;
+    sketch.n = n;
+    return sketch;
+  }
+}
+
+/** Sorted weighted items, with the cumulative weight up to and including each. */
+export interface QuantileView {
+  values: Float64Array;
+  /** cum[i] = total weight of values[0..i]. */
+  cum: Float64Array;
+  total: number;
+}
+
+// Views of sketches that no longer change (read from a store), computed once.
+const views = new WeakMap<KllSketch, { n: number; size: number; view: QuantileView }>();
+
+/** The sketch's sorted view (cached while the sketch is unchanged). */
+export function quantileView(sketch: KllSketch): QuantileView {
+  const hit = views.get(sketch);
+  if (hit !== undefined && hit.n === sketch.n && hit.size === sketch.retained) return hit.view;
+  const view = buildView(sketch);
+  views.set(sketch, { n: sketch.n, size: sketch.retained, view });
+  return view;
+}
+
+function buildView(sketch: KllSketch): QuantileView {
+  const { values, weights } = sketch.sorted();
+  const cum = new Float64Array(values.length);
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    total += weights[i] as number;
+    cum[i] = total;
+  }
+  return { values, cum, total };
+}
+
+/** The value at quantile q in [0, 1] (NaN for an empty sketch). */
+export function quantileOf(view: QuantileView, q: number): number {
+  if (view.values.length === 0) return Number.NaN;
+  const want = q * view.total;
+  let lo = 0;
+  let hi = view.values.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((view.cum[mid] as number) < want) lo = mid + 1;
+    else hi = mid;
+  }
+  return view.values[lo] as number;
+}
+
+/** The share of values <= x. */
+export function cdfOf(view: QuantileView, x: number): number {
+  if (view.total === 0) return 0;
+  let lo = 0;
+  let hi = view.values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((view.values[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 0 : (view.cum[lo - 1] as number) / view.total;
+}

@@ -19,7 +19,14 @@ import { storeLocation } from './store-location.js';
 export * from '../src/index.js';
 export { gitCodeVersion } from './git.js';
 export { fileTransport, parseEventsText, readEventsFile } from './openlineage-file.js';
-export { DEFAULT_STORE_DIR, findStoreDir, STORE_VARIABLE, storeLocation } from './store-location.js';
+export {
+  DATABASE_URL_VARIABLE,
+  DEFAULT_STORE_DIR,
+  findStoreDir,
+  STORE_VARIABLE,
+  type StoreLocation,
+  storeLocation,
+} from './store-location.js';
 
 /**
  * The embedded default store, opened on first use: fs-json in `dir` when given; else the one

@@ -25,6 +25,7 @@ export { type ErrorCode, isPipetraceError, PipetraceError } from './errors.js';
 export { type LineageEdge, type LineageGraph, type LineageNode, lineageGraph, pointerNode, runNode } from './graph.js';
 export { uuidv7 } from './ids.js';
 export type * from './model.js';
+export type { CategoricalColumn, ColumnProfile, ColumnType, EmptyColumn, NumericColumn } from './monitor/column.js';
 export type { ColumnDrift, ColumnStatus, ColumnSummary, CompareOptions, DriftMeasure } from './monitor/compare.js';
 export type {
   DriftOptions,
@@ -35,8 +36,11 @@ export type {
   ReferenceRef,
   RunRef,
 } from './monitor/drift.js';
+export type { HyperLogLog } from './monitor/hyperloglog.js';
+export type { KllSketch } from './monitor/kll.js';
 export type { MonitorOptions, MonitorReport, MonitorStep } from './monitor/monitor.js';
-export type { ProfileData } from './monitor/profile.js';
+export type { Profile, ProfileData, ProfileOrigin } from './monitor/profile.js';
+export type { HeavyHitter, SpaceSaving } from './monitor/space-saving.js';
 export type { PipetraceOptions, StartRunOptions } from './pipetrace.js';
 export { createPipetrace, Pipetrace } from './pipetrace.js';
 export { inferPointerType } from './pointers.js';

@@ -42,7 +42,8 @@ beforeAll(async () => {
     cwd: source,
     maxBuffer: 64 * 1024 * 1024,
   });
-  const [report] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as {
+  // prepack's build prints first (its lines may hold brackets); npm's JSON report is the last thing, a line of its own.
+  const [report] = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[\s*\{/m))) as {
     filename: string;
     files: { path: string }[];
   }[];

@@ -11,7 +11,7 @@ import { attempt, type ConnectOptions, connect, type PostgresTarget } from './co
 import { checkSchemaName, migrate } from './schema.js';
 import { PostgresStore } from './store.js';
 
-export type { PostgresTarget } from './connection.js';
+export type { Connection, ConnectOptions, PostgresTarget } from './connection.js';
 export { SCHEMA_VERSION } from './schema.js';
 export type { PostgresStore } from './store.js';
 

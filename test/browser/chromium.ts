@@ -3,6 +3,7 @@
  * `npm test` runs setup-chromium.ts first (it installs one where it can); the harness uses
  * findChromium() to launch the same binary.
  */
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -116,13 +117,42 @@ export function aptInstallPlan(
   };
 }
 
+/** What the browser tests need, for npm test's setup step. */
+export const CHROMIUM_TOOL = {
+  debianPackage: 'chromium',
+  need: 'The browser tests need Chromium or Chrome',
+  alternative: 'set PIPETRACE_CHROMIUM to a Chromium or Chrome binary',
+  elsewhere:
+    'install one, or set PIPETRACE_CHROMIUM to its binary (e.g. PIPETRACE_CHROMIUM="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome")',
+};
+
 /** Without a browser: the commands that install one here, or the one line telling the user what to run. */
 export function installPlan(p: Platform): { commands: string[][] } | { message: string } {
-  return aptInstallPlan(p, {
-    debianPackage: 'chromium',
-    need: 'The browser tests need Chromium or Chrome',
-    alternative: 'set PIPETRACE_CHROMIUM to a Chromium or Chrome binary',
-    elsewhere:
-      'install one, or set PIPETRACE_CHROMIUM to its binary (e.g. PIPETRACE_CHROMIUM="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome")',
-  });
+  return aptInstallPlan(p, CHROMIUM_TOOL);
+}
+
+/**
+ * Runs the apt plan for a missing tool here, or prints the one line saying what to run. True when
+ * the install ran; false (after printing why) when it could not.
+ */
+export function installMissing(tool: Parameters<typeof aptInstallPlan>[1], p: Platform = THIS_PLATFORM): boolean {
+  const plan = aptInstallPlan(p, tool);
+  if ('message' in plan) {
+    console.error(plan.message);
+    return false;
+  }
+  console.log(`${tool.need}: installing Debian's ${tool.debianPackage} (apt-get install -y ${tool.debianPackage}).`);
+  for (const [command, ...args] of plan.commands) {
+    const result = spawnSync(command as string, args, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    if (result.status !== 0) {
+      console.error(
+        `${tool.need}, and \`${[command, ...args].join(' ')}\` failed: install it, or ${tool.alternative}.`,
+      );
+      return false;
+    }
+  }
+  return true;
 }

@@ -4,10 +4,9 @@
  * /usr/lib/postgresql/15/bin, else the newest version there), installs Debian's postgresql where
  * it may (root on Debian or Ubuntu), or fails with one line saying what to run. Exit 0 or 1.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { aptInstallPlan, THIS_PLATFORM } from '../browser/chromium.js';
+import { installMissing } from '../browser/chromium.js';
 import { debianBinaries, POSTGRES_TOOL } from './server.js';
 
 const found = (): string | undefined => {
@@ -22,24 +21,7 @@ function main(): number {
   }
   let bin = found();
   if (bin === undefined) {
-    const plan = aptInstallPlan(THIS_PLATFORM, POSTGRES_TOOL);
-    if ('message' in plan) {
-      console.error(plan.message);
-      return 1;
-    }
-    console.log("No PostgreSQL server binaries found: installing Debian's postgresql (apt-get install -y postgresql).");
-    for (const [command, ...args] of plan.commands) {
-      const result = spawnSync(command as string, args, {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      });
-      if (result.status !== 0) {
-        console.error(
-          `${POSTGRES_TOOL.need}, and \`${[command, ...args].join(' ')}\` failed: install it, or ${POSTGRES_TOOL.alternative}.`,
-        );
-        return 1;
-      }
-    }
+    if (!installMissing(POSTGRES_TOOL)) return 1;
     bin = found();
     if (bin === undefined) {
       console.error(

@@ -201,3 +201,19 @@ describe('run-level review: output-level spectra for shared upstreams', () => {
     expect(byId.has('feat-0')).toBe(false);
   });
 });
+
+describe('review limit', () => {
+  it('counts score groups, so a tie at the cut is kept whole, in candidates as in runs', async () => {
+    // Day 3's chain is flagged: its load, clean and feat runs share the top score.
+    const pt = await chains([3]);
+    const full = await pt.review();
+    const top = full.candidates.filter((c) => c.group === 1);
+    expect(top.length).toBeGreaterThan(1);
+    expect(full.candidates.some((c) => c.group === 2)).toBe(true);
+    const one = await pt.review({ limit: 1 });
+    expect(one.candidates.map((c) => c.id).sort()).toEqual(top.map((c) => c.id).sort());
+    expect(one.runs).toHaveLength(1);
+    const two = await pt.review({ limit: 2 });
+    expect(new Set(two.candidates.map((c) => c.group))).toEqual(new Set([1, 2]));
+  });
+});

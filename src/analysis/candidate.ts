@@ -45,18 +45,18 @@ export const REACH_TEXT: Record<ReviewCandidate['reach'], string> = {
 
 /**
  * Ranks candidates as both reviews do: those with flagged support grouped by score, then
- * `explain` fills in the differences of the first `limit` (`tied`: those sharing their score
- * group with another), then each group is ordered by directness and differences.
+ * `explain` fills in the differences of the first `limit` score groups (`tied`: those sharing
+ * their group with another), then each group is ordered by directness and differences.
  */
 export async function rankCandidates<T extends ReviewCandidate>(
   candidates: T[],
   limit: number,
   explain: (top: T[], tied: Set<T>) => Promise<void>,
 ): Promise<T[]> {
-  const ranked = groupByScore(candidates.filter((c) => c.evidence.ef > 0));
+  // `limit` counts score groups, as everywhere in a review: a tie is never cut in two.
+  const top = groupByScore(candidates.filter((c) => c.evidence.ef > 0)).filter((c) => c.group <= limit);
   const sizes = new Map<number, number>();
-  for (const c of ranked) sizes.set(c.group, (sizes.get(c.group) ?? 0) + 1);
-  const top = ranked.slice(0, limit);
+  for (const c of top) sizes.set(c.group, (sizes.get(c.group) ?? 0) + 1);
   await explain(top, new Set(top.filter((c) => (sizes.get(c.group) ?? 0) > 1)));
-  return rankInGroups(ranked, byDirectness).slice(0, limit);
+  return rankInGroups(top, byDirectness);
 }

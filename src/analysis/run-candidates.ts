@@ -30,7 +30,7 @@ export const supported = (s: Scoring, ef: number): boolean => ef > 0 && ef >= s.
 
 /**
  * Every supported run as a RunCandidate (for the groups of runs); runs that can make the first
- * `limit` (the limit-th best score and its ties) and every supported version as ranked
+ * `limit` score groups (down to the limit-th best score, ties included) and every supported version as ranked
  * candidates; and each component's best-scoring version.
  */
 export function runLevelCandidates(
@@ -106,8 +106,16 @@ export function runLevelCandidates(
   return { candidates, runCandidates, best };
 }
 
-/** The `limit`-th best score, less groupByScore's tolerance for ties; -Infinity when there are fewer. */
+/** The score of the `limit`-th best score group, less groupByScore's tolerance; -Infinity when there are fewer groups. */
 function scoreFloor(scores: number[], limit: number): number {
-  if (scores.length <= limit) return Number.NEGATIVE_INFINITY;
-  return (Float64Array.from(scores).sort()[scores.length - limit] as number) - 1e-12;
+  const sorted = Float64Array.from(scores).sort().reverse();
+  let groups = 0;
+  let last = Number.NaN;
+  for (const score of sorted) {
+    if (!(Math.abs(score - last) <= 1e-12)) {
+      if (++groups > limit) return last - 1e-12;
+      last = score;
+    }
+  }
+  return Number.NEGATIVE_INFINITY;
 }

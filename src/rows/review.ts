@@ -40,7 +40,7 @@ export interface RowReviewOptions {
   since?: Millis;
   until?: Millis;
   metric?: RowReviewMetric;
-  /** Candidates returned per list. Default 20. */
+  /** Score groups returned per list (a tie at the cut is kept whole). Default 20. */
   limit?: number;
 }
 

@@ -99,5 +99,8 @@ export function rowCandidates(
       differences: [],
     });
   }
-  return rankInGroups(groupByScore(out), byDirectness).slice(0, limit);
+  return rankInGroups(
+    groupByScore(out).filter((c) => c.group <= limit),
+    byDirectness,
+  );
 }

@@ -156,3 +156,30 @@ export function installMissing(tool: Parameters<typeof aptInstallPlan>[1], p: Pl
   }
   return true;
 }
+
+/**
+ * One setup step of `npm test`: finds the tool, installs it where it may, or says in one line
+ * what to run. Prints what the tests will use; returns the exit code.
+ */
+export function setUpTool(
+  tool: Parameters<typeof aptInstallPlan>[1],
+  find: () => string | undefined,
+  uses: string,
+): number {
+  try {
+    let found = find();
+    if (found === undefined) {
+      if (!installMissing(tool)) return 1;
+      found = find();
+      if (found === undefined) {
+        console.error(`apt-get installed ${tool.debianPackage}, but it is still not found: ${tool.alternative}.`);
+        return 1;
+      }
+    }
+    console.log(`${uses} ${found}`);
+    return 0;
+  } catch (error) {
+    console.error((error as Error).message);
+    return 1;
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { installMissing } from '../browser/chromium.js';
+import { setUpTool } from '../browser/chromium.js';
 import { debianBinaries, POSTGRES_TOOL } from './server.js';
 
 const found = (): string | undefined => {
@@ -14,29 +14,9 @@ const found = (): string | undefined => {
   return existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'postgres')) ? bin : undefined;
 };
 
-function main(): number {
-  if (process.env.PIPETRACE_PG_BIN !== undefined && found() === undefined) {
-    console.error(`PIPETRACE_PG_BIN=${process.env.PIPETRACE_PG_BIN} holds no initdb and postgres.`);
-    return 1;
-  }
-  let bin = found();
-  if (bin === undefined) {
-    if (!installMissing(POSTGRES_TOOL)) return 1;
-    bin = found();
-    if (bin === undefined) {
-      console.error(
-        `apt-get installed postgresql, but no initdb was found under /usr/lib/postgresql: ${POSTGRES_TOOL.alternative}.`,
-      );
-      return 1;
-    }
-  }
-  console.log(`PostgreSQL tests use ${bin}`);
-  return 0;
-}
-
-try {
-  process.exitCode = main();
-} catch (error) {
-  console.error((error as Error).message);
+if (process.env.PIPETRACE_PG_BIN !== undefined && found() === undefined) {
+  console.error(`PIPETRACE_PG_BIN=${process.env.PIPETRACE_PG_BIN} holds no initdb and postgres.`);
   process.exitCode = 1;
+} else {
+  process.exitCode = setUpTool(POSTGRES_TOOL, found, 'PostgreSQL tests use');
 }

@@ -26,16 +26,9 @@ more flagged rows, and more flagged than unflagged ones.
 
 ${STORE_USAGE}`;
 
-/** Row candidates fetched before cutting to the first --limit groups (a group may hold many). */
-const ROW_FETCH = 500;
-
-/** The row review cut to its first `groups` tie groups in both lists (and only standing rows). */
-function firstGroups(rows: RowReview, groups: number): RowReview {
-  return {
-    ...rows,
-    candidates: rows.candidates.filter((c) => c.group <= groups),
-    rows: standingRows(rows.rows, groups),
-  };
+/** The row review with only the upstream rows that stand out (its lists already hold `groups` score groups). */
+function standingOnly(rows: RowReview, groups: number): RowReview {
+  return { ...rows, rows: standingRows(rows.rows, groups) };
 }
 
 export const review = queryCommand({
@@ -62,7 +55,7 @@ export const review = queryCommand({
         : await s.pt.review({ method, limit, ...(minSupport === undefined ? {} : { minSupport }) });
       let rows: RowReview | null = null;
       if (!values['runs-only'] && method !== 'risk_ratio' && (await allFlaggedRows(s.store)).length > 0) {
-        rows = firstGroups(await reviewRows(s.store, { metric: method as RowReviewMetric, limit: ROW_FETCH }), limit);
+        rows = standingOnly(await reviewRows(s.store, { metric: method as RowReviewMetric, limit }), limit);
       }
       const keys = rows === null ? new Map() : await originKeys(s.store, rows.rows);
       const text = () => {

@@ -1,7 +1,8 @@
 /**
  * npm run bench [-- NAME ...]: runs each bench/NAME.bench.ts in a fresh process, prints the
  * merged figures as JSON and writes them to bench/results/latest.json. With names, only those
- * files run and their figures are merged into the existing latest.json.
+ * files run and their figures are merged into the existing latest.json. A name also selects its
+ * family: `scale` runs scale.bench.ts and every scale-*.bench.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,8 +13,11 @@ const dir = new URL('.', import.meta.url).pathname;
 const only = process.argv.slice(2);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => only.length === 0 || only.includes(f.replace('.bench.ts', '')))
+  .filter((f) => only.length === 0 || only.some((name) => selects(name, f.replace('.bench.ts', ''))))
   .sort();
+function selects(name: string, base: string): boolean {
+  return base === name || base.startsWith(`${name}-`);
+}
 if (files.length === 0) {
   console.error(`no bench files match ${only.join(' ')}`);
   process.exit(2);

@@ -8,6 +8,10 @@
  *   pg_trace_ms_p50          trace of the newest model in a history of PG_BENCH_RUNS runs
  *   pg_open_recent_ms        a fresh process opens that database and answers recent(10); median
  *                            of 5 processes, timed from before the open (Node start-up excluded)
+ *   pg_connect_ms            the floor under it: a fresh process connects with the bare client
+ *                            and runs SELECT 1 (PostgreSQL forks a backend per connection, and
+ *                            on a loaded 2-core machine that alone takes 20-40 ms)
+ *   pg_open_recent_over_connect_ms  the difference: what pipetrace itself adds to a cold open
  *   pg_row_trace_cold_ms     a fresh process opens the database and traces one row back through
  *                            5 stages of PG_BENCH_ROWS rows; median of 5 processes
  *   pg_servers_exactly_once  4 `pipetrace serve` processes over one database, 4 clients each
@@ -41,6 +45,15 @@ const COMPONENTS = ['ingest', 'clean', 'features', 'train', 'infer'];
 const median = (xs: number[]) => percentile(xs, 50);
 
 // ---- measuring children: a fresh process, timed from before the open -----------------------
+if (process.argv[2] === 'connect') {
+  const t0 = performance.now();
+  const sql = postgres(process.env.PIPETRACE_DATABASE_URL as string, { max: 1, fetch_types: false });
+  const [row] = await sql`SELECT 10 AS size`;
+  const ms = performance.now() - t0;
+  process.stdout.write(`${JSON.stringify({ ms, size: row?.size })}\n`);
+  await sql.end();
+  process.exit(0);
+}
 if (process.argv[2] === 'open' || process.argv[2] === 'row') {
   const url = process.env.PIPETRACE_DATABASE_URL as string;
   const t0 = performance.now();
@@ -252,6 +265,11 @@ try {
     inChildren(server.url, () => ['open', 'history'], 10),
     1,
   );
+  figures.pg_connect_ms = round(
+    inChildren(server.url, () => ['connect'], 10),
+    1,
+  );
+  figures.pg_open_recent_over_connect_ms = round(figures.pg_open_recent_ms - figures.pg_connect_ms, 1);
 
   figures.pg_rows_per_stage = ROWS;
   {

@@ -53,6 +53,33 @@ describe('KLL quantile sketch', () => {
     expect(sketch.retained * 8).toBeLessThan(4096);
   });
 
+  it('keeps the bound when a whole column arrives at once, with and without missing values', () => {
+    const rnd = lcg(11);
+    for (const size of [40_000, 300_000, 1_000_000]) {
+      const values = Float64Array.from({ length: size }, () => Math.exp(3 * rnd()) - 5 * rnd());
+      const holed = values.map((x, i) => (i % 97 === 0 ? Number.NaN : x));
+      const finite = holed.filter((x) => !Number.isNaN(x));
+      for (const [column, kept] of [
+        [values, values],
+        [holed, finite],
+      ] as const) {
+        const sketch = new KllSketch();
+        sketch.updateColumn(column, kept.length);
+        expect(sketch.n).toBe(kept.length);
+        expect(worstRankError(sketch, kept)).toBeLessThanOrEqual(KLL_RANK_ERROR);
+        expect(sketch.retained * 8).toBeLessThan(4096);
+        // It goes on as a stream, and merges, within the same bound.
+        const more = Float64Array.from({ length: 50_000 }, () => 10 * rnd());
+        sketch.updateFinite(more, 0, more.length);
+        const other = new KllSketch();
+        other.updateColumn(more, more.length);
+        sketch.merge(other);
+        expect(sketch.n).toBe(kept.length + 2 * more.length);
+        expect(worstRankError(sketch, [...kept, ...more, ...more])).toBeLessThanOrEqual(KLL_RANK_ERROR);
+      }
+    }
+  });
+
   it('is exact while it holds every value', () => {
     const sketch = new KllSketch();
     for (const x of [5, -1, 3, 3, 0]) sketch.update(x);

@@ -56,14 +56,14 @@ function isBigView(values: unknown): boolean {
 
 /** Profiles one column of values; throws invalid_input naming `field` on a value of no column type. */
 export function profileColumn(field: string, values: ArrayLike<unknown>): ColumnProfile {
-  if (isNumericView(values)) return numeric(values, values.length, 0, true);
+  if (isNumericView(values)) return summarise(values instanceof Float64Array ? values : Float64Array.from(values), 0);
   if (isBigView(values)) throw invalid(field, 'bigint columns are not profiled; convert them to numbers');
   const n = values.length;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v === null || v === undefined) continue;
     // The first value present decides the type; the summary checks the rest.
-    if (typeof v === 'number') return numeric(values as ArrayLike<number>, n, i, false, field);
+    if (typeof v === 'number') return numeric(values, n, i, field);
     if (typeof v === 'string' || typeof v === 'boolean') return categorical(typeof v as 'string', values, n, i, field);
     throw invalid(`${field}[${i}]`, `must be a number, string, boolean or null, got ${describe(v)}`);
   }
@@ -81,9 +81,25 @@ function mixed(field: string, first: string, from: number, v: unknown, i: number
     : invalid(`${field}[${i}]`, `must be a number, string, boolean or null, got ${describe(v)}`);
 }
 
-/** Moments and the quantile sketch; plain arrays are checked for other types on the way. */
-function numeric(values: ArrayLike<number>, n: number, from: number, typed: boolean, field = ''): NumericColumn {
-  let missing = from;
+/** A numeric column from an array: its numbers into a Float64Array, null/undefined counted missing. */
+function numeric(values: ArrayLike<unknown>, n: number, from: number, field: string): NumericColumn {
+  const xs = new Float64Array(n - from);
+  let at = 0;
+  for (let i = from; i < n; i++) {
+    const x = values[i];
+    if (typeof x === 'number') xs[at++] = x;
+    else if (x !== null && x !== undefined) throw mixed(field, 'number', from, x, i);
+  }
+  return summarise(at === xs.length ? xs : xs.subarray(0, at), n - at);
+}
+
+/**
+ * Moments and the quantile sketch of the values in a Float64Array (every numeric column is
+ * read through one, so this loop sees one element kind and stays fast); NaN and ±Infinity count
+ * as missing, on top of `missing` already counted.
+ */
+function summarise(xs: Float64Array, missingBefore: number): NumericColumn {
+  let missing = missingBefore;
   let count = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -93,15 +109,8 @@ function numeric(values: ArrayLike<number>, n: number, from: number, typed: bool
   let shift = Number.NaN;
   let s1 = 0;
   let s2 = 0;
-  for (let i = from; i < n; i++) {
-    const x = values[i] as number;
-    if (typeof x !== 'number') {
-      if (!typed && (x === null || x === undefined)) {
-        missing++;
-        continue;
-      }
-      throw mixed(field, 'number', from, x, i);
-    }
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i] as number;
     if (x - x !== 0) {
       missing++;
       continue;
@@ -117,17 +126,7 @@ function numeric(values: ArrayLike<number>, n: number, from: number, typed: bool
     else if (x < 0) negatives++;
   }
   const sketch = new KllSketch();
-  if (typed || missing === from) sketch.updateFinite(values, from, n);
-  else {
-    // Nulls would read as 0 in the sketch's loop: hand it the numbers only.
-    const finite = new Float64Array(count);
-    let at = 0;
-    for (let i = from; i < n; i++) {
-      const x = values[i];
-      if (typeof x === 'number' && x - x === 0) finite[at++] = x;
-    }
-    sketch.updateFinite(finite, 0, count);
-  }
+  sketch.updateColumn(xs, count);
   const mean = count === 0 ? 0 : shift + s1 / count;
   const m2 = count === 0 ? 0 : Math.max(0, s2 - (s1 * s1) / count);
   if (count === 0) {

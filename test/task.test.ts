@@ -167,4 +167,75 @@ describe('tasks', () => {
     expect(m.points[0]?.value).toBeCloseTo(0.5, 12);
     expect(await pt.tasks()).toEqual([{ name: 'big', outputs: n, feedback: n, outputBatches: 1, feedbackBatches: 1 }]);
   });
+
+  it('flags the predictions a rule calls missed as rows of their pointer, and the row review names the culprit run', async () => {
+    const { pt } = fresh();
+    const keys = (day: number) => Array.from({ length: 40 }, (_, i) => `d${day}-${i}`);
+    const runs: string[] = [];
+    for (let day = 0; day < 3; day++) {
+      const at = T0 + day * DAY;
+      const clean = await pt
+        .startRun('cleaning', { startedAt: at, inputs: [`raw/${day}`], outputs: [`clean/${day}`] })
+        .rows({ output: `clean/${day}`, input: `raw/${day}`, kind: 'keep', keys: keys(day) })
+        .end({ endedAt: at + 1000 });
+      runs.push(clean.id);
+      await pt
+        .startRun('inference', { startedAt: at + 2000, inputs: [`clean/${day}`], outputs: [`pred/${day}`] })
+        .rows({
+          output: `pred/${day}`,
+          input: `clean/${day}`,
+          kind: 'map',
+          outputKeys: keys(day),
+          inputKeys: keys(day),
+        })
+        .end({ endedAt: at + 3000 });
+      // Day 1's cleaning was broken: its predictions are off by 5; the others by 0.1.
+      await pt.task('fare').logOutputs(keys(day), Array(40).fill(day === 1 ? 15 : 10.1), {
+        at: at + 3000,
+        pointer: `pred/${day}`,
+      });
+      await pt.task('fare').logFeedback(keys(day), Array(40).fill(10), { at: at + DAY });
+    }
+    expect(await pt.flagged()).toEqual([]);
+    const result = await pt.task('fare').flagMisses({ absError: 1 });
+    expect(result).toEqual({
+      task: 'fare',
+      checked: 120,
+      missed: 40,
+      pointers: [{ pointer: 'pred/1', missed: 40, flaggedRows: 40 }],
+      noPointer: 0,
+      notInLineage: 0,
+    });
+    const review = await pt.reviewRows({ pointers: ['pred/0', 'pred/1', 'pred/2'], limit: 3 });
+    const top = review.candidates.filter((c) => c.group === 1 && c.kind === 'run').map((c) => c.id);
+    expect(top).toContain(runs[1]);
+    expect(top).not.toContain(runs[0]);
+    // Applying the rule again adds nothing; a time range limits it.
+    expect((await pt.task('fare').flagMisses({ absError: 1 })).pointers[0]?.flaggedRows).toBe(40);
+    expect((await pt.task('fare').flagMisses({ absError: 0.05 }, { until: T0 + DAY + 1 })).pointers).toEqual([
+      { pointer: 'pred/0', missed: 40, flaggedRows: 40 },
+    ]);
+  });
+
+  it('rules: relative error, wrong class and a function; misses with no pointer or no lineage are counted, not flagged', async () => {
+    const { pt } = fresh();
+    const t = pt.task('rel');
+    await t.logOutputs(['a', 'b', 'c'], [11, 13, 0], { at: T0 });
+    await t.logFeedback(['a', 'b', 'c'], [10, 10, 0], { at: T0 });
+    expect(await t.flagMisses({ relError: 0.2 })).toMatchObject({ checked: 3, missed: 1, noPointer: 1, pointers: [] });
+    expect((await t.flagMisses((o, f, id) => id === 'c' || o === f)).missed).toBe(1);
+    const c = pt.task('cls');
+    await c.logOutputs(['x', 'y'], ['cat', 'dog'], { at: T0, pointer: 'nobody/wrote/this' });
+    await c.logFeedback(['x', 'y'], ['cat', 'cat'], { at: T0 });
+    expect(await c.flagMisses({ wrongClass: true })).toMatchObject({
+      missed: 1,
+      notInLineage: 1,
+      pointers: [{ pointer: 'nobody/wrote/this', missed: 1, flaggedRows: 0 }],
+    });
+    await refused(c.flagMisses({ absError: 1 }), /needs numeric/);
+    await refused(c.flagMisses({ absError: -1 }), /must be a number from 0/);
+    await refused(c.flagMisses({ wrongClass: false } as never), /must be true/);
+    await refused(c.flagMisses({ absError: 1, relError: 1 } as never), /must be \{ absError/);
+    await refused(c.flagMisses((() => 'yes') as never), /must return true or false/);
+  });
 });

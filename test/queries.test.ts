@@ -36,6 +36,7 @@ const SAMPLE: { [K in QueryName]: (p: Pipeline) => QueryArgs<K> } = {
   drift: () => ['clean/5', { reference: { pointer: 'clean/0' }, thresholds: { fare: 0.2 }, columns: ['fare', 'city'] }],
   monitor: () => [{ components: ['clean', 'ingest'], numeric: 'psi' }],
   profile: () => [{ run: 'clean-3' }, 'clean/3'],
+  checks: () => [{ component: 'validate', outcome: 'fail', since: T0 }],
 };
 
 const call = (target: object, name: QueryName, args: unknown[]) =>
@@ -53,6 +54,18 @@ describe('the query table', () => {
       await pt.recordProfile(`clean-${d}`, `clean/${d}`, {
         fare: Float64Array.from({ length: 200 }, (_, i) => i + d * 10),
         city: Array.from({ length: 200 }, (_, i) => (i % (d + 2) === 0 ? null : `c${i % 3}`)),
+      });
+    }
+    // Check results, for checks.
+    for (let d = 0; d < 3; d++) {
+      await pt.logRun({
+        component: 'validate',
+        startedAt: T0 + d * DAY,
+        endedAt: T0 + d * DAY + 5,
+        checks: [
+          { name: 'no null fares', phase: 'before', outcome: d === 1 ? 'fail' : 'pass', durationMs: 1 },
+          { name: 'rows > 0', phase: 'after', outcome: 'fail', message: `day ${d}` },
+        ],
       });
     }
     server = createServer({ store: pipeline.store });

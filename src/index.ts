@@ -11,6 +11,17 @@ export {
 } from './analysis/spectrum.js';
 export type { Staleness, StalenessOptions, StaleReason } from './analysis/staleness.js';
 export type { Trace, TraceEdge, TraceNode, TraceOptions } from './analysis/trace.js';
+export {
+  type Check,
+  type CheckFn,
+  type ChecksOption,
+  type CheckVerdict,
+  fail,
+  type OnFail,
+  pass,
+} from './checks/declare.js';
+export { CheckFailedError } from './checks/failed.js';
+export type { CheckEntry, CheckHistory, ChecksQuery } from './checks/query.js';
 export type { ComponentInput } from './components.js';
 export {
   COPY_CHECKPOINT_PREFIX,

@@ -60,6 +60,23 @@ export interface Note {
   text: string;
 }
 
+/** How a check ended: `error` when it threw, hung past its timeout or returned something that is no verdict. */
+export type CheckOutcome = 'pass' | 'fail' | 'error';
+
+/** One check's result, stored with the run it checked. */
+export interface CheckResult {
+  name: string;
+  /** Before the step ran (on its inputs or arguments) or after it (on its outputs or result). */
+  phase: 'before' | 'after';
+  outcome: CheckOutcome;
+  message?: string;
+  /** How long the check took; absent for results imported from another tool. */
+  durationMs?: number;
+  /** The dataset (pointer) and column an imported assertion was about, when it said. */
+  pointer?: string;
+  column?: string;
+}
+
 /** A finished component run as stored. A run is stored whole when it ends or fails. */
 export interface Run {
   /** Time-sortable id (UUIDv7 unless the caller supplied one). */
@@ -81,4 +98,6 @@ export interface Run {
   notes: Note[];
   params: Record<string, JsonValue>;
   metrics: Record<string, number>;
+  /** Results of the checks that ran before and after the step, in the order they ran. */
+  checks?: CheckResult[];
 }

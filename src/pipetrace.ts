@@ -2,6 +2,8 @@ import { type HistoryOptions, historyOf, recentRuns } from './analysis/history.j
 import { checkReviewOptions, type Review, type ReviewOptions, reviewRuns } from './analysis/review.js';
 import { checkStalenessOptions, type Staleness, type StalenessOptions, stalenessOf } from './analysis/staleness.js';
 import { checkTraceOptions, type Trace, type TraceOptions, traceFromRun } from './analysis/trace.js';
+import { type CheckPlan, type ChecksOption, mergePlans, planChecks } from './checks/declare.js';
+import { type CheckHistory, type ChecksQuery, checkHistory } from './checks/query.js';
 import { type ComponentInput, listComponents, tagCounts, upsertComponent } from './components.js';
 import { invalid, notFound, PipetraceError } from './errors.js';
 import { type LineageGraph, lineageGraph } from './graph.js';
@@ -104,6 +106,8 @@ export class Pipetrace {
   private readonly onError: (error: unknown) => void;
   private readonly writer: RunWriter;
   private pending: Promise<unknown> = Promise.resolve();
+  /** Checks declared with component(name, { checks }), run on every wrapped call of it. */
+  private readonly componentChecks = new Map<string, CheckPlan>();
   private backgroundError: unknown;
 
   constructor(options: PipetraceOptions) {
@@ -127,9 +131,16 @@ export class Pipetrace {
 
   // ---- components -------------------------------------------------------------------------
 
-  /** Creates a component, or updates the fields given if it exists. */
-  async component(name: string, input: ComponentInput = {}): Promise<Component> {
-    const component = await upsertComponent(this.store, name, input, this.now());
+  /**
+   * Creates a component, or updates the fields given if it exists. `checks` (kept in this
+   * instance, not stored) run on every wrapped call of the component, before the wrap's own.
+   */
+  async component(name: string, input: ComponentInput & { checks?: ChecksOption } = {}): Promise<Component> {
+    const { checks, ...fields } = isPlainObject(input) ? input : { checks: undefined };
+    const plan = planChecks('checks', checks);
+    const component = await upsertComponent(this.store, name, isPlainObject(input) ? fields : input, this.now());
+    if (plan === undefined) this.componentChecks.delete(name);
+    else this.componentChecks.set(name, plan);
     this.writer.known(name);
     return component;
   }
@@ -204,11 +215,16 @@ export class Pipetrace {
     checkIdentifier('component', component);
     if (typeof fn !== 'function') throw invalid('fn', `must be a function, got ${describe(fn)}`);
     const snapshot = options.snapshot ? String(fn) : undefined;
+    const own = planChecks('checks', options.checks);
     return wrapFunction(
       fn,
       options,
       () => this.startRun(component, snapshot === undefined ? {} : { snapshot }),
       (write) => this.background(write),
+      {
+        plan: () => mergePlans(this.componentChecks.get(component), own),
+        flag: (pointers) => Promise.all(pointers.map((p) => setFlag(this.store, p, true, this.now()))),
+      },
     );
   }
 
@@ -255,6 +271,11 @@ export class Pipetrace {
   /** The latest runs of all components, newest first. */
   recent(limit = 10): Promise<Run[]> {
     return recentRuns(this.store, limit);
+  }
+
+  /** Check results over time, oldest first: of a component, since a time, with an outcome. */
+  checks(query: ChecksQuery = {}): Promise<CheckHistory> {
+    return checkHistory(this.store, query);
   }
 
   // ---- pointers and flags -----------------------------------------------------------------

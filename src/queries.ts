@@ -9,6 +9,7 @@ import { checkHistoryOptions, checkRecentLimit } from './analysis/history.js';
 import { checkReviewOptions } from './analysis/review.js';
 import { checkStalenessOptions } from './analysis/staleness.js';
 import { checkTraceOptions } from './analysis/trace.js';
+import { checkChecksQuery } from './checks/query.js';
 import { invalid } from './errors.js';
 import { defined, type HttpParts, type ParamReader, targetValues } from './http-params.js';
 import { checkDriftOptions, type DriftOptions } from './monitor/drift.js';
@@ -43,6 +44,7 @@ export const QUERY_NAMES = [
   'profile',
   'tasks',
   'taskMetrics',
+  'checks',
 ] as const;
 
 export type QueryName = (typeof QUERY_NAMES)[number];
@@ -381,6 +383,30 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
         }),
       ];
     },
+    plainJson: true,
+  },
+  checks: {
+    path: '/checks',
+    summary: '?component=&since=&until=&outcome=pass|fail|error&name=&limit= -> { results, truncated }',
+    arity: 1,
+    check: (query) => checkChecksQuery(query),
+    toHttp: (query = {}) => ({
+      query: {
+        ...query,
+        since: query.since instanceof Date ? query.since.getTime() : query.since,
+        until: query.until instanceof Date ? query.until.getTime() : query.until,
+      },
+    }),
+    fromHttp: (r) => [
+      defined({
+        component: r.text('component'),
+        since: r.time('since'),
+        until: r.time('until'),
+        outcome: r.text('outcome') as never,
+        name: r.text('name'),
+        limit: r.int('limit'),
+      }),
+    ],
     plainJson: true,
   },
 };

@@ -1,3 +1,4 @@
+import { copyCheckResults } from './checks/record.js';
 import type { CodeVersion, Component, JsonValue, PointerRecord, Run } from './model.js';
 
 function cloneJson(value: JsonValue): JsonValue {
@@ -38,16 +39,17 @@ export function cloneRun(run: Run): Run {
 }
 
 /** The parts of a run besides its identity, times, status and pointers. */
-export type RunDetails = Pick<Run, 'notes' | 'params' | 'metrics' | 'error' | 'snapshot'>;
+export type RunDetails = Pick<Run, 'notes' | 'params' | 'metrics' | 'error' | 'snapshot' | 'checks'>;
 
-/** True when a run has any notes, params, metrics, error or snapshot. */
+/** True when a run has any notes, params, metrics, error, snapshot or check results. */
 export function hasDetails(run: RunDetails): boolean {
   return (
     run.notes.length > 0 ||
     !isEmpty(run.params) ||
     !isEmpty(run.metrics) ||
     run.error !== undefined ||
-    run.snapshot !== undefined
+    run.snapshot !== undefined ||
+    run.checks !== undefined
   );
 }
 
@@ -60,6 +62,7 @@ export function copyDetails(run: RunDetails): RunDetails {
   };
   if (run.error !== undefined) copy.error = { ...run.error };
   if (run.snapshot !== undefined) copy.snapshot = run.snapshot;
+  if (run.checks !== undefined) copy.checks = copyCheckResults(run.checks);
   return copy;
 }
 
@@ -95,6 +98,7 @@ export function withDetails(
   if (d.error !== undefined) run.error = d.error;
   if (code !== undefined) run.code = copyCode(code);
   if (d.snapshot !== undefined) run.snapshot = d.snapshot;
+  if (d.checks !== undefined) run.checks = d.checks;
   return run;
 }
 

@@ -1,5 +1,6 @@
+import { checkCheckResults } from './checks/record.js';
 import { invalid, PipetraceError } from './errors.js';
-import type { CodeVersion, JsonValue, Note, Run, RunStatus } from './model.js';
+import type { CheckResult, CodeVersion, JsonValue, Note, Run, RunStatus } from './model.js';
 import { mergeProfiles, type Profile, type ProfileData, profileData } from './monitor/profile.js';
 import { type RowCaptureOptions, type RowLineageSpec, RowRecorder } from './rows/capture.js';
 import {
@@ -62,6 +63,7 @@ export class RunHandle {
   private snapshot: string | undefined;
   private lineage: RowLineage | undefined;
   private profiles: Map<string, Profile> | undefined;
+  private checks: CheckResult[] | undefined;
 
   /** @internal Created by Pipetrace.startRun. */
   constructor(
@@ -163,6 +165,19 @@ export class RunHandle {
     this.open();
     this.snapshot = checkText('snapshot', text, MAX_SNAPSHOT_LENGTH);
     return this;
+  }
+
+  /** Adds results of checks run outside pipetrace (`{ name, phase, outcome, message?, durationMs? }`). */
+  addChecks(results: CheckResult[]): this {
+    this.open();
+    const checked = checkCheckResults('checks', results);
+    (this.checks ??= []).push(...checked);
+    return this;
+  }
+
+  /** @internal Results of a wrap's checks, well-formed by construction. */
+  recordChecks(results: readonly CheckResult[]): void {
+    if (results.length > 0) (this.checks ??= []).push(...results);
   }
 
   /**
@@ -290,6 +305,7 @@ export class RunHandle {
     if (status === 'failed') run.error = toRunError(error);
     if (this.code !== undefined) run.code = this.code;
     if (this.snapshot !== undefined) run.snapshot = this.snapshot;
+    if (this.checks !== undefined) run.checks = this.checks;
     return run;
   }
 }

@@ -1,6 +1,7 @@
+import { checkCheckResults } from './checks/record.js';
 import { invalid } from './errors.js';
 import { uuidv7 } from './ids.js';
-import type { CodeVersion, JsonValue, Note, Run, RunError } from './model.js';
+import type { CheckResult, CodeVersion, JsonValue, Note, Run, RunError } from './model.js';
 import {
   checkCodeVersion,
   checkIdentifier,
@@ -37,6 +38,8 @@ export interface RunInput {
   /** Default: the code version given to pipetrace. `null`: none (runs imported from other tools). */
   code?: CodeVersion | null;
   snapshot?: string;
+  /** Results of checks that ran elsewhere (an importer, another tool). */
+  checks?: CheckResult[];
 }
 
 /** Checks a RunInput and builds the run to store (without dependencies). */
@@ -72,6 +75,7 @@ export function runFromInput(input: unknown, defaultCode: CodeVersion | undefine
         : checkCodeVersion(`${field}.code`, input.code);
   if (code !== undefined) run.code = code;
   if (input.snapshot !== undefined) run.snapshot = checkText(`${field}.snapshot`, input.snapshot, MAX_SNAPSHOT_LENGTH);
+  if (input.checks !== undefined) run.checks = checkCheckResults(`${field}.checks`, input.checks);
   return run;
 }
 

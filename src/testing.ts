@@ -7,7 +7,7 @@
  *   import { storeConformance } from 'pipetrace/testing';
  *   storeConformance({ describe, it, expect }, { name: 'mine', create: () => myStore() });
  */
-import type { Component, PointerRecord, Run } from './model.js';
+import type { CheckResult, Component, PointerRecord, Run } from './model.js';
 import { createPipetrace } from './pipetrace.js';
 import { compareRunOrder, type RunScan, type Store, type StoreChange } from './store.js';
 
@@ -175,6 +175,26 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       const [again] = await store.getRuns([a.id]);
       expect(again?.params).toEqual({ k: { deep: 1 } });
       expect(again?.inputs).toEqual(['x']);
+    });
+
+    run('keeps the check results of a run, alone and beside other details, as copies', async (store) => {
+      const checks: CheckResult[] = [
+        { name: 'no null fares', phase: 'before', outcome: 'pass', durationMs: 0.25 },
+        { name: 'holdout error < 5', phase: 'after', outcome: 'fail', message: 'error 7.2', durationMs: 12 },
+        { name: 'not_null_orders_id', phase: 'after', outcome: 'error', pointer: 'db.orders', column: 'id' },
+      ];
+      const alone = sampleRun({ checks });
+      const beside = sampleRun({ checks: checks.slice(1), metrics: { n: 3 }, notes: [{ at: 1, text: 'x' }] });
+      const none = sampleRun();
+      await store.putRuns([alone, beside, none]);
+      const got = await store.getRuns([alone.id, beside.id, none.id]);
+      expect(got).toEqual([alone, beside, none]);
+      expect(got[2]).not.toHaveProperty('checks');
+      (got[0]?.checks?.[0] as CheckResult).outcome = 'fail';
+      const [again] = await store.getRuns([alone.id]);
+      expect(again?.checks?.[0]?.outcome).toBe('pass');
+      const page = await store.scanRuns({ component: alone.component, limit: 10 });
+      expect(page.runs.find((r) => r.id === beside.id)?.checks).toEqual(checks.slice(1));
     });
 
     run('replaces a run with the same id instead of duplicating it', async (store) => {

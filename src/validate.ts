@@ -1,3 +1,4 @@
+import { checkCheckResults } from './checks/record.js';
 import { invalid } from './errors.js';
 import type { CodeVersion, JsonValue, Millis, PointerType, Run, RunError } from './model.js';
 
@@ -254,6 +255,7 @@ export function checkRun(value: unknown, field = 'run'): Run {
   }
   if (value.code !== undefined) run.code = checkCodeVersion(`${field}.code`, value.code);
   if (value.snapshot !== undefined) run.snapshot = checkText(`${field}.snapshot`, value.snapshot, MAX_SNAPSHOT_LENGTH);
+  if (value.checks !== undefined) run.checks = checkCheckResults(`${field}.checks`, value.checks);
   if (value.notes !== undefined) {
     if (!Array.isArray(value.notes)) throw invalid(`${field}.notes`, 'must be an array');
     run.notes = value.notes.map((n, i) => {

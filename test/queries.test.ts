@@ -38,6 +38,7 @@ const SAMPLE: { [K in QueryName]: (p: Pipeline) => QueryArgs<K> } = {
   profile: () => [{ run: 'clean-3' }, 'clean/3'],
   tasks: () => [],
   taskMetrics: () => ['fare', { metric: 'mae', window: '1d', since: T0, by: 'output', positive: 1 }],
+  checks: () => [{ component: 'validate', outcome: 'fail', since: T0 }],
 };
 
 const call = (target: object, name: QueryName, args: unknown[]) =>
@@ -61,6 +62,18 @@ describe('the query table', () => {
     const fare = pt.task('fare');
     await fare.logOutputs(['r1', 'r2', 'r3'], [10, 12, 8], { at: T0 + 1000 });
     await fare.logFeedback(['r1', 'r2', 'r9'], [11, 15, 1], { at: T0 + DAY + 1000 });
+    // Check results, for checks.
+    for (let d = 0; d < 3; d++) {
+      await pt.logRun({
+        component: 'validate',
+        startedAt: T0 + d * DAY,
+        endedAt: T0 + d * DAY + 5,
+        checks: [
+          { name: 'no null fares', phase: 'before', outcome: d === 1 ? 'fail' : 'pass', durationMs: 1 },
+          { name: 'rows > 0', phase: 'after', outcome: 'fail', message: `day ${d}` },
+        ],
+      });
+    }
     server = createServer({ store: pipeline.store });
     await server.listen(0, '127.0.0.1');
   });

@@ -49,8 +49,8 @@ export function runBatch(runs: readonly Run[]): string {
     let details = 'null';
     let raw = 'null';
     if (hasDetails(run)) {
-      const { notes, params, metrics, error, snapshot } = run;
-      details = json({ notes, params, metrics, error, snapshot });
+      const { notes, params, metrics, error, snapshot, checks } = run;
+      details = json({ notes, params, metrics, error, snapshot, checks });
       // JSON writes NUL as \u0000 (and a backslash as \\, so this can only over-match).
       if (details.includes('\\u0000')) {
         raw = json(Buffer.from(details, 'utf8').toString('base64'));

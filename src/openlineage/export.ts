@@ -1,4 +1,5 @@
 import type { Component, JsonValue, Run } from '../model.js';
+import { assertionsFacet } from './assertions.js';
 import { customFacet, KEPT_FACETS_PARAM, type KeptFacets, keptFacetsOf, standardFacet } from './facets.js';
 import { componentToJob, pointerToDataset } from './naming.js';
 import { validFacets } from './schema.js';
@@ -88,6 +89,7 @@ function runFacets(run: Run, terminal: boolean, producer: string, options: Expor
           params,
           metrics: { ...run.metrics },
           notes: run.notes.map((n) => ({ at: iso(n.at), text: n.text })),
+          ...(run.checks === undefined ? {} : { checks: run.checks.map((c) => ({ ...c })) }),
         }
       : { id: run.id },
   );
@@ -227,14 +229,16 @@ export function runToEvents(run: Run, context: RunContext = {}, options: ExportO
       digest: summary.digest,
     });
   }
-  const inputs = (): OLInputDataset[] =>
+  const inputs = (terminal: boolean): OLInputDataset[] =>
     run.inputs.map((p) => {
       const d = dataset(p, producer, options);
       const k = kept?.inputs?.[p];
+      // Check results are news of the terminal event, like the rest of how the run went.
+      const checks = terminal && run.checks !== undefined ? assertionsFacet(run.checks, p, producer) : undefined;
       return withFacets(
         withFacets({ namespace: d.namespace, name: d.name }, 'facets', merge(d.facets, k?.facets)),
         'inputFacets',
-        k?.inputFacets,
+        merge(checks, k?.inputFacets),
       );
     });
   const outputs = (terminal: boolean): OLOutputDataset[] =>
@@ -261,7 +265,7 @@ export function runToEvents(run: Run, context: RunContext = {}, options: ExportO
     schemaURL: RUN_EVENT_SCHEMA_URL,
     run: { runId, facets: merge(runFacets(run, terminal, producer, options), terminal ? kept?.run : keptAtStart)! },
     job: withFacets({ namespace: job.namespace, name: job.name }, 'facets', jobFacetMap),
-    inputs: inputs(),
+    inputs: inputs(terminal),
     outputs: outputs(terminal),
   });
   return [event(false), event(true)];

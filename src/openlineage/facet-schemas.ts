@@ -40,6 +40,23 @@ export const PIPETRACE_FACET_SCHEMAS = {
                 required: ['at', 'text'],
               },
             },
+            checks: {
+              description: 'Results of the checks that ran before and after the step.',
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  name: { type: 'string', minLength: 1 },
+                  phase: { enum: ['before', 'after'] },
+                  outcome: { enum: ['pass', 'fail', 'error'] },
+                  message: { type: 'string' },
+                  durationMs: { type: 'number', minimum: 0 },
+                  pointer: { type: 'string' },
+                  column: { type: 'string' },
+                },
+                required: ['name', 'phase', 'outcome'],
+              },
+            },
           },
           required: ['id'],
         },

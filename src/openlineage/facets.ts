@@ -28,6 +28,7 @@ const STANDARD: Record<string, string> = {
   sourceCode: '1-0-1/SourceCodeJobFacet.json#/$defs/SourceCodeJobFacet',
   sourceCodeLocation: '1-1-0/SourceCodeLocationJobFacet.json#/$defs/SourceCodeLocationJobFacet',
   jobType: '2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet',
+  dataQualityAssertions: '1-1-0/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet',
 };
 
 /** A standard facet made by `producer`; `kind` is its key in STANDARD. */
@@ -62,11 +63,19 @@ export function isPipetraceProducer(producer: unknown): boolean {
 const DERIVED_RUN = new Set(['nominalTime', 'errorMessage', 'tags', 'pipetrace_run']);
 const DERIVED_JOB = new Set(['documentation', 'ownership', 'tags', 'sourceCode', 'sourceCodeLocation', 'jobType']);
 const DERIVED_DATASET = new Set(['pipetrace_pointer']);
+const DERIVED_INPUT = new Set(['dataQualityAssertions']);
 
-export type FacetPlace = 'run' | 'job' | 'dataset';
+export type FacetPlace = 'run' | 'job' | 'dataset' | 'inputDataset';
 
 export function isDerived(place: FacetPlace, name: string, facet: Facet): boolean {
-  const set = place === 'run' ? DERIVED_RUN : place === 'job' ? DERIVED_JOB : DERIVED_DATASET;
+  const set =
+    place === 'run'
+      ? DERIVED_RUN
+      : place === 'job'
+        ? DERIVED_JOB
+        : place === 'dataset'
+          ? DERIVED_DATASET
+          : DERIVED_INPUT;
   return set.has(name) && isPipetraceProducer(facet._producer);
 }
 

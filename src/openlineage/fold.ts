@@ -5,9 +5,10 @@
  * ABORT) decides the status. START sets the start time; without one, the first event does.
  */
 import { invalid } from '../errors.js';
-import type { CodeVersion, JsonValue, Note } from '../model.js';
+import type { CheckResult, CodeVersion, JsonValue, Note } from '../model.js';
 import type { RunInput } from '../run-input.js';
 import { describe, isPlainObject } from '../validate.js';
+import { checksFromAssertions } from './assertions.js';
 import { parseEventTime } from './check-event.js';
 import { isDerived, type KeptFacets, keptFacets } from './facets.js';
 import { datasetToPointer, jobToComponent } from './naming.js';
@@ -150,6 +151,17 @@ export function foldedToRunInput(
       input.notes = own.notes as Note[];
     }
   }
+  if (own?.checks !== undefined) input.checks = own.checks as CheckResult[];
+  else {
+    // Other producers' assertions (dbt tests): checks of the run's inputs.
+    const checks = [...state.inputs.values()].flatMap((d) => {
+      const facet = d.extra?.dataQualityAssertions;
+      return facet === undefined || isDerived('inputDataset', 'dataQualityAssertions', facet)
+        ? []
+        : checksFromAssertions(facet, datasetPointer(d, options));
+    });
+    if (checks.length > 0) input.checks = checks;
+  }
   const source = state.job.facets?.sourceCode;
   if (source !== undefined && isDerived('job', 'sourceCode', source) && typeof source.sourceCode === 'string') {
     input.snapshot = source.sourceCode;
@@ -166,10 +178,11 @@ function keptOf(state: FoldedRun, options: NamingOptions): KeptFacets | undefine
   for (const [side, map] of [['inputs', state.inputs] as const, ['outputs', state.outputs] as const]) {
     for (const d of map.values()) {
       const facets = keptFacets('dataset', d.facets);
-      if (facets === undefined && d.extra === undefined) continue;
+      const extra = side === 'inputs' ? keptFacets('inputDataset', d.extra) : d.extra;
+      if (facets === undefined && extra === undefined) continue;
       const entry: Record<string, Facets> = {};
       if (facets !== undefined) entry.facets = facets;
-      if (d.extra !== undefined) entry[side === 'inputs' ? 'inputFacets' : 'outputFacets'] = d.extra;
+      if (extra !== undefined) entry[side === 'inputs' ? 'inputFacets' : 'outputFacets'] = extra;
       const target = (kept[side] ??= {}) as Record<string, Record<string, Facets>>;
       target[datasetPointer(d, options)] = entry;
     }

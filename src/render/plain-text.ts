@@ -6,7 +6,7 @@ import { REACH_TEXT, type ReviewCandidate } from '../analysis/candidate.js';
 import type { Review } from '../analysis/review.js';
 import type { Staleness } from '../analysis/staleness.js';
 import type { Trace } from '../analysis/trace.js';
-import type { Component, Pointer, Run } from '../model.js';
+import type { CheckResult, Component, Pointer, Run } from '../model.js';
 import type { DriftReport, OutputDrift } from '../monitor/drift.js';
 import type { MonitorReport } from '../monitor/monitor.js';
 import type { RowReview } from '../rows/review.js';
@@ -80,9 +80,17 @@ export function runDetails(run: Run, staleness?: Staleness): string {
     'notes',
     run.notes.map((n) => `${formatTime(n.at)}  ${n.text}`),
   );
+  if (run.checks !== undefined) list('checks', run.checks.map(checkLine));
   if (run.snapshot !== undefined) out.push(`snapshot   ${run.snapshot.length} characters of code kept`);
   if (staleness !== undefined) out.push(`stale      ${stalenessText(staleness)}`);
   return out.join('\n');
+}
+
+/** One check result: outcome first, so a failing one stands out in a column of passes. */
+export function checkLine(c: CheckResult): string {
+  const about = c.pointer === undefined ? '' : ` on ${c.pointer}${c.column === undefined ? '' : `.${c.column}`}`;
+  const took = c.durationMs === undefined ? '' : ` (${formatDuration(c.durationMs)})`;
+  return `${c.outcome.toUpperCase().padEnd(5)} ${c.phase}  ${c.name}${about}${took}${c.message === undefined ? '' : `: ${c.message}`}`;
 }
 
 export function stalenessText(s: Staleness): string {

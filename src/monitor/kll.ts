@@ -89,7 +89,10 @@ export class KllSketch {
    */
   updateColumn(xs: Float64Array, finite: number): void {
     const start = SAMPLE_FROM * this.k * this.k;
-    if (this.n !== 0 || finite < start) return this.updateFinite(xs, 0, xs.length);
+    if (this.n !== 0 || finite < start) {
+      this.updateFinite(xs, 0, xs.length);
+      return;
+    }
     const s = Math.floor(Math.log2(finite / (this.k * this.k)));
     while (this.levels.length <= s) this.grow();
     this.sampleLevel = s;
@@ -97,7 +100,8 @@ export class KllSketch {
     while (this.nextSampleAt <= finite) this.nextSampleAt *= 2;
     if (finite !== xs.length) {
       this.pick = this.random() & ((1 << s) - 1);
-      return this.updateFinite(xs, 0, xs.length);
+      this.updateFinite(xs, 0, xs.length);
+      return;
     }
     const block = 1 << s;
     this.ensure(s, this.maxSize + 1);

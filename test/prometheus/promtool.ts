@@ -14,8 +14,11 @@ export const PROMTOOL_TOOL = {
   elsewhere: 'install Prometheus (it ships promtool), or set PIPETRACE_PROMTOOL to a promtool binary',
 };
 
-/** PIPETRACE_PROMTOOL (which must then exist), /usr/bin/promtool, then promtool on PATH. */
-export function findPromtool(env: Record<string, string | undefined> = process.env): string | undefined {
+/** PIPETRACE_PROMTOOL (which must then exist), Debian's /usr/bin/promtool, then promtool on PATH. */
+export function findPromtool(
+  env: Record<string, string | undefined> = process.env,
+  systemPaths: readonly string[] = ['/usr/bin/promtool'],
+): string | undefined {
   const chosen = env.PIPETRACE_PROMTOOL;
   if (chosen) {
     if (!isExecutable(chosen)) throw new Error(`PIPETRACE_PROMTOOL=${chosen} is not an executable file`);
@@ -25,7 +28,7 @@ export function findPromtool(env: Record<string, string | undefined> = process.e
     .split(delimiter)
     .filter(Boolean)
     .map((dir) => join(dir, 'promtool'));
-  return ['/usr/bin/promtool', ...onPath].find(isExecutable);
+  return [...systemPaths, ...onPath].find(isExecutable);
 }
 
 /** The promtool to test with, or an error saying how to get one. */

@@ -237,6 +237,27 @@ describe('GET /metrics', () => {
     expect(sample((await scrape()).text, 'pipetrace_runs_total', { component: 'ingest' })).toBe(1);
   });
 
+  it('reuses a collection until the store reports a write (up to maxAgeMs), so an idle store costs nothing', async () => {
+    for (const [maxAgeMs, after] of [
+      [undefined, 0],
+      [0, 1],
+    ] as const) {
+      const { pt, clock, scrape } = await serve({ cacheMs: 0, ...(maxAgeMs === undefined ? {} : { maxAgeMs }) });
+      await pt.logRun({ component: 'features', startedAt: T0, endedAt: T0 + 1, outputs: 'feats' });
+      await pt.logRun({ component: 'train', startedAt: T0 + 2, endedAt: T0 + 3, inputs: 'feats', outputs: 'model' });
+      // A fresher features run, but in the future of the clock: train is not stale yet.
+      await pt.logRun({ component: 'features', startedAt: T0 + 4, endedAt: T0 + 5, outputs: 'feats' });
+      clock.t = T0 + 3;
+      expect(sample((await scrape()).text, 'pipetrace_stale_runs', { component: 'train' })).toBe(0);
+      // Time moves (no write): the default keeps the collection; maxAgeMs 0 collects again.
+      clock.t = T0 + 10;
+      expect(sample((await scrape()).text, 'pipetrace_stale_runs', { component: 'train' })).toBe(after);
+      // A write ends the reuse either way.
+      await pt.logRun({ component: 'train', startedAt: T0 + 6, endedAt: T0 + 7, error: new Error('x') });
+      expect(sample((await scrape()).text, 'pipetrace_run_failures_total', { component: 'train' })).toBe(1);
+    }
+  });
+
   it('is a read route: open by default, and behind the read token when reads need one', async () => {
     const open = await serve();
     expect((await open.scrape()).status).toBe(200);
@@ -279,7 +300,13 @@ describe('registerPipetraceMetrics', () => {
   it('refuses bad options with invalid_input and registers nothing', () => {
     const pt = createPipetrace({ store: memoryStore() });
     const registry = new Registry();
-    for (const bad of [{ maxSeriesPerFamily: 0 }, { cacheMs: -1 }, { cache: 5 }, { monitor: { reference: 'nope' } }]) {
+    for (const bad of [
+      { maxSeriesPerFamily: 0 },
+      { cacheMs: -1 },
+      { maxAgeMs: Number.NaN },
+      { cache: 5 },
+      { monitor: { reference: 'nope' } },
+    ]) {
       expect(() => registerPipetraceMetrics(registry, pt, bad as never)).toThrow(
         expect.objectContaining({ code: 'invalid_input' }),
       );

@@ -126,6 +126,12 @@ function cachedCollection(
   };
 }
 
+/** A metric's series replaced by the collected ones (counters too: the store holds their totals). */
+function refill(metric: { reset(): void }, series: readonly MetricSeries[], put: (s: MetricSeries) => void): void {
+  metric.reset();
+  for (const s of series) put(s);
+}
+
 /**
  * Registers pipetrace's metrics on `registry` (yours, or prom-client's default `register`); they
  * are read from the store behind `pt` when the registry is scraped. Returns a function that
@@ -143,28 +149,19 @@ export function registerPipetraceMetrics(
   for (const def of defs) {
     const labelNames = [...def.labelNames, OVERFLOW_LABEL];
     const seriesOf = async () => (await collection.get()).get(def.name) ?? [];
+    const common = { name: def.name, help: def.help, labelNames, registers: [] };
     const metric =
       def.type === 'counter'
         ? new Counter({
-            name: def.name,
-            help: def.help,
-            labelNames,
-            registers: [],
+            ...common,
             async collect() {
-              const series = await seriesOf();
-              this.reset();
-              for (const s of series) this.inc(s.labels, s.value);
+              refill(this, await seriesOf(), (s) => this.inc(s.labels, s.value));
             },
           })
         : new Gauge({
-            name: def.name,
-            help: def.help,
-            labelNames,
-            registers: [],
+            ...common,
             async collect() {
-              const series = await seriesOf();
-              this.reset();
-              for (const s of series) this.set(s.labels, s.value);
+              refill(this, await seriesOf(), (s) => this.set(s.labels, s.value));
             },
           });
     registry.registerMetric(metric);

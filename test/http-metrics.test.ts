@@ -26,7 +26,8 @@ async function serve(options: Parameters<typeof metricsRoutes>[0] = { cacheMs: 0
   const store = memoryStore();
   const clock = { t: T0 };
   const pt = createPipetrace({ store, now: () => clock.t });
-  const server = createServer({ store, pipetrace: pt, routes: metricsRoutes(options), env: {}, ...auth });
+  const routes = metricsRoutes({ now: () => clock.t, ...options });
+  const server = createServer({ store, pipetrace: pt, routes, env: {}, ...auth });
   servers.push(server);
   const { url } = await server.listen(0, '127.0.0.1');
   const scrape = async (headers: Record<string, string> = {}) => {
@@ -82,6 +83,8 @@ describe('GET /metrics', () => {
       error: new Error('oom'),
     });
     await pt.flag('model.bin');
+    await pt.task('fare').logOutputs(['r1', 'r2'], [10, 20], { at: T0 + 2 * DAY });
+    await pt.task('fare').logFeedback(['r1', 'r2', 'r9'], [12, 20, 5], { at: T0 + 3 * DAY });
     clock.t = T0 + 4 * DAY;
     const { status, type, text } = await scrape();
     expect(status).toBe(200);
@@ -95,6 +98,10 @@ describe('GET /metrics', () => {
       'pipetrace_flagged_rows',
       'pipetrace_drift',
       'pipetrace_drifted_columns',
+      'pipetrace_task_outputs_total',
+      'pipetrace_task_feedback_total',
+      'pipetrace_task_unmatched_feedback',
+      'pipetrace_task_metric',
       'pipetrace_metric_overflow_series',
     ])
       expect(text).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'));
@@ -212,6 +219,53 @@ describe('GET /metrics', () => {
     expect(sample(text, 'pipetrace_stale_runs', { component: 'features' })).toBe(0);
   });
 
+  it('task metrics: the last complete window per metric and window, with outputs, feedback and unmatched feedback', async () => {
+    const { pt, clock, scrape } = await serve();
+    const fare = pt.task('fare');
+    // Predictions on day 0; the truth arrives on day 1 (and one id nobody predicted).
+    await fare.logOutputs(['a', 'b', 'c', 'd'], [10, 20, 30, 40], { at: T0 + 3_600_000 });
+    await fare.logFeedback(['a', 'b', 'c', 'zz'], [11, 24, 30, 1], { at: T0 + DAY + 7_200_000 });
+    clock.t = T0 + DAY + 10 * 3_600_000;
+    let text = (await scrape()).text;
+    expect(sample(text, 'pipetrace_task_outputs_total', { task: 'fare' })).toBe(4);
+    expect(sample(text, 'pipetrace_task_feedback_total', { task: 'fare' })).toBe(4);
+    expect(sample(text, 'pipetrace_task_unmatched_feedback', { task: 'fare' })).toBe(1);
+    // Day 1 is not over: its MAE is not out yet; the 1h window 02:00-03:00 of day 1 is.
+    expect(sample(text, 'pipetrace_task_metric', { task: 'fare', metric: 'mae', window: '1d' })).toBeUndefined();
+    expect(sample(text, 'pipetrace_task_metric', { task: 'fare', metric: 'count', window: '1d' })).toBe(0);
+    clock.t = T0 + 2 * DAY + 60_000;
+    text = (await scrape()).text;
+    const expected = await fare.metrics({ metric: 'mae', window: '1d', since: T0 + DAY, until: T0 + 2 * DAY });
+    expect(expected.points[0]?.value).toBeCloseTo(5 / 3);
+    expect(sample(text, 'pipetrace_task_metric', { task: 'fare', metric: 'mae', window: '1d' })).toBe(
+      expected.points[0]?.value,
+    );
+    expect(sample(text, 'pipetrace_task_metric', { task: 'fare', metric: 'rmse', window: '1d' })).toBeCloseTo(
+      Math.sqrt(17 / 3),
+    );
+    expect(sample(text, 'pipetrace_task_metric', { task: 'fare', metric: 'count', window: '1d' })).toBe(3);
+    // Regression outputs get no accuracy.
+    expect(text).not.toContain('metric="accuracy"');
+  });
+
+  it('class tasks get accuracy, precision and recall, and the metrics option narrows them', async () => {
+    const { pt, clock, scrape } = await serve({ cacheMs: 0, tasks: { metrics: ['accuracy', 'mae'], windows: ['1d'] } });
+    const churn = pt.task('churn');
+    await churn.logOutputs(['u1', 'u2', 'u3', 'u4'], [true, false, true, true], { at: T0 });
+    await churn.logFeedback(['u1', 'u2', 'u3', 'u4'], [true, false, false, true], { at: T0 + 1000 });
+    clock.t = T0 + DAY;
+    const { text } = await scrape();
+    expect(sample(text, 'pipetrace_task_metric', { task: 'churn', metric: 'accuracy', window: '1d' })).toBe(0.75);
+    expect(text).not.toMatch(/metric="(mae|count|precision)"|window="1h"/);
+    const all = await serve();
+    await all.pt.task('churn').logOutputs(['u1', 'u2'], [true, false], { at: T0 });
+    await all.pt.task('churn').logFeedback(['u1', 'u2'], [true, true], { at: T0 + 1000 });
+    all.clock.t = T0 + DAY;
+    const every = (await all.scrape()).text;
+    expect(sample(every, 'pipetrace_task_metric', { task: 'churn', metric: 'precision', window: '1d' })).toBe(1);
+    expect(sample(every, 'pipetrace_task_metric', { task: 'churn', metric: 'recall', window: '1d' })).toBe(0.5);
+  });
+
   it('caps each family: the first series keep their labels, the rest fold into one overflow series', async () => {
     const { pt, scrape } = await serve({ cacheMs: 0, maxSeriesPerFamily: 3 });
     for (const [i, c] of ['a', 'b', 'c', 'd', 'e'].entries()) {
@@ -235,27 +289,6 @@ describe('GET /metrics', () => {
     expect(sample((await scrape()).text, 'pipetrace_runs_total', { component: 'ingest' })).toBe(1);
     await pt.logRun({ component: 'ingest', startedAt: T0 + 2, endedAt: T0 + 3 });
     expect(sample((await scrape()).text, 'pipetrace_runs_total', { component: 'ingest' })).toBe(1);
-  });
-
-  it('reuses a collection until the store reports a write (up to maxAgeMs), so an idle store costs nothing', async () => {
-    for (const [maxAgeMs, after] of [
-      [undefined, 0],
-      [0, 1],
-    ] as const) {
-      const { pt, clock, scrape } = await serve({ cacheMs: 0, ...(maxAgeMs === undefined ? {} : { maxAgeMs }) });
-      await pt.logRun({ component: 'features', startedAt: T0, endedAt: T0 + 1, outputs: 'feats' });
-      await pt.logRun({ component: 'train', startedAt: T0 + 2, endedAt: T0 + 3, inputs: 'feats', outputs: 'model' });
-      // A fresher features run, but in the future of the clock: train is not stale yet.
-      await pt.logRun({ component: 'features', startedAt: T0 + 4, endedAt: T0 + 5, outputs: 'feats' });
-      clock.t = T0 + 3;
-      expect(sample((await scrape()).text, 'pipetrace_stale_runs', { component: 'train' })).toBe(0);
-      // Time moves (no write): the default keeps the collection; maxAgeMs 0 collects again.
-      clock.t = T0 + 10;
-      expect(sample((await scrape()).text, 'pipetrace_stale_runs', { component: 'train' })).toBe(after);
-      // A write ends the reuse either way.
-      await pt.logRun({ component: 'train', startedAt: T0 + 6, endedAt: T0 + 7, error: new Error('x') });
-      expect(sample((await scrape()).text, 'pipetrace_run_failures_total', { component: 'train' })).toBe(1);
-    }
   });
 
   it('is a read route: open by default, and behind the read token when reads need one', async () => {
@@ -303,7 +336,10 @@ describe('registerPipetraceMetrics', () => {
     for (const bad of [
       { maxSeriesPerFamily: 0 },
       { cacheMs: -1 },
-      { maxAgeMs: Number.NaN },
+      { cacheMs: Number.NaN },
+      { tasks: { windows: ['1 day'] } },
+      { tasks: { metrics: ['median'] } },
+      { now: 5 },
       { cache: 5 },
       { monitor: { reference: 'nope' } },
     ]) {

@@ -10,16 +10,13 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { invalid } from '../../src/errors.js';
 import {
+  ALL_FAMILIES,
   type CollectedFamily,
   checkMetricFamilyOptions,
   collectMetricFamilies,
-  METRIC_FAMILIES,
-  type MetricFamilyDef,
   type MetricFamilyOptions,
   type MetricSeries,
-  OVERFLOW_FAMILY,
   OVERFLOW_LABEL,
-  TASK_FAMILIES,
 } from '../../src/monitor/metric-families.js';
 import type { Pipetrace } from '../../src/pipetrace.js';
 import { checkOptions, describe } from '../../src/validate.js';
@@ -27,102 +24,62 @@ import { checkOptions, describe } from '../../src/validate.js';
 export interface PrometheusOptions extends MetricFamilyOptions {
   /**
    * A collection is served again to scrapes within this many ms (default 5 000), so several
-   * scrapers, or one scraping often, cost one pass over the store.
+   * scrapers, or one scraping often, cost one pass over the store. 0: every scrape collects
+   * (one collection still serves all the families of a scrape).
    */
   cacheMs?: number;
-  /**
-   * With a store that reports its writes (`capabilities.live`), a collection is also served
-   * until the store reports one, for up to this many ms (default 60 000: the clock still moves
-   * staleness). So an idle store costs nothing to scrape. 0 with cacheMs 0: collect every scrape.
-   */
-  maxAgeMs?: number;
 }
 
 export const DEFAULT_METRICS_CACHE_MS = 5_000;
-export const DEFAULT_METRICS_MAX_AGE_MS = 60_000;
-
-/** Every family exposed, in order (the task families included once they are plugged in). */
-export function metricFamilyDefs(): MetricFamilyDef[] {
-  return [...Object.values(METRIC_FAMILIES), ...TASK_FAMILIES.map((t) => t.def), OVERFLOW_FAMILY];
-}
-
-const checkMs = (field: string, value: unknown) => {
-  if (value !== undefined && !(typeof value === 'number' && value >= 0 && Number.isFinite(value)))
-    throw invalid(`options.${field}`, `must be a number of ms from 0, got ${describe(value)}`);
-};
 
 function checkPrometheusOptions(options: unknown): PrometheusOptions {
   const o = checkOptions<PrometheusOptions>('options', options, [
     'cacheMs',
-    'maxAgeMs',
     'maxSeriesPerFamily',
     'monitor',
+    'tasks',
+    'now',
   ]);
-  const { cacheMs, maxAgeMs, ...rest } = o;
+  const { cacheMs, ...rest } = o;
   checkMetricFamilyOptions(rest);
-  checkMs('cacheMs', cacheMs);
-  checkMs('maxAgeMs', maxAgeMs);
+  if (cacheMs !== undefined && !(typeof cacheMs === 'number' && cacheMs >= 0 && Number.isFinite(cacheMs)))
+    throw invalid('options.cacheMs', `must be a number of ms from 0, got ${describe(cacheMs)}`);
   return o;
 }
 
 interface Collection {
   families: Promise<Map<string, MetricSeries[]>>;
-  /** The store's write count when it started: a later write makes it out of date. */
-  version: number;
   at: number;
   settled: boolean;
 }
 
-/** The collected families, shared by every metric of one scrape and reused while still current. */
-function cachedCollection(
-  pt: Pipetrace,
-  options: PrometheusOptions,
-): { get(): Promise<Map<string, MetricSeries[]>>; close(): void } {
-  const { cacheMs = DEFAULT_METRICS_CACHE_MS, maxAgeMs = DEFAULT_METRICS_MAX_AGE_MS, ...familyOptions } = options;
+/** The collected families, shared by every metric of one scrape and reused for cacheMs. */
+function cachedCollection(pt: Pipetrace, options: PrometheusOptions): () => Promise<Map<string, MetricSeries[]>> {
+  const { cacheMs = DEFAULT_METRICS_CACHE_MS, ...familyOptions } = options;
   let last: Collection | undefined;
-  let version = 0;
-  let unsubscribe: (() => void) | undefined;
-  const listen = () => {
-    const { store } = pt;
-    if (unsubscribe !== undefined || maxAgeMs === 0 || !store.capabilities.live || store.subscribe === undefined)
-      return;
-    unsubscribe = store.subscribe(() => {
-      version++;
-    });
-  };
-  const current = (c: Collection, now: number) =>
+  return () => {
+    const now = Date.now();
     // A scrape reads every family at once: the collection in flight serves them all.
-    !c.settled || now - c.at < cacheMs || (unsubscribe !== undefined && c.version === version && now - c.at < maxAgeMs);
-  return {
-    get() {
-      const now = Date.now();
-      if (last !== undefined && current(last, now)) return last.families;
-      listen();
-      const entry: Collection = {
-        version,
-        at: now,
-        settled: false,
-        families: collectMetricFamilies(pt, familyOptions).then(
-          (collected: CollectedFamily[]) => new Map(collected.map((f) => [f.def.name, f.series])),
-        ),
-      };
-      last = entry;
-      entry.families.then(
-        () => {
-          entry.settled = true;
-        },
-        () => {
-          // A failed collection is not reused: the next scrape tries again.
-          entry.settled = true;
-          if (last === entry) last = undefined;
-        },
-      );
-      return entry.families;
-    },
-    close() {
-      unsubscribe?.();
-      unsubscribe = undefined;
-    },
+    if (last !== undefined && (!last.settled || now - last.at < cacheMs)) return last.families;
+    const entry: Collection = {
+      at: now,
+      settled: false,
+      families: collectMetricFamilies(pt, familyOptions).then(
+        (collected: CollectedFamily[]) => new Map(collected.map((f) => [f.def.name, f.series])),
+      ),
+    };
+    last = entry;
+    entry.families.then(
+      () => {
+        entry.settled = true;
+      },
+      () => {
+        // A failed collection is not reused: the next scrape tries again.
+        entry.settled = true;
+        if (last === entry) last = undefined;
+      },
+    );
+    return entry.families;
   };
 }
 
@@ -135,7 +92,7 @@ function refill(metric: { reset(): void }, series: readonly MetricSeries[], put:
 /**
  * Registers pipetrace's metrics on `registry` (yours, or prom-client's default `register`); they
  * are read from the store behind `pt` when the registry is scraped. Returns a function that
- * removes them again (and stops listening to the store's writes).
+ * removes them again.
  */
 export function registerPipetraceMetrics(
   registry: Registry,
@@ -145,10 +102,10 @@ export function registerPipetraceMetrics(
   const o = checkPrometheusOptions(options);
   if (!(registry instanceof Registry)) throw invalid('registry', 'must be a prom-client Registry');
   const collection = cachedCollection(pt, o);
-  const defs = metricFamilyDefs();
+  const defs = ALL_FAMILIES;
   for (const def of defs) {
     const labelNames = [...def.labelNames, OVERFLOW_LABEL];
-    const seriesOf = async () => (await collection.get()).get(def.name) ?? [];
+    const seriesOf = async () => (await collection()).get(def.name) ?? [];
     const common = { name: def.name, help: def.help, labelNames, registers: [] };
     const metric =
       def.type === 'counter'
@@ -168,7 +125,6 @@ export function registerPipetraceMetrics(
   }
   return () => {
     for (const def of defs) registry.removeSingleMetric(def.name);
-    collection.close();
   };
 }
 

@@ -4,12 +4,20 @@
  * task metrics. No metrics library here (the core runs in browsers); adapters/http/prometheus.ts
  * turns these families into prom-client metrics.
  */
+
+import { invalid } from '../errors.js';
 import type { Run } from '../model.js';
 import type { Pipetrace } from '../pipetrace.js';
 import { allFlaggedRows } from '../rows/flags.js';
 import { MAX_SCAN_LIMIT } from '../store.js';
 import { checkOptions, checkPositiveInt } from '../validate.js';
 import { checkMonitorOptions, type MonitorOptions } from './monitor.js';
+import {
+  checkTaskFamilyOptions,
+  collectTaskFamilies,
+  TASK_FAMILY_DEFS,
+  type TaskFamilyOptions,
+} from './task-families.js';
 
 export type MetricType = 'counter' | 'gauge';
 
@@ -41,7 +49,7 @@ const family = (
   help: string,
 ): MetricFamilyDef => ({ name, help, type, labelNames, fold });
 
-/** Every family, in the order they are exposed. Task families plug in at TASK_FAMILIES. */
+/** The store's families, in the order they are exposed; the task families (task-families.ts) follow. */
 export const METRIC_FAMILIES = {
   runs: family('pipetrace_runs_total', 'counter', ['component'], 'sum', 'Runs stored, per component.'),
   failures: family(
@@ -95,15 +103,6 @@ export const METRIC_FAMILIES = {
   ),
 } satisfies Record<string, MetricFamilyDef>;
 
-/**
- * Where the task families plug in (branch `task`: pt.tasks() and task(name).metrics()). Each
- * entry is a family and how to gather its series; the Prometheus layer exposes whatever is here.
- */
-export const TASK_FAMILIES: readonly {
-  def: MetricFamilyDef;
-  series(pt: Pipetrace, options: MetricFamilyOptions): Promise<MetricSeries[]>;
-}[] = [];
-
 export const OVERFLOW_FAMILY = family(
   'pipetrace_metric_overflow_series',
   'gauge',
@@ -117,12 +116,25 @@ export interface MetricFamilyOptions {
   maxSeriesPerFamily?: number;
   /** How drift is measured for pipetrace_drift (monitor()'s options). */
   monitor?: MonitorOptions;
+  /** Which task metrics and windows pipetrace_task_metric holds. */
+  tasks?: TaskFamilyOptions;
+  /** The clock that places the last complete task window; default Date.now. */
+  now?: () => number;
 }
 
+/** Every family, in the order they are exposed. */
+export const ALL_FAMILIES: readonly MetricFamilyDef[] = [
+  ...Object.values(METRIC_FAMILIES),
+  ...Object.values(TASK_FAMILY_DEFS),
+  OVERFLOW_FAMILY,
+];
+
 export function checkMetricFamilyOptions(options: unknown): MetricFamilyOptions {
-  const o = checkOptions<MetricFamilyOptions>('options', options, ['maxSeriesPerFamily', 'monitor']);
+  const o = checkOptions<MetricFamilyOptions>('options', options, ['maxSeriesPerFamily', 'monitor', 'tasks', 'now']);
   if (o.maxSeriesPerFamily !== undefined) checkPositiveInt('options.maxSeriesPerFamily', o.maxSeriesPerFamily);
   if (o.monitor !== undefined) checkMonitorOptions(o.monitor);
+  if (o.tasks !== undefined) checkTaskFamilyOptions(o.tasks);
+  if (o.now !== undefined && typeof o.now !== 'function') throw invalid('options.now', 'must be a function');
   return o;
 }
 
@@ -222,10 +234,11 @@ export async function collectMetricFamilies(
 ): Promise<CollectedFamily[]> {
   const o = checkMetricFamilyOptions(options);
   const max = o.maxSeriesPerFamily ?? DEFAULT_MAX_SERIES;
-  const [byComponent, flags, monitor] = await Promise.all([
+  const [byComponent, flags, monitor, tasks] = await Promise.all([
     runsByComponent(pt),
     flagsByComponent(pt),
     pt.monitor(o.monitor ?? {}),
+    collectTaskFamilies(pt, o.tasks ?? {}, (o.now ?? Date.now)()),
   ]);
   const components = await componentOrder(pt, byComponent.keys());
   const stale = await Promise.all(
@@ -290,7 +303,7 @@ export async function collectMetricFamilies(
         })),
     },
   ];
-  for (const task of TASK_FAMILIES) gathered.push({ def: task.def, series: await task.series(pt, o) });
+  for (const d of Object.values(TASK_FAMILY_DEFS)) gathered.push({ def: d, series: tasks.get(d.name) ?? [] });
   const capped: CollectedFamily[] = [];
   const overflow: MetricSeries[] = [];
   for (const g of gathered) {

@@ -266,6 +266,19 @@ describe('GET /metrics', () => {
     expect(sample(every, 'pipetrace_task_metric', { task: 'churn', metric: 'recall', window: '1d' })).toBe(0.5);
   });
 
+  it('leaves out a task metric the values do not fit, and still answers the rest', async () => {
+    const { pt, clock, scrape } = await serve();
+    const odd = pt.task('odd');
+    await odd.logOutputs(['a', 'b'], [1, 2], { at: T0 });
+    await odd.logFeedback(['a', 'b'], ['one', 'two'], { at: T0 + 1000 });
+    clock.t = T0 + DAY;
+    await expect(odd.metrics({ metric: 'mae', window: '1d' })).rejects.toMatchObject({ code: 'invalid_input' });
+    const { status, text } = await scrape();
+    expect(status).toBe(200);
+    expect(sample(text, 'pipetrace_task_metric', { task: 'odd', metric: 'mae', window: '1d' })).toBeUndefined();
+    expect(sample(text, 'pipetrace_task_metric', { task: 'odd', metric: 'count', window: '1d' })).toBe(2);
+  });
+
   it('caps each family: the first series keep their labels, the rest fold into one overflow series', async () => {
     const { pt, scrape } = await serve({ cacheMs: 0, maxSeriesPerFamily: 3 });
     for (const [i, c] of ['a', 'b', 'c', 'd', 'e'].entries()) {

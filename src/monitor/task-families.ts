@@ -2,7 +2,7 @@
  * The task families of the metrics (metric-families.ts): outputs and feedback logged, feedback
  * still waiting for its output, and each task metric over the last complete time window.
  */
-import { invalid } from '../errors.js';
+import { invalid, isPipetraceError } from '../errors.js';
 import type { Pipetrace } from '../pipetrace.js';
 import { checkMetricsOptions, METRIC_NAMES, metricPoints } from '../task/metrics.js';
 import type { MetricName, TaskValue } from '../task/types.js';
@@ -75,6 +75,19 @@ export function checkTaskFamilyOptions(options: unknown): TaskFamilyOptions {
 const typeOf = (value: TaskValue | undefined): keyof typeof TASK_METRICS_BY_TYPE =>
   value === undefined ? 'none' : (typeof value as 'number' | 'boolean' | 'string');
 
+/**
+ * A metric the task's values do not fit after all (feedback of another type than the first
+ * output, say) has no series, rather than failing the whole scrape; `taskMetrics` says why.
+ */
+function pointOrSkip<T>(point: () => T): T | undefined {
+  try {
+    return point();
+  } catch (error) {
+    if (isPipetraceError(error) && error.code === 'invalid_input') return undefined;
+    throw error;
+  }
+}
+
 /** The task families' series, by family name, as of `now`. */
 export async function collectTaskFamilies(
   pt: Pipetrace,
@@ -100,7 +113,7 @@ export async function collectTaskFamilies(
         // The last window that has ended: its value no longer changes (feedback time places a pair).
         const until = Math.floor(now / window.ms) * window.ms;
         const checked = checkMetricsOptions({ metric, window: window.ms, since: until - window.ms, until });
-        const [point] = metricPoints(task, pairs, checked);
+        const point = pointOrSkip(() => metricPoints(task, pairs, checked)[0]);
         if (point?.value !== null && point?.value !== undefined)
           push(f.metric, { task, metric, window: window.text }, point.value);
       }

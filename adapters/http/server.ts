@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { PipetraceError } from '../../src/errors.js';
 import { eventRoutes } from './event-routes.js';
 import { createRouteHandler, type HandlerOptions } from './handler.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { openLineageRoutes } from './openlineage-routes.js';
 import { queryRoutes } from './query-routes.js';
 import type { Route } from './router.js';
@@ -20,7 +21,14 @@ export { type DashboardRouteOptions, dashboardRoutes } from './dashboard-routes.
 export { type EventRouteOptions, eventRoutes } from './event-routes.js';
 export type { HandlerOptions } from './handler.js';
 export { DEFAULT_BODY_LIMIT } from './handler.js';
+export { METRICS_PATH, metricsRoutes } from './metrics-routes.js';
 export { LINEAGE_PATH, type OpenLineageRouteOptions, openLineageRoutes } from './openlineage-routes.js';
+export {
+  DEFAULT_METRICS_CACHE_MS,
+  type PrometheusOptions,
+  pipetraceRegistry,
+  registerPipetraceMetrics,
+} from './prometheus.js';
 export { API_PREFIX, EVENTS_PATH, QUERY_PATHS, STORE_PATHS } from './protocol.js';
 export { queryRoutes } from './query-routes.js';
 export type { Access, Method, Reply, Route, RouteContext, StreamContext } from './router.js';
@@ -30,9 +38,9 @@ export { storeRoutes } from './store-routes.js';
 
 export type ServerOptions = Omit<HandlerOptions, 'baseRoutes'>;
 
-/** The routes every server offers: the store routes, the query routes, OpenLineage ingest and the change events. */
+/** The routes every server offers: the store routes, the query routes, OpenLineage ingest, the change events and /metrics. */
 export function defaultRoutes(): Route[] {
-  return [...storeRoutes(), ...queryRoutes(), ...openLineageRoutes(), ...eventRoutes()];
+  return [...storeRoutes(), ...queryRoutes(), ...openLineageRoutes(), ...eventRoutes(), ...metricsRoutes()];
 }
 
 /** A node:http request listener serving `store` with the default routes plus `options.routes`. */

@@ -12,7 +12,7 @@ export const DEFAULT_PORT = 7070;
 const usage = `Usage: pipetrace serve [options]
 
 Serve a store over HTTP: the store routes (for httpStore clients), the query routes
-and OpenLineage ingest, under /api/v1.
+and OpenLineage ingest, under /api/v1; Prometheus metrics at /metrics (a read route).
 
 Options:
   --store DIR|URL|memory     the store folder (fs-json), a server's URL, a postgres:// URL, or

@@ -29,7 +29,7 @@ export const DEFAULT_SEARCH: ChromiumSearch = {
   home: homedir(),
 };
 
-const isExecutable = (path: string) => {
+export const isExecutable = (path: string) => {
   try {
     accessSync(path, constants.X_OK);
     return true;

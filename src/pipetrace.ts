@@ -138,8 +138,11 @@ export class Pipetrace {
     const { checks, ...fields } = isPlainObject(input) ? input : { checks: undefined };
     const plan = planChecks('checks', checks);
     const component = await upsertComponent(this.store, name, isPlainObject(input) ? fields : input, this.now());
-    if (plan === undefined) this.componentChecks.delete(name);
-    else this.componentChecks.set(name, plan);
+    // Like the other fields, checks change only when given (`checks: {}` removes them).
+    if (checks !== undefined) {
+      if (plan === undefined) this.componentChecks.delete(name);
+      else this.componentChecks.set(name, plan);
+    }
     this.writer.known(name);
     return component;
   }

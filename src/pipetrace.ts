@@ -135,12 +135,18 @@ export class Pipetrace {
    * Creates a component, or updates the fields given if it exists. `checks` (kept in this
    * instance, not stored) run on every wrapped call of the component, before the wrap's own.
    */
-  async component(name: string, input: ComponentInput & { checks?: ChecksOption } = {}): Promise<Component> {
+  async component<A extends unknown[] = unknown[], R = unknown>(
+    name: string,
+    input: ComponentInput & { checks?: ChecksOption<A, R> } = {},
+  ): Promise<Component> {
     const { checks, ...fields } = isPlainObject(input) ? input : { checks: undefined };
     const plan = planChecks('checks', checks);
     const component = await upsertComponent(this.store, name, isPlainObject(input) ? fields : input, this.now());
-    if (plan === undefined) this.componentChecks.delete(name);
-    else this.componentChecks.set(name, plan);
+    // Like the other fields, checks change only when given (`checks: {}` removes them).
+    if (checks !== undefined) {
+      if (plan === undefined) this.componentChecks.delete(name);
+      else this.componentChecks.set(name, plan);
+    }
     this.writer.known(name);
     return component;
   }

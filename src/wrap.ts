@@ -235,8 +235,10 @@ class CheckedCall<A extends unknown[], R> {
   }
 
   /** Ends the run (failed when a check said so), then flags its outputs when a check asked to. */
-  private async end(value: Awaited<R>, failure: CheckFailedError | undefined): Promise<void> {
-    const run = await endWithProfiles(this.run, this.options, value, this.args, failure);
-    if (this.flagOutputs && run.outputs.length > 0) await this.hooks.flag(run.outputs);
+  private end(value: Awaited<R>, failure: CheckFailedError | undefined): Promise<unknown> {
+    const ended = endWithProfiles(this.run, this.options, value, this.args, failure);
+    // Most calls flag nothing: no extra promise for them.
+    if (!this.flagOutputs) return ended;
+    return ended.then((run) => (run.outputs.length > 0 ? this.hooks.flag(run.outputs) : undefined));
   }
 }

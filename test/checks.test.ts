@@ -71,6 +71,22 @@ describe('checks on wrapped steps', () => {
     expect((await pt.components())[0]?.owner).toBe('ml');
   });
 
+  it('keeps a component’s checks when its other fields change, and drops them on checks: {}', async () => {
+    const { pt, clock } = setup();
+    const step = pt.wrap('step', () => 1);
+    await pt.component('step', { checks: { before: [{ name: 'kept', check: () => true }] } });
+    await pt.tag('step', 'etl');
+    await pt.component('step', { owner: 'ana' });
+    step();
+    await pt.flush();
+    expect((await pt.recent(1))[0]?.checks?.map((c) => c.name)).toEqual(['kept']);
+    await pt.component('step', { checks: {} });
+    clock.t += 1;
+    step();
+    await pt.flush();
+    expect((await pt.recent(1))[0]?.checks).toBeUndefined();
+  });
+
   it('turns a throw of anything, a garbage answer and a hang into error results, and still stores the run', async () => {
     const { pt } = setup();
     const never = new Promise<boolean>(() => {});

@@ -25,17 +25,21 @@ const CHECKS: CheckResult[] = [
   { name: 'holdout error < 5', phase: 'after', outcome: 'error', message: 'threw Error: no holdout' },
 ];
 
+/** A run with CHECKS that reads a path and a table. */
+const logTrain = (pt: Pipetrace) =>
+  pt.logRun({
+    component: 'train',
+    startedAt: T0,
+    endedAt: T0 + 10,
+    inputs: ['/data/fares.parquet', 'db.orders'],
+    outputs: ['models/m.onnx'],
+    checks: CHECKS,
+  });
+
 describe('checks in OpenLineage', () => {
   it('exports before-checks as dataQualityAssertions on the inputs they are about, valid against the spec', async () => {
     const pt = fresh();
-    await pt.logRun({
-      component: 'train',
-      startedAt: T0,
-      endedAt: T0 + 10,
-      inputs: ['/data/fares.parquet', 'db.orders'],
-      outputs: ['models/m.onnx'],
-      checks: CHECKS,
-    });
+    await logTrain(pt);
     const [start, end] = await collect(exportEvents(pt));
     for (const e of [start, end]) expect(schemaErrors(e as unknown as Record<string, unknown>)).toEqual([]);
     expect(start?.inputs?.some((d) => d.inputFacets !== undefined)).toBe(false);
@@ -55,14 +59,7 @@ describe('checks in OpenLineage', () => {
 
   it('round-trips every check result exactly through export and ingest, keeping no facet for them', async () => {
     const source = fresh();
-    const run = await source.logRun({
-      component: 'train',
-      startedAt: T0,
-      endedAt: T0 + 10,
-      inputs: ['/data/fares.parquet', 'db.orders'],
-      outputs: ['models/m.onnx'],
-      checks: CHECKS,
-    });
+    const run = await logTrain(source);
     const target = fresh();
     await ingestEvents(target, await collect(exportEvents(source)));
     const back = await target.inspect(run.id);

@@ -4,6 +4,7 @@ import { formatDuration, formatTime, shortId } from '../../src/render/format.js'
 import type { ViewContext } from '../app.js';
 import { fragment, h, link, table } from '../dom.js';
 import type { View } from '../hash-router.js';
+import { checkStrips } from './checks.js';
 
 /** A table of runs with links to each run card, component history and trace. */
 export function runTable(ctx: ViewContext, runs: Run[]): HTMLElement {
@@ -60,9 +61,10 @@ function day(text: string | undefined, end: boolean): number | undefined {
 export async function historyView(ctx: ViewContext, v: Extract<View, { view: 'history' }>): Promise<Node> {
   const since = day(v.since, false);
   const until = day(v.until, true);
-  const [page, components] = await Promise.all([
+  const [page, components, strips] = await Promise.all([
     ctx.api.history(v.component, { since, until, limit: 50 }),
     ctx.api.components(),
+    checkStrips(ctx, v.component),
   ]);
   const component = components.find((c) => c.name === v.component);
   const sinceInput = h('input', { type: 'date', name: 'since', value: v.since ?? '' });
@@ -98,6 +100,7 @@ export async function historyView(ctx: ViewContext, v: Extract<View, { view: 'hi
           `${component.description || 'no description'} · owner ${component.owner || '-'} · `,
           ...component.tags.map((t) => h('span', { class: 'tag' }, t)),
         ),
+    strips,
     h(
       'form',
       { class: 'toolbar', onsubmit: apply, 'aria-label': 'date range' },

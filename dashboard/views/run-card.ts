@@ -6,6 +6,7 @@ import type { Component, Run } from '../../src/model.js';
 import { formatDuration, formatTime } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
 import { fill, fragment, h, link } from '../dom.js';
+import { checksSection } from './checks.js';
 
 export interface RunCardExtras {
   /** Flagged pointer names, for the toggles. */
@@ -158,6 +159,7 @@ export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTML
         : [h('dt', {}, 'metrics'), h('dd', { class: 'mono' }, JSON.stringify(run.metrics))],
     ),
     stale,
+    checksSection(run),
     h('h3', {}, `Inputs (${run.inputs.length})`),
     pointerList(ctx, run.inputs, extras, false),
     h('h3', {}, `Outputs (${run.outputs.length})`),

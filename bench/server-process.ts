@@ -12,20 +12,17 @@ function cpuMsOf(pid: number | undefined): number {
   }
 }
 
-/** Starts the server from the checkout at `root` (default this one); resolves once it listens. */
+/** Starts the server from the checkout at `root` (default this one) over `store`; resolves once it listens. */
 export async function startServerProcess(
   token: string,
   root = new URL('..', import.meta.url).pathname,
+  store = 'memory',
 ): Promise<{ url: string; cpuMs: () => number; stop: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'cli/main.ts', 'serve', '--store', 'memory', '--port', '0'],
-    {
-      cwd: root,
-      env: { ...process.env, PIPETRACE_TOKEN: token },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'serve', '--store', store, '--port', '0'], {
+    cwd: root,
+    env: { ...process.env, PIPETRACE_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -315,18 +315,20 @@ export class SegmentLog {
   }
 
   /**
-   * Appends the records (already encoded as `lines`) and a commit line to our segment in one
-   * write, syncs, and returns the batch with where each record landed. Needs `claim` first;
-   * then `announce` tells other processes.
+   * Appends batches of records (each already encoded as its `lines`), each followed by its own
+   * commit line, to our segment in one write, syncs once, and returns the batches with where each
+   * record landed. Several callers' batches share the write and the fsync (group commit), yet each
+   * stays all or nothing. Needs `claim` first; then `announce` tells other processes.
    */
-  async write(records: PlacedRecord[], lines: string[]): Promise<SegmentBatch> {
+  async write(batches: readonly { records: PlacedRecord[]; lines: string[] }[]): Promise<SegmentBatch[]> {
     const own = this.own;
     if (own === undefined) throw new PipetraceError('storage', 'fs-json: write before claim');
     const s = this.segs[own.seg] as Segment;
     const start = s.end;
     this.lastAt = Math.max(Date.now(), this.lastAt);
     const at = this.lastAt;
-    const text = lines.join('') + encodeCommit(records.length, at);
+    const commit = (b: { records: PlacedRecord[] }) => encodeCommit(b.records.length, at);
+    const text = batches.map((b) => b.lines.join('') + commit(b)).join('');
     const buf = Buffer.from(text, 'utf8');
     try {
       let done = 0;
@@ -345,17 +347,23 @@ export class SegmentLog {
       throw storageError(`cannot write ${this.file(own.seg)}`, error);
     }
     let off = start.bytes;
+    let line = start.lines;
     // All ASCII (the usual case) when bytes and characters agree: then no line needs measuring.
     const ascii = buf.length === text.length;
-    for (const [i, record] of records.entries()) {
-      const line = lines[i] as string;
-      record.off = off;
-      record.len = ascii ? line.length : Buffer.byteLength(line, 'utf8');
-      record.line = start.lines + i + 1;
-      off += record.len;
+    for (const b of batches) {
+      for (const [i, record] of b.records.entries()) {
+        const text = b.lines[i] as string;
+        record.off = off;
+        record.len = ascii ? text.length : Buffer.byteLength(text, 'utf8');
+        record.line = ++line;
+        off += record.len;
+      }
+      // The commit line is ASCII.
+      off += commit(b).length;
+      line += 1;
     }
-    s.end = { bytes: start.bytes + buf.length, lines: start.lines + records.length + 1 };
-    return { seg: own.seg, at, records };
+    s.end = { bytes: start.bytes + buf.length, lines: line };
+    return batches.map(({ records }) => ({ seg: own.seg, at, records }));
   }
 
   /** Tells other processes that something was committed; lets a full segment go. */

@@ -8,60 +8,21 @@
  * Concurrent requests share one append and one fsync (group commit in the fs-json store).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, report, round } from './lib.js';
-import { startServerProcess } from './server-process.js';
+import { benchRun, rawRequest, startServerProcess } from './server-process.js';
 
 const TOKEN = 'bench-token-0123456789';
 const CLIENTS = 16;
 const REQUESTS = 300;
 
-/** One request with a JSON body over a keep-alive agent; resolves with the status. */
-function send(agent: Agent, url: URL, method: string, path: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path,
-        method,
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${TOKEN}`,
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const send = (agent: Agent, url: URL, method: string, path: string, body: string) =>
+  rawRequest(agent, url, TOKEN, method, path, body);
 
 let seq = 0;
-function run(component: string) {
-  seq++;
-  const t = 1_700_000_000_000 + seq;
-  return {
-    id: `durable-${String(seq).padStart(9, '0')}`,
-    component,
-    startedAt: t,
-    endedAt: t + 5,
-    status: 'succeeded',
-    inputs: [`data/${component}/${seq - 1}.csv`],
-    outputs: [`data/${component}/${seq}.csv`],
-    dependencies: [],
-    notes: [],
-    params: { lr: 0.01 },
-    metrics: { rmse: 0.42 },
-  };
-}
+const run = (component: string) => benchRun('durable', ++seq, component);
 
 /** 16 clients, `n` requests each; the latencies in ms and the seconds it took. */
 async function round16(

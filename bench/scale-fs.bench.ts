@@ -7,38 +7,15 @@
  * Run with `npm run bench -- scale-fs` (a few minutes: most of it is writing the store).
  * With `--open DIR [--first]` it is the child that measures one open.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
-import type { Run } from '../src/model.js';
+import { makeRuns, openInChild as openChild } from './fs-runs.js';
 import { percentile, report, round } from './lib.js';
 
 const RUNS = Number(process.env.SCALE_FS_RUNS ?? 1_000_000);
 const BATCH = 10_000;
-const COMPONENTS = ['load', 'clean', 'features', 'train', 'infer'];
-
-function makeRuns(from: number, count: number): Run[] {
-  const base = 1_700_000_000_000;
-  return Array.from({ length: count }, (_, k) => {
-    const i = from + k;
-    const startedAt = base + i * 1000;
-    return {
-      id: `${startedAt.toString(16).padStart(12, '0')}-7000-8000-${i.toString(16).padStart(12, '0')}`,
-      component: COMPONENTS[i % COMPONENTS.length] as string,
-      startedAt,
-      endedAt: startedAt + 250,
-      status: 'succeeded',
-      inputs: [`s3://bucket/raw/part-${i % 500}.parquet`],
-      outputs: [`s3://bucket/out/${i}.parquet`],
-      dependencies: [],
-      notes: [],
-      params: { lr: 0.01, depth: 6 },
-      metrics: { rows: 1000 + (i % 97) },
-    };
-  });
-}
 
 async function child(dir: string, first: boolean): Promise<void> {
   const t0 = performance.now();
@@ -56,12 +33,8 @@ async function child(dir: string, first: boolean): Promise<void> {
   process.exit(0);
 }
 
-function openInChild(dir: string, first: boolean): { open: number; total: number } {
-  const args = ['--import', 'tsx', new URL(import.meta.url).pathname, '--open', dir, ...(first ? ['--first'] : [])];
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8', env: process.env });
-  if (result.status !== 0) throw new Error(`child failed: ${result.stderr}`);
-  return JSON.parse(result.stdout.trim().split('\n').pop() as string);
-}
+const openInChild = (dir: string, first: boolean) =>
+  openChild<{ open: number; total: number }>(new URL(import.meta.url).pathname, dir, first ? ['--first'] : []);
 
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'pipetrace-scale-fs-'));

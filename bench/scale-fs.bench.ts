@@ -4,7 +4,8 @@
  *   scale_fs_first_query_1m_ms   open, then the first filtered query (runs of one component)
  *                                and the first latestWriters; median of 3, open included
  *   scale_fs_build_1m_s          writing the 1M runs (not durable, batches of 10k) and the index
- * Run with `npm run bench -- scale-fs` (a few minutes: most of it is writing the store).
+ * Run with `npm run bench -- scale-fs`: 8 minutes on a shared 2-core machine at load 22 (about
+ * 70 s of CPU), most of it writing the store. SCALE_FS_RUNS=200000 runs a smaller version.
  * With `--open DIR [--first]` it is the child that measures one open.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -8,37 +8,14 @@
  *   fs_load_average_1m             the machine's load when done (the figures are noisy above ~2)
  * Run with `npm run bench -- fs`. With `--open DIR [--writers]` it is the child that measures one open.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
-import type { Run } from '../src/model.js';
+import { makeRuns, openInChild as openChild } from './fs-runs.js';
 import { percentile, report, round } from './lib.js';
 
 const BATCH = 1000;
-
-function makeRuns(from: number, count: number): Run[] {
-  const base = 1_700_000_000_000;
-  return Array.from({ length: count }, (_, k) => {
-    const i = from + k;
-    const startedAt = base + i * 1000;
-    return {
-      id: `${startedAt.toString(16).padStart(12, '0')}-7000-8000-${i.toString(16).padStart(12, '0')}`,
-      component: ['load', 'clean', 'features', 'train', 'infer'][i % 5] as string,
-      startedAt,
-      endedAt: startedAt + 250,
-      status: 'succeeded',
-      inputs: [`s3://bucket/raw/part-${i % 500}.parquet`],
-      outputs: [`s3://bucket/out/${i}.parquet`],
-      dependencies: [],
-      code: { commit: 'a1b2c3d4e5f6', branch: 'main', dirty: false },
-      notes: [],
-      params: { lr: 0.01, depth: 6 },
-      metrics: { rows: 1000 + (i % 97), seconds: 0.25 },
-    };
-  });
-}
 
 async function child(dir: string, writers: boolean): Promise<void> {
   const t0 = performance.now();
@@ -56,17 +33,8 @@ async function child(dir: string, writers: boolean): Promise<void> {
   process.exit(0);
 }
 
-function openInChild(dir: string, writers: boolean): { open: number; first: number } {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', new URL(import.meta.url).pathname, '--open', dir, ...(writers ? ['--writers'] : [])],
-    {
-      encoding: 'utf8',
-    },
-  );
-  if (result.status !== 0) throw new Error(`child failed: ${result.stderr}`);
-  return JSON.parse(result.stdout.trim().split('\n').pop() as string);
-}
+const openInChild = (dir: string, writers: boolean) =>
+  openChild<{ open: number; first: number }>(new URL(import.meta.url).pathname, dir, writers ? ['--writers'] : []);
 
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'pipetrace-fs-bench-'));

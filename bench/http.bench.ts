@@ -8,61 +8,22 @@
  * - http_request_{client,server}_cpu_ms: CPU per single-run request on each side, a figure the
  *   load of a shared machine disturbs less than a rate.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { loadavg } from 'node:os';
 import { httpStore } from '../adapters/http/client.js';
-import type { Run } from '../src/model.js';
 import { percentile, report, round } from './lib.js';
-import { startServerProcess } from './server-process.js';
+import { benchRun, rawRequest, startServerProcess } from './server-process.js';
 
 const TOKEN = 'bench-token-0123456789';
 
 const startServer = () => startServerProcess(TOKEN);
 
 /** One PUT of a body over a keep-alive agent; resolves with the status. */
-function rawPut(agent: Agent, url: URL, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: '/api/v1/store/runs',
-        method: 'PUT',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${TOKEN}`,
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const rawPut = (agent: Agent, url: URL, body: string) =>
+  rawRequest(agent, url, TOKEN, 'PUT', '/api/v1/store/runs', body);
 
 let seq = 0;
-function run(component: string): Run {
-  seq++;
-  const t = 1_700_000_000_000 + seq;
-  return {
-    id: `bench-${String(seq).padStart(9, '0')}`,
-    component,
-    startedAt: t,
-    endedAt: t + 5,
-    status: 'succeeded',
-    inputs: [`data/${component}/${seq - 1}.csv`],
-    outputs: [`data/${component}/${seq}.csv`],
-    dependencies: [],
-    notes: [],
-    params: { lr: 0.01, depth: 6 },
-    metrics: { rmse: 0.42 },
-  };
-}
+const run = (component: string) => benchRun('bench', ++seq, component);
 
 const server = await startServer();
 try {

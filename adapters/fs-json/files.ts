@@ -1,6 +1,6 @@
 /** File-system helpers for the fs-json store: layout, durable writes, segment locks, blob names. */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PipetraceError } from '../../src/errors.js';
@@ -98,29 +98,70 @@ export function newSegmentName(): string {
 
 export type LockState = 'none' | 'live' | 'stale';
 
-/** Whether a segment's lock is absent, held by a live process, or left behind by a dead one. */
-export async function lockState(lockPath: string): Promise<LockState> {
-  let text: string;
-  try {
-    text = await readFile(lockPath, 'utf8');
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'none' : 'live';
-  }
+/** Whether a lock's text names a process that is gone (on this machine; elsewhere it cannot tell). */
+function isStaleOwner(text: string): boolean {
   let owner: { pid?: unknown; host?: unknown } = {};
   try {
     owner = JSON.parse(text);
   } catch {
-    return 'live';
+    return false;
   }
   // Only a process on this machine can be checked; elsewhere assume it lives.
-  if (owner.host !== hostname() || typeof owner.pid !== 'number') return 'live';
-  if (owner.pid === process.pid) return 'live';
+  if (owner.host !== hostname() || typeof owner.pid !== 'number') return false;
+  if (owner.pid === process.pid) return false;
   try {
     process.kill(owner.pid, 0);
-    return 'live';
+    return false;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'stale' : 'live';
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+/** The lock's text, or undefined when there is no lock. */
+async function lockText(lockPath: string): Promise<string | undefined> {
+  try {
+    return await readFile(lockPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Whether a segment's lock is absent, held by a live process, or left behind by a dead one. */
+export async function lockState(lockPath: string): Promise<LockState> {
+  let text: string | undefined;
+  try {
+    text = await lockText(lockPath);
+  } catch {
+    return 'live';
+  }
+  if (text === undefined) return 'none';
+  return isStaleOwner(text) ? 'stale' : 'live';
+}
+
+/**
+ * Removes a lock left by a dead writer, so that its segment can be claimed again; false when the
+ * lock is not stale. Moving the lock aside is atomic; if what was moved turns out to be another
+ * process's fresh lock (it recovered the same stale lock first), it is put back.
+ */
+export async function recoverStaleLock(lockPath: string): Promise<boolean> {
+  const text = await lockText(lockPath).catch(() => undefined);
+  if (text === undefined || !isStaleOwner(text)) return false;
+  const aside = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
+  try {
+    await rename(lockPath, aside);
+  } catch {
+    return false; // someone else moved it first
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => text);
+  if (moved !== text) {
+    // Not the dead writer's lock any more: give it back (link fails if yet another lock is there).
+    await link(aside, lockPath).catch(() => undefined);
+    await rm(aside, { force: true });
+    return false;
+  }
+  await rm(aside, { force: true });
+  return true;
 }
 
 /** Takes a segment's lock, or returns false when another writer holds it. */

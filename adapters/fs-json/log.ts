@@ -16,6 +16,7 @@ import {
   LOCK_SUFFIX,
   lockState,
   newSegmentName,
+  recoverStaleLock,
   SEGMENT_SUFFIX,
   storageError,
   tryLock,
@@ -215,7 +216,7 @@ export class SegmentLog {
   }
 
   /** The committed batches of a segment past `from`. */
-  private async readTail(seg: number, from: SegmentEnd, opening: boolean): Promise<Tail> {
+  private async readTail(seg: number, from: SegmentEnd, opening: boolean, recovered = false): Promise<Tail> {
     let file: FileHandle;
     try {
       file = await this.reader(seg);
@@ -223,14 +224,15 @@ export class SegmentLog {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { seg, size: 0, end: from, batches: [] };
       throw error;
     }
-    const size = (await file.stat()).size;
+    let size = (await file.stat()).size;
     if (size <= from.bytes) return { seg, size, end: from, batches: [] };
     const s = this.segs[seg] as Segment;
     const buf = await this.read(seg, from.bytes, size - from.bytes);
     const parsed = parseSegment(buf, from, this.file(seg), this.o.report);
     // A tail without a commit is a write in flight, unless its writer is gone.
-    if (opening && parsed.tailBytes > 0) {
-      const lock = await lockState(join(this.o.layout.runs, s.name + LOCK_SUFFIX));
+    if ((opening || recovered) && parsed.tailBytes > 0) {
+      // A lock just recovered from a dead writer is ours now, and its tail that writer's.
+      const lock = recovered ? 'stale' : await lockState(join(this.o.layout.runs, s.name + LOCK_SUFFIX));
       if (lock !== 'live' && !parsed.tailTorn) {
         // Not the shape a crash leaves (a hand edit after the last commit): report, never cut.
         const lines = parsed.tailProblems;
@@ -245,6 +247,7 @@ export class SegmentLog {
         if (lock === 'stale') {
           try {
             await truncate(join(this.o.layout.runs, s.name), parsed.end.bytes);
+            size = parsed.end.bytes;
             what = 'removed';
           } catch {
             // Read-only folder: keep ignoring it.
@@ -278,10 +281,17 @@ export class SegmentLog {
       const seen = tails.get(seg);
       const from = seen?.end ?? s.end;
       const lock = join(this.o.layout.runs, s.name + LOCK_SUFFIX);
-      if (from.bytes >= this.o.segmentMaxBytes || !(await tryLock(lock))) continue;
+      if (from.bytes >= this.o.segmentMaxBytes) continue;
+      let recovered = false;
+      if (!(await tryLock(lock))) {
+        // A lock whose writer died holds the segment for no one: take it over.
+        recovered = (await recoverStaleLock(lock)) && (await tryLock(lock));
+        if (!recovered) continue;
+      }
       try {
-        // Ours now: read what its last writer committed since; a torn tail means leave it alone.
-        const tail = await this.readTail(seg, from, false);
+        // Ours now: read what its last writer committed since; a tail torn by a dead writer is
+        // cut, any other uncommitted tail means leave the segment alone.
+        const tail = await this.readTail(seg, from, false, recovered);
         tails.set(seg, { ...tail, batches: [...(seen?.batches ?? []), ...tail.batches] });
         if (tail.size !== tail.end.bytes || !(await this.endsWithNewline(seg, tail.end.bytes))) {
           await rm(lock, { force: true });
@@ -315,18 +325,20 @@ export class SegmentLog {
   }
 
   /**
-   * Appends the records (already encoded as `lines`) and a commit line to our segment in one
-   * write, syncs, and returns the batch with where each record landed. Needs `claim` first;
-   * then `announce` tells other processes.
+   * Appends batches of records (each already encoded as its `lines`), each followed by its own
+   * commit line, to our segment in one write, syncs once, and returns the batches with where each
+   * record landed. Several callers' batches share the write and the fsync (group commit), yet each
+   * stays all or nothing. Needs `claim` first; then `announce` tells other processes.
    */
-  async write(records: PlacedRecord[], lines: string[]): Promise<SegmentBatch> {
+  async write(batches: readonly { records: PlacedRecord[]; lines: string[] }[]): Promise<SegmentBatch[]> {
     const own = this.own;
     if (own === undefined) throw new PipetraceError('storage', 'fs-json: write before claim');
     const s = this.segs[own.seg] as Segment;
     const start = s.end;
     this.lastAt = Math.max(Date.now(), this.lastAt);
     const at = this.lastAt;
-    const text = lines.join('') + encodeCommit(records.length, at);
+    const commit = (b: { records: PlacedRecord[] }) => encodeCommit(b.records.length, at);
+    const text = batches.map((b) => b.lines.join('') + commit(b)).join('');
     const buf = Buffer.from(text, 'utf8');
     try {
       let done = 0;
@@ -345,17 +357,23 @@ export class SegmentLog {
       throw storageError(`cannot write ${this.file(own.seg)}`, error);
     }
     let off = start.bytes;
+    let line = start.lines;
     // All ASCII (the usual case) when bytes and characters agree: then no line needs measuring.
     const ascii = buf.length === text.length;
-    for (const [i, record] of records.entries()) {
-      const line = lines[i] as string;
-      record.off = off;
-      record.len = ascii ? line.length : Buffer.byteLength(line, 'utf8');
-      record.line = start.lines + i + 1;
-      off += record.len;
+    for (const b of batches) {
+      for (const [i, record] of b.records.entries()) {
+        const text = b.lines[i] as string;
+        record.off = off;
+        record.len = ascii ? text.length : Buffer.byteLength(text, 'utf8');
+        record.line = ++line;
+        off += record.len;
+      }
+      // The commit line is ASCII.
+      off += commit(b).length;
+      line += 1;
     }
-    s.end = { bytes: start.bytes + buf.length, lines: start.lines + records.length + 1 };
-    return { seg: own.seg, at, records };
+    s.end = { bytes: start.bytes + buf.length, lines: line };
+    return batches.map(({ records }) => ({ seg: own.seg, at, records }));
   }
 
   /** Tells other processes that something was committed; lets a full segment go. */

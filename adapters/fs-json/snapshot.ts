@@ -4,15 +4,16 @@
  * Three JSON lines, parsed only as far as a query needs:
  *   1. header: format, which prefix of each segment it covers, components, pointers, blob keys
  *   2. window: the newest runs (light references), enough for recent() and the first pages
- *   3. all runs as columns (ids, delta-coded times, pointer numbers), parsed on first need
+ *   3. all runs as binary typed columns (run-columns.ts) and a newline, read on first need
  * Deleting it is always safe: the next open rebuilds it from the segments.
  */
 import type { Component, PointerRecord } from '../../src/model.js';
 import type { BlobRef, SegmentEnd, Version } from './format.js';
+import { encodeColumns, RunColumns } from './run-columns.js';
 import type { RunRef } from './run-refs.js';
 
 export const INDEX_FORMAT = 'pipetrace-fs-json-index';
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 /** How many of the newest runs line 2 holds. */
 export const WINDOW_SIZE = 2048;
 
@@ -44,33 +45,8 @@ interface HeaderLine {
   blobs: [VersionTuple, BlobRef][];
 }
 
-interface Columns {
-  id: string[];
-  components: string[];
-  component: number[];
-  startedAt: number[];
-  duration: number[];
-  pointers: string[];
-  /** How many inputs each run has; the pointer numbers of all runs follow in `inputs`. */
-  inputCount: number[];
-  inputs: number[];
-  outputCount: number[];
-  outputs: number[];
-  seg: number[];
-  off: number[];
-  len: number[];
-  line: number[];
-  at: number[];
-}
-
-const delta = (xs: number[]) => xs.map((x, i) => (i === 0 ? x : x - (xs[i - 1] as number)));
-function undelta(xs: number[]): number[] {
-  for (let i = 1; i < xs.length; i++) xs[i] = (xs[i] as number) + (xs[i - 1] as number);
-  return xs;
-}
-
 /** Encodes the index file. `runs` must be sorted in (startedAt, id) order. */
-export function encodeSnapshot(header: SnapshotHeader, runs: RunRef[], segIndex: (seg: number) => number): string {
+export function encodeSnapshot(header: SnapshotHeader, runs: RunRef[], segIndex: (seg: number) => number): Buffer {
   const segOf = (v: Version) => header.segments.findIndex((s) => s.name === v.seg);
   const tuple = (v: Version): VersionTuple => [v.at, segOf(v), v.off];
   const head: Omit<HeaderLine, 'parts'> = {
@@ -97,53 +73,19 @@ export function encodeSnapshot(header: SnapshotHeader, runs: RunRef[], segIndex:
       r.line,
       r.at,
     ]);
-  const table = <T>(map: Map<T, number>, list: T[], value: T): number => {
-    let n = map.get(value);
-    if (n === undefined) {
-      n = list.length;
-      list.push(value);
-      map.set(value, n);
-    }
-    return n;
-  };
-  const componentMap = new Map<string, number>();
-  const pointerMap = new Map<string, number>();
-  const cols: Columns = {
-    id: runs.map((r) => r.id),
-    components: [],
-    component: [],
-    startedAt: delta(runs.map((r) => r.startedAt)),
-    duration: runs.map((r) => r.endedAt - r.startedAt),
-    pointers: [],
-    inputCount: [],
-    inputs: [],
-    outputCount: [],
-    outputs: [],
-    seg: runs.map((r) => segIndex(r.seg)),
-    off: delta(runs.map((r) => r.off)),
-    len: runs.map((r) => r.len),
-    line: delta(runs.map((r) => r.line)),
-    at: delta(runs.map((r) => r.at)),
-  };
-  for (const r of runs) {
-    cols.component.push(table(componentMap, cols.components, r.component));
-    cols.inputCount.push(r.inputs.length);
-    for (const p of r.inputs) cols.inputs.push(table(pointerMap, cols.pointers, p));
-    cols.outputCount.push(r.outputs.length);
-    for (const p of r.outputs) cols.outputs.push(table(pointerMap, cols.pointers, p));
-  }
-  const line2 = `${JSON.stringify(window)}\n`;
-  const line3 = `${JSON.stringify(cols)}\n`;
-  const parts = [Buffer.byteLength(line2), Buffer.byteLength(line3)];
-  return `${JSON.stringify({ ...head, parts })}\n${line2}${line3}`;
+  const line2 = Buffer.from(`${JSON.stringify(window)}\n`, 'utf8');
+  const columns = encodeColumns(runs, segIndex);
+  const parts = [line2.length, columns.length + 1];
+  const line1 = Buffer.from(`${JSON.stringify({ ...head, parts })}\n`, 'utf8');
+  return Buffer.concat([line1, line2, columns, Buffer.from('\n')]);
 }
 
 export interface DecodedSnapshot {
   header: SnapshotHeader;
   /** The newest runs; `seg` numbers index header.segments. */
   window: RunRef[];
-  /** Every run, read and parsed on call; `seg` numbers index header.segments. */
-  rest: () => Promise<RunRef[]>;
+  /** Every run as columns, read on call; `seg` numbers index header.segments. */
+  rest: () => Promise<RunColumns>;
 }
 
 /**
@@ -187,43 +129,13 @@ export async function decodeSnapshot(read: (off: number, len: number) => Promise
     segName(seg);
     return { id, component, startedAt, endedAt, inputs, outputs, seg, off, len, line, at };
   });
-  const rest = async (): Promise<RunRef[]> => {
-    const c = JSON.parse(await line(nl1 + 1 + windowBytes, restBytes)) as Columns;
-    const startedAt = undelta(c.startedAt);
-    const at = undelta(c.at);
-    const off = undelta(c.off);
-    const lines = undelta(c.line);
-    // Walks a flattened list: the next `count` pointer names.
-    const reader = (flat: number[]) => {
-      let at = 0;
-      return (count: number): string[] => {
-        const out = new Array<string>(count);
-        for (let k = 0; k < count; k++) out[k] = c.pointers[flat[at++] as number] as string;
-        return out;
-      };
-    };
-    const inputs = reader(c.inputs);
-    const outputs = reader(c.outputs);
-    const out: RunRef[] = new Array(c.id.length);
-    for (let i = 0; i < c.id.length; i++) {
-      const start = startedAt[i] as number;
-      const ref: RunRef = {
-        id: c.id[i] as string,
-        component: c.components[c.component[i] as number] as string,
-        startedAt: start,
-        endedAt: start + (c.duration[i] as number),
-        inputs: inputs(c.inputCount[i] as number),
-        outputs: outputs(c.outputCount[i] as number),
-        seg: c.seg[i] as number,
-        off: off[i] as number,
-        len: c.len[i] as number,
-        line: lines[i] as number,
-        at: at[i] as number,
-      };
-      segName(ref.seg);
-      out[i] = ref;
-    }
-    return out;
+  const rest = async (): Promise<RunColumns> => {
+    const buf = await read(nl1 + 1 + windowBytes, restBytes);
+    if (buf.length !== restBytes || buf[restBytes - 1] !== 10) throw new Error('index file is incomplete');
+    const columns = new RunColumns(buf.subarray(0, restBytes - 1));
+    if (columns.n !== head.runCount) throw new Error('index columns disagree with the header');
+    if (columns.maxSeg() >= head.segments.length) throw new Error('index names a segment it does not list');
+    return columns;
   };
   return { header, window, rest };
 }

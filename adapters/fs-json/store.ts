@@ -61,6 +61,8 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private readonly listeners = new Listeners<StoreChange>();
   private readonly writes = new Queue();
   private readonly disk = new Queue();
+  /** Commits waiting for the write under way, to be written together next. */
+  private group: { batches: { records: PlacedRecord[]; lines: string[] }[]; done: Promise<string[][]> } | undefined;
   /** A refresh waiting for `disk`: queries that come meanwhile share it. */
   private queued: Promise<void> | undefined;
   /** Queries under way, which close lets finish before it closes the files. */
@@ -156,8 +158,11 @@ export class FsJsonStoreImpl implements FsJsonStore {
   }
 
   /**
-   * Appends records and a commit line to this process's segment in one write, syncs it, and
-   * only then takes them in. Returns the blob files that lost to newer versions.
+   * Appends records and a commit line to this process's segment, syncs it, and only then takes
+   * them in. Commits that arrive while a write is under way wait for it and then go together:
+   * one append and one fsync for all of them (group commit), each with its own commit line, so
+   * each is still all or nothing and acknowledged only after the fsync. Returns the blob files
+   * that lost to newer versions.
    */
   private async commit(records: PlacedRecord[]): Promise<string[]> {
     const lines = records.map((r) => {
@@ -167,16 +172,32 @@ export class FsJsonStoreImpl implements FsJsonStore {
         throw invalid(r.kind, `cannot be stored as JSON: ${String(error)}`);
       }
     });
-    return this.writes.run(async () => {
-      this.check();
-      const seen = await this.disk.run(async () => this.state.fold(await this.log.claim()));
-      this.tell(seen);
-      // Our own segment: no refresh reads it, so taking the batch in needs no turn on `disk`.
-      const ours = this.state.fold([await this.log.write(records, lines)]);
-      await this.disk.run(() => this.log.announce());
-      if (this.state.unindexed >= INDEX_WHILE_WRITING) await this.writeIndex();
-      return [...seen.losers, ...ours.losers];
-    });
+    let group = this.group;
+    if (group === undefined) {
+      const g: NonNullable<typeof this.group> = { batches: [], done: Promise.resolve([]) };
+      // The queue starts the job later (in a then), after this call has joined the group.
+      g.done = this.writes.run(() => {
+        // From here on a new commit starts the next group.
+        if (this.group === g) this.group = undefined;
+        return this.writeGroup(g.batches);
+      });
+      this.group = group = g;
+    }
+    const k = group.batches.push({ records, lines }) - 1;
+    return (await group.done)[k] as string[];
+  }
+
+  /** Writes a group of commits (see commit); the losers of each, in order. */
+  private async writeGroup(batches: { records: PlacedRecord[]; lines: string[] }[]): Promise<string[][]> {
+    this.check();
+    const seen = await this.disk.run(async () => this.state.fold(await this.log.claim()));
+    this.tell(seen);
+    // Our own segment: no refresh reads it, so taking the batches in needs no turn on `disk`.
+    const ours = (await this.log.write(batches)).map((b) => this.state.fold([b]).losers);
+    await this.disk.run(() => this.log.announce());
+    if (this.state.unindexed >= INDEX_WHILE_WRITING) await this.writeIndex();
+    ours[0]?.push(...seen.losers);
+    return ours;
   }
 
   async putRuns(runs: readonly Run[]): Promise<void> {

@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { encodeColumns, RunColumns } from '../adapters/fs-json/run-columns.js';
+import type { RunRef } from '../adapters/fs-json/run-refs.js';
+import { memoryStore } from '../adapters/memory.js';
+import type { Run } from '../src/model.js';
+import type { RunScan, Store, WriterQuery } from '../src/store.js';
+import { compareRunOrder } from '../src/store.js';
+import { sampleRun } from '../src/testing.js';
+
+const root = mkdtempSync(join(tmpdir(), 'pipetrace-fs-columns-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A small deterministic random source, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Every page of a scan, following cursors. */
+async function allPages(store: Store, scan: RunScan): Promise<Run[][]> {
+  const pages: Run[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.scanRuns(cursor === undefined ? scan : { ...scan, cursor });
+    pages.push(page.runs);
+    cursor = page.cursor;
+  } while (cursor !== undefined && pages.length < 200);
+  return pages;
+}
+
+describe('fs-json store: runs as typed columns', () => {
+  it('finds each row by id and each pointer writer from the encoded columns', () => {
+    const refs: RunRef[] = ['b', 'a', 'é-ü', 'c'].map((id, i) => ({
+      id,
+      component: i % 2 ? 'x' : 'y',
+      startedAt: 10 + i,
+      endedAt: 20 - i,
+      inputs: [`in-${i % 2}`],
+      outputs: ['out', `only-${id}`],
+      seg: i,
+      off: 100 * i,
+      len: 7,
+      line: i + 1,
+      at: 1000 + i,
+    }));
+    const cols = new RunColumns(encodeColumns(refs.slice().sort(compareRunOrder), (seg) => seg));
+    for (const ref of refs) expect(cols.ref(cols.find(ref.id))).toEqual(ref);
+    expect(cols.find('zz')).toBe(-1);
+    // The latest writer of 'out' in WriteKey order (endedAt first) is the first run, ended at 20.
+    expect(cols.id(cols.latestWriter('out', undefined, () => false))).toBe('b');
+    expect(cols.id(cols.latestWriter('out', undefined, (row) => cols.id(row) === 'b'))).toBe('a');
+    expect(cols.latestWriter('nowhere', undefined, () => false)).toBe(-1);
+    expect([...(cols.rows({ field: 'input', value: 'in-1' }) ?? [])].map((r) => cols.id(r))).toEqual(['a', 'c']);
+  });
+
+  it('agrees with the memory store on random scans, pages and writers, with runs replaced after the index', async () => {
+    const rnd = random(17);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)] as T;
+    const dir = join(root, 'random');
+    const mem = memoryStore();
+    const make = (i: number, startedAt: number): Run =>
+      sampleRun({
+        id: `run-${String(i).padStart(5, '0')}`,
+        startedAt,
+        endedAt: startedAt + Math.floor(rnd() * 50),
+        component: `c${Math.floor(rnd() * 4)}`,
+        inputs: [`p${Math.floor(rnd() * 30)}`],
+        outputs: [`p${Math.floor(rnd() * 30)}`, `own-${i}`],
+      });
+    const runs = Array.from({ length: 3000 }, (_, i) => make(i, 1_000_000 + Math.floor(i / 2) * 10));
+    const store = await fsJsonStore({ dir });
+    for (const s of [store, mem]) for (let i = 0; i < runs.length; i += 1000) await s.putRuns(runs.slice(i, i + 1000));
+    await store.close(); // writes the index: the runs become columns
+    // After the index: new runs, runs replaced in place, runs moved in time, in the window and below it.
+    const late: Run[] = [];
+    for (let k = 0; k < 60; k++) {
+      const i = Math.floor(rnd() * 3000);
+      late.push(rnd() < 0.3 ? make(3000 + k, 1_000_000 + Math.floor(rnd() * 20_000)) : make(i, 990_000 + k * 700));
+    }
+    const unique = [...new Map(late.map((r) => [r.id, r])).values()];
+    const again = await fsJsonStore({ dir });
+    for (const s of [again, mem]) await s.putRuns(unique);
+    await again.close();
+
+    const scans: RunScan[] = [];
+    for (let k = 0; k < 25; k++) {
+      const scan: RunScan = { limit: pick([1, 7, 50, 400]), order: pick(['asc', 'desc'] as const) };
+      const f = rnd();
+      if (f < 0.25) scan.component = `c${Math.floor(rnd() * 4)}`;
+      else if (f < 0.45) scan.input = `p${Math.floor(rnd() * 30)}`;
+      else if (f < 0.65) scan.output = `p${Math.floor(rnd() * 30)}`;
+      if (rnd() < 0.3) scan.component = `c${Math.floor(rnd() * 4)}`;
+      if (rnd() < 0.3) scan.since = 1_000_000 + Math.floor(rnd() * 15_000);
+      if (rnd() < 0.3) scan.until = 1_000_000 + Math.floor(rnd() * 20_000);
+      scans.push(scan);
+    }
+    // Every shared pointer's latest writer, then random ones under a bound.
+    const queries: WriterQuery[] = Array.from({ length: 30 }, (_, p) => ({ pointer: `p${p}` }));
+    for (let k = 0; k < 40; k++) {
+      const q: WriterQuery = {
+        pointer: rnd() < 0.8 ? `p${Math.floor(rnd() * 30)}` : `own-${Math.floor(rnd() * 3060)}`,
+      };
+      if (rnd() < 0.5) {
+        const t = 1_000_000 + Math.floor(rnd() * 15_000);
+        q.before = { endedAt: t, startedAt: t, id: `run-${String(Math.floor(rnd() * 3000)).padStart(5, '0')}` };
+      }
+      queries.push(q);
+    }
+    // Fresh openings: one per kind of first question, so each first query loads the columns.
+    for (const scan of scans) {
+      const opened = await fsJsonStore({ dir });
+      try {
+        expect(await allPages(opened, scan)).toEqual(await allPages(mem, scan));
+      } finally {
+        await opened.close();
+      }
+    }
+    const opened = await fsJsonStore({ dir });
+    try {
+      expect(await opened.latestWriters(queries)).toEqual(await mem.latestWriters(queries));
+      const ids = [...unique.map((r) => r.id), ...runs.slice(0, 50).map((r) => r.id), 'run-99999'];
+      expect(await opened.getRuns(ids)).toEqual(await mem.getRuns(ids));
+      // Rewriting the index folds the replaced runs into the columns; the answers stay the same.
+      await opened.checkpoint();
+    } finally {
+      await opened.close();
+    }
+    const folded = await fsJsonStore({ dir });
+    try {
+      expect(await folded.latestWriters(queries)).toEqual(await mem.latestWriters(queries));
+      for (const scan of scans.slice(0, 5)) expect(await allPages(folded, scan)).toEqual(await allPages(mem, scan));
+    } finally {
+      await folded.close();
+    }
+  }, 120_000);
+});

@@ -75,11 +75,14 @@ describe('fs-json store: group commit', () => {
     }
   });
 
-  it('keeps optional fields it does not know through a grouped write', async () => {
+  it('keeps optional fields (check results) through a grouped write', async () => {
     const dir = join(root, 'extra');
     const store = await fsJsonStore({ dir });
     try {
-      const run = { ...fixtureRun('x', 1), checks: [{ name: 'rows>0', ok: true }] };
+      const run = {
+        ...fixtureRun('x', 1),
+        checks: [{ name: 'rows>0', phase: 'after' as const, outcome: 'pass' as const, durationMs: 1 }],
+      };
       await Promise.all([store.putRuns([run]), store.putRuns([fixtureRun('x', 2)])]);
       expect((await store.getRuns([run.id]))[0]).toEqual(run);
     } finally {

@@ -36,6 +36,9 @@ const SAMPLE: { [K in QueryName]: (p: Pipeline) => QueryArgs<K> } = {
   drift: () => ['clean/5', { reference: { pointer: 'clean/0' }, thresholds: { fare: 0.2 }, columns: ['fare', 'city'] }],
   monitor: () => [{ components: ['clean', 'ingest'], numeric: 'psi' }],
   profile: () => [{ run: 'clean-3' }, 'clean/3'],
+  labelled: () => ['pii', { maxRows: 5 }],
+  retractions: () => [{ all: true }],
+  retraction: () => ['customer:1'],
 };
 
 const call = (target: object, name: QueryName, args: unknown[]) =>
@@ -55,6 +58,10 @@ describe('the query table', () => {
         city: Array.from({ length: 200 }, (_, i) => (i % (d + 2) === 0 ? null : `c${i % 3}`)),
       });
     }
+    // A label that reaches the week's models and predictions, and a retracted one that reaches nothing.
+    await pt.label('features/0', 'pii');
+    await pt.label(pipeline.flaggedRowPointer, 'customer:1', { rows: ['p0-1'] });
+    await pt.retract('customer:1', { reason: 'deletion request' });
     server = createServer({ store: pipeline.store });
     await server.listen(0, '127.0.0.1');
   });

@@ -9,7 +9,9 @@
  *   train     churn.pkl from joined rows, no row lineage
  *   churn     churn predictions k<c> from customers, and from churn.pkl without row lineage
  */
+import { createPipetrace } from '../src/pipetrace.js';
 import type { RowLineageSpec } from '../src/rows/index.js';
+import type { Store } from '../src/store.js';
 import { setup } from './helpers.js';
 
 export const RIDES = 96;
@@ -17,8 +19,12 @@ export const customerOf = (i: number) => `c${40 + (i % 8)}`;
 export const labelled = Array.from({ length: RIDES }, (_, i) => i).filter((i) => i % 8 === 2);
 export const kept = Array.from({ length: RIDES }, (_, i) => i).filter((i) => i % 5 !== 0);
 
-export async function labelsPipeline() {
+export async function labelsPipeline(store?: Store) {
   const ctx = setup();
+  if (store !== undefined) {
+    ctx.store = store as typeof ctx.store;
+    ctx.pt = createPipetrace({ store, now: () => ctx.clock.t });
+  }
   const { pt, clock } = ctx;
   const step = async (component: string, inputs: string[], outputs: string[], rows: RowLineageSpec[]) => {
     clock.t += 1000;

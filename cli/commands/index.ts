@@ -27,4 +27,8 @@ export const commands: Record<string, () => Promise<Command>> = {
   copy: async () => (await import('./copy.js')).copyCommand,
   drift: async () => (await import('./drift.js')).drift,
   monitor: async () => (await import('./drift.js')).monitor,
+  label: async () => (await import('./labels.js')).label,
+  labelled: async () => (await import('./labels.js')).labelled,
+  retract: async () => (await import('./labels.js')).retract,
+  retractions: async () => (await import('./labels.js')).retractions,
 };

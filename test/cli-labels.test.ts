@@ -7,7 +7,7 @@ import { createServer, type PipetraceServer } from '../adapters/http/server.js';
 import type { Labelled } from '../src/labels/labelled.js';
 import type { Retraction, RetractionReport } from '../src/labels/retract.js';
 import { runMain } from './cli-run.js';
-import { labelled, labelsPipeline } from './labels-pipeline.js';
+import { labelled, labelsPipeline, STAGES_IN_ORDER } from './labels-pipeline.js';
 
 let cwd: string;
 let dir: string;
@@ -43,15 +43,7 @@ describe('pipetrace label, labelled, retract, retractions', () => {
     expect(retract.code).toBe(0);
     const report = JSON.parse(retract.stdout) as RetractionReport;
     expect(report.models.map((m) => m.pointer)).toEqual(['models/churn.pkl']);
-    expect(report.rebuild.map((s) => s.run.component)).toEqual([
-      'clean',
-      'join',
-      'agg',
-      'score',
-      'forecast',
-      'train',
-      'churn',
-    ]);
+    expect(report.rebuild.map((s) => s.run.component)).toEqual(STAGES_IN_ORDER);
     const shown = await cli('retract', 'customer:42', '--show');
     expect(shown.stdout).toContain('rebuild, in pipeline order:\n  1. clean');
     expect(shown.stdout).toContain('models trained on the data:\n  models/churn.pkl [model] by train run');

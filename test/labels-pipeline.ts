@@ -15,6 +15,8 @@ import type { Store } from '../src/store.js';
 import { setup } from './helpers.js';
 
 export const RIDES = 96;
+/** The steps the label on customer 42's rides reaches, in pipeline order (what a retraction rebuilds). */
+export const STAGES_IN_ORDER = ['clean', 'join', 'agg', 'score', 'forecast', 'train', 'churn'];
 export const customerOf = (i: number) => `c${40 + (i % 8)}`;
 export const labelled = Array.from({ length: RIDES }, (_, i) => i).filter((i) => i % 8 === 2);
 export const kept = Array.from({ length: RIDES }, (_, i) => i).filter((i) => i % 5 !== 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPipetraceError } from '../src/errors.js';
 import { setup } from './helpers.js';
-import { customerOf, everything, kept, labelled, labelsPipeline, RIDES } from './labels-pipeline.js';
+import { customerOf, everything, kept, labelled, labelsPipeline, RIDES, STAGES_IN_ORDER } from './labels-pipeline.js';
 
 const rideKeys = labelled.map((i) => `r${i}`);
 const survivors = labelled.filter((i) => kept.includes(i));
@@ -155,15 +155,7 @@ describe('labels: retraction', () => {
       ['data/joined.csv', 'join', 'rows'],
       ['data/groups.csv', 'agg', 'rows'],
     ]);
-    expect(report.rebuild.map((s) => s.run.component)).toEqual([
-      'clean',
-      'join',
-      'agg',
-      'score',
-      'forecast',
-      'train',
-      'churn',
-    ]);
+    expect(report.rebuild.map((s) => s.run.component)).toEqual(STAGES_IN_ORDER);
     expect(report.violations).toEqual([]);
     expect(report.flagged).toEqual({ pointers: 2, rows: 9 + 9 + 1 + 9 + 1 });
 

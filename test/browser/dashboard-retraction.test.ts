@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
 import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
-import { labelled, labelsPipeline } from '../labels-pipeline.js';
+import { labelled, labelsPipeline, STAGES_IN_ORDER } from '../labels-pipeline.js';
 import { bundle, withChromium, writeTempDir } from './harness.js';
 
 let server: PipetraceServer;
@@ -36,7 +36,7 @@ describe('the retraction view in Chromium', () => {
       const rows = await affected.evaluateAll((trs) =>
         trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
       );
-      expect(rows.map((r) => r[0])).toEqual(['clean', 'join', 'agg', 'score', 'forecast', 'train', 'churn']);
+      expect(rows.map((r) => r[0])).toEqual(STAGES_IN_ORDER);
       expect(rows.find((r) => r[2] === 'data/group-predictions.csv')?.[4]).toBe('1 rows: "p2"');
       expect(rows.find((r) => r[2] === 'models/churn.pkl')?.[4]).toMatch(
         /^whole output \(no row lineage at step train/,

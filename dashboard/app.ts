@@ -9,6 +9,7 @@ import { fill, h } from './dom.js';
 import { formatView, parseView, type View } from './hash-router.js';
 import { STYLES } from './styles.js';
 import { flaggedView, historyView, recentView } from './views/lists.js';
+import { retractionsView, retractionView } from './views/retractions.js';
 import { reviewView } from './views/review.js';
 import { rowsView } from './views/rows.js';
 import { runView } from './views/run-card.js';
@@ -74,6 +75,10 @@ function viewOf(view: View, ctx: ViewContext): Promise<Node> {
       return reviewView(ctx, view);
     case 'rows':
       return rowsView(ctx, view);
+    case 'retractions':
+      return retractionsView(ctx);
+    case 'retraction':
+      return retractionView(ctx, view.label);
   }
 }
 
@@ -98,6 +103,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     ['Flagged', { view: 'flagged' }],
     ['Review', { view: 'review' }],
     ['Rows', { view: 'rows' }],
+    ['Retractions', { view: 'retractions' }],
   ];
   const nav = h(
     'nav',

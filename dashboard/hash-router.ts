@@ -1,7 +1,7 @@
 /**
  * Views as hash routes, so every view has a URL a person can share:
  *   #/recent  #/history/NAME?since=&until=  #/run/ID  #/trace/POINTER?open=RUN  #/trace-run/ID
- *   #/review?method=  #/flagged  #/rows?pointer=&key=&direction=
+ *   #/review?method=  #/flagged  #/rows?pointer=&key=&direction=  #/retractions  #/retraction/LABEL
  * Names sit in one percent-encoded segment, so `/`, `?` and `#` inside them are data.
  */
 import type { ReviewMethod } from '../src/analysis/spectrum.js';
@@ -16,7 +16,9 @@ export type View =
   | { view: 'trace-run'; run: string; open?: string }
   | { view: 'review'; method?: ReviewMethod }
   | { view: 'flagged' }
-  | { view: 'rows'; pointer?: string; key?: string; direction?: RowDirection };
+  | { view: 'rows'; pointer?: string; key?: string; direction?: RowDirection }
+  | { view: 'retractions' }
+  | { view: 'retraction'; label: string };
 
 const seg = encodeURIComponent;
 
@@ -53,6 +55,10 @@ export function formatView(v: View): string {
       return '#/flagged';
     case 'rows':
       return `#/rows${query({ pointer: v.pointer, key: v.key, direction: v.direction })}`;
+    case 'retractions':
+      return '#/retractions';
+    case 'retraction':
+      return `#/retraction/${seg(v.label)}`;
   }
 }
 
@@ -86,6 +92,11 @@ export function parseView(hash: string): View {
     }
     case 'flagged':
       return { view: 'flagged' };
+    case 'retractions':
+      return { view: 'retractions' };
+    case 'retraction':
+      if (name) return { view: 'retraction', label: name };
+      break;
     case 'rows': {
       const direction = get('direction');
       return {

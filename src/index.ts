@@ -35,6 +35,20 @@ export { decodeCursor, encodeCursor, type ScanPosition } from './cursor.js';
 export { type ErrorCode, isPipetraceError, PipetraceError } from './errors.js';
 export { type LineageEdge, type LineageGraph, type LineageNode, lineageGraph, pointerNode, runNode } from './graph.js';
 export { uuidv7 } from './ids.js';
+export type {
+  Labelled,
+  LabelledOptions,
+  LabelledOutput,
+  LabelOptions,
+  LabelSource,
+  LabelSummary,
+  RebuildStep,
+  Retraction,
+  RetractionItem,
+  RetractionItemKind,
+  RetractionReport,
+  RetractionViolation,
+} from './labels/index.js';
 export type * from './model.js';
 export type { CategoricalColumn, ColumnProfile, ColumnType, EmptyColumn, NumericColumn } from './monitor/column.js';
 export type { ColumnDrift, ColumnStatus, ColumnSummary, CompareOptions, DriftMeasure } from './monitor/compare.js';

@@ -8,6 +8,24 @@ import { type ComponentInput, listComponents, tagCounts, upsertComponent } from 
 import { invalid, notFound, PipetraceError } from './errors.js';
 import { type LineageGraph, lineageGraph } from './graph.js';
 import { uuidv7 } from './ids.js';
+import { attachLabel, type LabelOptions, type LabelSummary } from './labels/attach.js';
+import {
+  checkLabel,
+  checkLabelledOptions,
+  type Labelled,
+  type LabelledOptions,
+  labelledOf,
+} from './labels/labelled.js';
+import {
+  checkRetractionsOptions,
+  checkRetractOptions,
+  closeRetraction,
+  listRetractions,
+  type Retraction,
+  type RetractionReport,
+  retract,
+  retractionReport,
+} from './labels/retract.js';
 import type { CodeVersion, Component, Pointer, PointerType, Run } from './model.js';
 import {
   checkDriftOptions,
@@ -408,6 +426,49 @@ export class Pipetrace {
   /** Follows one row forward: which rows of which outputs derive from it. */
   async impact(pointer: string, key: RowKey, options: RowTraceOptions = {}): Promise<RowTrace> {
     return impact(this.store, pointer, key, checkRowTraceOptions(options));
+  }
+
+  // ---- labels and retraction -------------------------------------------------------------
+
+  /**
+   * Attaches a label (`customer:42`, `source:vendor-b`, `pii`) to a pointer's latest version, or
+   * with `rows` to those rows of it. What it reached is computed from lineage when asked.
+   */
+  label(pointer: string, label: string, options: LabelOptions = {}): Promise<LabelSummary> {
+    return attachLabel(this.store, pointer, label, options, this.now());
+  }
+
+  /** Every pointer version and row derived from data carrying `label`, exact where rows were recorded. */
+  async labelled(label: string, options: LabelledOptions = {}): Promise<Labelled> {
+    checkLabel('label', label);
+    return labelledOf(this.store, label, checkLabelledOptions(options));
+  }
+
+  /**
+   * Retracts a label: records it with its time, flags every derived output (or its rows) still in
+   * use with reason `retracted:<label>`, and reports what was built from the data and what to rebuild.
+   */
+  async retract(label: string, options: { reason: string }): Promise<RetractionReport> {
+    checkLabel('label', label);
+    const { reason } = checkRetractOptions(options);
+    return retract(this.store, label, reason, this.now());
+  }
+
+  /** Closes a label's retraction, clearing the flags it set and nothing else. */
+  async closeRetraction(label: string): Promise<Retraction> {
+    checkLabel('label', label);
+    return closeRetraction(this.store, label, this.now());
+  }
+
+  /** Open retractions, oldest first (`all`: closed ones too). */
+  async retractions(options: { all?: boolean } = {}): Promise<Retraction[]> {
+    return listRetractions(this.store, checkRetractionsOptions(options));
+  }
+
+  /** A retraction's report, recomputed from lineage now (violations included). */
+  async retraction(label: string): Promise<RetractionReport> {
+    checkLabel('label', label);
+    return retractionReport(this.store, label);
   }
 
   // ---- monitoring -------------------------------------------------------------------------

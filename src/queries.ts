@@ -12,6 +12,9 @@ import { checkTraceOptions } from './analysis/trace.js';
 import { checkChecksQuery } from './checks/query.js';
 import { invalid } from './errors.js';
 import { defined, type HttpParts, type ParamReader, targetValues } from './http-params.js';
+import { checkLabel, checkLabelledOptions } from './labels/labelled.js';
+import { checkRetractionsOptions } from './labels/retract.js';
+import { labelledFromJson, labelledToJson, reportFromJson, reportToJson } from './labels/wire.js';
 import { checkDriftOptions, type DriftOptions } from './monitor/drift.js';
 import { checkMonitorOptions, type MonitorOptions } from './monitor/monitor.js';
 import type { Pipetrace } from './pipetrace.js';
@@ -45,6 +48,9 @@ export const QUERY_NAMES = [
   'tasks',
   'taskMetrics',
   'checks',
+  'labelled',
+  'retractions',
+  'retraction',
 ] as const;
 
 export type QueryName = (typeof QUERY_NAMES)[number];
@@ -408,6 +414,45 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
       }),
     ],
     plainJson: true,
+  },
+  labelled: {
+    path: '/labelled',
+    summary: '?label=[&maxRows=] -> Labelled',
+    arity: 2,
+    check: (label, options) => {
+      checkLabel('label', label);
+      checkLabelledOptions(options);
+    },
+    toHttp: (label, options = {}) => ({ query: { label, maxRows: options.maxRows } }),
+    fromHttp: (r) => [r.required('label'), defined({ maxRows: r.int('maxRows') })],
+    toJson: labelledToJson,
+    fromJson: labelledFromJson,
+    plainJson: false,
+  },
+  retractions: {
+    path: '/retractions',
+    summary: '[?all=true] -> { retractions }',
+    arity: 1,
+    check: (options) => checkRetractionsOptions(options),
+    toHttp: (options = {}) => ({ query: { all: options.all === undefined ? undefined : String(options.all) } }),
+    fromHttp: (r) => {
+      const all = r.text('all');
+      if (all !== undefined && all !== 'true' && all !== 'false') throw invalid('all', 'must be true or false');
+      return [all === undefined ? {} : { all: all === 'true' }];
+    },
+    ...wrapped<'retractions'>('retractions'),
+    plainJson: true,
+  },
+  retraction: {
+    path: '/retraction',
+    summary: '?label= -> RetractionReport (recomputed now)',
+    arity: 1,
+    check: (label) => checkLabel('label', label),
+    toHttp: (label) => ({ query: { label } }),
+    fromHttp: (r) => [r.required('label')],
+    toJson: reportToJson,
+    fromJson: reportFromJson,
+    plainJson: false,
   },
 };
 

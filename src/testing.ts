@@ -574,6 +574,66 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       expect(await store.listBlobs('rows/')).toEqual([]);
     });
 
+    run(
+      'keeps labels and retractions: what a label reached, the flags a retraction set, and closing it',
+      async (store) => {
+        const pt = createPipetrace({ store });
+        const t0 = 1_700_000_000_000;
+        const at = (ms: number) => t0 + ms;
+        const step = (component: string, input: string, output: string, start: number) =>
+          pt.startRun(component, { startedAt: at(start), inputs: input, outputs: output });
+        const rides = ['r1', 'r2', 'r3', 'r4'];
+        await step('clean', 'raw.csv', 'clean.csv', 0)
+          .rows({ output: 'clean.csv', input: 'raw.csv', kind: 'keep', keys: rides.slice(1) })
+          .end({ endedAt: at(10) });
+        await step('score', 'clean.csv', 'scores.csv', 100)
+          .rows({
+            output: 'scores.csv',
+            input: 'clean.csv',
+            kind: 'map',
+            outputKeys: ['s2', 's3', 's4'],
+            inputKeys: rides.slice(1),
+          })
+          .end({ endedAt: at(110) });
+        await step('train', 'clean.csv', 'model.pkl', 200).end({ endedAt: at(210) });
+        const labelled = await pt.label('raw.csv', 'customer:7', { rows: ['r1', 'r3'] });
+        expect(labelled.rowCount).toBe(2);
+        const answer = await pt.labelled('customer:7');
+        expect(answer.outputs.map((o) => [o.pointer, o.rowLevel, o.rowCount])).toEqual([
+          ['clean.csv', true, 1],
+          ['scores.csv', true, 1],
+          ['model.pkl', false, 0],
+        ]);
+        const report = await pt.retract('customer:7', { reason: 'deletion request' });
+        expect(report.flagged).toEqual({ pointers: 1, rows: 2 });
+        expect((await pt.flagged()).map((p) => p.name)).toEqual(['model.pkl']);
+        expect((await pt.flaggedRows('scores.csv')).rows.map((r) => r.hash)).toEqual(
+          report.files.find((f) => f.pointer === 'scores.csv')?.rows.map((r) => r.hash),
+        );
+        const check = async (again: Store, open: boolean) => {
+          const pt2 = createPipetrace({ store: again });
+          expect((await pt2.retractions({ all: true })).map((r) => [r.label, r.reason, r.open])).toEqual([
+            ['customer:7', 'deletion request', open],
+          ]);
+          expect((await pt2.labelled('customer:7')).sources[0]?.rowCount).toBe(2);
+        };
+        await check(store, true);
+        await pt.closeRetraction('customer:7');
+        expect(await pt.flagged()).toEqual([]);
+        expect((await pt.flaggedRows('scores.csv')).rows).toEqual([]);
+        await check(store, false);
+        if (target.reopen !== undefined) {
+          await store.close();
+          const again = await target.reopen(store);
+          try {
+            await check(again, false);
+          } finally {
+            await again.close();
+          }
+        }
+      },
+    );
+
     if (target.reopen !== undefined) {
       const reopen = target.reopen;
       it('keeps everything after close and reopen', async () => {

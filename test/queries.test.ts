@@ -39,6 +39,9 @@ const SAMPLE: { [K in QueryName]: (p: Pipeline) => QueryArgs<K> } = {
   tasks: () => [],
   taskMetrics: () => ['fare', { metric: 'mae', window: '1d', since: T0, by: 'output', positive: 1 }],
   checks: () => [{ component: 'validate', outcome: 'fail', since: T0 }],
+  labelled: () => ['pii', { maxRows: 5 }],
+  retractions: () => [{ all: true }],
+  retraction: () => ['customer:1'],
 };
 
 const call = (target: object, name: QueryName, args: unknown[]) =>
@@ -74,6 +77,10 @@ describe('the query table', () => {
         ],
       });
     }
+    // A label that reaches the week's models and predictions, and a retracted one that reaches nothing.
+    await pt.label('features/0', 'pii');
+    await pt.label(pipeline.flaggedRowPointer, 'customer:1', { rows: ['p0-1'] });
+    await pt.retract('customer:1', { reason: 'deletion request' });
     server = createServer({ store: pipeline.store });
     await server.listen(0, '127.0.0.1');
   });

@@ -28,4 +28,8 @@ export const commands: Record<string, () => Promise<Command>> = {
   drift: async () => (await import('./drift.js')).drift,
   monitor: async () => (await import('./drift.js')).monitor,
   metrics: async () => (await import('./metrics.js')).metrics,
+  label: async () => (await import('./labels.js')).label,
+  labelled: async () => (await import('./labels.js')).labelled,
+  retract: async () => (await import('./labels.js')).retract,
+  retractions: async () => (await import('./labels.js')).retractions,
 };

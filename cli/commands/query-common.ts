@@ -231,6 +231,7 @@ export const view = {
   traceRun: (id: string) => `#/trace-run/${encodeURIComponent(id)}`,
   review: () => '#/review',
   flagged: () => '#/flagged',
+  retraction: (label: string) => `#/retraction/${encodeURIComponent(label)}`,
   /** The dashboard takes the row key as JSON. */
   rows: (pointer: string, key: RowKey, direction: 'backward' | 'forward') =>
     `#/rows?${new URLSearchParams({ pointer, key: JSON.stringify(keyToJson(key)), direction }).toString()}`,

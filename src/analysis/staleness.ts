@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { retractedInputs } from '../labels/violations.js';
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
 import { checkOptions, checkPositiveInt, describe } from '../validate.js';
@@ -30,7 +31,9 @@ export type StaleReason =
       latest: string;
       message: string;
     }
-  | { kind: 'missing_dependency'; dependency: string; message: string };
+  | { kind: 'missing_dependency'; dependency: string; message: string }
+  /** The run read data derived from a retracted label after the retraction: a violation. */
+  | { kind: 'retracted_input'; label: string; inputs: string[]; retractedAt: number; message: string };
 
 export interface Staleness {
   run: string;
@@ -99,6 +102,15 @@ export async function stalenessOf(store: Store, run: Run, options: StalenessOpti
         message: `${dep.component} has produced ${plural(fresher.count, 'newer run')}${fresher.count >= FRESHER_COUNT_CAP ? ' or more' : ''} since run ${dep.id} (latest ${fresher.latest})`,
       });
     }
+  }
+  for (const r of await retractedInputs(store, run)) {
+    reasons.push({
+      kind: 'retracted_input',
+      label: r.label,
+      inputs: r.inputs,
+      retractedAt: r.retractedAt,
+      message: `read ${r.inputs.map((p) => JSON.stringify(p)).join(', ')} built from ${JSON.stringify(r.label)}, retracted at ${new Date(r.retractedAt).toISOString()}`,
+    });
   }
   return {
     run: run.id,

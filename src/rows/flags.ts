@@ -34,11 +34,6 @@ async function read(store: Store, pointer: string): Promise<{ hashes: Uint32Arra
   return { hashes: blob.body.slice(), keys: blob.text?.() ?? [] };
 }
 
-async function write(store: Store, pointer: string, hashes: Uint32Array, keys: unknown[], now: number): Promise<void> {
-  const header: FlagHeader = { pointer, updatedAt: now };
-  await store.putBlobs([{ key: flagKey(pointer), data: encodeBlob(header, hashes, JSON.stringify(keys)) }]);
-}
-
 function merge(
   current: { hashes: Uint32Array; keys: unknown[] },
   add: Uint32Array,
@@ -68,6 +63,33 @@ function merge(
   return { hashes: Uint32Array.from(out), keys };
 }
 
+/**
+ * The blob that flags `add` and unflags `remove` rows of a pointer, for the caller to write in a
+ * batch of its own (a retraction writes its flags and its record at once). `data` is undefined
+ * when no row stays flagged and the store can delete.
+ */
+export async function nextRowFlags(
+  store: Store,
+  pointer: string,
+  add: { hashes: Uint32Array; keys: unknown[] },
+  remove: Uint32Array | undefined,
+  now: number,
+): Promise<{ key: string; data?: Uint8Array; count: number }> {
+  const next = merge(await read(store, pointer), add.hashes, add.keys, remove);
+  const key = flagKey(pointer);
+  const count = next.hashes.length >>> 1;
+  // No row left flagged: nothing to keep, where the store can delete.
+  if (count === 0 && store.deleteBlobs !== undefined) return { key, count };
+  const header: FlagHeader = { pointer, updatedAt: now };
+  return { key, data: encodeBlob(header, next.hashes, JSON.stringify(next.keys)), count };
+}
+
+/** Writes what nextRowFlags computed. */
+export async function writeRowFlags(store: Store, next: { key: string; data?: Uint8Array }): Promise<void> {
+  if (next.data !== undefined) await store.putBlobs([{ key: next.key, data: next.data }]);
+  else await store.deleteBlobs?.([next.key]);
+}
+
 /** Flags rows of a pointer as wrong (adds to the rows already flagged). Returns the count now flagged. */
 export async function flagRows(
   store: Store,
@@ -76,11 +98,10 @@ export async function flagRows(
   now = Date.now(),
 ): Promise<number> {
   checkPointer('pointer', pointer);
-  const hashes = hashKeys(keys);
-  const text = Array.from(keys, keyToJson);
-  const next = merge(await read(store, pointer), hashes, text, undefined);
-  await write(store, pointer, next.hashes, next.keys, now);
-  return next.hashes.length >>> 1;
+  const add = { hashes: hashKeys(keys), keys: Array.from(keys, keyToJson) };
+  const next = await nextRowFlags(store, pointer, add, undefined, now);
+  await writeRowFlags(store, next);
+  return next.count;
 }
 
 /** Unflags the given rows of a pointer, or all of its rows when `keys` is omitted. Returns the count still flagged. */
@@ -91,14 +112,15 @@ export async function unflagRows(
   now = Date.now(),
 ): Promise<number> {
   checkPointer('pointer', pointer);
-  const remove = keys === undefined ? undefined : hashKeys(keys);
-  const current = await read(store, pointer);
-  const next =
-    remove === undefined ? { hashes: new Uint32Array(0), keys: [] } : merge(current, new Uint32Array(0), [], remove);
-  // No row left flagged: nothing to keep, where the store can delete.
-  if (next.hashes.length === 0 && store.deleteBlobs !== undefined) await store.deleteBlobs([flagKey(pointer)]);
-  else await write(store, pointer, next.hashes, next.keys, now);
-  return next.hashes.length >>> 1;
+  const none = { hashes: new Uint32Array(0), keys: [] };
+  if (keys === undefined) {
+    // Every row: whatever is flagged now goes.
+    await writeRowFlags(store, await nextRowFlags(store, pointer, none, (await read(store, pointer)).hashes, now));
+    return 0;
+  }
+  const next = await nextRowFlags(store, pointer, none, hashKeys(keys), now);
+  await writeRowFlags(store, next);
+  return next.count;
 }
 
 /** The flagged rows of a pointer (none flagged: empty). */

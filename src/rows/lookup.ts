@@ -52,6 +52,12 @@ export async function lookupPair(
       pair,
       pair.counts.map((_, c) => c),
     );
+    // Few queries (a label's rows, one row's impact): binary search an input order per chunk
+    // (built once, kept with the cached chunk) instead of reading every entry.
+    if (chunks.every((c) => q * Math.log2(c.count + 1) < c.count * SCAN_COST && c.count < INDEXED_MAX)) {
+      for (const chunk of chunks) probeByInput(chunk, pair, queries, q, m);
+      return m.done();
+    }
     for (const chunk of chunks)
       scanChunk(chunk, pair, chunk.inp as Uint32Array, chunk.out, table, next, undefined, m, true);
     return m.done();
@@ -127,6 +133,51 @@ export async function lookupPair(
 
 /** Up to this many queries are looked up one by one. */
 const FEW = 8;
+/** Reading an entry in a scan (a hash probe) costs about this many binary search steps. */
+const SCAN_COST = 4;
+/** Entry indexes fit beside a 32-bit high word in a double's 53 bits. */
+const INDEXED_MAX = 2 ** 21;
+
+/** The chunk's entries ordered by input (hi word, then entry): sorted once as doubles, no comparator. */
+function inputOrder(chunk: Chunk): { hi: Uint32Array; at: Uint32Array } {
+  if (chunk.byInput !== undefined) return chunk.byInput;
+  const inp = chunk.inp as Uint32Array;
+  const keys = new Float64Array(chunk.count);
+  for (let j = 0; j < chunk.count; j++) keys[j] = (inp[2 * j] as number) * INDEXED_MAX + j;
+  keys.sort();
+  const hi = new Uint32Array(chunk.count);
+  const at = new Uint32Array(chunk.count);
+  for (let k = 0; k < chunk.count; k++) {
+    const key = keys[k] as number;
+    const j = key % INDEXED_MAX;
+    at[k] = j;
+    hi[k] = (key - j) / INDEXED_MAX;
+  }
+  chunk.byInput = { hi, at };
+  return chunk.byInput;
+}
+
+/** Forward matches of a few queries in one map/many chunk, in entry order per query. */
+function probeByInput(chunk: Chunk, pair: PairManifest, queries: Uint32Array, q: number, m: MatchBuilder): void {
+  const { hi: his, at } = inputOrder(chunk);
+  const inp = chunk.inp as Uint32Array;
+  const text = chunk.text?.();
+  for (let i = 0; i < q; i++) {
+    const hi = (queries[2 * i] as number) >>> 0;
+    const lo = (queries[2 * i + 1] as number) >>> 0;
+    let a = 0;
+    let b = his.length;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if ((his[mid] as number) < hi) a = mid + 1;
+      else b = mid;
+    }
+    for (let k = a; k < his.length && his[k] === hi; k++) {
+      const j = at[k] as number;
+      if (inp[2 * j + 1] === lo) emit(m, m.tagOf(i), pair, chunk.out, j, text, true);
+    }
+  }
+}
 
 /** A match of query `q`: the row on the other side, with keys where the pair kept them. */
 export type Visit = (q: number, hi: number, lo: number, key: unknown, queryKey: unknown) => void;

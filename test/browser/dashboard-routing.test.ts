@@ -23,6 +23,8 @@ describe('hash routes', () => {
     { view: 'review', method: 'tarantula' },
     { view: 'flagged' },
     { view: 'rows', pointer: hostile, key: '["a",1]', direction: 'forward' },
+    { view: 'retractions' },
+    { view: 'retraction', label: `customer:${hostile}` },
   ];
   for (const v of views) {
     it(`round-trips the ${v.view} view with a name holding / ? # & and markup`, () => {

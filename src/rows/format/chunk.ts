@@ -61,6 +61,8 @@ export interface Chunk {
   out: Uint32Array;
   inp?: Uint32Array;
   text?: () => unknown[];
+  /** Built on the first few-row forward lookup: entries ordered by input high word (src/rows/lookup.ts). */
+  byInput?: { hi: Uint32Array; at: Uint32Array };
 }
 
 /** Word layout of a version 2 chunk body. */

@@ -1,7 +1,7 @@
 import { invalid } from '../errors.js';
-import type { Run } from '../model.js';
 import type { RowReview } from '../rows/review.js';
-import { compareWriteKeys, type Store } from '../store.js';
+import { RunTable } from '../run-table.js';
+import type { Store } from '../store.js';
 import { checkOptions, checkPositiveInt, describe } from '../validate.js';
 import { Ancestry } from './ancestry.js';
 import { type ReviewCandidate, rankCandidates } from './candidate.js';
@@ -104,40 +104,58 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   });
   const producingComponents = [...new Set(flagged.flatMap((f) => (f.component === undefined ? [] : [f.component])))];
 
-  // Every run of the producing components, numbered in scan order, and for each output the
-  // number of its latest writer among them. Numbers in typed arrays rather than maps of objects:
-  // this is most of a review's work.
-  const graph = new Ancestry();
-  const latest = new Map<string, number>();
-  for (const component of producingComponents) {
-    let cursor: string | undefined;
-    do {
-      const page = await store.scanRuns({ component, limit: PAGE, cursor, order: 'asc' });
-      for (const run of page.runs) {
-        const i = graph.add(run);
-        for (const p of run.outputs) {
-          const cur = latest.get(p);
-          if (cur === undefined || compareWriteKeys(run, graph.runs[cur] as Run) > 0) latest.set(p, i);
-        }
-      }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
+  // Every run of the producing components, numbered in run order, and for each output the
+  // number of its latest writer among them. Read in place from the store's columns when it has
+  // them (no Run object per run: at a million runs that is most of a review's time and memory),
+  // else from a table of the runs read here.
+  const own = store.columns === undefined ? new RunTable() : undefined;
+  const columns = store.columns ?? (own as RunTable);
+  if (own !== undefined) {
+    for (const component of producingComponents) {
+      let cursor: string | undefined;
+      do {
+        const page = await store.scanRuns({ component, limit: PAGE, cursor, order: 'asc' });
+        for (const run of page.runs) own.put(run);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+    }
   }
-  const flaggedSet = new Set<string>();
+  const graph = new Ancestry(columns, own === undefined ? undefined : { store, table: own });
+  // latest[p]: number of pointer p's latest writer among the producing runs, -1 for none.
+  const latest = new Int32Array(columns.pointerCount).fill(-1);
+  const written: number[] = [];
+  for (const component of producingComponents) {
+    for (const slot of columns.slotsOf(component) ?? []) {
+      const i = graph.add(slot);
+      const links = columns.links();
+      const from = columns.firstOutput(slot);
+      for (let o = from, to = from + columns.outputCount(slot); o < to; o++) {
+        const p = links[o] as number;
+        const cur = latest[p] as number;
+        if (cur < 0) written.push(p);
+        if (cur < 0 || columns.compareWrites(slot, graph.slot(cur)) > 0) latest[p] = i;
+      }
+    }
+  }
+  const isFlagged = new Uint8Array(columns.pointerCount);
   for (const f of flagged) {
     if (f.producer === undefined) continue;
-    flaggedSet.add(f.pointer);
-    const producer = graph.index.get(f.producer);
-    if (producer !== undefined) latest.set(f.pointer, producer);
+    const p = columns.pointerOf(f.pointer);
+    const producer = graph.numberOfId(f.producer);
+    if (p < 0 || producer === undefined) continue;
+    if (latest[p] === -1) written.push(p);
+    isFlagged[p] = 1;
+    latest[p] = producer;
   }
 
   // Flagged and unflagged outputs per producing run.
-  const producedF = new Float64Array(graph.runs.length);
-  const producedP = new Float64Array(graph.runs.length);
+  const producedF = new Float64Array(graph.size);
+  const producedP = new Float64Array(graph.size);
   let F = 0;
   let P = 0;
-  for (const [pointer, i] of latest) {
-    if (flaggedSet.has(pointer)) {
+  for (const p of written) {
+    const i = latest[p] as number;
+    if (isFlagged[p] === 1) {
       producedF[i] = (producedF[i] as number) + 1;
       F++;
     } else {
@@ -147,21 +165,22 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   }
   const producers: number[] = [];
   for (let i = 0; i < producedF.length; i++) if (producedF[i] !== 0 || producedP[i] !== 0) producers.push(i);
-  await graph.complete(store, producers);
-  const n = graph.runs.length;
+  await graph.complete(producers);
+  const n = graph.size;
 
   // Groups met in the walk: versions first, then one per component.
-  const versions = versionGroups(graph.runs);
+  const versions = versionGroups(graph);
   const componentIndex = new Map<string, number>();
-  for (const run of graph.runs)
-    if (!componentIndex.has(run.component))
-      componentIndex.set(run.component, versions.groups.length + componentIndex.size);
+  for (let i = 0; i < n; i++) {
+    const c = graph.component(i);
+    if (!componentIndex.has(c)) componentIndex.set(c, versions.groups.length + componentIndex.size);
+  }
   const groupOffsets = new Int32Array(n + 1);
   const groupTargets = new Int32Array(versions.targets.length + n);
   for (let i = 0, at = 0; i < n; i++) {
     for (let e = versions.offsets[i] as number; e < (versions.offsets[i + 1] as number); e++)
       groupTargets[at++] = versions.targets[e] as number;
-    groupTargets[at++] = componentIndex.get((graph.runs[i] as Run).component) as number;
+    groupTargets[at++] = componentIndex.get(graph.component(i)) as number;
     groupOffsets[i + 1] = at;
   }
   const spectra = runSpectra(graph, graph.aggregating(), producers, producedF, producedP, {
@@ -173,12 +192,15 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   const score = { method, F, P, minSupport };
   const { candidates, runCandidates, best } = runLevelCandidates(graph, spectra, versions, score, limit);
   const runsOf = new Map<string, number>();
-  for (const run of graph.runs) runsOf.set(run.component, (runsOf.get(run.component) ?? 0) + 1);
+  for (let i = 0; i < n; i++) {
+    const c = graph.component(i);
+    runsOf.set(c, (runsOf.get(c) ?? 0) + 1);
+  }
   const ranked = await rankCandidates(candidates, limit, async (top, tied) => {
     const tiedRuns = top.filter((c) => c.kind === 'run' && tied.has(c));
     const diffs = await runDifferences(
       store,
-      tiedRuns.map((c) => graph.runs[graph.index.get(c.id) as number] as Run),
+      tiedRuns.map((c) => graph.run(graph.numberOfId(c.id) as number)),
     );
     for (const c of top) {
       if (c.kind === 'run') c.differences = diffs.get(c.id) ?? [];

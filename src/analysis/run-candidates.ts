@@ -2,7 +2,6 @@
  * The run-level review's candidates: runs and component versions with their evidence, reach
  * and hops, built from the run-level spectra, ready for rankCandidates.
  */
-import type { Run } from '../model.js';
 import type { Ancestry } from './ancestry.js';
 import type { ReviewCandidate } from './candidate.js';
 import type { RunCandidate } from './review.js';
@@ -40,18 +39,23 @@ export function runLevelCandidates(
   scoring: Scoring,
   limit: number,
 ): { candidates: ReviewCandidate[]; runCandidates: RunCandidate[]; best: Map<string, ReviewCandidate> } {
-  const n = graph.runs.length;
+  const n = graph.size;
   const runCandidates: RunCandidate[] = [];
   const runEvidence: (Evidence | undefined)[] = [];
   const scores: number[] = [];
   for (let i = 0; i < n; i++) {
     const { ef, ep } = reachOf(spectra.runs, i);
     if (!supported(scoring, ef)) continue;
-    const run = graph.runs[i] as Run;
     const e = evidenceOf(scoring, ef, ep);
     runEvidence[i] = e;
     scores.push(e.score);
-    runCandidates.push({ kind: 'run', id: run.id, component: run.component, startedAt: run.startedAt, evidence: e });
+    runCandidates.push({
+      kind: 'run',
+      id: graph.id(i),
+      component: graph.component(i),
+      startedAt: graph.startedAt(i),
+      evidence: e,
+    });
   }
   const candidates: ReviewCandidate[] = [];
   const best = new Map<string, ReviewCandidate>();
@@ -84,16 +88,16 @@ export function runLevelCandidates(
   for (let i = 0; i < n; i++) {
     const e = runEvidence[i];
     if (e === undefined || e.score < floor) continue;
-    const run = graph.runs[i] as Run;
-    const version = run.code?.commit;
+    const id = graph.id(i);
+    const version = graph.commit(i);
     candidates.push({
       kind: 'run',
-      id: run.id,
+      id,
       run: {
-        id: run.id,
-        component: run.component,
+        id,
+        component: graph.component(i),
         ...(version === undefined ? {} : { version }),
-        startedAt: run.startedAt,
+        startedAt: graph.startedAt(i),
       },
       evidence: e,
       reach: reachOf(spectra.runs, i).reach,

@@ -47,7 +47,7 @@ export function runSpectra(
   producedP: Float64Array,
   groups: RunGroups,
 ): { runs: Counts; groups: Counts } {
-  const n = graph.runs.length;
+  const n = graph.size;
   const runs = counts(n);
   const grouped = counts(groups.size);
   const seen = new Int32Array(n).fill(-1);

@@ -8,6 +8,8 @@ import type { Run } from './model.js';
  * one from the runs it reads.
  */
 export interface RunColumns {
+  /** Changes whenever a run is stored: what an analysis derived from the columns holds while it stays. */
+  readonly generation: number;
   /** Slots ever numbered (stored runs, and runs named only as a dependency). */
   readonly slots: number;
   /** Pointers ever numbered. */

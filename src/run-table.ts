@@ -71,6 +71,8 @@ export class RunTable implements RunColumns {
   private readonly readers: (List<number> | undefined)[] = [];
   private readersUpTo = 0;
   private runs = 0;
+  /** Runs stored and removed so far (RunColumns.generation). */
+  private writes = 0;
 
   /** (startedAt, id) order. */
   private readonly byOrder = (a: number, b: number): number => {
@@ -146,6 +148,7 @@ export class RunTable implements RunColumns {
     this.times[2 * slot] = run.startedAt;
     this.times[2 * slot + 1] = run.endedAt;
     this.runs++;
+    this.writes++;
     if (hasDetails(run)) this.details.set(slot, copyDetails(run));
     // Runs mostly arrive in time order; an import of old history sorts once, when first scanned.
     if (!this.append(this.order, slot)) this.unsorted.add(-1);
@@ -181,6 +184,7 @@ export class RunTable implements RunColumns {
     this.details.delete(slot);
     this.ints[at + FLAGS] = 0;
     this.runs--;
+    this.writes++;
   }
 
   /** Appends a slot to a list in run order; false when it belongs earlier (the list is then unsorted). */
@@ -265,6 +269,9 @@ export class RunTable implements RunColumns {
 
   // ---- RunColumns: the runs read in place, for the run-level review at scale -------------
 
+  get generation(): number {
+    return this.writes;
+  }
   get slots(): number {
     return this.ids.size;
   }

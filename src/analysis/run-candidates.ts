@@ -2,12 +2,20 @@
  * The run-level review's candidates: runs and component versions with their evidence, reach
  * and hops, built from the run-level spectra, ready for rankCandidates.
  */
-import type { Ancestry } from './ancestry.js';
 import type { ReviewCandidate } from './candidate.js';
 import type { RunCandidate } from './review.js';
 import { type Counts, reachOf } from './run-spectra.js';
 import { type Evidence, type ReviewMethod, spectrumScore } from './spectrum.js';
 import type { Versions } from './versions.js';
+
+/** The runs that may be candidates, read by number. */
+export interface CandidateRuns {
+  readonly size: number;
+  id(i: number): string;
+  component(i: number): string;
+  startedAt(i: number): number;
+  commit(i: number): string | undefined;
+}
 
 /** How candidates are scored: the method, the population, and the least flagged support. */
 export interface Scoring {
@@ -33,7 +41,7 @@ export const supported = (s: Scoring, ef: number): boolean => ef > 0 && ef >= s.
  * candidates; and each component's best-scoring version.
  */
 export function runLevelCandidates(
-  graph: Ancestry,
+  graph: CandidateRuns,
   spectra: { runs: Counts; groups: Counts },
   versions: Versions,
   scoring: Scoring,
@@ -44,6 +52,8 @@ export function runLevelCandidates(
   const runEvidence: (Evidence | undefined)[] = [];
   const scores: number[] = [];
   for (let i = 0; i < n; i++) {
+    // No flagged output reaches it (most runs): no support, whatever its reach.
+    if (spectra.runs.allF[i] === 0) continue;
     const { ef, ep } = reachOf(spectra.runs, i);
     if (!supported(scoring, ef)) continue;
     const e = evidenceOf(scoring, ef, ep);

@@ -37,39 +37,37 @@ function settingKeys(runs: VersionedRuns, list: readonly number[]): string[] {
   return [...values].filter(([, set]) => set.size >= 2 && set.size * 2 <= list.length).map(([k]) => k);
 }
 
+/**
+ * The numbers grouped by key, in order of first appearance. Runs of one component or version
+ * mostly come one after another: a list is looked up only when the key changes.
+ */
+function listsBy(numbers: readonly number[], keyOf: (i: number) => string): Map<string, number[]> {
+  const lists = new Map<string, number[]>();
+  let lastKey: string | undefined;
+  let current: number[] = [];
+  for (const i of numbers) {
+    const key = keyOf(i);
+    if (key !== lastKey) {
+      lastKey = key;
+      const list = lists.get(key);
+      if (list === undefined) lists.set(key, (current = []));
+      else current = list;
+    }
+    current.push(i);
+  }
+  return lists;
+}
+
 /** Groups the runs into versions; each run belongs to its code version and to its param settings. */
 export function versionGroups(runs: VersionedRuns): Versions {
   const n = runs.size;
-  const byComponent = new Map<string, number[]>();
-  let lastComponent: string | undefined;
-  let last: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = runs.component(i);
-    if (c !== lastComponent) {
-      lastComponent = c;
-      const list = byComponent.get(c);
-      if (list === undefined) byComponent.set(c, (last = []));
-      else last = list;
-    }
-    last.push(i);
-  }
+  const all: number[] = [];
+  for (let i = 0; i < n; i++) all.push(i);
+  const byComponent = listsBy(all, (i) => runs.component(i));
   const groups: VersionGroup[] = [];
   const members: number[][] = [];
   for (const [name, list] of byComponent) {
-    const byVersion = new Map<string, number[]>();
-    // Runs of one version mostly come one after another: look the list up only when it changes.
-    let lastVersion: string | undefined;
-    let current: number[] = [];
-    for (const i of list) {
-      const v = runs.commit(i) ?? '(none)';
-      if (v !== lastVersion) {
-        lastVersion = v;
-        const l = byVersion.get(v);
-        if (l === undefined) byVersion.set(v, (current = []));
-        else current = l;
-      }
-      current.push(i);
-    }
+    const byVersion = listsBy(list, (i) => runs.commit(i) ?? '(none)');
     const keys = settingKeys(runs, list);
     for (const [version, vruns] of byVersion) {
       groups.push({ id: `${name}@${version}`, name, version, runs: vruns.length });

@@ -110,7 +110,7 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   for (const f of flagged) {
     if (f.producer === undefined) continue;
     const p = graph.columns.pointerOf(f.pointer);
-    const i = p < 0 ? -1 : (latest[p] as number);
+    const i = p < 0 || p >= latest.length ? -1 : (latest[p] as number);
     if (i < 0 || counted.has(p)) continue;
     counted.add(p);
     flaggedBy.set(i, (flaggedBy.get(i) ?? 0) + 1);

@@ -2,6 +2,7 @@ import { PipetraceError } from '../src/errors.js';
 import { Listeners } from '../src/listeners.js';
 import type { Component, PointerRecord, Run } from '../src/model.js';
 import { cloneComponent, clonePointer } from '../src/records.js';
+import type { RunColumns } from '../src/run-columns.js';
 import { RunTable } from '../src/run-table.js';
 import type {
   BlobRecord,
@@ -54,6 +55,11 @@ class MemoryStore implements Store {
   private writersOf(queries: readonly WriterQuery[]): (WriterRef | undefined)[] {
     this.open();
     return this.runs.latestWriters(queries);
+  }
+
+  get columns(): RunColumns {
+    this.open();
+    return this.runs;
   }
 
   async putRuns(runs: readonly Run[]): Promise<void> {

@@ -92,6 +92,7 @@ export {
   rowHash,
 } from './rows/index.js';
 export type { RowStepInput } from './rows/trace.js';
+export type { RunColumns } from './run-columns.js';
 export type { RowLineage, RunSink } from './run-handle.js';
 export { type RunEnd, RunHandle } from './run-handle.js';
 export type { RunInput } from './run-input.js';

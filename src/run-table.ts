@@ -1,6 +1,7 @@
 import { invalid } from './errors.js';
 import type { CodeVersion, Run } from './model.js';
 import { copyCode, copyDetails, hasDetails, type RunDetails, withDetails } from './records.js';
+import type { RunColumns } from './run-columns.js';
 import { pageOf, pickPage, planRange, planRunScan, type RunFilterField } from './scan-plan.js';
 import { asArray, firstIndex, type List, removeSorted, resized, withItem, withoutItem } from './sorted-lists.js';
 import type { RunPage, RunScan, WriteKey, WriterQuery, WriterRef } from './store.js';
@@ -37,7 +38,7 @@ const GROWTH = 4;
  * A slot is a run's row, numbered in the order ids were first stored; replacing a run reuses
  * its slot.
  */
-export class RunTable {
+export class RunTable implements RunColumns {
   private capacity = 0;
   /** Slot numbers: slot n holds the run whose id is ids.key(n). */
   private readonly ids = new StringIndex();
@@ -70,6 +71,8 @@ export class RunTable {
   private readonly readers: (List<number> | undefined)[] = [];
   private readersUpTo = 0;
   private runs = 0;
+  /** Runs stored and removed so far (RunColumns.generation). */
+  private writes = 0;
 
   /** (startedAt, id) order. */
   private readonly byOrder = (a: number, b: number): number => {
@@ -145,6 +148,7 @@ export class RunTable {
     this.times[2 * slot] = run.startedAt;
     this.times[2 * slot + 1] = run.endedAt;
     this.runs++;
+    this.writes++;
     if (hasDetails(run)) this.details.set(slot, copyDetails(run));
     // Runs mostly arrive in time order; an import of old history sorts once, when first scanned.
     if (!this.append(this.order, slot)) this.unsorted.add(-1);
@@ -180,6 +184,7 @@ export class RunTable {
     this.details.delete(slot);
     this.ints[at + FLAGS] = 0;
     this.runs--;
+    this.writes++;
   }
 
   /** Appends a slot to a list in run order; false when it belongs earlier (the list is then unsorted). */
@@ -262,13 +267,75 @@ export class RunTable {
     this.readersUpTo = n;
   }
 
+  // ---- RunColumns: the runs read in place, for the run-level review at scale -------------
+
+  get generation(): number {
+    return this.writes;
+  }
+  get slots(): number {
+    return this.ids.size;
+  }
+  get pointerCount(): number {
+    return this.pointers.size;
+  }
+  slotOf(id: string): number {
+    const slot = this.ids.find(id);
+    return slot < 0 || !this.stored(slot) ? -1 : slot;
+  }
+  pointerOf(name: string): number {
+    return this.pointers.find(name);
+  }
+  stored(slot: number): boolean {
+    return ((this.ints[slot * STRIDE + FLAGS] as number) & STORED) !== 0;
+  }
+  slotsOf(component: string): readonly number[] | undefined {
+    const c = this.components.find(component);
+    return c < 0 ? undefined : this.inOrder(c);
+  }
+  id(slot: number): string {
+    return this.ids.key(slot);
+  }
+  component(slot: number): string {
+    return this.components.key(this.ints[slot * STRIDE + COMPONENT] as number);
+  }
+  startedAt(slot: number): number {
+    return this.times[2 * slot] as number;
+  }
+  commit(slot: number): string | undefined {
+    const code = this.ints[slot * STRIDE + CODE] as number;
+    return code < 0 ? undefined : this.codes[code]?.commit;
+  }
+  params(slot: number): Readonly<Record<string, unknown>> {
+    return this.details.get(slot)?.params ?? NO_PARAMS;
+  }
+  firstDependency(slot: number): number {
+    const at = slot * STRIDE;
+    return (this.ints[at + IO_AT] as number) + (this.ints[at + INPUTS] as number) + (this.ints[at + OUTPUTS] as number);
+  }
+  dependencyCount(slot: number): number {
+    return this.ints[slot * STRIDE + DEPENDENCIES] as number;
+  }
+  firstOutput(slot: number): number {
+    const at = slot * STRIDE;
+    return (this.ints[at + IO_AT] as number) + (this.ints[at + INPUTS] as number);
+  }
+  outputCount(slot: number): number {
+    return this.ints[slot * STRIDE + OUTPUTS] as number;
+  }
+  links(): Int32Array {
+    return this.io;
+  }
+  compareWrites(a: number, b: number): number {
+    return this.byWriteKey(a, b);
+  }
+
   get(id: string): Run | undefined {
     const slot = this.ids.find(id);
     return slot < 0 || ((this.ints[slot * STRIDE + FLAGS] as number) & STORED) === 0 ? undefined : this.run(slot);
   }
 
   /** A fresh copy of the run in a slot. */
-  private run(slot: number): Run {
+  run(slot: number): Run {
     const at = slot * STRIDE;
     const from = this.ints[at + IO_AT] as number;
     const nIn = this.ints[at + INPUTS] as number;
@@ -417,6 +484,8 @@ export class RunTable {
     return false;
   }
 }
+
+const NO_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 const CODE_FIELDS = new Set(['commit', 'branch', 'tags', 'dirty']);
 

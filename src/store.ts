@@ -1,4 +1,5 @@
 import type { Component, Millis, PointerRecord, Run } from './model.js';
+import type { RunColumns } from './run-columns.js';
 
 /**
  * The position of a write in time, compared lexicographically as
@@ -160,6 +161,13 @@ export interface Store {
    * which is most of what logging a run would otherwise cost.
    */
   readonly sync?: SyncRunWrites;
+
+  /**
+   * Optional, for stores that hold their runs in columns in this process (the memory store):
+   * the runs read in place, so the run-level review at a million runs makes no Run object per
+   * run. Reviews over other stores build the same columns from the runs they read.
+   */
+  readonly columns?: RunColumns;
 
   /** Present when capabilities.live: call listener after each committed write. Returns unsubscribe. */
   subscribe?(listener: (change: StoreChange) => void): () => void;

@@ -15,13 +15,16 @@ function median(xs: number[]): number {
   return n % 2 === 1 ? (s[n >> 1] as number) : ((s[(n >> 1) - 1] as number) + (s[n >> 1] as number)) / 2;
 }
 
-/** True when x is an outlier among xs by a robust z-score (median and MAD). */
-function outlier(x: number, xs: number[]): { med: number } | undefined {
-  if (xs.length < 4) return undefined;
+/**
+ * Tells outliers among xs by a robust z-score (median and MAD), computed once for all the runs
+ * asked about: a review may ask about a thousand tied runs of one component.
+ */
+function outliers(xs: number[]): (x: number) => { med: number } | undefined {
+  if (xs.length < 4) return () => undefined;
   const med = median(xs);
   const mad = median(xs.map((v) => Math.abs(v - med)));
   const scale = Math.max(1.4826 * mad, Math.abs(med) * 0.01, 1e-9);
-  return Math.abs(x - med) / scale > 4 ? { med } : undefined;
+  return (x) => (Math.abs(x - med) / scale > 4 ? { med } : undefined);
 }
 
 /** The value most runs share, when more than half share it. */
@@ -66,9 +69,9 @@ export async function runDifferences(
     const paramMajority = new Map<string, string | undefined>();
     for (const k of paramKeys) paramMajority.set(k, majority(peers.map((p) => JSON.stringify(p.params[k] ?? null))));
     const statusMajority = majority(peers.map((p) => p.status));
-    const durations = peers.map((p) => p.endedAt - p.startedAt);
-    const outputCounts = peers.map((p) => p.outputs.length);
-    const rowCountsOf = rowsOf === undefined ? [] : peers.map(rowsOf).filter((n) => n > 0);
+    const duration = outliers(peers.map((p) => p.endedAt - p.startedAt));
+    const outputCount = outliers(peers.map((p) => p.outputs.length));
+    const rowCount = outliers(rowsOf === undefined ? [] : peers.map(rowsOf).filter((n) => n > 0));
     for (const r of mine) {
       const diffs: string[] = [];
       const commit = r.code?.commit ?? '';
@@ -83,12 +86,12 @@ export async function runDifferences(
       }
       if (statusMajority !== undefined && r.status !== statusMajority)
         diffs.push(`${r.status} (most runs of ${component}: ${statusMajority})`);
-      const o = outlier(r.outputs.length, outputCounts);
+      const o = outputCount(r.outputs.length);
       if (o !== undefined) diffs.push(`wrote ${r.outputs.length} outputs (median ${o.med})`);
-      const d = outlier(r.endedAt - r.startedAt, durations);
+      const d = duration(r.endedAt - r.startedAt);
       if (d !== undefined) diffs.push(`took ${r.endedAt - r.startedAt} ms (median ${d.med} ms)`);
       const rows = rowsOf === undefined ? 0 : rowsOf(r);
-      const c = rows > 0 ? outlier(rows, rowCountsOf) : undefined;
+      const c = rows > 0 ? rowCount(rows) : undefined;
       if (c !== undefined) diffs.push(`recorded ${rows} rows of lineage (median ${c.med})`);
       out.set(r.id, diffs);
     }

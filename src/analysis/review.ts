@@ -1,17 +1,16 @@
 import { invalid } from '../errors.js';
-import type { Run } from '../model.js';
 import type { RowReview } from '../rows/review.js';
-import { compareWriteKeys, type Store } from '../store.js';
+import type { Store } from '../store.js';
 import { checkOptions, checkPositiveInt, describe } from '../validate.js';
-import { Ancestry } from './ancestry.js';
 import { type ReviewCandidate, rankCandidates } from './candidate.js';
 import { componentNotes, rankComponents } from './component-ranking.js';
 import { runDifferences, versionDifferences } from './differences.js';
+import { FlaggedLineage } from './flagged-lineage.js';
 import { type RankedGroup, rankGroups } from './ranking.js';
 import { runLevelCandidates } from './run-candidates.js';
-import { runSpectra } from './run-spectra.js';
+import { populationOf } from './run-population.js';
+import { type Counts, runSpectra } from './run-spectra.js';
 import { type Evidence, REVIEW_METHODS, type ReviewMethod } from './spectrum.js';
-import { versionGroups } from './versions.js';
 
 export interface ReviewOptions {
   /** Scoring method; default 'ochiai'. */
@@ -84,8 +83,6 @@ export interface Review {
   rows?: RowReview;
 }
 
-const PAGE = 10_000;
-
 /**
  * Ranks the runs, component versions and components behind the flagged outputs. The
  * population is every output (latest version of each pointer) of the components that
@@ -104,81 +101,43 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
   });
   const producingComponents = [...new Set(flagged.flatMap((f) => (f.component === undefined ? [] : [f.component])))];
 
-  // Every run of the producing components, numbered in scan order, and for each output the
-  // number of its latest writer among them. Numbers in typed arrays rather than maps of objects:
-  // this is most of a review's work.
-  const graph = new Ancestry();
-  const latest = new Map<string, number>();
-  for (const component of producingComponents) {
-    let cursor: string | undefined;
-    do {
-      const page = await store.scanRuns({ component, limit: PAGE, cursor, order: 'asc' });
-      for (const run of page.runs) {
-        const i = graph.add(run);
-        for (const p of run.outputs) {
-          const cur = latest.get(p);
-          if (cur === undefined || compareWriteKeys(run, graph.runs[cur] as Run) > 0) latest.set(p, i);
-        }
-      }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-  }
-  const flaggedSet = new Set<string>();
+  // The population and its totals come from the store's columns, kept while no run is written;
+  // this review walks up from the flagged producers only, and what is not flagged is the rest.
+  const population = await populationOf(store, producingComponents);
+  const { graph, latest, totals, versions, componentIndex, runsOf } = population;
+  const flaggedBy = new Map<number, number>();
+  const counted = new Set<number>();
   for (const f of flagged) {
     if (f.producer === undefined) continue;
-    flaggedSet.add(f.pointer);
-    const producer = graph.index.get(f.producer);
-    if (producer !== undefined) latest.set(f.pointer, producer);
+    const p = graph.columns.pointerOf(f.pointer);
+    const i = p < 0 || p >= latest.length ? -1 : (latest[p] as number);
+    if (i < 0 || counted.has(p)) continue;
+    counted.add(p);
+    flaggedBy.set(i, (flaggedBy.get(i) ?? 0) + 1);
   }
-
-  // Flagged and unflagged outputs per producing run.
-  const producedF = new Float64Array(graph.runs.length);
-  const producedP = new Float64Array(graph.runs.length);
-  let F = 0;
-  let P = 0;
-  for (const [pointer, i] of latest) {
-    if (flaggedSet.has(pointer)) {
-      producedF[i] = (producedF[i] as number) + 1;
-      F++;
-    } else {
-      producedP[i] = (producedP[i] as number) + 1;
-      P++;
-    }
-  }
-  const producers: number[] = [];
-  for (let i = 0; i < producedF.length; i++) if (producedF[i] !== 0 || producedP[i] !== 0) producers.push(i);
-  await graph.complete(store, producers);
-  const n = graph.runs.length;
-
-  // Groups met in the walk: versions first, then one per component.
-  const versions = versionGroups(graph.runs);
-  const componentIndex = new Map<string, number>();
-  for (const run of graph.runs)
-    if (!componentIndex.has(run.component))
-      componentIndex.set(run.component, versions.groups.length + componentIndex.size);
-  const groupOffsets = new Int32Array(n + 1);
-  const groupTargets = new Int32Array(versions.targets.length + n);
-  for (let i = 0, at = 0; i < n; i++) {
-    for (let e = versions.offsets[i] as number; e < (versions.offsets[i + 1] as number); e++)
-      groupTargets[at++] = versions.targets[e] as number;
-    groupTargets[at++] = componentIndex.get((graph.runs[i] as Run).component) as number;
-    groupOffsets[i + 1] = at;
-  }
-  const spectra = runSpectra(graph, graph.aggregating(), producers, producedF, producedP, {
-    size: versions.groups.length + componentIndex.size,
-    offsets: groupOffsets,
-    targets: groupTargets,
-  });
+  const F = counted.size;
+  const P = population.outputs - F;
+  const lineage = new FlaggedLineage(graph, population, flaggedBy);
+  const byFlags = runSpectra(
+    lineage,
+    lineage.aggregating,
+    lineage.producers,
+    lineage.producedF,
+    new Float64Array(lineage.size),
+    lineage.groups,
+  );
+  const spectra = {
+    runs: withUnflagged(byFlags.runs, totals.runs, lineage.global),
+    groups: withUnflagged(byFlags.groups, totals.groups),
+  };
 
   const score = { method, F, P, minSupport };
-  const { candidates, runCandidates, best } = runLevelCandidates(graph, spectra, versions, score, limit);
-  const runsOf = new Map<string, number>();
-  for (const run of graph.runs) runsOf.set(run.component, (runsOf.get(run.component) ?? 0) + 1);
+  const { candidates, runCandidates, best } = runLevelCandidates(lineage, spectra, versions, score, limit);
   const ranked = await rankCandidates(candidates, limit, async (top, tied) => {
     const tiedRuns = top.filter((c) => c.kind === 'run' && tied.has(c));
     const diffs = await runDifferences(
       store,
-      tiedRuns.map((c) => graph.runs[graph.index.get(c.id) as number] as Run),
+      tiedRuns.map((c) => graph.run(graph.numberOfId(c.id) as number)),
     );
     for (const c of top) {
       if (c.kind === 'run') c.differences = diffs.get(c.id) ?? [];
@@ -212,3 +171,18 @@ export async function reviewRuns(store: Store, flaggedNames: string[], options: 
  * Components tied at the top are separated only by their versions; when their best versions
  * tie too, the flags alone cannot tell them apart, and the note says so.
  */
+
+/**
+ * Counts of the flagged outputs completed with the unflagged ones: the totals less the flagged.
+ * `at`: where each counted run sits in the totals (the same place when absent).
+ */
+function withUnflagged(flags: Counts, totals: Counts, at?: readonly number[]): Counts {
+  const allP = new Float64Array(flags.allF.length);
+  const directP = new Float64Array(flags.allF.length);
+  for (let j = 0; j < allP.length; j++) {
+    const i = at === undefined ? j : (at[j] as number);
+    allP[j] = (totals.allF[i] as number) - (flags.allF[j] as number);
+    directP[j] = (totals.directF[i] as number) - (flags.directF[j] as number);
+  }
+  return { ...flags, allP, directP };
+}

@@ -2,13 +2,20 @@
  * The run-level review's candidates: runs and component versions with their evidence, reach
  * and hops, built from the run-level spectra, ready for rankCandidates.
  */
-import type { Run } from '../model.js';
-import type { Ancestry } from './ancestry.js';
 import type { ReviewCandidate } from './candidate.js';
 import type { RunCandidate } from './review.js';
 import { type Counts, reachOf } from './run-spectra.js';
 import { type Evidence, type ReviewMethod, spectrumScore } from './spectrum.js';
 import type { Versions } from './versions.js';
+
+/** The runs that may be candidates, read by number. */
+export interface CandidateRuns {
+  readonly size: number;
+  id(i: number): string;
+  component(i: number): string;
+  startedAt(i: number): number;
+  commit(i: number): string | undefined;
+}
 
 /** How candidates are scored: the method, the population, and the least flagged support. */
 export interface Scoring {
@@ -34,24 +41,31 @@ export const supported = (s: Scoring, ef: number): boolean => ef > 0 && ef >= s.
  * candidates; and each component's best-scoring version.
  */
 export function runLevelCandidates(
-  graph: Ancestry,
+  graph: CandidateRuns,
   spectra: { runs: Counts; groups: Counts },
   versions: Versions,
   scoring: Scoring,
   limit: number,
 ): { candidates: ReviewCandidate[]; runCandidates: RunCandidate[]; best: Map<string, ReviewCandidate> } {
-  const n = graph.runs.length;
+  const n = graph.size;
   const runCandidates: RunCandidate[] = [];
   const runEvidence: (Evidence | undefined)[] = [];
   const scores: number[] = [];
   for (let i = 0; i < n; i++) {
+    // No flagged output reaches it (most runs): no support, whatever its reach.
+    if (spectra.runs.allF[i] === 0) continue;
     const { ef, ep } = reachOf(spectra.runs, i);
     if (!supported(scoring, ef)) continue;
-    const run = graph.runs[i] as Run;
     const e = evidenceOf(scoring, ef, ep);
     runEvidence[i] = e;
     scores.push(e.score);
-    runCandidates.push({ kind: 'run', id: run.id, component: run.component, startedAt: run.startedAt, evidence: e });
+    runCandidates.push({
+      kind: 'run',
+      id: graph.id(i),
+      component: graph.component(i),
+      startedAt: graph.startedAt(i),
+      evidence: e,
+    });
   }
   const candidates: ReviewCandidate[] = [];
   const best = new Map<string, ReviewCandidate>();
@@ -84,16 +98,16 @@ export function runLevelCandidates(
   for (let i = 0; i < n; i++) {
     const e = runEvidence[i];
     if (e === undefined || e.score < floor) continue;
-    const run = graph.runs[i] as Run;
-    const version = run.code?.commit;
+    const id = graph.id(i);
+    const version = graph.commit(i);
     candidates.push({
       kind: 'run',
-      id: run.id,
+      id,
       run: {
-        id: run.id,
-        component: run.component,
+        id,
+        component: graph.component(i),
         ...(version === undefined ? {} : { version }),
-        startedAt: run.startedAt,
+        startedAt: graph.startedAt(i),
       },
       evidence: e,
       reach: reachOf(spectra.runs, i).reach,

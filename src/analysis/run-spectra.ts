@@ -4,7 +4,6 @@
  * actually reaches. An output reaches a run directly when no aggregating run lies on some
  * path between them; when some outputs reach a candidate directly, only those count.
  */
-import type { Ancestry } from './ancestry.js';
 
 export interface Counts {
   /** Flagged and unflagged outputs reaching it directly. */
@@ -40,14 +39,14 @@ export interface RunGroups {
  * its fewest; adds the producer's outputs to every run and group it meets, once each.
  */
 export function runSpectra(
-  graph: Ancestry,
+  graph: { size: number; offsets: Int32Array; targets: Int32Array },
   aggregating: Uint8Array,
   producers: readonly number[],
   producedF: Float64Array,
   producedP: Float64Array,
   groups: RunGroups,
 ): { runs: Counts; groups: Counts } {
-  const n = graph.runs.length;
+  const n = graph.size;
   const runs = counts(n);
   const grouped = counts(groups.size);
   const seen = new Int32Array(n).fill(-1);

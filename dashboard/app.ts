@@ -74,6 +74,8 @@ function viewOf(view: View, ctx: ViewContext): Promise<Node> {
       return reviewView(ctx, view);
     case 'rows':
       return rowsView(ctx, view);
+    case 'monitor': // its own chunk, with uPlot in another: the other views do not carry them
+      return import('./views/monitor.js').then((m) => m.monitorView(ctx, view));
   }
 }
 
@@ -98,6 +100,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     ['Flagged', { view: 'flagged' }],
     ['Review', { view: 'review' }],
     ['Rows', { view: 'rows' }],
+    ['Monitor', { view: 'monitor' }],
   ];
   const nav = h(
     'nav',

@@ -2,6 +2,7 @@
  * Views as hash routes, so every view has a URL a person can share:
  *   #/recent  #/history/NAME?since=&until=  #/run/ID  #/trace/POINTER?open=RUN  #/trace-run/ID
  *   #/review?method=  #/flagged  #/rows?pointer=&key=&direction=
+ *   #/monitor?pointer=&column=&task=&metric=&window=
  * Names sit in one percent-encoded segment, so `/`, `?` and `#` inside them are data.
  */
 import type { ReviewMethod } from '../src/analysis/spectrum.js';
@@ -16,7 +17,8 @@ export type View =
   | { view: 'trace-run'; run: string; open?: string }
   | { view: 'review'; method?: ReviewMethod }
   | { view: 'flagged' }
-  | { view: 'rows'; pointer?: string; key?: string; direction?: RowDirection };
+  | { view: 'rows'; pointer?: string; key?: string; direction?: RowDirection }
+  | { view: 'monitor'; pointer?: string; column?: string; task?: string; metric?: string; window?: string };
 
 const seg = encodeURIComponent;
 
@@ -53,6 +55,8 @@ export function formatView(v: View): string {
       return '#/flagged';
     case 'rows':
       return `#/rows${query({ pointer: v.pointer, key: v.key, direction: v.direction })}`;
+    case 'monitor':
+      return `#/monitor${query({ pointer: v.pointer, column: v.column, task: v.task, metric: v.metric, window: v.window })}`;
   }
 }
 
@@ -94,6 +98,10 @@ export function parseView(hash: string): View {
         key: get('key'),
         direction: direction === 'forward' ? 'forward' : direction === 'backward' ? 'backward' : undefined,
       };
+    }
+    case 'monitor': {
+      const [pointer, column, task, metric, window] = ['pointer', 'column', 'task', 'metric', 'window'].map(get);
+      return { view: 'monitor', pointer, column, task, metric, window };
     }
   }
   return { view: 'recent' };

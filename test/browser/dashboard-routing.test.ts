@@ -23,6 +23,7 @@ describe('hash routes', () => {
     { view: 'review', method: 'tarantula' },
     { view: 'flagged' },
     { view: 'rows', pointer: hostile, key: '["a",1]', direction: 'forward' },
+    { view: 'monitor', pointer: hostile, column: hostile, task: hostile, metric: 'mae', window: '1d' },
   ];
   for (const v of views) {
     it(`round-trips the ${v.view} view with a name holding / ? # & and markup`, () => {

@@ -10,9 +10,10 @@ import { formatPercent, formatSignificant, formatTime, shortId } from '../../src
 import type { ViewContext } from '../app.js';
 import { fragment, h, link, table } from '../dom.js';
 import type { View } from '../hash-router.js';
+import { type Charts, chartBox, loadCharts, scroller } from './chart-box.js';
+import { taskSection } from './task-metric.js';
 
 type MonitorView = Extract<View, { view: 'monitor' }>;
-type Charts = typeof import('./charts.js');
 
 const STYLE = `
 .mon-scroll { overflow-x: auto; max-width: 100%; }
@@ -33,31 +34,6 @@ dl.mon-facts { display: grid; grid-template-columns: max-content minmax(0, 1fr);
 dl.mon-facts dt { opacity: .8; }
 dl.mon-facts dd { margin: 0; }
 `;
-
-let charts: Promise<Charts> | undefined;
-/** The chart chunk, loaded once, on the first chart shown. */
-function loadCharts(): Promise<Charts> {
-  charts ??= import('./charts.js').catch((error) => {
-    charts = undefined;
-    throw error;
-  });
-  return charts;
-}
-
-/** A chart's place: drawn once the chunk loads; if it cannot load, the table beside it stands alone. */
-function chartBox(label: string, draw: (c: Charts, el: HTMLElement) => void): HTMLElement {
-  const el = h('div', { class: 'mon-chart', role: 'img', 'aria-label': label });
-  loadCharts().then(
-    (c) => draw(c, el),
-    () => el.replaceChildren(h('p', { class: 'muted' }, 'The chart could not load; the table has its numbers.')),
-  );
-  return el;
-}
-
-/** A table that scrolls sideways on a narrow screen (a region a keyboard can reach and scroll). */
-function scroller(label: string, content: Node): HTMLElement {
-  return h('div', { class: 'mon-scroll', role: 'region', 'aria-label': label, tabindex: 0 }, content);
-}
 
 /** How far a column is past its threshold (value ÷ threshold, the larger of its measure and its missing share). */
 export function severity(c: ColumnDrift): number | undefined {
@@ -416,7 +392,8 @@ function distributionSection(ctx: ViewContext, report: MonitorReport, found: Fou
 }
 
 export async function monitorView(ctx: ViewContext, v: MonitorView): Promise<Node> {
-  const report = await ctx.api.monitor();
+  loadCharts().catch(() => undefined); // fetched while the queries run; a failure shows at each chart
+  const [report, task] = await Promise.all([ctx.api.monitor(), taskSection(ctx, v)]);
   const found = await pickColumn(ctx, report, v);
   return fragment(
     h('style', {}, STYLE),
@@ -432,6 +409,7 @@ export async function monitorView(ctx: ViewContext, v: MonitorView): Promise<Nod
       h('h3', { id: 'mon-steps' }, 'Drift per step'),
       driftSection(ctx, report),
     ),
+    task,
     distributionSection(ctx, report, found, v),
   );
 }

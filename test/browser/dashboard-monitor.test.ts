@@ -17,7 +17,8 @@ import { BUNDLE_BUILD_OPTIONS, BUNDLE_NAME, dashboardRoutes } from '../../adapte
 import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { createPipetrace, type Pipetrace } from '../../src/index.js';
-import { withChromium, writeTempDir } from './harness.js';
+import { bundle, serveStatic, withChromium, writeTempDir } from './harness.js';
+import { plantedShift } from './monitor-sample.js';
 
 const SHOTS = join(process.cwd(), 'test-results');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -26,53 +27,13 @@ let server: PipetraceServer;
 let pt: Pipetrace;
 let bundleDir: string;
 /** The newest run of each step, by component. */
-const newest: Record<string, string> = {};
-
-/** A deterministic normal sample (Box–Muller over an LCG). */
-function normal(n: number, mean: number, sd: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s + 0.5) / 2 ** 32;
-  };
-  return Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-}
-
-/**
- * ingest -> clean -> features -> train, one run a day for three days. On the last day cleaning
- * writes distances in miles as if km (×1.6) and card payments double: clean and features drift,
- * ingest does not. Components are created in reverse, so no other order matches pipeline order.
- */
-async function plantedShift(p: Pipetrace): Promise<void> {
-  for (const c of ['train', 'features', 'clean', 'ingest']) await p.component(c);
-  const n = 4000;
-  for (let d = 0; d < 3; d++) {
-    const t = Date.UTC(2026, 2, 1 + d, 2);
-    const bug = d === 2;
-    const km = normal(n, 5, 1.5, 10 + d);
-    const pay = (cardShare: number) =>
-      km.map((_, i) => ((i * 7) % 10 < cardShare ? 'card' : i % 2 === 0 ? 'cash' : 'app'));
-    const step = async (component: string, at: number, inputs: string[], output: string, cols: object) => {
-      const run = p.startRun(component, { startedAt: t + at, inputs }).profile(output, cols as never);
-      newest[component] = (await run.end({ endedAt: t + at + 1000 })).id;
-    };
-    await step('ingest', 0, [], 'raw/rides.csv', { distance: km, payment: pay(3) });
-    await step('clean', 60_000, ['raw/rides.csv'], 'clean/rides.parquet', {
-      distance_km: bug ? km.map((x) => x * 1.6) : km,
-      payment: pay(bug ? 6 : 3),
-    });
-    await step('features', 120_000, ['clean/rides.parquet'], 'features/rides.parquet', {
-      log_km: km.map((x) => Math.log1p(Math.abs(bug ? x * 1.6 : x))),
-    });
-    await step('train', 180_000, ['features/rides.parquet'], 'models/fare.pkl', { loss: normal(n, 1, 0.1, 70 + d) });
-  }
-}
+let newest: Record<string, string> = {};
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   const store = memoryStore();
   pt = createPipetrace({ store });
-  await plantedShift(pt);
+  newest = await plantedShift(pt);
   // The bundle as `npm run build:dashboard` writes it (split), so the lazy chunks are real files.
   bundleDir = await writeTempDir({});
   await build({ ...BUNDLE_BUILD_OPTIONS, entryPoints: ['dashboard/main.ts'], outdir: bundleDir, logLevel: 'silent' });
@@ -269,6 +230,86 @@ describe('the monitoring view in Chromium', () => {
         .poll(() => page.locator('section[aria-labelledby="mon-dist"]').textContent())
         .toMatch(/No profile of clean\/rides\.parquet nope/);
     });
+  }, 60_000);
+
+  it('draws a task metric over time beside its table, with a gap where a window has no feedback', async () => {
+    // The task queries answered by a fixture of the agreed TaskMetrics shape, over an in-page store.
+    const entry = await writeTempDir({
+      'entry.ts': `
+        import { memoryStore } from '${process.cwd()}/adapters/memory.ts';
+        import { createPipetrace } from '${process.cwd()}/src/index.ts';
+        import { lazyStoreApi, mount } from '${process.cwd()}/dashboard/main.ts';
+        import { plantedShift } from '${process.cwd()}/test/browser/monitor-sample.ts';
+        const store = memoryStore();
+        await plantedShift(createPipetrace({ store }));
+        const calls: unknown[] = [];
+        const day = (d: number) => new Date(Date.UTC(2026, 2, 1 + d)).toISOString();
+        const values = [1.2, 1.1, null, 4.8];
+        const api = {
+          ...lazyStoreApi(store),
+          tasks: async () => [{ name: 'fares', outputs: 40, feedback: 30 }, { name: 'eta', outputs: 1, feedback: 0 }],
+          taskMetrics: async (task: string, o: { metric: string; window: string }) => {
+            calls.push([task, o.metric, o.window]);
+            if (o.metric === 'accuracy') throw new Error('accuracy needs classes: fares holds numbers');
+            return { task, metric: o.metric, window: o.window, windowMs: 86400000, unmatched: 2,
+              points: values.map((value, d) => ({ start: day(d), end: day(d + 1), value, count: value === null ? 0 : 10 })) };
+          },
+        };
+        const el = document.createElement('div');
+        document.body.append(el);
+        (globalThis as any).calls = calls;
+        mount(el, { api: api as never, pollMs: 0, hash: false }).navigate({ view: 'monitor' });
+      `,
+    });
+    const dir = await writeTempDir({
+      'index.html':
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>t</title><link rel="icon" href="data:,"><body><script type="module" src="./b.js"></script>',
+      'b.js': await bundle(join(entry, 'entry.ts')),
+    });
+    const site = await serveStatic(dir);
+    try {
+      await withChromium(async (page, { consoleErrors }) => {
+        await page.goto(site.url);
+        const table = page.locator('table[data-kind="task-metric"]');
+        await table.waitFor();
+        const rows = await table
+          .locator('tbody tr')
+          .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+        expect(rows).toEqual([
+          ['2026-03-01 00:00:00', '1.2', '10'],
+          ['2026-03-02 00:00:00', '1.1', '10'],
+          ['2026-03-03 00:00:00', '-', '0'],
+          ['2026-03-04 00:00:00', '4.8', '10'],
+        ]);
+        expect(await page.evaluate(() => (globalThis as { calls?: unknown }).calls)).toEqual([['fares', 'mae', '1d']]);
+        expect(
+          await drawn(
+            page,
+            /^Line chart of MAE of task fares by 1d window: 3 windows with values, latest 4\.8 .*highest 4\.8/,
+          ),
+        ).toBeGreaterThan(100);
+        expect(await page.locator('section[aria-labelledby="mon-task"] figcaption').textContent()).toContain(
+          '2 feedback ids have no output yet',
+        );
+        await shot(page, 'task');
+        expect(await axe(page)).toEqual([]);
+        // Another metric is asked for; one the task cannot answer shows its error in the section only.
+        await page.locator('select[name="metric"]').selectOption('rmse');
+        await expect.poll(() => page.locator('table[data-kind="task-metric"] th').nth(1).textContent()).toBe('RMSE');
+        await page.locator('select[name="metric"]').selectOption('accuracy');
+        await expect
+          .poll(() => page.locator('section[aria-labelledby="mon-task"] [role="alert"]').textContent())
+          .toBe('accuracy needs classes: fares holds numbers');
+        expect(await page.locator('table[aria-label^="drift per step"] tbody tr').count()).toBe(4);
+        await page.locator('select[name="task"]').selectOption('eta');
+        await expect
+          .poll(() => page.evaluate(() => (globalThis as { calls?: unknown[] }).calls?.at(-1)))
+          .toEqual(['eta', 'accuracy', '1d']);
+        expect(consoleErrors).toEqual([]);
+      });
+    } finally {
+      await site.close();
+    }
   }, 60_000);
 
   it('passes axe, fits a 390 px screen and reads in dark mode', async () => {

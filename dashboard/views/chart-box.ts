@@ -26,6 +26,11 @@ export function chartBox(label: string, draw: (c: Charts, el: HTMLElement) => vo
   return el;
 }
 
+/** A chart with its caption (the caption says how to read it; the table beside it holds the numbers). */
+export function chartFigure(chart: HTMLElement, ...caption: string[]): HTMLElement {
+  return h('figure', { class: 'mon-figure' }, chart, h('figcaption', { class: 'muted' }, ...caption));
+}
+
 /** A table that scrolls sideways on a narrow screen (a region a keyboard can reach and scroll). */
 export function scroller(label: string, content: Node): HTMLElement {
   return h('div', { class: 'mon-scroll', role: 'region', 'aria-label': label, tabindex: 0 }, content);

@@ -10,7 +10,7 @@ import { formatPercent, formatSignificant, formatTime, shortId } from '../../src
 import type { ViewContext } from '../app.js';
 import { fragment, h, link, table } from '../dom.js';
 import type { View } from '../hash-router.js';
-import { type Charts, chartBox, loadCharts, scroller } from './chart-box.js';
+import { type Charts, chartBox, chartFigure, loadCharts, scroller } from './chart-box.js';
 import { taskSection } from './task-metric.js';
 
 type MonitorView = Extract<View, { view: 'monitor' }>;
@@ -169,15 +169,9 @@ function driftSection(ctx: ViewContext, report: MonitorReport): Node {
   );
   return fragment(
     lead,
-    h(
-      'figure',
-      { class: 'mon-figure' },
+    chartFigure(
       chart,
-      h(
-        'figcaption',
-        { class: 'muted' },
-        'Largest drift of each step ÷ its threshold, upstream on the left; the dashed line is the threshold (1×). The table below holds the numbers.',
-      ),
+      'Largest drift of each step ÷ its threshold, upstream on the left; the dashed line is the threshold (1×). The table below holds the numbers.',
     ),
     scroller('drift per step', tbl),
   );
@@ -225,16 +219,7 @@ function numericComparison(label: string, ref: ColumnSummary, cur: ColumnSummary
   const rows = rp.map((p, i) => [qName(p.q), fmt(p.value), fmt(cp[i]?.value)]);
   rows.push(['mean', fmt(ref.mean), fmt(cur.mean)], ['std', fmt(ref.std), fmt(cur.std)]);
   return [
-    h(
-      'figure',
-      { class: 'mon-figure' },
-      chart,
-      h(
-        'figcaption',
-        { class: 'muted' },
-        'Share of values at or below each value: a shift moves the current line sideways.',
-      ),
-    ),
+    chartFigure(chart, 'Share of values at or below each value: a shift moves the current line sideways.'),
     scroller(
       'quantiles',
       table(['quantile', 'reference', 'current'], rows, {
@@ -272,12 +257,7 @@ function categoricalComparison(label: string, ref: ColumnSummary, cur: ColumnSum
   ]);
   rows.push(['distinct (estimate)', fmt(ref.distinct), fmt(cur.distinct)]);
   return [
-    h(
-      'figure',
-      { class: 'mon-figure' },
-      chart,
-      h('figcaption', { class: 'muted' }, 'Share of the values present, for the most frequent values of either side.'),
-    ),
+    chartFigure(chart, 'Share of the values present, for the most frequent values of either side.'),
     scroller(
       'top values',
       table(['value', 'reference', 'current'], rows, {

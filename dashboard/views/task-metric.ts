@@ -7,7 +7,7 @@ import { formatSignificant, formatTime } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
 import { h, table } from '../dom.js';
 import type { View } from '../hash-router.js';
-import { chartBox, scroller } from './chart-box.js';
+import { chartBox, chartFigure, scroller } from './chart-box.js';
 
 type MonitorView = Extract<View, { view: 'monitor' }>;
 
@@ -49,16 +49,10 @@ export function metricFigure(m: TaskMetricsShape): Node[] {
     }),
   );
   return [
-    h(
-      'figure',
-      { class: 'mon-figure' },
+    chartFigure(
       chart,
-      h(
-        'figcaption',
-        { class: 'muted' },
-        `${name} by ${m.window} window (UTC), from the pairs of output and feedback joined in each; a gap is a window with none.`,
-        m.unmatched ? ` ${m.unmatched} feedback ids have no output yet.` : '',
-      ),
+      `${name} by ${m.window} window (UTC), from the pairs of output and feedback joined in each; a gap is a window with none.`,
+      m.unmatched ? ` ${m.unmatched} feedback ids have no output yet.` : '',
     ),
     scroller(
       `${name} by window`,

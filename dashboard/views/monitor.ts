@@ -15,6 +15,7 @@ import { taskSection } from './task-metric.js';
 
 type MonitorView = Extract<View, { view: 'monitor' }>;
 
+// Colours are tints and borders over the inherited text colour, so the view reads on light and dark pages.
 const STYLE = `
 .mon-scroll { overflow-x: auto; max-width: 100%; }
 .mon-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 8px 16px; align-items: start; }
@@ -24,7 +25,7 @@ figure.mon-figure { margin: 0 0 12px; min-width: 0; }
 figure.mon-figure figcaption { font-size: 12.5px; margin: 4px 0; }
 tr.mon-first > td { background: rgba(194, 65, 12, .09); }
 tr.mon-first > td:first-child { box-shadow: inset 4px 0 0 #c2410c; }
-.mon-badge { display: inline-block; border: 1px solid currentColor; border-radius: 10px; padding: 0 7px; font-size: 12px; font-weight: 600; color: #a3330a; }
+.mon-badge { display: inline-block; border: 2px solid #c2410c; border-radius: 10px; padding: 0 7px; font-size: 12px; font-weight: 600; background: rgba(194, 65, 12, .12); }
 .mon-drifted { font-weight: 600; }
 .mon-cols a { margin-right: 8px; }
 .mon-scroll td a { text-decoration: underline; }

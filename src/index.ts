@@ -83,5 +83,7 @@ export {
 export type * from './store.js';
 export { compareRunOrder, compareWriteKeys, DEFAULT_SCAN_LIMIT, dependencyBound, MAX_SCAN_LIMIT } from './store.js';
 export type { ResolvedTarget, Target } from './target.js';
+export { Task } from './task/task.js';
+export type * from './task/types.js';
 export { checkRun } from './validate.js';
 export type { InputSelector, OutputSelector, WrapOptions } from './wrap.js';

@@ -52,6 +52,10 @@ import { findRun } from './run-prefix.js';
 import { RunWriter } from './run-writer.js';
 import type { RunPage, Store } from './store.js';
 import { resolveTarget, type Target, writerOf } from './target.js';
+import { checkMetricsOptions } from './task/metrics.js';
+import { Task } from './task/task.js';
+import { listTasks } from './task/task-store.js';
+import type { TaskMetrics, TaskMetricsQuery, TaskSummary } from './task/types.js';
 import {
   checkCodeVersion,
   checkIdentifier,
@@ -422,6 +426,24 @@ export class Pipetrace {
   /** Removes a pointer's pinned baseline; resolves true when there was one. */
   unpinBaseline(pointer: string): Promise<boolean> {
     return unpinBaseline(this.store, pointer);
+  }
+
+  // ---- tasks: outputs and late feedback ---------------------------------------------------
+
+  /** A task by name: log outputs and (later) feedback by id, then windowed metrics and feedback rules. */
+  task(name: string): Task {
+    return new Task(this.store, name, this.now);
+  }
+
+  /** Every task with anything logged, by name, with its counts. */
+  tasks(): Promise<TaskSummary[]> {
+    return listTasks(this.store);
+  }
+
+  /** A task's metric by time window (a named metric; `task(name).metrics` also takes a function). */
+  async taskMetrics(task: string, options: TaskMetricsQuery): Promise<TaskMetrics> {
+    const checked = checkMetricsOptions(options, false);
+    return this.task(task).metricsChecked(checked);
   }
 
   /** The whole lineage as a graphology graph, built from the store when asked. */

@@ -19,6 +19,8 @@ import { checkRowReviewOptions, checkRowTraceOptions } from './rows/query-option
 import type { RowTraceOptions } from './rows/trace.js';
 import { rowKeyFromText, rowKeyToText, rowTraceFromJson, rowTraceToJson } from './rows/wire.js';
 import { checkTarget } from './target.js';
+import { checkMetricsOptions } from './task/metrics.js';
+import type { TaskMetricsQuery } from './task/types.js';
 import { checkIdentifier, checkOptions, checkPointer, checkRunId } from './validate.js';
 
 /** Every read query, in the order they are listed. */
@@ -39,6 +41,8 @@ export const QUERY_NAMES = [
   'drift',
   'monitor',
   'profile',
+  'tasks',
+  'taskMetrics',
 ] as const;
 
 export type QueryName = (typeof QUERY_NAMES)[number];
@@ -330,6 +334,53 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     },
     toHttp: (target, output) => ({ query: { ...targetValues(target), output } }),
     fromHttp: (r) => [r.target(), r.text('output')],
+    plainJson: true,
+  },
+  tasks: {
+    path: '/tasks',
+    summary: '-> { tasks: { name, outputs, feedback, outputBatches, feedbackBatches }[] }',
+    arity: 0,
+    check: () => {},
+    toHttp: () => ({}),
+    fromHttp: () => [],
+    ...wrapped<'tasks'>('tasks'),
+    plainJson: true,
+  },
+  taskMetrics: {
+    path: '/tasks/:name/metrics',
+    summary:
+      '?metric=mae|rmse|accuracy|precision|recall|count [&window=1d&since=&until=&by=feedback|output&positive=<JSON>] -> TaskMetrics',
+    arity: 2,
+    check: (task, options) => {
+      checkIdentifier('task', task);
+      checkMetricsOptions(options, false);
+    },
+    toHttp: (task, options) => ({
+      params: { name: task },
+      query: {
+        metric: options.metric,
+        window: options.window,
+        since: options.since instanceof Date ? options.since.getTime() : options.since,
+        until: options.until instanceof Date ? options.until.getTime() : options.until,
+        by: options.by,
+        positive: options.positive === undefined ? undefined : JSON.stringify(options.positive),
+      },
+    }),
+    fromHttp: (r) => {
+      const window = r.time('window');
+      const positive = jsonParam(r, 'positive');
+      return [
+        r.param('name'),
+        defined({
+          metric: r.required('metric') as TaskMetricsQuery['metric'],
+          window,
+          since: r.time('since'),
+          until: r.time('until'),
+          by: r.text('by') as TaskMetricsQuery['by'],
+          positive: positive as TaskMetricsQuery['positive'],
+        }),
+      ];
+    },
     plainJson: true,
   },
 };

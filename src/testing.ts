@@ -482,6 +482,53 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       }
     });
 
+    run("keeps a task's outputs and late feedback, joins them and flags the rows that missed", async (store) => {
+      const t0 = 1_700_000_000_000;
+      const pt = createPipetrace({ store, now: () => t0 });
+      const keys = ['r1', 'r2', 'r3', 'r4'];
+      await pt
+        .startRun('inference', { startedAt: t0, inputs: ['features.csv'], outputs: ['pred.csv'] })
+        .rows({ output: 'pred.csv', input: 'features.csv', kind: 'map', outputKeys: keys, inputKeys: keys })
+        .end({ endedAt: t0 + 1000 });
+      const fare = pt.task('fare');
+      await fare.logOutputs(keys, [10, 20, 30, 40], { at: t0, pointer: 'pred.csv' });
+      // The truth comes a day later, one id before its output exists.
+      const late = await fare.logFeedback(['r1', 'r2', 'r3', 'r9'], [10.5, 29, 30, 7], { at: t0 + 86_400_000 });
+      expect([late.logged, late.unmatched, late.unmatchedIds]).toEqual([4, 1, ['r9']]);
+      const mae = await fare.metrics({ metric: 'mae', window: '1d' });
+      expect(mae.points.map((p) => [p.value, p.count])).toEqual([[9.5 / 3, 3]]);
+      expect(mae.unmatched).toBe(1);
+      expect(await pt.tasks()).toEqual([
+        { name: 'fare', outputs: 4, feedback: 4, outputBatches: 1, feedbackBatches: 1 },
+      ]);
+      const flagged = await fare.flagMisses({ absError: 1 });
+      expect([flagged.checked, flagged.missed, flagged.pointers]).toEqual([
+        3,
+        1,
+        [{ pointer: 'pred.csv', missed: 1, flaggedRows: 1 }],
+      ]);
+      expect((await pt.flaggedRows('pred.csv')).rows.map((r) => r.key)).toEqual(['r2']);
+      // Refused input stores nothing.
+      const refusal = await fare.logFeedback(['r4', 'r5'], [1]).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(String(refusal)).toMatch(/lengths must be equal/);
+      expect((await pt.tasks())[0]?.feedback).toBe(4);
+      if (target.reopen !== undefined) {
+        await store.close();
+        const again = await target.reopen(store);
+        try {
+          const kept = createPipetrace({ store: again }).task('fare');
+          await kept.logOutputs(['r9'], [8], { at: t0 });
+          const joined = await kept.metrics({ metric: 'count' });
+          expect([joined.points[0]?.count, joined.unmatched]).toEqual([4, 0]);
+        } finally {
+          await again.close();
+        }
+      }
+    });
+
     run('stores neither run nor profile when a profile is refused', async (store) => {
       const pt = createPipetrace({ store });
       const handle = pt.startRun('cleaning').profile('clean.csv', { km: [1, 2, 3] });

@@ -36,6 +36,8 @@ const SAMPLE: { [K in QueryName]: (p: Pipeline) => QueryArgs<K> } = {
   drift: () => ['clean/5', { reference: { pointer: 'clean/0' }, thresholds: { fare: 0.2 }, columns: ['fare', 'city'] }],
   monitor: () => [{ components: ['clean', 'ingest'], numeric: 'psi' }],
   profile: () => [{ run: 'clean-3' }, 'clean/3'],
+  tasks: () => [],
+  taskMetrics: () => ['fare', { metric: 'mae', window: '1d', since: T0, by: 'output', positive: 1 }],
 };
 
 const call = (target: object, name: QueryName, args: unknown[]) =>
@@ -55,6 +57,10 @@ describe('the query table', () => {
         city: Array.from({ length: 200 }, (_, i) => (i % (d + 2) === 0 ? null : `c${i % 3}`)),
       });
     }
+    // A task with late feedback, for tasks and taskMetrics.
+    const fare = pt.task('fare');
+    await fare.logOutputs(['r1', 'r2', 'r3'], [10, 12, 8], { at: T0 + 1000 });
+    await fare.logFeedback(['r1', 'r2', 'r9'], [11, 15, 1], { at: T0 + DAY + 1000 });
     server = createServer({ store: pipeline.store });
     await server.listen(0, '127.0.0.1');
   });

@@ -27,4 +27,5 @@ export const commands: Record<string, () => Promise<Command>> = {
   copy: async () => (await import('./copy.js')).copyCommand,
   drift: async () => (await import('./drift.js')).drift,
   monitor: async () => (await import('./drift.js')).monitor,
+  metrics: async () => (await import('./metrics.js')).metrics,
 };

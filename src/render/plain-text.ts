@@ -11,6 +11,7 @@ import type { DriftReport, OutputDrift } from '../monitor/drift.js';
 import type { MonitorReport } from '../monitor/monitor.js';
 import type { RowReview } from '../rows/review.js';
 import type { RowRef, RowTrace } from '../rows/trace.js';
+import type { TaskMetrics, TaskSummary } from '../task/types.js';
 import { counted, formatDuration, formatScore, formatTime, shortId } from './format.js';
 import { upstreamRowLines } from './review-sections.js';
 
@@ -308,4 +309,36 @@ export function monitorText(report: MonitorReport): string {
       : `first drifted step: ${report.drifted[0]}${report.drifted.length > 1 ? ` (then ${report.drifted.slice(1).join(', ')})` : ''}`,
   );
   return lines.join('\n');
+}
+
+/** A task's metrics side by side, one row per time window. */
+export function taskMetricsText(list: readonly TaskMetrics[]): string {
+  const first = list[0];
+  if (first === undefined) return 'no metrics';
+  const daily = first.windowMs % 86_400_000 === 0;
+  const when = (iso: string) => (daily ? iso.slice(0, 10) : `${iso.slice(0, 16).replace('T', ' ')}Z`);
+  const rows = first.points.map((p, i) => [
+    when(p.start),
+    String(p.count),
+    ...list.map((m) => {
+      const v = m.points[i]?.value;
+      return v === null || v === undefined ? '-' : formatScore(v);
+    }),
+  ]);
+  const head = `${first.task}: ${list.map((m) => m.metric).join(', ')} per ${first.window} window, by ${first.by} time`;
+  const unmatched =
+    first.unmatched > 0
+      ? `\n${counted(first.unmatched, 'feedback id')} with no output yet (kept; they join when it is logged)`
+      : '';
+  if (rows.length === 0) return `${head}\nno output has feedback yet${unmatched}`;
+  return `${head}\n${table([daily ? 'day' : 'window start', 'pairs', ...list.map((m) => m.metric)], rows)}${unmatched}`;
+}
+
+/** The tasks with their counts. */
+export function tasksText(tasks: readonly TaskSummary[]): string {
+  if (tasks.length === 0) return 'no tasks';
+  return table(
+    ['task', 'outputs', 'feedback', 'batches (outputs/feedback)'],
+    tasks.map((t) => [t.name, String(t.outputs), String(t.feedback), `${t.outputBatches}/${t.feedbackBatches}`]),
+  );
 }

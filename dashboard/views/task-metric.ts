@@ -4,6 +4,8 @@
  * chosen in the URL. A task query that fails shows its error here and leaves the rest of the view.
  */
 import { formatSignificant, formatTime } from '../../src/render/format.js';
+import { METRIC_NAMES } from '../../src/task/metrics.js';
+import type { TaskMetrics } from '../../src/task/types.js';
 import type { ViewContext } from '../app.js';
 import { h, table } from '../dom.js';
 import type { View } from '../hash-router.js';
@@ -11,25 +13,10 @@ import { chartBox, chartFigure, scroller } from './chart-box.js';
 
 type MonitorView = Extract<View, { view: 'monitor' }>;
 
-/** The task queries' answers as the view reads them (the shape agreed with `pt.taskMetrics`). */
-export interface TaskMetricsShape {
-  task: string;
-  metric: string;
-  window: string;
-  windowMs: number;
-  points: { start: string; end: string; value: number | null; count: number }[];
-  unmatched?: number;
-}
-interface TaskQueries {
-  tasks(): Promise<{ name: string }[]>;
-  taskMetrics(task: string, options: { metric: never; window?: string }): Promise<TaskMetricsShape>;
-}
-
-export const METRICS = ['mae', 'rmse', 'accuracy', 'precision', 'recall', 'count'] as const;
 export const WINDOWS = ['1h', '6h', '1d', '1w'] as const;
 
-/** The metric's chart and table (exported for a fixture test of the drawing alone). */
-export function metricFigure(m: TaskMetricsShape): Node[] {
+/** The metric's chart and table. */
+function metricFigure(m: TaskMetrics): Node[] {
   const name = m.metric.toUpperCase();
   const withValue = m.points.filter((p) => p.value !== null);
   const last = withValue.at(-1);
@@ -73,17 +60,14 @@ export function metricFigure(m: TaskMetricsShape): Node[] {
 export async function taskSection(ctx: ViewContext, v: MonitorView): Promise<Node> {
   const head = h('h3', { id: 'mon-task' }, 'Task metric over time');
   const section = (...children: (Node | null)[]) => h('section', { 'aria-labelledby': 'mon-task' }, head, ...children);
-  const api = ctx.api as unknown as Partial<TaskQueries>;
-  if (api.tasks === undefined || api.taskMetrics === undefined)
-    return section(h('p', { class: 'muted' }, 'This server does not answer task queries.'));
   try {
-    const tasks = await api.tasks();
+    const tasks = (await ctx.api.tasks()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (tasks.length === 0)
       return section(
         h('p', { class: 'muted' }, 'No task yet: log outputs and feedback with pt.task(name) to see a metric here.'),
       );
     const task = tasks.some((t) => t.name === v.task) ? (v.task as string) : (tasks[0]?.name as string);
-    const metric = (METRICS as readonly string[]).includes(v.metric ?? '') ? (v.metric as string) : 'mae';
+    const metric = METRIC_NAMES.find((m) => m === v.metric) ?? 'mae';
     const window = (WINDOWS as readonly string[]).includes(v.window ?? '') ? (v.window as string) : '1d';
     const pick = (name: 'task' | 'metric' | 'window', value: string, options: readonly string[]) =>
       h(
@@ -108,12 +92,12 @@ export async function taskSection(ctx: ViewContext, v: MonitorView): Promise<Nod
         task,
         tasks.map((t) => t.name),
       ),
-      pick('metric', metric, METRICS),
+      pick('metric', metric, METRIC_NAMES),
       pick('window', window, WINDOWS),
     );
     let body: Node[];
     try {
-      body = metricFigure(await api.taskMetrics(task, { metric: metric as never, window }));
+      body = metricFigure(await ctx.api.taskMetrics(task, { metric, window }));
     } catch (error) {
       body = [h('div', { class: 'error', role: 'alert' }, (error as Error).message)];
     }

@@ -17,7 +17,7 @@ import { BUNDLE_BUILD_OPTIONS, BUNDLE_NAME, dashboardRoutes } from '../../adapte
 import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { createPipetrace, type Pipetrace } from '../../src/index.js';
-import { bundle, serveStatic, withChromium, writeTempDir } from './harness.js';
+import { withChromium, writeTempDir } from './harness.js';
 import { plantedShift } from './monitor-sample.js';
 
 const SHOTS = join(process.cwd(), 'test-results');
@@ -232,84 +232,46 @@ describe('the monitoring view in Chromium', () => {
     });
   }, 60_000);
 
-  it('draws a task metric over time beside its table, with a gap where a window has no feedback', async () => {
-    // The task queries answered by a fixture of the agreed TaskMetrics shape, over an in-page store.
-    const entry = await writeTempDir({
-      'entry.ts': `
-        import { memoryStore } from '${process.cwd()}/adapters/memory.ts';
-        import { createPipetrace } from '${process.cwd()}/src/index.ts';
-        import { lazyStoreApi, mount } from '${process.cwd()}/dashboard/main.ts';
-        import { plantedShift } from '${process.cwd()}/test/browser/monitor-sample.ts';
-        const store = memoryStore();
-        await plantedShift(createPipetrace({ store }));
-        const calls: unknown[] = [];
-        const day = (d: number) => new Date(Date.UTC(2026, 2, 1 + d)).toISOString();
-        const values = [1.2, 1.1, null, 4.8];
-        const api = {
-          ...lazyStoreApi(store),
-          tasks: async () => [{ name: 'fares', outputs: 40, feedback: 30 }, { name: 'eta', outputs: 1, feedback: 0 }],
-          taskMetrics: async (task: string, o: { metric: string; window: string }) => {
-            calls.push([task, o.metric, o.window]);
-            if (o.metric === 'accuracy') throw new Error('accuracy needs classes: fares holds numbers');
-            return { task, metric: o.metric, window: o.window, windowMs: 86400000, unmatched: 2,
-              points: values.map((value, d) => ({ start: day(d), end: day(d + 1), value, count: value === null ? 0 : 10 })) };
-          },
-        };
-        const el = document.createElement('div');
-        document.body.append(el);
-        (globalThis as any).calls = calls;
-        mount(el, { api: api as never, pollMs: 0, hash: false }).navigate({ view: 'monitor' });
-      `,
-    });
-    const dir = await writeTempDir({
-      'index.html':
-        '<!doctype html><html lang="en"><meta charset="utf-8"><title>t</title><link rel="icon" href="data:,"><body><script type="module" src="./b.js"></script>',
-      'b.js': await bundle(join(entry, 'entry.ts')),
-    });
-    const site = await serveStatic(dir);
-    try {
-      await withChromium(async (page, { consoleErrors }) => {
-        await page.goto(site.url);
-        const table = page.locator('table[data-kind="task-metric"]');
-        await table.waitFor();
-        const rows = await table
+  it("draws a task's metric by window beside its table, a gap where no feedback came, and moves between tasks and metrics", async () => {
+    await withChromium(async (page, { consoleErrors }) => {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await open(page);
+      const table = page.locator('table[data-kind="task-metric"]');
+      const cells = () =>
+        table
           .locator('tbody tr')
           .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-        expect(rows).toEqual([
-          ['2026-03-01 00:00:00', '1.2', '10'],
-          ['2026-03-02 00:00:00', '1.1', '10'],
-          ['2026-03-03 00:00:00', '-', '0'],
-          ['2026-03-04 00:00:00', '4.8', '10'],
-        ]);
-        expect(await page.evaluate(() => (globalThis as { calls?: unknown }).calls)).toEqual([['fares', 'mae', '1d']]);
-        expect(
-          await drawn(
-            page,
-            /^Line chart of MAE of task fares by 1d window: 3 windows with values, latest 4\.8 .*highest 4\.8/,
-          ),
-        ).toBeGreaterThan(100);
-        expect(await page.locator('section[aria-labelledby="mon-task"] figcaption').textContent()).toContain(
-          '2 feedback ids have no output yet',
-        );
-        await shot(page, 'task');
-        expect(await axe(page)).toEqual([]);
-        // Another metric is asked for; one the task cannot answer shows its error in the section only.
-        await page.locator('select[name="metric"]').selectOption('rmse');
-        await expect.poll(() => page.locator('table[data-kind="task-metric"] th').nth(1).textContent()).toBe('RMSE');
-        await page.locator('select[name="metric"]').selectOption('accuracy');
-        await expect
-          .poll(() => page.locator('section[aria-labelledby="mon-task"] [role="alert"]').textContent())
-          .toBe('accuracy needs classes: fares holds numbers');
-        expect(await page.locator('table[aria-label^="drift per step"] tbody tr').count()).toBe(4);
-        await page.locator('select[name="task"]').selectOption('eta');
-        await expect
-          .poll(() => page.evaluate(() => (globalThis as { calls?: unknown[] }).calls?.at(-1)))
-          .toEqual(['eta', 'accuracy', '1d']);
-        expect(consoleErrors).toEqual([]);
-      });
-    } finally {
-      await site.close();
-    }
+      // fares (first by name), MAE by day of feedback: the bug's day is off by 4, day 2's feedback never came.
+      expect(await cells()).toEqual([
+        ['2026-03-02 00:00:00', '1', '10'],
+        ['2026-03-03 00:00:00', '-', '0'],
+        ['2026-03-04 00:00:00', '4', '10'],
+      ]);
+      expect(await page.locator('select[name="task"]').inputValue()).toBe('fares');
+      expect(
+        await drawn(page, /^Line chart of MAE of task fares by 1d window: 2 windows with values, latest 4 .*highest 4/),
+      ).toBeGreaterThan(100);
+      expect(await page.locator('section[aria-labelledby="mon-task"] figcaption').textContent()).toContain(
+        '2 feedback ids have no output yet',
+      );
+      await shot(page, 'task');
+      await page.locator('select[name="metric"]').selectOption('rmse');
+      await expect.poll(() => table.locator('th').nth(1).textContent()).toBe('RMSE');
+      expect(decodeURIComponent(await page.evaluate(() => location.hash))).toBe(
+        '#/monitor?task=fares&metric=rmse&window=1d',
+      );
+      // A task of classes: MAE cannot be computed, and says so in the section only; accuracy can.
+      await page.locator('select[name="task"]').selectOption('surge');
+      await page.locator('select[name="metric"]').selectOption('mae');
+      await expect
+        .poll(() => page.locator('section[aria-labelledby="mon-task"] [role="alert"]').textContent())
+        .toMatch(/mae needs numeric outputs and feedback; task "surge"/);
+      expect(await page.locator('table[aria-label^="drift per step"] tbody tr').count()).toBe(4);
+      await page.locator('select[name="metric"]').selectOption('accuracy');
+      await expect.poll(() => table.locator('th').nth(1).textContent()).toBe('ACCURACY');
+      expect((await cells()).map((r) => r[1])).toEqual(['0.75', '0.75', '0.5']);
+      expect(consoleErrors.filter((e) => !/400/.test(e))).toEqual([]);
+    });
   }, 60_000);
 
   it('passes axe, fits a 390 px screen and reads in dark mode', async () => {

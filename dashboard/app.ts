@@ -79,6 +79,8 @@ function viewOf(view: View, ctx: ViewContext): Promise<Node> {
       return retractionsView(ctx);
     case 'retraction':
       return retractionView(ctx, view.label);
+    case 'monitor': // its own chunk, with uPlot in another: the other views do not carry them
+      return import('./views/monitor.js').then((m) => m.monitorView(ctx, view));
   }
 }
 
@@ -104,6 +106,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     ['Review', { view: 'review' }],
     ['Rows', { view: 'rows' }],
     ['Retractions', { view: 'retractions' }],
+    ['Monitor', { view: 'monitor' }],
   ];
   const nav = h(
     'nav',

@@ -2,6 +2,7 @@
  * Views as hash routes, so every view has a URL a person can share:
  *   #/recent  #/history/NAME?since=&until=  #/run/ID  #/trace/POINTER?open=RUN  #/trace-run/ID
  *   #/review?method=  #/flagged  #/rows?pointer=&key=&direction=  #/retractions  #/retraction/LABEL
+ *   #/monitor?pointer=&column=&task=&metric=&window=
  * Names sit in one percent-encoded segment, so `/`, `?` and `#` inside them are data.
  */
 import type { ReviewMethod } from '../src/analysis/spectrum.js';
@@ -18,7 +19,8 @@ export type View =
   | { view: 'flagged' }
   | { view: 'rows'; pointer?: string; key?: string; direction?: RowDirection }
   | { view: 'retractions' }
-  | { view: 'retraction'; label: string };
+  | { view: 'retraction'; label: string }
+  | { view: 'monitor'; pointer?: string; column?: string; task?: string; metric?: string; window?: string };
 
 const seg = encodeURIComponent;
 
@@ -59,6 +61,8 @@ export function formatView(v: View): string {
       return '#/retractions';
     case 'retraction':
       return `#/retraction/${seg(v.label)}`;
+    case 'monitor':
+      return `#/monitor${query({ pointer: v.pointer, column: v.column, task: v.task, metric: v.metric, window: v.window })}`;
   }
 }
 
@@ -105,6 +109,10 @@ export function parseView(hash: string): View {
         key: get('key'),
         direction: direction === 'forward' ? 'forward' : direction === 'backward' ? 'backward' : undefined,
       };
+    }
+    case 'monitor': {
+      const [pointer, column, task, metric, window] = ['pointer', 'column', 'task', 'metric', 'window'].map(get);
+      return { view: 'monitor', pointer, column, task, metric, window };
     }
   }
   return { view: 'recent' };

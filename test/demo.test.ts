@@ -7,8 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { memoryStore } from '../adapters/memory.js';
 import { main } from '../cli/main.js';
-import { runPipeline } from '../demo/ride/pipeline.js';
+import { FARE_TASK, LIVE_MAE_ALERT, runPipeline, SERVING_MODEL } from '../demo/ride/pipeline.js';
 import { analyse, type DemoOptions, firstDay, runDemo } from '../demo/ride/run.js';
+import { isBadPrediction } from '../demo/ride/steps.js';
 import { createPipetrace } from '../src/pipetrace.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -124,6 +125,59 @@ describe('the ride-fare demo pipeline', () => {
     expect(again.culprit?.date).toBe(again.days[1]?.date);
   });
 
+  it("finds the planted bug with no hand-set flag: drift in cleaning that day, then the next morning the feedback MAE, the rule's flags and the review", async () => {
+    const { pt, result } = await pipeline();
+    const bug = result.days[2] as (typeof result.days)[number];
+    const next = Date.parse(`${bug.date}T00:00:00Z`) + 86_400_000 + 3_600_000;
+    const cleaning = await pt.inspect(bug.runs.cleaning);
+    const fired = result.signals.map((s) => [s.kind, s.date, s.at]);
+    // Drift fires first, on the planted day, in cleaning (ingest's raw data did not move), then downstream.
+    expect(fired[0]).toEqual(['drift', bug.date, cleaning.endedAt]);
+    expect(result.signals[0]?.text).toMatch(/drift in cleaning .* km: mean [\d.]+ → [\d.]+, normalized Wasserstein/);
+    expect(result.signals.filter((s) => s.kind === 'drift').map((s) => s.text.split(' ')[2])).toEqual([
+      'cleaning',
+      'featuregen',
+    ]);
+    // The next morning, when the true fares arrived: MAE, flags, review; nothing on the other days.
+    expect(fired.slice(2)).toEqual([
+      ['mae', bug.date, next],
+      ['flags', bug.date, next],
+      ['review', bug.date, next],
+    ]);
+    expect(result.signals[4]?.text).toContain(
+      `top group: cleaning run ${bug.runs.cleaning.slice(0, 8)} of ${bug.date} (`,
+    );
+    expect(bug.feedbackMae as number).toBeGreaterThan(LIVE_MAE_ALERT);
+    for (const d of result.days.filter((d) => d !== bug)) expect(d.feedbackMae as number).toBeLessThan(LIVE_MAE_ALERT);
+    // The flags are the rule's: exactly the predictions whose feedback missed.
+    const pairs = await pt.task(FARE_TASK).join();
+    const missed = pairs.ids.filter(
+      (id, i) =>
+        id.startsWith(`pred-${bug.date.replaceAll('-', '')}`) &&
+        isBadPrediction(pairs.outputs[i] as number, pairs.feedback[i] as number),
+    );
+    const flagged = (await pt.flaggedRows(bug.pointers.predictions)).rows.map((r) => r.key);
+    expect(flagged.length).toBe(bug.flaggedRows);
+    expect([...flagged].sort()).toEqual(missed.sort());
+    expect(pairs.feedbackAt.every((t, i) => t - (pairs.outputAt[i] as number) > 20 * 3_600_000)).toBe(true);
+    expect(await pt.tasks()).toEqual([
+      expect.objectContaining({ name: FARE_TASK, outputs: pairs.ids.length, feedback: pairs.ids.length }),
+    ]);
+  });
+
+  it('profiles the output of every step', async () => {
+    const { pt, result } = await pipeline({ days: 2, rows: 500, buggyDay: 1 });
+    for (const day of result.days) {
+      for (const id of Object.values(day.runs)) {
+        const run = await pt.inspect(id);
+        for (const output of run.outputs.filter((o) => o !== SERVING_MODEL)) {
+          const profile = await pt.profile({ run: id }, output);
+          expect(profile.columns.length, `${run.component} ${output}`).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+
   it('traces a flagged prediction back to its raw ride through row lineage', async () => {
     const { pt, result } = await pipeline({ days: 3, rows: 800 });
     const { traceRow } = await import('../src/rows/index.js');
@@ -224,6 +278,8 @@ describe('npm start (demo/main.ts)', () => {
     expect(summary.culpritGroup).toBe(1);
     expect(summary.rowReview.topGroup.map((c: { id: string }) => c.id)).toContain(summary.culprit.run);
     expect(summary.days).toHaveLength(3);
+    expect(summary.signals.map((s: { kind: string }) => s.kind)).toEqual(['drift', 'drift', 'mae', 'flags', 'review']);
+    expect(summary.signals[0].date).toBe(summary.culprit.date);
     expect(existsSync(join(cwd, '.pipetrace-demo', 'pipetrace.json'))).toBe(true);
     expect(existsSync(join(cwd, '.pipetrace'))).toBe(false);
   }, 60_000);
@@ -237,6 +293,10 @@ describe('npm start (demo/main.ts)', () => {
     expect(stdout).toMatch(/└─ inference {2}[0-9a-f-]{36}/);
     expect(stdout).toMatch(/Group 1: score [\d.]+ {2}ef=\d+ ep=\d+/);
     expect(stdout).toMatch(/Planted bug: the cleaning run [0-9a-f-]{36} of \d{4}-\d\d-\d\d is in group 1\./);
+    expect(stdout).toMatch(/\d\d:\d\d {2}drift {3}drift in cleaning \(run [0-9a-f]{8}\).* km: mean/);
+    expect(stdout).toMatch(
+      /01:00 {2}review {2}row review \(\w+\) of the flagged predictions, top group: .*cleaning run [0-9a-f]{8} of/,
+    );
     expect(stderr).toContain('100%');
     expect(existsSync(join(cwd, 'elsewhere'))).toBe(true);
     expect(existsSync(join(cwd, '.pipetrace'))).toBe(false);

@@ -9,9 +9,10 @@ import { int } from './query-common.js';
 const usage = `Usage: pipetrace demo [options]
 
 Runs a ride-fare pipeline (ingest, cleaning, featuregen, split, train, inference) over
-simulated days with row lineage into a store. One day's cleaning run carries a planted bug;
-the predictions that miss are flagged, and the review names the culprit. Then it serves the
-store and the dashboard until Ctrl-C.
+simulated days with row lineage and profiles into a store. One day's cleaning run carries a
+planted bug. The predictions go to the task "fare", whose true fares arrive the next day; with
+no flag set by hand, drift, the feedback MAE, a feedback rule's flags and the row review each
+fire, and the demo prints when. Then it serves the store and the dashboard until Ctrl-C.
 
 Options:
   --store DIR      the demo's own store folder, emptied first (default ${DEMO_STORE_DIR} beside

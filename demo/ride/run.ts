@@ -9,7 +9,7 @@ import { createServer } from '../../adapters/http/server.js';
 import { createPipetrace, defaultStore } from '../../node/index.js';
 import type { Review } from '../../src/analysis/review.js';
 import type { Pipetrace } from '../../src/pipetrace.js';
-import { formatDay, formatDuration, formatNumber, formatScore } from '../../src/render/format.js';
+import { formatDay, formatDuration, formatNumber, formatScore, formatTime } from '../../src/render/format.js';
 import { rowReviewText, rowTraceText, table, traceTree } from '../../src/render/plain-text.js';
 import { allFlaggedRows, type RowReview, reviewRows, traceRow, unflagRows } from '../../src/rows/index.js';
 import { besideProjectStore, DEMO_STORE_DIR, freshDemoFolder, shownPath } from '../folders.js';
@@ -119,11 +119,13 @@ function summary(o: DemoOutcome, seconds: number) {
       date: d.date,
       predictions: d.predictions,
       flaggedRows: d.flaggedRows,
+      feedbackMae: d.feedbackMae === undefined ? null : Math.round(d.feedbackMae * 1000) / 1000,
       holdoutMae: Math.round(d.holdoutMae * 1000) / 1000,
       promoted: d.promoted,
       runs: d.runs,
     })),
     flaggedPointers: o.pipeline.flaggedPointers,
+    signals: o.pipeline.signals.map((sg) => ({ ...sg, at: new Date(sg.at).toISOString() })),
     rowReview: {
       metric: o.rowReview.metric,
       F: o.rowReview.F,
@@ -142,15 +144,21 @@ async function report(pt: Pipetrace, o: DemoOutcome, options: DemoOptions, secon
     `Logged ${pipeline.days.length} days x ${options.rows} rides (seed ${options.seed}) into ${pt.store.kind} in ${formatDuration(seconds * 1000)}.`,
     '',
     table(
-      ['day', 'predictions', 'flagged rows', 'holdout MAE', 'model promoted'],
+      ['day', 'predictions', 'feedback MAE (next day)', 'flagged by rule', 'holdout MAE', 'model promoted'],
       pipeline.days.map((d) => [
         d.date,
         String(d.predictions),
+        d.feedbackMae === undefined ? '-' : formatNumber(d.feedbackMae, 3),
         String(d.flaggedRows),
         formatNumber(d.holdoutMae, 3),
         d.promoted ? 'yes' : 'no (gate)',
       ]),
     ),
+    '',
+    'Signals, in the order they fired (simulated time; no flag was set by hand):',
+    ...(pipeline.signals.length === 0
+      ? ['  none']
+      : pipeline.signals.map((sg) => `  ${formatTime(sg.at).slice(0, 16)}  ${sg.kind.padEnd(6)}  ${sg.text}`)),
   );
   const bad = [...pipeline.days].sort((a, b) => b.flaggedRows - a.flaggedRows)[0];
   if (bad !== undefined) {

@@ -25,6 +25,7 @@ describe('hash routes', () => {
     { view: 'rows', pointer: hostile, key: '["a",1]', direction: 'forward' },
     { view: 'retractions' },
     { view: 'retraction', label: `customer:${hostile}` },
+    { view: 'monitor', pointer: hostile, column: hostile, task: hostile, metric: 'mae', window: '1d' },
   ];
   for (const v of views) {
     it(`round-trips the ${v.view} view with a name holding / ? # & and markup`, () => {

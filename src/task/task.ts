@@ -8,7 +8,7 @@ import type { Store } from '../store.js';
 import { checkIdentifier, checkOptions } from '../validate.js';
 import { checkBatch, type StoredBatch } from './batch.js';
 import { checkRule, flagMisses } from './flag-rule.js';
-import { indexOutputs, type JoinedPairs, joinBatches, type OutputIndex, unmatchedIds } from './join.js';
+import { indexOutputs, type JoinedPairs, joinBatches, type OutputIndex, unmatchedOf } from './join.js';
 import { checkMetricsOptions, checkRange, metricPoints } from './metrics.js';
 import { batchKeys, readBatches, type Side, taskExists, writeBatch } from './task-store.js';
 import type {
@@ -57,9 +57,9 @@ export class Task {
   ): Promise<LogFeedbackResult> {
     const o = checkOptions<LogFeedbackOptions>('options', options, ['at']);
     const batch = checkBatch(ids, values, o.at, undefined, this.now());
-    await writeBatch(this.store, this.name, 'f', batch, this.now());
+    const written = await writeBatch(this.store, this.name, 'f', batch, this.now());
     const { index } = await this.outputs();
-    const unmatched = unmatchedIds(index, batch.ids);
+    const unmatched = unmatchedOf(index, written);
     return { task: this.name, logged: batch.ids.length, unmatched: unmatched.count, unmatchedIds: unmatched.ids };
   }
 

@@ -9,7 +9,7 @@ import { checkIdentifier, checkOptions } from '../validate.js';
 import { checkBatch, type StoredBatch } from './batch.js';
 import { checkRule, flagMisses } from './flag-rule.js';
 import { indexOutputs, type JoinedPairs, joinBatches, type OutputIndex, unmatchedOf } from './join.js';
-import { checkMetricsOptions, checkRange, metricPoints } from './metrics.js';
+import { type CheckedMetricsOptions, checkMetricsOptions, checkRange, metricPoints } from './metrics.js';
 import { batchKeys, readBatches, type Side, taskExists, writeBatch } from './task-store.js';
 import type {
   FeedbackRule,
@@ -69,7 +69,7 @@ export class Task {
   }
 
   /** @internal metrics with options already checked (the query refuses functions). */
-  async metricsChecked(o: ReturnType<typeof checkMetricsOptions>): Promise<TaskMetrics> {
+  async metricsChecked(o: CheckedMetricsOptions): Promise<TaskMetrics> {
     const pairs = await this.join();
     return {
       task: this.name,

@@ -109,6 +109,8 @@ export {
 export type * from './store.js';
 export { compareRunOrder, compareWriteKeys, DEFAULT_SCAN_LIMIT, dependencyBound, MAX_SCAN_LIMIT } from './store.js';
 export type { ResolvedTarget, Target } from './target.js';
+export type { JoinedPairs } from './task/join.js';
+export type { CheckedMetricsOptions } from './task/metrics.js';
 export { Task } from './task/task.js';
 export type * from './task/types.js';
 export { checkRun } from './validate.js';

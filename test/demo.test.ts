@@ -151,17 +151,19 @@ describe('the ride-fare demo pipeline', () => {
     for (const d of result.days.filter((d) => d !== bug)) expect(d.feedbackMae as number).toBeLessThan(LIVE_MAE_ALERT);
     // The flags are the rule's: exactly the predictions whose feedback missed.
     const pairs = await pt.task(FARE_TASK).join();
-    const missed = pairs.ids.filter(
-      (id, i) =>
-        id.startsWith(`pred-${bug.date.replaceAll('-', '')}`) &&
-        isBadPrediction(pairs.outputs[i] as number, pairs.feedback[i] as number),
-    );
+    const missed = pairs
+      .ids()
+      .filter(
+        (id, i) =>
+          id.startsWith(`pred-${bug.date.replaceAll('-', '')}`) &&
+          isBadPrediction(pairs.outputs[i] as number, pairs.feedback[i] as number),
+      );
     const flagged = (await pt.flaggedRows(bug.pointers.predictions)).rows.map((r) => r.key);
     expect(flagged.length).toBe(bug.flaggedRows);
     expect([...flagged].sort()).toEqual(missed.sort());
     expect(pairs.feedbackAt.every((t, i) => t - (pairs.outputAt[i] as number) > 20 * 3_600_000)).toBe(true);
     expect(await pt.tasks()).toEqual([
-      expect.objectContaining({ name: FARE_TASK, outputs: pairs.ids.length, feedback: pairs.ids.length }),
+      expect.objectContaining({ name: FARE_TASK, outputs: pairs.n, feedback: pairs.n }),
     ]);
   });
 

@@ -4,7 +4,7 @@
  */
 import { invalid, PipetraceError } from '../errors.js';
 import { decodeBlob, encodeBlob } from '../rows/format/codec.js';
-import { MAX_KEY_STRING } from '../rows/format/keys.js';
+import { hashKeys, MAX_KEY_STRING } from '../rows/format/keys.js';
 import { checkPointer, checkTime, describe } from '../validate.js';
 import type { TaskValue } from './types.js';
 
@@ -100,9 +100,14 @@ function checkTimes(at: ArrayLike<unknown>, n: number): Float64Array {
   return times;
 }
 
-/** The batch as blobs of at most CHUNK_IDS ids each. */
+/**
+ * The batch as blobs of at most CHUNK_IDS ids each. The body holds each id's 64-bit row hash
+ * (so a join never parses or hashes id strings), then float64 values and times; the ids and
+ * string values follow as JSON text, parsed only when asked for.
+ */
 export function encodeBatch(task: string, batch: Batch): Uint8Array[] {
   const out: Uint8Array[] = [];
+  const hashes = hashKeys(batch.ids);
   for (let from = 0; from < batch.ids.length; from += CHUNK_IDS) {
     const to = Math.min(batch.ids.length, from + CHUNK_IDS);
     const n = to - from;
@@ -115,30 +120,36 @@ export function encodeBatch(task: string, batch: Batch): Uint8Array[] {
       times: batch.times !== undefined,
       ...(batch.pointer === undefined ? {} : { pointer: batch.pointer }),
     };
-    const words = new Float64Array((batch.numbers === undefined ? 0 : n) + (batch.times === undefined ? 0 : n));
+    const floats = (batch.numbers === undefined ? 0 : n) + (batch.times === undefined ? 0 : n);
+    const body = new Uint32Array(2 * n + 2 * floats);
+    body.set(hashes.subarray(2 * from, 2 * to), 0);
+    const f64 = new Float64Array(body.buffer, 8 * n, floats);
     let w = 0;
     if (batch.numbers !== undefined) {
-      words.set(batch.numbers.subarray(from, to), 0);
+      f64.set(batch.numbers.subarray(from, to), 0);
       w = n;
     }
-    if (batch.times !== undefined) words.set(batch.times.subarray(from, to), w);
+    if (batch.times !== undefined) f64.set(batch.times.subarray(from, to), w);
     const text = [batch.ids.slice(from, to)] as unknown[];
     if (batch.strings !== undefined) text.push(batch.strings.slice(from, to));
-    out.push(encodeBlob(header, new Uint32Array(words.buffer), JSON.stringify(text)));
+    out.push(encodeBlob(header, body, JSON.stringify(text)));
   }
   return out;
 }
 
-/** A stored chunk, decoded. */
+/** A stored chunk, decoded: hashes, numbers and times at once; ids and strings when asked. */
 export interface StoredBatch {
   task: string;
-  ids: string[];
+  n: number;
+  /** Interleaved (hi, lo) row hashes of the ids. */
+  hashes: Uint32Array;
   type: ValueType;
   numbers?: Float64Array;
-  strings?: string[];
   at: number;
   times?: Float64Array;
   pointer?: string;
+  ids(): string[];
+  strings(): string[] | undefined;
 }
 
 export function decodeBatch(data: Uint8Array, key: string): StoredBatch {
@@ -146,35 +157,48 @@ export function decodeBatch(data: Uint8Array, key: string): StoredBatch {
   const h = blob.header;
   const bad = () => new PipetraceError('storage', `task batch ${key} is corrupt`, { details: { key } });
   if (h === null || typeof h !== 'object' || h.v !== 1 || typeof h.n !== 'number') throw bad();
-  const text = blob.text?.() ?? [];
-  const ids = text[0] as string[] | undefined;
-  if (!Array.isArray(ids) || ids.length !== h.n) throw bad();
   const n = h.n;
   const numeric = h.type !== 'string';
-  const expected = ((numeric ? n : 0) + (h.times ? n : 0)) * 2;
-  if (blob.body.length !== expected) throw bad();
-  // The body is 4-byte aligned; float64 needs 8, so copy when it is not.
+  const floats = (numeric ? n : 0) + (h.times ? n : 0);
+  if (blob.body.length !== 2 * n + 2 * floats) throw bad();
   const body = blob.body;
-  const floats =
-    body.byteOffset % 8 === 0
-      ? new Float64Array(body.buffer, body.byteOffset, expected / 2)
-      : new Float64Array(body.slice().buffer);
-  const out: StoredBatch = { task: h.task, ids, type: h.type, at: h.at };
-  if (numeric) out.numbers = floats.subarray(0, n);
-  else {
-    const strings = text[1] as string[] | undefined;
-    if (!Array.isArray(strings) || strings.length !== n) throw bad();
-    out.strings = strings;
-  }
-  if (h.times) out.times = floats.subarray(numeric ? n : 0, (numeric ? n : 0) + n);
+  // float64 needs 8-byte alignment; the body is 4-aligned, so copy when it is not.
+  const at = body.byteOffset + 8 * n;
+  const f64 =
+    at % 8 === 0 ? new Float64Array(body.buffer, at, floats) : new Float64Array(body.slice(2 * n).buffer, 0, floats);
+  let text: unknown[] | undefined;
+  const parsed = (): unknown[] => {
+    text ??= blob.text?.() ?? [];
+    return text;
+  };
+  const out: StoredBatch = {
+    task: h.task,
+    n,
+    hashes: body.subarray(0, 2 * n),
+    type: h.type,
+    at: h.at,
+    ids: () => {
+      const ids = parsed()[0];
+      if (!Array.isArray(ids) || ids.length !== n) throw bad();
+      return ids as string[];
+    },
+    strings: () => {
+      if (numeric) return undefined;
+      const strings = parsed()[1];
+      if (!Array.isArray(strings) || strings.length !== n) throw bad();
+      return strings as string[];
+    },
+  };
+  if (numeric) out.numbers = f64.subarray(0, n);
+  if (h.times) out.times = f64.subarray(numeric ? n : 0, (numeric ? n : 0) + n);
   if (h.pointer !== undefined) out.pointer = h.pointer;
   return out;
 }
 
 /** Value i of a stored batch, as the user logged it. */
 export function valueAt(b: StoredBatch, i: number): TaskValue {
-  if (b.strings !== undefined) return b.strings[i] as string;
-  const x = (b.numbers as Float64Array)[i] as number;
+  if (b.numbers === undefined) return (b.strings() as string[])[i] as string;
+  const x = b.numbers[i] as number;
   return b.type === 'boolean' ? x === 1 : x;
 }
 

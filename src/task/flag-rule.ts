@@ -57,13 +57,13 @@ export async function flagMisses(
 ): Promise<FlagMissesResult> {
   const byPointer = new Map<string, string[]>();
   const result: FlagMissesResult = { task, checked: 0, missed: 0, pointers: [], noPointer: 0, notInLineage: 0 };
-  for (let i = 0; i < pairs.ids.length; i++) {
+  for (let i = 0; i < pairs.n; i++) {
     if (!keep(i)) continue;
     result.checked++;
-    const id = pairs.ids[i] as string;
+    const id = pairs.idAt(i);
     if (!test(pairs.outputs[i] as TaskValue, pairs.feedback[i] as TaskValue, id)) continue;
     result.missed++;
-    const pointer = pairs.pointers[i];
+    const pointer = pairs.pointerAt(i);
     if (pointer === undefined) result.noPointer++;
     else {
       let list = byPointer.get(pointer);

@@ -1,29 +1,35 @@
 /**
- * The join of a task's outputs and feedback by id. For an id logged again, the later batch
- * wins, on either side. Feedback for an id with no output stays stored and is counted as
- * unmatched; it joins once the output is logged.
+ * The join of a task's outputs and feedback by id, on the ids' 64-bit row hashes stored with
+ * each batch (no id string is parsed or hashed to join). For an id logged again, the later
+ * batch wins, on either side. Feedback for an id with no output stays stored and is counted
+ * as unmatched; it joins once the output is logged.
  */
+import { HashTable64 } from '../rows/hashset.js';
 import type { StoredBatch } from './batch.js';
 import { timeAt, valueAt } from './batch.js';
 import type { TaskValue } from './types.js';
 
 /** Joined pairs as columns, one entry per id with both an output and feedback. */
 export interface JoinedPairs {
-  ids: string[];
+  n: number;
   outputs: TaskValue[];
   feedback: TaskValue[];
   outputAt: Float64Array;
   feedbackAt: Float64Array;
-  /** The prediction pointer each output was logged with (undefined: none). */
-  pointers: (string | undefined)[];
+  /** The prediction pointer pair j's output was logged with (undefined: none). */
+  pointerAt(j: number): string | undefined;
+  /** The id of pair j (its output's id as logged). */
+  idAt(j: number): string;
+  /** Every pair's id, in pair order. */
+  ids(): string[];
   /** Distinct feedback ids with no output. */
   unmatched: number;
   unmatchedIds: string[];
 }
 
-/** Which output batch and position answers each distinct output id, and the id's slot. */
+/** Which output batch and position answers each distinct output id, by the id's slot. */
 export interface OutputIndex {
-  slots: Map<string, number>;
+  slots: HashTable64;
   batch: Int32Array;
   pos: Int32Array;
   size: number;
@@ -31,20 +37,16 @@ export interface OutputIndex {
 
 export function indexOutputs(outputs: readonly StoredBatch[]): OutputIndex {
   let total = 0;
-  for (const b of outputs) total += b.ids.length;
-  const slots = new Map<string, number>();
+  for (const b of outputs) total += b.n;
+  const slots = new HashTable64(total);
   const batch = new Int32Array(total);
   const pos = new Int32Array(total);
   let size = 0;
   for (let bi = 0; bi < outputs.length; bi++) {
-    const ids = (outputs[bi] as StoredBatch).ids;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i] as string;
-      let s = slots.get(id);
-      if (s === undefined) {
-        s = size++;
-        slots.set(id, s);
-      }
+    const { hashes, n } = outputs[bi] as StoredBatch;
+    for (let i = 0; i < n; i++) {
+      const s = slots.add(hashes[2 * i] as number, hashes[2 * i + 1] as number, size);
+      if (s === size) size++;
       batch[s] = bi;
       pos[s] = i;
     }
@@ -52,15 +54,28 @@ export function indexOutputs(outputs: readonly StoredBatch[]): OutputIndex {
   return { slots, batch, pos, size };
 }
 
-/** Feedback ids `index` does not know, distinct; up to `sample` of them named. */
-export function unmatchedIds(
+/** Feedback ids `index` does not know, distinct, with up to `sample` of them named. */
+export function unmatchedOf(
   index: OutputIndex,
-  ids: readonly string[],
+  feedback: readonly StoredBatch[],
   sample = 10,
 ): { count: number; ids: string[] } {
+  // A set of hash texts: unmatched feedback is usually rare, so the common path is the lookup.
   const seen = new Set<string>();
-  for (const id of ids) if (!index.slots.has(id)) seen.add(id);
-  return { count: seen.size, ids: [...seen].slice(0, sample) };
+  const ids: string[] = [];
+  for (const b of feedback) {
+    const h = b.hashes;
+    for (let i = 0; i < b.n; i++) {
+      const hi = h[2 * i] as number;
+      const lo = h[2 * i + 1] as number;
+      if (index.slots.get(hi, lo) !== -1) continue;
+      const key = `${hi},${lo}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (ids.length < sample) ids.push(b.ids()[i] as string);
+    }
+  }
+  return { count: seen.size, ids };
 }
 
 export function joinBatches(
@@ -70,29 +85,32 @@ export function joinBatches(
 ): JoinedPairs {
   const fbBatch = new Int32Array(index.size).fill(-1);
   const fbPos = new Int32Array(index.size);
-  const unmatched = new Set<string>();
   for (let bi = 0; bi < feedback.length; bi++) {
-    const ids = (feedback[bi] as StoredBatch).ids;
-    for (let i = 0; i < ids.length; i++) {
-      const s = index.slots.get(ids[i] as string);
-      if (s === undefined) unmatched.add(ids[i] as string);
-      else {
-        fbBatch[s] = bi;
-        fbPos[s] = i;
-      }
+    const { hashes, n } = feedback[bi] as StoredBatch;
+    for (let i = 0; i < n; i++) {
+      const s = index.slots.get(hashes[2 * i] as number, hashes[2 * i + 1] as number);
+      if (s === -1) continue;
+      fbBatch[s] = bi;
+      fbPos[s] = i;
     }
   }
   let n = 0;
   for (let s = 0; s < index.size; s++) if (fbBatch[s] !== -1) n++;
+  const outBatch = new Int32Array(n);
+  const outPos = new Int32Array(n);
+  const unmatched = unmatchedOf(index, feedback);
   const pairs: JoinedPairs = {
-    ids: new Array(n),
-    outputs: new Array(n),
-    feedback: new Array(n),
+    n,
+    // Filled arrays, not holey ones: V8 keeps numbers in them unboxed.
+    outputs: new Array(n).fill(0),
+    feedback: new Array(n).fill(0),
     outputAt: new Float64Array(n),
     feedbackAt: new Float64Array(n),
-    pointers: new Array(n),
-    unmatched: unmatched.size,
-    unmatchedIds: [...unmatched].slice(0, 10),
+    pointerAt: (j) => (outputs[outBatch[j] as number] as StoredBatch).pointer,
+    idAt: (j) => (outputs[outBatch[j] as number] as StoredBatch).ids()[outPos[j] as number] as string,
+    ids: () => Array.from({ length: n }, (_, j) => pairs.idAt(j)),
+    unmatched: unmatched.count,
+    unmatchedIds: unmatched.ids,
   };
   let j = 0;
   for (let s = 0; s < index.size; s++) {
@@ -102,12 +120,12 @@ export function joinBatches(
     const op = index.pos[s] as number;
     const fbb = feedback[fb] as StoredBatch;
     const fp = fbPos[s] as number;
-    pairs.ids[j] = ob.ids[op] as string;
+    outBatch[j] = index.batch[s] as number;
+    outPos[j] = op;
     pairs.outputs[j] = valueAt(ob, op);
     pairs.feedback[j] = valueAt(fbb, fp);
     pairs.outputAt[j] = timeAt(ob, op);
     pairs.feedbackAt[j] = timeAt(fbb, fp);
-    pairs.pointers[j] = ob.pointer;
     j++;
   }
   return pairs;

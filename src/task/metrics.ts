@@ -180,7 +180,7 @@ function byFunction(fn: MetricFunction, pairs: JoinedPairs, slot: Int32Array, co
     if (w < 0) continue;
     (outs[w] as TaskValue[]).push(pairs.outputs[i] as TaskValue);
     (fbs[w] as TaskValue[]).push(pairs.feedback[i] as TaskValue);
-    (ids[w] as string[]).push(pairs.ids[i] as string);
+    (ids[w] as string[]).push(pairs.idAt(i));
   }
   return outs.map((o, w) => {
     if (o.length === 0) return null;

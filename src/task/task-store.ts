@@ -19,18 +19,26 @@ const taskDir = (name: string): string => `${TASK_PREFIX}${rowHash(name)}/`;
 const nameKey = (name: string): string => `${taskDir(name)}n`;
 
 /** Stores a checked batch (its name record and every chunk) in one atomic write. */
-export async function writeBatch(store: Store, name: string, side: Side, batch: Batch, now: number): Promise<void> {
-  if (batch.ids.length === 0) return;
+export async function writeBatch(
+  store: Store,
+  name: string,
+  side: Side,
+  batch: Batch,
+  now: number,
+): Promise<StoredBatch[]> {
+  if (batch.ids.length === 0) return [];
   await checkName(store, name);
   const batchId = uuidv7(now);
   const chunks = encodeBatch(name, batch);
+  const keys = chunks.map(
+    (_, i) =>
+      `${taskDir(name)}${side}/${batchId}-${String(i).padStart(5, '0')}.${Math.min(batch.ids.length - i * CHUNK_IDS, CHUNK_IDS)}`,
+  );
   await store.putBlobs([
     { key: nameKey(name), data: encodeBlob({ v: 1, name }, new Uint32Array(0)) },
-    ...chunks.map((data, i) => ({
-      key: `${taskDir(name)}${side}/${batchId}-${String(i).padStart(5, '0')}.${Math.min(batch.ids.length - i * CHUNK_IDS, CHUNK_IDS)}`,
-      data,
-    })),
+    ...chunks.map((data, i) => ({ key: keys[i] as string, data })),
   ]);
+  return chunks.map((data, i) => decodeBatch(data, keys[i] as string));
 }
 
 async function checkName(store: Store, name: string): Promise<void> {
@@ -108,12 +116,12 @@ export async function readBatches(store: Store, keys: readonly string[]): Promis
   });
   const out = keys.map((k) => (cache.batches.get(k) ?? fresh.get(k)) as StoredBatch);
   for (const [key, batch] of fresh) {
-    if (cache.ids + batch.ids.length > CACHE_IDS) {
+    if (cache.ids + batch.n > CACHE_IDS) {
       cache.batches.clear();
       cache.ids = 0;
     }
     cache.batches.set(key, batch);
-    cache.ids += batch.ids.length;
+    cache.ids += batch.n;
   }
   return out;
 }

@@ -8,8 +8,8 @@ import type { Store } from '../store.js';
 import { checkIdentifier, checkOptions } from '../validate.js';
 import { checkBatch, type StoredBatch } from './batch.js';
 import { checkRule, flagMisses } from './flag-rule.js';
-import { indexOutputs, type JoinedPairs, joinBatches, type OutputIndex, unmatchedIds } from './join.js';
-import { checkMetricsOptions, checkRange, metricPoints } from './metrics.js';
+import { indexOutputs, type JoinedPairs, joinBatches, type OutputIndex, unmatchedOf } from './join.js';
+import { type CheckedMetricsOptions, checkMetricsOptions, checkRange, metricPoints } from './metrics.js';
 import { batchKeys, readBatches, type Side, taskExists, writeBatch } from './task-store.js';
 import type {
   FeedbackRule,
@@ -57,9 +57,9 @@ export class Task {
   ): Promise<LogFeedbackResult> {
     const o = checkOptions<LogFeedbackOptions>('options', options, ['at']);
     const batch = checkBatch(ids, values, o.at, undefined, this.now());
-    await writeBatch(this.store, this.name, 'f', batch, this.now());
+    const written = await writeBatch(this.store, this.name, 'f', batch, this.now());
     const { index } = await this.outputs();
-    const unmatched = unmatchedIds(index, batch.ids);
+    const unmatched = unmatchedOf(index, written);
     return { task: this.name, logged: batch.ids.length, unmatched: unmatched.count, unmatchedIds: unmatched.ids };
   }
 
@@ -69,7 +69,7 @@ export class Task {
   }
 
   /** @internal metrics with options already checked (the query refuses functions). */
-  async metricsChecked(o: ReturnType<typeof checkMetricsOptions>): Promise<TaskMetrics> {
+  async metricsChecked(o: CheckedMetricsOptions): Promise<TaskMetrics> {
     const pairs = await this.join();
     return {
       task: this.name,

@@ -1,6 +1,6 @@
 /**
  * Views as hash routes, so every view has a URL a person can share:
- *   #/recent  #/history/NAME?since=&until=  #/run/ID  #/trace/POINTER?open=RUN  #/trace-run/ID
+ *   #/recent  #/history/NAME?since=&until=&cursor=  #/run/ID  #/trace/POINTER?open=RUN  #/trace-run/ID
  *   #/review?method=  #/flagged  #/rows?pointer=&key=&direction=
  * Names sit in one percent-encoded segment, so `/`, `?` and `#` inside them are data.
  */
@@ -10,7 +10,7 @@ import type { RowDirection } from './api.js';
 
 export type View =
   | { view: 'recent' }
-  | { view: 'history'; component: string; since?: string; until?: string }
+  | { view: 'history'; component: string; since?: string; until?: string; cursor?: string }
   | { view: 'run'; id: string }
   | { view: 'trace'; pointer: string; open?: string }
   | { view: 'trace-run'; run: string; open?: string }
@@ -40,7 +40,7 @@ export function formatView(v: View): string {
     case 'recent':
       return '#/recent';
     case 'history':
-      return `#/history/${seg(v.component)}${query({ since: v.since, until: v.until })}`;
+      return `#/history/${seg(v.component)}${query({ since: v.since, until: v.until, cursor: v.cursor })}`;
     case 'run':
       return `#/run/${seg(v.id)}`;
     case 'trace':
@@ -66,7 +66,8 @@ export function parseView(hash: string): View {
   const name = path.length === 2 ? decode(path[1] as string) : undefined;
   switch (path[0]) {
     case 'history':
-      if (name) return { view: 'history', component: name, since: get('since'), until: get('until') };
+      if (name)
+        return { view: 'history', component: name, since: get('since'), until: get('until'), cursor: get('cursor') };
       break;
     case 'run':
       if (name) return { view: 'run', id: name };

@@ -26,7 +26,9 @@ import { FLAG_PREFIX } from './rows/flags.js';
 import { hashKeys } from './rows/format/keys.js';
 import {
   checkPairPointers,
+  type FlaggedRowCount,
   type FlaggedRows,
+  flaggedRowCounts,
   flaggedRows,
   flagRows,
   impact,
@@ -302,6 +304,11 @@ export class Pipetrace {
   /** The flagged rows of a pointer. */
   async flaggedRows(pointer: string): Promise<FlaggedRows> {
     return flaggedRows(this.store, pointer);
+  }
+
+  /** Every pointer with flagged rows and how many of its rows are flagged. */
+  async flaggedRowCounts(): Promise<FlaggedRowCount[]> {
+    return flaggedRowCounts(this.store);
   }
 
   /** Clears every flag, on pointers and on rows; returns how many pointer flags were cleared. */

@@ -39,6 +39,7 @@ export const QUERY_NAMES = [
   'drift',
   'monitor',
   'profile',
+  'flaggedRowCounts',
 ] as const;
 
 export type QueryName = (typeof QUERY_NAMES)[number];
@@ -330,6 +331,16 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     },
     toHttp: (target, output) => ({ query: { ...targetValues(target), output } }),
     fromHttp: (r) => [r.target(), r.text('output')],
+    plainJson: true,
+  },
+  flaggedRowCounts: {
+    path: '/rows/flagged',
+    summary: '-> { pointers: { pointer, rows, updatedAt? }[] }',
+    arity: 0,
+    check: () => {},
+    toHttp: () => ({}),
+    fromHttp: () => [],
+    ...wrapped<'flaggedRowCounts'>('pointers'),
     plainJson: true,
   },
 };

@@ -36,6 +36,7 @@ const SAMPLE: { [K in QueryName]: (p: Pipeline) => QueryArgs<K> } = {
   drift: () => ['clean/5', { reference: { pointer: 'clean/0' }, thresholds: { fare: 0.2 }, columns: ['fare', 'city'] }],
   monitor: () => [{ components: ['clean', 'ingest'], numeric: 'psi' }],
   profile: () => [{ run: 'clean-3' }, 'clean/3'],
+  flaggedRowCounts: () => [],
 };
 
 const call = (target: object, name: QueryName, args: unknown[]) =>

@@ -19,18 +19,23 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
   const side = h('div', { class: 'side' });
   let open = v.open !== undefined && trace.nodes.some((n) => n.run.id === v.open) ? v.open : trace.root;
 
-  // Fit the picture to the panel when that keeps labels readable; wider DAGs scroll instead.
+  // Fit the picture to the panel only when it fits at full size: text never shrinks below its
+  // 12 px; wider DAGs scroll instead.
   const fitToPanel = () => {
     const svg = graph.querySelector('svg');
     const natural = Number(svg?.getAttribute('width'));
-    if (svg && natural > 0 && graph.clientWidth / natural >= 0.6) {
+    if (svg && natural > 0 && graph.clientWidth >= natural) {
       svg.style.maxWidth = '100%';
       svg.style.height = 'auto';
     }
   };
   const draw = () => {
+    // A redraw replaces the nodes: the node that had focus (the one clicked) gets it back.
+    const focused = (graph.getRootNode() as ShadowRoot | Document).activeElement?.getAttribute?.('data-run');
     // traceSvg escapes every name it writes, so its markup is safe to insert.
     graph.innerHTML = traceSvg(trace, { selected: open, interactive: true, nodeWidth: 176 });
+    if (focused !== null && focused !== undefined)
+      graph.querySelector<SVGGElement>(`g[data-run="${CSS.escape(focused)}"]`)?.focus();
     // The first picture is drawn before the view is on screen, with no width to fit yet: fit it
     // in the next frame, after render() has put the view on screen.
     if (graph.isConnected) fitToPanel();

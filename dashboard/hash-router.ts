@@ -1,6 +1,6 @@
 /**
  * Views as hash routes, so every view has a URL a person can share:
- *   #/recent  #/history/NAME?since=&until=&cursor=  #/run/ID  #/trace/POINTER?open=RUN  #/trace-run/ID
+ *   #/recent  #/history/NAME?since=&until=&cursor=  #/run/ID  #/trace/POINTER?open=RUN&depth=N|all  #/trace-run/ID
  *   #/review?method=  #/flagged  #/rows?pointer=&key=&direction=
  * Names sit in one percent-encoded segment, so `/`, `?` and `#` inside them are data.
  */
@@ -12,8 +12,8 @@ export type View =
   | { view: 'recent' }
   | { view: 'history'; component: string; since?: string; until?: string; cursor?: string }
   | { view: 'run'; id: string }
-  | { view: 'trace'; pointer: string; open?: string }
-  | { view: 'trace-run'; run: string; open?: string }
+  | { view: 'trace'; pointer: string; open?: string; depth?: string }
+  | { view: 'trace-run'; run: string; open?: string; depth?: string }
   | { view: 'review'; method?: ReviewMethod }
   | { view: 'flagged' }
   | { view: 'rows'; pointer?: string; key?: string; direction?: RowDirection };
@@ -44,9 +44,9 @@ export function formatView(v: View): string {
     case 'run':
       return `#/run/${seg(v.id)}`;
     case 'trace':
-      return `#/trace/${seg(v.pointer)}${query({ open: v.open })}`;
+      return `#/trace/${seg(v.pointer)}${query({ open: v.open, depth: v.depth })}`;
     case 'trace-run':
-      return `#/trace-run/${seg(v.run)}${query({ open: v.open })}`;
+      return `#/trace-run/${seg(v.run)}${query({ open: v.open, depth: v.depth })}`;
     case 'review':
       return `#/review${query({ method: v.method })}`;
     case 'flagged':
@@ -73,10 +73,10 @@ export function parseView(hash: string): View {
       if (name) return { view: 'run', id: name };
       break;
     case 'trace':
-      if (name) return { view: 'trace', pointer: name, open: get('open') };
+      if (name) return { view: 'trace', pointer: name, open: get('open'), depth: get('depth') };
       break;
     case 'trace-run':
-      if (name) return { view: 'trace-run', run: name, open: get('open') };
+      if (name) return { view: 'trace-run', run: name, open: get('open'), depth: get('depth') };
       break;
     case 'review': {
       const method = get('method');

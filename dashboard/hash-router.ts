@@ -12,7 +12,7 @@ export type View =
   | { view: 'recent' }
   | { view: 'history'; component: string; since?: string; until?: string; cursor?: string }
   | { view: 'run'; id: string }
-  | { view: 'trace'; pointer: string; open?: string; depth?: string }
+  | { view: 'trace'; pointer: string; open?: string; depth?: string; at?: string }
   | { view: 'trace-run'; run: string; open?: string; depth?: string }
   | { view: 'review'; method?: ReviewMethod }
   | { view: 'flagged' }
@@ -44,7 +44,7 @@ export function formatView(v: View): string {
     case 'run':
       return `#/run/${seg(v.id)}`;
     case 'trace':
-      return `#/trace/${seg(v.pointer)}${query({ open: v.open, depth: v.depth })}`;
+      return `#/trace/${seg(v.pointer)}${query({ open: v.open, depth: v.depth, at: v.at })}`;
     case 'trace-run':
       return `#/trace-run/${seg(v.run)}${query({ open: v.open, depth: v.depth })}`;
     case 'review':
@@ -73,7 +73,7 @@ export function parseView(hash: string): View {
       if (name) return { view: 'run', id: name };
       break;
     case 'trace':
-      if (name) return { view: 'trace', pointer: name, open: get('open'), depth: get('depth') };
+      if (name) return { view: 'trace', pointer: name, open: get('open'), depth: get('depth'), at: get('at') };
       break;
     case 'trace-run':
       if (name) return { view: 'trace-run', run: name, open: get('open'), depth: get('depth') };

@@ -53,7 +53,7 @@ import { type RunInput, runFromInput } from './run-input.js';
 import { findRun } from './run-prefix.js';
 import { RunWriter } from './run-writer.js';
 import type { RunPage, Store } from './store.js';
-import { resolveTarget, type Target, writerOf } from './target.js';
+import { resolveTarget, type Target, writerAt, writerOf } from './target.js';
 import {
   checkCodeVersion,
   checkIdentifier,
@@ -325,8 +325,15 @@ export class Pipetrace {
   /** The DAG of runs behind a pointer's latest version or behind a run. */
   async trace(target: Target, options: TraceOptions = {}): Promise<Trace> {
     checkTraceOptions(options);
+    const { at, ...rest } = options;
+    const named = typeof target === 'string' ? target : 'pointer' in target ? target.pointer : undefined;
+    // An earlier version of a pointer: its writer at that time, traced as the pointer.
+    if (at !== undefined && named !== undefined) {
+      const run = await writerAt(this.store, named, at);
+      return traceFromRun(this.store, run, { pointer: named }, rest);
+    }
     const resolved = await resolveTarget(this.store, target);
-    return traceFromRun(this.store, resolved.run, resolved.target, options);
+    return traceFromRun(this.store, resolved.run, resolved.target, rest);
   }
 
   /** Is the run (or the run behind a pointer's latest version) stale now, and why. */

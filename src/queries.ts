@@ -147,14 +147,14 @@ function compareFromHttp(r: ParamReader) {
 export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   trace: {
     path: '/trace',
-    summary: '?pointer= | ?run= | ?target= [&depth=] -> Trace',
+    summary: '?pointer= | ?run= | ?target= [&depth=&at=] -> Trace',
     arity: 2,
     check: (target, options) => {
       checkTarget(target);
       checkTraceOptions(options);
     },
-    toHttp: (target, options = {}) => ({ query: { ...targetValues(target), depth: options.depth } }),
-    fromHttp: (r) => [r.target(), defined({ depth: r.int('depth') })],
+    toHttp: (target, options = {}) => ({ query: { ...targetValues(target), depth: options.depth, at: options.at } }),
+    fromHttp: (r) => [r.target(), defined({ depth: r.int('depth'), at: r.millis('at') })],
     plainJson: true,
   },
   staleness: {

@@ -3,14 +3,44 @@
  * SVG the notebook renderer draws); a click, Enter or Space on a node opens its run card.
  */
 import type { Trace } from '../../src/analysis/trace.js';
-import { counted } from '../../src/render/format.js';
+import { counted, formatTime } from '../../src/render/format.js';
 import { traceSvg } from '../../src/render/svg.js';
 import { toDot, toMermaid } from '../../src/render/text.js';
+import { versionTime } from '../../src/target.js';
 import type { ViewContext } from '../app.js';
 import { fill, fragment, h, link } from '../dom.js';
 import type { View } from '../hash-router.js';
 import { cardExtras, runCard } from './run-card.js';
 import { traceOverview } from './trace-overview.js';
+
+/**
+ * The pointer's versions (its writers, newest first, from the root's component history), each
+ * linking to the trace of that version: on call, the bad day is often not the latest.
+ */
+function versions(ctx: ViewContext, v: Extract<View, { view: 'trace' }>, trace: Trace): HTMLElement {
+  const box = h('nav', { class: 'toolbar', 'aria-label': 'versions' });
+  const root = trace.nodes.find((n) => n.run.id === trace.root)?.run;
+  if (root === undefined) return box;
+  ctx.api.history(root.component, { limit: 200 }).then(
+    (page) => {
+      const writers = page.runs.filter((r) => r.outputs.includes(v.pointer)).slice(0, 12);
+      if (writers.length < 2) return;
+      box.append(
+        h('span', { class: 'muted' }, `Versions of ${v.pointer}:`),
+        ...writers.map((r) =>
+          r.id === trace.root
+            ? h('b', { 'aria-current': 'true' }, formatTime(r.startedAt).slice(0, 16))
+            : link(
+                ctx.href({ view: 'trace', pointer: v.pointer, at: String(r.startedAt + 1) }),
+                formatTime(r.startedAt).slice(0, 16),
+              ),
+        ),
+      );
+    },
+    () => undefined,
+  );
+  return box;
+}
 
 type TraceView = Extract<View, { view: 'trace' | 'trace-run' }>;
 
@@ -28,10 +58,11 @@ function depthOf(v: TraceView): number | undefined {
 
 export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
   const depth = depthOf(v);
-  const trace: Trace = await ctx.api.trace(
-    v.view === 'trace' ? { pointer: v.pointer } : { run: v.run },
-    depth === undefined ? {} : { depth },
-  );
+  const at = v.view === 'trace' && v.at !== undefined ? versionTime(v.at) : undefined;
+  const trace: Trace = await ctx.api.trace(v.view === 'trace' ? { pointer: v.pointer } : { run: v.run }, {
+    ...(depth === undefined ? {} : { depth }),
+    ...(at === undefined ? {} : { at }),
+  });
   const grouped = trace.nodes.length > GROUP_ABOVE;
   const graph = h('div', { class: 'graph', 'data-trace': trace.root, 'data-grouped': grouped ? 'true' : undefined });
   const side = h('div', { class: 'side' });
@@ -124,6 +155,7 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
         );
 
   const of = v.view === 'trace' ? v.pointer : `run ${v.run}`;
+  const versionList = v.view === 'trace' ? versions(ctx, v, trace) : null;
   const exportText = h('textarea', {
     readonly: true,
     rows: 8,
@@ -155,6 +187,7 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
         ? `Over ${GROUP_ABOVE} runs: grouped by component per level; open a group for its runs.`
         : 'Click a run (or Tab to it and press Enter) to open its card.',
     ),
+    versionList,
     more,
     h('div', { class: 'toolbar' }, h('label', {}, 'find', search), found),
     h(

@@ -55,6 +55,16 @@ beforeAll(async () => {
       fare: Float64Array.from({ length: 500 }, (_, k) => (k % 50) + i * 400),
     });
   }
+  // The serving model, rewritten each day: its versions are the on-call's first question.
+  for (let d = 1; d <= 3; d++)
+    await pt.logRun({
+      component: 'publish',
+      startedAt: Date.UTC(2026, 3, d, 6),
+      endedAt: Date.UTC(2026, 3, d, 6, 1),
+      inputs: [sample.model],
+      outputs: ['models/serving.pkl'],
+      params: { day: d },
+    });
   const dir = await writeTempDir({ 'pipetrace-dashboard.js': await bundle('dashboard/main.ts') });
   bundleFile = join(dir, 'pipetrace-dashboard.js');
 }, 60_000);
@@ -134,6 +144,26 @@ describe('the dashboard on call', () => {
       await page.locator(`button[aria-label="unflag ${name}"]`).click();
       await expect.poll(async () => (await pt.pointer(name)).flagged).toBe(false);
       await pt.flag(name);
+    });
+  }, 60_000);
+
+  it('traces an earlier version of a pointer: POINTER@DATE in the command bar and a list of versions', async () => {
+    const server = await serve({ token: TOKEN });
+    const day2 = (await pt.trace('models/serving.pkl', { at: Date.UTC(2026, 3, 3) })).root;
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/trace/${encodeURIComponent('models/serving.pkl')}`);
+      await page.locator('nav[aria-label="versions"] a').first().waitFor();
+      expect(await page.locator('nav[aria-label="versions"] a').count()).toBe(2);
+      expect(await page.locator('nav[aria-label="versions"] b').textContent()).toBe('2026-04-03 06:00');
+      const input = page.locator('input[name="command"]');
+      await input.fill('trace models/serving.pkl@2026-04-02');
+      await input.press('Enter');
+      await expect.poll(() => page.locator('.graph').getAttribute('data-trace')).toBe(day2);
+      expect(decodeURIComponent(await page.evaluate(() => location.hash))).toContain('at=2026-04-02');
+      expect(await page.locator('nav[aria-label="versions"] b').textContent()).toBe('2026-04-02 06:00');
+      await input.fill('trace models/serving.pkl --at 2026-04-01');
+      await input.press('Enter');
+      await expect.poll(() => page.locator('nav[aria-label="versions"] b').textContent()).toBe('2026-04-01 06:00');
     });
   }, 60_000);
 

@@ -6,25 +6,29 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { memoryStore } from '../adapters/memory.js';
-import { createPipetrace, PipetraceError } from '../src/index.js';
+import { createPipetrace, type Pipetrace, PipetraceError } from '../src/index.js';
 import { splitAt, versionTime } from '../src/target.js';
 import { runMain } from './cli-run.js';
+
+/** Pointer `m` written on 2026-04-01, -02 and -03; the writers' ids in that order. */
+async function publishDays(pt: Pipetrace): Promise<string[]> {
+  const ids: string[] = [];
+  for (let d = 1; d <= 3; d++) {
+    const run = await pt.logRun({
+      component: 'publish',
+      startedAt: Date.UTC(2026, 3, d),
+      endedAt: Date.UTC(2026, 3, d) + 5,
+      outputs: ['m'],
+    });
+    ids.push(run.id);
+  }
+  return ids;
+}
 
 describe('trace at a time', () => {
   it('traces the writer that started last before the time, and says when none did', async () => {
     const pt = createPipetrace({ store: memoryStore() });
-    const ids: string[] = [];
-    for (let d = 1; d <= 3; d++)
-      ids.push(
-        (
-          await pt.logRun({
-            component: 'publish',
-            startedAt: Date.UTC(2026, 3, d),
-            endedAt: Date.UTC(2026, 3, d) + 5,
-            outputs: ['m'],
-          })
-        ).id,
-      );
+    const ids = await publishDays(pt);
     expect((await pt.trace('m')).root).toBe(ids[2]);
     expect((await pt.trace('m', { at: versionTime('2026-04-02') as number })).root).toBe(ids[1]);
     expect((await pt.trace({ pointer: 'm' }, { at: Date.UTC(2026, 3, 1) + 1 })).root).toBe(ids[0]);
@@ -46,18 +50,7 @@ describe('trace at a time', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'pipetrace-at-')), 'store');
     const store = await fsJsonStore({ dir });
     const pt = createPipetrace({ store });
-    const ids: string[] = [];
-    for (let d = 1; d <= 3; d++)
-      ids.push(
-        (
-          await pt.logRun({
-            component: 'publish',
-            startedAt: Date.UTC(2026, 3, d),
-            endedAt: Date.UTC(2026, 3, d) + 5,
-            outputs: ['m'],
-          })
-        ).id,
-      );
+    const ids = await publishDays(pt);
     await store.close();
     const root = async (args: string[]) => {
       const r = await runMain(['trace', ...args, '--store', dir, '--json']);

@@ -11,7 +11,7 @@ import type { Store } from '../src/store.js';
 import { type DashboardApi, httpApi, lazyStoreApi } from './api.js';
 import { type DashboardHandle, startApp } from './app.js';
 
-export type { DashboardApi, HistoryQuery, HttpApiOptions, RowDirection, TraceTarget } from './api.js';
+export type { Access, DashboardApi, HistoryQuery, HttpApiOptions, RowDirection, TraceTarget } from './api.js';
 export { httpApi, lazyStoreApi } from './api.js';
 export type { DashboardHandle } from './app.js';
 export { type Command, parseCommand } from './commands.js';

@@ -96,7 +96,7 @@ describe('the dashboard on call', () => {
       expect(await page.locator('main h2').nth(1).textContent()).toBe('Recent runs');
       // The command bar's examples come from this store.
       expect(await page.locator('input[name="command"]').getAttribute('placeholder')).toContain(
-        'trace scores/latest.csv',
+        'trace models/serving.pkl · history publish',
       );
       expect(consoleErrors).toEqual([]);
     });

@@ -8,6 +8,7 @@
 import { followEvents } from '../adapters/http/event-stream.js';
 import { errorFromResponse } from '../adapters/http/protocol.js';
 import type { HistoryOptions } from '../src/analysis/history.js';
+import { PipetraceError } from '../src/errors.js';
 import { fillPath, queryString } from '../src/http-params.js';
 import type { Pipetrace } from '../src/pipetrace.js';
 import { QUERIES, QUERY_NAMES, type Queries, type QueryDef, type QueryName } from '../src/queries.js';
@@ -28,7 +29,38 @@ export type DashboardApi = Queries &
      * stream is open. Without it the dashboard polls. Returns the function that stops listening.
      */
     subscribe?(listener: (change: StoreChange) => void, onStatus?: (open: boolean) => void): () => void;
+    /**
+     * Optional: what the source lets this page do. Without it everything may be tried (an
+     * in-page store). 'token' means a valid write token is needed; 'no' means writes are off.
+     */
+    access?(): Promise<Access>;
   };
+
+/** What a source lets the page do: 'yes', 'token' (needs a valid token) or 'no' (off). */
+export interface Access {
+  read: 'yes' | 'token' | 'no';
+  write: 'yes' | 'token' | 'no';
+}
+
+/**
+ * Why a fetch to another origin failed, when it did: a browser blocks an answer that lacks the
+ * server's CORS header, and says only "Failed to fetch". Name the flag that fixes it.
+ */
+export function unreachable(url: string, error: unknown): Error {
+  const here = typeof location === 'undefined' ? undefined : location.origin;
+  let there: string | undefined;
+  try {
+    there = new URL(url, here).origin;
+  } catch {
+    there = undefined;
+  }
+  if (here === undefined || there === undefined || here === there || here === 'null') return error as Error;
+  return new PipetraceError(
+    'unavailable',
+    `cannot reach the pipetrace server at ${there} from this page (${here}): it is down, or it does not allow this origin. Start it with --cors ${here} (pipetrace serve --cors ${here}).`,
+    { cause: error },
+  );
+}
 
 /** The names of DashboardApi's members, for the lazy wrapper and the tests. */
 export const DASHBOARD_METHODS: readonly (keyof DashboardApi)[] = [...QUERY_NAMES, 'flag', 'unflag', 'addNote', 'tag'];
@@ -55,11 +87,16 @@ export function httpApi(options: HttpApiOptions): DashboardApi {
     const token = options.token?.();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await doFetch(base + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let res: Response;
+    try {
+      res = await doFetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw unreachable(base, error);
+    }
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -98,6 +135,7 @@ export function httpApi(options: HttpApiOptions): DashboardApi {
   return {
     ...queries,
     subscribe,
+    access: () => call('GET', '/access'),
     flag: (pointer) => call('POST', '/flag', { pointer }),
     unflag: (pointer) => call('POST', '/unflag', { pointer }),
     addNote: (run, text) => call('POST', `/runs/${seg(run)}/notes`, { text }),

@@ -8,7 +8,8 @@ import { COMMAND_HELP, parseCommand } from './commands.js';
 import { fill, h } from './dom.js';
 import { formatView, parseView, type View } from './hash-router.js';
 import { STYLES } from './styles.js';
-import { flaggedView, historyView, recentView } from './views/lists.js';
+import { homeView } from './views/home.js';
+import { flaggedView, historyView } from './views/lists.js';
 import { retractionsView, retractionView } from './views/retractions.js';
 import { reviewView } from './views/review.js';
 import { rowsView } from './views/rows.js';
@@ -33,6 +34,8 @@ export interface ViewContext {
   current(): boolean;
   /** Whether the API can write (shows flag toggles and note forms either way; errors explain). */
   canAskForToken: boolean;
+  /** Whether writes can work: 'no' on a read-only server (views leave out flag and note controls). */
+  writes: 'yes' | 'token' | 'no';
 }
 
 export interface AppOptions {
@@ -61,7 +64,7 @@ export interface DashboardHandle {
 function viewOf(view: View, ctx: ViewContext): Promise<Node> {
   switch (view.view) {
     case 'recent':
-      return recentView(ctx);
+      return homeView(ctx);
     case 'history':
       return historyView(ctx, view);
     case 'flagged':
@@ -101,7 +104,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
   };
 
   const navLinks: [string, View][] = [
-    ['Recent', { view: 'recent' }],
+    ['Home', { view: 'recent' }],
     ['Flagged', { view: 'flagged' }],
     ['Review', { view: 'review' }],
     ['Rows', { view: 'rows' }],
@@ -117,7 +120,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     type: 'search',
     name: 'command',
     'aria-label': 'command',
-    placeholder: 'trace models/fare.pkl · history train · flag predictions/42 · review',
+    placeholder: 'trace POINTER · history COMPONENT · flag POINTER · review',
     autocomplete: 'off',
     list: 'pt-commands',
     title: `press / to focus\n${COMMAND_HELP.join('\n')}`,
@@ -151,7 +154,32 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
           size: 12,
           onchange: (e: Event) => options.tokenField?.set((e.target as HTMLInputElement).value),
         });
-  const header = h('header', {}, h('h1', {}, 'pipe', h('span', {}, 'trace')), nav, form, tokenInput, live);
+  const readOnly = h('span', { class: 'readonly', hidden: true }, 'read-only');
+  const header = h('header', {}, h('h1', {}, 'pipe', h('span', {}, 'trace')), nav, form, tokenInput, readOnly, live);
+  // What the source lets this page do, asked once before the first view (an in-page store: anything).
+  let writes: ViewContext['writes'] = 'yes';
+  const accessKnown = (options.api.access?.() ?? Promise.resolve(undefined)).then(
+    (a) => {
+      if (a === undefined) return;
+      writes = a.write;
+      if (writes === 'no') {
+        readOnly.hidden = false;
+        readOnly.title = 'This server was started without a write token: flags, notes and tags are off.';
+        readOnly.textContent = 'read-only: started without a write token, so flags and notes are off';
+        tokenInput?.remove();
+      }
+    },
+    () => undefined,
+  );
+  // The command bar's examples name things in this store, not made-up ones.
+  options.api.recent(1).then(
+    ([run]) => {
+      const out = run?.outputs[0];
+      if (run !== undefined && out !== undefined)
+        input.placeholder = `trace ${out} · history ${run.component} · flag ${out} · review`;
+    },
+    () => undefined,
+  );
   const style = h('style', {}, STYLES);
   (root as ParentNode).append(style, header, main, status, toastBox);
 
@@ -170,10 +198,15 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     notify,
     current: () => gen === generation,
     canAskForToken: options.tokenField !== undefined,
+    writes,
   });
 
   async function runCommand(line: string) {
     const cmd = parseCommand(line);
+    if (cmd.kind !== 'open' && cmd.kind !== 'error' && writes === 'no') {
+      notify(`${cmd.kind}: this server is read-only (started without a write token)`);
+      return;
+    }
     try {
       switch (cmd.kind) {
         case 'error':
@@ -219,16 +252,17 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
       else a.removeAttribute('aria-current');
     }
     fill(main, h('p', { class: 'muted' }, 'Loading…'));
-    const c = ctx(gen);
     // A slow answer must not overwrite the view the user moved on to: fill only while current.
-    viewOf(view, c).then(
-      (nodes) => {
-        if (c.current()) fill(main, nodes);
-      },
-      (error: Error) => {
-        if (c.current()) fill(main, h('div', { class: 'error', role: 'alert' }, error.message));
-      },
-    );
+    accessKnown
+      .then(() => viewOf(view, ctx(gen)))
+      .then(
+        (nodes) => {
+          if (gen === generation) fill(main, nodes);
+        },
+        (error: Error) => {
+          if (gen === generation) fill(main, h('div', { class: 'error', role: 'alert' }, error.message));
+        },
+      );
   }
 
   // "/" jumps to the command bar from anywhere in the dashboard, as in many web apps.
@@ -241,6 +275,19 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     }
   };
   document.addEventListener('keydown', onKey);
+
+  // Without the hash, a link to a view opens it in place rather than writing the host page's URL.
+  const onClick = (e: Event) => {
+    const m = e as MouseEvent;
+    if (useHash || m.button !== 0 || m.ctrlKey || m.metaKey || m.shiftKey || m.altKey) return;
+    const a = (m.composedPath() as Element[]).find((el) => el instanceof HTMLAnchorElement);
+    const href = a?.getAttribute('href');
+    if (href?.startsWith('#/')) {
+      m.preventDefault();
+      navigate(parseView(href));
+    }
+  };
+  root.addEventListener('click', onClick);
 
   const onHash = () => {
     view = parseView(location.hash);
@@ -312,6 +359,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
       generation++;
       if (useHash) window.removeEventListener('hashchange', onHash);
       document.removeEventListener('keydown', onKey);
+      root.removeEventListener('click', onClick);
       for (const el of [style, header, main, status, toastBox]) el.remove();
     },
   };

@@ -3,6 +3,7 @@
  * something (flag, unflag, tag) and then opens a view.
  */
 import { REVIEW_METHODS, type ReviewMethod } from '../src/analysis/spectrum.js';
+import { splitAt, versionTime } from '../src/target.js';
 import type { RowDirection } from './api.js';
 import type { View } from './hash-router.js';
 
@@ -16,7 +17,7 @@ export const COMMAND_HELP = [
   'recent',
   'history NAME [SINCE [UNTIL]]',
   'inspect RUN_ID',
-  'trace POINTER_OR_RUN_ID',
+  'trace POINTER_OR_RUN_ID  /  trace POINTER@2026-12-02  /  trace POINTER --at DATE',
   'flag POINTER',
   'unflag POINTER',
   'flagged',
@@ -46,8 +47,15 @@ export function parseCommand(line: string): Command {
     case 'inspect':
     case 'run':
       return rest === '' ? need('a run id') : { kind: 'open', view: { view: 'run', id: rest } };
-    case 'trace':
-      return rest === '' ? need('a pointer') : { kind: 'open', view: { view: 'trace', pointer: rest } };
+    case 'trace': {
+      if (rest === '') return need('a pointer');
+      // An earlier version: `--at DATE` at the end, or `POINTER@DATE`.
+      const flag = /\s+--at\s+(\S+)$/.exec(rest);
+      const { target, at } = splitAt(flag ? rest.slice(0, flag.index) : rest, flag?.[1]);
+      if (at !== undefined && versionTime(at) === undefined)
+        return need(`a date after --at, not ${JSON.stringify(at)}`);
+      return { kind: 'open', view: { view: 'trace', pointer: target, ...(at === undefined ? {} : { at }) } };
+    }
     case 'flag':
     case 'unflag':
       return rest === '' ? need('a pointer') : { kind: verb, pointer: rest };

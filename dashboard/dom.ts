@@ -45,12 +45,48 @@ export function link(href: string, text: string, attrs: Attrs = {}): HTMLAnchorE
   return h('a', { href, ...attrs }, text);
 }
 
-/** A small table: header labels and rows of cells. */
-export function table(head: string[], rows: (Child | Child[])[][], attrs: Attrs = {}): HTMLTableElement {
+/** A column header: its text, or `{ hidden }` for a column whose header only screen readers need. */
+export type Head = string | { hidden: string };
+
+/** A header cell (a hidden header still names the column, so no header is empty). */
+export function th(c: Head): HTMLTableCellElement {
+  return h('th', { scope: 'col' }, typeof c === 'string' ? c : h('span', { class: 'sr-only' }, c.hidden));
+}
+
+/** A body cell labelled with its column, so a narrow screen can show the row as a card. */
+export function td(label: Head, ...children: (Child | Child[])[]): HTMLTableCellElement {
+  return h('td', { 'data-label': typeof label === 'string' ? label : '' }, ...children);
+}
+
+/**
+ * A table of header labels and rows of cells; on narrow screens (the `stack` class) each row
+ * shows as a card with each cell labelled.
+ */
+export function table(head: Head[], rows: (Child | Child[])[][], attrs: Attrs = {}): HTMLTableElement {
+  const cls = ['stack', attrs.class].filter(Boolean).join(' ');
   return h(
     'table',
-    attrs,
-    h('thead', {}, h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, ...(Array.isArray(c) ? c : [c])))))),
+    { ...attrs, class: cls },
+    h('thead', {}, h('tr', {}, ...head.map(th))),
+    h(
+      'tbody',
+      {},
+      ...rows.map((r) => h('tr', {}, ...r.map((c, i) => td(head[i] ?? '', ...(Array.isArray(c) ? c : [c]))))),
+    ),
+  );
+}
+
+/** A two-column table of names and values (params, metrics): one row each, nothing wrapped mid-word. */
+export function keyValues(label: string, entries: [string, Child][]): HTMLTableElement {
+  return h(
+    'table',
+    { class: 'kv', 'aria-label': label },
+    h(
+      'tbody',
+      {},
+      ...entries.map(([k, v]) =>
+        h('tr', {}, h('th', { scope: 'row', class: 'mono' }, k), h('td', { class: 'mono' }, v)),
+      ),
+    ),
   );
 }

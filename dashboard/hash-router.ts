@@ -1,6 +1,6 @@
 /**
  * Views as hash routes, so every view has a URL a person can share:
- *   #/recent  #/history/NAME?since=&until=  #/run/ID  #/trace/POINTER?open=RUN  #/trace-run/ID
+ *   #/recent  #/history/NAME?since=&until=&cursor=  #/run/ID  #/trace/POINTER?open=RUN&depth=N|all  #/trace-run/ID
  *   #/review?method=  #/flagged  #/rows?pointer=&key=&direction=  #/retractions  #/retraction/LABEL
  *   #/monitor?pointer=&column=&task=&metric=&window=
  * Names sit in one percent-encoded segment, so `/`, `?` and `#` inside them are data.
@@ -11,10 +11,10 @@ import type { RowDirection } from './api.js';
 
 export type View =
   | { view: 'recent' }
-  | { view: 'history'; component: string; since?: string; until?: string }
+  | { view: 'history'; component: string; since?: string; until?: string; cursor?: string }
   | { view: 'run'; id: string }
-  | { view: 'trace'; pointer: string; open?: string }
-  | { view: 'trace-run'; run: string; open?: string }
+  | { view: 'trace'; pointer: string; open?: string; depth?: string; at?: string }
+  | { view: 'trace-run'; run: string; open?: string; depth?: string }
   | { view: 'review'; method?: ReviewMethod }
   | { view: 'flagged' }
   | { view: 'rows'; pointer?: string; key?: string; direction?: RowDirection }
@@ -44,13 +44,13 @@ export function formatView(v: View): string {
     case 'recent':
       return '#/recent';
     case 'history':
-      return `#/history/${seg(v.component)}${query({ since: v.since, until: v.until })}`;
+      return `#/history/${seg(v.component)}${query({ since: v.since, until: v.until, cursor: v.cursor })}`;
     case 'run':
       return `#/run/${seg(v.id)}`;
     case 'trace':
-      return `#/trace/${seg(v.pointer)}${query({ open: v.open })}`;
+      return `#/trace/${seg(v.pointer)}${query({ open: v.open, depth: v.depth, at: v.at })}`;
     case 'trace-run':
-      return `#/trace-run/${seg(v.run)}${query({ open: v.open })}`;
+      return `#/trace-run/${seg(v.run)}${query({ open: v.open, depth: v.depth })}`;
     case 'review':
       return `#/review${query({ method: v.method })}`;
     case 'flagged':
@@ -76,16 +76,17 @@ export function parseView(hash: string): View {
   const name = path.length === 2 ? decode(path[1] as string) : undefined;
   switch (path[0]) {
     case 'history':
-      if (name) return { view: 'history', component: name, since: get('since'), until: get('until') };
+      if (name)
+        return { view: 'history', component: name, since: get('since'), until: get('until'), cursor: get('cursor') };
       break;
     case 'run':
       if (name) return { view: 'run', id: name };
       break;
     case 'trace':
-      if (name) return { view: 'trace', pointer: name, open: get('open') };
+      if (name) return { view: 'trace', pointer: name, open: get('open'), depth: get('depth'), at: get('at') };
       break;
     case 'trace-run':
-      if (name) return { view: 'trace-run', run: name, open: get('open') };
+      if (name) return { view: 'trace-run', run: name, open: get('open'), depth: get('depth') };
       break;
     case 'review': {
       const method = get('method');

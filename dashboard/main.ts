@@ -11,14 +11,17 @@ import type { Store } from '../src/store.js';
 import { type DashboardApi, httpApi, lazyStoreApi } from './api.js';
 import { type DashboardHandle, startApp } from './app.js';
 
-export type { DashboardApi, HistoryQuery, HttpApiOptions, RowDirection, TraceTarget } from './api.js';
+export type { Access, DashboardApi, HistoryQuery, HttpApiOptions, RowDirection, TraceTarget } from './api.js';
 export { httpApi, lazyStoreApi } from './api.js';
 export type { DashboardHandle } from './app.js';
 export { type Command, parseCommand } from './commands.js';
 export { formatView, parseView, type View } from './hash-router.js';
 
 export interface CommonOptions {
-  /** Follow and write location.hash so each view has a shareable URL. Default true. */
+  /**
+   * Follow and write location.hash so each view has a shareable URL. Default false: an embedded
+   * dashboard leaves the host page's URL alone unless asked (the served page asks).
+   */
   hash?: boolean;
   /** Poll for new runs every this many ms, when the source has no event stream (a server has); 0 turns live updates off. Default 4000. */
   pollMs?: number;
@@ -34,7 +37,9 @@ export type MountOptions = CommonOptions &
 /** Renders the dashboard into `element` (inside a shadow root, so page styles do not leak in). */
 export function mount(element: HTMLElement, options: MountOptions): DashboardHandle {
   const root = element.shadowRoot ?? element.attachShadow({ mode: 'open' });
-  let token = 'url' in options ? options.token : undefined;
+  // A pasted write token is kept for the browser tab's session (not across sessions).
+  const tokenKey = 'url' in options ? `pipetrace-token:${options.url}` : '';
+  let token = 'url' in options ? (options.token ?? session()?.getItem(tokenKey) ?? undefined) : undefined;
   const api =
     'api' in options
       ? options.api
@@ -51,13 +56,24 @@ export function mount(element: HTMLElement, options: MountOptions): DashboardHan
             get: () => token,
             set: (t) => {
               token = t === '' ? undefined : t;
+              if (token === undefined) session()?.removeItem(tokenKey);
+              else session()?.setItem(tokenKey, token);
             },
           }
         : undefined,
   });
 }
 
-/** `<pipetrace-dashboard url="..." token="..." poll-ms="4000" no-hash>`; `.store = store` for in-page stores. */
+/** sessionStorage, where the page may use it (not in a sandboxed frame). */
+function session(): Storage | undefined {
+  try {
+    return globalThis.sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `<pipetrace-dashboard url="..." token="..." poll-ms="4000" hash>` (`hash`: follow location.hash); `.store = store` for in-page stores. */
 export class PipetraceDashboard extends HTMLElement {
   private handle: DashboardHandle | undefined;
   private storeValue: Store | undefined;
@@ -88,7 +104,10 @@ export class PipetraceDashboard extends HTMLElement {
   private restart(): void {
     this.handle?.unmount();
     const poll = this.getAttribute('poll-ms');
-    const common = { hash: !this.hasAttribute('no-hash'), pollMs: poll === null ? undefined : Number(poll) };
+    const common = {
+      hash: this.hasAttribute('hash') && !this.hasAttribute('no-hash'),
+      pollMs: poll === null ? undefined : Number(poll),
+    };
     this.handle =
       this.storeValue !== undefined
         ? mount(this, { ...common, store: this.storeValue })

@@ -74,6 +74,7 @@ export type { RowLineageKind } from './rows/format/codec.js';
 export type { HashedPair } from './rows/index.js';
 export {
   checkRowKey,
+  type FlaggedRowCount,
   type FlaggedRows,
   hashKeys,
   type RowCaptureOptions,

@@ -46,7 +46,9 @@ import { FLAG_PREFIX } from './rows/flags.js';
 import { hashKeys } from './rows/format/keys.js';
 import {
   checkPairPointers,
+  type FlaggedRowCount,
   type FlaggedRows,
+  flaggedRowCounts,
   flaggedRows,
   flagRows,
   impact,
@@ -71,7 +73,7 @@ import { type RunInput, runFromInput } from './run-input.js';
 import { findRun } from './run-prefix.js';
 import { RunWriter } from './run-writer.js';
 import type { RunPage, Store } from './store.js';
-import { resolveTarget, type Target, writerOf } from './target.js';
+import { resolveTarget, type Target, writerAt, writerOf } from './target.js';
 import { checkMetricsOptions } from './task/metrics.js';
 import { Task } from './task/task.js';
 import { listTasks } from './task/task-store.js';
@@ -353,6 +355,11 @@ export class Pipetrace {
     return flaggedRows(this.store, pointer);
   }
 
+  /** Every pointer with flagged rows and how many of its rows are flagged. */
+  async flaggedRowCounts(): Promise<FlaggedRowCount[]> {
+    return flaggedRowCounts(this.store);
+  }
+
   /** Clears every flag, on pointers and on rows; returns how many pointer flags were cleared. */
   unflagAll(): Promise<number> {
     return unflagAll(this.store, this.now());
@@ -367,8 +374,15 @@ export class Pipetrace {
   /** The DAG of runs behind a pointer's latest version or behind a run. */
   async trace(target: Target, options: TraceOptions = {}): Promise<Trace> {
     checkTraceOptions(options);
+    const { at, ...rest } = options;
+    const named = typeof target === 'string' ? target : 'pointer' in target ? target.pointer : undefined;
+    // An earlier version of a pointer: its writer at that time, traced as the pointer.
+    if (at !== undefined && named !== undefined) {
+      const run = await writerAt(this.store, named, at);
+      return traceFromRun(this.store, run, { pointer: named }, rest);
+    }
     const resolved = await resolveTarget(this.store, target);
-    return traceFromRun(this.store, resolved.run, resolved.target, options);
+    return traceFromRun(this.store, resolved.run, resolved.target, rest);
   }
 
   /** Is the run (or the run behind a pointer's latest version) stale now, and why. */

@@ -51,6 +51,7 @@ export const QUERY_NAMES = [
   'labelled',
   'retractions',
   'retraction',
+  'flaggedRowCounts',
 ] as const;
 
 export type QueryName = (typeof QUERY_NAMES)[number];
@@ -158,14 +159,14 @@ function compareFromHttp(r: ParamReader) {
 export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   trace: {
     path: '/trace',
-    summary: '?pointer= | ?run= | ?target= [&depth=] -> Trace',
+    summary: '?pointer= | ?run= | ?target= [&depth=&at=] -> Trace',
     arity: 2,
     check: (target, options) => {
       checkTarget(target);
       checkTraceOptions(options);
     },
-    toHttp: (target, options = {}) => ({ query: { ...targetValues(target), depth: options.depth } }),
-    fromHttp: (r) => [r.target(), defined({ depth: r.int('depth') })],
+    toHttp: (target, options = {}) => ({ query: { ...targetValues(target), depth: options.depth, at: options.at } }),
+    fromHttp: (r) => [r.target(), defined({ depth: r.int('depth'), at: r.millis('at') })],
     plainJson: true,
   },
   staleness: {
@@ -453,6 +454,16 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     toJson: reportToJson,
     fromJson: reportFromJson,
     plainJson: false,
+  },
+  flaggedRowCounts: {
+    path: '/rows/flagged',
+    summary: '-> { pointers: { pointer, rows, updatedAt? }[] }',
+    arity: 0,
+    check: () => {},
+    toHttp: () => ({}),
+    fromHttp: () => [],
+    ...wrapped<'flaggedRowCounts'>('pointers'),
+    plainJson: true,
   },
 };
 

@@ -62,3 +62,35 @@ export async function resolveTarget(store: Store, target: Target): Promise<Resol
   if (run === undefined) throw notFound(typeof checked === 'string' ? 'pointer or run' : 'run', runId);
   return { target: { run: run.id }, run };
 }
+
+/**
+ * The run that wrote the version of `pointer` current at `at`: the newest writer that started
+ * before it (not_found when none did).
+ */
+export async function writerAt(store: Store, pointer: string, at: number): Promise<Run> {
+  checkPointer('pointer', pointer);
+  const [run] = (await store.scanRuns({ output: pointer, until: at, order: 'desc', limit: 1 })).runs;
+  if (run === undefined) throw notFound(`version of pointer before ${new Date(at).toISOString()}`, pointer);
+  return run;
+}
+
+/**
+ * A version time as a person types it: epoch ms, an ISO time, or a UTC day (`2026-12-02`: the
+ * version current at the end of that day). Undefined when it is none of these.
+ */
+export function versionTime(text: string): number | undefined {
+  if (/^\d{1,16}$/.test(text)) return Number(text);
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const ms = Date.parse(day ? `${text}T00:00:00Z` : text);
+  if (!Number.isFinite(ms)) return undefined;
+  return day ? ms + 86_400_000 : ms;
+}
+
+/** `POINTER@DATE` (when what follows the last @ starts with a UTC day) or POINTER with `at` given apart. */
+export function splitAt(given: string, at: string | undefined): { target: string; at?: string } {
+  const i = given.lastIndexOf('@');
+  const tail = i < 0 ? '' : given.slice(i + 1);
+  if (at === undefined && i > 0 && /^\d{4}-\d{2}-\d{2}/.test(tail) && versionTime(tail) !== undefined)
+    return { target: given.slice(0, i), at: tail };
+  return at === undefined ? { target: given } : { target: given, at };
+}

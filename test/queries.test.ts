@@ -42,6 +42,7 @@ const SAMPLE: { [K in QueryName]: (p: Pipeline) => QueryArgs<K> } = {
   labelled: () => ['pii', { maxRows: 5 }],
   retractions: () => [{ all: true }],
   retraction: () => ['customer:1'],
+  flaggedRowCounts: () => [],
 };
 
 const call = (target: object, name: QueryName, args: unknown[]) =>

@@ -31,7 +31,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <script type="module" src="${BUNDLE_PATH}"></script>
 </head>
 <body>
-<pipetrace-dashboard url=""></pipetrace-dashboard>
+<pipetrace-dashboard url="" hash></pipetrace-dashboard>
 </body>
 </html>
 `;
@@ -153,7 +153,12 @@ export function dashboardRoutes(options: DashboardRouteOptions = {}): Route[] {
           throw new PipetraceError('not_found', `no dashboard file ${JSON.stringify(params.file)}`);
         return {
           binary: bytes,
-          headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' },
+          // Public code: any page may load it as a module script (module scripts need CORS).
+          headers: {
+            'content-type': 'text/javascript; charset=utf-8',
+            'cache-control': 'no-cache',
+            'access-control-allow-origin': '*',
+          },
         };
       },
     },

@@ -9,7 +9,16 @@ import { type ErrorCode, isPipetraceError, PipetraceError } from '../../src/erro
 import { createPipetrace, type Pipetrace } from '../../src/pipetrace.js';
 import type { Store } from '../../src/store.js';
 import { BINARY_TYPE, type ErrorBody, JSON_TYPE, statusOf } from './protocol.js';
-import { type Method, pathSegments, type Reply, type Route, type RouteContext, Router, routeKey } from './router.js';
+import {
+  type Access,
+  type Method,
+  pathSegments,
+  type Reply,
+  type Route,
+  type RouteContext,
+  Router,
+  routeKey,
+} from './router.js';
 import { type AuthOptions, corsHeaders, createAuthorizer, PREFLIGHT_HEADERS } from './security.js';
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -136,6 +145,7 @@ function positive(field: string, value: number): number {
 /** A node:http request listener serving `options.baseRoutes` and `options.routes` over `store` (createHandler adds the default routes). */
 export function createRouteHandler(options: HandlerOptions): RequestListener {
   const authorize = createAuthorizer(options, options.env ?? process.env);
+  const writesOff = (options.token ?? ((options.env ?? process.env).PIPETRACE_TOKEN || undefined)) === undefined;
   const limit = positive('bodyLimit', options.bodyLimit ?? DEFAULT_BODY_LIMIT);
   const readLimit = positive('readBodyLimit', options.readBodyLimit ?? Math.min(limit, DEFAULT_READ_BODY_LIMIT));
   const bodyTimeout = positive('bodyTimeoutMs', options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
@@ -216,7 +226,16 @@ export function createRouteHandler(options: HandlerOptions): RequestListener {
         bytes = await readBody(req, route.access === 'write' ? limit : readLimit, bodyTimeout);
         if (kind === 'json') body = parseJson(bytes);
       }
-      const ctx: RouteContext = { params, query, body, bytes, store: options.store, api: getApi };
+      const allowed = (access: Access) => {
+        try {
+          authorize(access, req.headers.authorization);
+          return 'yes' as const;
+        } catch (error) {
+          // 403 without a write token configured: writes are off for everyone.
+          return isPipetraceError(error) && error.status === 403 && writesOff ? ('no' as const) : ('token' as const);
+        }
+      };
+      const ctx: RouteContext = { params, query, body, bytes, store: options.store, api: getApi, allowed };
       const reply: Reply = await route.handle(ctx);
       const headers = { ...cors, ...reply.headers };
       if (reply.stream !== undefined) {

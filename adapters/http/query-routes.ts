@@ -49,6 +49,14 @@ export function queryRoutes(): Route[] {
       handle: async () => json({ ok: true }),
     },
     {
+      method: 'GET',
+      path: `${P}/access`,
+      access: 'public',
+      summary:
+        'what this request may do: { read, write }, each "yes", "token" (needs a valid token) or "no" (off on this server)',
+      handle: async ({ allowed }) => json({ read: allowed?.('read') ?? 'yes', write: allowed?.('write') ?? 'token' }),
+    },
+    {
       method: 'POST',
       path: `${P}/runs`,
       access: 'write',

@@ -30,6 +30,8 @@ export interface RouteContext {
   store: Store;
   /** The query API over that store (created once per handler, on first use). */
   api(): Promise<Pipetrace>;
+  /** Whether this request could use a route of `access`: 'yes', 'token' (it needs a valid token) or 'no' (never). */
+  allowed?(access: Access): 'yes' | 'token' | 'no';
 }
 
 /** A handler's answer: JSON (the default), bytes, nothing (204), or a stream it writes itself. */

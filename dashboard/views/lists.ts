@@ -10,7 +10,7 @@ import { checkStrips } from './checks.js';
 export function runTable(ctx: ViewContext, runs: Run[]): HTMLElement {
   if (runs.length === 0) return h('p', { class: 'muted' }, 'No runs.');
   return table(
-    ['started (UTC)', 'component', 'run', 'duration', 'status', 'outputs', ''],
+    ['started (UTC)', 'component', 'run', 'duration', 'status', 'outputs', { hidden: 'links' }],
     runs.map((r) => [
       formatTime(r.startedAt),
       link(ctx.href({ view: 'history', component: r.component }), r.component),
@@ -30,26 +30,6 @@ export function runTable(ctx: ViewContext, runs: Run[]): HTMLElement {
   );
 }
 
-export async function recentView(ctx: ViewContext): Promise<Node> {
-  const [runs, components] = await Promise.all([ctx.api.recent(25), ctx.api.components()]);
-  return fragment(
-    h('h2', {}, 'Recent runs'),
-    runTable(ctx, runs),
-    h('h3', {}, 'Components'),
-    components.length === 0
-      ? h('p', { class: 'muted' }, 'No components yet.')
-      : table(
-          ['component', 'owner', 'tags', 'description'],
-          components.map((c) => [
-            link(ctx.href({ view: 'history', component: c.name }), c.name),
-            c.owner || '-',
-            c.tags.map((t) => h('span', { class: 'tag' }, t)),
-            c.description,
-          ]),
-        ),
-  );
-}
-
 /** `YYYY-MM-DD` (UTC day) to epoch ms; `end` gives the end of that day. */
 function day(text: string | undefined, end: boolean): number | undefined {
   if (text === undefined || text === '') return undefined;
@@ -62,7 +42,7 @@ export async function historyView(ctx: ViewContext, v: Extract<View, { view: 'hi
   const since = day(v.since, false);
   const until = day(v.until, true);
   const [page, components, strips] = await Promise.all([
-    ctx.api.history(v.component, { since, until, limit: 50 }),
+    ctx.api.history(v.component, { since, until, limit: 50, ...(v.cursor === undefined ? {} : { cursor: v.cursor }) }),
     ctx.api.components(),
     checkStrips(ctx, v.component),
   ]);
@@ -78,18 +58,14 @@ export async function historyView(ctx: ViewContext, v: Extract<View, { view: 'hi
     e.preventDefault();
     ctx.go({ view: 'history', component: picker.value, since: sinceInput.value, until: untilInput.value });
   };
-  const rows = h('div', {}, runTable(ctx, page.runs));
-  let cursor = page.cursor;
-  const more = h('button', {
-    type: 'button',
-    onclick: async () => {
-      const next = await ctx.api.history(v.component, { since, until, limit: 50, cursor });
-      cursor = next.cursor;
-      rows.append(runTable(ctx, next.runs));
-      if (cursor === undefined) more.remove();
-    },
-  });
-  more.textContent = 'Load older runs';
+  // Each page has its own URL (the cursor in the hash), so "older runs" can be shared.
+  const first = { ...v, cursor: undefined };
+  const pager = h(
+    'nav',
+    { 'aria-label': 'pages', class: 'toolbar' },
+    v.cursor === undefined ? null : link(ctx.href(first), '← Newest runs'),
+    page.cursor === undefined ? null : link(ctx.href({ ...v, cursor: page.cursor }), 'Older runs →', { rel: 'next' }),
+  );
   return fragment(
     h('h2', {}, `History of ${v.component}`),
     component === undefined
@@ -109,19 +85,41 @@ export async function historyView(ctx: ViewContext, v: Extract<View, { view: 'hi
       h('label', {}, 'until (UTC day)', untilInput),
       h('button', { type: 'submit', class: 'primary' }, 'Show'),
     ),
-    rows,
-    cursor === undefined ? null : more,
+    runTable(ctx, page.runs),
+    pager,
   );
 }
 
 export async function flaggedView(ctx: ViewContext): Promise<Node> {
-  const flagged = await ctx.api.flagged();
+  const [flagged, rows] = await Promise.all([ctx.api.flagged(), ctx.api.flaggedRowCounts()]);
+  const unflag = (name: string) =>
+    ctx.writes === 'no'
+      ? null
+      : h(
+          'button',
+          {
+            type: 'button',
+            class: 'flag',
+            'aria-label': `unflag ${name}`,
+            onclick: async () => {
+              try {
+                await ctx.api.unflag(name);
+                ctx.notify(`unflagged ${name}`);
+                ctx.refresh();
+              } catch (error) {
+                ctx.notify((error as Error).message);
+              }
+            },
+          },
+          'unflag',
+        );
+  const flaggedRows = rows.reduce((n, r) => n + r.rows, 0);
   return fragment(
     h('h2', {}, `Flagged outputs (${flagged.length})`),
     flagged.length === 0
-      ? h('p', { class: 'muted' }, 'Nothing is flagged. Flag an output from a run card or with “flag POINTER”.')
+      ? h('p', { class: 'muted' }, 'No output is flagged. Flag an output from a run card or with “flag POINTER”.')
       : table(
-          ['pointer', 'type', 'flagged at (UTC)', ''],
+          ['pointer', 'type', 'flagged at (UTC)', { hidden: 'actions' }],
           flagged.map((p) => [
             h('span', { class: 'mono' }, p.name),
             p.type,
@@ -129,28 +127,28 @@ export async function flaggedView(ctx: ViewContext): Promise<Node> {
             h(
               'span',
               {},
-              link(ctx.href({ view: 'trace', pointer: p.name }), 'trace'),
-              ' · ',
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'flag',
-                  onclick: async () => {
-                    try {
-                      await ctx.api.unflag(p.name);
-                      ctx.notify(`unflagged ${p.name}`);
-                      ctx.refresh();
-                    } catch (error) {
-                      ctx.notify((error as Error).message);
-                    }
-                  },
-                },
-                'unflag',
-              ),
+              link(ctx.href({ view: 'trace', pointer: p.name }), 'trace', { 'aria-label': `trace ${p.name}` }),
+              ' ',
+              unflag(p.name),
             ),
           ]),
+          { 'aria-label': 'flagged outputs' },
         ),
-    flagged.length === 0 ? null : h('p', {}, link(ctx.href({ view: 'review' }), 'Review the likely culprits →')),
+    h('h2', {}, `Flagged rows (${flaggedRows} in ${rows.length} outputs)`),
+    rows.length === 0
+      ? h('p', { class: 'muted' }, 'No rows are flagged. Flag rows with pt.flagRows or “pipetrace flag POINTER KEY…”.')
+      : table(
+          ['output', 'flagged rows', 'flagged at (UTC)', { hidden: 'actions' }],
+          rows.map((r) => [
+            h('span', { class: 'mono' }, r.pointer),
+            String(r.rows),
+            r.updatedAt === undefined ? '-' : formatTime(r.updatedAt),
+            link(ctx.href({ view: 'trace', pointer: r.pointer }), 'trace', { 'aria-label': `trace ${r.pointer}` }),
+          ]),
+          { 'aria-label': 'flagged rows' },
+        ),
+    flagged.length + rows.length === 0
+      ? null
+      : h('p', {}, link(ctx.href({ view: 'review' }), 'Review the likely culprits →')),
   );
 }

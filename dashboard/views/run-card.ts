@@ -2,10 +2,13 @@
  * The run card: who, when, how long, which code, what it read and wrote (with flag toggles and
  * trace links), whether it is stale, its code snapshot and its notes (add one in place).
  */
+import type { ReviewCandidate } from '../../src/analysis/candidate.js';
+import type { Review } from '../../src/analysis/review.js';
+import type { Staleness } from '../../src/analysis/staleness.js';
 import type { Component, Run } from '../../src/model.js';
-import { formatDuration, formatTime } from '../../src/render/format.js';
+import { counted, formatDuration, formatScore, formatTime } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
-import { fill, fragment, h, link } from '../dom.js';
+import { fill, fragment, h, keyValues, link } from '../dom.js';
 import { checksSection } from './checks.js';
 
 export interface RunCardExtras {
@@ -57,31 +60,78 @@ function pointerList(ctx: ViewContext, names: string[], extras: RunCardExtras, t
         {},
         h('span', { class: 'mono' }, name),
         link(ctx.href({ view: 'trace', pointer: name }), 'trace', { 'aria-label': `trace ${name}` }),
-        toggles ? flag : extras.flagged.has(name) ? h('span', { class: 'status-failed' }, '⚑') : null,
+        toggles && ctx.writes !== 'no'
+          ? flag
+          : extras.flagged.has(name)
+            ? h('span', { class: 'status-failed', title: 'flagged' }, '⚑ flagged')
+            : null,
       );
     }),
     names.length > shown.length ? h('li', { class: 'muted' }, `… ${names.length - shown.length} more`) : null,
   );
 }
 
-/** A run card element; staleness loads into it when it arrives. */
+/** Staleness reasons in a few words each, for the folded summary (unknown kinds still count). */
+const REASON_WORDS: Record<string, string> = {
+  fresher_runs: 'newer upstream runs exist',
+  old_dependency: 'old upstream runs',
+  missing_dependency: 'an upstream run is missing',
+};
+
+/** A quiet staleness line, its reasons folded: it must not outshout the evidence. */
+function staleness(s: Staleness): HTMLElement {
+  if (!s.stale)
+    return h('div', { class: 'muted' }, `Fresh: no upstream run older than ${s.maxAgeDays} days or superseded.`);
+  const words = [...new Set(s.reasons.map((r) => REASON_WORDS[r.kind] ?? 'other reasons'))];
+  return h(
+    'details',
+    { class: 'note', 'data-stale': '' },
+    h('summary', {}, `${words.join('; ')} (${counted(s.reasons.length, 'reason')})`),
+    ...s.reasons.map((r) => h('div', { class: 'muted' }, r.message)),
+  );
+}
+
+// One review answers every card opened within a few seconds (clicking through a trace).
+const reviews = new WeakMap<object, { at: number; review: Promise<Review> }>();
+function recentReview(ctx: ViewContext): Promise<Review> {
+  const cached = reviews.get(ctx.api);
+  if (cached !== undefined && Date.now() - cached.at < 15_000) return cached.review;
+  const review = ctx.api.review({ limit: 1 });
+  reviews.set(ctx.api, { at: Date.now(), review });
+  return review;
+}
+
+/** Where the run stands in the review, when it leads it: the top suspect, with its evidence. */
+function suspectNote(ctx: ViewContext, run: Run, review: Review): HTMLElement | null {
+  const lead = (list: ReviewCandidate[] | undefined) => list?.filter((c) => c.group === 1) ?? [];
+  const rows = lead(review.rows?.candidates);
+  const level = rows.length > 0 ? 'row level' : 'output level';
+  const top = (rows.length > 0 ? rows : lead(review.candidates)).find((c) => c.run?.id === run.id);
+  if (top === undefined) return null;
+  const e = top.evidence;
+  return h(
+    'div',
+    { class: 'warn', role: 'note', 'data-suspect': '' },
+    h('b', {}, `Top suspect in the review (${level}). `),
+    `Score ${formatScore(e.score)}: reached by ${e.ef} of ${e.F} flagged and ${e.ep} of ${e.P} unflagged. `,
+    ...top.differences.map((d) => h('div', {}, d)),
+    link(ctx.href({ view: 'review' }), 'See the review →'),
+  );
+}
+
+/** A run card element; staleness and the run's place in the review load into it when they arrive. */
 export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTMLElement {
   const stale = h('div', { 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Checking staleness…'));
   ctx.api.staleness({ run: run.id }).then(
-    (s) =>
-      fill(
-        stale,
-        s.stale
-          ? h(
-              'div',
-              { class: 'warn', role: 'note' },
-              h('b', {}, '⚠ Stale: '),
-              ...s.reasons.map((r) => h('div', {}, r.message)),
-            )
-          : h('div', { class: 'ok' }, `Fresh: no dependency older than ${s.maxAgeDays} days or superseded.`),
-      ),
+    (s) => fill(stale, staleness(s)),
     (error: Error) => fill(stale, h('div', { class: 'muted' }, `staleness unavailable: ${error.message}`)),
   );
+  const suspect = h('div', {});
+  if (extras.flagged.size > 0)
+    recentReview(ctx).then(
+      (r) => fill(suspect, suspectNote(ctx, run, r)),
+      () => undefined,
+    );
   const notes = h(
     'ul',
     { class: 'notes' },
@@ -130,6 +180,8 @@ export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTML
       h('dd', {}, link(ctx.href({ view: 'history', component: run.component }), run.component)),
       h('dt', {}, 'started'),
       h('dd', {}, `${formatTime(run.startedAt)} UTC`),
+      h('dt', {}, 'ended'),
+      h('dd', {}, `${formatTime(run.endedAt)} UTC`),
       h('dt', {}, 'duration'),
       h('dd', {}, formatDuration(run.endedAt - run.startedAt)),
       h('dt', {}, 'status'),
@@ -151,13 +203,22 @@ export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTML
       h('dd', {}, extras.component?.owner || '-'),
       h('dt', {}, 'tags'),
       h('dd', {}, tags.length === 0 ? '-' : tags.map((t) => h('span', { class: 'tag' }, t))),
-      Object.keys(run.params).length === 0
-        ? null
-        : [h('dt', {}, 'params'), h('dd', { class: 'mono' }, JSON.stringify(run.params))],
-      Object.keys(run.metrics).length === 0
-        ? null
-        : [h('dt', {}, 'metrics'), h('dd', { class: 'mono' }, JSON.stringify(run.metrics))],
     ),
+    suspect,
+    Object.keys(run.params).length === 0 ? null : h('h3', {}, 'Params'),
+    Object.keys(run.params).length === 0
+      ? null
+      : keyValues(
+          'params',
+          Object.entries(run.params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+        ),
+    Object.keys(run.metrics).length === 0 ? null : h('h3', {}, 'Metrics'),
+    Object.keys(run.metrics).length === 0
+      ? null
+      : keyValues(
+          'metrics',
+          Object.entries(run.metrics).map(([k, v]) => [k, String(v)]),
+        ),
     stale,
     checksSection(run),
     h('h3', {}, `Inputs (${run.inputs.length})`),
@@ -170,7 +231,7 @@ export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTML
       : h('details', {}, h('summary', {}, 'Code snapshot'), h('pre', { class: 'snapshot' }, run.snapshot)),
     h('h3', {}, 'Notes'),
     notes,
-    noteForm,
+    ctx.writes === 'no' ? null : noteForm,
   );
 }
 

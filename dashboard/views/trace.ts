@@ -3,34 +3,92 @@
  * SVG the notebook renderer draws); a click, Enter or Space on a node opens its run card.
  */
 import type { Trace } from '../../src/analysis/trace.js';
-import { counted } from '../../src/render/format.js';
+import { counted, formatTime } from '../../src/render/format.js';
 import { traceSvg } from '../../src/render/svg.js';
 import { toDot, toMermaid } from '../../src/render/text.js';
+import { versionTime } from '../../src/target.js';
 import type { ViewContext } from '../app.js';
 import { fill, fragment, h, link } from '../dom.js';
 import type { View } from '../hash-router.js';
 import { cardExtras, runCard } from './run-card.js';
+import { traceOverview } from './trace-overview.js';
+
+/**
+ * The pointer's versions (its writers, newest first, from the root's component history), each
+ * linking to the trace of that version: on call, the bad day is often not the latest.
+ */
+function versions(ctx: ViewContext, v: Extract<View, { view: 'trace' }>, trace: Trace): HTMLElement {
+  const box = h('nav', { class: 'toolbar', 'aria-label': 'versions' });
+  const root = trace.nodes.find((n) => n.run.id === trace.root)?.run;
+  if (root === undefined) return box;
+  ctx.api.history(root.component, { limit: 200 }).then(
+    (page) => {
+      const writers = page.runs.filter((r) => r.outputs.includes(v.pointer)).slice(0, 12);
+      if (writers.length < 2) return;
+      box.append(
+        h('span', { class: 'muted' }, `Versions of ${v.pointer}:`),
+        ...writers.map((r) =>
+          r.id === trace.root
+            ? h('b', { 'aria-current': 'true' }, formatTime(r.startedAt).slice(0, 16))
+            : link(
+                ctx.href({ view: 'trace', pointer: v.pointer, at: String(r.startedAt + 1) }),
+                formatTime(r.startedAt).slice(0, 16),
+              ),
+        ),
+      );
+    },
+    () => undefined,
+  );
+  return box;
+}
 
 type TraceView = Extract<View, { view: 'trace' | 'trace-run' }>;
 
+/** Levels asked for first: a deep chain of thousands of runs must not arrive (or draw) at once. */
+export const FIRST_DEPTH = 8;
+/** Above this many runs the trace shows grouped (by component per level) instead of as a DAG. */
+export const GROUP_ABOVE = 150;
+
+/** The depth a view asks for: a number of levels, or undefined for all. */
+function depthOf(v: TraceView): number | undefined {
+  if (v.depth === 'all') return undefined;
+  const n = Number(v.depth);
+  return Number.isInteger(n) && n >= 0 ? n : FIRST_DEPTH;
+}
+
 export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
-  const trace: Trace = await ctx.api.trace(v.view === 'trace' ? { pointer: v.pointer } : { run: v.run });
-  const graph = h('div', { class: 'graph', 'data-trace': trace.root });
+  const depth = depthOf(v);
+  const at = v.view === 'trace' && v.at !== undefined ? versionTime(v.at) : undefined;
+  const trace: Trace = await ctx.api.trace(v.view === 'trace' ? { pointer: v.pointer } : { run: v.run }, {
+    ...(depth === undefined ? {} : { depth }),
+    ...(at === undefined ? {} : { at }),
+  });
+  const grouped = trace.nodes.length > GROUP_ABOVE;
+  const graph = h('div', { class: 'graph', 'data-trace': trace.root, 'data-grouped': grouped ? 'true' : undefined });
   const side = h('div', { class: 'side' });
   let open = v.open !== undefined && trace.nodes.some((n) => n.run.id === v.open) ? v.open : trace.root;
 
-  // Fit the picture to the panel when that keeps labels readable; wider DAGs scroll instead.
+  // Fit the picture to the panel only when it fits at full size: text never shrinks below its
+  // 12 px; wider DAGs scroll instead.
   const fitToPanel = () => {
     const svg = graph.querySelector('svg');
     const natural = Number(svg?.getAttribute('width'));
-    if (svg && natural > 0 && graph.clientWidth / natural >= 0.6) {
+    if (svg && natural > 0 && graph.clientWidth >= natural) {
       svg.style.maxWidth = '100%';
       svg.style.height = 'auto';
     }
   };
   const draw = () => {
+    if (grouped) {
+      if (graph.childElementCount === 0) graph.append(traceOverview(trace, (id) => void show(id, true)));
+      return;
+    }
+    // A redraw replaces the nodes: the node that had focus (the one clicked) gets it back.
+    const focused = (graph.getRootNode() as ShadowRoot | Document).activeElement?.getAttribute?.('data-run');
     // traceSvg escapes every name it writes, so its markup is safe to insert.
     graph.innerHTML = traceSvg(trace, { selected: open, interactive: true, nodeWidth: 176 });
+    if (focused !== null && focused !== undefined)
+      graph.querySelector<SVGGElement>(`g[data-run="${CSS.escape(focused)}"]`)?.focus();
     // The first picture is drawn before the view is on screen, with no width to fit yet: fit it
     // in the next frame, after render() has put the view on screen.
     if (graph.isConnected) fitToPanel();
@@ -61,7 +119,43 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     }
   });
 
+  // Search: highlight the runs (or groups) whose component or id holds the text.
+  const search = h('input', {
+    type: 'search',
+    name: 'find',
+    'aria-label': 'find a run in this trace',
+    placeholder: 'find a run: component or id',
+    oninput: () => {
+      const q = search.value.trim().toLowerCase();
+      let first: Element | undefined;
+      for (const el of graph.querySelectorAll('[data-run], details[data-component]')) {
+        const text = `${el.getAttribute('data-component') ?? ''} ${el.getAttribute('data-run') ?? ''} ${el.getAttribute('aria-label') ?? ''}`;
+        const hit = q !== '' && text.toLowerCase().includes(q);
+        el.toggleAttribute('data-hit', hit);
+        if (hit) first ??= el;
+      }
+      first?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
+      found.textContent = q === '' ? '' : `${graph.querySelectorAll('[data-hit]').length} found`;
+    },
+  });
+  const found = h('span', { class: 'muted', 'aria-live': 'polite' });
+  const more =
+    !trace.truncated || depth === undefined
+      ? null
+      : h(
+          'p',
+          { class: 'note' },
+          `Showing ${counted(depth + 1, 'level')} (${counted(trace.nodes.length, 'run')}); older runs exist beyond. `,
+          link(
+            ctx.href({ ...v, open: undefined, depth: String(depth + FIRST_DEPTH) }),
+            `Show ${FIRST_DEPTH} more levels`,
+          ),
+          ' · ',
+          link(ctx.href({ ...v, open: undefined, depth: 'all' }), 'show all (grouped when large)'),
+        );
+
   const of = v.view === 'trace' ? v.pointer : `run ${v.run}`;
+  const versionList = v.view === 'trace' ? versions(ctx, v, trace) : null;
   const exportText = h('textarea', {
     readonly: true,
     rows: 8,
@@ -88,9 +182,14 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     h(
       'p',
       { class: 'muted' },
-      `${counted(trace.nodes.length, 'run')}, ${counted(trace.edges.length, 'dependency', 'dependencies')}; upstream on the left. Click a run (or Tab to it and press Enter) to open its card.`,
-      trace.truncated ? ' The depth limit cut off older runs.' : '',
+      `${counted(trace.nodes.length, 'run')}, ${counted(trace.edges.length, 'dependency', 'dependencies')}; upstream on the left. `,
+      grouped
+        ? `Over ${GROUP_ABOVE} runs: grouped by component per level; open a group for its runs.`
+        : 'Click a run (or Tab to it and press Enter) to open its card.',
     ),
+    versionList,
+    more,
+    h('div', { class: 'toolbar' }, h('label', {}, 'find', search), found),
     h(
       'div',
       { class: 'split' },

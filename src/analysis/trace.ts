@@ -1,6 +1,6 @@
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
-import { checkOptions, checkWholeNumber } from '../validate.js';
+import { checkOptions, checkTime, checkWholeNumber } from '../validate.js';
 
 export interface TraceNode {
   /** Shortest distance from the root run: 0 for the root, 1 for its direct dependencies. */
@@ -32,12 +32,18 @@ export interface Trace {
 export interface TraceOptions {
   /** Stop after this many levels of dependencies (0: the root only). Default: no limit. */
   depth?: number;
+  /**
+   * For a pointer: trace the version written by the newest run that started before this time
+   * (epoch ms), not the latest. Default: the latest version.
+   */
+  at?: number;
 }
 
 /** Checks trace options as given by a caller (invalid_input naming the option). */
 export function checkTraceOptions(options: unknown): TraceOptions {
-  const o = checkOptions<TraceOptions>('options', options, ['depth']);
+  const o = checkOptions<TraceOptions>('options', options, ['depth', 'at']);
   if (o.depth !== undefined) checkWholeNumber('depth', o.depth);
+  if (o.at !== undefined) checkTime('at', o.at);
   return o;
 }
 

@@ -37,7 +37,7 @@ export function traceSvg(trace: Trace, options: TraceSvgOptions = {}): string {
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(layout.width)}" height="${Math.ceil(layout.height)}" ` +
-      `viewBox="0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}" role="img" aria-label="${escapeHtml(
+      `viewBox="0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}" role="${options.interactive === true ? 'group' : 'img'}" aria-label="${escapeHtml(
         `Trace with ${trace.nodes.length} runs`,
       )}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="12">`,
     '<defs><marker id="pt-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7a8699"/></marker></defs>',
@@ -57,24 +57,27 @@ export function traceSvg(trace: Trace, options: TraceSvgOptions = {}): string {
     const style = STATUS_STYLE[run.status] ?? STATUS_STYLE.succeeded;
     const isRoot = run.id === trace.root;
     const isSelected = run.id === options.selected;
-    const label = `${run.component}, run ${run.id}, ${run.status}, started ${formatTime(run.startedAt)}`;
+    const line1 = clip(run.component, 24);
+    const line2 = `${shortId(run.id)}${isRoot ? ' · root' : ''}`;
+    const line3 = `${formatTime(run.startedAt).slice(5, 16)} · ${formatDuration(run.endedAt - run.startedAt)}${run.status === 'failed' ? ' · failed' : ''}`;
+    // The name starts with the text on screen (so speech input can say what it sees), then the
+    // details; each line ends in a space (not drawn) so the lines read as separate words.
+    const label = `${line1} ${line2} ${line3}, ${run.component}, run ${run.id}, ${run.status}, started ${formatTime(run.startedAt)}`;
     const interactive = options.interactive === true ? ' tabindex="0" role="button" style="cursor:pointer"' : '';
     parts.push(
-      `<g data-run="${escapeHtml(run.id)}" transform="translate(${round(node.x)},${round(node.y)})"${interactive} aria-label="${escapeHtml(label)}">`,
+      `<g data-run="${escapeHtml(run.id)}" transform="translate(${round(node.x)},${round(node.y)})" data-status="${escapeHtml(run.status)}"${isSelected ? ' data-selected=""' : ''}${interactive} aria-label="${escapeHtml(label)}">`,
       `<title>${escapeHtml(label)}</title>`,
       `<rect width="${node.width}" height="${node.height}" rx="7" fill="${style.fill}" stroke="${isSelected ? '#f59e0b' : style.stroke}" stroke-width="${isSelected ? 3 : isRoot ? 2.2 : 1.2}"/>`,
       `<circle cx="12" cy="14" r="4" fill="${style.badge}"/>`,
-      `<text x="22" y="18" font-weight="600" fill="#15202b">${escapeHtml(clip(run.component, 24))}</text>`,
-      `<text x="10" y="34" fill="#3d4a5c" font-family="ui-monospace, Menlo, Consolas, monospace" font-size="11">${escapeHtml(shortId(run.id))}${isRoot ? ' · root' : ''}</text>`,
-      `<text x="10" y="49" fill="#5b6778" font-size="11">${escapeHtml(formatTime(run.startedAt).slice(5, 16))} · ${escapeHtml(
-        formatDuration(run.endedAt - run.startedAt),
-      )}${run.status === 'failed' ? ' · failed' : ''}</text>`,
+      `<text x="22" y="18" font-weight="600" fill="#15202b">${escapeHtml(line1)} </text>`,
+      `<text x="10" y="34" fill="#3d4a5c" font-family="ui-monospace, Menlo, Consolas, monospace" font-size="12">${escapeHtml(line2)} </text>`,
+      `<text x="10" y="50" fill="#5b6778" font-size="12">${escapeHtml(line3)}</text>`,
       '</g>',
     );
   }
   if (trace.truncated) {
     parts.push(
-      `<text x="16" y="${Math.ceil(layout.height) - 4}" fill="#8a5a00" font-size="11">depth limit reached: older runs not shown</text>`,
+      `<text x="16" y="${Math.ceil(layout.height) - 4}" fill="#8a5a00" font-size="12">depth limit reached: older runs not shown</text>`,
     );
   }
   parts.push('</svg>');

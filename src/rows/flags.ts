@@ -155,3 +155,19 @@ export async function allFlaggedRows(store: Store): Promise<FlaggedRows[]> {
   }
   return out.sort((a, b) => (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
 }
+
+/** How many rows of each pointer are flagged (pointers with none left out), ordered by pointer name. */
+export interface FlaggedRowCount {
+  pointer: string;
+  rows: number;
+  updatedAt?: number;
+}
+
+/** Every pointer with flagged rows and how many: what a person on call sees first. */
+export async function flaggedRowCounts(store: Store): Promise<FlaggedRowCount[]> {
+  return (await allFlaggedRows(store)).map((f) => ({
+    pointer: f.pointer,
+    rows: f.hashes.length >>> 1,
+    ...(f.updatedAt === undefined ? {} : { updatedAt: f.updatedAt }),
+  }));
+}

@@ -14,7 +14,15 @@ export {
   writeRowLineage,
 } from './capture.js';
 export { readRowManifest } from './chunk-cache.js';
-export { allFlaggedRows, type FlaggedRows, flaggedRows, flagRows, unflagRows } from './flags.js';
+export {
+  allFlaggedRows,
+  type FlaggedRowCount,
+  type FlaggedRows,
+  flaggedRowCounts,
+  flaggedRows,
+  flagRows,
+  unflagRows,
+} from './flags.js';
 export type { PairManifest, RowLineageKind, RunRowsManifest } from './format/codec.js';
 export {
   checkRowKey,

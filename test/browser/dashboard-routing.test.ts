@@ -12,6 +12,24 @@ import { formatView, parseView, type View } from '../../dashboard/hash-router.js
 import { logSamplePipeline, type SampleResult } from '../../dashboard/sample.js';
 import { createPipetrace } from '../../src/index.js';
 
+describe('a pointer version in the command bar', () => {
+  it('reads POINTER@DAY and POINTER --at DATE, and leaves an @ that is no date in the name', () => {
+    expect(parseCommand('trace models/m.pkl@2026-12-02')).toEqual({
+      kind: 'open',
+      view: { view: 'trace', pointer: 'models/m.pkl', at: '2026-12-02' },
+    });
+    expect(parseCommand('trace models/m.pkl --at 2026-12-02T10:00:00Z')).toEqual({
+      kind: 'open',
+      view: { view: 'trace', pointer: 'models/m.pkl', at: '2026-12-02T10:00:00Z' },
+    });
+    expect(parseCommand('trace user@example.com')).toEqual({
+      kind: 'open',
+      view: { view: 'trace', pointer: 'user@example.com' },
+    });
+    expect(parseCommand('trace m --at never').kind).toBe('error');
+  });
+});
+
 describe('hash routes', () => {
   const hostile = 'a/b?c=d#e f&%2F..\u00e9<script>';
   const views: View[] = [

@@ -17,6 +17,8 @@ import { queryRoutes } from './query-routes.js';
 import type { Route } from './router.js';
 import { storeRoutes } from './store-routes.js';
 
+export type { MetricFamilyOptions } from '../../src/monitor/metric-families.js';
+export type { TaskFamilyOptions } from '../../src/monitor/task-families.js';
 export { type DashboardRouteOptions, dashboardRoutes } from './dashboard-routes.js';
 export { type EventRouteOptions, eventRoutes } from './event-routes.js';
 export type { HandlerOptions } from './handler.js';

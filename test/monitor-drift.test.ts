@@ -205,6 +205,29 @@ describe('pt.monitor', () => {
     expect(report.steps[0]?.outputs[0]?.status).toBe('compared');
   });
 
+  it('compares a pair of stored profiles once per options, and a new run is compared afresh', async () => {
+    const pt = createPipetrace({ store: memoryStore() });
+    await pipeline(pt, 3, 2);
+    const first = await pt.monitor();
+    const again = await pt.monitor();
+    const columnOf = (r: typeof first, c: string) => r.steps.find((s) => s.component === c)?.outputs[0]?.columns[0];
+    expect(columnOf(again, 'cleaning')).toBe(columnOf(first, 'cleaning'));
+    // Other options are another comparison, with their own answer.
+    const strict = await pt.monitor({ thresholds: { km: 10 } });
+    expect(columnOf(strict, 'cleaning')).not.toBe(columnOf(first, 'cleaning'));
+    expect(strict.drifted).toEqual(['features']);
+    // A new cleaning run is compared afresh, with its previous run (the shifted day) as reference.
+    const run = await pt
+      .startRun('cleaning', { startedAt: Date.UTC(2026, 0, 9), inputs: ['raw.csv'] })
+      .profile('clean.csv', { km: normal(5000, 5, 1, 77) })
+      .end({ endedAt: Date.UTC(2026, 0, 9) + 10 });
+    const after = await pt.monitor();
+    const step = after.steps.find((s) => s.component === 'cleaning');
+    expect(step?.run.id).toBe(run.id);
+    expect(step?.drifted).toBe(false);
+    expect(columnOf(after, 'cleaning')).not.toBe(columnOf(first, 'cleaning'));
+  });
+
   it('checks only the components asked', async () => {
     const pt = createPipetrace({ store: memoryStore() });
     await pipeline(pt, 2, 0);

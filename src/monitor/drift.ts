@@ -293,6 +293,31 @@ export async function referenceProfile(
   };
 }
 
+// Comparisons by profile pair: stored profiles never change and come from one decode cache, so
+// a monitor() or a /metrics scrape repeated over the same runs compares each pair once.
+const comparisons = new WeakMap<Profile, WeakMap<Profile, Map<string, ColumnDrift[]>>>();
+
+function compared(pointer: string, current: Profile, reference: Profile, options: DriftOptions): ColumnDrift[] {
+  const { numeric, categorical, thresholds, missingThreshold, columns } = options;
+  const key = JSON.stringify([pointer, numeric, categorical, thresholds, missingThreshold, columns]);
+  let byReference = comparisons.get(current);
+  if (byReference === undefined) {
+    byReference = new WeakMap();
+    comparisons.set(current, byReference);
+  }
+  let byOptions = byReference.get(reference);
+  if (byOptions === undefined) {
+    byOptions = new Map();
+    byReference.set(reference, byOptions);
+  }
+  let result = byOptions.get(key);
+  if (result === undefined) {
+    result = compareProfiles(pointer, current, reference, options, columns);
+    byOptions.set(key, result);
+  }
+  return [...result];
+}
+
 /** Compares one output of a run (already read) with its reference. */
 export async function driftOfOutput(
   store: Store,
@@ -305,7 +330,7 @@ export async function driftOfOutput(
   if (current === undefined) return { ...base, status: 'no_profile' };
   const found = await referenceProfile(store, pointer, run, options.reference ?? 'auto');
   if (found === undefined) return { ...base, status: 'no_reference' };
-  const columns = compareProfiles(pointer, current, found.profile, options, options.columns);
+  const columns = compared(pointer, current, found.profile, options);
   const drifted = columns.filter((c) => c.drifted);
   return {
     ...base,

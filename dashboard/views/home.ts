@@ -177,6 +177,7 @@ async function driftBox(ctx: ViewContext): Promise<Box> {
               0,
             ),
             ...report.sentences.slice(0, 3).map((t) => h('p', { class: 'muted', style: 'margin:2px 0' }, t)),
+            h('p', {}, link(ctx.href({ view: 'monitor' }), 'Every step and its distributions')),
           ],
   };
 }

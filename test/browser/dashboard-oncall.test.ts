@@ -92,6 +92,7 @@ describe('the dashboard on call', () => {
       expect(await box('drifted steps').getAttribute('data-count')).toBe('1');
       expect(await box('drifted steps').locator('a').first().textContent()).toBe('score');
       expect(await box('drifted steps').locator('a').first().getAttribute('href')).toMatch(/^#\/trace-run\//);
+      expect(await box('drifted steps').locator('a').last().getAttribute('href')).toBe('#/monitor');
       // Below: the recent runs, as before.
       expect(await page.locator('main h2').nth(1).textContent()).toBe('Recent runs');
       // The command bar's examples come from this store.

@@ -260,6 +260,9 @@ const figures = {
   drift_detection_planted: planted,
   drift_detection_rows: DETECT_N,
   drift_detection_missed: JSON.stringify(missedBy),
+  // The first call decodes every profile and compares every pair; later calls over the same runs
+  // reuse both (stored profiles never change), as a dashboard or a /metrics scrape repeats it.
+  monitor_first_ms: round(monitorTimes[0] as number, 1),
   monitor_ms: round(median(monitorTimes.slice(2)), 1),
   monitor_steps: monitorSteps,
 };

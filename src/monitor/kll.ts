@@ -111,9 +111,7 @@ export class KllSketch {
     for (; b + block <= xs.length; b += block) {
       level[at++] = xs[b + (this.random() & (block - 1))] as number;
       if (++this.size >= this.maxSize) {
-        this.sizes[s] = at;
-        this.compress();
-        this.ensure(s, this.maxSize + 1);
+        this.makeRoom(s, at);
         level = this.levels[s] as Float64Array;
         at = this.sizes[s] as number;
       }
@@ -155,9 +153,7 @@ export class KllSketch {
       if (pos === pick) {
         level[at++] = x;
         if (++this.size >= this.maxSize) {
-          this.sizes[s] = at;
-          this.compress();
-          this.ensure(s, this.maxSize + 1);
+          this.makeRoom(s, at);
           level = this.levels[s] as Float64Array;
           at = this.sizes[s] as number;
         }
@@ -181,6 +177,13 @@ export class KllSketch {
     this.n = n;
     this.blockPos = pos;
     this.pick = pick;
+  }
+
+  /** The sampled level s holds `at` items and the budget is spent: compact, and keep room at s. */
+  private makeRoom(s: number, at: number): void {
+    this.sizes[s] = at;
+    this.compress();
+    this.ensure(s, this.maxSize + 1);
   }
 
   private compress(): void {

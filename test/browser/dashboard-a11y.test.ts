@@ -8,13 +8,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
-import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
+import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { logSamplePipeline, type SampleResult } from '../../dashboard/sample.js';
 import { createPipetrace, type Pipetrace } from '../../src/index.js';
 import { axeViolations, describeViolations } from './axe.js';
-import { bundle, withChromium, writeTempDir } from './harness.js';
+import { serveDashboard } from './dashboard-server.js';
+import { withChromium } from './harness.js';
 
 const SHOTS = join(process.cwd(), 'test-results');
 let server: PipetraceServer;
@@ -46,13 +46,7 @@ beforeAll(async () => {
       error: { name: 'Error', message: 'disk full' },
     })
   ).id;
-  const dir = await writeTempDir({ 'pipetrace-dashboard.js': await bundle('dashboard/main.ts') });
-  server = createServer({
-    store,
-    token: 'a11y-token',
-    routes: dashboardRoutes({ bundleFile: join(dir, 'pipetrace-dashboard.js') }),
-  });
-  await server.listen(0, '127.0.0.1');
+  server = await serveDashboard({ store, token: 'a11y-token' });
 }, 60_000);
 
 afterAll(async () => {

@@ -1,16 +1,10 @@
-/**
- * Big traces in real Chromium: the dashboard asks for a bounded depth first and offers more;
- * above GROUP_ABOVE runs it shows the overview grouped by component per level, expandable, with
- * a search box that highlights what it finds.
- */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
-import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
+import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { FIRST_DEPTH, GROUP_ABOVE } from '../../dashboard/views/trace.js';
 import { createPipetrace } from '../../src/index.js';
-import { bundle, withChromium, writeTempDir } from './harness.js';
+import { serveDashboard } from './dashboard-server.js';
+import { withChromium } from './harness.js';
 
 let server: PipetraceServer;
 const CHAIN = 40;
@@ -46,12 +40,7 @@ beforeAll(async () => {
     inputs: loads,
     outputs: ['merged'],
   });
-  const dir = await writeTempDir({ 'pipetrace-dashboard.js': await bundle('dashboard/main.ts') });
-  server = createServer({
-    store: pt.store,
-    routes: dashboardRoutes({ bundleFile: join(dir, 'pipetrace-dashboard.js') }),
-  });
-  await server.listen(0, '127.0.0.1');
+  server = await serveDashboard({ store: pt.store });
 }, 60_000);
 
 afterAll(async () => {

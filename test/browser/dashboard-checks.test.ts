@@ -1,15 +1,9 @@
-/**
- * Checks in the dashboard, in real headless Chromium over a real server on loopback: a
- * component's history shows its check history as pass/fail strips, and a run card lists the
- * run's check results.
- */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
-import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
+import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { createPipetrace, fail } from '../../src/index.js';
-import { bundle, withChromium, writeTempDir } from './harness.js';
+import { serveDashboard } from './dashboard-server.js';
+import { withChromium } from './harness.js';
 
 let server: PipetraceServer;
 let failedRun: string;
@@ -32,12 +26,7 @@ beforeAll(async () => {
   });
   for (const nulls of [0, 0, 3, 0]) await clean(nulls);
   failedRun = (await pt.checks({ outcome: 'fail' })).results[0]?.run as string;
-  const dir = await writeTempDir({ 'pipetrace-dashboard.js': await bundle('dashboard/main.ts') });
-  server = createServer({
-    store: pt.store,
-    routes: dashboardRoutes({ bundleFile: join(dir, 'pipetrace-dashboard.js') }),
-  });
-  await server.listen(0, '127.0.0.1');
+  server = await serveDashboard({ store: pt.store });
 }, 60_000);
 
 afterAll(async () => {

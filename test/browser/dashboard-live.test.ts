@@ -1,15 +1,9 @@
-/**
- * The dashboard served by a pipetrace server follows the server's event stream: a run logged
- * while the page is open appears without a reload, with the page's timers frozen, so polling
- * could not have found it. Real Chromium, real server on loopback.
- */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
-import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
+import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { createPipetrace, type Pipetrace } from '../../src/index.js';
-import { bundle, withChromium, writeTempDir } from './harness.js';
+import { serveDashboard } from './dashboard-server.js';
+import { withChromium } from './harness.js';
 
 let server: PipetraceServer;
 let pt: Pipetrace;
@@ -19,13 +13,7 @@ beforeAll(async () => {
   pt = createPipetrace({ store });
   const t = Date.now() - 60_000;
   await pt.logRun({ component: 'ingest', startedAt: t, endedAt: t + 1, outputs: ['raw.csv'] });
-  const dir = await writeTempDir({ 'pipetrace-dashboard.js': await bundle('dashboard/main.ts') });
-  server = createServer({
-    store,
-    env: {},
-    routes: dashboardRoutes({ bundleFile: join(dir, 'pipetrace-dashboard.js') }),
-  });
-  await server.listen(0, '127.0.0.1');
+  server = await serveDashboard({ store, env: {} });
 }, 60_000);
 
 afterAll(async () => {

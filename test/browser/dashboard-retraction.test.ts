@@ -1,14 +1,8 @@
-/**
- * The retraction report view in real headless Chromium, served by a real pipetrace server on
- * loopback: the known-answer labels pipeline, a retraction, the list and the report with the
- * affected rows stage by stage.
- */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardRoutes } from '../../adapters/http/dashboard-routes.js';
-import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
+import type { PipetraceServer } from '../../adapters/http/server.js';
 import { labelled, labelsPipeline, STAGES_IN_ORDER } from '../labels-pipeline.js';
-import { bundle, withChromium, writeTempDir } from './harness.js';
+import { serveDashboard } from './dashboard-server.js';
+import { withChromium } from './harness.js';
 
 let server: PipetraceServer;
 
@@ -16,9 +10,7 @@ beforeAll(async () => {
   const { pt, store } = await labelsPipeline();
   await pt.label('raw/rides.csv', 'customer:42', { rows: labelled.map((i) => `r${i}`) });
   await pt.retract('customer:42', { reason: 'deletion request #118' });
-  const dir = await writeTempDir({ 'pipetrace-dashboard.js': await bundle('dashboard/main.ts') });
-  server = createServer({ store, routes: dashboardRoutes({ bundleFile: join(dir, 'pipetrace-dashboard.js') }) });
-  await server.listen(0, '127.0.0.1');
+  server = await serveDashboard({ store });
 }, 60_000);
 
 afterAll(async () => {

@@ -13,6 +13,7 @@ import { createServer, type PipetraceServer } from '../../adapters/http/server.j
 import { memoryStore } from '../../adapters/memory.js';
 import { logSamplePipeline, type SampleResult } from '../../dashboard/sample.js';
 import { createPipetrace, type Pipetrace } from '../../src/index.js';
+import { serveDashboard } from './dashboard-server.js';
 import { bundle, withChromium, writeTempDir } from './harness.js';
 
 const TOKEN = 'dashboard-test-token';
@@ -27,14 +28,7 @@ beforeAll(async () => {
   const store = memoryStore();
   pt = createPipetrace({ store });
   sample = await logSamplePipeline(pt);
-  // Serve a bundle of the current source (a stale dist/ build must not be what is tested).
-  const dir = await writeTempDir({ 'pipetrace-dashboard.js': await bundle('dashboard/main.ts') });
-  server = createServer({
-    store,
-    token: TOKEN,
-    routes: dashboardRoutes({ bundleFile: join(dir, 'pipetrace-dashboard.js') }),
-  });
-  await server.listen(0, '127.0.0.1');
+  server = await serveDashboard({ store, token: TOKEN });
 }, 60_000);
 
 afterAll(async () => {

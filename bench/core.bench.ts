@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace } from '../src/index.js';
-import { percentile, report, round, sample, sampleBatched } from './lib.js';
+import { logChain, percentile, report, round, sample, sampleBatched } from './lib.js';
 
 const COMPONENTS = ['ingest', 'clean', 'features', 'train', 'infer'];
 const output = (k: number, i: number) =>
@@ -34,21 +34,8 @@ async function logPerRun(n: number): Promise<number> {
 /** The same through logRuns, in batches of 1,000. */
 async function logBatched(n: number): Promise<number> {
   const pt = createPipetrace({ store: memoryStore() });
-  let t = Date.UTC(2026, 0, 1);
   const t0 = performance.now();
-  for (let b = 0; b < n; b += 1000) {
-    const batch = [];
-    for (let i = b; i < b + 1000; i++, t += 2) {
-      batch.push({
-        component: COMPONENTS[i % 5] as string,
-        startedAt: t,
-        endedAt: t + 1,
-        inputs: [`p${i - 1}`, `p${i - 2}`],
-        outputs: [`p${i}`],
-      });
-    }
-    await pt.logRuns(batch);
-  }
+  await logChain(pt, n);
   return n / ((performance.now() - t0) / 1000);
 }
 

@@ -1,4 +1,29 @@
 /** Shared helpers for bench files. Each bench file runs in its own process and calls report(). */
+import type { Pipetrace } from '../src/pipetrace.js';
+
+const CHAIN_COMPONENTS = ['ingest', 'clean', 'features', 'train', 'infer'];
+
+/**
+ * Logs n runs through logRuns in batches of 1,000: run i of component i % 5 reads p(i-1) and
+ * p(i-2) and writes p(i), 2 ms apart from `start`. Returns the time after the last run.
+ */
+export async function logChain(pt: Pipetrace, n: number, start = Date.UTC(2026, 0, 1)): Promise<number> {
+  let t = start;
+  for (let b = 0; b < n; b += 1000) {
+    const batch = [];
+    for (let i = b; i < b + 1000; i++, t += 2) {
+      batch.push({
+        component: CHAIN_COMPONENTS[i % 5] as string,
+        startedAt: t,
+        endedAt: t + 1,
+        inputs: [`p${i - 1}`, `p${i - 2}`],
+        outputs: [`p${i}`],
+      });
+    }
+    await pt.logRuns(batch);
+  }
+  return t;
+}
 
 export type Figures = Record<string, number | string | boolean | null>;
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace } from '../src/index.js';
-import { type Figures, parseReport, percentile, report, round } from './lib.js';
+import { type Figures, logChain, parseReport, percentile, report, round } from './lib.js';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const mb = (bytes: number) => round(bytes / 1e6, 1);
@@ -21,19 +21,7 @@ async function memoryPart(): Promise<Figures> {
   const before = process.memoryUsage();
   const store = memoryStore();
   const pt = createPipetrace({ store });
-  let t = Date.UTC(2026, 0, 1);
-  for (let b = 0; b < N; b += 1000) {
-    const batch = [];
-    for (let i = b; i < b + 1000; i++, t += 2)
-      batch.push({
-        component: COMPONENTS[i % 5] as string,
-        startedAt: t,
-        endedAt: t + 1,
-        inputs: [`p${i - 1}`, `p${i - 2}`],
-        outputs: [`p${i}`],
-      });
-    await pt.logRuns(batch);
-  }
+  await logChain(pt, N);
   gc();
   gc();
   const after = process.memoryUsage();

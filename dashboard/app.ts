@@ -3,6 +3,7 @@
  * updates (from the server's event stream when the API offers one, else by polling the newest
  * run every few seconds) and a status line for actions.
  */
+import type { Run } from '../src/model.js';
 import type { DashboardApi } from './api.js';
 import { COMMAND_HELP, parseCommand } from './commands.js';
 import { fill, h } from './dom.js';
@@ -35,7 +36,9 @@ export interface ViewContext {
   /** Whether the API can write (shows flag toggles and note forms either way; errors explain). */
   canAskForToken: boolean;
   /** Whether writes can work: 'no' on a read-only server (views leave out flag and note controls). */
-  writes: 'yes' | 'token' | 'no';
+  readonly writes: 'yes' | 'token' | 'no';
+  /** Resolves once `writes` is known: a view with write controls awaits it beside its data. */
+  access: Promise<void>;
 }
 
 export interface AppOptions {
@@ -171,15 +174,14 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     },
     () => undefined,
   );
-  // The command bar's examples name things in this store, not made-up ones.
-  options.api.recent(1).then(
-    ([run]) => {
-      const out = run?.outputs[0];
-      if (run !== undefined && out !== undefined)
-        input.placeholder = `trace ${out} · history ${run.component} · flag ${out} · review`;
-    },
-    () => undefined,
-  );
+  // The command bar's examples name things in this store, not made-up ones (from the newest run).
+  let examples = false;
+  const setExamples = (run: Run | undefined) => {
+    const out = run?.outputs[0];
+    if (examples || run === undefined || out === undefined) return;
+    examples = true;
+    input.placeholder = `trace ${out} · history ${run.component} · flag ${out} · review`;
+  };
   const style = h('style', {}, STYLES);
   (root as ParentNode).append(style, header, main, status, toastBox);
 
@@ -198,7 +200,10 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     notify,
     current: () => gen === generation,
     canAskForToken: options.tokenField !== undefined,
-    writes,
+    get writes() {
+      return writes;
+    },
+    access: accessKnown,
   });
 
   async function runCommand(line: string) {
@@ -253,16 +258,15 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     }
     fill(main, h('p', { class: 'muted' }, 'Loading…'));
     // A slow answer must not overwrite the view the user moved on to: fill only while current.
-    accessKnown
-      .then(() => viewOf(view, ctx(gen)))
-      .then(
-        (nodes) => {
-          if (gen === generation) fill(main, nodes);
-        },
-        (error: Error) => {
-          if (gen === generation) fill(main, h('div', { class: 'error', role: 'alert' }, error.message));
-        },
-      );
+    // The view's queries start now, beside the access question (views that need it await ctx.access).
+    viewOf(view, ctx(gen)).then(
+      (nodes) => {
+        if (gen === generation) fill(main, nodes);
+      },
+      (error: Error) => {
+        if (gen === generation) fill(main, h('div', { class: 'error', role: 'alert' }, error.message));
+      },
+    );
   }
 
   // "/" jumps to the command bar from anywhere in the dashboard, as in many web apps.
@@ -295,6 +299,9 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
   };
   if (useHash) window.addEventListener('hashchange', onHash);
 
+  // The view's queries go out before the event stream takes one of the browser's connections.
+  render();
+
   // Live: watch the newest run; when it changes, say so and refresh the views that list runs.
   let newest: string | undefined;
   let polling = false;
@@ -308,8 +315,10 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     polling = true;
     try {
       const [latest] = await options.api.recent(1);
+      setExamples(latest);
       live.classList.remove('off');
-      live.textContent = `live · ${new Date().toLocaleTimeString()}`;
+      // UTC like every time on the page (and toLocaleTimeString's first call costs tens of ms).
+      live.textContent = `live · ${new Date().toISOString().slice(11, 19)} UTC`;
       if (latest !== undefined && newest !== undefined && latest.id !== newest) {
         if (view.view === 'recent' || view.view === 'history') render();
         else notify(`new run: ${latest.component}`);
@@ -344,9 +353,13 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
       );
   const timer = pollMs > 0 && !streamed ? setInterval(poll, pollMs) : undefined;
   if (pollMs > 0) void poll();
-  else live.classList.add('off');
-
-  render();
+  else {
+    live.classList.add('off');
+    options.api.recent(1).then(
+      ([run]) => setExamples(run),
+      () => undefined,
+    );
+  }
   return {
     navigate,
     get view() {

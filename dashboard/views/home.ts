@@ -1,8 +1,8 @@
 /**
  * Home for the person on call: open incidents first (flagged outputs and rows with counts,
  * failed runs, stale latest runs, drifted steps), each linking to its review or trace; then the
- * recent runs and the components. Each incident box loads on its own, so a slow one (a review
- * over a big store) never holds back the rest.
+ * recent runs and the components. Every query starts at once, and each box fills on its own as
+ * its answer arrives, so a slow one (the monitor over a big store) never holds back the rest.
  */
 import type { Component, Run } from '../../src/model.js';
 import { counted, formatTime, shortId } from '../../src/render/format.js';
@@ -10,8 +10,10 @@ import type { ViewContext } from '../app.js';
 import { fill, fragment, h, link, table } from '../dom.js';
 import { runTable } from './lists.js';
 
-/** Recent runs scanned for failures. */
+/** Recent runs scanned for failures (the recent-runs table shows the first of them). */
 export const FAILED_WINDOW = 200;
+/** Rows of the recent-runs table. */
+export const RECENT_SHOWN = 25;
 /** Components whose latest run is checked for staleness (the first ones by name). */
 export const STALE_COMPONENTS = 12;
 
@@ -117,10 +119,15 @@ async function failedBox(ctx: ViewContext, runs: Run[]): Promise<Box> {
   };
 }
 
-/** The newest run of each component, checked for staleness. */
-async function staleBox(ctx: ViewContext, components: Component[]): Promise<Box> {
+/**
+ * The newest run of each component, checked for staleness. The recent window usually holds it
+ * already; only a component quiet for longer costs a history call.
+ */
+async function staleBox(ctx: ViewContext, components: Component[], window: Run[]): Promise<Box> {
   const names = components.slice(0, STALE_COMPONENTS).map((c) => c.name);
-  const latest = await Promise.all(names.map((n) => ctx.api.history(n, { limit: 1 }).then((p) => p.runs[0])));
+  const latest = await Promise.all(
+    names.map((n) => window.find((r) => r.component === n) ?? ctx.api.history(n, { limit: 1 }).then((p) => p.runs[0])),
+  );
   const checked = await Promise.all(
     latest.flatMap((r) => (r === undefined ? [] : [ctx.api.staleness({ run: r.id }).then((s) => ({ run: r, s }))])),
   );
@@ -182,12 +189,26 @@ async function driftBox(ctx: ViewContext): Promise<Box> {
   };
 }
 
+/** A block that shows "loading…" until its content arrives, or why it could not. */
+function later(label: string, content: Promise<Node>): HTMLElement {
+  const box = h('div', { 'aria-busy': 'true', 'data-block': label }, h('p', { class: 'muted' }, 'loading…'));
+  content
+    .then(
+      (node) => fill(box, node),
+      (error: Error) => fill(box, h('p', { class: 'muted' }, `unavailable: ${error.message}`)),
+    )
+    .finally(() => box.removeAttribute('aria-busy'));
+  return box;
+}
+
+/**
+ * Home. Every query is asked at once (none waits on another's answer), and the view is on screen
+ * as soon as the recent window answers: the boxes fill in as theirs do. An unreachable server
+ * fails the view once, with the reason, rather than in every box.
+ */
 export async function homeView(ctx: ViewContext): Promise<Node> {
-  const [recent, components, window] = await Promise.all([
-    ctx.api.recent(25),
-    ctx.api.components(),
-    ctx.api.recent(FAILED_WINDOW),
-  ]);
+  const window = ctx.api.recent(FAILED_WINDOW);
+  const components = ctx.api.components();
   let pending = 4;
   const section = h('section', { class: 'incidents', 'aria-label': 'incidents', 'data-state': 'loading' });
   const done = () => {
@@ -195,26 +216,32 @@ export async function homeView(ctx: ViewContext): Promise<Node> {
   };
   section.append(
     incident('flagged', () => flaggedBox(ctx), done),
-    incident('failed runs', () => failedBox(ctx, window), done),
-    incident('stale', () => staleBox(ctx, components), done),
+    incident('failed runs', () => window.then((w) => failedBox(ctx, w)), done),
+    incident('stale', () => Promise.all([components, window]).then(([c, w]) => staleBox(ctx, c, w)), done),
     incident('drifted steps', () => driftBox(ctx), done),
   );
+  const runs = await window;
   return fragment(
     h('h2', {}, 'Incidents'),
     section,
     h('h2', {}, 'Recent runs'),
-    runTable(ctx, recent),
+    runTable(ctx, runs.slice(0, RECENT_SHOWN)),
     h('h3', {}, 'Components'),
-    components.length === 0
-      ? h('p', { class: 'muted' }, 'No components yet.')
-      : table(
-          ['component', 'owner', 'tags', 'description'],
-          components.map((c) => [
-            link(ctx.href({ view: 'history', component: c.name }), c.name),
-            c.owner || '-',
-            c.tags.map((t) => h('span', { class: 'tag' }, t)),
-            c.description,
-          ]),
-        ),
+    later(
+      'components',
+      components.then((list) =>
+        list.length === 0
+          ? h('p', { class: 'muted' }, 'No components yet.')
+          : table(
+              ['component', 'owner', 'tags', 'description'],
+              list.map((c) => [
+                link(ctx.href({ view: 'history', component: c.name }), c.name),
+                c.owner || '-',
+                c.tags.map((t) => h('span', { class: 'tag' }, t)),
+                c.description,
+              ]),
+            ),
+      ),
+    ),
   );
 }

@@ -91,7 +91,7 @@ export async function historyView(ctx: ViewContext, v: Extract<View, { view: 'hi
 }
 
 export async function flaggedView(ctx: ViewContext): Promise<Node> {
-  const [flagged, rows] = await Promise.all([ctx.api.flagged(), ctx.api.flaggedRowCounts()]);
+  const [flagged, rows] = await Promise.all([ctx.api.flagged(), ctx.api.flaggedRowCounts(), ctx.access]);
   const unflag = (name: string) =>
     ctx.writes === 'no'
       ? null

@@ -17,9 +17,9 @@ export interface RunCardExtras {
   component?: Component;
 }
 
-/** Loads what a card shows beside the run: the flags and the component. */
+/** Loads what a card shows beside the run: the flags and the component (and whether writes work). */
 export async function cardExtras(ctx: ViewContext, run: Run): Promise<RunCardExtras> {
-  const [flagged, components] = await Promise.all([ctx.api.flagged(), ctx.api.components()]);
+  const [flagged, components] = await Promise.all([ctx.api.flagged(), ctx.api.components(), ctx.access]);
   return { flagged: new Set(flagged.map((p) => p.name)), component: components.find((c) => c.name === run.component) };
 }
 

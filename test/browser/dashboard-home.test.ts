@@ -1,0 +1,113 @@
+/**
+ * Home and review for the person on call, over a real server on loopback in real Chromium:
+ * home asks every query at once (none waits for another's answer, the chunks are preloaded
+ * beside the entry) and shows what has answered while a slow box still loads; upstream origin
+ * rows carry their original keys over HTTP too.
+ */
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_BUILD_OPTIONS, dashboardRoutes, staticChunks } from '../../adapters/http/dashboard-routes.js';
+import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
+import { memoryStore } from '../../adapters/memory.js';
+import { logSamplePipeline } from '../../dashboard/sample.js';
+import { createPipetrace, type Pipetrace } from '../../src/index.js';
+import { withChromium, writeTempDir } from './harness.js';
+
+let pt: Pipetrace;
+let server: PipetraceServer;
+
+beforeAll(async () => {
+  pt = createPipetrace({ store: memoryStore() });
+  const sample = await logSamplePipeline(pt);
+  await pt.flagRows(sample.predictions, [sample.rowKey]);
+  // Rides rA and rB feed several predictions each; the four flagged ones all come from rA.
+  await pt
+    .startRun('score', { inputs: 'rides.csv' })
+    .addOutputs('preds.csv')
+    .rows(
+      {
+        output: 'preds.csv',
+        input: 'rides.csv',
+        kind: 'map',
+        outputKeys: ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'],
+        inputKeys: ['rA', 'rA', 'rA', 'rA', 'rB', 'rB', 'rC'],
+      },
+      { keepKeys: true },
+    )
+    .end();
+  await pt.flagRows('preds.csv', ['p1', 'p2', 'p3', 'p4']);
+  // The split bundle the package ships (entry and chunks), as `npm run build:dashboard` makes it.
+  const dir = await writeTempDir({});
+  await build({ ...BUNDLE_BUILD_OPTIONS, entryPoints: ['dashboard/main.ts'], outdir: dir, logLevel: 'silent' });
+  server = createServer({
+    store: pt.store,
+    env: {},
+    routes: dashboardRoutes({ bundleFile: join(dir, 'pipetrace-dashboard.js') }),
+  });
+  await server.listen(0, '127.0.0.1');
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+});
+
+const api = '/api/v1';
+/** What home asks at the start; each must go out before any of them is answered. */
+const HOME_QUERIES = ['/access', '/recent?limit=200', '/components', '/flagged', '/rows/flagged', '/monitor'];
+
+describe('home on call', () => {
+  it('names the chunks the entry imports in the page, so they load beside it', async () => {
+    const html = await (await fetch(server.url)).text();
+    const chunks = staticChunks(await (await fetch(`${server.url}/dashboard/pipetrace-dashboard.js`)).text());
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const c of chunks) expect(html).toContain(`<link rel="modulepreload" href="/dashboard/${c}">`);
+    for (const c of chunks) expect((await fetch(`${server.url}/dashboard/${c}`)).status).toBe(200);
+  });
+
+  it('asks every home query at once and shows what answered while the monitor is held back', async () => {
+    await withChromium(async (page) => {
+      const asked = new Set<string>();
+      const paths: string[] = [];
+      let allAsked!: () => void;
+      const together = new Promise<void>((resolve) => {
+        allAsked = resolve;
+      });
+      let releaseMonitor!: () => void;
+      const monitorHeld = new Promise<void>((resolve) => {
+        releaseMonitor = resolve;
+      });
+      // Nothing of home's is answered until all of it has been asked: a query that waited for
+      // another's answer would never go out, and the page would never fill.
+      await page.route(`**${api}/**`, async (route) => {
+        const path = route
+          .request()
+          .url()
+          .slice(server.url.length + api.length);
+        paths.push(path);
+        if (HOME_QUERIES.includes(path)) {
+          asked.add(path);
+          if (asked.size === HOME_QUERIES.length) allAsked();
+          await together;
+          if (path === '/monitor') await monitorHeld;
+        }
+        await route.continue();
+      });
+      await page.goto(server.url);
+      const recent = page.locator('main table').first();
+      await recent.waitFor();
+      expect([...asked].sort()).toEqual([...HOME_QUERIES].sort());
+      // The recent runs and the other boxes are on screen while the drift box still waits.
+      expect(await recent.locator('tbody tr').count()).toBe((await pt.recent(25)).length);
+      await page.locator('section[data-incident="flagged"][data-count]').waitFor();
+      await page.locator('section[data-incident="stale"][data-count]').waitFor();
+      expect(await page.locator('section[data-incident="drifted steps"]').getAttribute('aria-busy')).toBe('true');
+      expect(await page.locator('section.incidents').getAttribute('data-state')).toBe('loading');
+      releaseMonitor();
+      await page.locator('section.incidents[data-state="done"]').waitFor();
+      // Every component's latest run was in the recent window: no history call was needed.
+      expect(paths.filter((p) => p.includes('/history'))).toEqual([]);
+      expect(paths.filter((p) => p.startsWith('/staleness')).length).toBeGreaterThan(0);
+    });
+  }, 60_000);
+});

@@ -4,7 +4,6 @@ import { reviewText, rowReviewText } from '../../src/render/plain-text.js';
 import { cannotScoreText, standingRows, upstreamRowLines } from '../../src/render/review-sections.js';
 import { allFlaggedRows } from '../../src/rows/flags.js';
 import { type RowReview, type RowReviewMetric, reviewRows } from '../../src/rows/index.js';
-import { originKeys } from '../../src/rows/origin-keys.js';
 import { UsageError } from '../command.js';
 import { int, queryCommand, STORE_USAGE, view } from './query-common.js';
 
@@ -57,7 +56,6 @@ export const review = queryCommand({
       if (!values['runs-only'] && method !== 'risk_ratio' && (await allFlaggedRows(s.store)).length > 0) {
         rows = standingOnly(await reviewRows(s.store, { metric: method as RowReviewMetric, limit }), limit);
       }
-      const keys = rows === null ? new Map() : await originKeys(s.store, rows.rows);
       const text = () => {
         const parts: string[] = [];
         if (runs !== null && (runs.F > 0 || rows === null)) {
@@ -67,7 +65,7 @@ export const review = queryCommand({
           );
         }
         if (rows !== null)
-          parts.push([rowReviewText(rows, limit, 0), ...upstreamRowLines(rows.rows, limit, keys)].join('\n'));
+          parts.push([rowReviewText(rows, limit, 0), ...upstreamRowLines(rows.rows, limit)].join('\n'));
         return parts.join('\n\n');
       };
       return s.print({ runs, rows }, text, view.review());

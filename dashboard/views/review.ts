@@ -49,7 +49,19 @@ function candidateLabel(ctx: ViewContext, c: ReviewCandidate) {
       ` at code version ${c.component.version.slice(0, 12)}${params.join('')} (${c.component.runs} runs)`,
     );
   }
-  return h('span', { class: 'mono' }, `${c.row?.pointer ?? ''} · row ${c.row?.hash ?? ''}`);
+  const row = c.row;
+  if (row?.key === undefined) return h('span', { class: 'mono' }, `${row?.pointer ?? ''} · row ${row?.hash ?? ''}`);
+  // The original key where the pairs kept it: it names the record, and links to where it went.
+  return h(
+    'span',
+    { class: 'mono' },
+    `${row.pointer} · `,
+    link(ctx.href({ view: 'rows', pointer: row.pointer, key: row.key, direction: 'forward' }), `row ${row.key}`, {
+      'data-key': row.key,
+      title: `what row ${row.key} reached`,
+    }),
+    h('span', { class: 'muted' }, ` (${row.hash})`),
+  );
 }
 
 const HEAD = ['rank', 'score', 'flagged ef / F', 'unflagged ep / P', 'candidate'];

@@ -12,7 +12,8 @@ export interface ReviewCandidate extends RankedCandidate {
   run?: { id: string; component: string; version?: string; startedAt?: number };
   /** A component at one code version (and, where that param changed, one param setting) across its runs. */
   component?: { name: string; version: string; runs: number; params?: Record<string, string> };
-  row?: { pointer: string; hash: string };
+  /** An origin row; `key` is its original key as JSON text (rowKeyToText), where the pairs kept keys. */
+  row?: { pointer: string; hash: string; key?: string };
   /**
    * Which outputs count. Row review: 'rows' when some population rows reach the candidate
    * through row lineage (then only those count), 'run' when rows reach it only at run level.

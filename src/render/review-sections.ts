@@ -3,7 +3,6 @@
  * original keys where the pairs kept them, and a method that cannot score says why.
  */
 import type { ReviewMethod } from '../analysis/spectrum.js';
-import { keyToJson, type RowKey } from '../rows/format/keys.js';
 import { formatScore } from './format.js';
 
 /** An upstream row as the row review ranks it (RowReview.rows). */
@@ -11,7 +10,7 @@ export interface UpstreamRow {
   id: string;
   group: number;
   rank: number;
-  row?: { pointer: string; hash: string };
+  row?: { pointer: string; hash: string; key?: string };
   evidence: { ef: number; ep: number; score: number };
 }
 
@@ -31,19 +30,15 @@ export function standingRows<T extends UpstreamRow>(rows: readonly T[], groups: 
 
 /**
  * The upstream-rows section: the rows that stand out in the first `groups` tie groups, with
- * their original keys where known (`keys` by candidate id); nothing when none stands out.
+ * their original keys where kept (`row.key`); nothing when none stands out.
  */
-export function upstreamRowLines(
-  rows: readonly UpstreamRow[],
-  groups: number,
-  keys: ReadonlyMap<string, RowKey> = new Map(),
-): string[] {
+export function upstreamRowLines(rows: readonly UpstreamRow[], groups: number): string[] {
   const shown = standingRows(rows, groups);
   if (shown.length === 0) return [];
   const out = ['', 'Upstream rows behind several flagged rows:'];
   for (const r of shown) {
-    const key = keys.get(r.id);
-    const name = key === undefined ? (r.row?.hash ?? r.id) : `${JSON.stringify(keyToJson(key))} (${r.row?.hash})`;
+    const key = r.row?.key;
+    const name = key === undefined ? (r.row?.hash ?? r.id) : `${key} (${r.row?.hash})`;
     out.push(
       `  #${r.rank}  ${r.row?.pointer ?? '?'}  ${name}  score ${formatScore(r.evidence.score)}  ef=${r.evidence.ef} ep=${r.evidence.ep}`,
     );

@@ -8,6 +8,7 @@ import { checkPointer, checkPositiveInt } from '../validate.js';
 import { readRowManifest } from './chunk-cache.js';
 import { allFlaggedRows, type FlaggedRows, flaggedRows } from './flags.js';
 import type { RunRowsManifest } from './format/codec.js';
+import { withOriginKeys } from './origin-keys.js';
 import { populationRows } from './population.js';
 import { countLabels, type LabelSet, newLabelSet, propagate } from './propagate.js';
 import { LABEL_LIMIT, rowCandidates } from './row-candidates.js';
@@ -196,12 +197,14 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
         c.differences = versionDifferences(c.component, runsOf.get(c.component.name) ?? 0);
     }
   });
+  const rows = rowCandidates(walk.origins, flaggedSet, F, P, metric, limit);
+  await withOriginKeys(store, rows);
   return {
     metric,
     F,
     P,
     candidates: ranked,
-    rows: rowCandidates(walk.origins, flaggedSet, F, P, metric, limit),
+    rows,
     outputs,
     notes,
   };

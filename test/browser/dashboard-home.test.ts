@@ -111,3 +111,30 @@ describe('home on call', () => {
     });
   }, 60_000);
 });
+
+describe('upstream rows over HTTP', () => {
+  it('returns the original key of an origin row where the pair kept keys', async () => {
+    const res = await fetch(`${server.url}${api}/review/rows?pointers=preds.csv`);
+    const review = (await res.json()) as {
+      rows: { row?: { pointer: string; key?: string }; evidence: { ef: number } }[];
+    };
+    const top = review.rows[0];
+    expect(top?.row).toMatchObject({ pointer: 'rides.csv', key: '"rA"' });
+    expect(top?.evidence.ef).toBe(4);
+  });
+
+  it('shows the key in the review, linked to where the row went', async () => {
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/review`);
+      const table = page.locator('table[aria-label="upstream rows behind flagged rows"]');
+      await table.waitFor();
+      const key = table.locator('a[data-key]').first();
+      expect(await key.textContent()).toBe('row "rA"');
+      await key.click();
+      await page.locator('section.step').first().waitFor();
+      expect(decodeURIComponent(await page.evaluate(() => location.hash))).toBe(
+        '#/rows?pointer=rides.csv&key="rA"&direction=forward',
+      );
+    });
+  }, 60_000);
+});

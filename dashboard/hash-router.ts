@@ -1,6 +1,6 @@
 /**
  * Views as hash routes, so every view has a URL a person can share:
- *   #/recent  #/history/NAME?since=&until=&cursor=  #/run/ID  #/trace/POINTER?open=RUN&depth=N|all  #/trace-run/ID
+ *   #/recent  #/history/NAME?since=&until=&cursor=&metric=  #/run/ID  #/trace/POINTER?open=RUN&depth=N|all  #/trace-run/ID
  *   #/review?method=  #/flagged  #/rows?pointer=&key=&direction=  #/retractions  #/retraction/LABEL
  *   #/monitor?pointer=&column=&task=&metric=&window=
  * Names sit in one percent-encoded segment, so `/`, `?` and `#` inside them are data.
@@ -11,7 +11,7 @@ import type { RowDirection } from './api.js';
 
 export type View =
   | { view: 'recent' }
-  | { view: 'history'; component: string; since?: string; until?: string; cursor?: string }
+  | { view: 'history'; component: string; since?: string; until?: string; cursor?: string; metric?: string }
   | { view: 'run'; id: string }
   | { view: 'trace'; pointer: string; open?: string; depth?: string; at?: string }
   | { view: 'trace-run'; run: string; open?: string; depth?: string }
@@ -44,7 +44,7 @@ export function formatView(v: View): string {
     case 'recent':
       return '#/recent';
     case 'history':
-      return `#/history/${seg(v.component)}${query({ since: v.since, until: v.until, cursor: v.cursor })}`;
+      return `#/history/${seg(v.component)}${query({ since: v.since, until: v.until, cursor: v.cursor, metric: v.metric })}`;
     case 'run':
       return `#/run/${seg(v.id)}`;
     case 'trace':
@@ -77,7 +77,14 @@ export function parseView(hash: string): View {
   switch (path[0]) {
     case 'history':
       if (name)
-        return { view: 'history', component: name, since: get('since'), until: get('until'), cursor: get('cursor') };
+        return {
+          view: 'history',
+          component: name,
+          since: get('since'),
+          until: get('until'),
+          cursor: get('cursor'),
+          metric: get('metric'),
+        };
       break;
     case 'run':
       if (name) return { view: 'run', id: name };

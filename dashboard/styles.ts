@@ -105,6 +105,7 @@ pre.snapshot { background: #0f1722; color: #dbe4f0; padding: 10px; border-radius
 .notes li { margin: 4px 0; }
 .tag { display: inline-block; background: var(--tag-bg); color: var(--tag-fg); border-radius: 10px; padding: 0 8px; margin: 0 4px 2px 0; font-size: 12px; }
 .tie { border-left: 4px solid var(--warn-line); }
+tr[data-gate="failed"] td:first-child { box-shadow: inset 4px 0 0 var(--bad); }
 .rank { font-weight: 700; font-size: 15px; }
 .bar { height: 6px; background: var(--bar); border-radius: 3px; min-width: 60px; }
 .bar > span { display: block; height: 100%; background: var(--bar-fill); border-radius: 3px; }

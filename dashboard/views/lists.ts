@@ -5,6 +5,7 @@ import type { ViewContext } from '../app.js';
 import { fragment, h, link, table } from '../dom.js';
 import type { View } from '../hash-router.js';
 import { checkStrips } from './checks.js';
+import { historyTable, metricNames } from './history-table.js';
 
 /** A table of runs with links to each run card, component history and trace. */
 export function runTable(ctx: ViewContext, runs: Run[]): HTMLElement {
@@ -47,6 +48,15 @@ export async function historyView(ctx: ViewContext, v: Extract<View, { view: 'hi
     checkStrips(ctx, v.component),
   ]);
   const component = components.find((c) => c.name === v.component);
+  const metrics = metricNames(page.runs);
+  const metric = v.metric !== undefined && v.metric !== '' ? v.metric : metrics[0];
+  const metricPicker = h(
+    'select',
+    { name: 'metric' },
+    ...[...new Set([...metrics, ...(metric === undefined ? [] : [metric])])].map((m) =>
+      h('option', { value: m, selected: m === metric }, m),
+    ),
+  );
   const sinceInput = h('input', { type: 'date', name: 'since', value: v.since ?? '' });
   const untilInput = h('input', { type: 'date', name: 'until', value: v.until ?? '' });
   const picker = h(
@@ -56,15 +66,24 @@ export async function historyView(ctx: ViewContext, v: Extract<View, { view: 'hi
   );
   const apply = (e: Event) => {
     e.preventDefault();
-    ctx.go({ view: 'history', component: picker.value, since: sinceInput.value, until: untilInput.value });
+    ctx.go({
+      view: 'history',
+      component: picker.value,
+      since: sinceInput.value,
+      until: untilInput.value,
+      metric: metricPicker.value,
+    });
   };
   // Each page has its own URL (the cursor in the hash), so "older runs" can be shared.
-  const first = { ...v, cursor: undefined };
+  // The metric shown stays the same across pages (a later page may carry other metrics).
+  const first = { ...v, metric, cursor: undefined };
   const pager = h(
     'nav',
     { 'aria-label': 'pages', class: 'toolbar' },
     v.cursor === undefined ? null : link(ctx.href(first), '← Newest runs'),
-    page.cursor === undefined ? null : link(ctx.href({ ...v, cursor: page.cursor }), 'Older runs →', { rel: 'next' }),
+    page.cursor === undefined
+      ? null
+      : link(ctx.href({ ...v, metric, cursor: page.cursor }), 'Older runs →', { rel: 'next' }),
   );
   return fragment(
     h('h2', {}, `History of ${v.component}`),
@@ -83,9 +102,10 @@ export async function historyView(ctx: ViewContext, v: Extract<View, { view: 'hi
       h('label', {}, 'component', picker),
       h('label', {}, 'since (UTC day)', sinceInput),
       h('label', {}, 'until (UTC day)', untilInput),
+      metrics.length === 0 ? null : h('label', {}, 'metric column', metricPicker),
       h('button', { type: 'submit', class: 'primary' }, 'Show'),
     ),
-    runTable(ctx, page.runs),
+    historyTable(ctx, page.runs, metric),
     pager,
   );
 }

@@ -4,9 +4,10 @@
  * or a missing output (a run that wrote fewer outputs than its component usually does).
  */
 import type { JsonValue, Run } from '../../src/model.js';
-import { counted, formatDuration, formatTime, shortId } from '../../src/render/format.js';
+import { counted, formatDuration, formatTime } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
-import { h, link, table } from '../dom.js';
+import { h, table } from '../dom.js';
+import { outputsCell, runLink, traceLink } from './run-cells.js';
 
 /** Why a run fails its gate, in words; undefined when it passes (or has nothing to check). */
 export function gateFailure(run: Run, usualOutputs: number): string | undefined {
@@ -98,22 +99,15 @@ export function historyTable(ctx: ViewContext, runs: Run[], metric: string | und
       const before = runs[i + 1];
       return [
         formatTime(r.startedAt),
-        link(ctx.href({ view: 'run', id: r.id }), shortId(r.id), { class: 'mono', title: r.id }),
+        runLink(ctx, r),
         commitCell(r, before),
         paramsCell(r, before),
         ...(metric === undefined ? [] : [h('span', { class: 'mono' }, metricText(r.metrics[metric]))]),
         formatDuration(r.endedAt - r.startedAt),
         h('span', { class: `status-${r.status}` }, r.status),
         gateCell(r, usual),
-        r.outputs.length === 0
-          ? h('span', { class: 'muted' }, '-')
-          : h(
-              'span',
-              { class: 'mono' },
-              r.outputs[0] as string,
-              r.outputs.length > 1 ? h('span', { class: 'muted' }, ` +${r.outputs.length - 1}`) : null,
-            ),
-        link(ctx.href({ view: 'trace-run', run: r.id }), 'trace', { 'aria-label': `trace run ${r.id}` }),
+        outputsCell(r),
+        traceLink(ctx, r),
       ];
     }),
     { 'aria-label': 'runs', class: 'history' },

@@ -1,11 +1,12 @@
 /** The list views: recent runs, a component's history over a date range, and flagged outputs. */
 import type { Run } from '../../src/model.js';
-import { formatDuration, formatTime, shortId } from '../../src/render/format.js';
+import { formatDuration, formatTime } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
 import { fragment, h, link, table } from '../dom.js';
 import type { View } from '../hash-router.js';
 import { checkStrips } from './checks.js';
 import { historyTable, metricNames } from './history-table.js';
+import { outputsCell, runLink, traceLink } from './run-cells.js';
 
 /** A table of runs with links to each run card, component history and trace. */
 export function runTable(ctx: ViewContext, runs: Run[]): HTMLElement {
@@ -15,18 +16,11 @@ export function runTable(ctx: ViewContext, runs: Run[]): HTMLElement {
     runs.map((r) => [
       formatTime(r.startedAt),
       link(ctx.href({ view: 'history', component: r.component }), r.component),
-      link(ctx.href({ view: 'run', id: r.id }), shortId(r.id), { class: 'mono', title: r.id }),
+      runLink(ctx, r),
       formatDuration(r.endedAt - r.startedAt),
       h('span', { class: `status-${r.status}` }, r.status),
-      r.outputs.length === 0
-        ? h('span', { class: 'muted' }, '-')
-        : h(
-            'span',
-            { class: 'mono' },
-            r.outputs[0] as string,
-            r.outputs.length > 1 ? h('span', { class: 'muted' }, ` +${r.outputs.length - 1}`) : null,
-          ),
-      link(ctx.href({ view: 'trace-run', run: r.id }), 'trace', { 'aria-label': `trace run ${r.id}` }),
+      outputsCell(r),
+      traceLink(ctx, r),
     ]),
   );
 }

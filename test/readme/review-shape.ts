@@ -21,5 +21,7 @@ rows.rows; // upstream rows with no recorded origin (raw records), best first
 rows.notes; // what the review could not use, in words
 // a candidate: { kind: 'run' | 'component' | 'row', id, group, rank, evidence: { ef, ep, F, P, score },
 //   reach: 'rows' | 'run' (row review) or 'direct' | 'aggregate' (run level), hops, differences: string[],
-//   run?: { id, component, version? }, component?: { name, version, runs }, row?: { pointer, hash } }
+//   run?: { id, component, version? }, component?: { name, version, runs }, row?: { pointer, hash, key? } }
 console.log(rows.rows[0]?.row?.hash === rowHash('ride-00042')); // row hashes are rowHash(key): 16 hex digits
+// row.key: the original key as JSON text ('"ride-00042"'), where the pairs that read the row kept
+// keys (keepKeys); set on rows behind 2 or more flagged rows (the first 100), over HTTP alike

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { PagedBytes } from '../adapters/fs-json/paged-bytes.js';
 import { encodeColumns, RunColumns } from '../adapters/fs-json/run-columns.js';
 import type { RunRef } from '../adapters/fs-json/run-refs.js';
 import { memoryStore } from '../adapters/memory.js';
@@ -36,7 +37,7 @@ async function allPages(store: Store, scan: RunScan): Promise<Run[][]> {
 }
 
 describe('fs-json store: runs as typed columns', () => {
-  it('finds each row by id and each pointer writer from the encoded columns', () => {
+  it('finds each row by id and each pointer writer from the encoded columns', async () => {
     const refs: RunRef[] = ['b', 'a', 'é-ü', 'c'].map((id, i) => ({
       id,
       component: i % 2 ? 'x' : 'y',
@@ -50,14 +51,62 @@ describe('fs-json store: runs as typed columns', () => {
       line: i + 1,
       at: 1000 + i,
     }));
-    const cols = new RunColumns(encodeColumns(refs.slice().sort(compareRunOrder), (seg) => seg));
-    for (const ref of refs) expect(cols.ref(cols.find(ref.id))).toEqual(ref);
-    expect(cols.find('zz')).toBe(-1);
+    const sorted = refs.slice().sort(compareRunOrder);
+    const cols = await RunColumns.open(PagedBytes.of(encodeColumns(sorted, (seg) => seg)));
+    for (const ref of refs) expect(await cols.ref(await cols.find(ref.id))).toEqual(ref);
+    expect(await cols.find('zz')).toBe(-1);
     // The latest writer of 'out' in WriteKey order (endedAt first) is the first run, ended at 20.
-    expect(cols.id(cols.latestWriter('out', undefined, () => false))).toBe('b');
-    expect(cols.id(cols.latestWriter('out', undefined, (row) => cols.id(row) === 'b'))).toBe('a');
-    expect(cols.latestWriter('nowhere', undefined, () => false)).toBe(-1);
-    expect([...(cols.rows({ field: 'input', value: 'in-1' }) ?? [])].map((r) => cols.id(r))).toEqual(['a', 'c']);
+    const b = await cols.find('b');
+    expect(await cols.id(await cols.latestWriter('out', undefined, () => false))).toBe('b');
+    expect(await cols.id(await cols.latestWriter('out', undefined, (row) => row === b))).toBe('a');
+    expect(await cols.latestWriter('nowhere', undefined, () => false)).toBe(-1);
+    const readers = await cols.rows({ field: 'input', value: 'in-1' });
+    const rows = Array.from(await readers.slice(0, readers.length));
+    expect(await Promise.all(rows.map((r) => cols.id(r)))).toEqual(['a', 'c']);
+    expect(await cols.all()).toEqual(sorted);
+  });
+
+  it('answers a first filtered page and a latest writer at 20k runs by reading a small part of the columns', async () => {
+    const n = 20_000;
+    const refs: RunRef[] = Array.from({ length: n }, (_, i) => ({
+      id: `run-${String(i).padStart(6, '0')}`,
+      component: ['load', 'clean', 'features', 'train', 'infer'][i % 5] as string,
+      startedAt: 1_000_000 + i * 10,
+      endedAt: 1_000_000 + i * 10 + 5,
+      inputs: [`raw-${i % 50}`],
+      outputs: [`out-${i}`],
+      seg: Math.floor(i / 5000),
+      off: (i % 5000) * 400,
+      len: 400,
+      line: (i % 5000) + 1,
+      at: 2_000_000 + i,
+    }));
+    const block = encodeColumns(refs, (seg) => seg);
+    const cols = await RunColumns.open(
+      new PagedBytes(async (off, len) => block.subarray(off, off + len), block.length),
+    );
+    // The newest ten runs of one component: a few pages of the component's row list and of each field.
+    const trains = await cols.rows({ field: 'component', value: 'train' });
+    expect(trains.length).toBe(n / 5);
+    const last = Array.from(await trains.slice(trains.length - 10, trains.length)).reverse();
+    const page = await Promise.all(last.map((row) => cols.ref(row)));
+    const want = refs
+      .filter((r) => r.component === 'train')
+      .slice(-10)
+      .reverse();
+    expect(page).toEqual(want);
+    const writer = await cols.latestWriter(`out-${Math.floor(n / 3)}`, undefined, () => false);
+    expect(await cols.id(writer)).toBe(refs[Math.floor(n / 3)]?.id);
+    // The same answers from the whole block: the pages held what they needed.
+    expect(cols.reads.of).toBe(block.length);
+    expect(cols.reads.bytes).toBeLessThan(block.length / 8);
+    const touched = cols.reads.bytes;
+    // A second question on the same rows reads nothing new.
+    await Promise.all(last.map((row) => cols.ref(row)));
+    expect(cols.reads.bytes).toBe(touched);
+    // A job over every row reads the block once.
+    expect(await cols.all()).toEqual(refs);
+    expect(cols.reads.bytes).toBe(touched + block.length);
   });
 
   it('agrees with the memory store on random scans, pages and writers, with runs replaced after the index', async () => {

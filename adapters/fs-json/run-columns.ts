@@ -9,6 +9,7 @@
  * padding to 8 bytes, then each column (little-endian) at its 8-byte-aligned offset. Rows are in (startedAt, id) order;
  * pointers and ids are UTF-8 strings with start offsets (pointers sorted, for binary search).
  */
+import { firstIndex } from '../../src/sorted-lists.js';
 import { compareWriteKeys, type WriteKey } from '../../src/store.js';
 import { PagedBytes } from './paged-bytes.js';
 import type { RunRef } from './run-refs.js';
@@ -164,6 +165,9 @@ export function encodeColumns(runs: readonly RunRef[], segIndex: (seg: number) =
   return out;
 }
 
+/** Looking up more ids than this at once reads the whole block instead of row by row. */
+const BULK = 4096;
+
 const SIZE: Record<Kind, number> = { f64: 8, u32: 4, u8: 1 };
 type U32Name = (typeof U32)[number];
 type F64Name = (typeof F64)[number];
@@ -268,11 +272,6 @@ export class RunColumns {
   private async text(start: U32Name, text: 'idBytes' | 'ptrBytes', k: number): Promise<string> {
     const [from, to] = await this.u32s(start, k, k + 2);
     return utf8(await this.file.bytes(this.at(text, from as number), (to as number) - (from as number)));
-  }
-
-  /** Reads the whole block now, for a job about to touch most of it. */
-  async preload(): Promise<void> {
-    await this.file.loadWhole();
   }
 
   /** The highest segment number any row names (-1 without rows). */
@@ -385,51 +384,75 @@ export class RunColumns {
     return inMemory((await this.u32s('wRow', lo, hi)).sort());
   }
 
+  /** Every column as a typed array over the whole block, which is read once. */
+  private async columns(): Promise<Cols> {
+    const block = await this.file.loadWhole();
+    const cols: Record<string, Column> = {};
+    for (const name of [...F64, ...U32, ...U8]) {
+      const [kind, off, count] = this.d.cols[name] as [Kind, number, number];
+      const Type = kind === 'f64' ? Float64Array : kind === 'u32' ? Uint32Array : Uint8Array;
+      cols[name] = new Type(block.buffer as ArrayBuffer, block.byteOffset + this.base + off, count);
+    }
+    return cols as Cols;
+  }
+
+  /** A packed string column decoded whole. */
+  private static strings(start: Uint32Array, bytes: Uint8Array): string[] {
+    return Array.from({ length: start.length - 1 }, (_, k) => utf8(bytes.subarray(start[k], start[k + 1])));
+  }
+
+  private ids: Promise<string[]> | undefined;
+
+  /** Every id in row order, decoded once (for jobs over many rows). */
+  private allIds(): Promise<string[]> {
+    this.ids ??= this.columns().then((c) => RunColumns.strings(c.idStart, c.idBytes));
+    return this.ids;
+  }
+
+  /**
+   * For each id its row and the version of its line, or undefined. Many ids at once (a crash
+   * left many runs outside the index) read the whole block and look up in memory: a promise
+   * chain per id would cost far more than the read.
+   */
+  async versions(ids: readonly string[]): Promise<({ row: number } & Pick<RunRef, 'at' | 'seg' | 'off'>)[]> {
+    if (ids.length <= BULK) {
+      return Promise.all(
+        ids.map(async (id) => {
+          const row = await this.find(id);
+          if (row < 0) return { row, at: 0, seg: 0, off: 0 };
+          const [at, seg, off] = await Promise.all([this.f64('at', row), this.u32('seg', row), this.f64('off', row)]);
+          return { row, at, seg, off };
+        }),
+      );
+    }
+    const [c, all] = await Promise.all([this.columns(), this.allIds()]);
+    return ids.map((id) => {
+      const i = firstIndex(this.n, (k) => (all[c.idOrder[k] as number] as string) < id);
+      const row = i < this.n && all[c.idOrder[i] as number] === id ? (c.idOrder[i] as number) : -1;
+      return row < 0
+        ? { row, at: 0, seg: 0, off: 0 }
+        : { row, at: c.at[row] as number, seg: c.seg[row] as number, off: c.off[row] as number };
+    });
+  }
+
   /** Every row's reference, in run order: reads the whole block once (for rewriting the index). */
   async all(): Promise<RunRef[]> {
-    const block = await this.file.loadWhole();
-    const col = <T>(name: string, Type: new (b: ArrayBuffer, off: number, n: number) => T): T => {
-      const [, off, count] = this.d.cols[name] as [Kind, number, number];
-      return new Type(block.buffer as ArrayBuffer, block.byteOffset + this.base + off, count);
-    };
-    const u32 = (name: U32Name) => col(name, Uint32Array);
-    const f64 = (name: F64Name) => col(name, Float64Array);
-    const strings = (start: Uint32Array, bytes: Uint8Array) =>
-      Array.from({ length: start.length - 1 }, (_, k) => utf8(bytes.subarray(start[k], start[k + 1])));
-    const ids = strings(u32('idStart'), col('idBytes', Uint8Array));
-    const names = strings(u32('ptrStart'), col('ptrBytes', Uint8Array));
+    const [c, ids] = await Promise.all([this.columns(), this.allIds()]);
+    const names = RunColumns.strings(c.ptrStart, c.ptrBytes);
     const list = (flat: Uint32Array, start: Uint32Array, row: number) =>
       Array.from(flat.subarray(start[row], start[row + 1]), (k) => names[k] as string);
-    const [component, seg, len, line, inPtr, inStart, outPtr, outStart] = (
-      ['component', 'seg', 'len', 'line', 'inPtr', 'inStart', 'outPtr', 'outStart'] as const
-    ).map(u32) as Uint32Array[] as [
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-    ];
-    const [startedAt, endedAt, off, at] = (['startedAt', 'endedAt', 'off', 'at'] as const).map(f64) as [
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-    ];
     return Array.from({ length: this.n }, (_, row) => ({
       id: ids[row] as string,
-      component: this.components[component[row] as number] as string,
-      startedAt: startedAt[row] as number,
-      endedAt: endedAt[row] as number,
-      inputs: list(inPtr, inStart, row),
-      outputs: list(outPtr, outStart, row),
-      seg: seg[row] as number,
-      off: off[row] as number,
-      len: len[row] as number,
-      line: line[row] as number,
-      at: at[row] as number,
+      component: this.components[c.component[row] as number] as string,
+      startedAt: c.startedAt[row] as number,
+      endedAt: c.endedAt[row] as number,
+      inputs: list(c.inPtr, c.inStart, row),
+      outputs: list(c.outPtr, c.outStart, row),
+      seg: c.seg[row] as number,
+      off: c.off[row] as number,
+      len: c.len[row] as number,
+      line: c.line[row] as number,
+      at: c.at[row] as number,
     }));
   }
 }

@@ -25,8 +25,6 @@ export interface RunRef extends IndexedRun {
   at: number;
 }
 
-/** Settling more references than this reads the whole column block once instead of row by row. */
-const BULK = 4096;
 /** The most rows a scan reads in one step (it starts at one page and grows). */
 const MAX_STEP = 4096;
 
@@ -96,14 +94,14 @@ export class RunRefs {
   }
 
   /** Puts a reference into the overlay unless what the index holds for its id is newer. */
-  private put(ref: RunRef, old: { row: number; ref: RunRef } | undefined): void {
+  private put(ref: RunRef, old: { row: number; at: number; seg: number; off: number }): void {
     const recent = this.overlay.get(ref.id);
     if (recent !== undefined) {
       if (compareVersions(this.version(ref), this.version(recent)) > 0) this.overlay.put(ref);
       return;
     }
-    if (old !== undefined && !this.hidden.has(old.row)) {
-      if (compareVersions(this.version(ref), this.version(old.ref)) <= 0) return;
+    if (old.row >= 0 && !this.hidden.has(old.row)) {
+      if (compareVersions(this.version(ref), this.version(old)) <= 0) return;
       this.hidden.add(old.row);
     }
     this.overlay.put(ref);
@@ -120,20 +118,13 @@ export class RunRefs {
     while (this.unsettled.length > 0) {
       const batch = this.unsettled;
       this.unsettled = [];
-      // Many at once (a crash left runs outside the index): one read of all beats many small ones.
-      if (batch.length > BULK) await this.cols.preload();
-      const olds = await Promise.all(
-        batch.map(async (ref) => {
-          const row = await this.cols.find(ref.id);
-          return row < 0 ? undefined : { row, ref: await this.cols.ref(row) };
-        }),
-      );
+      const olds = await this.cols.versions(batch.map((ref) => ref.id));
       while (this.readers > 0) {
         await new Promise<void>((resolve) => {
           this.drained = resolve;
         });
       }
-      for (const [i, ref] of batch.entries()) this.put(ref, olds[i]);
+      for (const [i, ref] of batch.entries()) this.put(ref, olds[i] as (typeof olds)[number]);
     }
   }
 

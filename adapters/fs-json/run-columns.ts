@@ -165,7 +165,7 @@ export function encodeColumns(runs: readonly RunRef[], segIndex: (seg: number) =
   return out;
 }
 
-/** Looking up more ids than this at once reads the whole block instead of row by row. */
+/** Looking up more ids or rows than this at once reads the whole block instead of row by row. */
 const BULK = 4096;
 
 const SIZE: Record<Kind, number> = { f64: 8, u32: 4, u8: 1 };
@@ -396,16 +396,13 @@ export class RunColumns {
     return cols as Cols;
   }
 
-  /** A packed string column decoded whole. */
-  private static strings(start: Uint32Array, bytes: Uint8Array): string[] {
-    return Array.from({ length: start.length - 1 }, (_, k) => utf8(bytes.subarray(start[k], start[k + 1])));
-  }
-
   private ids: Promise<string[]> | undefined;
 
-  /** Every id in row order, decoded once (for jobs over many rows). */
+  /** Every id in row order, decoded once (for many lookups at once). */
   private allIds(): Promise<string[]> {
-    this.ids ??= this.columns().then((c) => RunColumns.strings(c.idStart, c.idBytes));
+    this.ids ??= this.columns().then((c) =>
+      Array.from({ length: this.n }, (_, k) => utf8(c.idBytes.subarray(c.idStart[k], c.idStart[k + 1]))),
+    );
     return this.ids;
   }
 
@@ -435,24 +432,36 @@ export class RunColumns {
     });
   }
 
-  /** Every row's reference, in run order: reads the whole block once (for rewriting the index). */
-  async all(): Promise<RunRef[]> {
-    const [c, ids] = await Promise.all([this.columns(), this.allIds()]);
-    const names = RunColumns.strings(c.ptrStart, c.ptrBytes);
-    const list = (flat: Uint32Array, start: Uint32Array, row: number) =>
-      Array.from(flat.subarray(start[row], start[row + 1]), (k) => names[k] as string);
-    return Array.from({ length: this.n }, (_, row) => ({
-      id: ids[row] as string,
+  /** A row's reference from the whole block's columns. */
+  private refFrom(c: Cols, row: number): RunRef {
+    const text = (bytes: Uint8Array, start: Uint32Array, k: number) => utf8(bytes.subarray(start[k], start[k + 1]));
+    const list = (flat: Uint32Array, start: Uint32Array) =>
+      Array.from(flat.subarray(start[row], start[row + 1]), (k) => text(c.ptrBytes, c.ptrStart, k));
+    return {
+      id: text(c.idBytes, c.idStart, row),
       component: this.components[c.component[row] as number] as string,
       startedAt: c.startedAt[row] as number,
       endedAt: c.endedAt[row] as number,
-      inputs: list(c.inPtr, c.inStart, row),
-      outputs: list(c.outPtr, c.outStart, row),
+      inputs: list(c.inPtr, c.inStart),
+      outputs: list(c.outPtr, c.outStart),
       seg: c.seg[row] as number,
       off: c.off[row] as number,
       len: c.len[row] as number,
       line: c.line[row] as number,
       at: c.at[row] as number,
-    }));
+    };
+  }
+
+  /** The references of many rows: row by row for a few, from the whole block for more than BULK. */
+  async refs(rows: readonly number[]): Promise<RunRef[]> {
+    if (rows.length <= BULK) return Promise.all(rows.map((row) => this.ref(row)));
+    const c = await this.columns();
+    return rows.map((row) => this.refFrom(c, row));
+  }
+
+  /** Every row's reference, in run order: reads the whole block once (for rewriting the index). */
+  async all(): Promise<RunRef[]> {
+    const c = await this.columns();
+    return Array.from({ length: this.n }, (_, row) => this.refFrom(c, row));
   }
 }

@@ -25,8 +25,8 @@ export interface RunRef extends IndexedRun {
   at: number;
 }
 
-/** The most rows a scan reads in one step (it starts at one page and grows). */
-const MAX_STEP = 4096;
+/** The most rows a scan reads in one step (it starts at one page and grows; big steps read the whole block). */
+const MAX_STEP = 16_384;
 
 /** A probe the search has not read yet (see boundsOf). */
 const MISS = Symbol('not read yet');
@@ -208,7 +208,7 @@ export class RunRefs {
       next = plan.desc ? a : b;
       const batch = Array.from(await rows.slice(a, b)).filter((row) => !this.hidden.has(row));
       if (plan.desc) batch.reverse();
-      for (const ref of await Promise.all(batch.map((row) => this.cols.ref(row)))) {
+      for (const ref of await this.cols.refs(batch)) {
         if (plan.filter !== undefined && !plan.filter(ref)) continue;
         if (picked.length === plan.limit) return { picked, more: true };
         picked.push(ref);

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { PagedBytes } from '../adapters/fs-json/paged-bytes.js';
 import { encodeColumns, RunColumns } from '../adapters/fs-json/run-columns.js';
-import type { RunRef } from '../adapters/fs-json/run-refs.js';
+import { type RunRef, RunRefs } from '../adapters/fs-json/run-refs.js';
 import { memoryStore } from '../adapters/memory.js';
 import type { Run } from '../src/model.js';
 import type { RunScan, Store, WriterQuery } from '../src/store.js';
@@ -237,4 +237,37 @@ describe('fs-json store: runs as typed columns', () => {
       }
     }
   }, 120_000);
+
+  it('keeps runs taken in after the index when reading the columns fails once, and settles them at the next query', async () => {
+    const ref = (id: string, at: number): RunRef => ({
+      id,
+      component: 'c',
+      startedAt: 10,
+      endedAt: 20,
+      inputs: [],
+      outputs: ['out'],
+      seg: 0,
+      off: 0,
+      len: 1,
+      line: 1,
+      at,
+    });
+    // Larger than the first page, which opening reads: finding an id reads more.
+    const indexed = Array.from({ length: 500 }, (_, i) => ref(`a-${String(i).padStart(3, '0')}`, 1));
+    const block = encodeColumns(indexed, (seg) => seg);
+    let failing = false;
+    const cols = await RunColumns.open(
+      new PagedBytes(async (off, len) => {
+        if (failing) throw new Error('disk hiccup');
+        return block.subarray(off, off + len);
+      }, block.length),
+    );
+    const refs = new RunRefs(cols, () => 'seg-0');
+    refs.apply(ref('b', 2));
+    failing = true;
+    await expect(refs.get('b')).rejects.toThrow('disk hiccup');
+    failing = false;
+    expect(await refs.get('b')).toEqual(ref('b', 2));
+    expect((await refs.latestWriter({ pointer: 'out' }))?.id).toBe('b');
+  });
 });

@@ -118,7 +118,14 @@ export class RunRefs {
     while (this.unsettled.length > 0) {
       const batch = this.unsettled;
       this.unsettled = [];
-      const olds = await this.cols.versions(batch.map((ref) => ref.id));
+      let olds: Awaited<ReturnType<RunColumns['versions']>>;
+      try {
+        olds = await this.cols.versions(batch.map((ref) => ref.id));
+      } catch (error) {
+        // Kept for the next query to settle: a read that failed once may succeed then.
+        this.unsettled = [...batch, ...this.unsettled];
+        throw error;
+      }
       while (this.readers > 0) {
         await new Promise<void>((resolve) => {
           this.drained = resolve;

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { PagedBytes } from '../adapters/fs-json/paged-bytes.js';
 import { encodeColumns, RunColumns } from '../adapters/fs-json/run-columns.js';
-import type { RunRef } from '../adapters/fs-json/run-refs.js';
+import { type RunRef, RunRefs } from '../adapters/fs-json/run-refs.js';
 import { memoryStore } from '../adapters/memory.js';
 import type { Run } from '../src/model.js';
 import type { RunScan, Store, WriterQuery } from '../src/store.js';
@@ -36,7 +37,7 @@ async function allPages(store: Store, scan: RunScan): Promise<Run[][]> {
 }
 
 describe('fs-json store: runs as typed columns', () => {
-  it('finds each row by id and each pointer writer from the encoded columns', () => {
+  it('finds each row by id and each pointer writer from the encoded columns', async () => {
     const refs: RunRef[] = ['b', 'a', 'é-ü', 'c'].map((id, i) => ({
       id,
       component: i % 2 ? 'x' : 'y',
@@ -50,14 +51,62 @@ describe('fs-json store: runs as typed columns', () => {
       line: i + 1,
       at: 1000 + i,
     }));
-    const cols = new RunColumns(encodeColumns(refs.slice().sort(compareRunOrder), (seg) => seg));
-    for (const ref of refs) expect(cols.ref(cols.find(ref.id))).toEqual(ref);
-    expect(cols.find('zz')).toBe(-1);
+    const sorted = refs.slice().sort(compareRunOrder);
+    const cols = await RunColumns.open(PagedBytes.of(encodeColumns(sorted, (seg) => seg)));
+    for (const ref of refs) expect(await cols.ref(await cols.find(ref.id))).toEqual(ref);
+    expect(await cols.find('zz')).toBe(-1);
     // The latest writer of 'out' in WriteKey order (endedAt first) is the first run, ended at 20.
-    expect(cols.id(cols.latestWriter('out', undefined, () => false))).toBe('b');
-    expect(cols.id(cols.latestWriter('out', undefined, (row) => cols.id(row) === 'b'))).toBe('a');
-    expect(cols.latestWriter('nowhere', undefined, () => false)).toBe(-1);
-    expect([...(cols.rows({ field: 'input', value: 'in-1' }) ?? [])].map((r) => cols.id(r))).toEqual(['a', 'c']);
+    const b = await cols.find('b');
+    expect(await cols.id(await cols.latestWriter('out', undefined, () => false))).toBe('b');
+    expect(await cols.id(await cols.latestWriter('out', undefined, (row) => row === b))).toBe('a');
+    expect(await cols.latestWriter('nowhere', undefined, () => false)).toBe(-1);
+    const readers = await cols.rows({ field: 'input', value: 'in-1' });
+    const rows = Array.from(await readers.slice(0, readers.length));
+    expect(await Promise.all(rows.map((r) => cols.id(r)))).toEqual(['a', 'c']);
+    expect(await cols.all()).toEqual(sorted);
+  });
+
+  it('answers a first filtered page and a latest writer at 20k runs by reading a small part of the columns', async () => {
+    const n = 20_000;
+    const refs: RunRef[] = Array.from({ length: n }, (_, i) => ({
+      id: `run-${String(i).padStart(6, '0')}`,
+      component: ['load', 'clean', 'features', 'train', 'infer'][i % 5] as string,
+      startedAt: 1_000_000 + i * 10,
+      endedAt: 1_000_000 + i * 10 + 5,
+      inputs: [`raw-${i % 50}`],
+      outputs: [`out-${i}`],
+      seg: Math.floor(i / 5000),
+      off: (i % 5000) * 400,
+      len: 400,
+      line: (i % 5000) + 1,
+      at: 2_000_000 + i,
+    }));
+    const block = encodeColumns(refs, (seg) => seg);
+    const cols = await RunColumns.open(
+      new PagedBytes(async (off, len) => block.subarray(off, off + len), block.length),
+    );
+    // The newest ten runs of one component: a few pages of the component's row list and of each field.
+    const trains = await cols.rows({ field: 'component', value: 'train' });
+    expect(trains.length).toBe(n / 5);
+    const last = Array.from(await trains.slice(trains.length - 10, trains.length)).reverse();
+    const page = await Promise.all(last.map((row) => cols.ref(row)));
+    const want = refs
+      .filter((r) => r.component === 'train')
+      .slice(-10)
+      .reverse();
+    expect(page).toEqual(want);
+    const writer = await cols.latestWriter(`out-${Math.floor(n / 3)}`, undefined, () => false);
+    expect(await cols.id(writer)).toBe(refs[Math.floor(n / 3)]?.id);
+    // The same answers from the whole block: the pages held what they needed.
+    expect(cols.reads.of).toBe(block.length);
+    expect(cols.reads.bytes).toBeLessThan(block.length / 8);
+    const touched = cols.reads.bytes;
+    // A second question on the same rows reads nothing new.
+    await Promise.all(last.map((row) => cols.ref(row)));
+    expect(cols.reads.bytes).toBe(touched);
+    // A job over every row reads the block once.
+    expect(await cols.all()).toEqual(refs);
+    expect(cols.reads.bytes).toBe(touched + block.length);
   });
 
   it('agrees with the memory store on random scans, pages and writers, with runs replaced after the index', async () => {
@@ -140,4 +189,85 @@ describe('fs-json store: runs as typed columns', () => {
       await folded.close();
     }
   }, 120_000);
+
+  it('settles thousands of runs written after the index at once (a crash before the index was rewritten), and walks many rows from the whole block', async () => {
+    const dir = join(root, 'many-after');
+    const mem = memoryStore();
+    const make = (i: number, extra: Partial<Run> = {}): Run =>
+      sampleRun({
+        id: `run-${String(i).padStart(6, '0')}`,
+        startedAt: 1_000_000 + i * 10,
+        endedAt: 1_000_000 + i * 10 + 3,
+        component: i % 5 === 0 ? 'c0' : 'c1',
+        inputs: [`in-${i % 7}`],
+        outputs: [`out-${i % 500}`],
+        ...extra,
+      });
+    const indexed = Array.from({ length: 10_000 }, (_, i) => make(i));
+    const store = await fsJsonStore({ dir, durable: false });
+    for (const s of [store, mem]) await s.putRuns(indexed);
+    await store.close();
+    // More than the lookups made one by one: 3000 new runs and 2000 that replace indexed ones.
+    const after = [
+      ...Array.from({ length: 3000 }, (_, i) => make(10_000 + i)),
+      ...Array.from({ length: 2000 }, (_, i) => make(i * 3, { endedAt: 9_000_000 + i, metrics: { again: i } })),
+    ];
+    const writer = await fsJsonStore({ dir, durable: false, indexAfter: Number.POSITIVE_INFINITY });
+    for (const s of [writer, mem]) await s.putRuns(after);
+    await writer.close();
+    // A page of 10k and a rare combination walk more rows than are read one by one.
+    const scans: RunScan[] = [
+      { limit: 30 },
+      { component: 'c0', limit: 40 },
+      { input: 'in-3', order: 'asc', limit: 25 },
+      { limit: 10_000, order: 'asc' },
+      { component: 'c1', input: 'in-5', limit: 2000 },
+    ];
+    const queries: WriterQuery[] = [0, 3, 250, 499].map((p) => ({ pointer: `out-${p}` }));
+    for (const ask of ['scan', 'writers', 'get'] as const) {
+      const opened = await fsJsonStore({ dir });
+      try {
+        if (ask === 'scan')
+          for (const scan of scans) expect(await allPages(opened, scan)).toEqual(await allPages(mem, scan));
+        if (ask === 'writers') expect(await opened.latestWriters(queries)).toEqual(await mem.latestWriters(queries));
+        const ids = ['run-000000', 'run-000003', 'run-000004', 'run-012999', 'run-999999'];
+        if (ask === 'get') expect(await opened.getRuns(ids)).toEqual(await mem.getRuns(ids));
+      } finally {
+        await opened.close();
+      }
+    }
+  }, 120_000);
+
+  it('keeps runs taken in after the index when reading the columns fails once, and settles them at the next query', async () => {
+    const ref = (id: string, at: number): RunRef => ({
+      id,
+      component: 'c',
+      startedAt: 10,
+      endedAt: 20,
+      inputs: [],
+      outputs: ['out'],
+      seg: 0,
+      off: 0,
+      len: 1,
+      line: 1,
+      at,
+    });
+    // Larger than the first page, which opening reads: finding an id reads more.
+    const indexed = Array.from({ length: 500 }, (_, i) => ref(`a-${String(i).padStart(3, '0')}`, 1));
+    const block = encodeColumns(indexed, (seg) => seg);
+    let failing = false;
+    const cols = await RunColumns.open(
+      new PagedBytes(async (off, len) => {
+        if (failing) throw new Error('disk hiccup');
+        return block.subarray(off, off + len);
+      }, block.length),
+    );
+    const refs = new RunRefs(cols, () => 'seg-0');
+    refs.apply(ref('b', 2));
+    failing = true;
+    await expect(refs.get('b')).rejects.toThrow('disk hiccup');
+    failing = false;
+    expect(await refs.get('b')).toEqual(ref('b', 2));
+    expect((await refs.latestWriter({ pointer: 'out' }))?.id).toBe('b');
+  });
 });

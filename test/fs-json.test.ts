@@ -354,7 +354,7 @@ describe('fs-json store', () => {
     await again.close();
   });
 
-  it('answers recent runs from the newest-runs window without reading the rest of the index', async () => {
+  it('skips the JSON window of line 2, and rebuilds from the segments when the columns of line 3 are damaged', async () => {
     const dir = fresh();
     const store = await open(dir);
     const runs = Array.from({ length: WINDOW_SIZE + 500 }, (_, i) =>
@@ -363,17 +363,22 @@ describe('fs-json store', () => {
     for (let i = 0; i < runs.length; i += 1000) await store.putRuns(runs.slice(i, i + 1000));
     await store.close(); // more than indexAfter records: close writes the index
     const index = join(dir, 'index.ndjson');
-    const [head, window] = readFileSync(index, 'utf8').split('\n');
-    writeFileSync(index, `${head}\n${window}\n{"garbage"\n`);
-    const problems: FsJsonProblem[] = [];
-    const again = await open(dir, problems);
+    const [head, window, ...rest] = readFileSync(index, 'latin1').split('\n');
     const newest = runs.slice(-10).reverse();
-    expect((await again.scanRuns({ limit: 10 })).runs).toEqual(newest);
-    expect((await again.getRuns([newest[0]?.id as string]))[0]).toEqual(newest[0]);
+    // Line 2 blanked at the same length: nothing reads it any more.
+    writeFileSync(index, [head, ' '.repeat((window as string).length), ...rest].join('\n'), 'latin1');
+    const problems: FsJsonProblem[] = [];
+    const blanked = await open(dir, problems);
+    expect((await blanked.scanRuns({ limit: 10 })).runs).toEqual(newest);
+    expect((await blanked.scanRuns({ component: 'odd', limit: 10_000 })).runs.length).toBe(runs.length / 2);
     expect(problems).toEqual([]);
-    // A filter needs every run: the damaged part is reported and the segments answer instead.
+    await blanked.close();
+    // Line 3 cut short: found at open (its descriptor no longer fits), and the segments answer instead.
+    writeFileSync(index, `${head}\n${window}\n{"garbage"\n`);
+    const again = await open(dir, problems);
+    expect(problems).toEqual([{ file: 'index.ndjson', line: 0, reason: expect.stringMatching(/rebuilt/) }]);
+    expect((await again.scanRuns({ limit: 10 })).runs).toEqual(newest);
     expect((await again.scanRuns({ component: 'odd', limit: 10_000 })).runs.length).toBe(runs.length / 2);
-    expect(problems).toEqual([{ file: 'index.ndjson', line: 3, reason: expect.stringMatching(/rebuilt/) }]);
     await again.close();
   });
 

@@ -7,7 +7,7 @@ import { type DecodedSnapshot, decodeSnapshot } from './snapshot.js';
 
 export interface OpenIndex {
   snapshot: DecodedSnapshot;
-  /** Lets go of the file once its line 3 is no longer needed; safe to call twice. */
+  /** Lets go of the file (its line 3 is read on demand until then); safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -22,7 +22,7 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /**
- * Reads lines 1 and 2 of the index file and checks it against the segments. Returns undefined
+ * Reads line 1 and the column descriptor of the index file and checks it against the segments. Returns undefined
  * when there is no index, or reports why the one there is unusable (the caller then rebuilds
  * from the segments). The file stays open until `close`: a newer index may replace it meanwhile.
  */
@@ -47,7 +47,6 @@ export async function openIndexFile(
     for (const [i, s] of snapshot.header.segments.entries()) {
       if ((sizes[i] as number) < s.bytes) throw new Error(`segment ${s.name} is shorter than the index says`);
     }
-    if (snapshot.header.runCount <= snapshot.window.length) await close();
     return { snapshot, close };
   } catch (error) {
     await close();

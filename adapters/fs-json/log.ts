@@ -23,7 +23,6 @@ import {
 } from './files.js';
 import { type Batch, encodeCommit, type PlacedRecord, type Problem, parseSegment, type SegmentEnd } from './format.js';
 import { type Place, rangesOf } from './ranges.js';
-import type { RunRef } from './run-refs.js';
 
 /** A committed batch and the segment (by number) it was read from or appended to. */
 export interface SegmentBatch extends Batch {
@@ -62,7 +61,7 @@ export interface LogOptions {
 
 /**
  * `refresh`, `claim` and `announce` must not overlap one another (the store runs them one at a
- * time); `read`, `readMany` and `runsIn` may run at any time; `write` only after `claim`, one at
+ * time); `read` and `readMany` may run at any time; `write` only after `claim`, one at
  * a time.
  */
 export class SegmentLog {
@@ -181,38 +180,6 @@ export class SegmentLog {
       }),
     );
     return out;
-  }
-
-  /**
-   * Every run in the first `covered[seg]` bytes of each segment, read afresh (for when the
-   * index that covered them is unreadable). Bad lines there are reported.
-   */
-  async runsIn(covered: number[]): Promise<RunRef[]> {
-    const refs: RunRef[] = [];
-    for (const [seg, bytes] of covered.entries()) {
-      const buf = await this.read(seg, 0, bytes);
-      const parsed = parseSegment(buf, { bytes: 0, lines: 0 }, this.file(seg), this.o.report);
-      for (const batch of parsed.batches) {
-        for (const r of batch.records) {
-          if (r.kind !== 'run') continue;
-          const { id, component, startedAt, endedAt, inputs, outputs } = r.value;
-          refs.push({
-            id,
-            component,
-            startedAt,
-            endedAt,
-            inputs,
-            outputs,
-            seg,
-            off: r.off,
-            len: r.len,
-            line: r.line,
-            at: batch.at,
-          });
-        }
-      }
-    }
-    return refs;
   }
 
   /** The committed batches of a segment past `from`. */

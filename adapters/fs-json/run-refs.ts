@@ -1,20 +1,18 @@
 /**
- * The in-memory index of runs for the fs-json store: light references (times, component,
- * pointers and where the run's line lives), never the runs themselves.
+ * The in-memory side of the fs-json run index: light references (times, component, pointers and
+ * where the run's line lives), never the runs themselves.
  *
- * Opening a large store must be fast, so the index starts as a *window*: the newest runs in
- * (startedAt, id) order, read from the index file. It is an exact suffix of the full order, so
- * `recent()` and paging near the top are answered from it alone. The first query the window
- * cannot answer (a filter, latestWriters, an old page, an id outside the window) reads the rest
- * of the index file once, as typed columns (run-columns.ts): no object per run, and the indexes
- * a query walks come ready-made. Runs taken in since the index file was written live in a small
- * RunIndex beside the columns (the overlay), hiding the column rows they replace.
+ * The runs the index file covers stay on disk as typed columns, read piece by piece as queries
+ * need them (run-columns.ts): no object per run, and opening costs the same at any size. Runs
+ * taken in since the index file was written live in a small RunIndex beside the columns (the
+ * overlay), hiding the column rows they replace. Comparing a new reference with the column row
+ * of its id needs reads, so references wait in `unsettled` until the next query settles them.
  */
-import { type IndexedRun, lowerBound, RUN_INDEXES, RunIndex, type RunIndexPlan } from '../../src/run-index.js';
-import { pageOf, pickPage, planRange, planRangeOf, planRunScan } from '../../src/scan-plan.js';
+import { type IndexedRun, RUN_INDEXES, RunIndex, type RunIndexPlan } from '../../src/run-index.js';
+import { pageOf, planRange, planRunScan } from '../../src/scan-plan.js';
 import { compareRunOrder, compareWriteKeys, type RunScan, type WriterQuery, type WriterRef } from '../../src/store.js';
-import { compareVersions } from './format.js';
-import { RunColumns } from './run-columns.js';
+import { compareVersions, type Version } from './format.js';
+import type { RowList, RunColumns } from './run-columns.js';
 
 /** Where a run's line is, and the fields that order and filter it. */
 export interface RunRef extends IndexedRun {
@@ -27,205 +25,203 @@ export interface RunRef extends IndexedRun {
   at: number;
 }
 
-/** What the rest of the index file gives: its columns, or (rebuilt from segments) every reference. */
-export type IndexRest = RunColumns | RunRef[];
+/** The most rows a scan reads in one step (it starts at one page and grows; big steps read the whole block). */
+const MAX_STEP = 16_384;
 
-interface Full {
-  cols: RunColumns;
-  overlay: RunIndex<RunRef>;
-  /** Column rows an overlay reference replaced. */
-  hidden: Set<number>;
+/** A probe the search has not read yet (see boundsOf). */
+const MISS = Symbol('not read yet');
+
+/**
+ * planRange over rows read from disk. planRange is synchronous, so each probe it makes that is
+ * not known yet is read and the search run again: a binary search makes a few dozen at most.
+ */
+async function boundsOf(
+  plan: RunIndexPlan,
+  n: number,
+  position: (i: number) => Promise<{ startedAt: number; id: string }>,
+): Promise<{ lo: number; hi: number }> {
+  if (plan.lower === undefined && plan.upper === undefined) return { lo: 0, hi: n };
+  const known = new Map<number, { startedAt: number; id: string }>();
+  for (;;) {
+    let missing = -1;
+    const at = (i: number) => {
+      const p = known.get(i);
+      if (p !== undefined) return p;
+      missing = i;
+      throw MISS;
+    };
+    try {
+      return planRange(
+        plan,
+        n,
+        (i) => at(i).startedAt,
+        (i) => at(i).id,
+      );
+    } catch (error) {
+      if (error !== MISS) throw error;
+      known.set(missing, await position(missing));
+    }
+  }
 }
 
 export class RunRefs {
-  private full: Full | undefined;
-  private window: RunRef[];
-  private readonly windowById = new Map<string, RunRef>();
-  /** First key of the window when it is not the whole store. */
-  private readonly windowStart: RunRef | undefined;
-  /** Refs applied since open, replayed into the full index when it loads. */
-  private pending: RunRef[] = [];
-  /** The full index while it loads, shared by every query that waits for it. */
-  private loading: Promise<Full> | undefined;
+  private readonly overlay = new RunIndex<RunRef>();
+  /** Column rows an overlay reference replaced. */
+  private readonly hidden = new Set<number>();
+  /** References taken in but not yet compared with the column rows of their ids. */
+  private unsettled: RunRef[] = [];
+  private settling: Promise<void> | undefined;
+  /** Queries under way: settling waits for them, so that none sees the index half changed. */
+  private readers = 0;
+  private drained: (() => void) | undefined;
 
   /**
-   * @param window the newest runs from the index file, sorted
-   * @param complete true when the window holds every run the index file knows
-   * @param loadRest reads every run of the index file (called once, again only if it failed)
+   * @param cols the runs of the index file (empty without one); their `seg` numbers are this
+   *   process's, since the index file's segments are registered first
    */
   constructor(
-    window: RunRef[],
-    complete: boolean,
+    private readonly cols: RunColumns,
     private readonly segName: (seg: number) => string,
-    private loadRest: (() => Promise<IndexRest>) | undefined,
-  ) {
-    this.window = window;
-    for (const ref of window) this.windowById.set(ref.id, ref);
-    this.windowStart = complete ? undefined : window[0];
-    if (complete || window.length === 0) this.loadRest = undefined;
-    if (this.loadRest === undefined) this.makeFull([]);
-  }
+  ) {}
 
-  private newer(a: RunRef, b: RunRef): boolean {
-    return (
-      compareVersions(
-        { at: a.at, seg: this.segName(a.seg), off: a.off },
-        { at: b.at, seg: this.segName(b.seg), off: b.off },
-      ) > 0
-    );
-  }
-
-  /** Puts a reference into the overlay unless what the index holds for its id is newer. */
-  private putFull(full: Full, ref: RunRef): void {
-    const old = full.overlay.get(ref.id);
-    if (old !== undefined) {
-      if (this.newer(ref, old)) full.overlay.put(ref);
-      return;
-    }
-    const row = full.cols.find(ref.id);
-    if (row >= 0 && !full.hidden.has(row)) {
-      if (!this.newer(ref, full.cols.ref(row))) return;
-      full.hidden.add(row);
-    }
-    full.overlay.put(ref);
-  }
-
-  private makeFull(rest: IndexRest): Full {
-    const cols = Array.isArray(rest) ? RunColumns.empty() : rest;
-    const full: Full = { cols, overlay: new RunIndex<RunRef>(), hidden: new Set() };
-    if (Array.isArray(rest)) for (const ref of rest) this.putFull(full, ref);
-    // The window came from the same index file: only runs the rest lacks need adding.
-    for (const ref of this.window)
-      if (cols.find(ref.id) < 0 && full.overlay.get(ref.id) === undefined) this.putFull(full, ref);
-    for (const ref of this.pending) this.putFull(full, ref);
-    this.full = full;
-    this.window = [];
-    this.windowById.clear();
-    this.pending = [];
-    return full;
-  }
-
-  /** The full index, loading it on first use. */
-  async ensureFull(): Promise<Full> {
-    if (this.full !== undefined) return this.full;
-    this.loading ??= this.loadFull();
-    return this.loading;
-  }
-
-  private async loadFull(): Promise<Full> {
-    try {
-      // Refs applied while it reads wait in `pending`, replayed by makeFull.
-      const rest = this.loadRest === undefined ? [] : await this.loadRest();
-      this.loadRest = undefined;
-      return this.full ?? this.makeFull(rest);
-    } finally {
-      this.loading = undefined;
-    }
+  private version(v: { at: number; seg: number; off: number }): Version {
+    return { at: v.at, seg: this.segName(v.seg), off: v.off };
   }
 
   /** Adds a run reference read from a segment; an older write of the same id loses. */
   apply(ref: RunRef): void {
-    if (this.full !== undefined) {
-      this.putFull(this.full, ref);
+    this.unsettled.push(ref);
+  }
+
+  /** Puts a reference into the overlay unless what the index holds for its id is newer. */
+  private put(ref: RunRef, old: { row: number; at: number; seg: number; off: number }): void {
+    const recent = this.overlay.get(ref.id);
+    if (recent !== undefined) {
+      if (compareVersions(this.version(ref), this.version(recent)) > 0) this.overlay.put(ref);
       return;
     }
-    this.pending.push(ref);
-    const old = this.windowById.get(ref.id);
-    if (old !== undefined) {
-      if (!this.newer(ref, old)) return;
-      const at = lowerBound(this.window, old, compareRunOrder);
-      if (this.window[at] === old) this.window.splice(at, 1);
-      this.windowById.delete(ref.id);
+    if (old.row >= 0 && !this.hidden.has(old.row)) {
+      if (compareVersions(this.version(ref), this.version(old)) <= 0) return;
+      this.hidden.add(old.row);
     }
-    if (this.windowStart === undefined || compareRunOrder(ref, this.windowStart) >= 0) {
-      this.window.splice(lowerBound(this.window, ref, compareRunOrder), 0, ref);
-      this.windowById.set(ref.id, ref);
+    this.overlay.put(ref);
+  }
+
+  private settle(): Promise<void> {
+    this.settling ??= this.settleAll().finally(() => {
+      this.settling = undefined;
+    });
+    return this.settling;
+  }
+
+  private async settleAll(): Promise<void> {
+    while (this.unsettled.length > 0) {
+      const batch = this.unsettled;
+      this.unsettled = [];
+      let olds: Awaited<ReturnType<RunColumns['versions']>>;
+      try {
+        olds = await this.cols.versions(batch.map((ref) => ref.id));
+      } catch (error) {
+        // Kept for the next query to settle: a read that failed once may succeed then.
+        this.unsettled = [...batch, ...this.unsettled];
+        throw error;
+      }
+      while (this.readers > 0) {
+        await new Promise<void>((resolve) => {
+          this.drained = resolve;
+        });
+      }
+      for (const [i, ref] of batch.entries()) this.put(ref, olds[i] as (typeof olds)[number]);
     }
   }
 
-  async get(id: string): Promise<RunRef | undefined> {
-    const near = this.windowById.get(id);
-    if (near !== undefined) return near;
-    const full = await this.ensureFull();
-    const ref = full.overlay.get(id);
-    if (ref !== undefined) return ref;
-    const row = full.cols.find(id);
-    return row < 0 || full.hidden.has(row) ? undefined : full.cols.ref(row);
+  /** Runs a query on a settled index that no settling changes until it is done. */
+  private async read<T>(job: () => Promise<T>): Promise<T> {
+    while (this.unsettled.length > 0 || this.settling !== undefined) await this.settle();
+    this.readers += 1;
+    try {
+      return await job();
+    } finally {
+      this.readers -= 1;
+      if (this.readers === 0) {
+        const drained = this.drained;
+        this.drained = undefined;
+        drained?.();
+      }
+    }
   }
 
-  async latestWriter(query: WriterQuery): Promise<WriterRef | undefined> {
-    const full = await this.ensureFull();
-    const recent = full.overlay.latestWriter(query);
-    const row = full.cols.latestWriter(query.pointer, query.before, (r) => full.hidden.has(r));
-    if (row < 0) return recent;
-    const { id, component, startedAt, endedAt } = full.cols.ref(row);
-    const indexed = { id, component, startedAt, endedAt };
-    return recent === undefined || compareWriteKeys(indexed, recent) > 0 ? indexed : recent;
+  get(id: string): Promise<RunRef | undefined> {
+    return this.read(async () => {
+      const ref = this.overlay.get(id);
+      if (ref !== undefined) return ref;
+      const row = await this.cols.find(id);
+      return row < 0 || this.hidden.has(row) ? undefined : this.cols.ref(row);
+    });
+  }
+
+  latestWriter(query: WriterQuery): Promise<WriterRef | undefined> {
+    return this.read(async () => {
+      const recent = this.overlay.latestWriter(query);
+      const row = await this.cols.latestWriter(query.pointer, query.before, (r) => this.hidden.has(r));
+      if (row < 0) return recent;
+      const { id, component, startedAt, endedAt } = await this.cols.ref(row);
+      const indexed = { id, component, startedAt, endedAt };
+      return recent === undefined || compareWriteKeys(indexed, recent) > 0 ? indexed : recent;
+    });
   }
 
   /** Every run, sorted (for rewriting the index file). */
-  async all(): Promise<RunRef[]> {
-    const full = await this.ensureFull();
-    const out: RunRef[] = [];
-    for (let row = 0; row < full.cols.n; row++) if (!full.hidden.has(row)) out.push(full.cols.ref(row));
-    for (const ref of full.overlay.values()) out.push(ref);
-    return out.sort(compareRunOrder);
+  all(): Promise<RunRef[]> {
+    return this.read(async () => {
+      const out = (await this.cols.all()).filter((_, row) => !this.hidden.has(row));
+      for (const ref of this.overlay.values()) out.push(ref);
+      return out.sort(compareRunOrder);
+    });
   }
 
-  async scan<R>(scan: RunScan, toRuns: (refs: RunRef[]) => R[]): Promise<{ runs: R[]; cursor?: string }> {
+  scan<R>(scan: RunScan, toRuns: (refs: RunRef[]) => R[]): Promise<{ runs: R[]; cursor?: string }> {
     const plan = planRunScan(scan, RUN_INDEXES);
-    // The window is in run order only: it answers scans without filters.
-    if (this.full === undefined && plan.index === undefined && plan.filter === undefined) {
-      const picked = this.scanWindow(plan);
-      if (picked !== undefined)
-        return pageOf(toRuns(picked.picked), picked.picked[picked.picked.length - 1], picked.more);
-    }
-    const full = await this.ensureFull();
-    if (plan.empty) return { runs: [] };
-    // A page from each side, merged: each holds its first `limit` matches, so the merge does too.
-    const recent = await full.overlay.page(plan, (refs) => refs);
-    const indexed = this.scanColumns(full, plan);
-    const merged = [...recent.runs, ...indexed.picked].sort(compareRunOrder);
-    if (plan.desc) merged.reverse();
-    const more = recent.cursor !== undefined || indexed.more || merged.length > plan.limit;
-    const page = merged.slice(0, plan.limit);
-    return pageOf(toRuns(page), page[page.length - 1], more);
+    return this.read(async () => {
+      if (plan.empty) return { runs: [] };
+      // A page from each side, merged: each holds its first `limit` matches, so the merge does too.
+      const recent = await this.overlay.page(plan, (refs) => refs);
+      const indexed = await this.scanColumns(plan);
+      const merged = [...recent.runs, ...indexed.picked].sort(compareRunOrder);
+      if (plan.desc) merged.reverse();
+      const more = recent.cursor !== undefined || indexed.more || merged.length > plan.limit;
+      const page = merged.slice(0, plan.limit);
+      return pageOf(toRuns(page), page[page.length - 1], more);
+    });
   }
 
-  /** A page of the column rows (those no overlay reference hides), as references. */
-  private scanColumns(full: Full, plan: RunIndexPlan): { picked: RunRef[]; more: boolean } {
-    const { cols, hidden } = full;
-    const rows = cols.rows(plan.index);
-    const n = rows === undefined ? cols.n : rows.length;
-    const rowAt = rows === undefined ? (i: number) => i : (i: number) => rows[i] as number;
-    const { lo, hi } = planRange(
-      plan,
-      n,
-      (i) => cols.startedAt(rowAt(i)),
-      (i) => cols.id(rowAt(i)),
-    );
+  /**
+   * A page of the column rows (those no overlay reference hides), as references. Rows are read
+   * in steps from the plan's start: one page's worth first, more when filters reject rows.
+   */
+  private async scanColumns(plan: RunIndexPlan): Promise<{ picked: RunRef[]; more: boolean }> {
+    const rows: RowList = await this.cols.rows(plan.index);
+    const rowAt = async (i: number) => (await rows.slice(i, i + 1))[0] as number;
+    const { lo, hi } = await boundsOf(plan, rows.length, async (i) => {
+      const row = await rowAt(i);
+      const [startedAt, id] = await Promise.all([this.cols.startedAt(row), this.cols.id(row)]);
+      return { startedAt, id };
+    });
     const picked: RunRef[] = [];
-    const step = plan.desc ? -1 : 1;
-    for (let i = plan.desc ? hi - 1 : lo; plan.desc ? i >= lo : i < hi; i += step) {
-      const row = rowAt(i);
-      if (hidden.has(row)) continue;
-      const ref = cols.ref(row);
-      if (plan.filter !== undefined && !plan.filter(ref)) continue;
-      if (picked.length === plan.limit) return { picked, more: true };
-      picked.push(ref);
+    let step = plan.limit + 1;
+    let next = plan.desc ? hi : lo;
+    while (plan.desc ? next > lo : next < hi) {
+      const [a, b] = plan.desc ? [Math.max(lo, next - step), next] : [next, Math.min(hi, next + step)];
+      next = plan.desc ? a : b;
+      const batch = Array.from(await rows.slice(a, b)).filter((row) => !this.hidden.has(row));
+      if (plan.desc) batch.reverse();
+      for (const ref of await this.cols.refs(batch)) {
+        if (plan.filter !== undefined && !plan.filter(ref)) continue;
+        if (picked.length === plan.limit) return { picked, more: true };
+        picked.push(ref);
+      }
+      step = Math.max(step, Math.min(step * 4, MAX_STEP));
     }
     return { picked, more: false };
-  }
-
-  /** An unfiltered page from the window, or undefined when it may need runs below the window. */
-  private scanWindow(plan: RunIndexPlan): { picked: RunRef[]; more: boolean } | undefined {
-    if (plan.empty) return { picked: [], more: false };
-    const base = this.window;
-    const { lo, hi } = planRangeOf(plan, base);
-    // The range reaches below the window unless it starts inside it.
-    const reachesBelow = this.windowStart !== undefined && lo === 0;
-    if (reachesBelow && !plan.desc) return undefined;
-    const page = pickPage(plan, base, lo, hi, undefined);
-    return reachesBelow && !page.more ? undefined : page;
   }
 }

@@ -1,14 +1,16 @@
 /**
  * The index file (index.ndjson): a cache of everything committed in the segments up to a
  * recorded byte offset per segment, so that opening a store does not re-read every line.
- * Three JSON lines, parsed only as far as a query needs:
+ * Three lines, read only as far as a query needs:
  *   1. header: format, which prefix of each segment it covers, components, pointers, blob keys
- *   2. window: the newest runs (light references), enough for recent() and the first pages
- *   3. all runs as binary typed columns (run-columns.ts) and a newline, read on first need
+ *   2. window: the newest runs as JSON (light references); written for readers of earlier
+ *      versions, skipped now that line 3 answers the first pages as cheaply
+ *   3. all runs as binary typed columns (run-columns.ts) and a newline, read piece by piece
  * Deleting it is always safe: the next open rebuilds it from the segments.
  */
 import type { Component, PointerRecord } from '../../src/model.js';
 import type { BlobRef, SegmentEnd, Version } from './format.js';
+import { PagedBytes } from './paged-bytes.js';
 import { encodeColumns, RunColumns } from './run-columns.js';
 import type { RunRef } from './run-refs.js';
 
@@ -82,18 +84,18 @@ export function encodeSnapshot(header: SnapshotHeader, runs: RunRef[], segIndex:
 
 export interface DecodedSnapshot {
   header: SnapshotHeader;
-  /** The newest runs; `seg` numbers index header.segments. */
-  window: RunRef[];
-  /** Every run as columns, read on call; `seg` numbers index header.segments. */
-  rest: () => Promise<RunColumns>;
+  /** Every run as columns, read on demand; `seg` numbers index header.segments. */
+  columns: RunColumns;
 }
 
 /**
- * Decodes lines 1 and 2 of the index file through `read(offset, length)`; line 3 is read and
- * parsed only when `rest()` is called. Throws when the file is malformed.
+ * Decodes the index file through `read(offset, length)`: line 1, and of line 3 only its
+ * descriptor (the columns are read as queries need them). Throws when the file is malformed.
  */
-export async function decodeSnapshot(read: (off: number, len: number) => Promise<Buffer>): Promise<DecodedSnapshot> {
-  let first = await read(0, 64 * 1024);
+export async function decodeSnapshot(
+  read: (off: number, len: number) => Promise<Uint8Array>,
+): Promise<DecodedSnapshot> {
+  let first = Buffer.from(await read(0, 64 * 1024));
   let nl1 = first.indexOf(10);
   while (nl1 < 0) {
     const more = await read(first.length, first.length);
@@ -106,11 +108,6 @@ export async function decodeSnapshot(read: (off: number, len: number) => Promise
     throw new Error('unknown index format');
   }
   const [windowBytes, restBytes] = head.parts;
-  const line = async (off: number, len: number): Promise<string> => {
-    const buf = await read(off, len);
-    if (buf.length !== len || buf[len - 1] !== 10) throw new Error('index file is incomplete');
-    return buf.toString('utf8', 0, len - 1);
-  };
   const segName = (n: number) => {
     const s = head.segments[n];
     if (s === undefined) throw new Error(`index names segment ${n}, which it does not list`);
@@ -124,18 +121,11 @@ export async function decodeSnapshot(read: (off: number, len: number) => Promise
     pointers: head.pointers.map(([v, value]) => ({ v: version(v), value })),
     blobs: head.blobs.map(([v, value]) => ({ v: version(v), value })),
   };
-  const rows = JSON.parse(await line(nl1 + 1, windowBytes)) as WindowRow[];
-  const window = rows.map(([id, component, startedAt, endedAt, inputs, outputs, seg, off, len, line, at]) => {
-    segName(seg);
-    return { id, component, startedAt, endedAt, inputs, outputs, seg, off, len, line, at };
-  });
-  const rest = async (): Promise<RunColumns> => {
-    const buf = await read(nl1 + 1 + windowBytes, restBytes);
-    if (buf.length !== restBytes || buf[restBytes - 1] !== 10) throw new Error('index file is incomplete');
-    const columns = new RunColumns(buf.subarray(0, restBytes - 1));
-    if (columns.n !== head.runCount) throw new Error('index columns disagree with the header');
-    if (columns.maxSeg() >= head.segments.length) throw new Error('index names a segment it does not list');
-    return columns;
-  };
-  return { header, window, rest };
+  const start = nl1 + 1 + windowBytes;
+  const end = await read(start + restBytes - 1, 1);
+  if (end.length !== 1 || end[0] !== 10) throw new Error('index file is incomplete');
+  const columns = await RunColumns.open(new PagedBytes((off, len) => read(start + off, len), restBytes - 1));
+  if (columns.n !== head.runCount) throw new Error('index columns disagree with the header');
+  if ((await columns.maxSeg()) >= head.segments.length) throw new Error('index names a segment it does not list');
+  return { header, columns };
 }

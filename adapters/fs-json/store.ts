@@ -20,6 +20,7 @@ import { type OpenIndex, openIndexFile } from './index-file.js';
 import { mapLimited, Queue } from './jobs.js';
 import { SegmentLog } from './log.js';
 import { Problems } from './problems.js';
+import { RunColumns } from './run-columns.js';
 import { type RunRef, RunRefs } from './run-refs.js';
 import { encodeSnapshot } from './snapshot.js';
 import { type Folded, StoreState } from './state.js';
@@ -28,23 +29,13 @@ import { type Folded, StoreState } from './state.js';
 const INDEX_WHILE_WRITING = 100_000;
 
 /** The in-memory state for what the index file and the segments hold; see state.ts. */
-function stateFrom(log: SegmentLog, index: OpenIndex | undefined, report: (p: Problem) => void): StoreState {
+function stateFrom(log: SegmentLog, index: OpenIndex | undefined): StoreState {
   const segName = (n: number) => log.name(n);
-  if (index === undefined) return new StoreState(new RunRefs([], true, segName, undefined), segName);
-  const { header, window, rest } = index.snapshot;
+  if (index === undefined) return new StoreState(new RunRefs(RunColumns.empty(), segName), segName);
+  const { header, columns } = index.snapshot;
+  // Registered first, so the index file's segment numbers are this process's too.
   for (const s of header.segments) log.add(s.name, { bytes: s.bytes, lines: s.lines });
-  const covered = header.segments.map((s) => s.bytes);
-  const all = async () => {
-    try {
-      return await rest();
-    } catch (error) {
-      report({ file: 'index.ndjson', line: 3, reason: `unreadable, rebuilt from segments: ${String(error)}` });
-      return await log.runsIn(covered);
-    } finally {
-      await index.close();
-    }
-  };
-  return new StoreState(new RunRefs(window, header.runCount <= window.length, segName, all), segName, header);
+  return new StoreState(new RunRefs(columns, segName), segName, header);
 }
 
 /**
@@ -76,7 +67,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
     private readonly found: Problems,
     private readonly log: SegmentLog,
     private readonly state: StoreState,
-    /** The index file, open while its line 3 may still be needed. */
+    /** The index file, open while the store is: its line 3 is read on demand. */
     private readonly index: OpenIndex | undefined,
   ) {
     this.dir = options.dir;
@@ -105,7 +96,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
         report,
       });
       index = await openIndexFile(layout, report);
-      const store = new FsJsonStoreImpl(options, layout, found, log, stateFrom(log, index, report), index);
+      const store = new FsJsonStoreImpl(options, layout, found, log, stateFrom(log, index), index);
       await store.refresh(true, true);
       return store;
     } catch (error) {
@@ -369,7 +360,6 @@ export class FsJsonStoreImpl implements FsJsonStore {
    * queue, so none of our own writes is half taken in while it looks.
    */
   private async writeIndex(): Promise<void> {
-    await this.state.runs.ensureFull();
     const { folded, covered, text } = await this.disk.run(async () => {
       const folded = this.state.fold(await this.log.refresh(true));
       const runs = await this.state.runs.all();

@@ -1,7 +1,7 @@
 /**
  * The trace's picture in the dashboard: the notebook's SVG, with zoom, pan and a minimap. A big
- * trace is laid out in a worker and drawn in batches, one per frame, so drawing never holds the
- * page's main thread for long; the root and its nearest runs come first.
+ * trace is laid out in a worker and only the part near the view is drawn, a batch per frame, so
+ * drawing never holds the page's main thread for long; the root's neighbourhood comes first.
  */
 import type { Trace } from '../../src/analysis/trace.js';
 import type { Layout } from '../../src/render/layout.js';
@@ -12,18 +12,20 @@ import { layoutOffThread } from '../layout-worker.js';
 
 /** Above this many runs the layout runs in the worker and the picture is drawn in batches. */
 export const BIG_GRAPH = 120;
-/** Nodes per batch (edges go two batches' worth at a time: they are simpler). */
+/** Nodes added per frame (and twice as many edges: they are simpler). */
 const BATCH = 60;
 const NODE_WIDTH = 176;
-const ZOOMS = [0.25, 0.35, 0.5, 0.7, 1, 1.4, 2];
+const ZOOMS = [0.05, 0.1, 0.175, 0.25, 0.35, 0.5, 0.7, 1, 1.4, 2];
 
 export interface TraceGraph {
   /** Zoom buttons and the minimap, for the toolbar above the picture. */
   controls: HTMLElement;
   /** Marks a run selected, in place. */
   select(id: string): void;
-  /** Resolves once every run and edge is drawn. */
+  /** Resolves once the picture is laid out and its first part drawn. */
   drawn: Promise<void>;
+  /** Highlights the runs whose component or id holds `q` (lower case) and shows the first; returns how many. */
+  find(q: string): number;
   /** Stops a drawing under way (the view was left). */
   stop(): void;
 }
@@ -60,12 +62,15 @@ export function traceGraph(graph: HTMLElement, trace: Trace, selected: string): 
     graph.scrollLeft = cx * graph.scrollWidth - graph.clientWidth / 2;
     graph.scrollTop = cy * graph.scrollHeight - graph.clientHeight / 2;
     zoomLabel.textContent = `${Math.round(scale * 100)}%`;
+    // Zoomed far out the names are unreadable anyway: not drawing them keeps the paint cheap.
+    graph.toggleAttribute('data-far', scale < 0.5);
     paintMinimap();
+    pump();
   };
   const fitScale = () =>
     layout === undefined
       ? 1
-      : Math.min(1, (graph.clientWidth - 10) / layout.width, Math.max(0.1, (graph.clientHeight - 10) / layout.height));
+      : Math.min(1, (graph.clientWidth - 10) / layout.width, (graph.clientHeight - 10) / layout.height);
   const step = (dir: 1 | -1) => {
     const i = ZOOMS.findIndex((z) => z >= scale - 1e-6);
     const at = i < 0 ? ZOOMS.length - 1 : ZOOMS[i] === scale ? i : dir > 0 ? i - 1 : i;
@@ -191,43 +196,117 @@ export function traceGraph(graph: HTMLElement, trace: Trace, selected: string): 
     paintMinimap();
   };
 
+  // A big picture holds only what is near the panel's view: each frame adds up to a batch of the
+  // missing runs and edges there (a scroll or zoom brings more), so no frame's paint grows with
+  // the whole trace. `hits` are the runs the search found, marked as they are drawn.
+  let hits = new Set<string>();
+  let pump: () => void = () => undefined;
   const big = async () => {
     const input = traceLayoutInput(trace, NODE_WIDTH);
     graph.dataset.layout = 'pending';
     const placed = await layoutOffThread(input.nodes, input.edges);
     if (gone()) return;
-    layout = placed.layout;
+    const laid = placed.layout;
+    layout = laid;
     graph.dataset.layout = placed.where;
-    const parts = traceSvgParts(trace, layout, { selected, interactive: true });
-    // Edges under nodes: two layers, filled batch by batch, nodes first (the root's neighbourhood is drawn first).
+    const parts = traceSvgParts(trace, laid, { selected, interactive: true });
+    // Edges under nodes: two layers.
     graph.innerHTML = `${parts.open}<g data-layer="edges"></g><g data-layer="nodes"></g>${parts.close}`;
     const [edgeLayer, nodeLayer] = [...graph.querySelectorAll('svg > g[data-layer]')] as [SVGGElement, SVGGElement];
-    for (let i = 0; i < parts.nodes.length; i += BATCH) {
-      nodeLayer.insertAdjacentHTML('beforeend', parts.nodes.slice(i, i + BATCH).join(''));
-      if (i === 0) {
-        // The root is on the right: show it first.
-        graph.scrollLeft = graph.scrollWidth;
-        const root = layout.nodes[0];
-        if (root !== undefined) graph.scrollTop = root.y - graph.clientHeight / 2;
-        paintMinimap();
-      }
-      await nextFrame();
-      if (gone()) return;
+    const nodeDrawn = new Uint8Array(laid.nodes.length);
+    const edgeDrawn = new Uint8Array(laid.edges.length);
+    const edgeBox = laid.edges.map((e) => {
+      const xs = e.points.map((p) => p[0]);
+      const ys = e.points.map((p) => p[1]);
+      return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as const;
+    });
+    // The view in layout units, with one panel's size of margin around it.
+    const view = () => {
+      const k = (svg()?.getBoundingClientRect().width || laid.width) / laid.width;
+      const w = graph.clientWidth / k;
+      const hh = graph.clientHeight / k;
+      const x = graph.scrollLeft / k;
+      const y = graph.scrollTop / k;
+      return [x - w, y - hh, x + 2 * w, y + 2 * hh] as const;
+    };
+    const meets = (a: readonly number[], b: readonly number[]) =>
+      (a[0] as number) <= (b[2] as number) &&
+      (b[0] as number) <= (a[2] as number) &&
+      (a[1] as number) <= (b[3] as number) &&
+      (b[1] as number) <= (a[3] as number);
+    let pumping = false;
+    pump = () => {
+      if (pumping || gone()) return;
+      pumping = true;
+      void (async () => {
+        try {
+          for (;;) {
+            const v = view();
+            const nodes: string[] = [];
+            laid.nodes.forEach((n, i) => {
+              if (nodes.length < BATCH && nodeDrawn[i] === 0 && meets([n.x, n.y, n.x + n.width, n.y + n.height], v)) {
+                nodeDrawn[i] = 1;
+                nodes.push(parts.node(i));
+              }
+            });
+            const edges: string[] = [];
+            edgeBox.forEach((b, i) => {
+              if (edges.length < 2 * BATCH && edgeDrawn[i] === 0 && meets(b, v)) {
+                edgeDrawn[i] = 1;
+                edges.push(parts.edge(i));
+              }
+            });
+            if (nodes.length === 0 && edges.length === 0) break;
+            nodeLayer.insertAdjacentHTML('beforeend', nodes.join(''));
+            edgeLayer.insertAdjacentHTML('beforeend', edges.join(''));
+            for (const id of hits)
+              nodeLayer.querySelector(`g[data-run="${CSS.escape(id)}"]`)?.setAttribute('data-hit', '');
+            await nextFrame();
+            if (gone()) return;
+          }
+          graph.dataset.drawn = 'true';
+        } finally {
+          pumping = false;
+        }
+      })();
+    };
+    // The root is on the right: it is what the view shows first.
+    const root = laid.nodes[0];
+    graph.scrollLeft = graph.scrollWidth;
+    if (root !== undefined) graph.scrollTop = root.y - graph.clientHeight / 2;
+    pump();
+    paintMinimap();
+  };
+  graph.addEventListener('scroll', () => {
+    delete graph.dataset.drawn;
+    pump();
+  });
+
+  /** Marks the runs whose component or id holds `q`, shows the first; returns how many. */
+  const find = (q: string): number => {
+    const found = q === '' ? [] : trace.nodes.filter((n) => `${n.run.component} ${n.run.id}`.toLowerCase().includes(q));
+    hits = new Set(found.map((n) => n.run.id));
+    for (const el of graph.querySelectorAll('g[data-run]'))
+      el.toggleAttribute('data-hit', hits.has(el.getAttribute('data-run') ?? ''));
+    const first = layout?.nodes.find((n) => hits.has(n.id));
+    if (first !== undefined && layout !== undefined) {
+      const k = (svg()?.getBoundingClientRect().width || layout.width) / layout.width;
+      graph.scrollLeft = (first.x + first.width / 2) * k - graph.clientWidth / 2;
+      graph.scrollTop = (first.y + first.height / 2) * k - graph.clientHeight / 2;
     }
-    for (let i = 0; i < parts.edges.length; i += 2 * BATCH) {
-      edgeLayer.insertAdjacentHTML('beforeend', parts.edges.slice(i, i + 2 * BATCH).join(''));
-      await nextFrame();
-      if (gone()) return;
-    }
+    pump();
+    return hits.size;
   };
 
-  const drawn = (trace.nodes.length > BIG_GRAPH ? big() : small()).then(() => {
-    if (!gone()) graph.dataset.drawn = 'true';
+  const isBig = trace.nodes.length > BIG_GRAPH;
+  const drawn = (isBig ? big() : small()).then(() => {
+    if (!gone() && !isBig) graph.dataset.drawn = 'true';
   });
   return {
     controls,
     select,
     drawn,
+    find,
     stop: () => {
       stopped = true;
     },

@@ -132,6 +132,12 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     placeholder: 'find a run: component or id',
     oninput: () => {
       const q = search.value.trim().toLowerCase();
+      // The picture searches the trace itself: a big one holds only the runs near the view.
+      if (picture !== undefined) {
+        const n = picture.find(q);
+        found.textContent = q === '' ? '' : `${n} found`;
+        return;
+      }
       let first: Element | undefined;
       for (const el of graph.querySelectorAll('[data-run], details[data-component]')) {
         const text = `${el.getAttribute('data-component') ?? ''} ${el.getAttribute('data-run') ?? ''} ${el.getAttribute('aria-label') ?? ''}`;

@@ -39,15 +39,23 @@ export function traceSvg(trace: Trace, options: TraceSvgOptions = {}): string {
   const input = traceLayoutInput(trace, options.nodeWidth);
   const layout = layeredLayout(input.nodes, input.edges);
   const parts = traceSvgParts(trace, layout, options);
-  return [parts.open, ...parts.edges, ...parts.nodes, parts.close].join('');
+  return [
+    parts.open,
+    ...layout.edges.map((_, i) => parts.edge(i)),
+    ...layout.nodes.map((_, i) => parts.node(i)),
+    parts.close,
+  ].join('');
 }
 
-/** The SVG of a laid-out trace in pieces: the opening tag, one string per edge and per node, the end. */
+/**
+ * The SVG of a laid-out trace in pieces: the opening tag, the markup of the layout's i-th edge
+ * and i-th node (built when asked for: a big picture draws only what is in view), the end.
+ */
 export function traceSvgParts(
   trace: Trace,
   layout: Layout,
   options: TraceSvgOptions = {},
-): { open: string; edges: string[]; nodes: string[]; close: string } {
+): { open: string; edge(i: number): string; node(i: number): string; close: string } {
   const runs = new Map(trace.nodes.map((n) => [n.run.id, n.run]));
   const via = new Map(trace.edges.map((e) => [`${e.to}\u0000${e.from}`, e.via]));
   const open =
@@ -56,17 +64,23 @@ export function traceSvgParts(
       `Trace with ${trace.nodes.length} runs`,
     )}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="12">` +
     '<defs><marker id="pt-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7a8699"/></marker></defs>';
-  const edges = layout.edges.map((edge) => edgeSvg(edge, via.get(`${edge.source}\u0000${edge.target}`) ?? []));
-  const nodes: string[] = [];
-  for (const node of layout.nodes) {
-    const run = runs.get(node.id);
-    if (run !== undefined) nodes.push(nodeSvg(node, run, trace.root, options));
-  }
   const close =
     (trace.truncated
       ? `<text x="16" y="${Math.ceil(layout.height) - 4}" fill="#8a5a00" font-size="12">depth limit reached: older runs not shown</text>`
       : '') + '</svg>';
-  return { open, edges, nodes, close };
+  return {
+    open,
+    edge: (i) => {
+      const edge = layout.edges[i] as PlacedEdge;
+      return edgeSvg(edge, via.get(`${edge.source}\u0000${edge.target}`) ?? []);
+    },
+    node: (i) => {
+      const node = layout.nodes[i] as PlacedNode;
+      const run = runs.get(node.id);
+      return run === undefined ? '' : nodeSvg(node, run, trace.root, options);
+    },
+    close,
+  };
 }
 
 function edgeSvg(edge: PlacedEdge, pointers: string[]): string {

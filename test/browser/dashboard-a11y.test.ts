@@ -107,7 +107,7 @@ describe('every view for every user', () => {
       expect(consoleErrors).toEqual([]);
     });
     expect(found.join('\n\n')).toBe('');
-  }, 240_000);
+  }, 300_000);
 
   it('turns dark with prefers-color-scheme: dark', async () => {
     await withChromium(async (page) => {

@@ -3,6 +3,7 @@ import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { FIRST_DEPTH, GROUP_ABOVE } from '../../dashboard/views/trace.js';
 import { BIG_GRAPH } from '../../dashboard/views/trace-graph.js';
+import { MAX_COLUMNS } from '../../dashboard/views/trace-overview.js';
 import { createPipetrace } from '../../src/index.js';
 import { TRACE_PAGE_MAX } from '../../src/queries.js';
 import { serveDashboard } from './dashboard-server.js';
@@ -207,11 +208,17 @@ describe('big traces', () => {
           ].reduce((n, d) => n + Number(d.getAttribute('data-count')), 0),
         );
       expect(await count()).toBe(TRACE_PAGE_MAX);
+      // A chain's 2,000 levels fold into bands of levels, not 2,000 columns.
+      const columns = page.locator('.overview section.level');
+      expect(await columns.count()).toBe(MAX_COLUMNS);
+      expect(await columns.first().locator('h3').textContent()).toBe(`1950–1999 up`);
+      expect(await columns.last().locator('h3').textContent()).toBe('root–49 up');
       const note = page.locator('p[data-paged]');
       await expect.poll(() => note.locator('[data-total]').textContent()).toBe(` The whole trace has ${LONG} runs.`);
       expect(await note.textContent()).toContain(`Showing ${TRACE_PAGE_MAX} runs`);
       await note.getByRole('button', { name: /Load the next/ }).click();
       await expect.poll(count).toBe(LONG);
+      expect(await columns.count()).toBeLessThanOrEqual(MAX_COLUMNS);
       expect(await note.textContent()).toContain(`Showing ${LONG} runs`);
       expect(await note.getByRole('button').isHidden()).toBe(true);
     });

@@ -4,37 +4,18 @@
  * dark, 1440 and 390 px), how far any view overflows a 390 px screen, home's first full render
  * on a demo-sized store. The big-trace figures (1,000 and 5,000 runs) are in dashboard-trace.bench.ts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
 import { chromium, type Page } from 'playwright-core';
-import { BUNDLE_BUILD_OPTIONS, dashboardRoutes } from '../adapters/http/dashboard-routes.js';
-import { createServer } from '../adapters/http/server.js';
 import { memoryStore } from '../adapters/memory.js';
 import { logSamplePipeline } from '../dashboard/sample.js';
 import { createPipetrace } from '../src/index.js';
-import type { Store } from '../src/store.js';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/browser/harness.js';
+import { builtDashboard } from './dashboard-serve.js';
 import { percentile, report, round } from './lib.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const dir = await mkdtemp(join(tmpdir(), 'pipetrace-oncall-bench-'));
-await build({
-  ...BUNDLE_BUILD_OPTIONS,
-  entryPoints: ['dashboard/main.ts'],
-  outdir: dir,
-  write: true,
-  logLevel: 'silent',
-});
-const bundleFile = join(dir, 'pipetrace-dashboard.js');
-
-async function serve(store: Store) {
-  const server = createServer({ store, env: {}, routes: dashboardRoutes({ bundleFile }) });
-  await server.listen(0, '127.0.0.1');
-  return server;
-}
+const { dir, serve } = await builtDashboard('pipetrace-oncall-bench-');
 
 /** Milliseconds since navigation start when `selector` matches inside the dashboard. */
 async function until(page: Page, selector: string): Promise<number> {

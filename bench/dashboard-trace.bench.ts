@@ -11,34 +11,15 @@
  * beside the count of PerformanceObserver 'longtask' entries (tasks over 50 ms). The results are read with a raw DevTools call once the page is
  * done, so no test-driver script runs in the page while it is measured.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
 import { type Browser, chromium } from 'playwright-core';
-import { BUNDLE_BUILD_OPTIONS, dashboardRoutes } from '../adapters/http/dashboard-routes.js';
-import { createServer } from '../adapters/http/server.js';
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace, type Pipetrace } from '../src/index.js';
-import type { Store } from '../src/store.js';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/browser/harness.js';
+import { builtDashboard } from './dashboard-serve.js';
 import { percentile, report, round } from './lib.js';
 
-const dir = await mkdtemp(join(tmpdir(), 'pipetrace-trace-bench-'));
-await build({
-  ...BUNDLE_BUILD_OPTIONS,
-  entryPoints: ['dashboard/main.ts'],
-  outdir: dir,
-  write: true,
-  logLevel: 'silent',
-});
-const bundleFile = join(dir, 'pipetrace-dashboard.js');
-
-async function serve(store: Store) {
-  const server = createServer({ store, env: {}, routes: dashboardRoutes({ bundleFile }) });
-  await server.listen(0, '127.0.0.1');
-  return server;
-}
+const { dir, serve } = await builtDashboard('pipetrace-trace-bench-');
 
 /** In the page before any script: the gap probe, the long-task observer, and the two moments. */
 const PROBE = (first: string, done: string) => `(() => {

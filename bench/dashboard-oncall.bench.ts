@@ -2,47 +2,20 @@
  * On-call dashboard figures (issue 18, issue 17 point 4), in headless Chromium against a real
  * server on loopback: axe-core's serious and critical violations over every view (light and
  * dark, 1440 and 390 px), how far any view overflows a 390 px screen, home's first full render
- * on a demo-sized store, and the longest main-thread task while drawing a 5,000-run deep chain
- * and a 1,000-run wide trace (the longest gap between two turns of the page's event loop).
+ * on a demo-sized store. The big-trace figures (1,000 and 5,000 runs) are in dashboard-trace.bench.ts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { BUNDLE_BUILD_OPTIONS, dashboardRoutes } from '../adapters/http/dashboard-routes.js';
-import { createServer } from '../adapters/http/server.js';
+import { chromium, type Page } from 'playwright-core';
 import { memoryStore } from '../adapters/memory.js';
 import { logSamplePipeline } from '../dashboard/sample.js';
-import { createPipetrace, type Pipetrace } from '../src/index.js';
-import type { Store } from '../src/store.js';
+import { createPipetrace } from '../src/index.js';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/browser/harness.js';
+import { builtDashboard } from './dashboard-serve.js';
 import { percentile, report, round } from './lib.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const dir = await mkdtemp(join(tmpdir(), 'pipetrace-oncall-bench-'));
-await build({
-  ...BUNDLE_BUILD_OPTIONS,
-  entryPoints: ['dashboard/main.ts'],
-  outdir: dir,
-  write: true,
-  logLevel: 'silent',
-});
-const bundleFile = join(dir, 'pipetrace-dashboard.js');
-
-async function serve(store: Store) {
-  const server = createServer({ store, env: {}, routes: dashboardRoutes({ bundleFile }) });
-  await server.listen(0, '127.0.0.1');
-  return server;
-}
-
-// In the page before any script: the longest gap between two turns of the event loop.
-const GAP_PROBE = `(() => {
-  const ch = new MessageChannel(); let last = performance.now(); globalThis.__maxGap = 0;
-  ch.port1.onmessage = () => { const t = performance.now(); globalThis.__maxGap = Math.max(globalThis.__maxGap, t - last); last = t; if (!globalThis.__stopGap) ch.port2.postMessage(0); };
-  ch.port2.postMessage(0);
-})();`;
+const { dir, serve } = await builtDashboard('pipetrace-oncall-bench-');
 
 /** Milliseconds since navigation start when `selector` matches inside the dashboard. */
 async function until(page: Page, selector: string): Promise<number> {
@@ -53,64 +26,6 @@ async function until(page: Page, selector: string): Promise<number> {
     { polling: 'raf', timeout: 60_000 },
   );
   return Number(await ms.jsonValue());
-}
-
-async function traceFigures(browser: Browser, url: string, hash: string, ready: string, runs = 5) {
-  const times: number[] = [];
-  const gaps: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.addInitScript(GAP_PROBE);
-    await page.goto(`${url}/${hash}`);
-    times.push(await until(page, ready));
-    await until(page, 'section[data-card]');
-    gaps.push(
-      await page.evaluate(
-        () =>
-          ((globalThis as { __stopGap?: boolean }).__stopGap = true) &&
-          (globalThis as unknown as { __maxGap: number }).__maxGap,
-      ),
-    );
-    await page.close();
-  }
-  return { first: percentile(times.slice(1), 50), longest: Math.max(...gaps.slice(1)) };
-}
-
-async function chain(pt: Pipetrace, n: number) {
-  const t0 = Date.UTC(2026, 0, 1);
-  for (let i = 0; i < n; i++)
-    await pt.logRun({
-      component: `step${i % 5}`,
-      startedAt: t0 + i * 60_000,
-      endedAt: t0 + i * 60_000 + 5,
-      inputs: i === 0 ? [] : [`chain/${i - 1}`],
-      outputs: [`chain/${i}`],
-    });
-  return `chain/${n - 1}`;
-}
-
-/** 8 levels of 125 runs, each reading one or two outputs of the level above, and a root reading the last level. */
-async function wide(pt: Pipetrace) {
-  const t0 = Date.UTC(2026, 0, 1);
-  const runs = [];
-  for (let level = 0; level < 8; level++)
-    for (let i = 0; i < 125; i++)
-      runs.push({
-        component: `l${level}-${i % 4}`,
-        startedAt: t0 + level * 3_600_000 + i,
-        endedAt: t0 + level * 3_600_000 + i + 1,
-        inputs: level === 0 ? [] : [`w/${level - 1}/${i}`, `w/${level - 1}/${(i * 7) % 125}`],
-        outputs: [`w/${level}/${i}`],
-      });
-  for (const r of runs) await pt.logRun(r);
-  await pt.logRun({
-    component: 'root',
-    startedAt: t0 + 9 * 3_600_000,
-    endedAt: t0 + 9 * 3_600_000 + 1,
-    inputs: Array.from({ length: 125 }, (_, i) => `w/7/${i}`),
-    outputs: ['w/root'],
-  });
-  return 'w/root';
 }
 
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
@@ -133,6 +48,7 @@ try {
   const views: [string, string][] = [
     ['#/recent', 'section.incidents[data-state="done"]'],
     [`#/trace/${encodeURIComponent(sample.model)}`, 'section[data-card]'],
+    [`#/trace/${encodeURIComponent(sample.model)}?as=graph`, '.graph[data-drawn="true"]'],
     [`#/run/${encodeURIComponent((await demo.recent(1))[0]?.id ?? '')}`, 'section[data-card]'],
     ['#/review', 'section[aria-label="top suspect"]'],
     ['#/flagged', 'table[aria-label="flagged rows"]'],
@@ -180,26 +96,6 @@ try {
   figures.dashboard_axe_serious_violations = violations;
   figures.dashboard_narrow_overflow_px = overflow;
   await server.close();
-
-  const deep = createPipetrace({ store: memoryStore() });
-  const deepRoot = await chain(deep, 5000);
-  const deepServer = await serve(deep.store);
-  const d = await traceFigures(browser, deepServer.url, `#/trace/${encodeURIComponent(deepRoot)}`, 'svg g[data-run]');
-  figures.dashboard_trace_5000_longest_task_ms = round(d.longest, 1);
-  await deepServer.close();
-
-  const broad = createPipetrace({ store: memoryStore() });
-  const broadRoot = await wide(broad);
-  const broadServer = await serve(broad.store);
-  const w = await traceFigures(
-    browser,
-    broadServer.url,
-    `#/trace/${encodeURIComponent(broadRoot)}?depth=all`,
-    '.overview details.group',
-  );
-  figures.dashboard_trace_1000_first_render_ms = round(w.first, 1);
-  figures.dashboard_trace_1000_longest_task_ms = round(w.longest, 1);
-  await broadServer.close();
 } finally {
   await browser.close();
   await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /**
  * Views as hash routes, so every view has a URL a person can share:
- *   #/recent  #/history/NAME?since=&until=&cursor=&metric=  #/run/ID  #/trace/POINTER?open=RUN&depth=N|all  #/trace-run/ID
+ *   #/recent  #/history/NAME?since=&until=&cursor=&metric=  #/run/ID  #/trace/POINTER?open=RUN&depth=N|all&as=graph  #/trace-run/ID
  *   #/review?method=  #/flagged  #/rows?pointer=&key=&direction=  #/retractions  #/retraction/LABEL
  *   #/monitor?pointer=&column=&task=&metric=&window=
  * Names sit in one percent-encoded segment, so `/`, `?` and `#` inside them are data.
@@ -13,8 +13,8 @@ export type View =
   | { view: 'recent' }
   | { view: 'history'; component: string; since?: string; until?: string; cursor?: string; metric?: string }
   | { view: 'run'; id: string }
-  | { view: 'trace'; pointer: string; open?: string; depth?: string; at?: string }
-  | { view: 'trace-run'; run: string; open?: string; depth?: string }
+  | { view: 'trace'; pointer: string; open?: string; depth?: string; at?: string; as?: string }
+  | { view: 'trace-run'; run: string; open?: string; depth?: string; as?: string }
   | { view: 'review'; method?: ReviewMethod }
   | { view: 'flagged' }
   | { view: 'rows'; pointer?: string; key?: string; direction?: RowDirection }
@@ -48,9 +48,9 @@ export function formatView(v: View): string {
     case 'run':
       return `#/run/${seg(v.id)}`;
     case 'trace':
-      return `#/trace/${seg(v.pointer)}${query({ open: v.open, depth: v.depth, at: v.at })}`;
+      return `#/trace/${seg(v.pointer)}${query({ open: v.open, depth: v.depth, at: v.at, as: v.as })}`;
     case 'trace-run':
-      return `#/trace-run/${seg(v.run)}${query({ open: v.open, depth: v.depth })}`;
+      return `#/trace-run/${seg(v.run)}${query({ open: v.open, depth: v.depth, as: v.as })}`;
     case 'review':
       return `#/review${query({ method: v.method })}`;
     case 'flagged':
@@ -90,10 +90,11 @@ export function parseView(hash: string): View {
       if (name) return { view: 'run', id: name };
       break;
     case 'trace':
-      if (name) return { view: 'trace', pointer: name, open: get('open'), depth: get('depth'), at: get('at') };
+      if (name)
+        return { view: 'trace', pointer: name, open: get('open'), depth: get('depth'), at: get('at'), as: get('as') };
       break;
     case 'trace-run':
-      if (name) return { view: 'trace-run', run: name, open: get('open'), depth: get('depth') };
+      if (name) return { view: 'trace-run', run: name, open: get('open'), depth: get('depth'), as: get('as') };
       break;
     case 'review': {
       const method = get('method');

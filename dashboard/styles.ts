@@ -90,6 +90,9 @@ table.kv th { background: none; color: var(--muted); font-weight: 400; border-to
 .overview details.group summary { cursor: pointer; }
 .overview details[data-hit], .overview [data-run][data-hit] { outline: 3px solid #f59e0b; }
 .graph svg > text { fill: var(--warn-fg); }
+.graph[data-far] svg g[data-run] text { display: none; }
+.graph:focus-visible { outline: 2px solid var(--primary); outline-offset: 1px; }
+.toolbar.zoom canvas.minimap { border: 1px solid var(--line); border-radius: 4px; background: var(--panel); cursor: crosshair; max-width: 40vw; }
 dl.card { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 4px 12px; margin: 0 0 8px; }
 dl.card dt { color: var(--muted); }
 dl.card dd { margin: 0; min-width: 0; }

@@ -2,6 +2,7 @@ import { type HistoryOptions, historyOf, recentRuns } from './analysis/history.j
 import { checkReviewOptions, type Review, type ReviewOptions, reviewRuns } from './analysis/review.js';
 import { checkStalenessOptions, type Staleness, type StalenessOptions, stalenessOf } from './analysis/staleness.js';
 import { checkTraceOptions, type Trace, type TraceOptions, traceFromRun } from './analysis/trace.js';
+import { decodeTraceCursor } from './analysis/trace-page.js';
 import { type CheckPlan, type ChecksOption, mergePlans, planChecks } from './checks/declare.js';
 import { type CheckHistory, type ChecksQuery, checkHistory } from './checks/query.js';
 import { type ComponentInput, listComponents, tagCounts, upsertComponent } from './components.js';
@@ -73,7 +74,7 @@ import { type RunInput, runFromInput } from './run-input.js';
 import { findRun } from './run-prefix.js';
 import { RunWriter } from './run-writer.js';
 import type { RunPage, Store } from './store.js';
-import { resolveTarget, type Target, writerAt, writerOf } from './target.js';
+import { checkTarget, resolveTarget, type Target, writerAt, writerOf } from './target.js';
 import { checkMetricsOptions } from './task/metrics.js';
 import { Task } from './task/task.js';
 import { listTasks } from './task/task-store.js';
@@ -376,6 +377,14 @@ export class Pipetrace {
     checkTraceOptions(options);
     const { at, ...rest } = options;
     const named = typeof target === 'string' ? target : 'pointer' in target ? target.pointer : undefined;
+    // A next page: the root run the first page traced, whatever the pointer names now.
+    if (rest.cursor !== undefined) {
+      const [run] = await this.store.getRuns([decodeTraceCursor(rest.cursor).root]);
+      if (run === undefined) throw invalid('cursor', 'its trace is gone (the root run was deleted)');
+      const checked = checkTarget(target);
+      const named = typeof checked === 'string' ? (await resolveTarget(this.store, checked)).target : checked;
+      return traceFromRun(this.store, run, named, rest);
+    }
     // An earlier version of a pointer: its writer at that time, traced as the pointer.
     if (at !== undefined && named !== undefined) {
       const run = await writerAt(this.store, named, at);

@@ -27,6 +27,9 @@ import { checkMetricsOptions } from './task/metrics.js';
 import type { TaskMetricsQuery } from './task/types.js';
 import { checkIdentifier, checkOptions, checkPointer, checkRunId } from './validate.js';
 
+/** The most runs one HTTP answer of `trace` holds; `next` continues. */
+export const TRACE_PAGE_MAX = 2000;
+
 /** Every read query, in the order they are listed. */
 export const QUERY_NAMES = [
   'trace',
@@ -159,14 +162,38 @@ function compareFromHttp(r: ParamReader) {
 export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   trace: {
     path: '/trace',
-    summary: '?pointer= | ?run= | ?target= [&depth=&at=] -> Trace',
+    summary: `?pointer= | ?run= | ?target= [&depth=&at=&limit=&cursor=&total=] -> Trace (pages of at most ${TRACE_PAGE_MAX} runs, next: the cursor)`,
     arity: 2,
     check: (target, options) => {
       checkTarget(target);
       checkTraceOptions(options);
     },
-    toHttp: (target, options = {}) => ({ query: { ...targetValues(target), depth: options.depth, at: options.at } }),
-    fromHttp: (r) => [r.target(), defined({ depth: r.int('depth'), at: r.millis('at') })],
+    toHttp: (target, options = {}) => ({
+      query: {
+        ...targetValues(target),
+        depth: options.depth,
+        at: options.at,
+        limit: options.limit,
+        cursor: options.cursor,
+        total: options.total === undefined ? undefined : String(options.total),
+      },
+    }),
+    // A big trace travels in pages: a 40,000-run chain must not become one 46 MB answer.
+    fromHttp: (r) => {
+      const total = r.text('total');
+      if (total !== undefined && total !== 'true' && total !== 'false') throw invalid('total', 'must be true or false');
+      const limit = r.int('limit');
+      return [
+        r.target(),
+        defined({
+          depth: r.int('depth'),
+          at: r.millis('at'),
+          limit: limit === undefined || limit > TRACE_PAGE_MAX ? TRACE_PAGE_MAX : limit,
+          cursor: r.text('cursor'),
+          total: total === undefined ? undefined : total === 'true',
+        }),
+      ];
+    },
     plainJson: true,
   },
   staleness: {

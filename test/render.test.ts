@@ -15,6 +15,7 @@ import {
   toMermaid,
   traceSvg,
 } from '../src/render/index.js';
+import { LAYOUT_FUNCTIONS } from '../src/render/layout.js';
 import { runDetails, runsTable } from '../src/render/plain-text.js';
 import type { RowTrace } from '../src/rows/trace.js';
 import { setup, T0 } from './helpers.js';
@@ -208,6 +209,15 @@ describe('renderTrace', () => {
 });
 
 describe('layeredLayout', () => {
+  it('runs from the source of LAYOUT_FUNCTIONS alone, as the layout worker of the dashboard does', () => {
+    const source = `${LAYOUT_FUNCTIONS.map(String).join('\n')}\nreturn ${layeredLayout.name};`;
+    const standalone = new Function(source)() as typeof layeredLayout;
+    const nodes = Array.from({ length: 30 }, (_, i) => ({ id: `n${i}`, width: 90, height: 30 }));
+    const edges = nodes.slice(1).map((n, i) => ({ source: `n${Math.floor(i / 2)}`, target: n.id }));
+    edges.push({ source: 'n29', target: 'n3' }, { source: 'n0', target: 'n17' }); // a cycle and a long edge
+    expect(standalone(nodes, edges)).toEqual(layeredLayout(nodes, edges));
+  });
+
   it('puts every node right of its sources and keeps nodes of a layer from overlapping', () => {
     const nodes = Array.from({ length: 12 }, (_, i) => ({ id: `n${i}`, width: 100, height: 40 }));
     const edges = [];

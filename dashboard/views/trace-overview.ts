@@ -10,21 +10,33 @@ import { h } from '../dom.js';
 
 /** Runs shown when a group opens; the rest are counted. */
 const GROUP_RUNS = 100;
+/** At most this many columns: a deep chain's levels are banded (levels 10–19 in one column). */
+export const MAX_COLUMNS = 40;
 
 interface Group {
   depth: number;
+  /** The last level of the band this group covers (= depth for one level). */
+  toDepth: number;
   component: string;
   runs: Run[];
 }
 
-/** Groups of runs by (level, component), deepest level first, each newest first. */
+/** Groups of runs by (level, component), deepest level first, each newest first; levels banded past MAX_COLUMNS. */
 export function groupTrace(trace: Trace): Group[][] {
+  let deepest = 0;
+  for (const n of trace.nodes) deepest = Math.max(deepest, n.depth);
+  const band = Math.ceil((deepest + 1) / MAX_COLUMNS);
   const levels = new Map<number, Map<string, Group>>();
   for (const n of trace.nodes) {
-    let level = levels.get(n.depth);
-    if (level === undefined) levels.set(n.depth, (level = new Map()));
+    const from = Math.floor(n.depth / band) * band;
+    let level = levels.get(from);
+    if (level === undefined) levels.set(from, (level = new Map()));
     let g = level.get(n.run.component);
-    if (g === undefined) level.set(n.run.component, (g = { depth: n.depth, component: n.run.component, runs: [] }));
+    if (g === undefined)
+      level.set(
+        n.run.component,
+        (g = { depth: from, toDepth: Math.min(deepest, from + band - 1), component: n.run.component, runs: [] }),
+      );
     g.runs.push(n.run);
   }
   return [...levels.entries()]
@@ -44,6 +56,13 @@ const span = (runs: Run[]) => {
   return a === b ? a : `${a} → ${b}`;
 };
 
+/** A column's heading: root, "3 up", or a band "10–19 up". */
+function levelName(g: Group | undefined): string {
+  if (g === undefined) return '';
+  if (g.toDepth > g.depth) return g.depth === 0 ? `root–${g.toDepth} up` : `${g.depth}–${g.toDepth} up`;
+  return g.depth === 0 ? 'root' : `${g.depth} up`;
+}
+
 /** The overview element; `open(id)` shows a run's card. */
 export function traceOverview(trace: Trace, open: (id: string) => void): HTMLElement {
   const levels = groupTrace(trace);
@@ -53,8 +72,8 @@ export function traceOverview(trace: Trace, open: (id: string) => void): HTMLEle
     ...levels.map((groups) =>
       h(
         'section',
-        { class: 'level', role: 'listitem', 'aria-label': `level ${groups[0]?.depth ?? 0}` },
-        h('h3', {}, groups[0]?.depth === 0 ? 'root' : `${groups[0]?.depth} up`),
+        { class: 'level', role: 'listitem', 'aria-label': `level ${levelName(groups[0])}` },
+        h('h3', {}, levelName(groups[0])),
         ...groups.map((g) => {
           const body = h('ul', { class: 'pointers' });
           const details = h(

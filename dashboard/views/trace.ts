@@ -3,14 +3,15 @@
  * SVG the notebook renderer draws); a click, Enter or Space on a node opens its run card.
  */
 import type { Trace } from '../../src/analysis/trace.js';
+import { TRACE_PAGE_MAX } from '../../src/queries.js';
 import { counted, formatTime } from '../../src/render/format.js';
-import { traceSvg } from '../../src/render/svg.js';
 import { toDot, toMermaid } from '../../src/render/text.js';
 import { versionTime } from '../../src/target.js';
 import type { ViewContext } from '../app.js';
 import { fill, fragment, h, link } from '../dom.js';
 import type { View } from '../hash-router.js';
 import { cardExtras, runCard } from './run-card.js';
+import { type TraceGraph, traceGraph } from './trace-graph.js';
 import { traceOverview } from './trace-overview.js';
 
 /**
@@ -59,40 +60,44 @@ function depthOf(v: TraceView): number | undefined {
 export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
   const depth = depthOf(v);
   const at = v.view === 'trace' && v.at !== undefined ? versionTime(v.at) : undefined;
-  const trace: Trace = await ctx.api.trace(v.view === 'trace' ? { pointer: v.pointer } : { run: v.run }, {
+  const traced = v.view === 'trace' ? { pointer: v.pointer } : { run: v.run };
+  // One page at a time: the server sends at most TRACE_PAGE_MAX runs per answer anyway.
+  const options = {
     ...(depth === undefined ? {} : { depth }),
     ...(at === undefined ? {} : { at }),
+    limit: TRACE_PAGE_MAX,
+  };
+  const trace: Trace = await ctx.api.trace(traced, options);
+  const asGraph = v.as === 'graph';
+  const grouped = () => trace.nodes.length > GROUP_ABOVE && !asGraph;
+  const graph = h('div', {
+    class: 'graph',
+    'data-trace': trace.root,
+    'data-grouped': grouped() ? 'true' : undefined,
+    tabindex: grouped() ? undefined : '0',
+    role: grouped() ? undefined : 'region',
+    'aria-label': grouped() ? undefined : 'trace picture: arrow keys pan, + and − zoom, 0 fits',
   });
-  const grouped = trace.nodes.length > GROUP_ABOVE;
-  const graph = h('div', { class: 'graph', 'data-trace': trace.root, 'data-grouped': grouped ? 'true' : undefined });
   const side = h('div', { class: 'side' });
   let open = v.open !== undefined && trace.nodes.some((n) => n.run.id === v.open) ? v.open : trace.root;
+  const zoomBox = h('div', {});
 
-  // Fit the picture to the panel only when it fits at full size: text never shrinks below its
-  // 12 px; wider DAGs scroll instead.
-  const fitToPanel = () => {
-    const svg = graph.querySelector('svg');
-    const natural = Number(svg?.getAttribute('width'));
-    if (svg && natural > 0 && graph.clientWidth >= natural) {
-      svg.style.maxWidth = '100%';
-      svg.style.height = 'auto';
-    }
-  };
+  let picture: TraceGraph | undefined;
   const draw = () => {
-    if (grouped) {
+    if (grouped()) {
       if (graph.childElementCount === 0) graph.append(traceOverview(trace, (id) => void show(id, true)));
       return;
     }
-    // A redraw replaces the nodes: the node that had focus (the one clicked) gets it back.
-    const focused = (graph.getRootNode() as ShadowRoot | Document).activeElement?.getAttribute?.('data-run');
-    // traceSvg escapes every name it writes, so its markup is safe to insert.
-    graph.innerHTML = traceSvg(trace, { selected: open, interactive: true, nodeWidth: 176 });
-    if (focused !== null && focused !== undefined)
-      graph.querySelector<SVGGElement>(`g[data-run="${CSS.escape(focused)}"]`)?.focus();
-    // The first picture is drawn before the view is on screen, with no width to fit yet: fit it
-    // in the next frame, after render() has put the view on screen.
-    if (graph.isConnected) fitToPanel();
-    else requestAnimationFrame(fitToPanel);
+    if (picture === undefined) {
+      picture = traceGraph(graph, trace, open);
+      zoomBox.replaceChildren(picture.controls);
+    } else picture.select(open);
+  };
+  const redraw = () => {
+    picture?.stop();
+    picture = undefined;
+    graph.replaceChildren();
+    draw();
   };
   const show = async (id: string, focus: boolean) => {
     open = id;
@@ -127,6 +132,12 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     placeholder: 'find a run: component or id',
     oninput: () => {
       const q = search.value.trim().toLowerCase();
+      // The picture searches the trace itself: a big one holds only the runs near the view.
+      if (picture !== undefined) {
+        const n = picture.find(q);
+        found.textContent = q === '' ? '' : `${n} found`;
+        return;
+      }
       let first: Element | undefined;
       for (const el of graph.querySelectorAll('[data-run], details[data-component]')) {
         const text = `${el.getAttribute('data-component') ?? ''} ${el.getAttribute('data-run') ?? ''} ${el.getAttribute('aria-label') ?? ''}`;
@@ -139,13 +150,24 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     },
   });
   const found = h('span', { class: 'muted', 'aria-live': 'polite' });
+  // How many runs the whole trace has, asked for after the first picture (it walks every level).
+  const total = h('span', { 'data-total': '' });
+  if (trace.truncated || trace.next !== undefined)
+    ctx.api.trace({ run: trace.root }, { total: true, limit: 1 }).then(
+      (t) => {
+        if (t.total !== undefined) total.textContent = ` The whole trace has ${counted(t.total, 'run')}.`;
+      },
+      () => undefined,
+    );
   const more =
     !trace.truncated || depth === undefined
       ? null
       : h(
           'p',
           { class: 'note' },
-          `Showing ${counted(depth + 1, 'level')} (${counted(trace.nodes.length, 'run')}); older runs exist beyond. `,
+          `Showing ${counted(depth + 1, 'level')} (${counted(trace.nodes.length, 'run')}); older runs exist beyond.`,
+          total,
+          ' ',
           link(
             ctx.href({ ...v, open: undefined, depth: String(depth + FIRST_DEPTH) }),
             `Show ${FIRST_DEPTH} more levels`,
@@ -153,6 +175,46 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
           ' · ',
           link(ctx.href({ ...v, open: undefined, depth: 'all' }), 'show all (grouped when large)'),
         );
+  // A trace longer than a page: the next page on request, added to what is shown.
+  const shownCount = h('span', {}, counted(trace.nodes.length, 'run'));
+  const nextButton = h(
+    'button',
+    {
+      type: 'button',
+      onclick: async () => {
+        if (trace.next === undefined) return;
+        nextButton.disabled = true;
+        const page = await ctx.api.trace(traced, { ...options, cursor: trace.next });
+        trace.nodes.push(...page.nodes);
+        trace.edges.push(...page.edges);
+        trace.next = page.next;
+        shownCount.textContent = counted(trace.nodes.length, 'run');
+        nextButton.disabled = false;
+        nextButton.hidden = trace.next === undefined;
+        redraw();
+      },
+    },
+    `Load the next ${TRACE_PAGE_MAX.toLocaleString('en-US')} runs`,
+  );
+  const paged =
+    trace.next === undefined || more !== null
+      ? null
+      : h(
+          'p',
+          { class: 'note', 'data-paged': '' },
+          'Showing ',
+          shownCount,
+          ' in pages of the server.',
+          total,
+          ' ',
+          nextButton,
+        );
+  const graphSwitch =
+    trace.nodes.length <= GROUP_ABOVE && !asGraph
+      ? null
+      : asGraph
+        ? link(ctx.href({ ...v, open: undefined, as: undefined }), 'Back to the grouped overview')
+        : link(ctx.href({ ...v, open: undefined, as: 'graph' }), 'Draw as a graph (zoom, pan, minimap)');
 
   const of = v.view === 'trace' ? v.pointer : `run ${v.run}`;
   const versionList = v.view === 'trace' ? versions(ctx, v, trace) : null;
@@ -183,13 +245,15 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
       'p',
       { class: 'muted' },
       `${counted(trace.nodes.length, 'run')}, ${counted(trace.edges.length, 'dependency', 'dependencies')}; upstream on the left. `,
-      grouped
+      grouped()
         ? `Over ${GROUP_ABOVE} runs: grouped by component per level; open a group for its runs.`
         : 'Click a run (or Tab to it and press Enter) to open its card.',
     ),
     versionList,
     more,
-    h('div', { class: 'toolbar' }, h('label', {}, 'find', search), found),
+    paged,
+    h('div', { class: 'toolbar' }, h('label', {}, 'find', search), found, graphSwitch),
+    zoomBox,
     h(
       'div',
       { class: 'split' },

@@ -1,6 +1,8 @@
+import { invalid } from '../errors.js';
 import type { Run } from '../model.js';
 import type { Store } from '../store.js';
 import { checkOptions, checkTime, checkWholeNumber } from '../validate.js';
+import { decodeTraceCursor, pageOfTrace } from './trace-page.js';
 
 export interface TraceNode {
   /** Shortest distance from the root run: 0 for the root, 1 for its direct dependencies. */
@@ -27,6 +29,10 @@ export interface Trace {
   edges: TraceEdge[];
   /** True when the depth limit cut off runs that have further dependencies. */
   truncated: boolean;
+  /** Runs in the whole trace (every depth, every page), when asked for with `total: true`. */
+  total?: number;
+  /** When `limit` cut this answer into pages: the `cursor` that continues with the next page. */
+  next?: string;
 }
 
 export interface TraceOptions {
@@ -37,26 +43,65 @@ export interface TraceOptions {
    * (epoch ms), not the latest. Default: the latest version.
    */
   at?: number;
+  /**
+   * At most this many runs in this answer (a page, in `nodes` order); `next` then continues. Each
+   * edge comes with the later of its two runs, so the pages together hold every edge once.
+   * Default: all (the HTTP route caps it at `TRACE_PAGE_MAX`).
+   */
+  limit?: number;
+  /** The `next` of the previous page: continues the same trace (the same root run). */
+  cursor?: string;
+  /** Also count the runs of the whole trace, beyond `depth` and `limit`, as `total`. */
+  total?: boolean;
 }
 
 /** Checks trace options as given by a caller (invalid_input naming the option). */
 export function checkTraceOptions(options: unknown): TraceOptions {
-  const o = checkOptions<TraceOptions>('options', options, ['depth', 'at']);
+  const o = checkOptions<TraceOptions>('options', options, ['depth', 'at', 'limit', 'cursor', 'total']);
   if (o.depth !== undefined) checkWholeNumber('depth', o.depth);
   if (o.at !== undefined) checkTime('at', o.at);
+  if (o.limit !== undefined) checkWholeNumber('limit', o.limit, 1);
+  if (o.cursor !== undefined) decodeTraceCursor(o.cursor);
+  if (o.total !== undefined && typeof o.total !== 'boolean') throw invalid('total', 'must be true or false');
   return o;
 }
 
 const newestFirst = (a: Run, b: Run): number => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
-/** Breadth-first over dependencies, one batched store read per level. */
+/**
+ * The trace behind a run: the levels up to `depth`, then the page `limit`/`cursor` ask for, with
+ * the count of the whole trace when `total` asks for it (one walk serves both).
+ */
 export async function traceFromRun(
   store: Store,
   root: Run,
   target: Trace['target'],
-  options: TraceOptions = {},
+  options: Omit<TraceOptions, 'at'> = {},
 ): Promise<Trace> {
-  const limit = options.depth ?? Number.POSITIVE_INFINITY;
+  const depth = options.depth ?? Number.POSITIVE_INFINITY;
+  const walked = await walk(store, root, target, options.total === true ? Number.POSITIVE_INFINITY : depth);
+  const trace =
+    walked.nodes.length > 0 && depth < Number.POSITIVE_INFINITY && options.total === true
+      ? withinDepth(walked, depth)
+      : walked;
+  if (options.total === true) trace.total = walked.nodes.length;
+  if (options.limit === undefined && options.cursor === undefined) return trace;
+  const offset = options.cursor === undefined ? 0 : decodeTraceCursor(options.cursor).offset;
+  return pageOfTrace(trace, offset, options.limit ?? Number.POSITIVE_INFINITY);
+}
+
+/** The part of a whole walk that a walk stopped at `depth` returns (same order, same edges). */
+function withinDepth(whole: Trace, depth: number): Trace {
+  const nodes = whole.nodes.filter((n) => n.depth <= depth);
+  const depthOf = new Map(nodes.map((n) => [n.run.id, n.depth]));
+  // A walk stopped at `depth` reads the dependencies of the runs above it, not of the last level.
+  const edges = whole.edges.filter((e) => (depthOf.get(e.from) ?? depth) < depth);
+  const truncated = nodes.some((n) => n.depth === depth && n.run.dependencies.length > 0);
+  return { target: whole.target, root: whole.root, nodes, edges, truncated };
+}
+
+/** Breadth-first over dependencies, one batched store read per level. */
+async function walk(store: Store, root: Run, target: Trace['target'], limit: number): Promise<Trace> {
   const nodes: TraceNode[] = [{ depth: 0, run: root }];
   // Runs fetched so far by id; an id maps to null while its fetch is pending or when it is missing.
   const found = new Map<string, Run | null>([[root.id, root]]);

@@ -294,3 +294,10 @@ function align(vs: Vertex[], row: number[], side: 'preds' | 'succs', gap: number
   const overshoot = row.reduce((s, _, i) => s + ((ys[i] as number) - (want[i] as number)), 0) / Math.max(1, row.length);
   for (let i = 0; i < row.length; i++) (vs[row[i] as number] as Vertex).y = (ys[i] as number) - overshoot;
 }
+
+/**
+ * The layout's functions, which use only each other and globals: a worker is built from their
+ * source (dashboard/layout-worker.ts), so a helper added above must be listed here too
+ * (test/render.test.ts runs the layout from this source alone).
+ */
+export const LAYOUT_FUNCTIONS = [layeredLayout, acyclic, longestPathLayers, orderBySweeps, stack, align] as const;

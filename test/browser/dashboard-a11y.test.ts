@@ -59,6 +59,7 @@ function views(): [string, string, string][] {
   return [
     ['home', '#/recent', 'section[data-incident="stale"]:not([aria-busy])'],
     ['trace', `#/trace/${encodeURIComponent(clean)}`, 'section[data-card]'],
+    ['trace graph', `#/trace/${encodeURIComponent(clean)}?as=graph`, '.graph[data-drawn="true"]'],
     ['run', `#/run/${encodeURIComponent(failedRun)}`, 'section[data-card] div[aria-live] > :not(p)'],
     ['review', '#/review', 'section[aria-label="top suspect"]'],
     ['flagged', '#/flagged', 'table[aria-label="flagged rows"]'],
@@ -106,7 +107,7 @@ describe('every view for every user', () => {
       expect(consoleErrors).toEqual([]);
     });
     expect(found.join('\n\n')).toBe('');
-  }, 240_000);
+  }, 300_000);
 
   it('turns dark with prefers-color-scheme: dark', async () => {
     await withChromium(async (page) => {

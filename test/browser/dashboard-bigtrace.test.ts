@@ -2,13 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { FIRST_DEPTH, GROUP_ABOVE } from '../../dashboard/views/trace.js';
+import { BIG_GRAPH } from '../../dashboard/views/trace-graph.js';
+import { MAX_COLUMNS } from '../../dashboard/views/trace-overview.js';
 import { createPipetrace } from '../../src/index.js';
+import { TRACE_PAGE_MAX } from '../../src/queries.js';
 import { serveDashboard } from './dashboard-server.js';
 import { withChromium } from './harness.js';
 
 let server: PipetraceServer;
 const CHAIN = 40;
 const WIDE = 200;
+/** A chain longer than one page of the server's trace answers. */
+const LONG = TRACE_PAGE_MAX + 120;
 
 beforeAll(async () => {
   const pt = createPipetrace({ store: memoryStore() });
@@ -40,6 +45,16 @@ beforeAll(async () => {
     inputs: loads,
     outputs: ['merged'],
   });
+  const long = [];
+  for (let i = 0; i < LONG; i++)
+    long.push({
+      component: `link${i % 4}`,
+      startedAt: t0 + 2 * 86_400_000 + i,
+      endedAt: t0 + 2 * 86_400_000 + i + 1,
+      inputs: i === 0 ? [] : [`long/${i - 1}`],
+      outputs: [`long/${i}`],
+    });
+  await pt.logRuns(long);
   server = await serveDashboard({ store: pt.store });
 }, 60_000);
 
@@ -57,6 +72,8 @@ describe('big traces', () => {
       expect(await note.textContent()).toContain(
         `Showing ${FIRST_DEPTH + 1} levels (${FIRST_DEPTH + 1} runs); older runs exist beyond`,
       );
+      // The count of the whole trace comes from the server, beside "show more".
+      await expect.poll(() => note.locator('[data-total]').textContent()).toBe(` The whole trace has ${CHAIN} runs.`);
       await note.locator('a', { hasText: 'more levels' }).click();
       await expect.poll(() => page.locator('svg g[data-run]').count()).toBe(2 * FIRST_DEPTH + 1);
       expect(decodeURIComponent(await page.evaluate(() => location.hash))).toContain(`depth=${2 * FIRST_DEPTH}`);
@@ -92,6 +109,118 @@ describe('big traces', () => {
       await expect.poll(() => page.locator('section[data-card] h3').first().textContent()).toBe('load-a run');
       await page.locator('input[name="find"]').fill('load-b');
       expect(await page.locator('details.group[data-hit]').getAttribute('data-component')).toBe('load-b');
+    });
+  }, 60_000);
+
+  it(`lays out a trace of more than ${BIG_GRAPH} runs in a worker and draws it with zoom, pan and a minimap`, async () => {
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/trace/merged`);
+      await page.locator('.graph[data-grouped] .overview').waitFor();
+      await page.locator('a', { hasText: 'Draw as a graph' }).click();
+      await page.locator('.graph[data-drawn="true"]').waitFor();
+      expect(decodeURIComponent(await page.evaluate(() => location.hash))).toContain('as=graph');
+      expect(await page.locator('.graph').getAttribute('data-layout')).toBe('worker');
+      // Only the part near the view is drawn at first; fitting the picture to the panel draws the rest.
+      const drawnRuns = await page.locator('svg g[data-run]').count();
+      expect(drawnRuns).toBeGreaterThan(0);
+      expect(drawnRuns).toBeLessThan(WIDE + 1);
+      // The root is in view first (it is on the right).
+      const root = page.locator('svg g[data-run]').first();
+      expect(await root.getAttribute('aria-label')).toMatch(/^merge /);
+      expect(await root.isVisible()).toBe(true);
+      const graph = page.locator('.graph');
+      const inView = async (el: typeof root) => {
+        const [a, b] = [await el.boundingBox(), await graph.boundingBox()];
+        return (
+          a !== null &&
+          b !== null &&
+          a.x >= b.x - 1 &&
+          a.x + a.width <= b.x + b.width + 1 &&
+          a.y >= b.y - 1 &&
+          a.y + a.height <= b.y + b.height + 1
+        );
+      };
+      expect(await inView(root)).toBe(true);
+      // Search finds runs not drawn yet, and brings the first into view, highlighted.
+      await page.locator('input[name="find"]').fill('load-b');
+      await expect
+        .poll(() => page.locator('main [aria-live="polite"]', { hasText: 'found' }).textContent())
+        .toBe(`${WIDE / 2} found`);
+      const hitsInView = () =>
+        page.evaluate(() => {
+          const root = document.querySelector('pipetrace-dashboard')?.shadowRoot;
+          const box = root?.querySelector('.graph')?.getBoundingClientRect();
+          return [...(root?.querySelectorAll('svg g[data-hit]') ?? [])].filter((g) => {
+            const r = g.getBoundingClientRect();
+            return (
+              box !== undefined &&
+              r.top >= box.top &&
+              r.bottom <= box.bottom &&
+              r.left >= box.left &&
+              r.right <= box.right
+            );
+          }).length;
+        });
+      await expect.poll(hitsInView).toBeGreaterThan(0);
+      await page.locator('input[name="find"]').fill('');
+      // Zoom by button and by key; fitting draws the whole picture.
+      const width = async () => Number(await page.locator('.graph svg').getAttribute('width'));
+      const natural = await width();
+      await page.getByRole('button', { name: 'zoom out' }).click();
+      expect(await width()).toBeLessThan(natural);
+      expect(await page.locator('.toolbar.zoom [aria-live]').textContent()).toBe('70%');
+      await graph.focus();
+      await page.keyboard.press('+');
+      expect(await width()).toBe(natural);
+      await page.keyboard.press('0');
+      expect(await width()).toBeLessThan(natural);
+      await expect.poll(() => page.locator('svg g[data-run]').count()).toBe(WIDE + 1);
+      await expect.poll(() => page.locator('svg g[data-layer="edges"] path').count()).toBe(WIDE);
+      // Zoomed far out, the names are not drawn.
+      expect(await graph.getAttribute('data-far')).toBe('');
+      // At full size the minimap shows (the picture is bigger than the panel); the arrow keys pan.
+      await page.getByRole('button', { name: '1:1, actual size' }).click();
+      expect(await page.locator('canvas.minimap').isHidden()).toBe(false);
+      await graph.focus();
+      const top = await graph.evaluate((el) => el.scrollTop);
+      await page.keyboard.press('ArrowDown');
+      await expect.poll(() => graph.evaluate((el) => el.scrollTop)).toBeGreaterThan(top);
+      // A run opens its card by keyboard and becomes the selected one, in place.
+      const load = page.locator('svg g[data-run][aria-label^="load-a"]').first();
+      await load.focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.locator('section[data-card] h3').first().textContent()).toBe('load-a run');
+      expect(await page.locator('svg g[data-selected]').getAttribute('data-run')).toBe(
+        await load.getAttribute('data-run'),
+      );
+      expect(await page.locator('svg g[data-selected]').count()).toBe(1);
+    });
+  }, 60_000);
+
+  it(`pages a trace of more than ${TRACE_PAGE_MAX} runs: the first page, the total, then the next page`, async () => {
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/trace/${encodeURIComponent(`long/${LONG - 1}`)}?depth=all`);
+      await page.locator('.graph[data-grouped] .overview').waitFor();
+      const count = () =>
+        page.evaluate(() =>
+          [
+            ...(document.querySelector('pipetrace-dashboard')?.shadowRoot?.querySelectorAll('details.group') ?? []),
+          ].reduce((n, d) => n + Number(d.getAttribute('data-count')), 0),
+        );
+      expect(await count()).toBe(TRACE_PAGE_MAX);
+      // A chain's 2,000 levels fold into bands of levels, not 2,000 columns.
+      const columns = page.locator('.overview section.level');
+      expect(await columns.count()).toBe(MAX_COLUMNS);
+      expect(await columns.first().locator('h3').textContent()).toBe(`1950–1999 up`);
+      expect(await columns.last().locator('h3').textContent()).toBe('root–49 up');
+      const note = page.locator('p[data-paged]');
+      await expect.poll(() => note.locator('[data-total]').textContent()).toBe(` The whole trace has ${LONG} runs.`);
+      expect(await note.textContent()).toContain(`Showing ${TRACE_PAGE_MAX} runs`);
+      await note.getByRole('button', { name: /Load the next/ }).click();
+      await expect.poll(count).toBe(LONG);
+      expect(await columns.count()).toBeLessThanOrEqual(MAX_COLUMNS);
+      expect(await note.textContent()).toContain(`Showing ${LONG} runs`);
+      expect(await note.getByRole('button').isHidden()).toBe(true);
     });
   }, 60_000);
 });

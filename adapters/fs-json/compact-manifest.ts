@@ -23,12 +23,19 @@ export interface Manifest {
 }
 
 export const manifestPath = (layout: Layout) => join(layout.dir, 'compact.json');
+/** Held by whoever compacts, or settles a dead compactor's manifest: one at a time. */
+export const compactLockPath = (layout: Layout) => join(layout.dir, 'compact.lock');
+
+/** Takes a lock file, taking it over from a dead process; false when a live one holds it. */
+export async function takeLock(path: string): Promise<boolean> {
+  return (await tryLock(path)) || ((await recoverStaleLock(path)) && (await tryLock(path)));
+}
 
 export function newManifest(output: string, replaces: { name: string; bytes: number }[]): Manifest {
   return { output, temp: `${output}.${process.pid}.compacting`, replaces, pid: process.pid, host: hostname() };
 }
 
-async function readManifest(layout: Layout): Promise<Manifest | undefined> {
+export async function readManifest(layout: Layout): Promise<Manifest | undefined> {
   let text: string;
   try {
     text = await readFile(manifestPath(layout), 'utf8');
@@ -86,7 +93,7 @@ export async function settle(layout: Layout, m: Manifest, own: boolean, durable:
   if (!own && (await indexNames(layout, replaced))) await rm(layout.index, { force: true });
   for (const r of m.replaces) {
     const lock = join(layout.runs, r.name + LOCK_SUFFIX);
-    const held = own || (await tryLock(lock)) || ((await recoverStaleLock(lock)) && (await tryLock(lock)));
+    const held = own || (await takeLock(lock));
     if (!held) continue;
     const path = join(layout.runs, r.name);
     if ((await sizeOf(path)) <= r.bytes) await rm(path, { force: true });
@@ -106,5 +113,14 @@ export async function recoverCompaction(layout: Layout, durable: boolean): Promi
     return; // unreadable: left for a person (writeFileAtomic never leaves a torn one)
   }
   if (m === undefined || (await lockState(path)) !== 'stale') return;
-  await settle(layout, m, false, durable);
+  // Not while a new compaction runs: it settles this manifest itself, and may write its own.
+  const lock = compactLockPath(layout);
+  if (!(await takeLock(lock))) return;
+  try {
+    const again = await readManifest(layout).catch(() => undefined);
+    if (again !== undefined && again.pid === m.pid && again.output === m.output)
+      await settle(layout, m, false, durable);
+  } finally {
+    await rm(lock, { force: true });
+  }
 }

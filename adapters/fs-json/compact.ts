@@ -20,7 +20,15 @@ import { appendFile, open, readdir, readFile, rename, rm } from 'node:fs/promise
 import { join } from 'node:path';
 import { PipetraceError } from '../../src/errors.js';
 import { compareRunOrder } from '../../src/store.js';
-import { type Manifest, manifestPath, newManifest, settle } from './compact-manifest.js';
+import {
+  compactLockPath,
+  type Manifest,
+  manifestPath,
+  newManifest,
+  readManifest,
+  settle,
+  takeLock,
+} from './compact-manifest.js';
 import { nameAfter } from './compact-names.js';
 import { reclaimOrphans } from './compact-orphans.js';
 import { scanSegments, type Winner } from './compact-scan.js';
@@ -30,10 +38,8 @@ import {
   type Layout,
   LOCK_SUFFIX,
   layoutOf,
-  recoverStaleLock,
   SEGMENT_SUFFIX,
   storageError,
-  tryLock,
   writeFileAtomic,
 } from './files.js';
 import type { RunRef } from './run-refs.js';
@@ -86,10 +92,6 @@ export interface CompactReport {
   ms: number;
 }
 
-async function takeLock(path: string): Promise<boolean> {
-  return (await tryLock(path)) || ((await recoverStaleLock(path)) && (await tryLock(path)));
-}
-
 /**
  * Compacts the fs-json store in `dir`; see the top of this file. Throws a `conflict` error when
  * another compaction of the store is under way.
@@ -102,7 +104,7 @@ export async function compactFsStore(dir: string, options: CompactOptions = {}):
   } catch {
     throw new PipetraceError('not_found', `no pipetrace store at ${dir}`, { details: { what: 'store', name: dir } });
   }
-  const lock = join(dir, 'compact.lock');
+  const lock = compactLockPath(layout);
   if (!(await takeLock(lock))) {
     throw new PipetraceError('conflict', `fs-json: another compaction of ${dir} is under way`);
   }
@@ -127,12 +129,8 @@ async function compactLocked(
   const cutoff = started - (options.graceMs ?? DEFAULT_COMPACT_GRACE_MS);
   const step = options.onStep ?? (() => {});
   // Holding the compaction lock, any manifest is a dead compactor's.
-  try {
-    const old = JSON.parse(await readFile(manifestPath(layout), 'utf8')) as Manifest;
-    await settle(layout, old, false, durable);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  const old = await readManifest(layout);
+  if (old !== undefined) await settle(layout, old, false, durable);
   const names = (await readdir(layout.runs)).filter((n) => n.endsWith(SEGMENT_SUFFIX)).sort();
   const rewritten = new Set<string>();
   for (const name of names) {
@@ -206,16 +204,22 @@ async function compactLocked(
     await step('intent');
     // The index lists the new segment first, then the segments left alone.
     const order = names.map((_, i) => i).filter((i) => isRewritten[i]);
-    const file = await open(join(layout.runs, manifest.temp), 'wx');
     let copied: { bytes: number; lines: number };
     try {
-      copied = await copyWinners(file, layout.runs, names, order, keep, -1, (name) => step('copied', name));
-      if (durable) await file.sync();
-    } finally {
-      await file.close();
+      const file = await open(join(layout.runs, manifest.temp), 'wx');
+      try {
+        copied = await copyWinners(file, layout.runs, names, order, keep, -1, (name) => step('copied', name));
+        if (durable) await file.sync();
+      } finally {
+        await file.close();
+      }
+      await step('written');
+      await rename(join(layout.runs, manifest.temp), join(layout.runs, manifest.output));
+    } catch (error) {
+      // Before the switch nothing has changed: undo (remove the temporary file and the manifest).
+      await settle(layout, manifest, true, durable).catch(() => undefined);
+      throw error;
     }
-    await step('written');
-    await rename(join(layout.runs, manifest.temp), join(layout.runs, manifest.output));
     if (durable) await fsyncDir(layout.runs);
     await step('switched');
     await appendFile(layout.changes, '.');

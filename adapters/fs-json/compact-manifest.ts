@@ -5,10 +5,11 @@
  * segments hold the data and the temporary file is rubbish; after it they are copies. Whoever
  * finds a manifest whose compactor died (at open, or the next compaction) settles it.
  */
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fsyncDir, type Layout, LOCK_SUFFIX, lockState, recoverStaleLock, tryLock } from './files.js';
+import { sizeOf } from './index-file.js';
 import { decodeSnapshot } from './snapshot.js';
 
 export interface Manifest {
@@ -48,15 +49,6 @@ export async function readManifest(layout: Layout): Promise<Manifest | undefined
     throw new Error('compact.json is not a compaction manifest');
   }
   return m;
-}
-
-async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return -1;
-    throw error;
-  }
 }
 
 /** Whether the index file names one of `names` (then it must go: it would point at removed files). */

@@ -89,9 +89,11 @@ export class BlobIndex {
 
   apply(ref: BlobRef, v: Version): string | undefined {
     const old = this.refs.get(ref.key);
-    if (old !== undefined && compareVersions(v, old.v) <= 0) return ref.deleted === true ? undefined : ref.file;
+    // A compacted copy names the same file as the line it copies: that file never loses.
+    const same = old !== undefined && old.value.deleted !== true && ref.deleted !== true && old.value.file === ref.file;
+    if (old !== undefined && compareVersions(v, old.v) <= 0) return ref.deleted === true || same ? undefined : ref.file;
     this.refs.set(ref.key, { v, value: ref });
-    return old === undefined || old.value.deleted === true ? undefined : old.value.file;
+    return old === undefined || old.value.deleted === true || same ? undefined : old.value.file;
   }
 
   /** The side file holding a key's bytes, or undefined when it has none (never written, or deleted). */

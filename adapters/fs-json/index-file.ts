@@ -12,7 +12,7 @@ export interface OpenIndex {
 }
 
 /** A file's size, or -1 when it does not exist. */
-async function sizeOf(path: string): Promise<number> {
+export async function sizeOf(path: string): Promise<number> {
   try {
     return (await stat(path)).size;
   } catch (error) {

@@ -19,7 +19,17 @@ import type { Problem } from './format.js';
 
 export type { Problem } from './format.js';
 
+import type { CompactOptions, CompactReport } from './compact.js';
 import { FsJsonStoreImpl } from './store.js';
+
+export {
+  type CompactOptions,
+  type CompactReport,
+  type CompactStep,
+  compactFsStore,
+  DEFAULT_COMPACT_GRACE_MS,
+} from './compact.js';
+export { DEFAULT_COMPACT_MIN_BYTES, DEFAULT_COMPACT_RATIO } from './compact-auto.js';
 
 /** A record that could not be read: which file, which line (1-based; 0 for a whole file), why. */
 export type FsJsonProblem = Problem;
@@ -38,6 +48,14 @@ export interface FsJsonOptions {
   indexAfter?: number;
   /** Start a new segment once the current one reaches this size (default 64 MiB). */
   segmentMaxBytes?: number;
+  /**
+   * Compact on close when at least this share of the segment bytes is dead (replaced or deleted
+   * records), as estimated when the index is rewritten (default 0.5); false never compacts
+   * automatically. See `compactFsStore`.
+   */
+  compactRatio?: number | false;
+  /** ... and the segments hold at least this many bytes (default 16 MiB). */
+  compactMinBytes?: number;
 }
 
 /** The fs-json store: the Store contract plus what a folder on disk can tell. */
@@ -49,6 +67,8 @@ export interface FsJsonStore extends Store {
   /** Rewrites the index now, so the next open reads less (close does it when worthwhile). */
   checkpoint(): Promise<void>;
   deleteBlobs(keys: readonly string[]): Promise<void>;
+  /** Folds the segments no live writer holds into one, dropping dead records and orphaned files. */
+  compact(options?: CompactOptions): Promise<CompactReport>;
 }
 
 /**

@@ -125,9 +125,11 @@ export class SegmentLog {
 
   /** The tail of every segment but our own, in segment order, without taking anything in. */
   private async readTails(opening: boolean): Promise<Map<number, Tail>> {
-    for (const name of (await readdir(this.o.layout.runs)).sort()) {
+    const listed = (await readdir(this.o.layout.runs)).sort();
+    for (const name of listed) {
       if (name.endsWith(SEGMENT_SUFFIX)) this.add(name);
     }
+    this.letGoOfRemoved(new Set(listed));
     const tails = new Map<number, Tail>();
     for (let seg = 0; seg < this.segs.length; seg++) {
       if (seg === this.own?.seg) continue;
@@ -135,6 +137,19 @@ export class SegmentLog {
       if (tail.batches.length > 0 || tail.end !== (this.segs[seg] as Segment).end) tails.set(seg, tail);
     }
     return tails;
+  }
+
+  /**
+   * Closes the files of segments compaction removed (their lines live in its new segment), so
+   * their space is freed; a little later, so that a read under way still finishes.
+   */
+  private letGoOfRemoved(listed: ReadonlySet<string>): void {
+    for (const s of this.segs) {
+      const file = s.file;
+      if (file === undefined || listed.has(s.name)) continue;
+      s.file = undefined;
+      setTimeout(() => file.then((f) => f.close()).catch(() => undefined), 10_000).unref();
+    }
   }
 
   /** Moves each segment's end past its tail and returns the tails' batches. */
@@ -264,7 +279,15 @@ export class SegmentLog {
           await rm(lock, { force: true });
           continue;
         }
-        const file = await open(join(this.o.layout.runs, s.name), 'r+');
+        // Removed by compaction since we read it: not a segment to append to any more.
+        const file = await open(join(this.o.layout.runs, s.name), 'r+').catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined;
+          throw error;
+        });
+        if (file === undefined) {
+          await rm(lock, { force: true });
+          continue;
+        }
         this.changesSize = size;
         const batches = this.take(tails);
         this.own = { seg, file, lock };

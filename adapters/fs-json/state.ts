@@ -6,6 +6,7 @@
 import type { Component, PointerRecord } from '../../src/model.js';
 import { cloneComponent, clonePointer } from '../../src/records.js';
 import { BlobIndex } from './blobs.js';
+import { isCompactedCopy } from './compact-names.js';
 import type { SegmentEnd, Version } from './format.js';
 import type { SegmentBatch } from './log.js';
 import { NamedRecords } from './named.js';
@@ -47,6 +48,8 @@ export class StoreState {
     const out: Folded = { runs: [], components: [], pointers: [], losers: [] };
     for (const { seg, at, records } of batches) {
       this.unindexed += records.length;
+      // Copies made by compaction carry a commit time older than their segment: nothing new to tell.
+      const copy = isCompactedCopy(this.segName(seg), at);
       for (const record of records) {
         if (record.kind === 'run') {
           const r = record.value;
@@ -65,16 +68,16 @@ export class StoreState {
             line,
             at,
           });
-          out.runs.push(r.id);
+          if (!copy) out.runs.push(r.id);
           continue;
         }
         const v: Version = { at, seg: this.segName(seg), off: record.off };
         switch (record.kind) {
           case 'component':
-            if (this.components.apply(record.value, v)) out.components.push(record.value.name);
+            if (this.components.apply(record.value, v) && !copy) out.components.push(record.value.name);
             break;
           case 'pointer':
-            if (this.pointers.apply(record.value, v)) out.pointers.push(record.value.name);
+            if (this.pointers.apply(record.value, v) && !copy) out.pointers.push(record.value.name);
             break;
           case 'blob': {
             const loser = this.blobs.apply(record.value, v);

@@ -13,6 +13,15 @@ import type {
   WriterRef,
 } from '../../src/store.js';
 import { checkBlobs, PARALLEL_FILES, readBlobFile, removeBlobFiles, writeBlobFiles } from './blobs.js';
+import { type CompactOptions, type CompactReport, compactFsStore } from './compact.js';
+import {
+  DEFAULT_COMPACT_MIN_BYTES,
+  DEFAULT_COMPACT_RATIO,
+  type DeadBytes,
+  deadBytes,
+  wantsCompaction,
+} from './compact-auto.js';
+import { recoverCompaction } from './compact-manifest.js';
 import { ensureLayout, type Layout, layoutOf, storageError, writeFileAtomic } from './files.js';
 import { decodeLine, encodeRecord, type PlacedRecord, type Problem } from './format.js';
 import type { FsJsonOptions, FsJsonStore } from './index.js';
@@ -60,9 +69,11 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private readonly reads = new Set<Promise<unknown>>();
   private poll: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** Dead segment bytes as of the last index rewrite: close compacts when they pass the ratio. */
+  private dead: DeadBytes | undefined;
 
   private constructor(
-    options: FsJsonOptions,
+    private readonly options: FsJsonOptions,
     private readonly layout: Layout,
     private readonly found: Problems,
     private readonly log: SegmentLog,
@@ -89,6 +100,8 @@ export class FsJsonStoreImpl implements FsJsonStore {
     let index: OpenIndex | undefined;
     try {
       await ensureLayout(layout);
+      // A compaction killed half way: finish it (or undo it) before reading anything.
+      await recoverCompaction(layout, options.durable ?? true);
       log = await SegmentLog.open({
         layout,
         durable: options.durable ?? true,
@@ -202,9 +215,18 @@ export class FsJsonStoreImpl implements FsJsonStore {
   }
 
   /** The runs at `refs`, read together; undefined for a missing ref or an unreadable line. */
-  private async readRuns(refs: readonly (RunRef | undefined)[]): Promise<(Run | undefined)[]> {
+  private async readRuns(refs: readonly (RunRef | undefined)[], again = true): Promise<(Run | undefined)[]> {
     const present = refs.filter((r): r is RunRef => r !== undefined);
-    const bufs = await this.log.readMany(present);
+    let bufs: Buffer[];
+    try {
+      bufs = await this.log.readMany(present);
+    } catch (error) {
+      if (!again || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Compaction removed a segment since we looked: its lines live in the new segment now.
+      await this.refresh(true);
+      const moved = await Promise.all(refs.map((r) => (r === undefined ? undefined : this.state.runs.get(r.id))));
+      return this.readRuns(moved, false);
+    }
     let k = 0;
     return refs.map((ref) => (ref === undefined ? undefined : this.decodeRun(ref, bufs[k++] as Buffer)));
   }
@@ -364,6 +386,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
       const folded = this.state.fold(await this.log.refresh(true));
       const runs = await this.state.runs.all();
       const header = this.state.header(this.log.ends(), runs.length);
+      this.dead = deadBytes(runs, header);
       return { folded, covered: this.state.unindexed, text: encodeSnapshot(header, runs, (seg) => seg) };
     });
     this.tell(folded);
@@ -379,8 +402,31 @@ export class FsJsonStoreImpl implements FsJsonStore {
     });
   }
 
+  /** Compacts the store folder (see compact.ts); this process's own segment is left as it is. */
+  async compact(options: CompactOptions = {}): Promise<CompactReport> {
+    this.check();
+    const report = await compactFsStore(this.dir, { durable: this.durable, ...options });
+    await this.refresh(true);
+    return report;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.closeFiles();
+    // A safe point for automatic compaction: our segment is let go, so it is folded too.
+    const ratio = this.options.compactRatio ?? DEFAULT_COMPACT_RATIO;
+    if (wantsCompaction(this.dead, ratio, this.options.compactMinBytes ?? DEFAULT_COMPACT_MIN_BYTES)) {
+      this.dead = undefined;
+      await compactFsStore(this.dir, { durable: this.durable }).catch((error) => {
+        // Another compaction under way does the job; anything else is worth a word, not a failed close.
+        if (!(error instanceof PipetraceError && error.code === 'conflict')) {
+          console.warn(`pipetrace fs-json: automatic compaction of ${this.dir} failed: ${String(error)}`);
+        }
+      });
+    }
+  }
+
+  private async closeFiles(): Promise<void> {
     await this.writes.run(async () => {
       if (this.closed) return;
       try {

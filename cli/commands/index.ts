@@ -25,6 +25,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   tag: async () => (await import('./component.js')).tag,
   note: async () => (await import('./note.js')).note,
   copy: async () => (await import('./copy.js')).copyCommand,
+  compact: async () => (await import('./compact.js')).compact,
   drift: async () => (await import('./drift.js')).drift,
   monitor: async () => (await import('./drift.js')).monitor,
   metrics: async () => (await import('./metrics.js')).metrics,

@@ -1,0 +1,276 @@
+/**
+ * Compaction of an fs-json store: the segments no live writer holds are folded into one new
+ * segment holding only the versions that count; replaced and deleted records, deletion
+ * tombstones old enough to forget, torn tails and orphaned blob files go.
+ *
+ * Safe against concurrent readers and writers and against SIGKILL at any point:
+ *   1. take the compaction lock and the lock of every segment not held by a live writer
+ *      (writers then start new segments; a live writer's segment is only read);
+ *   2. write the manifest (compact-manifest.ts), then the new segment under a temporary name,
+ *      fsync it;
+ *   3. the switch: rename it into segments/ (readers now find the same records twice, with the
+ *      same versions, and the new copy wins only the tie);
+ *   4. write the index for the new layout through the index writer, then remove the old
+ *      segments and the manifest; then the orphaned files.
+ * A kill before 3 leaves a temporary file the next open removes; after 3, copies the next open
+ * removes. Readers in other processes keep answering throughout: a run line in a removed segment
+ * is found again in the new one (see store.ts readRuns).
+ */
+import { appendFile, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PipetraceError } from '../../src/errors.js';
+import { compareRunOrder } from '../../src/store.js';
+import {
+  compactLockPath,
+  type Manifest,
+  manifestPath,
+  newManifest,
+  readManifest,
+  settle,
+  takeLock,
+} from './compact-manifest.js';
+import { nameAfter } from './compact-names.js';
+import { reclaimOrphans } from './compact-orphans.js';
+import { scanSegments, type Winner } from './compact-scan.js';
+import { copyWinners } from './compact-write.js';
+import {
+  fsyncDir,
+  type Layout,
+  LOCK_SUFFIX,
+  layoutOf,
+  SEGMENT_SUFFIX,
+  storageError,
+  writeFileAtomic,
+} from './files.js';
+import type { RunRef } from './run-refs.js';
+import { encodeSnapshot, type SnapshotHeader } from './snapshot.js';
+
+/** Tombstones and unreferenced files younger than this are kept (default 15 minutes). */
+export const DEFAULT_COMPACT_GRACE_MS = 15 * 60 * 1000;
+
+/** The points compaction passes, in order ('copied' once per segment): for progress and tests. */
+export type CompactStep =
+  | 'locked'
+  | 'scanned'
+  | 'intent'
+  | 'copied'
+  | 'written'
+  | 'switched'
+  | 'indexed'
+  | 'removed'
+  | 'reclaimed';
+
+export interface CompactOptions {
+  /**
+   * Deletion tombstones and unreferenced blob files younger than this are kept, in ms (default
+   * 15 minutes): a write under way may still commit a file, or an older write of a key.
+   */
+  graceMs?: number;
+  /** fsync the new files before the switch (default true). */
+  durable?: boolean;
+  /** Called at each step; compaction waits for what it returns. */
+  onStep?: (step: CompactStep, detail?: string) => void | Promise<void>;
+}
+
+export interface CompactReport {
+  /** Segments before and after, and their bytes. */
+  segmentsBefore: number;
+  segmentsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  /** Record lines read, kept (in the new segment or in a segment left alone), dropped. */
+  records: number;
+  kept: number;
+  dropped: number;
+  /** Deletion tombstones dropped (a subset of dropped). */
+  tombstones: number;
+  /** Orphaned files removed, and their bytes. */
+  orphanFiles: number;
+  orphanBytes: number;
+  /** Segments left alone because a live writer holds them. */
+  inUse: string[];
+  ms: number;
+}
+
+/**
+ * Compacts the fs-json store in `dir`; see the top of this file. Throws a `conflict` error when
+ * another compaction of the store is under way.
+ */
+export async function compactFsStore(dir: string, options: CompactOptions = {}): Promise<CompactReport> {
+  const started = Date.now();
+  const layout = layoutOf(dir);
+  try {
+    await readFile(layout.marker);
+  } catch {
+    throw new PipetraceError('not_found', `no pipetrace store at ${dir}`, { details: { what: 'store', name: dir } });
+  }
+  const lock = compactLockPath(layout);
+  if (!(await takeLock(lock))) {
+    throw new PipetraceError('conflict', `fs-json: another compaction of ${dir} is under way`);
+  }
+  const held = new Set<string>();
+  try {
+    return await compactLocked(layout, options, held, started);
+  } catch (error) {
+    throw error instanceof PipetraceError ? error : storageError(`cannot compact ${dir}`, error);
+  } finally {
+    await Promise.all([...held].map((l) => rm(l, { force: true })));
+    await rm(lock, { force: true });
+  }
+}
+
+async function compactLocked(
+  layout: Layout,
+  options: CompactOptions,
+  held: Set<string>,
+  started: number,
+): Promise<CompactReport> {
+  const durable = options.durable ?? true;
+  const cutoff = started - (options.graceMs ?? DEFAULT_COMPACT_GRACE_MS);
+  const step = options.onStep ?? (() => {});
+  // Holding the compaction lock, any manifest is a dead compactor's.
+  const old = await readManifest(layout);
+  if (old !== undefined) await settle(layout, old, false, durable);
+  const names = (await readdir(layout.runs)).filter((n) => n.endsWith(SEGMENT_SUFFIX)).sort();
+  const rewritten = new Set<string>();
+  for (const name of names) {
+    const segLock = join(layout.runs, name + LOCK_SUFFIX);
+    if (!(await takeLock(segLock))) continue;
+    held.add(segLock);
+    rewritten.add(name);
+  }
+  await step('locked');
+  let scan = await scanSegments(layout.runs, names, rewritten);
+  // A tail that is not a crash's (a hand edit after the last commit) is never dropped: leave it.
+  const edited = names.filter((n, i) => rewritten.has(n) && (scan.tails[i] as number) > 0 && !scan.tailTorn[i]);
+  if (edited.length > 0) {
+    for (const n of edited) {
+      rewritten.delete(n);
+      held.delete(join(layout.runs, n + LOCK_SUFFIX));
+      await rm(join(layout.runs, n + LOCK_SUFFIX), { force: true });
+    }
+    scan = await scanSegments(layout.runs, names, rewritten);
+  }
+  await step('scanned');
+  const isRewritten = names.map((n) => rewritten.has(n));
+  const sizes = names.map((_, i) => (scan.ends[i]?.bytes ?? 0) + (scan.tails[i] ?? 0));
+  const bytesBefore = sizes.reduce((a, b) => a + b, 0);
+
+  // What the new segment keeps: every winner in a rewritten segment, but tombstones old enough
+  // whose key no segment left alone mentions (nothing older can come back then).
+  const keep = new Map<number, Winner<unknown>[]>();
+  let kept = 0;
+  let tombstones = 0;
+  const take = (w: Winner<unknown>) => {
+    if (!isRewritten[w.seg]) {
+      kept += 1;
+      return;
+    }
+    let list = keep.get(w.seg);
+    if (list === undefined) keep.set(w.seg, (list = []));
+    list.push(w);
+    kept += 1;
+  };
+  for (const w of scan.runs.values()) take(w);
+  for (const w of scan.components.values()) take(w);
+  for (const w of scan.pointers.values()) take(w);
+  for (const [key, w] of scan.blobs) {
+    if (w.value.deleted === true && isRewritten[w.seg] && w.at < cutoff && !scan.keptKeys.has(key)) {
+      scan.blobs.delete(key);
+      tombstones += 1;
+    } else take(w);
+  }
+  for (const list of keep.values()) list.sort((a, b) => a.off - b.off);
+  // One segment with nothing to drop is left as it is.
+  const worth =
+    rewritten.size > 1 ||
+    names.some(
+      (_, i) =>
+        isRewritten[i] && ((keep.get(i)?.length ?? 0) < (scan.perSeg[i] as number) || (scan.tails[i] as number) > 0),
+    );
+  const referenced = new Set<string>();
+  for (const w of scan.blobs.values()) if (w.value.deleted !== true) referenced.add(w.value.file);
+
+  let segmentsAfter = names.length;
+  let bytesAfter = bytesBefore;
+  let manifest: Manifest | undefined;
+  if (worth) {
+    let maxAt = 0;
+    for (const list of keep.values()) for (const w of list) if (w.at > maxAt) maxAt = w.at;
+    const replaces = names.flatMap((name, i) => (isRewritten[i] ? [{ name, bytes: sizes[i] as number }] : []));
+    manifest = newManifest(nameAfter(names, maxAt, SEGMENT_SUFFIX), replaces);
+    await writeFileAtomic(manifestPath(layout), `${JSON.stringify(manifest)}\n`, durable);
+    if (durable) await fsyncDir(layout.dir);
+    await step('intent');
+    // The index lists the new segment first, then the segments left alone.
+    const order = names.map((_, i) => i).filter((i) => isRewritten[i]);
+    let copied: { bytes: number; lines: number };
+    try {
+      const file = await open(join(layout.runs, manifest.temp), 'wx');
+      try {
+        copied = await copyWinners(file, layout.runs, names, order, keep, -1, (name) => step('copied', name));
+        if (durable) await file.sync();
+      } finally {
+        await file.close();
+      }
+      await step('written');
+      await rename(join(layout.runs, manifest.temp), join(layout.runs, manifest.output));
+    } catch (error) {
+      // Before the switch nothing has changed: undo (remove the temporary file and the manifest).
+      await settle(layout, manifest, true, durable).catch(() => undefined);
+      throw error;
+    }
+    if (durable) await fsyncDir(layout.runs);
+    await step('switched');
+    await appendFile(layout.changes, '.');
+
+    const leftAlone = names.map((_, i) => i).filter((i) => !isRewritten[i]);
+    const newSeg = new Map<number, number>(leftAlone.map((old, k) => [old, k + 1]));
+    const segOf = (w: Winner<unknown>) => (w.seg === -1 ? 0 : (newSeg.get(w.seg) as number));
+    const segName = (w: Winner<unknown>) => (w.seg === -1 ? manifest?.output : names[w.seg]) as string;
+    const versioned = <T>(w: Winner<T>) => ({ v: { at: w.at, seg: segName(w), off: w.off }, value: w.value });
+    const runs: RunRef[] = [];
+    for (const w of scan.runs.values()) {
+      runs.push({ ...w.value, seg: segOf(w), off: w.off, len: w.len, line: w.line, at: w.at });
+    }
+    runs.sort(compareRunOrder);
+    const header: SnapshotHeader = {
+      segments: [
+        { name: manifest.output, bytes: copied.bytes, lines: copied.lines },
+        ...leftAlone.map((i) => ({ name: names[i] as string, ...(scan.ends[i] as { bytes: number; lines: number }) })),
+      ],
+      runCount: runs.length,
+      components: [...scan.components.values()].map(versioned),
+      pointers: [...scan.pointers.values()].map(versioned),
+      blobs: [...scan.blobs.values()].map(versioned),
+    };
+    await writeFileAtomic(
+      layout.index,
+      encodeSnapshot(header, runs, (seg) => seg),
+      durable,
+    );
+    await step('indexed');
+    await settle(layout, manifest, true, durable);
+    for (const name of rewritten) held.delete(join(layout.runs, name + LOCK_SUFFIX));
+    await appendFile(layout.changes, '.');
+    await step('removed');
+    segmentsAfter = leftAlone.length + 1;
+    bytesAfter = copied.bytes + leftAlone.reduce((n, i) => n + (sizes[i] as number), 0);
+  }
+  const orphans = await reclaimOrphans(layout, referenced, cutoff);
+  await step('reclaimed');
+  return {
+    segmentsBefore: names.length,
+    segmentsAfter,
+    bytesBefore,
+    bytesAfter,
+    records: scan.records,
+    kept,
+    dropped: scan.records - kept,
+    tombstones,
+    orphanFiles: orphans.files,
+    orphanBytes: orphans.bytes,
+    inUse: names.filter((_, i) => !isRewritten[i]),
+    ms: Date.now() - started,
+  };
+}

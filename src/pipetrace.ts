@@ -126,7 +126,7 @@ export class Pipetrace {
   private readonly stalenessDefaults: Omit<StalenessOptions, 'now'>;
   private readonly onError: (error: unknown) => void;
   private readonly writer: RunWriter;
-  private pending: Promise<unknown> = Promise.resolve();
+  private pending: Promise<void> = Promise.resolve();
   /** Checks declared with component(name, { checks }), run on every wrapped call of it. */
   private readonly componentChecks = new Map<string, CheckPlan>();
   private backgroundError: unknown;
@@ -256,11 +256,17 @@ export class Pipetrace {
   }
 
   private background(write: Promise<unknown>): void {
-    const tracked = write.catch((error) => {
-      this.backgroundError ??= error;
-      this.onError(error);
-    });
-    this.pending = Promise.all([this.pending, tracked]);
+    // Settles to undefined, not to the write's run: a chain of results would keep every run
+    // logged in the background alive until the Pipetrace itself is dropped.
+    const before = this.pending;
+    this.pending = write.then(
+      () => before,
+      (error) => {
+        this.backgroundError ??= error;
+        this.onError(error);
+        return before;
+      },
+    );
   }
 
   /** Waits for background logging (wrapped synchronous functions); rejects with its first error. */

@@ -41,20 +41,23 @@ export function cloneRun(run: Run): Run {
 /** The parts of a run besides its identity, times, status and pointers. */
 export type RunDetails = Pick<Run, 'notes' | 'params' | 'metrics' | 'error' | 'snapshot' | 'checks'>;
 
-/** True when a run has any notes, params, metrics, error, snapshot or check results. */
-export function hasDetails(run: RunDetails): boolean {
+/** True when a run has any notes, params, metrics, error, snapshot or (unless `checks` is false) check results. */
+export function hasDetails(run: RunDetails, checks = true): boolean {
   return (
     run.notes.length > 0 ||
     !isEmpty(run.params) ||
     !isEmpty(run.metrics) ||
     run.error !== undefined ||
     run.snapshot !== undefined ||
-    run.checks !== undefined
+    (checks && run.checks !== undefined)
   );
 }
 
-/** A copy of a run's details, for a store that keeps them apart from the rest of the run. */
-export function copyDetails(run: RunDetails): RunDetails {
+/**
+ * A copy of a run's details, for a store that keeps them apart from the rest of the run;
+ * without its check results when `checks` is false (a store that keeps those apart too).
+ */
+export function copyDetails(run: RunDetails, checks = true): RunDetails {
   const copy: RunDetails = {
     notes: run.notes.map((n) => ({ at: n.at, text: n.text })),
     params: cloneRecord(run.params),
@@ -62,7 +65,7 @@ export function copyDetails(run: RunDetails): RunDetails {
   };
   if (run.error !== undefined) copy.error = { ...run.error };
   if (run.snapshot !== undefined) copy.snapshot = run.snapshot;
-  if (run.checks !== undefined) copy.checks = copyCheckResults(run.checks);
+  if (checks && run.checks !== undefined) copy.checks = copyCheckResults(run.checks);
   return copy;
 }
 

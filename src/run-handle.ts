@@ -175,9 +175,11 @@ export class RunHandle {
     return this;
   }
 
-  /** @internal Results of a wrap's checks, well-formed by construction. */
-  recordChecks(results: readonly CheckResult[]): void {
-    if (results.length > 0) (this.checks ??= []).push(...results);
+  /** @internal Results of a wrap's checks, well-formed by construction; keeps the array when it is the first. */
+  recordChecks(results: CheckResult[]): void {
+    if (results.length === 0) return;
+    if (this.checks === undefined) this.checks = results;
+    else this.checks.push(...results);
   }
 
   /**

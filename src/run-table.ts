@@ -1,3 +1,4 @@
+import { CheckColumns } from './checks/columns.js';
 import { invalid } from './errors.js';
 import type { CodeVersion, Run } from './model.js';
 import { copyCode, copyDetails, hasDetails, type RunDetails, withDetails } from './records.js';
@@ -58,6 +59,10 @@ export class RunTable implements RunColumns {
   private readonly answers: number[] = [];
   private askedAt = 0;
   private readonly details = new Map<number, RunDetails>();
+  /** Check results of every run, in columns (`checkAt` says whose are where). */
+  private readonly checks = new CheckColumns();
+  /** Per slot: where its check results start, and their count + 1 (0: none); made for the first run with checks. */
+  private checkAt: Int32Array | undefined;
   private readonly codes: CodeVersion[] = [];
   private readonly components = new StringIndex();
   private readonly pointers = new StringIndex();
@@ -149,7 +154,12 @@ export class RunTable implements RunColumns {
     this.times[2 * slot + 1] = run.endedAt;
     this.runs++;
     this.writes++;
-    if (hasDetails(run)) this.details.set(slot, copyDetails(run));
+    if (hasDetails(run, false)) this.details.set(slot, copyDetails(run, false));
+    if (run.checks !== undefined) {
+      const checkAt = (this.checkAt ??= new Int32Array(2 * this.capacity));
+      checkAt[2 * slot] = this.checks.add(run.checks);
+      checkAt[2 * slot + 1] = run.checks.length + 1;
+    }
     // Runs mostly arrive in time order; an import of old history sorts once, when first scanned.
     if (!this.append(this.order, slot)) this.unsorted.add(-1);
     const list = this.byComponent[component];
@@ -182,6 +192,11 @@ export class RunTable implements RunColumns {
       this.writers[p] = withoutItem(this.writers[p], slot, this.byWriteKey);
     }
     this.details.delete(slot);
+    const checkAt = this.checkAt;
+    if (checkAt !== undefined && checkAt[2 * slot + 1] !== 0) {
+      this.checks.drop(checkAt[2 * slot] as number, (checkAt[2 * slot + 1] as number) - 1);
+      checkAt[2 * slot + 1] = 0;
+    }
     this.ints[at + FLAGS] = 0;
     this.runs--;
     this.writes++;
@@ -238,6 +253,7 @@ export class RunTable implements RunColumns {
     const n = Math.max(1024, this.capacity * GROWTH);
     this.ints = resized(this.ints, n * STRIDE);
     this.times = resized(this.times, n * 2);
+    if (this.checkAt !== undefined) this.checkAt = resized(this.checkAt, n * 2);
     this.capacity = n;
   }
 
@@ -349,7 +365,7 @@ export class RunTable implements RunColumns {
     for (let i = 0; i < nIn; i++) inputs[i] = this.pointers.key(io[from + i] as number);
     for (let i = 0; i < nOut; i++) outputs[i] = this.pointers.key(io[from + nIn + i] as number);
     for (let i = 0; i < nDep; i++) dependencies[i] = this.ids.key(io[from + nIn + nOut + i] as number);
-    return withDetails(
+    const run = withDetails(
       {
         id: this.ids.key(slot),
         component: this.components.key(this.ints[at + COMPONENT] as number),
@@ -363,6 +379,9 @@ export class RunTable implements RunColumns {
       this.details.get(slot),
       code < 0 ? undefined : this.codes[code],
     );
+    const checks = this.checkAt?.[2 * slot + 1] ?? 0;
+    if (checks > 0) run.checks = this.checks.read(this.checkAt?.[2 * slot] as number, checks - 1);
+    return run;
   }
 
   /** For each query, the writer of its pointer with the greatest WriteKey below `before`. */

@@ -184,7 +184,7 @@ class CheckedCall<A extends unknown[], R> {
   }
 
   /** Records `results`; the error to fail the run with when one failed under 'fail'. */
-  private judge(checks: CheckPlan['before'], results: readonly CheckResult[]): CheckFailedError | undefined {
+  private judge(checks: CheckPlan['before'], results: CheckResult[]): CheckFailedError | undefined {
     this.run.recordChecks(results);
     if (failing(checks, results, 'flag') !== undefined) this.flagOutputs = true;
     const stop = failing(checks, results, 'fail');

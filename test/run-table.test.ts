@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
-import { createPipetrace, isPipetraceError, type Run, type Store } from '../src/index.js';
+import { type CheckResult, createPipetrace, isPipetraceError, type Run, type Store } from '../src/index.js';
 import { RunIndex } from '../src/run-index.js';
 import { RunTable } from '../src/run-table.js';
 import { StringIndex } from '../src/string-index.js';
@@ -111,6 +111,44 @@ describe('run table', () => {
     const odd = table.scan({ component: 'odd', order: 'desc', limit: 3 }).runs.map((r) => r.id);
     expect(odd).toEqual(['r10', 'r1999', 'r1997']);
     expect(table.scan({ component: 'even', order: 'asc', limit: 2 }).runs.map((r) => r.id)).toEqual(['r0', 'r2']);
+  });
+
+  it('keeps check results in columns: every field, empty lists, names in any order, replacements, and copies', () => {
+    const table = new RunTable();
+    const a: CheckResult = { name: 'a', phase: 'before', outcome: 'pass', durationMs: 0.5 };
+    const b: CheckResult = { name: 'b', phase: 'after', outcome: 'fail', message: 'no rows', durationMs: 2 };
+    const c: CheckResult = { name: 'c', phase: 'after', outcome: 'error', pointer: 'db.t', column: 'id' };
+    const runs = [
+      run('r0', { checks: [a, b] }),
+      // The same names in another order, then other names at the same positions.
+      run('r1', { checks: [b, a] }),
+      run('r2', { checks: [c, { ...a, name: 'd' }] }),
+      run('r3', { checks: [] }),
+      run('r4'),
+      run('r5', { checks: [{ ...b, message: 'other' }], metrics: { n: 1 } }),
+    ];
+    // Enough results that the columns grow more than once.
+    for (let i = 0; i < 300; i++) runs.push(run(`m${i}`, { checks: [a, { ...b, message: `m${i}` }] }));
+    for (const r of runs) table.put(r);
+    for (const r of runs) expect(table.get(r.id)).toEqual(r);
+    expect('checks' in (table.get('r4') as Run)).toBe(false);
+    expect(Object.keys(table.get('r0')?.checks?.[1] ?? {})).toEqual([
+      'name',
+      'phase',
+      'outcome',
+      'message',
+      'durationMs',
+    ]);
+    // A returned result is a copy.
+    (table.get('r0')?.checks?.[0] as CheckResult).outcome = 'error';
+    expect(table.get('r0')?.checks?.[0]).toEqual(a);
+    // Replacing a run replaces its results, or drops them.
+    table.put(run('r0', { checks: [c] }));
+    table.put(run('r1'));
+    table.put(run('r5', { checks: [a] }));
+    expect(table.get('r0')?.checks).toEqual([c]);
+    expect('checks' in (table.get('r1') as Run)).toBe(false);
+    expect(table.get('r5')).toEqual(run('r5', { checks: [a] }));
   });
 
   it('keeps one copy of a code version shared by consecutive runs, yet returns it per run', () => {

@@ -3,6 +3,7 @@ import { cachedChunk, loadChunks } from './chunk-cache.js';
 import type { Chunk } from './format/chunk.js';
 import { bucketOf, type PairManifest } from './format/codec.js';
 import { HashTable64 } from './hashset.js';
+import { probeInputs } from './input-order.js';
 import { type ChunkQueries, emit, joinChunk, MatchBuilder, type Matches } from './join.js';
 import type { BufferPool } from './pool.js';
 
@@ -42,22 +43,24 @@ export async function lookupPair(
   }
   const all = pair.kind !== 'keep' && direction === 'forward';
   if (all) {
-    // Forward over map/many: input hashes are not partitioned, so every chunk is scanned.
-    const table = new HashTable64(q);
-    const next = new Int32Array(q);
-    for (let i = 0; i < q; i++) link(table, next, queries[2 * i] as number, queries[2 * i + 1] as number, i);
+    // Forward over map/many: input hashes are not partitioned, so every chunk is read.
     const chunks = await loadChunks(
       store,
       runId,
       pair,
       pair.counts.map((_, c) => c),
     );
-    // Few queries (a label's rows, one row's impact): binary search an input order per chunk
-    // (built once, kept with the cached chunk) instead of reading every entry.
-    if (chunks.every((c) => q * Math.log2(c.count + 1) < c.count * SCAN_COST && c.count < INDEXED_MAX)) {
-      for (const chunk of chunks) probeByInput(chunk, pair, queries, q, m);
+    // Few queries (a label's rows, one row's impact): probe an input order of the whole pair
+    // (built once, kept with the cached chunks) instead of reading every entry.
+    const total = chunks.reduce((n, c) => n + c.count, 0);
+    const complete = chunks.length === pair.counts.filter((n) => n > 0).length;
+    if (complete && total > 0 && q * Math.log2(total + 1) < total * SCAN_COST) {
+      probeInputs(chunks, pair, queries, q, m);
       return m.done();
     }
+    const table = new HashTable64(q);
+    const next = new Int32Array(q);
+    for (let i = 0; i < q; i++) link(table, next, queries[2 * i] as number, queries[2 * i + 1] as number, i);
     for (const chunk of chunks)
       scanChunk(chunk, pair, chunk.inp as Uint32Array, chunk.out, table, next, undefined, m, true);
     return m.done();
@@ -135,49 +138,6 @@ export async function lookupPair(
 const FEW = 8;
 /** Reading an entry in a scan (a hash probe) costs about this many binary search steps. */
 const SCAN_COST = 4;
-/** Entry indexes fit beside a 32-bit high word in a double's 53 bits. */
-const INDEXED_MAX = 2 ** 21;
-
-/** The chunk's entries ordered by input (hi word, then entry): sorted once as doubles, no comparator. */
-function inputOrder(chunk: Chunk): { hi: Uint32Array; at: Uint32Array } {
-  if (chunk.byInput !== undefined) return chunk.byInput;
-  const inp = chunk.inp as Uint32Array;
-  const keys = new Float64Array(chunk.count);
-  for (let j = 0; j < chunk.count; j++) keys[j] = (inp[2 * j] as number) * INDEXED_MAX + j;
-  keys.sort();
-  const hi = new Uint32Array(chunk.count);
-  const at = new Uint32Array(chunk.count);
-  for (let k = 0; k < chunk.count; k++) {
-    const key = keys[k] as number;
-    const j = key % INDEXED_MAX;
-    at[k] = j;
-    hi[k] = (key - j) / INDEXED_MAX;
-  }
-  chunk.byInput = { hi, at };
-  return chunk.byInput;
-}
-
-/** Forward matches of a few queries in one map/many chunk, in entry order per query. */
-function probeByInput(chunk: Chunk, pair: PairManifest, queries: Uint32Array, q: number, m: MatchBuilder): void {
-  const { hi: his, at } = inputOrder(chunk);
-  const inp = chunk.inp as Uint32Array;
-  const text = chunk.text?.();
-  for (let i = 0; i < q; i++) {
-    const hi = (queries[2 * i] as number) >>> 0;
-    const lo = (queries[2 * i + 1] as number) >>> 0;
-    let a = 0;
-    let b = his.length;
-    while (a < b) {
-      const mid = (a + b) >>> 1;
-      if ((his[mid] as number) < hi) a = mid + 1;
-      else b = mid;
-    }
-    for (let k = a; k < his.length && his[k] === hi; k++) {
-      const j = at[k] as number;
-      if (inp[2 * j + 1] === lo) emit(m, m.tagOf(i), pair, chunk.out, j, text, true);
-    }
-  }
-}
 
 /** A match of query `q`: the row on the other side, with keys where the pair kept them. */
 export type Visit = (q: number, hi: number, lo: number, key: unknown, queryKey: unknown) => void;

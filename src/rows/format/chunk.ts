@@ -61,8 +61,21 @@ export interface Chunk {
   out: Uint32Array;
   inp?: Uint32Array;
   text?: () => unknown[];
-  /** Built on the first few-row forward lookup: entries ordered by input high word (src/rows/lookup.ts). */
-  byInput?: { hi: Uint32Array; at: Uint32Array };
+  /** On a pair's first chunk, built on the first few-row forward lookup (src/rows/input-order.ts). */
+  pairInputs?: PairInputOrder;
+}
+
+/** Every entry of a pair's chunks (concatenated in bucket order) ordered by input high word. */
+export interface PairInputOrder {
+  /** Input high words, ascending. */
+  hi: Uint32Array;
+  /** Where each sits in the concatenation of the chunks' entries. */
+  pos: Uint32Array;
+  /** Where each chunk starts in that concatenation (one more than there are chunks). */
+  starts: Uint32Array;
+  /** Where each range of the top `dirBits` bits of the high words starts in `hi`. */
+  dir: Uint32Array;
+  dirBits: number;
 }
 
 /** Word layout of a version 2 chunk body. */

@@ -26,7 +26,7 @@ const BUILT = 'scale-rows-built';
 const part = process.argv[2];
 // A part reads the rows a stage from the store it is given.
 const N =
-  part === undefined || part === 'build'
+  part === undefined || part === 'build' || part === 'capture'
     ? Number(process.env.SCALE_ROWS_N ?? 20_000_000)
     : Number(readFileSync(join(process.argv[3] as string, BUILT), 'utf8'));
 const FLAGGED = Math.min(100_000, Math.floor(N / 10));
@@ -38,14 +38,23 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const open = (dir: string): Promise<Store> => fsJsonStore({ dir });
 
 /** Writes the five stages; returns capture figures (time in add() and writeRowLineage only). */
-async function build(dir: string): Promise<Figures> {
+const build = (dir: string): Promise<Figures> => capture(dir, Array.from({ length: STAGES }, (_, s) => s + 1));
+
+/** Writes the given stages into the store at dir; returns their capture figures. */
+async function capture(dir: string, stages: number[]): Promise<Figures> {
   const store = await open(dir);
-  await store.putRuns(Array.from({ length: STAGES }, (_, s) => runOf(s + 1)));
+  await store.putRuns(stages.map(runOf));
   let captureMs = 0;
   let writeMs = 0;
+  // CPU time too: on a shared machine, wall time mostly measures the other processes.
+  let cpuUs = 0;
+  const cpuOf = (from: NodeJS.CpuUsage) => {
+    const c = process.cpuUsage(from);
+    return c.user + c.system;
+  };
   const outs: string[] = new Array(BATCH);
   const ins: string[] = new Array(BATCH);
-  for (let s = 1; s <= STAGES; s++) {
+  for (const s of stages) {
     const keep = s === 1;
     const rec = new RowRecorder(`data/${s}`, `data/${s - 1}`, keep ? 'keep' : 'map', { expected: N });
     for (let b = 0; b < N; b += BATCH) {
@@ -56,20 +65,27 @@ async function build(dir: string): Promise<Figures> {
         ins[i] = key(s === 2 ? 0 : s - 1, b + i);
       }
       const t = performance.now();
+      const c = process.cpuUsage();
       if (keep) for (let i = 0; i < n; i++) rec.add(outs[i] as string);
       else for (let i = 0; i < n; i++) rec.add(outs[i] as string, ins[i] as string);
+      cpuUs += cpuOf(c);
       captureMs += performance.now() - t;
     }
     const t = performance.now();
+    const c = process.cpuUsage();
     await writeRowLineage(store, `stage-${s}`, [rec]);
+    cpuUs += cpuOf(c);
     writeMs += performance.now() - t;
     gc();
   }
   await store.close();
-  writeFileSync(join(dir, BUILT), String(N));
+  if (stages.length === STAGES) writeFileSync(join(dir, BUILT), String(N));
   const total = captureMs + writeMs;
+  const rows = stages.length * N;
   return {
-    scale_row_capture_rows_per_s: Math.round((STAGES * N) / (total / 1000)),
+    scale_row_capture_stages: stages.length,
+    scale_row_capture_rows_per_s: Math.round(rows / (total / 1000)),
+    scale_row_capture_rows_per_cpu_s: Math.round(rows / (cpuUs / 1e6)),
     scale_row_capture_add_s: round(captureMs / 1000, 1),
     scale_row_capture_write_s: round(writeMs / 1000, 1),
     scale_row_capture_peak_rss_mb: peakRssMb(),
@@ -79,12 +95,14 @@ async function build(dir: string): Promise<Figures> {
 /** A fresh process: open, trace output row i back to the raw rows. */
 async function cold(dir: string, i: number): Promise<Figures> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const store = await open(dir);
   const trace = await traceRow(store, `data/${STAGES}`, key(STAGES, i));
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
   if (trace.steps.length !== STAGES || trace.origins[0]?.pointer !== 'data/0') throw new Error('cold trace went wrong');
   await store.close();
-  return { ms, rss: peakRssMb() };
+  return { ms, cpuMs: (c.user + c.system) / 1000, rss: peakRssMb() };
 }
 
 /** Traces 200 rows once (each a row not traced before), then again (warm), in one process. */
@@ -143,6 +161,8 @@ async function review(dir: string): Promise<Figures> {
 
 const PARTS: Record<string, (dir: string, arg: string | undefined) => Promise<Figures>> = {
   build,
+  // One 1:1 stage of N rows into a new store (when the five stages were kept from an earlier run).
+  capture: (dir) => capture(dir, [2]),
   cold: (dir, i) => cold(dir, Number(i)),
   warm,
   review,
@@ -175,15 +195,25 @@ try {
   if (!existsSync(join(dir, BUILT)) || readFileSync(join(dir, BUILT), 'utf8') !== String(N)) {
     rmSync(dir, { recursive: true, force: true });
     Object.assign(figures, child('build', dir));
+  } else {
+    const fresh = mkdtempSync(join(tmpdir(), 'pipetrace-scale-rows-capture-'));
+    try {
+      Object.assign(figures, child('capture', fresh));
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   }
   const colds: number[] = [];
+  const coldCpu: number[] = [];
   let coldRss = 0;
   for (let r = 0; r < 5; r++) {
     const f = child('cold', dir, String((r * 104_729 + 3) % N));
     colds.push(f.ms as number);
+    coldCpu.push(f.cpuMs as number);
     coldRss = Math.max(coldRss, f.rss as number);
   }
   figures.scale_row_trace_cold_100m_ms = round(percentile(colds, 50), 1);
+  figures.scale_row_trace_cold_100m_cpu_ms = round(percentile(coldCpu, 50), 1);
   figures.scale_row_trace_cold_peak_rss_mb = coldRss;
   Object.assign(figures, child('warm', dir));
   Object.assign(figures, child('review', dir));

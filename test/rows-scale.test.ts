@@ -14,28 +14,18 @@ import { setLookupWindow } from '../src/rows/lookup.js';
 import { hasRepeats } from '../src/rows/population.js';
 import type { Store } from '../src/store.js';
 import { sampleRun } from '../src/testing.js';
+import { prng } from './review-scenario.js';
 
 const T = 1_700_000_000_000;
 const run = (id: string, at: number, inputs: string[], outputs: string[]): Run =>
   sampleRun({ id, component: id.split('-')[0] as string, startedAt: T + at, endedAt: T + at + 10, inputs, outputs });
-
-/** A seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Four stages over random data: a filter, a 1:1 map with some rows of no recorded origin, an
  * aggregation (output keys repeat) and a 1:1 scoring step; a random share of the scores flagged.
  */
 async function randomPipeline(seed: number): Promise<Store> {
-  const rnd = random(seed);
+  const rnd = prng(seed);
   const store = memoryStore();
   await store.putRuns([
     run('clean-1', 0, ['raw'], ['clean']),
@@ -114,7 +104,7 @@ describe('row lineage at scale, scaled down', () => {
   });
 
   it('caps a pair at 2^maxBits chunks, each holding exactly its share of the entries', () => {
-    const rnd = random(7);
+    const rnd = prng(7);
     // Wide chunks with inputs, and narrow ones (6 bits and more) of kept rows.
     for (const [n, maxBits, edges] of [
       [40_000, 2, true],
@@ -171,7 +161,7 @@ describe('row lineage at scale, scaled down', () => {
   });
 
   it('finds repeated output hashes in a chunk exactly when there are some', () => {
-    const rnd = random(11);
+    const rnd = prng(11);
     for (let t = 0; t < 200; t++) {
       const count = 1 + Math.floor(rnd() * 3000);
       const out = new Uint32Array(2 * count);

@@ -43,26 +43,25 @@ export async function lookupPair(
   }
   const all = pair.kind !== 'keep' && direction === 'forward';
   if (all) {
-    // Forward over map/many: input hashes are not partitioned, so every chunk is read.
-    const chunks = await loadChunks(
-      store,
-      runId,
-      pair,
-      pair.counts.map((_, c) => c),
-    );
     // Few queries (a label's rows, one row's impact): probe an input order of the whole pair
     // (built once, kept with the cached chunks) instead of reading every entry.
-    const total = chunks.reduce((n, c) => n + c.count, 0);
-    const complete = chunks.length === pair.counts.filter((n) => n > 0).length;
-    if (complete && total > 0 && q * Math.log2(total + 1) < total * SCAN_COST) {
-      probeInputs(chunks, pair, queries, q, m);
-      return m.done();
+    const stored = pair.counts.filter((count) => count > 0);
+    const total = stored.reduce((n, count) => n + count, 0);
+    if (total > 0 && q * Math.log2(total + 1) < total * SCAN_COST) {
+      const chunks = await loadChunks(store, runId, pair, allChunks(pair));
+      if (chunks.length === stored.length) {
+        probeInputs(chunks, pair, queries, q, m);
+        return m.done();
+      }
     }
+    // Forward over map/many: input hashes are not partitioned, so every chunk is scanned,
+    // a window of chunks at a time.
     const table = new HashTable64(q);
     const next = new Int32Array(q);
     for (let i = 0; i < q; i++) link(table, next, queries[2 * i] as number, queries[2 * i + 1] as number, i);
-    for (const chunk of chunks)
-      scanChunk(chunk, pair, chunk.inp as Uint32Array, chunk.out, table, next, undefined, m, true);
+    for (const window of windows(pair, allChunks(pair)))
+      for (const chunk of await loadChunks(store, runId, pair, window))
+        scanChunk(chunk, pair, chunk.inp as Uint32Array, chunk.out, table, next, undefined, m, true);
     return m.done();
   }
   if (q <= FEW) {
@@ -110,11 +109,20 @@ export async function lookupPair(
   }
   const wanted: number[] = [];
   for (let c = 0; c < chunksN; c++) if ((start[c + 1] as number) > (start[c] as number)) wanted.push(c);
-  const chunks = await loadChunks(store, runId, pair, wanted);
   const byBucket: (Chunk | undefined)[] = new Array(chunksN);
-  for (const chunk of chunks) byBucket[chunk.bucket] = chunk;
-  for (const c of wanted) {
-    const chunk = byBucket[c];
+  for (const window of windows(pair, wanted)) {
+    for (const chunk of await loadChunks(store, runId, pair, window)) byBucket[chunk.bucket] = chunk;
+    for (const c of window) {
+      joinQueries(byBucket[c], c);
+      // Done with it: only the cache keeps it now.
+      byBucket[c] = undefined;
+    }
+  }
+  pool?.release(hash);
+  pool?.release(tag);
+  return m.done();
+
+  function joinQueries(chunk: Chunk | undefined, c: number): void {
     grouped.from = start[c] as number;
     grouped.to = start[c + 1] as number;
     if (chunk === undefined) {
@@ -129,9 +137,40 @@ export async function lookupPair(
       }
     } else joinChunk(chunk, otherOf(pair, chunk), grouped, m);
   }
-  pool?.release(hash);
-  pool?.release(tag);
-  return m.done();
+}
+
+/**
+ * Entries of chunks loaded at once by a bulk lookup: chunks are read and dropped a window at a
+ * time, so a lookup over a whole 20M-row pair holds about a million entries' chunks, not all.
+ */
+let windowEntries = 1 << 20;
+
+/** Sets the entries a bulk lookup loads at once (tests make it tiny); returns the old value. */
+export function setLookupWindow(entries: number): number {
+  const old = windowEntries;
+  windowEntries = entries;
+  return old;
+}
+
+const allChunks = (pair: PairManifest): number[] => pair.counts.map((_, c) => c);
+
+/** Chunk indexes in windows of about windowEntries entries, in the order given. */
+export function windows(pair: PairManifest, indexes: readonly number[]): number[][] {
+  const out: number[][] = [];
+  let window: number[] = [];
+  let entries = 0;
+  for (const c of indexes) {
+    const count = pair.counts[c] ?? 0;
+    if (window.length > 0 && entries + count > windowEntries) {
+      out.push(window);
+      window = [];
+      entries = 0;
+    }
+    window.push(c);
+    entries += count;
+  }
+  if (window.length > 0) out.push(window);
+  return out;
 }
 
 /** Up to this many queries are looked up one by one. */

@@ -2,12 +2,11 @@ import type { Run } from '../model.js';
 import type { Store } from '../store.js';
 import { writerOf } from '../target.js';
 import { checkPointer, checkPositiveInt } from '../validate.js';
-import { manifestFrom } from './chunk-cache.js';
-import { manifestKey, type PairManifest, type RowLineageKind } from './format/codec.js';
+import type { PairManifest, RowLineageKind } from './format/codec.js';
 import { hashKeyInto, keyToJson, type RowKey, toHex } from './format/keys.js';
 import { refuseUnknownKeys, unknownRowKeys } from './known-keys.js';
 import { lookupPair, type Visit, visitCached } from './lookup.js';
-import { Frontier, RowSet, upstreamOf } from './walk.js';
+import { Frontier, type ManifestRead, RowSet, upstreamAhead } from './walk.js';
 
 /** A row as results show it: its hash, and its key where the pair kept keys. */
 export interface RowRef {
@@ -67,6 +66,8 @@ interface Pending {
   pointer: string;
   depth: number;
   rows?: RowSet | undefined;
+  /** Its run's manifest, read ahead by the step that reached it. */
+  ahead?: ManifestRead | undefined;
 }
 
 function refsOf(
@@ -132,9 +133,7 @@ export async function traceRow(
       result.truncated = true;
       break;
     }
-    // The manifest's bytes straight from the store (one promise, not two: every step reads one).
-    const manifest = manifestFrom(store, node.run.id, (await store.getBlobs([manifestKey(node.run.id)]))[0]);
-    const { pairs, inputs, runs: upstreamRuns } = await upstreamOf(store, node.run, node.pointer, manifest);
+    const { pairs, inputs, runs: upstreamRuns, ahead } = await upstreamAhead(store, node.run, node.pointer, node.ahead);
     const rowLevel = node.rows !== undefined && pairs.length > 0;
     const step: RowStep = {
       depth: node.depth,
@@ -198,7 +197,8 @@ export async function traceRow(
       }
       if (rows !== undefined && rows.size === 0) continue;
       const existing = pending.get(up, input);
-      if (existing === undefined) pending.add({ run: up, pointer: input, depth: node.depth + 1, rows });
+      if (existing === undefined)
+        pending.add({ run: up, pointer: input, depth: node.depth + 1, rows, ahead: ahead[i] });
       else if (existing.rows !== undefined) {
         if (rows === undefined) existing.rows = undefined;
         else existing.rows.addAll(rows);

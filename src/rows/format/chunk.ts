@@ -21,7 +21,13 @@ export const CHUNK_FORMAT = 2;
 
 /** Entries per chunk, aimed at: a one-row query reads one chunk of about this many entries. */
 export const CHUNK_ROWS = 8192;
-const MAX_BITS = 16;
+/**
+ * Partition bits at most: a pair has at most 1,024 chunks, and past 8M rows its chunks grow
+ * instead (20M rows: about 20k entries, 270 KB a chunk). Every chunk is a blob, and a store's
+ * open reads an index entry per blob: 100M mappings in 4,096-chunk pairs made fs-json open
+ * 20k blob entries (about 0.3 s). Readers take the bits from the manifest, so either reads.
+ */
+export const MAX_BITS = 10;
 /** Sub-bucket bits of wide chunks. */
 const WIDE_SUB_BITS = 6;
 /** Narrow chunks need bits + sub = 16; below 6 partition bits the offsets would cost too much. */
@@ -120,11 +126,12 @@ export interface PartitionSource {
 export function partitionChunks(
   src: PartitionSource,
   edges: boolean,
+  maxBits = MAX_BITS,
 ): { bits: number; counts: number[]; w: string; chunks: { index: number; data: Uint8Array }[] } {
   const out = src.out;
   const n = out.length >>> 1;
   let bits = 0;
-  while (bits < MAX_BITS && n > CHUNK_ROWS << bits) bits++;
+  while (bits < maxBits && n > CHUNK_ROWS * 2 ** bits) bits++;
   const narrow = bits >= NARROW_MIN_BITS;
   const sub = narrow ? 16 - bits : WIDE_SUB_BITS;
   const chunks = 1 << bits;

@@ -56,7 +56,10 @@ function isBigView(values: unknown): boolean {
 
 /** Profiles one column of values; throws invalid_input naming `field` on a value of no column type. */
 export function profileColumn(field: string, values: ArrayLike<unknown>): ColumnProfile {
-  if (isNumericView(values)) return summarise(values instanceof Float64Array ? values : Float64Array.from(values), 0);
+  if (isNumericView(values)) {
+    if (values instanceof Float64Array) return summarise(values, 0);
+    return smallIntRange(values) ? summariseCounts(values) : summarise(Float64Array.from(values), 0);
+  }
   if (isBigView(values)) throw invalid(field, 'bigint columns are not profiled; convert them to numbers');
   const n = values.length;
   for (let i = 0; i < n; i++) {
@@ -134,6 +137,65 @@ function summarise(xs: Float64Array, missingBefore: number): NumericColumn {
     max = 0;
   }
   return { type: 'number', count, missing, min, max, mean, m2, zeros, negatives, sketch };
+}
+
+/** 8- and 16-bit integer columns (16-bit ones long enough to fill their histogram), profiled by counts. */
+function smallIntRange(values: ArrayLike<number>): boolean {
+  if (values instanceof Uint8Array || values instanceof Int8Array || values instanceof Uint8ClampedArray) return true;
+  return (values instanceof Uint16Array || values instanceof Int16Array) && values.length >= SHORT_HISTOGRAM_FROM;
+}
+const SHORT_HISTOGRAM_FROM = 1 << 14;
+
+/**
+ * A small-integer column summarised from its histogram: one counting pass, exact moments, and a
+ * quantile sketch that is exact when the distinct values are few (hours, passenger counts).
+ */
+function summariseCounts(values: ArrayLike<number>): NumericColumn {
+  const signed = values instanceof Int8Array || values instanceof Int16Array;
+  const range = (values as Uint8Array).BYTES_PER_ELEMENT === 1 ? 256 : 65536;
+  const offset = signed ? range / 2 : 0;
+  const bins = new Int32Array(range);
+  for (let i = 0; i < values.length; i++) {
+    const b = (values[i] as number) + offset;
+    bins[b] = (bins[b] as number) + 1;
+  }
+  let distinct = 0;
+  let sum = 0;
+  for (let b = 0; b < range; b++) {
+    const c = bins[b] as number;
+    if (c === 0) continue;
+    distinct++;
+    sum += c * (b - offset);
+  }
+  const count = values.length;
+  const present = new Float64Array(distinct);
+  const counts = new Int32Array(distinct);
+  const mean = count === 0 ? 0 : sum / count;
+  let m2 = 0;
+  let negatives = 0;
+  for (let b = 0, j = 0; b < range; b++) {
+    const c = bins[b] as number;
+    if (c === 0) continue;
+    const x = b - offset;
+    present[j] = x;
+    counts[j++] = c;
+    m2 += c * (x - mean) * (x - mean);
+    if (x < 0) negatives += c;
+  }
+  const sketch = new KllSketch();
+  sketch.updateCounts(present, counts);
+  return {
+    type: 'number',
+    count,
+    missing: 0,
+    min: distinct === 0 ? 0 : (present[0] as number),
+    max: distinct === 0 ? 0 : (present[distinct - 1] as number),
+    mean,
+    m2,
+    zeros: bins[offset] as number,
+    negatives,
+    sketch,
+  };
 }
 
 function categorical(

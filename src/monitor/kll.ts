@@ -5,6 +5,7 @@
  * about 3k items whatever the row count; the rank error is O(1/k) (see KLL_RANK_ERROR), for
  * any values, negative ones included, and two sketches merge into one of the same guarantee.
  */
+import { sortFloat64 } from './sort-f64.js';
 
 /** The default k: about 2.6 KB of items at a million rows, rank error under KLL_RANK_ERROR. */
 export const KLL_K = 128;
@@ -84,44 +85,144 @@ export class KllSketch {
   /**
    * Adds a whole column at once into a fresh sketch (else as a stream), `finite` being how many
    * of its values are finite. The sampler starts at the block a stream of that length reaches
-   * (2^s <= n / k^2, standard deviation at most 1 / (2k), the stream's bound), so most sorting
-   * is skipped; with no missing values it reads one position per block and skips the rest.
+   * (2^s <= n / k^2, standard deviation at most 1 / (2k), the stream's bound; no sampling below
+   * 2k^2 values), then the sample is sorted once and halved as a sorted level is compacted
+   * (every other item from a random offset) until it fits: no repeated sorts, and the halving
+   * adds a rank error under one item's weight, below 2 / KLL_K of n (see placeSorted).
    */
   updateColumn(xs: Float64Array, finite: number): void {
-    const start = SAMPLE_FROM * this.k * this.k;
-    if (this.n !== 0 || finite < start) {
+    if (this.n !== 0 || finite < this.maxSize) {
       this.updateFinite(xs, 0, xs.length);
       return;
     }
-    const s = Math.floor(Math.log2(finite / (this.k * this.k)));
-    while (this.levels.length <= s) this.grow();
-    this.sampleLevel = s;
-    this.nextSampleAt = start * 2 ** s;
-    while (this.nextSampleAt <= finite) this.nextSampleAt *= 2;
-    if (finite !== xs.length) {
-      this.pick = this.random() & ((1 << s) - 1);
-      this.updateFinite(xs, 0, xs.length);
-      return;
-    }
+    const s = this.startSampler(finite);
     const block = 1 << s;
-    this.ensure(s, this.maxSize + 1);
-    let level = this.levels[s] as Float64Array;
-    let at = this.sizes[s] as number;
-    let b = 0;
-    for (; b + block <= xs.length; b += block) {
-      level[at++] = xs[b + (this.random() & (block - 1))] as number;
-      if (++this.size >= this.maxSize) {
-        this.makeRoom(s, at);
-        level = this.levels[s] as Float64Array;
-        at = this.sizes[s] as number;
+    const sample = new Float64Array(Math.ceil(finite / block));
+    let m = 0;
+    let pos = 0;
+    let pick = s === 0 ? 0 : this.random() & (block - 1);
+    if (finite === xs.length && block === 1) {
+      sample.set(xs);
+      m = xs.length;
+    } else if (finite === xs.length) {
+      // No missing values: read one position per block and skip the rest.
+      let b = 0;
+      for (; b + block <= xs.length; b += block) sample[m++] = xs[b + (this.random() & (block - 1))] as number;
+      pos = xs.length - b;
+      if (pick < pos) sample[m++] = xs[b + pick] as number;
+    } else {
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i] as number;
+        if (x - x !== 0) continue;
+        if (pos === pick) sample[m++] = x;
+        if (++pos === block) {
+          pos = 0;
+          pick = s === 0 ? 0 : this.random() & (block - 1);
+        }
       }
     }
-    this.sizes[s] = at;
-    this.n = b;
-    // The last, partial block goes through the stream, which keeps its pick if it is reached.
-    this.blockPos = 0;
+    // The last, partial block goes on as the stream's: its pick is kept if it is reached later.
+    this.blockPos = pos;
+    this.pick = pick;
+    this.n = finite;
+    this.placeSorted(sortFloat64(sample.subarray(0, m)), s);
+  }
+
+  /**
+   * Adds distinct values in ascending order with their counts (what a histogram of a small
+   * integer column gives). Exact while the binary digits of the counts fit the budget (value v
+   * seen c times sits at each level h where bit h of c is set); otherwise a sorted pick every
+   * 2^s ranks, from a random offset, with 2^s as the column sampler sets it (its error under one
+   * item's weight) and halved as in updateColumn.
+   */
+  updateCounts(values: ArrayLike<number>, counts: ArrayLike<number>): void {
+    if (this.n !== 0) {
+      const fresh = new KllSketch(this.k, this.random());
+      fresh.updateCounts(values, counts);
+      this.merge(fresh);
+      return;
+    }
+    // Counts are below 2^32 (they count an array's values), so their bits read with >>>.
+    let total = 0;
+    const perLevel: number[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const c = counts[i] as number;
+      total += c;
+      for (let h = 0; c >>> h !== 0; h++) if (((c >>> h) & 1) === 1) perLevel[h] = (perLevel[h] ?? 0) + 1;
+    }
+    if (total === 0) return;
+    while (this.levels.length < perLevel.length) this.grow();
+    const items = perLevel.reduce((sum, x) => sum + (x ?? 0), 0);
+    if (items < this.maxSize) {
+      for (let h = 0; h < perLevel.length; h++) {
+        const level = new Float64Array((perLevel[h] ?? 0) + 1);
+        let at = 0;
+        for (let i = 0; i < values.length; i++) {
+          if ((((counts[i] as number) >>> h) & 1) === 1) level[at++] = values[i] as number;
+        }
+        this.levels[h] = level;
+        this.sizes[h] = at;
+      }
+      this.size = items;
+      this.n = total;
+      this.pick = this.random() & ((1 << this.startSampler(total)) - 1);
+      return;
+    }
+    const s = this.startSampler(total);
+    const block = 1 << s;
+    const sample = new Float64Array(Math.ceil(total / block));
+    let m = 0;
+    let rank = this.random() & (block - 1);
+    let below = 0;
+    for (let i = 0; i < values.length; i++) {
+      below += counts[i] as number;
+      for (; rank < below; rank += block) sample[m++] = values[i] as number;
+    }
+    this.n = total;
     this.pick = this.random() & (block - 1);
-    this.updateFinite(xs, b, xs.length);
+    this.placeSorted(sample.subarray(0, m), s);
+  }
+
+  /**
+   * Sets the sampler of a fresh sketch about to hold n values: the block a stream of that length
+   * reaches (2^s <= n / k^2; none below SAMPLE_FROM * k^2 values), and when it next doubles.
+   */
+  private startSampler(n: number): number {
+    const start = SAMPLE_FROM * this.k * this.k;
+    const s = n < start ? 0 : Math.floor(Math.log2(n / (this.k * this.k)));
+    this.sampleLevel = s;
+    this.nextSampleAt = start * 2 ** s;
+    while (this.nextSampleAt <= n) this.nextSampleAt *= 2;
+    this.blockPos = 0;
+    return s;
+  }
+
+  /**
+   * Puts sorted items of weight 2^s into an empty sketch, then halves them as compact() would a
+   * sorted level (the odd smallest item stays; every other item from a random offset moves up)
+   * until the budget holds. On sorted items the halvings together are one pick every 2^j items,
+   * so any rank is off by less than one final item's weight (2^(s+j)), with no sort but the one.
+   */
+  private placeSorted(sorted: Float64Array, s: number): void {
+    while (this.levels.length <= s) this.grow();
+    let length = sorted.length;
+    let h = s;
+    this.size = length;
+    while (this.size >= this.maxSize) {
+      if (h + 1 >= this.levels.length) this.grow();
+      const odd = length & 1;
+      if (odd === 1) {
+        this.levels[h] = Float64Array.of(sorted[0] as number);
+        this.sizes[h] = 1;
+      }
+      let at = 0;
+      for (let i = odd + (this.random() & 1); i < length; i += 2) sorted[at++] = sorted[i] as number;
+      this.size -= length - odd - at;
+      length = at;
+      h++;
+    }
+    this.levels[h] = sorted.slice(0, length);
+    this.sizes[h] = length;
   }
 
   /** Adds one value (finite; the caller filters missing values). */

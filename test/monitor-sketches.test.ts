@@ -170,10 +170,19 @@ describe('sorting a column sample', () => {
   it('orders doubles as the native sort does: negatives, zeros, ties and infinities (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -3, max: 3 })), {
-          minLength: 512,
-          maxLength: 4000,
-        }),
+        fc.array(
+          fc.oneof(
+            fc.double({ noNaN: true }),
+            fc.integer({ min: -3, max: 3 }),
+            // Values that share their high word: long runs (near 1e9) and short ones (near -1).
+            fc.integer({ min: 0, max: 5000 }).map((i) => 1e9 + i / 1000),
+            fc.integer({ min: 0, max: 40 }).map((i) => -1 - i * 2 ** -40),
+          ),
+          {
+            minLength: 512,
+            maxLength: 4000,
+          },
+        ),
         (xs) => {
           const expected = Float64Array.from(xs).sort();
           const sorted = sortFloat64(Float64Array.from(xs));

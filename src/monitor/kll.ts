@@ -20,6 +20,14 @@ const C = 2 / 3;
 /** The sampler starts at SAMPLE_FROM * k^2 values and doubles its block as n doubles. */
 const SAMPLE_FROM = 2;
 
+// A whole column's sample is sorted and halved here, then copied out (placeSorted): one buffer
+// of at most 2k^2 + 1 items serves every column instead of a fresh one each.
+let scratch = new Float64Array(0);
+function scratchFor(length: number): Float64Array {
+  if (scratch.length < length) scratch = new Float64Array(length);
+  return scratch;
+}
+
 export class KllSketch {
   readonly k: number;
   /** Items by level; level h holds sizes[h] items at weight 2^h. */
@@ -96,36 +104,51 @@ export class KllSketch {
       return;
     }
     const s = this.startSampler(finite);
-    const block = 1 << s;
-    const sample = new Float64Array(Math.ceil(finite / block));
-    let m = 0;
-    let pos = 0;
-    let pick = s === 0 ? 0 : this.random() & (block - 1);
-    if (finite === xs.length && block === 1) {
+    const sample = scratchFor(Math.ceil(finite / 2 ** s));
+    let m: number;
+    if (finite !== xs.length) m = this.sampleFinite(xs, sample, s);
+    else if (s === 0) {
       sample.set(xs);
       m = xs.length;
-    } else if (finite === xs.length) {
-      // No missing values: read one position per block and skip the rest.
-      let b = 0;
-      for (; b + block <= xs.length; b += block) sample[m++] = xs[b + (this.random() & (block - 1))] as number;
-      pos = xs.length - b;
-      if (pick < pos) sample[m++] = xs[b + pick] as number;
-    } else {
-      for (let i = 0; i < xs.length; i++) {
-        const x = xs[i] as number;
-        if (x - x !== 0) continue;
-        if (pos === pick) sample[m++] = x;
-        if (++pos === block) {
-          pos = 0;
-          pick = s === 0 ? 0 : this.random() & (block - 1);
-        }
-      }
-    }
-    // The last, partial block goes on as the stream's: its pick is kept if it is reached later.
-    this.blockPos = pos;
-    this.pick = pick;
+    } else m = this.sampleBlocks(xs, sample, s);
     this.n = finite;
     this.placeSorted(sortFloat64(sample.subarray(0, m)), s);
+  }
+
+  /**
+   * One value at random from each block of 2^s (s > 0) of a column with no missing values, read
+   * at that position only; returns how many. The last, partial block goes on as the stream's:
+   * its pick is kept if it is reached later.
+   */
+  private sampleBlocks(xs: Float64Array, sample: Float64Array, s: number): number {
+    const block = 1 << s;
+    let m = 0;
+    let b = 0;
+    for (; b + block <= xs.length; b += block) sample[m++] = xs[b + (this.random() & (block - 1))] as number;
+    this.blockPos = xs.length - b;
+    this.pick = this.random() & (block - 1);
+    if (this.pick < this.blockPos) sample[m++] = xs[b + this.pick] as number;
+    return m;
+  }
+
+  /** As sampleBlocks, for a column with missing values: blocks of 2^s finite values. */
+  private sampleFinite(xs: Float64Array, sample: Float64Array, s: number): number {
+    const block = 1 << s;
+    let m = 0;
+    let pos = 0;
+    let pick = this.random() & (block - 1);
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i] as number;
+      if (x - x !== 0) continue;
+      if (pos === pick) sample[m++] = x;
+      if (++pos === block) {
+        pos = 0;
+        pick = this.random() & (block - 1);
+      }
+    }
+    this.blockPos = pos;
+    this.pick = pick;
+    return m;
   }
 
   /**
@@ -170,7 +193,7 @@ export class KllSketch {
     }
     const s = this.startSampler(total);
     const block = 1 << s;
-    const sample = new Float64Array(Math.ceil(total / block));
+    const sample = scratchFor(Math.ceil(total / block));
     let m = 0;
     let rank = this.random() & (block - 1);
     let below = 0;

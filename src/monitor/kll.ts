@@ -27,7 +27,7 @@ const SAMPLE_FROM = 2;
 const COLUMN_SAMPLE = 0.5;
 
 // A whole column's sample is sorted and halved here, then copied out (placeSorted): one buffer
-// of at most 2k^2 + 1 items serves every column instead of a fresh one each.
+// of at most k^2 + 1 items serves every column instead of a fresh one each.
 let scratch = new Float64Array(0);
 function scratchFor(length: number): Float64Array {
   if (scratch.length < length) scratch = new Float64Array(length);

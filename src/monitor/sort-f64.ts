@@ -13,7 +13,7 @@ const RADIX_FROM = 512;
 const BINS = 2048;
 /** Runs of equal high words up to this length are ordered by insertion, longer ones natively. */
 const INSERTION_MAX = 32;
-/** The other half of the passes, kept for the next sort: a sample is at most 2k^2 items. */
+/** The other half of the passes, kept for the next sort: a column sample is at most k^2 + 1 items. */
 let scratch = new Float64Array(0);
 
 export function sortFloat64(values: Float64Array): Float64Array {

@@ -51,11 +51,17 @@ async function cleaningStep(profile: boolean): Promise<number> {
 }
 const on: number[] = [];
 const off: number[] = [];
-for (let r = 0; r < 7; r++) {
-  gc();
-  off.push(await cleaningStep(false));
-  gc();
-  on.push(await cleaningStep(true));
+// Warm-up pairs first (not counted: the engine is still compiling both paths), then pairs
+// interleaved in alternating order so that load drifting over the run hits both sides alike.
+for (let r = 0; r < 3; r++) {
+  await cleaningStep(false);
+  await cleaningStep(true);
+}
+for (let r = 0; r < 15; r++) {
+  for (const profile of r % 2 === 0 ? [false, true] : [true, false]) {
+    gc();
+    (profile ? on : off).push(await cleaningStep(profile));
+  }
 }
 const profileOverhead = median(on) / median(off);
 

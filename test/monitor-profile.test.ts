@@ -6,6 +6,7 @@ import { createPipetrace } from '../src/index.js';
 import { decodeProfile, encodeProfile } from '../src/monitor/codec.js';
 import type { NumericColumn } from '../src/monitor/column.js';
 import { summarize } from '../src/monitor/compare.js';
+import { cdfOf, quantileView } from '../src/monitor/kll.js';
 import { mergeProfiles, type Profile, profileData } from '../src/monitor/profile.js';
 
 const refused = (fn: () => unknown, pattern: RegExp) => {
@@ -27,6 +28,24 @@ describe('profiles', () => {
     expect(x.mean).toBeCloseTo(1, 12);
     expect(x.m2 / (x.count - 1)).toBeCloseTo(10 / 3, 12);
     expect(x.sketch.n).toBe(4);
+  });
+
+  it('profiles 8- and 16-bit integer columns by their histogram: the same summary, quantiles exact', () => {
+    const hours = Uint8Array.from({ length: 50_000 }, (_, i) => (i * 7) % 24);
+    const temps = Int16Array.from({ length: 40_000 }, (_, i) => ((i * 13) % 61) - 20);
+    for (const column of [hours, temps]) {
+      const small = profileData('p', { x: column }).columns.get('x') as NumericColumn;
+      const wide = profileData('p', { x: Float64Array.from(column) }).columns.get('x') as NumericColumn;
+      const { sketch: _s, mean, m2, ...counts } = small;
+      const { sketch: _w, mean: wideMean, m2: wideM2, ...wideCounts } = wide;
+      expect(counts).toEqual(wideCounts);
+      expect(mean).toBeCloseTo(wideMean, 9);
+      expect(m2 / wideM2).toBeCloseTo(1, 9);
+      const view = quantileView(small.sketch);
+      for (const x of new Set(column)) {
+        expect(cdfOf(view, x)).toBe(column.filter((v) => v <= x).length / column.length);
+      }
+    }
   });
 
   it('keeps variance exact for values far from zero', () => {

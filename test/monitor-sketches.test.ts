@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HLL_ERROR, HyperLogLog } from '../src/monitor/hyperloglog.js';
 import { cdfOf, KLL_RANK_ERROR, KllSketch, quantileOf, quantileView } from '../src/monitor/kll.js';
+import { sortFloat64 } from '../src/monitor/sort-f64.js';
 import { SpaceSaving } from '../src/monitor/space-saving.js';
 
 function countBelow(sorted: Float64Array, x: number, orEqual: boolean): number {
@@ -80,6 +81,38 @@ describe('KLL quantile sketch', () => {
     }
   });
 
+  it('sorts a whole column once: within one retained item of weight, deterministically, below the sampler', () => {
+    const rnd = lcg(5);
+    for (const size of [1_000, 10_000, 16_000]) {
+      const values = Float64Array.from({ length: size }, () => Math.exp(4 * rnd()) * (rnd() < 0.3 ? -1 : 1));
+      const sketch = new KllSketch();
+      sketch.updateColumn(values, size);
+      const { sizes } = sketch.toParts();
+      const heaviest = 2 ** (sizes.length - 1);
+      expect(sketch.n).toBe(size);
+      expect(worstRankError(sketch, values)).toBeLessThan(heaviest / size);
+      // The column is not reordered by the sort.
+      expect(values[0]).not.toBe(Math.min(...values));
+    }
+  });
+
+  it('holds a small-integer histogram exactly, and picks every 2^s ranks when its digits do not fit', () => {
+    const exact = new KllSketch();
+    exact.updateCounts([-2, 0, 7], [3, 100_000, 12_345]);
+    const view = quantileView(exact);
+    expect(view.total).toBe(112_348);
+    expect(cdfOf(view, -2)).toBe(3 / 112_348);
+    expect(cdfOf(view, 0)).toBe(100_003 / 112_348);
+    const many = Array.from({ length: 3000 }, (_, i) => i);
+    const counts = many.map((i) => 1 + ((i * 7919) % 613));
+    const wide = new KllSketch();
+    wide.updateCounts(many, counts);
+    const all = Float64Array.from(many.flatMap((v, i) => Array<number>(counts[i] as number).fill(v)));
+    expect(wide.n).toBe(all.length);
+    expect(worstRankError(wide, all)).toBeLessThanOrEqual(KLL_RANK_ERROR);
+    expect(wide.retained * 8).toBeLessThan(4096);
+  });
+
   it('is exact while it holds every value', () => {
     const sketch = new KllSketch();
     for (const x of [5, -1, 3, 3, 0]) sketch.update(x);
@@ -130,6 +163,35 @@ describe('KLL quantile sketch', () => {
     const { sizes, items } = sketch.toParts();
     const again = KllSketch.fromParts(sketch.k, sketch.n, sizes, items);
     expect(quantileView(again)).toEqual(quantileView(sketch));
+  });
+});
+
+describe('sorting a column sample', () => {
+  it('orders doubles as the native sort does: negatives, zeros, ties and infinities (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.double({ noNaN: true }),
+            fc.integer({ min: -3, max: 3 }),
+            // Values that share their high word: long runs (near 1e9) and short ones (near -1).
+            fc.integer({ min: 0, max: 5000 }).map((i) => 1e9 + i / 1000),
+            fc.integer({ min: 0, max: 40 }).map((i) => -1 - i * 2 ** -40),
+          ),
+          {
+            minLength: 512,
+            maxLength: 4000,
+          },
+        ),
+        (xs) => {
+          const expected = Float64Array.from(xs).sort();
+          const sorted = sortFloat64(Float64Array.from(xs));
+          expect(Array.from(sorted, (x) => Object.is(x, -0))).toEqual(Array.from(expected, (x) => Object.is(x, -0)));
+          expect(sorted).toEqual(expected);
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
 

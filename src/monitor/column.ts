@@ -56,7 +56,10 @@ function isBigView(values: unknown): boolean {
 
 /** Profiles one column of values; throws invalid_input naming `field` on a value of no column type. */
 export function profileColumn(field: string, values: ArrayLike<unknown>): ColumnProfile {
-  if (isNumericView(values)) return summarise(values instanceof Float64Array ? values : Float64Array.from(values), 0);
+  if (isNumericView(values)) {
+    if (values instanceof Float64Array) return summarise(values, 0);
+    return smallIntRange(values) ? summariseCounts(values) : summarise(Float64Array.from(values), 0);
+  }
   if (isBigView(values)) throw invalid(field, 'bigint columns are not profiled; convert them to numbers');
   const n = values.length;
   for (let i = 0; i < n; i++) {
@@ -99,41 +102,170 @@ function numeric(values: ArrayLike<unknown>, n: number, from: number, field: str
  * as missing, on top of `missing` already counted.
  */
 function summarise(xs: Float64Array, missingBefore: number): NumericColumn {
-  let missing = missingBefore;
-  let count = 0;
+  const m = moments(xs);
+  const { count, zeros, negatives } = m;
+  const sketch = new KllSketch();
+  sketch.updateColumn(xs, count);
+  if (count === 0) {
+    return {
+      type: 'number',
+      count,
+      missing: missingBefore + m.missing,
+      min: 0,
+      max: 0,
+      mean: 0,
+      m2: 0,
+      zeros,
+      negatives,
+      sketch,
+    };
+  }
+  const mean = m.shift + m.s1 / count;
+  const m2 = Math.max(0, m.s2 - (m.s1 * m.s1) / count);
+  return {
+    type: 'number',
+    count,
+    missing: missingBefore + m.missing,
+    min: m.min,
+    max: m.max,
+    mean,
+    m2,
+    zeros,
+    negatives,
+    sketch,
+  };
+}
+
+interface Moments {
+  count: number;
+  missing: number;
+  min: number;
+  max: number;
+  zeros: number;
+  negatives: number;
+  /** The first finite value: sums are of x - shift, so values far from zero do not cancel. */
+  shift: number;
+  s1: number;
+  s2: number;
+}
+
+/** One pass over a column, the loop alone in its function so the engine optimises it whole. */
+function moments(xs: Float64Array): Moments {
+  const n = xs.length;
+  let i = 0;
+  while (i < n && (xs[i] as number) - (xs[i] as number) !== 0) i++;
+  const shift = i < n ? (xs[i] as number) : 0;
+  let missing = i;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let zeros = 0;
   let negatives = 0;
-  // Sums shifted by the first value: no cancellation when values sit far from zero.
-  let shift = Number.NaN;
   let s1 = 0;
   let s2 = 0;
-  for (let i = 0; i < xs.length; i++) {
+  for (; i < n; i++) {
     const x = xs[i] as number;
     if (x - x !== 0) {
       missing++;
       continue;
     }
-    if (count === 0) shift = x;
-    count++;
     const d = x - shift;
     s1 += d;
     s2 += d * d;
     if (x < min) min = x;
     if (x > max) max = x;
-    if (x === 0) zeros++;
-    else if (x < 0) negatives++;
+    if (x <= 0) {
+      if (x === 0) zeros++;
+      else negatives++;
+    }
+  }
+  return { count: n - missing, missing, min, max, zeros, negatives, shift, s1, s2 };
+}
+
+/** 8- and 16-bit integer columns (16-bit ones long enough to fill their histogram), profiled by counts. */
+function smallIntRange(values: ArrayLike<number>): boolean {
+  if (values instanceof Uint8Array || values instanceof Int8Array || values instanceof Uint8ClampedArray) return true;
+  return (values instanceof Uint16Array || values instanceof Int16Array) && values.length >= SHORT_HISTOGRAM_FROM;
+}
+const SHORT_HISTOGRAM_FROM = 1 << 14;
+
+/**
+ * A small-integer column summarised from its histogram: one counting pass, exact moments, and a
+ * quantile sketch that is exact when the distinct values are few (hours, passenger counts).
+ */
+function summariseCounts(values: ArrayLike<number>): NumericColumn {
+  const signed = values instanceof Int8Array || values instanceof Int16Array;
+  const range = (values as Uint8Array).BYTES_PER_ELEMENT === 1 ? 256 : 65536;
+  const offset = signed ? range / 2 : 0;
+  const bins = histogram(values, offset, range);
+  let distinct = 0;
+  let sum = 0;
+  for (let b = 0; b < range; b++) {
+    const c = bins[b] as number;
+    if (c === 0) continue;
+    distinct++;
+    sum += c * (b - offset);
+  }
+  const count = values.length;
+  const present = new Float64Array(distinct);
+  const counts = new Int32Array(distinct);
+  const mean = count === 0 ? 0 : sum / count;
+  let m2 = 0;
+  let negatives = 0;
+  for (let b = 0, j = 0; b < range; b++) {
+    const c = bins[b] as number;
+    if (c === 0) continue;
+    const x = b - offset;
+    present[j] = x;
+    counts[j++] = c;
+    m2 += c * (x - mean) * (x - mean);
+    if (x < 0) negatives += c;
   }
   const sketch = new KllSketch();
-  sketch.updateColumn(xs, count);
-  const mean = count === 0 ? 0 : shift + s1 / count;
-  const m2 = count === 0 ? 0 : Math.max(0, s2 - (s1 * s1) / count);
-  if (count === 0) {
-    min = 0;
-    max = 0;
+  sketch.updateCounts(present, counts);
+  return {
+    type: 'number',
+    count,
+    missing: 0,
+    min: distinct === 0 ? 0 : (present[0] as number),
+    max: distinct === 0 ? 0 : (present[distinct - 1] as number),
+    mean,
+    m2,
+    zeros: bins[offset] as number,
+    negatives,
+    sketch,
+  };
+}
+
+/**
+ * Counts of each value (plus offset): the loop alone in its function, as in moments(). Four
+ * interleaved tables, summed at the end, so runs of one value do not wait on one counter.
+ */
+function histogram(values: ArrayLike<number>, offset: number, range: number): Int32Array {
+  const bins = new Int32Array(4 * range);
+  const n = values.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a = (values[i] as number) + offset;
+    const b = range + (values[i + 1] as number) + offset;
+    const c = 2 * range + (values[i + 2] as number) + offset;
+    const d = 3 * range + (values[i + 3] as number) + offset;
+    bins[a] = (bins[a] as number) + 1;
+    bins[b] = (bins[b] as number) + 1;
+    bins[c] = (bins[c] as number) + 1;
+    bins[d] = (bins[d] as number) + 1;
   }
-  return { type: 'number', count, missing, min, max, mean, m2, zeros, negatives, sketch };
+  for (; i < n; i++) {
+    const a = (values[i] as number) + offset;
+    bins[a] = (bins[a] as number) + 1;
+  }
+  for (let v = 0; v < range; v++) {
+    bins[v] =
+      (bins[v] as number) +
+      (bins[range + v] as number) +
+      (bins[2 * range + v] as number) +
+      (bins[3 * range + v] as number);
+  }
+  return bins.subarray(0, range);
 }
 
 function categorical(

@@ -13,8 +13,9 @@ const dir = new URL('.', import.meta.url).pathname;
 const only = process.argv.slice(2);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => only.length === 0 || only.some((name) => selects(name, f.replace('.bench.ts', ''))))
+  .filter((f) => only.length === 0 || only.some((name) => name === f || selects(name, f.replace('.bench.ts', ''))))
   .sort();
+/** NAME runs NAME.bench.ts and NAME-*.bench.ts; a whole file name (NAME.bench.ts) runs that file alone. */
 function selects(name: string, base: string): boolean {
   return base === name || base.startsWith(`${name}-`);
 }

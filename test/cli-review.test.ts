@@ -10,7 +10,7 @@ import { runMain } from './cli-run.js';
 let root: string;
 let dir: string;
 
-// A scoring run a day reads raw rides; rides rA and rB feed two predictions each, rC and rD one.
+// A scoring run a day reads raw rides; rides rA and rB feed three predictions each, rC and rD one.
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pipetrace-cli-review-'));
   dir = join(root, 'store');
@@ -25,8 +25,8 @@ beforeAll(async () => {
           output: `preds-${day}`,
           input: `raw-${day}.csv`,
           kind: 'map',
-          outputKeys: ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'],
-          inputKeys: ['rA', 'rA', 'rB', 'rB', 'rC', 'rD'],
+          outputKeys: ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8'],
+          inputKeys: ['rA', 'rA', 'rA', 'rB', 'rB', 'rB', 'rC', 'rD'],
         },
         { keepKeys: true },
       )
@@ -51,20 +51,20 @@ async function flagRows(keys: string[]) {
 
 describe('pipetrace review output', () => {
   it('lists upstream rows only where they stand out, by their original key', async () => {
-    await flagRows(['p1', 'p2', 'p3', 'p4', 'p5']);
+    await flagRows(['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']);
     const r = await cli(['review']);
     expect(r.code).toBe(0);
     const section = r.stdout.slice(r.stdout.indexOf('Upstream rows'));
-    expect(section.split('\n')[0]).toBe('Upstream rows behind several flagged rows:');
+    expect(section.split('\n')[0]).toBe('Upstream rows behind 3 or more flagged rows (more flagged than unflagged):');
     expect(section).toContain(`"rA" (${rowHash('rA')})`);
     expect(section).toContain(`"rB" (${rowHash('rB')})`);
-    expect(section).toContain('ef=2 ep=0');
+    expect(section).toContain('ef=3 ep=0');
     // rC lies behind one flagged row only: no evidence, not listed.
     expect(section).not.toContain(rowHash('rC'));
     expect(r.stdout).not.toContain('most often behind');
 
-    // Each flagged row with an origin of its own: nothing stands out, no section.
-    await flagRows(['p5', 'p6']);
+    // Two flagged rows behind rA, one behind rC and rD: below the minimum support of 3, no section.
+    await flagRows(['p1', 'p2', 'p7', 'p8']);
     const plain = await cli(['review']);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('Row review');
@@ -72,7 +72,7 @@ describe('pipetrace review output', () => {
   });
 
   it('--limit counts tie groups in every section, text and JSON alike, ranks from 1', async () => {
-    await flagRows(['p1', 'p2', 'p3', 'p4', 'p5']);
+    await flagRows(['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']);
     const r = await cli(['review', '--json', '--limit', '1']);
     const { runs, rows } = JSON.parse(r.stdout);
     expect(runs.runs.map((g: { rank: number }) => g.rank)).toEqual([1]);

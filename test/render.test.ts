@@ -17,6 +17,7 @@ import {
 } from '../src/render/index.js';
 import { LAYOUT_FUNCTIONS } from '../src/render/layout.js';
 import { runDetails, runsTable } from '../src/render/plain-text.js';
+import { notRankedReason, ROW_MIN_SUPPORT, standsOut } from '../src/render/review-sections.js';
 import type { RowTrace } from '../src/rows/trace.js';
 import { setup, T0 } from './helpers.js';
 
@@ -390,5 +391,21 @@ describe('renderRowTrace', () => {
     const html = renderRowTrace({ ...rowTrace, direction: 'forward' });
     expect(html).toContain('<b>Row impact</b>');
     expect(html).not.toContain('Origins');
+  });
+});
+
+describe('standsOut (the one rule for upstream rows, CLI and dashboard)', () => {
+  const row = (ef: number, ep: number) => ({ evidence: { ef, ep, score: 0 } });
+  it('needs the minimum support of flagged rows and more flagged than unflagged', () => {
+    expect(ROW_MIN_SUPPORT).toBe(3);
+    expect(standsOut(row(3, 0))).toBe(true);
+    expect(standsOut(row(3, 2))).toBe(true);
+    expect(standsOut(row(2, 0))).toBe(false);
+    expect(standsOut(row(3, 3))).toBe(false);
+    expect(standsOut(row(10, 50))).toBe(false);
+  });
+  it('names why a row is not ranked', () => {
+    expect(notRankedReason(row(1, 0))).toBe('below the minimum support of 3');
+    expect(notRankedReason(row(4, 9))).toBe('behind as many unflagged rows or more');
   });
 });

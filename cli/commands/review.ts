@@ -13,8 +13,8 @@ Ranks the runs and components behind the flagged outputs (pipetrace flag POINTER
 rows are flagged, behind the flagged rows through row lineage: spectrum-based fault
 localisation over flagged (F) and unflagged (P) outputs of the same producers. Candidates
 with equal evidence form a group; each shows ef and ep, the flagged and unflagged outputs
-whose lineage holds it. Upstream rows are listed only where some stand out: behind two or
-more flagged rows, and more flagged than unflagged ones.
+whose lineage holds it. Upstream rows are listed only where some stand out: behind three or
+more flagged rows, and more flagged than unflagged ones (the dashboard uses the same rule).
 
   --method M       ochiai (default), tarantula, coverage, or risk_ratio (runs only)
   --limit N        tie groups listed in every section: runs, components, row candidates and

@@ -8,13 +8,11 @@ import { REACH_TEXT, type ReviewCandidate } from '../../src/analysis/candidate.j
 import type { Review } from '../../src/analysis/review.js';
 import { REVIEW_METHODS } from '../../src/analysis/spectrum.js';
 import { counted, formatScore, formatTime, shortId } from '../../src/render/format.js';
+import { notRankedReason, ROW_MIN_SUPPORT, standsOut } from '../../src/render/review-sections.js';
 import type { RowReview } from '../../src/rows/review.js';
 import type { ViewContext } from '../app.js';
 import { fragment, h, link, td, th } from '../dom.js';
 import type { View } from '../hash-router.js';
-
-/** Origin rows with fewer flagged rows behind them than this are counted, not ranked (as risk_ratio's minimum support). */
-export const ROW_MIN_SUPPORT = 3;
 
 const TIE_RULE =
   'Rank is the place of a score: candidates with equal scores share it and are marked tied. Inside a tie the rows are listed by fewer weak steps (steps without row lineage, or aggregating steps), then by more differences (listed under each); where neither separates them nothing tells them apart.';
@@ -132,22 +130,28 @@ function topSuspect(ctx: ViewContext, level: string, list: ReviewCandidate[]): H
 }
 
 /**
- * Origin rows ranked only where enough flagged rows reach them to separate them from chance
- * (ROW_MIN_SUPPORT); the rest counted by how many flagged rows reach each.
+ * Origin rows ranked only where they stand out from chance (src/render/review-sections.ts: the
+ * rule the CLI uses too); the rest counted by how many flagged rows reach each, and why.
  */
 function upstreamRows(ctx: ViewContext, rows: ReviewCandidate[]) {
   if (rows.length === 0) return null;
-  const shown = rows.filter((c) => c.evidence.ef >= ROW_MIN_SUPPORT);
-  const rest = new Map<number, number>();
-  for (const c of rows)
-    if (c.evidence.ef < ROW_MIN_SUPPORT) rest.set(c.evidence.ef, (rest.get(c.evidence.ef) ?? 0) + 1);
+  const shown = rows.filter(standsOut);
+  const rest = new Map<string, { ef: number; n: number; why: string }>();
+  for (const c of rows) {
+    if (standsOut(c)) continue;
+    const why = notRankedReason(c);
+    const key = `${c.evidence.ef} ${why}`;
+    const g = rest.get(key) ?? { ef: c.evidence.ef, n: 0, why };
+    g.n++;
+    rest.set(key, g);
+  }
   return fragment(
     h('h3', {}, 'Upstream origin rows'),
     shown.length === 0
       ? h(
           'p',
           { class: 'muted' },
-          `No origin row is behind ${ROW_MIN_SUPPORT} or more flagged rows, so none stands out from chance.`,
+          `No origin row is behind ${ROW_MIN_SUPPORT} or more flagged rows and more flagged than unflagged ones, so none stands out from chance.`,
         )
       : candidateTable(ctx, 'upstream rows behind flagged rows', shown.slice(0, 10)),
     rest.size === 0
@@ -155,13 +159,13 @@ function upstreamRows(ctx: ViewContext, rows: ReviewCandidate[]) {
       : h(
           'ul',
           { class: 'muted', 'aria-label': 'origin rows not ranked' },
-          ...[...rest.entries()]
-            .sort((a, b) => b[0] - a[0])
-            .map(([ef, n]) =>
+          ...[...rest.values()]
+            .sort((a, b) => b.ef - a.ef)
+            .map((g) =>
               h(
                 'li',
-                { 'data-ef': ef },
-                `${counted(n, 'row')} with ${ef === 1 ? 'one flag' : `${ef} flags`} each (below the minimum support of ${ROW_MIN_SUPPORT}: not ranked)`,
+                { 'data-ef': g.ef },
+                `${counted(g.n, 'row')} with ${g.ef === 1 ? 'one flag' : `${g.ef} flags`} each (${g.why}: not ranked)`,
               ),
             ),
         ),

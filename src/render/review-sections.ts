@@ -15,12 +15,26 @@ export interface UpstreamRow {
 }
 
 /**
- * A row stands out when it lies behind at least two flagged rows and behind more flagged rows
- * than unflagged ones. Each flagged row has an origin of its own, so a row behind one flagged
- * row is no evidence; a row shared by everything (a lookup table) is none either.
+ * The flagged rows an origin row must lie behind before it is ranked: the risk ratio's default
+ * minimum support. Every flagged row has an origin of its own, so one or two flags behind a row
+ * happen by chance whenever a few rows are flagged.
  */
-export function standsOut(r: UpstreamRow): boolean {
-  return r.evidence.ef >= 2 && r.evidence.ef > r.evidence.ep;
+export const ROW_MIN_SUPPORT = 3;
+
+/**
+ * A row stands out when it lies behind at least ROW_MIN_SUPPORT flagged rows and behind more
+ * flagged rows than unflagged ones (a row shared by everything, a lookup table, is no evidence).
+ * The CLI, the plain-text review and the dashboard all use this one rule.
+ */
+export function standsOut(r: Pick<UpstreamRow, 'evidence'>): boolean {
+  return r.evidence.ef >= ROW_MIN_SUPPORT && r.evidence.ef > r.evidence.ep;
+}
+
+/** Why a row that does not stand out is not ranked, in a few words (for grouped counts). */
+export function notRankedReason(r: Pick<UpstreamRow, 'evidence'>): string {
+  return r.evidence.ef < ROW_MIN_SUPPORT
+    ? `below the minimum support of ${ROW_MIN_SUPPORT}`
+    : 'behind as many unflagged rows or more';
 }
 
 /** The rows that stand out among the first `groups` tie groups. */
@@ -35,7 +49,7 @@ export function standingRows<T extends UpstreamRow>(rows: readonly T[], groups: 
 export function upstreamRowLines(rows: readonly UpstreamRow[], groups: number): string[] {
   const shown = standingRows(rows, groups);
   if (shown.length === 0) return [];
-  const out = ['', 'Upstream rows behind several flagged rows:'];
+  const out = ['', `Upstream rows behind ${ROW_MIN_SUPPORT} or more flagged rows (more flagged than unflagged):`];
   for (const r of shown) {
     const key = r.row?.key;
     const name = key === undefined ? (r.row?.hash ?? r.id) : `${key} (${r.row?.hash})`;

@@ -105,6 +105,20 @@ describe('trace pages', () => {
     }
   });
 
+  it('refuses a cursor whose root run is not in the store, and answers an empty last page past the end', async () => {
+    const forged = ['0~nope', 'zzzzzzzzzz~r'];
+    for (const cursor of forged) {
+      await expect(pt.trace(last, { cursor })).rejects.toMatchObject({ code: 'invalid_input', field: 'cursor' });
+    }
+    const first = await pt.trace(last, { limit: 3 });
+    const past = await pt.trace(last, { cursor: `${(10 * CHAIN).toString(36)}~${first.root}` });
+    expect(past.nodes).toEqual([]);
+    expect(past.edges).toEqual([]);
+    expect(past.next).toBeUndefined();
+    // A limit too big for any store is no error: the whole trace in one page.
+    expect((await pt.trace(last, { limit: 1e12 })).nodes.length).toBe((await pt.trace(last)).nodes.length);
+  });
+
   it(`answers over HTTP in pages of at most ${TRACE_PAGE_MAX} runs, with the cursor and the total`, async () => {
     const get = async (query: string) => {
       const res = await fetch(`${server.url}/api/v1/trace?pointer=${encodeURIComponent(last)}${query}`);

@@ -1,6 +1,7 @@
 /**
  * Blob side files. Each version of a blob is a new file named by the SHA-256 of its key and a
- * nonce (blobs/3f/3f2a...e1.5c1d09aa51b2c3d4.bin), holding the raw bytes. The key itself is
+ * nonce (blobs/3f/3f2a...e1.5c1d09aa51b2c3d4.bin), holding the raw bytes; the files one call
+ * writes share the folder of its first key. The key itself is
  * only data in the segment line that commits the file, so no key can name a path.
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -36,7 +37,10 @@ export async function writeBlobFiles(
   blobs: readonly BlobRecord[],
   durable: boolean,
 ): Promise<PlacedRecord[]> {
-  const files = blobs.map((b) => newBlobFile(b.key));
+  // One folder for all the files of a call (the first key's): each folder written is one more
+  // directory fsync and journal commit; 1,024 row chunks spread over 256 folders took twice as long.
+  const first = blobs[0] === undefined ? '' : newBlobFile(blobs[0].key);
+  const files = blobs.map((b, i) => (i === 0 ? first : newBlobFile(b.key, first.slice(0, 2))));
   const dirs = [...new Set(files.map((file) => join(root, file.slice(0, 2))))];
   const written: string[] = [];
   try {

@@ -178,8 +178,8 @@ export async function tryLock(lockPath: string): Promise<boolean> {
   }
 }
 
-/** The file a blob version lives in, relative to the blobs folder: hash of the key, then a nonce. */
-export function newBlobFile(key: string): string {
+/** The file a blob version lives in, relative to the blobs folder: hash of the key, then a nonce; in `folder` or the hash's own. */
+export function newBlobFile(key: string, folder?: string): string {
   const hash = createHash('sha256').update(key, 'utf8').digest('hex');
-  return `${hash.slice(0, 2)}/${hash}.${randomBytes(8).toString('hex')}.bin`;
+  return `${folder ?? hash.slice(0, 2)}/${hash}.${randomBytes(8).toString('hex')}.bin`;
 }

@@ -10,6 +10,7 @@
  *                             record per line and a commit line after each write
  *   segments/<name>.lock      held by the process appending to that segment
  *   blobs/<xx>/<sha256(key)>.<nonce>.bin   blob bytes; the key lives only in the segment line
+ *                             (<xx>: the hash's first two digits, of the first key a putBlobs writes)
  *   index.ndjson              a rebuildable cache of the segments, so that opening is fast
  *   changes                   one byte appended per commit: a cheap "anything new?" check
  */

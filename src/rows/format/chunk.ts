@@ -1,6 +1,6 @@
-import { invalid, PipetraceError } from '../../errors.js';
+import { PipetraceError } from '../../errors.js';
 import { allocBlob, decodeBlob, encodeBlob, type PairManifest } from './codec.js';
-import { hashKeyInto, type RowKey } from './keys.js';
+import { type ChunkTarget, type ScatterSource, scatterByChunk, scatterDirect } from './scatter.js';
 
 /**
  * The chunk format. A pair's entries are split by the top `bits` bits of the output hash into
@@ -94,39 +94,29 @@ function layout(count: number, sub: number, narrow: boolean, o16: boolean, edges
   return { outAt, inpAt, hi16At, words };
 }
 
-/** Where one chunk's entries are written while partitioning. */
-interface ChunkWriter {
+/** One chunk being written while partitioning: its blob, header, offsets and entry targets. */
+interface ChunkWriter extends ChunkTarget {
   data: Uint8Array | undefined;
   body: Uint32Array;
   header: ChunkHeader;
   offsets: Uint16Array | Uint32Array;
-  /** narrow: low words; wide: (hi, lo) pairs. */
-  out: Uint32Array;
-  inp: Uint32Array | undefined;
-  hi16: Uint16Array | undefined;
-  text: unknown[] | undefined;
 }
 
 /** The source of a pair's entries: output hashes, and input hashes or input keys for edges. */
-export interface PartitionSource {
-  out: Uint32Array;
-  inp?: Uint32Array;
-  /** Input keys hashed straight into the chunks (instead of `inp`). */
-  inputKeys?: ArrayLike<RowKey>;
-  /** Original keys as JSON values: one per entry (keep) or (output, input) per entry. */
-  text?: unknown[];
-}
+export type PartitionSource = ScatterSource;
 
 /**
  * Splits a pair into chunk blobs with one counting sort (no comparison sort): the top `bits`
  * bits of the output hash pick the chunk, the next `sub` its sub-bucket. Input keys, when
- * given, are hashed straight into place. Returns the pair's partition bits, entry counts per
- * chunk, content digest, and the blobs of non-empty chunks.
+ * given, are hashed straight into place (`twoPass: false` forces the one-pass placement, for
+ * tests). Returns the pair's partition bits, entry counts per chunk, content digest, and the
+ * blobs of non-empty chunks.
  */
 export function partitionChunks(
   src: PartitionSource,
   edges: boolean,
   maxBits = MAX_BITS,
+  twoPass = true,
 ): { bits: number; counts: number[]; w: string; chunks: { index: number; data: Uint8Array }[] } {
   const out = src.out;
   const n = out.length >>> 1;
@@ -186,36 +176,10 @@ export function partitionChunks(
       text: src.text === undefined ? undefined : new Array(edges ? 2 * count : count),
     };
   }
-  const { inp, inputKeys, text } = src;
-  for (let i = 0; i < n; i++) {
-    const hi = out[2 * i] as number;
-    const lo = out[2 * i + 1] as number;
-    const g = hi >>> shift;
-    const at = cursor[g] as number;
-    cursor[g] = at + 1;
-    const w = writers[g >>> sub] as ChunkWriter;
-    if (narrow) {
-      w.out[at] = lo;
-      (w.hi16 as Uint16Array)[at] = hi;
-    } else {
-      w.out[2 * at] = hi;
-      w.out[2 * at + 1] = lo;
-    }
-    if (edges) {
-      const target = w.inp as Uint32Array;
-      if (inp !== undefined) {
-        target[2 * at] = inp[2 * i] as number;
-        target[2 * at + 1] = inp[2 * i + 1] as number;
-      } else hashInput(inputKeys as ArrayLike<RowKey>, i, target, 2 * at);
-    }
-    if (text !== undefined) {
-      const t = w.text as unknown[];
-      if (edges) {
-        t[2 * at] = text[2 * i];
-        t[2 * at + 1] = text[2 * i + 1];
-      } else t[at] = text[i];
-    }
-  }
+  const plan = { n, bits, sub, shift, narrow, edges, targets: writers, cursor };
+  // Big narrow pairs in two cache-friendly passes; the direct pass writes the same bytes.
+  if (narrow && src.text === undefined && twoPass) scatterByChunk(src, plan);
+  else scatterDirect(src, plan);
   // A content digest of the pair: chunk keys are never rewritten, except by two writers racing
   // on one run; the digest tells their chunks apart (see chunk-cache.ts). Sums of mixed words
   // and their positions: no chain of multiplications through the scatter loop.
@@ -247,17 +211,6 @@ export function partitionChunks(
     blobs.push({ index: c, data });
   }
   return { bits, counts: Array.from(counts), w: digest, chunks: blobs };
-}
-
-function hashInput(keys: ArrayLike<RowKey>, i: number, target: Uint32Array, at: number): void {
-  try {
-    hashKeyInto(keys[i] as RowKey, target, at);
-  } catch (error) {
-    if (error instanceof Error && 'field' in error && error.field === 'key') {
-      throw invalid(`keys[${i}]`, error.message.replace(/^key: /, ''));
-    }
-    throw error;
-  }
 }
 
 /** Decodes a chunk blob of a pair (either format version); a bad blob is a storage error. */

@@ -1,0 +1,150 @@
+import { invalid } from '../../errors.js';
+import { hashKeyInto, type RowKey } from './keys.js';
+
+/** Where one chunk's entries go while partitioning (see chunk.ts for the layout). */
+export interface ChunkTarget {
+  /** narrow: low words; wide: (hi, lo) pairs. */
+  out: Uint32Array;
+  inp: Uint32Array | undefined;
+  /** narrow: the low 16 bits of the high words. */
+  hi16: Uint16Array | undefined;
+  text: unknown[] | undefined;
+}
+
+/** A pair's entries: output hashes, and input hashes or input keys for edges. */
+export interface ScatterSource {
+  out: Uint32Array;
+  inp?: Uint32Array;
+  /** Input keys hashed straight into place (instead of `inp`). */
+  inputKeys?: ArrayLike<RowKey>;
+  /** Original keys as JSON values: one per entry (keep) or (output, input) per entry. */
+  text?: unknown[];
+}
+
+/** How entries are placed: slot = hi >>> shift is (chunk << sub) | sub-bucket. */
+export interface ScatterPlan {
+  n: number;
+  bits: number;
+  sub: number;
+  shift: number;
+  narrow: boolean;
+  edges: boolean;
+  targets: (ChunkTarget | undefined)[];
+  /** Per slot: the index within its chunk where the slot's next entry goes (advanced here). */
+  cursor: Int32Array;
+}
+
+/**
+ * Places every entry at its slot's cursor in one pass. Each entry lands in one of 2^(bits+sub)
+ * places spread over all the chunks: a cache miss per write once the chunks outgrow the cache,
+ * so this is for small pairs and for pairs with original keys.
+ */
+export function scatterDirect(src: ScatterSource, plan: ScatterPlan): void {
+  const { n, shift, sub, narrow, edges, targets, cursor } = plan;
+  const { out, inp, inputKeys, text } = src;
+  for (let i = 0; i < n; i++) {
+    const hi = out[2 * i] as number;
+    const lo = out[2 * i + 1] as number;
+    const g = hi >>> shift;
+    const at = cursor[g] as number;
+    cursor[g] = at + 1;
+    const w = targets[g >>> sub] as ChunkTarget;
+    if (narrow) {
+      w.out[at] = lo;
+      (w.hi16 as Uint16Array)[at] = hi;
+    } else {
+      w.out[2 * at] = hi;
+      w.out[2 * at + 1] = lo;
+    }
+    if (edges) {
+      const target = w.inp as Uint32Array;
+      if (inp !== undefined) {
+        target[2 * at] = inp[2 * i] as number;
+        target[2 * at + 1] = inp[2 * i + 1] as number;
+      } else hashInput(inputKeys as ArrayLike<RowKey>, i, target, 2 * at);
+    }
+    if (text !== undefined) {
+      const t = w.text as unknown[];
+      if (edges) {
+        t[2 * at] = text[2 * i];
+        t[2 * at + 1] = text[2 * i + 1];
+      } else t[at] = text[i];
+    }
+  }
+}
+
+/** Entries per segment of scatterByChunk: 16 MiB of scratch for edges, reused segment after segment. */
+const SEGMENT = 1 << 20;
+
+/**
+ * The same placement for big narrow pairs without original keys, a segment of entries at a
+ * time in two stable passes: first by chunk into a scratch array (a sequential write stream
+ * per chunk), then chunk by chunk to their slots (the segment's share of each slot is a few
+ * neighbouring entries, so whole cache lines are written instead of one word per miss). The
+ * result is byte for byte what scatterDirect writes.
+ */
+export function scatterByChunk(src: ScatterSource, plan: ScatterPlan): void {
+  const { n, bits, shift, edges, targets, cursor } = plan;
+  const { out, inp, inputKeys } = src;
+  const chunks = 1 << bits;
+  const chunkShift = 32 - bits;
+  // Words per scratch entry: hi, lo, then the input's hi, lo for edges.
+  const e = edges ? 4 : 2;
+  const scratch = new Uint32Array(Math.min(n, SEGMENT) * e);
+  const starts = new Int32Array(chunks + 1);
+  const next = new Int32Array(chunks);
+  for (let from = 0; from < n; from += SEGMENT) {
+    const to = Math.min(n, from + SEGMENT);
+    starts.fill(0);
+    for (let i = from; i < to; i++) (starts[((out[2 * i] as number) >>> chunkShift) + 1] as number)++;
+    for (let c = 0; c < chunks; c++) {
+      starts[c + 1] = (starts[c + 1] as number) + (starts[c] as number);
+      next[c] = starts[c] as number;
+    }
+    for (let i = from; i < to; i++) {
+      const hi = out[2 * i] as number;
+      const c = hi >>> chunkShift;
+      const at = (next[c] as number) * e;
+      next[c] = (next[c] as number) + 1;
+      scratch[at] = hi;
+      scratch[at + 1] = out[2 * i + 1] as number;
+      if (edges) {
+        if (inp !== undefined) {
+          scratch[at + 2] = inp[2 * i] as number;
+          scratch[at + 3] = inp[2 * i + 1] as number;
+        } else hashInput(inputKeys as ArrayLike<RowKey>, i, scratch, at + 2);
+      }
+    }
+    for (let c = 0; c < chunks; c++) {
+      const w = targets[c];
+      if (w === undefined) continue;
+      const lows = w.out;
+      const hi16 = w.hi16 as Uint16Array;
+      const target = w.inp as Uint32Array;
+      for (let j = starts[c] as number, end = starts[c + 1] as number; j < end; j++) {
+        const k = j * e;
+        const hi = scratch[k] as number;
+        const g = hi >>> shift;
+        const at = cursor[g] as number;
+        cursor[g] = at + 1;
+        lows[at] = scratch[k + 1] as number;
+        hi16[at] = hi;
+        if (edges) {
+          target[2 * at] = scratch[k + 2] as number;
+          target[2 * at + 1] = scratch[k + 3] as number;
+        }
+      }
+    }
+  }
+}
+
+function hashInput(keys: ArrayLike<RowKey>, i: number, target: Uint32Array, at: number): void {
+  try {
+    hashKeyInto(keys[i] as RowKey, target, at);
+  } catch (error) {
+    if (error instanceof Error && 'field' in error && error.field === 'key') {
+      throw invalid(`keys[${i}]`, error.message.replace(/^key: /, ''));
+    }
+    throw error;
+  }
+}

@@ -129,7 +129,8 @@ export async function loadChunks(
       if (data === undefined) continue;
       const chunk = decodeChunk(data, key, pair, missingBucket[i] as number);
       out[missingAt[i] as number] = chunk;
-      const bytes = data.byteLength + (chunk.out.buffer === data.buffer ? 0 : chunk.out.byteLength);
+      // A narrow chunk's full output pairs, built when a reader asks, are counted from the start.
+      const bytes = data.byteLength + (chunk.narrow === undefined ? 0 : 8 * chunk.count);
       const id = key + tag;
       const old = cache.map.get(id);
       if (old !== undefined) {

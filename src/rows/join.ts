@@ -154,7 +154,7 @@ let chain = new Int32Array(16384);
  * Joins one chunk's queries with its entries: a table over the entries (equal hashes chain,
  * in entry order), probed by each query in turn. No allocation per chunk.
  */
-export function joinChunk(chunk: Chunk, other: Uint32Array, q: ChunkQueries, m: MatchBuilder): void {
+export function joinChunk(chunk: Chunk, other: Uint32Array | undefined, q: ChunkQueries, m: MatchBuilder): void {
   const n = chunk.count;
   let cap = 16;
   while (cap < 2 * n) cap *= 2;
@@ -168,10 +168,23 @@ export function joinChunk(chunk: Chunk, other: Uint32Array, q: ChunkQueries, m: 
   const next = chain;
   first.fill(0, 0, cap);
   const mask = cap - 1;
-  const out = chunk.out;
+  const narrow = chunk.narrow;
+  // A narrow chunk's stored halves: the top 16 bits of an entry's high word are its sub-bucket's.
+  const out = narrow === undefined ? chunk.out : undefined;
+  let sb = chunk.offsets.length - 2;
+  let top = 0;
   for (let j = n - 1; j >= 0; j--) {
-    const hi = out[2 * j] as number;
-    const lo = out[2 * j + 1] as number;
+    let hi: number;
+    let lo: number;
+    if (narrow === undefined) {
+      hi = (out as Uint32Array)[2 * j] as number;
+      lo = (out as Uint32Array)[2 * j + 1] as number;
+    } else {
+      while (j < (chunk.offsets[sb] as number)) sb--;
+      top = (((chunk.bucket << chunk.sub) | sb) << 16) >>> 0;
+      hi = (top | (narrow.hi16[j] as number)) >>> 0;
+      lo = narrow.lo[j] as number;
+    }
     let slot = lo & mask;
     for (;;) {
       const f = first[slot] as number;
@@ -205,7 +218,9 @@ export function joinChunk(chunk: Chunk, other: Uint32Array, q: ChunkQueries, m: 
       if (keys[2 * slot + 1] === lo && keys[2 * slot] === hi) {
         for (let e = f; e !== 0; e = next[e - 1] as number) {
           const j = e - 1;
-          m.pushTagged(tag[k] as number, other[2 * j] as number, other[2 * j + 1] as number);
+          // No input side (a keep pair): a kept row is its own input.
+          if (other === undefined) m.pushTagged(tag[k] as number, hi, lo);
+          else m.pushTagged(tag[k] as number, other[2 * j] as number, other[2 * j + 1] as number);
         }
         break;
       }

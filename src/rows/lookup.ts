@@ -77,7 +77,7 @@ export async function lookupPair(
       const chunk = chunks.find((k) => k.bucket === c);
       const hi = queries[2 * i] as number;
       const lo = queries[2 * i + 1] as number;
-      if (chunk === undefined || !searchChunk(chunk, pair, otherOf(pair, chunk), hi, lo, m.tagOf(i), m))
+      if (chunk === undefined || !searchChunk(chunk, pair, chunk.inp, hi, lo, m.tagOf(i), m))
         m.miss(m.tagOf(i), hi, lo);
     }
     return m.done();
@@ -132,10 +132,9 @@ export async function lookupPair(
       for (let k = grouped.from; k < grouped.to; k++) {
         const hi = hash[2 * k] as number;
         const lo = hash[2 * k + 1] as number;
-        if (!searchChunk(chunk, pair, otherOf(pair, chunk), hi, lo, tag[k] as number, m))
-          m.miss(tag[k] as number, hi, lo);
+        if (!searchChunk(chunk, pair, chunk.inp, hi, lo, tag[k] as number, m)) m.miss(tag[k] as number, hi, lo);
       }
-    } else joinChunk(chunk, otherOf(pair, chunk), grouped, m);
+    } else joinChunk(chunk, pair.kind === 'keep' ? undefined : chunk.inp, grouped, m);
   }
 }
 
@@ -195,6 +194,7 @@ export function visitCached(store: Store, pair: PairManifest, hashes: readonly n
     if (chunk === undefined) return false;
     chunks.push(chunk);
   }
+  const keep = pair.kind === 'keep';
   for (let i = 0; i < q; i++) {
     const chunk = chunks[i] as Chunk | null;
     if (chunk === null) continue;
@@ -202,18 +202,26 @@ export function visitCached(store: Store, pair: PairManifest, hashes: readonly n
     const lo = (hashes[2 * i + 1] as number) >>> 0;
     const sb = (hi >>> (32 - pair.bits - chunk.sub)) & ((1 << chunk.sub) - 1);
     const text = chunk.text?.();
-    const out = chunk.out;
-    const other = otherOf(pair, chunk);
+    const inp = chunk.inp as Uint32Array;
     for (let j = chunk.offsets[sb] as number, end = chunk.offsets[sb + 1] as number; j < end; j++) {
-      if (out[2 * j + 1] !== lo || out[2 * j] !== hi) continue;
-      if (text === undefined) visit(i, other[2 * j] as number, other[2 * j + 1] as number, undefined, undefined);
-      else if (pair.kind === 'keep') visit(i, other[2 * j] as number, other[2 * j + 1] as number, text[j], text[j]);
-      else visit(i, other[2 * j] as number, other[2 * j + 1] as number, text[2 * j + 1], text[2 * j]);
+      if (!outputIs(chunk, j, hi, lo)) continue;
+      // A kept row is its own input.
+      if (keep) visit(i, hi, lo, text?.[j], text?.[j]);
+      else visit(i, inp[2 * j] as number, inp[2 * j + 1] as number, text?.[2 * j + 1], text?.[2 * j]);
     }
   }
   return true;
 }
 
+/** Whether entry j of a chunk has output hash (hi, lo); a narrow chunk is read as stored (its top 16 bits are the sub-bucket's). */
+export function outputIs(chunk: Chunk, j: number, hi: number, lo: number): boolean {
+  const narrow = chunk.narrow;
+  if (narrow !== undefined) return narrow.lo[j] === lo && narrow.hi16[j] === (hi & 0xffff);
+  const out = chunk.out;
+  return out[2 * j + 1] === lo && out[2 * j] === hi;
+}
+
+/** The input side of a chunk's entries (a keep pair's are its outputs: built in full for narrow chunks). */
 const otherOf = (pair: PairManifest, chunk: Chunk): Uint32Array =>
   pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array);
 
@@ -252,7 +260,7 @@ function scanChunk(
 function searchChunk(
   chunk: Chunk,
   pair: PairManifest,
-  other: Uint32Array,
+  other: Uint32Array | undefined,
   qhi: number,
   qlo: number,
   tag: number,
@@ -262,13 +270,14 @@ function searchChunk(
   const lo = qlo >>> 0;
   const sb = (hi >>> (32 - pair.bits - chunk.sub)) & ((1 << chunk.sub) - 1);
   const text = chunk.text?.();
-  const out = chunk.out;
+  const keep = pair.kind === 'keep';
   let found = false;
   for (let j = chunk.offsets[sb] as number, end = chunk.offsets[sb + 1] as number; j < end; j++) {
-    if (out[2 * j] === hi && out[2 * j + 1] === lo) {
-      emit(m, tag, pair, other, j, text, false);
-      found = true;
-    }
+    if (!outputIs(chunk, j, hi, lo)) continue;
+    // A kept row is its own input.
+    if (keep) m.push(tag, hi, lo, text?.[j], text?.[j]);
+    else emit(m, tag, pair, other as Uint32Array, j, text, false);
+    found = true;
   }
   return found;
 }

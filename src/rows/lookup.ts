@@ -221,10 +221,6 @@ export function outputIs(chunk: Chunk, j: number, hi: number, lo: number): boole
   return out[2 * j + 1] === lo && out[2 * j] === hi;
 }
 
-/** The input side of a chunk's entries (a keep pair's are its outputs: built in full for narrow chunks). */
-const otherOf = (pair: PairManifest, chunk: Chunk): Uint32Array =>
-  pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array);
-
 /** Adds query `at` under its hash; equal hashes chain through `next` (index + 1, 0 ends). */
 function link(table: HashTable64, next: Int32Array, hi: number, lo: number, at: number): void {
   const first = table.add(hi, lo, at);

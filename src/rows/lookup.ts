@@ -2,6 +2,7 @@ import type { Store } from '../store.js';
 import { cachedChunk, loadChunks } from './chunk-cache.js';
 import type { Chunk } from './format/chunk.js';
 import { bucketOf, type PairManifest } from './format/codec.js';
+import { groupByWindow, groupWindow } from './group.js';
 import { HashTable64 } from './hashset.js';
 import { probeInputs } from './input-order.js';
 import { type ChunkQueries, emit, joinChunk, MatchBuilder, type Matches } from './join.js';
@@ -30,11 +31,16 @@ export async function lookupPair(
   store: Store,
   runId: string,
   pair: PairManifest,
-  queries: Uint32Array,
+  given: Uint32Array | readonly Uint32Array[],
   direction: 'backward' | 'forward',
   options: LookupOptions = {},
 ): Promise<Matches> {
-  const q = queries.length >>> 1;
+  const parts = given instanceof Uint32Array ? [given] : given;
+  let q = 0;
+  for (const p of parts) q += p.length >>> 1;
+  // Only a bulk backward join reads the parts as they are; other paths take one array.
+  const bulk = q > FEW && pair.kind !== 'pass' && (pair.kind === 'keep' || direction === 'backward');
+  const queries = bulk || parts.length === 1 ? (parts[0] ?? new Uint32Array(0)) : concatParts(parts, q);
   const pool = options.pool;
   const m = new MatchBuilder(q, options.tags, options.misses === true, pool);
   if (pair.kind === 'pass') {
@@ -82,57 +88,40 @@ export async function lookupPair(
     }
     return m.done();
   }
-  // Group queries by chunk (counting sort), copying their hashes out so each chunk's queries
-  // lie together; then per chunk scan one sub-bucket per query (few queries, or kept keys to
-  // report) or join the chunk's queries with its entries through a table that stays in cache.
-  const chunksN = pair.counts.length;
-  const start = new Int32Array(chunksN + 1);
-  for (let i = 0; i < q; i++) (start[bucketOf(queries[2 * i] as number, pair.bits) + 1] as number)++;
-  for (let c = 0; c < chunksN; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number);
-  const grouped: ChunkQueries = {
-    hash: pool?.u32(2 * q) ?? new Uint32Array(2 * q),
-    tag: pool?.i32(q) ?? new Int32Array(q),
-    from: 0,
-    to: 0,
-  };
-  const { hash, tag } = grouped;
-  const tags = options.tags;
-  const fill = start.slice(0, chunksN);
-  for (let i = 0; i < q; i++) {
-    const hi = queries[2 * i] as number;
-    const c = bucketOf(hi, pair.bits);
-    const at = fill[c] as number;
-    fill[c] = at + 1;
-    hash[2 * at] = hi;
-    hash[2 * at + 1] = queries[2 * i + 1] as number;
-    tag[at] = tags === undefined ? i : (tags[i] as number);
-  }
-  const wanted: number[] = [];
-  for (let c = 0; c < chunksN; c++) if ((start[c + 1] as number) > (start[c] as number)) wanted.push(c);
-  const byBucket: (Chunk | undefined)[] = new Array(chunksN);
-  for (const window of windows(pair, wanted)) {
+  // Group queries by chunk (two counting sorts: by window, then within a window by chunk),
+  // then join each chunk's queries with its entries a sub-bucket at a time (joinChunk), or,
+  // where the pair kept keys to report, search one sub-bucket per query.
+  const g = groupByWindow(pair, parts, options.tags, (wanted) => windows(pair, wanted), pool);
+  const q3 = pool?.u32(3 * g.largest) ?? new Uint32Array(3 * g.largest);
+  const grouped: ChunkQueries = { q3, from: 0, to: 0, bits: pair.bits };
+  const byBucket: (Chunk | undefined)[] = new Array(pair.counts.length);
+  for (const [w, window] of g.windows.entries()) {
     for (const chunk of await loadChunks(store, runId, pair, window)) byBucket[chunk.bucket] = chunk;
+    const start = groupWindow(g, w, q3, pair.bits);
+    const c0 = window[0] as number;
     for (const c of window) {
-      joinQueries(byBucket[c], c);
+      grouped.from = start[c - c0] as number;
+      grouped.to = start[c - c0 + 1] as number;
+      joinQueries(byBucket[c]);
       // Done with it: only the cache keeps it now.
       byBucket[c] = undefined;
     }
   }
-  pool?.release(hash);
-  pool?.release(tag);
+  pool?.release(q3);
+  pool?.release(g.byWindow);
   return m.done();
 
-  function joinQueries(chunk: Chunk | undefined, c: number): void {
-    grouped.from = start[c] as number;
-    grouped.to = start[c + 1] as number;
+  function joinQueries(chunk: Chunk | undefined): void {
     if (chunk === undefined) {
       for (let k = grouped.from; k < grouped.to; k++)
-        m.miss(tag[k] as number, hash[2 * k] as number, hash[2 * k + 1] as number);
-    } else if ((grouped.to - grouped.from) * 8 < chunk.count || chunk.text !== undefined) {
+        m.miss(q3[3 * k + 2] as number, q3[3 * k] as number, q3[3 * k + 1] as number);
+    } else if (chunk.text !== undefined) {
+      // Kept keys to report: one query at a time, with its keys.
       for (let k = grouped.from; k < grouped.to; k++) {
-        const hi = hash[2 * k] as number;
-        const lo = hash[2 * k + 1] as number;
-        if (!searchChunk(chunk, pair, chunk.inp, hi, lo, tag[k] as number, m)) m.miss(tag[k] as number, hi, lo);
+        const hi = q3[3 * k] as number;
+        const lo = q3[3 * k + 1] as number;
+        const tag = q3[3 * k + 2] as number;
+        if (!searchChunk(chunk, pair, chunk.inp, hi, lo, tag, m)) m.miss(tag, hi, lo);
       }
     } else joinChunk(chunk, pair.kind === 'keep' ? undefined : chunk.inp, grouped, m);
   }
@@ -169,6 +158,16 @@ export function windows(pair: PairManifest, indexes: readonly number[]): number[
     entries += count;
   }
   if (window.length > 0) out.push(window);
+  return out;
+}
+
+function concatParts(parts: readonly Uint32Array[], q: number): Uint32Array {
+  const out = new Uint32Array(2 * q);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { Store } from '../store.js';
-import { cachedChunk, loadChunks } from './chunk-cache.js';
+import { cachedChunk, loadChunks, manifestFrom } from './chunk-cache.js';
 import type { Chunk } from './format/chunk.js';
 import { bucketOf, type PairManifest } from './format/codec.js';
 import { groupByWindow, groupWindow } from './group.js';
@@ -175,6 +175,39 @@ function concatParts(parts: readonly Uint32Array[], q: number): Uint32Array {
 const FEW = 8;
 /** Reading an entry in a scan (a hash probe) costs about this many binary search steps. */
 const SCAN_COST = 4;
+
+/**
+ * Reads into the chunk cache the chunks a trace step's few rows fall in, once the run's
+ * manifest bytes arrive: started before the step looks up its upstream runs, so the chunk
+ * files are read meanwhile, not after (a cold step is file-system calls in turn). Never
+ * rejects: the lookup that follows reports what went wrong.
+ */
+export function prefetchStep(
+  store: Store,
+  runId: string,
+  pointer: string,
+  hashes: readonly number[],
+  manifestRead: Promise<(Uint8Array | undefined)[]>,
+): Promise<unknown> {
+  if (hashes.length >>> 1 > FEW) return Promise.resolve();
+  return manifestRead
+    .then((data) => {
+      const pairs = (manifestFrom(store, runId, data[0])?.pairs ?? []).filter(
+        (p) => p.output === pointer && p.kind !== 'pass',
+      );
+      return Promise.all(
+        pairs.map((pair) => {
+          const wanted: number[] = [];
+          for (let i = 0; i < hashes.length; i += 2) {
+            const c = bucketOf(hashes[i] as number, pair.bits);
+            if (!wanted.includes(c)) wanted.push(c);
+          }
+          return loadChunks(store, runId, pair, wanted);
+        }),
+      );
+    })
+    .catch(() => undefined);
+}
 
 /** A match of query `q`: the row on the other side, with keys where the pair kept them. */
 export type Visit = (q: number, hi: number, lo: number, key: unknown, queryKey: unknown) => void;

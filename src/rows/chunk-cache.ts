@@ -176,6 +176,11 @@ export async function readRowManifest(store: Store, runId: string): Promise<RunR
   return manifestFrom(store, runId, data);
 }
 
+/** The manifest of a run as last read, unchecked against the store (a guess: read it to be sure). */
+export function lastReadManifest(store: Store, runId: string): RunRowsManifest | undefined {
+  return manifestCaches.get(store)?.get(runId)?.manifest;
+}
+
 /** readRowManifest() for bytes already read: the cached decoded manifest while they are unchanged. */
 export function manifestFrom(store: Store, runId: string, data: Uint8Array | undefined): RunRowsManifest | undefined {
   if (data === undefined) return undefined;

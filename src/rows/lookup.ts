@@ -1,7 +1,7 @@
 import type { Store } from '../store.js';
-import { cachedChunk, loadChunks, manifestFrom } from './chunk-cache.js';
+import { cachedChunk, lastReadManifest, loadChunks, manifestFrom } from './chunk-cache.js';
 import type { Chunk } from './format/chunk.js';
-import { bucketOf, type PairManifest } from './format/codec.js';
+import { bucketOf, type PairManifest, type RunRowsManifest } from './format/codec.js';
 import { groupByWindow, groupWindow } from './group.js';
 import { HashTable64 } from './hashset.js';
 import { probeInputs } from './input-order.js';
@@ -188,8 +188,10 @@ export function prefetchStep(
   pointer: string,
   hashes: readonly number[],
   manifestRead: Promise<(Uint8Array | undefined)[]>,
-): Promise<unknown> {
-  if (hashes.length >>> 1 > FEW) return Promise.resolve();
+): Promise<unknown> | undefined {
+  if (hashes.length >>> 1 > FEW) return undefined;
+  // Warm (its chunks cached as of the manifest last read): nothing to read ahead, no promise.
+  if (cachedAsOf(store, lastReadManifest(store, runId), pointer, hashes)) return undefined;
   return manifestRead
     .then((data) => {
       const pairs = (manifestFrom(store, runId, data[0])?.pairs ?? []).filter(
@@ -207,6 +209,22 @@ export function prefetchStep(
       );
     })
     .catch(() => undefined);
+}
+
+/** Whether the chunks of `hashes` in the manifest's pairs for `pointer` are all cached. */
+function cachedAsOf(
+  store: Store,
+  manifest: RunRowsManifest | undefined,
+  pointer: string,
+  hashes: readonly number[],
+): boolean {
+  if (manifest === undefined) return false;
+  for (const pair of manifest.pairs) {
+    if (pair.output !== pointer || pair.kind === 'pass') continue;
+    for (let i = 0; i < hashes.length; i += 2)
+      if (cachedChunk(store, pair, bucketOf(hashes[i] as number, pair.bits)) === undefined) return false;
+  }
+  return true;
 }
 
 /** A match of query `q`: the row on the other side, with keys where the pair kept them. */

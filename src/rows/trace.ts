@@ -145,7 +145,7 @@ export async function traceRow(
       runs: upstreamRuns,
       ahead,
     } = await upstreamAhead(store, node.run, node.pointer, manifestRead);
-    await chunksRead;
+    if (chunksRead !== undefined) await chunksRead;
     const rowLevel = node.rows !== undefined && pairs.length > 0;
     const step: RowStep = {
       depth: node.depth,

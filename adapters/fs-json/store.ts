@@ -12,6 +12,7 @@ import type {
   WriterQuery,
   WriterRef,
 } from '../../src/store.js';
+import { SmallBlobCache } from './blob-cache.js';
 import { checkBlobs, PARALLEL_FILES, readBlobFile, removeBlobFiles, writeBlobFiles } from './blobs.js';
 import { type CompactOptions, type CompactReport, compactFsStore } from './compact.js';
 import {
@@ -67,6 +68,8 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private queued: Promise<void> | undefined;
   /** Queries under way, which close lets finish before it closes the files. */
   private readonly reads = new Set<Promise<unknown>>();
+  /** Small blob files read before (a file never changes: a new version is a new file). */
+  private readonly smallBlobs = new SmallBlobCache();
   private poll: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   /** Dead segment bytes as of the last index rewrite: close compacts when they pass the ratio. */
@@ -319,6 +322,8 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private async readBlob(key: string): Promise<Uint8Array | undefined> {
     let file = this.state.blobs.file(key);
     if (file === undefined) return undefined;
+    const cached = this.smallBlobs.get(file);
+    if (cached !== undefined) return cached;
     let data = await readBlobFile(this.layout.blobs, file);
     if (data === undefined) {
       // Another writer may have replaced or deleted it since we looked: look again once.
@@ -330,6 +335,7 @@ export class FsJsonStoreImpl implements FsJsonStore {
         this.found.report({ file: `blobs/${file}`, line: 0, reason: `blob ${JSON.stringify(key)} is missing` });
       }
     }
+    if (data !== undefined) this.smallBlobs.set(file, data);
     return data;
   }
 

@@ -129,7 +129,8 @@ export async function loadChunks(
       if (data === undefined) continue;
       const chunk = decodeChunk(data, key, pair, missingBucket[i] as number);
       out[missingAt[i] as number] = chunk;
-      const bytes = data.byteLength + (chunk.out.buffer === data.buffer ? 0 : chunk.out.byteLength);
+      // A narrow chunk's full output pairs, built when a reader asks, are counted from the start.
+      const bytes = data.byteLength + (chunk.narrow === undefined ? 0 : 8 * chunk.count);
       const id = key + tag;
       const old = cache.map.get(id);
       if (old !== undefined) {
@@ -173,6 +174,11 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export async function readRowManifest(store: Store, runId: string): Promise<RunRowsManifest | undefined> {
   const [data] = await store.getBlobs([manifestKey(runId)]);
   return manifestFrom(store, runId, data);
+}
+
+/** The manifest of a run as last read, unchecked against the store (a guess: read it to be sure). */
+export function lastReadManifest(store: Store, runId: string): RunRowsManifest | undefined {
+  return manifestCaches.get(store)?.get(runId)?.manifest;
 }
 
 /** readRowManifest() for bytes already read: the cached decoded manifest while they are unchanged. */

@@ -135,81 +135,143 @@ export function emit(
 
 /** Queries of one chunk, copied out contiguously so the join reads them in order. */
 export interface ChunkQueries {
-  /** Interleaved (hi, lo) hashes. */
-  hash: Uint32Array;
-  /** The query's index or tag. */
-  tag: Int32Array;
+  /** (hi, lo, tag) per query: the hash and the query's index or tag. */
+  q3: Uint32Array;
   from: number;
   to: number;
+  /** The pair's partition bits (a query's sub-bucket follows them). */
+  bits: number;
 }
 
-// A hash table over one chunk's entries, reused and grown on demand: a chunk holds about
-// CHUNK_ROWS entries (about 20k in a pair of 20M rows), so the table (200-800 KB) stays in
-// cache while the chunk's queries probe it.
-let tabKeys = new Uint32Array(2 * 16384);
-let tabFirst = new Int32Array(16384);
-let chain = new Int32Array(16384);
+// Scratch arrays reused by every join: the chunk's queries ordered by sub-bucket, and a small
+// table over one sub-bucket's entries (a few hundred in a pair of 20M rows: it stays in L1).
+let bySub = new Int32Array(1024);
+let subStart = new Int32Array((1 << 16) + 1);
+let table = new Int32Array(1024);
+let chain = new Int32Array(1024);
 
 /**
- * Joins one chunk's queries with its entries: a table over the entries (equal hashes chain,
- * in entry order), probed by each query in turn. No allocation per chunk.
+ * Joins one chunk's queries with its entries, one sub-bucket at a time: the queries are
+ * ordered by sub-bucket (a counting sort), then each sub-bucket's queries probe a table over
+ * its entries (equal hashes chain, in entry order), or scan them when only a few ask. No
+ * allocation per chunk; narrow chunks are read as stored. Matches come out by sub-bucket.
  */
-export function joinChunk(chunk: Chunk, other: Uint32Array, q: ChunkQueries, m: MatchBuilder): void {
-  const n = chunk.count;
-  let cap = 16;
-  while (cap < 2 * n) cap *= 2;
-  if (tabFirst.length < cap) {
-    tabFirst = new Int32Array(cap);
-    tabKeys = new Uint32Array(2 * cap);
+export function joinChunk(chunk: Chunk, other: Uint32Array | undefined, q: ChunkQueries, m: MatchBuilder): void {
+  const { q3, from, to } = q;
+  const sub = chunk.sub;
+  const subs = 1 << sub;
+  const shift = 32 - q.bits - sub;
+  const subMask = subs - 1;
+  const nq = to - from;
+  if (bySub.length < nq) bySub = new Int32Array(Math.max(nq, 2 * bySub.length));
+  if (subStart.length < subs + 1) subStart = new Int32Array(subs + 1);
+  const start = subStart;
+  start.fill(0, 0, subs + 1);
+  for (let k = from; k < to; k++) (start[(((q3[3 * k] as number) >>> shift) & subMask) + 1] as number)++;
+  for (let sb = 0; sb < subs; sb++) start[sb + 1] = (start[sb + 1] as number) + (start[sb] as number);
+  const order = bySub;
+  for (let k = from; k < to; k++) {
+    const sb = ((q3[3 * k] as number) >>> shift) & subMask;
+    const at = start[sb] as number;
+    start[sb] = at + 1;
+    order[at] = k;
   }
-  if (chain.length < n) chain = new Int32Array(n);
-  const first = tabFirst;
-  const keys = tabKeys;
-  const next = chain;
-  first.fill(0, 0, cap);
-  const mask = cap - 1;
-  const out = chunk.out;
-  for (let j = n - 1; j >= 0; j--) {
-    const hi = out[2 * j] as number;
-    const lo = out[2 * j + 1] as number;
-    let slot = lo & mask;
-    for (;;) {
-      const f = first[slot] as number;
-      if (f === 0) {
-        first[slot] = j + 1;
-        keys[2 * slot] = hi;
-        keys[2 * slot + 1] = lo;
-        next[j] = 0;
-        break;
-      }
-      if (keys[2 * slot + 1] === lo && keys[2 * slot] === hi) {
-        next[j] = f;
-        first[slot] = j + 1;
-        break;
-      }
-      slot = (slot + 1) & mask;
-    }
-  }
-  const { hash, tag } = q;
+  // start[sb] is now the end of sub-bucket sb's queries (and the start of sb + 1's).
+  const narrow = chunk.narrow;
+  const wide = narrow === undefined;
+  // Wide: (hi, lo) pairs. Narrow: the stored halves (never the full pairs: they would be built).
+  const out = wide ? chunk.out : undefined;
+  const lo32 = narrow?.lo as Uint32Array;
+  const hi16 = narrow?.hi16;
+  const offsets = chunk.offsets;
   const misses = m.tracksMisses;
-  for (let k = q.from; k < q.to; k++) {
-    const hi = hash[2 * k] as number;
-    const lo = hash[2 * k + 1] as number;
-    let slot = lo & mask;
-    for (;;) {
-      const f = first[slot] as number;
-      if (f === 0) {
-        if (misses) m.miss(tag[k] as number, hi, lo);
-        break;
-      }
-      if (keys[2 * slot + 1] === lo && keys[2 * slot] === hi) {
-        for (let e = f; e !== 0; e = next[e - 1] as number) {
-          const j = e - 1;
-          m.pushTagged(tag[k] as number, other[2 * j] as number, other[2 * j + 1] as number);
+  let qa = 0;
+  for (let sb = 0; sb < subs; sb++) {
+    const qb = start[sb] as number;
+    if (qa === qb) continue;
+    const ea = offsets[sb] as number;
+    const eb = offsets[sb + 1] as number;
+    const ne = eb - ea;
+    if (ne === 0 || (qb - qa) * ne <= 4 * (ne + (qb - qa))) {
+      // Few queries (or few entries): scan the sub-bucket for each.
+      for (let x = qa; x < qb; x++) {
+        const k = order[x] as number;
+        const hi = q3[3 * k] as number;
+        const lo = q3[3 * k + 1] as number;
+        const tag = q3[3 * k + 2] as number;
+        let found = false;
+        for (let j = ea; j < eb; j++) {
+          if (wide) {
+            if ((out as Uint32Array)[2 * j + 1] !== lo || (out as Uint32Array)[2 * j] !== hi) continue;
+          } else if (lo32[j] !== lo || (hi16 as Uint16Array)[j] !== (hi & 0xffff)) continue;
+          found = true;
+          if (other === undefined) m.pushTagged(tag, hi, lo);
+          else m.pushTagged(tag, other[2 * j] as number, other[2 * j + 1] as number);
         }
-        break;
+        if (!found && misses) m.miss(tag, hi, lo);
       }
-      slot = (slot + 1) & mask;
+      qa = qb;
+      continue;
     }
+    let cap = 16;
+    while (cap < 2 * ne) cap *= 2;
+    if (table.length < cap) table = new Int32Array(cap);
+    if (chain.length < ne) chain = new Int32Array(Math.max(ne, 2 * chain.length));
+    const first = table;
+    const next = chain;
+    first.fill(0, 0, cap);
+    const mask = cap - 1;
+    // Entries last to first, so equal hashes chain in entry order.
+    for (let j = eb - 1; j >= ea; j--) {
+      const lo = (wide ? (out as Uint32Array)[2 * j + 1] : lo32[j]) as number;
+      let slot = lo & mask;
+      for (;;) {
+        const f = first[slot] as number;
+        if (f === 0) {
+          first[slot] = j + 1;
+          next[j - ea] = 0;
+          break;
+        }
+        const e = f - 1;
+        const same = wide
+          ? (out as Uint32Array)[2 * e + 1] === lo && (out as Uint32Array)[2 * e] === (out as Uint32Array)[2 * j]
+          : lo32[e] === lo && (hi16 as Uint16Array)[e] === (hi16 as Uint16Array)[j];
+        if (same) {
+          next[j - ea] = f;
+          first[slot] = j + 1;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+    for (let x = qa; x < qb; x++) {
+      const k = order[x] as number;
+      const hi = q3[3 * k] as number;
+      const lo = q3[3 * k + 1] as number;
+      const tag = q3[3 * k + 2] as number;
+      let slot = lo & mask;
+      for (;;) {
+        const f = first[slot] as number;
+        if (f === 0) {
+          if (misses) m.miss(tag, hi, lo);
+          break;
+        }
+        const e = f - 1;
+        const same = wide
+          ? (out as Uint32Array)[2 * e + 1] === lo && (out as Uint32Array)[2 * e] === hi
+          : lo32[e] === lo && (hi16 as Uint16Array)[e] === (hi & 0xffff);
+        if (same) {
+          for (let g = f; g !== 0; g = next[g - 1 - ea] as number) {
+            const j = g - 1;
+            // No input side (a keep pair): a kept row is its own input.
+            if (other === undefined) m.pushTagged(tag, hi, lo);
+            else m.pushTagged(tag, other[2 * j] as number, other[2 * j + 1] as number);
+          }
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+    qa = qb;
   }
 }

@@ -1,7 +1,8 @@
 import type { Store } from '../store.js';
-import { cachedChunk, loadChunks } from './chunk-cache.js';
+import { cachedChunk, lastReadManifest, loadChunks, manifestFrom } from './chunk-cache.js';
 import type { Chunk } from './format/chunk.js';
-import { bucketOf, type PairManifest } from './format/codec.js';
+import { bucketOf, type PairManifest, type RunRowsManifest } from './format/codec.js';
+import { groupByWindow, groupWindow } from './group.js';
 import { HashTable64 } from './hashset.js';
 import { probeInputs } from './input-order.js';
 import { type ChunkQueries, emit, joinChunk, MatchBuilder, type Matches } from './join.js';
@@ -30,11 +31,16 @@ export async function lookupPair(
   store: Store,
   runId: string,
   pair: PairManifest,
-  queries: Uint32Array,
+  given: Uint32Array | readonly Uint32Array[],
   direction: 'backward' | 'forward',
   options: LookupOptions = {},
 ): Promise<Matches> {
-  const q = queries.length >>> 1;
+  const parts = given instanceof Uint32Array ? [given] : given;
+  let q = 0;
+  for (const p of parts) q += p.length >>> 1;
+  // Only a bulk backward join reads the parts as they are; other paths take one array.
+  const bulk = q > FEW && pair.kind !== 'pass' && (pair.kind === 'keep' || direction === 'backward');
+  const queries = bulk || parts.length === 1 ? (parts[0] ?? new Uint32Array(0)) : concatParts(parts, q);
   const pool = options.pool;
   const m = new MatchBuilder(q, options.tags, options.misses === true, pool);
   if (pair.kind === 'pass') {
@@ -77,65 +83,47 @@ export async function lookupPair(
       const chunk = chunks.find((k) => k.bucket === c);
       const hi = queries[2 * i] as number;
       const lo = queries[2 * i + 1] as number;
-      if (chunk === undefined || !searchChunk(chunk, pair, otherOf(pair, chunk), hi, lo, m.tagOf(i), m))
+      if (chunk === undefined || !searchChunk(chunk, pair, chunk.inp, hi, lo, m.tagOf(i), m))
         m.miss(m.tagOf(i), hi, lo);
     }
     return m.done();
   }
-  // Group queries by chunk (counting sort), copying their hashes out so each chunk's queries
-  // lie together; then per chunk scan one sub-bucket per query (few queries, or kept keys to
-  // report) or join the chunk's queries with its entries through a table that stays in cache.
-  const chunksN = pair.counts.length;
-  const start = new Int32Array(chunksN + 1);
-  for (let i = 0; i < q; i++) (start[bucketOf(queries[2 * i] as number, pair.bits) + 1] as number)++;
-  for (let c = 0; c < chunksN; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number);
-  const grouped: ChunkQueries = {
-    hash: pool?.u32(2 * q) ?? new Uint32Array(2 * q),
-    tag: pool?.i32(q) ?? new Int32Array(q),
-    from: 0,
-    to: 0,
-  };
-  const { hash, tag } = grouped;
-  const tags = options.tags;
-  const fill = start.slice(0, chunksN);
-  for (let i = 0; i < q; i++) {
-    const hi = queries[2 * i] as number;
-    const c = bucketOf(hi, pair.bits);
-    const at = fill[c] as number;
-    fill[c] = at + 1;
-    hash[2 * at] = hi;
-    hash[2 * at + 1] = queries[2 * i + 1] as number;
-    tag[at] = tags === undefined ? i : (tags[i] as number);
-  }
-  const wanted: number[] = [];
-  for (let c = 0; c < chunksN; c++) if ((start[c + 1] as number) > (start[c] as number)) wanted.push(c);
-  const byBucket: (Chunk | undefined)[] = new Array(chunksN);
-  for (const window of windows(pair, wanted)) {
+  // Group queries by chunk (two counting sorts: by window, then within a window by chunk),
+  // then join each chunk's queries with its entries a sub-bucket at a time (joinChunk), or,
+  // where the pair kept keys to report, search one sub-bucket per query.
+  const g = groupByWindow(pair, parts, options.tags, (wanted) => windows(pair, wanted), pool);
+  const q3 = pool?.u32(3 * g.largest) ?? new Uint32Array(3 * g.largest);
+  const grouped: ChunkQueries = { q3, from: 0, to: 0, bits: pair.bits };
+  const byBucket: (Chunk | undefined)[] = new Array(pair.counts.length);
+  for (const [w, window] of g.windows.entries()) {
     for (const chunk of await loadChunks(store, runId, pair, window)) byBucket[chunk.bucket] = chunk;
+    const start = groupWindow(g, w, q3, pair.bits);
+    const c0 = window[0] as number;
     for (const c of window) {
-      joinQueries(byBucket[c], c);
+      grouped.from = start[c - c0] as number;
+      grouped.to = start[c - c0 + 1] as number;
+      joinQueries(byBucket[c]);
       // Done with it: only the cache keeps it now.
       byBucket[c] = undefined;
     }
   }
-  pool?.release(hash);
-  pool?.release(tag);
+  pool?.release(q3);
+  pool?.release(g.byWindow);
   return m.done();
 
-  function joinQueries(chunk: Chunk | undefined, c: number): void {
-    grouped.from = start[c] as number;
-    grouped.to = start[c + 1] as number;
+  function joinQueries(chunk: Chunk | undefined): void {
     if (chunk === undefined) {
       for (let k = grouped.from; k < grouped.to; k++)
-        m.miss(tag[k] as number, hash[2 * k] as number, hash[2 * k + 1] as number);
-    } else if ((grouped.to - grouped.from) * 8 < chunk.count || chunk.text !== undefined) {
+        m.miss(q3[3 * k + 2] as number, q3[3 * k] as number, q3[3 * k + 1] as number);
+    } else if (chunk.text !== undefined) {
+      // Kept keys to report: one query at a time, with its keys.
       for (let k = grouped.from; k < grouped.to; k++) {
-        const hi = hash[2 * k] as number;
-        const lo = hash[2 * k + 1] as number;
-        if (!searchChunk(chunk, pair, otherOf(pair, chunk), hi, lo, tag[k] as number, m))
-          m.miss(tag[k] as number, hi, lo);
+        const hi = q3[3 * k] as number;
+        const lo = q3[3 * k + 1] as number;
+        const tag = q3[3 * k + 2] as number;
+        if (!searchChunk(chunk, pair, chunk.inp, hi, lo, tag, m)) m.miss(tag, hi, lo);
       }
-    } else joinChunk(chunk, otherOf(pair, chunk), grouped, m);
+    } else joinChunk(chunk, pair.kind === 'keep' ? undefined : chunk.inp, grouped, m);
   }
 }
 
@@ -173,10 +161,71 @@ export function windows(pair: PairManifest, indexes: readonly number[]): number[
   return out;
 }
 
+function concatParts(parts: readonly Uint32Array[], q: number): Uint32Array {
+  const out = new Uint32Array(2 * q);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Up to this many queries are looked up one by one. */
 const FEW = 8;
 /** Reading an entry in a scan (a hash probe) costs about this many binary search steps. */
 const SCAN_COST = 4;
+
+/**
+ * Reads into the chunk cache the chunks a trace step's few rows fall in, once the run's
+ * manifest bytes arrive: started before the step looks up its upstream runs, so the chunk
+ * files are read meanwhile, not after (a cold step is file-system calls in turn). Never
+ * rejects: the lookup that follows reports what went wrong.
+ */
+export function prefetchStep(
+  store: Store,
+  runId: string,
+  pointer: string,
+  hashes: readonly number[],
+  manifestRead: Promise<(Uint8Array | undefined)[]>,
+): Promise<unknown> | undefined {
+  if (hashes.length >>> 1 > FEW) return undefined;
+  // Warm (its chunks cached as of the manifest last read): nothing to read ahead, no promise.
+  if (cachedAsOf(store, lastReadManifest(store, runId), pointer, hashes)) return undefined;
+  return manifestRead
+    .then((data) => {
+      const pairs = (manifestFrom(store, runId, data[0])?.pairs ?? []).filter(
+        (p) => p.output === pointer && p.kind !== 'pass',
+      );
+      return Promise.all(
+        pairs.map((pair) => {
+          const wanted: number[] = [];
+          for (let i = 0; i < hashes.length; i += 2) {
+            const c = bucketOf(hashes[i] as number, pair.bits);
+            if (!wanted.includes(c)) wanted.push(c);
+          }
+          return loadChunks(store, runId, pair, wanted);
+        }),
+      );
+    })
+    .catch(() => undefined);
+}
+
+/** Whether the chunks of `hashes` in the manifest's pairs for `pointer` are all cached. */
+function cachedAsOf(
+  store: Store,
+  manifest: RunRowsManifest | undefined,
+  pointer: string,
+  hashes: readonly number[],
+): boolean {
+  if (manifest === undefined) return false;
+  for (const pair of manifest.pairs) {
+    if (pair.output !== pointer || pair.kind === 'pass') continue;
+    for (let i = 0; i < hashes.length; i += 2)
+      if (cachedChunk(store, pair, bucketOf(hashes[i] as number, pair.bits)) === undefined) return false;
+  }
+  return true;
+}
 
 /** A match of query `q`: the row on the other side, with keys where the pair kept them. */
 export type Visit = (q: number, hi: number, lo: number, key: unknown, queryKey: unknown) => void;
@@ -195,6 +244,7 @@ export function visitCached(store: Store, pair: PairManifest, hashes: readonly n
     if (chunk === undefined) return false;
     chunks.push(chunk);
   }
+  const keep = pair.kind === 'keep';
   for (let i = 0; i < q; i++) {
     const chunk = chunks[i] as Chunk | null;
     if (chunk === null) continue;
@@ -202,20 +252,24 @@ export function visitCached(store: Store, pair: PairManifest, hashes: readonly n
     const lo = (hashes[2 * i + 1] as number) >>> 0;
     const sb = (hi >>> (32 - pair.bits - chunk.sub)) & ((1 << chunk.sub) - 1);
     const text = chunk.text?.();
-    const out = chunk.out;
-    const other = otherOf(pair, chunk);
+    const inp = chunk.inp as Uint32Array;
     for (let j = chunk.offsets[sb] as number, end = chunk.offsets[sb + 1] as number; j < end; j++) {
-      if (out[2 * j + 1] !== lo || out[2 * j] !== hi) continue;
-      if (text === undefined) visit(i, other[2 * j] as number, other[2 * j + 1] as number, undefined, undefined);
-      else if (pair.kind === 'keep') visit(i, other[2 * j] as number, other[2 * j + 1] as number, text[j], text[j]);
-      else visit(i, other[2 * j] as number, other[2 * j + 1] as number, text[2 * j + 1], text[2 * j]);
+      if (!outputIs(chunk, j, hi, lo)) continue;
+      // A kept row is its own input.
+      if (keep) visit(i, hi, lo, text?.[j], text?.[j]);
+      else visit(i, inp[2 * j] as number, inp[2 * j + 1] as number, text?.[2 * j + 1], text?.[2 * j]);
     }
   }
   return true;
 }
 
-const otherOf = (pair: PairManifest, chunk: Chunk): Uint32Array =>
-  pair.kind === 'keep' ? chunk.out : (chunk.inp as Uint32Array);
+/** Whether entry j of a chunk has output hash (hi, lo); a narrow chunk is read as stored (its top 16 bits are the sub-bucket's). */
+export function outputIs(chunk: Chunk, j: number, hi: number, lo: number): boolean {
+  const narrow = chunk.narrow;
+  if (narrow !== undefined) return narrow.lo[j] === lo && narrow.hi16[j] === (hi & 0xffff);
+  const out = chunk.out;
+  return out[2 * j + 1] === lo && out[2 * j] === hi;
+}
 
 /** Adds query `at` under its hash; equal hashes chain through `next` (index + 1, 0 ends). */
 function link(table: HashTable64, next: Int32Array, hi: number, lo: number, at: number): void {
@@ -252,7 +306,7 @@ function scanChunk(
 function searchChunk(
   chunk: Chunk,
   pair: PairManifest,
-  other: Uint32Array,
+  other: Uint32Array | undefined,
   qhi: number,
   qlo: number,
   tag: number,
@@ -262,13 +316,14 @@ function searchChunk(
   const lo = qlo >>> 0;
   const sb = (hi >>> (32 - pair.bits - chunk.sub)) & ((1 << chunk.sub) - 1);
   const text = chunk.text?.();
-  const out = chunk.out;
+  const keep = pair.kind === 'keep';
   let found = false;
   for (let j = chunk.offsets[sb] as number, end = chunk.offsets[sb + 1] as number; j < end; j++) {
-    if (out[2 * j] === hi && out[2 * j + 1] === lo) {
-      emit(m, tag, pair, other, j, text, false);
-      found = true;
-    }
+    if (!outputIs(chunk, j, hi, lo)) continue;
+    // A kept row is its own input.
+    if (keep) m.push(tag, hi, lo, text?.[j], text?.[j]);
+    else emit(m, tag, pair, other as Uint32Array, j, text, false);
+    found = true;
   }
   return found;
 }

@@ -237,7 +237,8 @@ export async function propagate(
         store,
         run.id,
         pair,
-        hashesOf(),
+        // The parts as they are (a seed's are its chunks' arrays): the lookup groups them itself.
+        joined ?? node.hashes,
         'backward',
         single ? { tags: labels, misses: true, pool } : { pool },
       );
@@ -283,7 +284,8 @@ export async function propagate(
         }
         origins.addAll(own, lostH, lostL, lost);
       }
-      pool.release(joined);
+      if (joined !== undefined) pool.release(joined);
+      else for (const part of node.hashes) pool.release(part);
       pool.release(labels);
     }
   }

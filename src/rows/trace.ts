@@ -2,10 +2,10 @@ import type { Run } from '../model.js';
 import type { Store } from '../store.js';
 import { writerOf } from '../target.js';
 import { checkPointer, checkPositiveInt } from '../validate.js';
-import type { PairManifest, RowLineageKind } from './format/codec.js';
+import { manifestKey, type PairManifest, type RowLineageKind } from './format/codec.js';
 import { hashKeyInto, keyToJson, type RowKey, toHex } from './format/keys.js';
 import { refuseUnknownKeys, unknownRowKeys } from './known-keys.js';
-import { lookupPair, type Visit, visitCached } from './lookup.js';
+import { lookupPair, prefetchStep, type Visit, visitCached } from './lookup.js';
 import { Frontier, type ManifestRead, RowSet, upstreamAhead } from './walk.js';
 
 /** A row as results show it: its hash, and its key where the pair kept keys. */
@@ -133,7 +133,19 @@ export async function traceRow(
       result.truncated = true;
       break;
     }
-    const { pairs, inputs, runs: upstreamRuns, ahead } = await upstreamAhead(store, node.run, node.pointer, node.ahead);
+    const manifestRead = node.ahead ?? store.getBlobs([manifestKey(node.run.id)]);
+    // The step's chunks are read while its upstream runs are looked up.
+    const chunksRead =
+      node.rows === undefined
+        ? undefined
+        : prefetchStep(store, node.run.id, node.pointer, node.rows.hashes, manifestRead);
+    const {
+      pairs,
+      inputs,
+      runs: upstreamRuns,
+      ahead,
+    } = await upstreamAhead(store, node.run, node.pointer, manifestRead);
+    if (chunksRead !== undefined) await chunksRead;
     const rowLevel = node.rows !== undefined && pairs.length > 0;
     const step: RowStep = {
       depth: node.depth,

@@ -63,8 +63,10 @@ export interface Chunk {
   /** Sub-bucket bits, and the 2^sub + 1 offsets of the sub-buckets' entries. */
   sub: number;
   offsets: Uint16Array | Uint32Array;
-  /** Output hashes, interleaved (hi, lo). */
+  /** Output hashes, interleaved (hi, lo); on a narrow chunk built on first use (lookups read `narrow`). */
   out: Uint32Array;
+  /** Narrow chunks as stored: the low words, and the low 16 bits of the high words (the top 16 are bucket and sub-bucket). */
+  narrow?: { lo: Uint32Array; hi16: Uint16Array };
   inp?: Uint32Array;
   text?: () => unknown[];
   /** On a pair's first chunk, built on the first few-row forward lookup (src/rows/input-order.ts). */
@@ -213,6 +215,26 @@ export function partitionChunks(
   return { bits, counts: Array.from(counts), w: digest, chunks: blobs };
 }
 
+/** Full (hi, lo) output pairs of a narrow chunk. */
+function widen(
+  bucket: number,
+  sub: number,
+  offsets: Uint16Array | Uint32Array,
+  lo: Uint32Array,
+  hi16: Uint16Array,
+  count: number,
+): Uint32Array {
+  const out = new Uint32Array(2 * count);
+  for (let sb = 0; sb < 1 << sub; sb++) {
+    const top = ((bucket << sub) | sb) << 16;
+    for (let j = offsets[sb] as number, end = offsets[sb + 1] as number; j < end; j++) {
+      out[2 * j] = top | (hi16[j] as number);
+      out[2 * j + 1] = lo[j] as number;
+    }
+  }
+  return out;
+}
+
 /** Decodes a chunk blob of a pair (either format version); a bad blob is a storage error. */
 export function decodeChunk(data: Uint8Array, key: string, pair: PairManifest, bucket: number): Chunk {
   const bad = (why: string) =>
@@ -249,21 +271,23 @@ export function decodeChunk(data: Uint8Array, key: string, pair: PairManifest, b
     const offsets = o16 ? new Uint16Array(body.buffer, body.byteOffset, subs + 1) : body.subarray(0, subs + 1);
     for (let sb = 0; sb < subs; sb++) if ((offsets[sb] as number) > (offsets[sb + 1] as number)) throw bad('offsets');
     if (offsets[0] !== 0 || offsets[subs] !== count) throw bad('offsets do not add up');
-    let out: Uint32Array;
     if (narrow) {
-      // Rebuild full (hi, lo) pairs once; the decoded chunk is cached.
       const lo = body.subarray(lay.outAt, lay.inpAt);
       const hi16 = new Uint16Array(body.buffer, body.byteOffset + 4 * lay.hi16At, count);
-      out = new Uint32Array(2 * count);
-      for (let sb = 0; sb < subs; sb++) {
-        const top = ((bucket << sub) | sb) << 16;
-        for (let j = offsets[sb] as number, end = offsets[sb + 1] as number; j < end; j++) {
-          out[2 * j] = top | (hi16[j] as number);
-          out[2 * j + 1] = lo[j] as number;
-        }
-      }
-    } else out = body.subarray(lay.outAt, lay.inpAt);
-    chunk = { bucket, count, sub, offsets, out };
+      // Lookups read the stored halves; full (hi, lo) pairs are built only where a reader asks.
+      let out: Uint32Array | undefined;
+      chunk = {
+        bucket,
+        count,
+        sub,
+        offsets,
+        narrow: { lo, hi16 },
+        get out() {
+          out ??= widen(bucket, sub, offsets, lo, hi16, count);
+          return out;
+        },
+      };
+    } else chunk = { bucket, count, sub, offsets, out: body.subarray(lay.outAt, lay.inpAt) };
     if (edges) chunk.inp = body.subarray(lay.inpAt, lay.hi16At);
   } else {
     throw new PipetraceError(

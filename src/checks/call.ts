@@ -75,17 +75,15 @@ export function checkedCall<A extends unknown[], R>(
   }
   const stop = stopper(plan.before, results, 0);
   if (stop !== undefined) {
-    run.recordChecks(results);
     if (step.sharedEnd) run.endsAt = sharedEnd(run, t0, before);
-    step.background(run.fail(stop));
+    step.background(failRun(run, results, stop));
     throw stop;
   }
   let result: R;
   try {
     result = step.fn.apply(self, args);
   } catch (error) {
-    run.recordChecks(results);
-    step.background(run.fail(error));
+    step.background(failRun(run, results, error));
     throw error;
   }
   if (isPromiseLike(result)) return settleResult<A, R>(step, args, run, plan, results, result as R) as R;
@@ -109,6 +107,12 @@ export function checkedCall<A extends unknown[], R>(
   step.background(endChecked(step, args, run, plan, results, from, value, failure));
   if (failure !== undefined) throw failure;
   return result;
+}
+
+/** Records the results so far and stores the run as failed with `error`. */
+function failRun(run: RunHandle, results: CheckResult[], error: unknown): Promise<unknown> {
+  run.recordChecks(results);
+  return run.fail(error);
 }
 
 /**
@@ -143,16 +147,14 @@ async function afterAsyncBefore<A extends unknown[], R>(
 ): Promise<Awaited<R>> {
   const stop = stopper(plan.before, results, 0);
   if (stop !== undefined) {
-    run.recordChecks(results);
-    await run.fail(stop);
+    await failRun(run, results, stop);
     throw stop;
   }
   let result: R;
   try {
     result = step.fn.apply(self, args);
   } catch (error) {
-    run.recordChecks(results);
-    await run.fail(error);
+    await failRun(run, results, error);
     throw error;
   }
   return settleResult(step, args, run, plan, results, result);
@@ -171,8 +173,7 @@ async function settleResult<A extends unknown[], R>(
   try {
     value = await result;
   } catch (error) {
-    run.recordChecks(results);
-    await run.fail(error);
+    await failRun(run, results, error);
     throw error;
   }
   const from = results.length;

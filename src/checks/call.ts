@@ -11,7 +11,7 @@
 import type { CheckResult } from '../model.js';
 import type { RunHandle } from '../run-handle.js';
 import type { CheckPlan, PlannedCheck } from './declare.js';
-import { clock, failing, runChecksInto } from './evaluate.js';
+import { clock, failing, isThenable, runChecksInto } from './evaluate.js';
 import { CheckFailedError } from './failed.js';
 
 /** What the calls of one wrapped function share, made once when it is wrapped. */
@@ -27,14 +27,6 @@ export interface CheckedStep<A extends unknown[], R> {
    * run's end time from its last check's clock reading instead of reading the clock again.
    */
   sharedEnd: boolean;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** Whether a check of `checks` (whose results start at `from`) failed under 'flag'. */
@@ -86,7 +78,7 @@ export function checkedCall<A extends unknown[], R>(
     step.background(failRun(run, results, error));
     throw error;
   }
-  if (isPromiseLike(result)) return settleResult<A, R>(step, args, run, plan, results, result as R) as R;
+  if (isThenable(result)) return settleResult<A, R>(step, args, run, plan, results, result as R) as R;
   const from = results.length;
   const value = result as Awaited<R>;
   if (plan.after.length === 0) {

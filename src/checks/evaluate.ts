@@ -10,7 +10,7 @@ import { clip } from './record.js';
 // performance.now is in browsers, workers and Node alike; it is monotonic, unlike Date.now.
 export const clock = (): number => performance.now();
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&

@@ -129,6 +129,8 @@ export class Pipetrace {
   private pending: Promise<void> = Promise.resolve();
   /** Checks declared with component(name, { checks }), run on every wrapped call of it. */
   private readonly componentChecks = new Map<string, CheckPlan>();
+  /** Counts changes to componentChecks, so a wrap merges its plan again only after one. */
+  private checksVersion = 0;
   private backgroundError: unknown;
 
   constructor(options: PipetraceOptions) {
@@ -167,6 +169,7 @@ export class Pipetrace {
     if (checks !== undefined) {
       if (plan === undefined) this.componentChecks.delete(name);
       else this.componentChecks.set(name, plan);
+      this.checksVersion++;
     }
     this.writer.known(name);
     return component;
@@ -243,14 +246,24 @@ export class Pipetrace {
     if (typeof fn !== 'function') throw invalid('fn', `must be a function, got ${describe(fn)}`);
     const snapshot = options.snapshot ? String(fn) : undefined;
     const own = planChecks('checks', options.checks);
+    let plan: CheckPlan | undefined;
+    let planned = -1;
     return wrapFunction(
       fn,
       options,
       () => this.startRun(component, snapshot === undefined ? {} : { snapshot }),
       (write) => this.background(write),
       {
-        plan: () => mergePlans(this.componentChecks.get(component), own),
+        plan: () => {
+          // Merged again only when some component's checks changed since.
+          if (planned !== this.checksVersion) {
+            plan = mergePlans(this.componentChecks.get(component), own);
+            planned = this.checksVersion;
+          }
+          return plan;
+        },
         flag: (pointers) => Promise.all(pointers.map((p) => setFlag(this.store, p, true, this.now()))),
+        sharedEnd: this.now === Date.now,
       },
     );
   }

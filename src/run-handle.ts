@@ -64,6 +64,8 @@ export class RunHandle {
   private lineage: RowLineage | undefined;
   private profiles: Map<string, Profile> | undefined;
   private checks: CheckResult[] | undefined;
+  /** @internal The end time a checked call took from its last check's clock reading (see checks/call.ts). */
+  endsAt: number | undefined;
 
   /** @internal Created by Pipetrace.startRun. */
   constructor(
@@ -284,7 +286,9 @@ export class RunHandle {
   private build(status: 'succeeded' | 'failed', error: unknown, options: RunEnd): Run {
     this.open();
     const endedAt =
-      options.endedAt === undefined ? Math.max(this.sink.now(), this.startedAt) : checkTime('endedAt', options.endedAt);
+      options.endedAt === undefined
+        ? Math.max(this.endsAt ?? this.sink.now(), this.startedAt)
+        : checkTime('endedAt', options.endedAt);
     if (endedAt < this.startedAt) throw invalid('endedAt', 'is before the run started');
     const outputs = options.outputs === undefined ? [] : checkNameList('outputs', options.outputs, checkPointer);
     if (options.metrics !== undefined) this.setMetrics(options.metrics);

@@ -1,8 +1,6 @@
+import { type CheckedStep, checkedCall } from './checks/call.js';
 import type { CheckPlan, ChecksOption } from './checks/declare.js';
-import { failing, runChecks } from './checks/evaluate.js';
-import { CheckFailedError } from './checks/failed.js';
 import { invalid } from './errors.js';
-import type { CheckResult } from './model.js';
 import type { ProfileData } from './monitor/profile.js';
 import type { RunHandle } from './run-handle.js';
 import { describe } from './validate.js';
@@ -108,6 +106,8 @@ export interface CheckHooks {
   plan(): CheckPlan | undefined;
   /** Flags pointers (the outputs of a run whose check failed under `onFail: 'flag'`). */
   flag(pointers: string[]): Promise<unknown>;
+  /** Runs are timed by the default clock, so a checked call may take its run's end from its checks' clock. */
+  sharedEnd: boolean;
 }
 
 /**
@@ -123,14 +123,22 @@ export function wrapFunction<A extends unknown[], R>(
   background: (write: Promise<unknown>) => void,
   hooks?: CheckHooks,
 ): (...args: A) => R {
+  const step: CheckedStep<A, R> | undefined =
+    hooks === undefined
+      ? undefined
+      : {
+          fn,
+          end: (run, value, args, failure) => endWithProfiles(run, options, value, args, failure),
+          background,
+          flag: hooks.flag,
+          sharedEnd: hooks.sharedEnd,
+        };
   const wrapped = function (this: unknown, ...args: A): R {
     const run = start();
     run.addInputs(selectInputs(options.inputs, args));
     if (options.params !== undefined) run.setParams(options.params(...args) as never);
     const plan = hooks?.plan();
-    if (plan !== undefined && hooks !== undefined) {
-      return new CheckedCall(fn, this, args, run, options, plan, background, hooks).call();
-    }
+    if (plan !== undefined && step !== undefined) return checkedCall(step, this, args, run, plan);
     let result: R;
     try {
       result = fn.apply(this, args);
@@ -155,90 +163,4 @@ export function wrapFunction<A extends unknown[], R>(
   };
   Object.defineProperty(wrapped, 'name', { value: fn.name });
   return wrapped;
-}
-
-/**
- * One call of a wrapped function with checks: before-checks, the call (skipped when a
- * before-check fails under 'fail'), after-checks, then the run with every result. Synchronous
- * as long as the function and its checks are; an async before-check makes the call return a
- * promise, and an async after-check of a synchronous function is settled in the background.
- */
-class CheckedCall<A extends unknown[], R> {
-  private flagOutputs = false;
-
-  constructor(
-    private readonly fn: (...args: A) => R,
-    private readonly self: unknown,
-    private readonly args: A,
-    private readonly run: RunHandle,
-    private readonly options: WrapOptions<A, R>,
-    private readonly plan: CheckPlan,
-    private readonly background: (write: Promise<unknown>) => void,
-    private readonly hooks: CheckHooks,
-  ) {}
-
-  call(): R {
-    const before = runChecks(this.plan.before, 'before', this.args);
-    if (before instanceof Promise) return before.then((results) => this.afterBefore(results, true)) as R;
-    return this.afterBefore(before, false);
-  }
-
-  /** Records `results`; the error to fail the run with when one failed under 'fail'. */
-  private judge(checks: CheckPlan['before'], results: CheckResult[]): CheckFailedError | undefined {
-    this.run.recordChecks(results);
-    if (failing(checks, results, 'flag') !== undefined) this.flagOutputs = true;
-    const stop = failing(checks, results, 'fail');
-    return stop === undefined ? undefined : new CheckFailedError(stop);
-  }
-
-  private afterBefore(results: CheckResult[], async: boolean): R {
-    const stop = this.judge(this.plan.before, results);
-    if (stop !== undefined) return this.failed(this.run.fail(stop), stop, async);
-    let result: R;
-    try {
-      result = this.fn.apply(this.self, this.args);
-    } catch (error) {
-      return this.failed(this.run.fail(error), error, async);
-    }
-    if (async || isPromiseLike(result)) {
-      return Promise.resolve(result).then(
-        async (value) => {
-          const after = await runChecks(this.plan.after, 'after', [value, ...this.args]);
-          const failure = this.judge(this.plan.after, after);
-          await this.end(value as Awaited<R>, failure);
-          if (failure !== undefined) throw failure;
-          return value;
-        },
-        async (error) => {
-          await this.run.fail(error);
-          throw error;
-        },
-      ) as R;
-    }
-    const after = runChecks(this.plan.after, 'after', [result, ...this.args]);
-    if (after instanceof Promise) {
-      // The result is returned already; the run waits for its checks in the background.
-      this.background(after.then((r) => this.end(result as Awaited<R>, this.judge(this.plan.after, r))));
-      return result;
-    }
-    const failure = this.judge(this.plan.after, after);
-    this.background(this.end(result as Awaited<R>, failure));
-    if (failure !== undefined) throw failure;
-    return result;
-  }
-
-  /** Stores the failed run, then throws `error` (or rejects with it, when the call is async). */
-  private failed(write: Promise<unknown>, error: unknown, async: boolean): R {
-    if (async) return write.then(() => Promise.reject(error)) as R;
-    this.background(write);
-    throw error;
-  }
-
-  /** Ends the run (failed when a check said so), then flags its outputs when a check asked to. */
-  private end(value: Awaited<R>, failure: CheckFailedError | undefined): Promise<unknown> {
-    const ended = endWithProfiles(this.run, this.options, value, this.args, failure);
-    // Most calls flag nothing: no extra promise for them.
-    if (!this.flagOutputs) return ended;
-    return ended.then((run) => (run.outputs.length > 0 ? this.hooks.flag(run.outputs) : undefined));
-  }
 }

@@ -8,9 +8,9 @@ import type { PlannedCheck } from './declare.js';
 import { clip } from './record.js';
 
 // performance.now is in browsers, workers and Node alike; it is monotonic, unlike Date.now.
-const clock = (): number => performance.now();
+export const clock = (): number => performance.now();
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&
@@ -81,23 +81,33 @@ function settle(
   );
 }
 
-/** Calls a check with the values (no spread for the usual one or two). */
-function call(fn: PlannedCheck['fn'], values: readonly unknown[]): unknown {
-  if (values.length === 1) return fn(values[0]);
-  if (values.length === 2) return fn(values[0], values[1]);
-  return fn(...values);
+/**
+ * Calls a check without building a list of values for it: a before-check gets the arguments, an
+ * after-check the result, then the arguments (spread only past two arguments).
+ */
+function invoke(fn: PlannedCheck['fn'], phase: 'before' | 'after', result: unknown, args: readonly unknown[]): unknown {
+  if (phase === 'before') {
+    if (args.length === 1) return fn(args[0]);
+    if (args.length === 2) return fn(args[0], args[1]);
+    return fn.apply(undefined, args as unknown[]);
+  }
+  if (args.length === 0) return fn(result);
+  if (args.length === 1) return fn(result, args[0]);
+  if (args.length === 2) return fn(result, args[0], args[1]);
+  return fn(result, ...args);
 }
 
-/** Runs one check: a result, or a promise of one when the check is async. */
+/** Runs one check that started at `started`: a result, or a promise of one when the check is async. */
 function runOne(
   check: PlannedCheck,
   phase: 'before' | 'after',
-  values: readonly unknown[],
+  result: unknown,
+  args: readonly unknown[],
+  started: number,
 ): CheckResult | Promise<CheckResult> {
-  const started = clock();
   let value: unknown;
   try {
-    value = call(check.fn, values);
+    value = invoke(check.fn, phase, result, args);
   } catch (thrown) {
     return fromThrow(check, phase, thrown, Math.max(0, clock() - started));
   }
@@ -106,57 +116,71 @@ function runOne(
 }
 
 /**
- * Runs the checks in order (one at a time, so a check's duration is its own). Synchronous when
- * every check answers synchronously, so a synchronous step stays synchronous. One clock read
- * ends a check and starts the next: reading the clock costs more than a trivial check.
+ * Runs the checks in order (one at a time, so a check's duration is its own), appending their
+ * results to `results`. `started` is a clock reading taken just before the first check; each
+ * check's duration runs from the previous reading to the one taken when it answered, so one
+ * read ends a check and starts the next (reading the clock costs more than a trivial check).
+ * Returns the last reading, with no allocation but the results, when every check answered
+ * synchronously (so a synchronous step stays synchronous); else a promise of the reading
+ * after the last check, settled once every result is in `results`.
  */
-export function runChecks(
+export function runChecksInto(
   checks: readonly PlannedCheck[],
   phase: 'before' | 'after',
-  values: readonly unknown[],
-): CheckResult[] | Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
-  let started = clock();
+  result: unknown,
+  args: readonly unknown[],
+  results: CheckResult[],
+  started: number,
+): number | Promise<number> {
   for (let i = 0; i < checks.length; i++) {
     const check = checks[i] as PlannedCheck;
     let value: unknown;
     try {
-      value = call(check.fn, values);
+      value = invoke(check.fn, phase, result, args);
     } catch (thrown) {
       const now = clock();
       results.push(fromThrow(check, phase, thrown, Math.max(0, now - started)));
       started = now;
       continue;
     }
-    if (isThenable(value)) return finishAsync(checks, phase, values, results, settle(check, phase, value, started), i);
+    if (isThenable(value)) {
+      return finishAsync(checks, phase, result, args, results, settle(check, phase, value, started), i);
+    }
     const now = clock();
     results.push(fromVerdict(check, phase, value, Math.max(0, now - started)));
     started = now;
   }
-  return results;
+  return started;
 }
 
 async function finishAsync(
   checks: readonly PlannedCheck[],
   phase: 'before' | 'after',
-  values: readonly unknown[],
+  result: unknown,
+  args: readonly unknown[],
   results: CheckResult[],
   pending: Promise<CheckResult>,
   index: number,
-): Promise<CheckResult[]> {
+): Promise<number> {
   results.push(await pending);
-  for (let i = index + 1; i < checks.length; i++) results.push(await runOne(checks[i] as PlannedCheck, phase, values));
-  return results;
+  for (let i = index + 1; i < checks.length; i++) {
+    results.push(await runOne(checks[i] as PlannedCheck, phase, result, args, clock()));
+  }
+  return clock();
 }
 
-/** The first result of `checks` (same order) that failed or erred under `policy`. */
+/**
+ * The first result of `checks` that failed or erred under `policy`; the results of `checks`
+ * start at `from` in `results`, in the same order.
+ */
 export function failing(
   checks: readonly PlannedCheck[],
   results: readonly CheckResult[],
+  from: number,
   policy: PlannedCheck['onFail'],
 ): CheckResult | undefined {
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i] as CheckResult;
+  for (let i = 0; i < checks.length && from + i < results.length; i++) {
+    const r = results[from + i] as CheckResult;
     if (r.outcome !== 'pass' && (checks[i] as PlannedCheck).onFail === policy) return r;
   }
   return undefined;

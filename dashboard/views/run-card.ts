@@ -37,7 +37,7 @@ function pointerList(
   what: string,
 ): HTMLElement {
   if (names.length === 0) return h('p', { class: 'muted' }, 'none');
-  const item = (name: string) => {
+  const flagButton = (name: string) => {
     const flag = h('button', {
       type: 'button',
       class: 'flag',
@@ -63,18 +63,20 @@ function pointerList(
         ctx.notify((error as Error).message);
       }
     });
-    return h(
+    return flag;
+  };
+  const item = (name: string) =>
+    h(
       'li',
       {},
       h('span', { class: 'mono' }, name),
       link(ctx.href({ view: 'trace', pointer: name }), 'trace', { 'aria-label': `trace ${name}` }),
       toggles && ctx.writes !== 'no'
-        ? flag
+        ? flagButton(name)
         : extras.flagged.has(name)
           ? h('span', { class: 'status-failed', title: 'flagged' }, '⚑ flagged')
           : null,
     );
-  };
   const list = h('ul', { class: 'pointers', 'aria-label': what }, ...names.slice(0, FIRST_POINTERS).map(item));
   if (names.length <= FIRST_POINTERS) return list;
   // The rest on request, a slice per task; focus moves to the first pointer it adds.

@@ -3,7 +3,7 @@
  * structurally (balanced quotes, declared endpoints) whatever the names hold.
  */
 import { describe, expect, it } from 'vitest';
-import { formatNumber } from '../src/render/format.js';
+import { formatCount, formatNumber } from '../src/render/format.js';
 import {
   formatDuration,
   formatScore,
@@ -154,6 +154,14 @@ describe('formatNumber and formatScore', () => {
     expect(formatScore(1)).toBe('1.000');
     expect(formatScore(Number.NaN)).toBe('NaN');
     expect(formatScore(Number.NEGATIVE_INFINITY)).toBe('-Infinity');
+  });
+});
+
+describe('formatCount', () => {
+  it('groups thousands as en-US does, without Intl', () => {
+    for (const n of [0, 7, 999, 1000, 2000, 12345, 999999, 1234567, -5000, 10 ** 12])
+      expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+    expect(formatCount(1.5)).toBe('1.5');
   });
 });
 

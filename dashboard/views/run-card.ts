@@ -9,6 +9,7 @@ import type { Component, Run } from '../../src/model.js';
 import { counted, formatDuration, formatScore, formatTime } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
 import { fill, fragment, h, keyValues, link } from '../dom.js';
+import { nextTask } from '../yield.js';
 import { checksSection } from './checks.js';
 
 export interface RunCardExtras {
@@ -23,52 +24,83 @@ export async function cardExtras(ctx: ViewContext, run: Run): Promise<RunCardExt
   return { flagged: new Set(flagged.map((p) => p.name)), component: components.find((c) => c.name === run.component) };
 }
 
-function pointerList(ctx: ViewContext, names: string[], extras: RunCardExtras, toggles: boolean): HTMLElement {
+/** Pointers a card lists at first: a run may read hundreds, and a long list costs its layout up front. */
+export const FIRST_POINTERS = 20;
+/** Pointers added per task after "show all", so even a very long list never holds the page. */
+const POINTER_SLICE = 100;
+
+function pointerList(
+  ctx: ViewContext,
+  names: string[],
+  extras: RunCardExtras,
+  toggles: boolean,
+  what: string,
+): HTMLElement {
   if (names.length === 0) return h('p', { class: 'muted' }, 'none');
-  const shown = names.slice(0, 200);
-  return h(
-    'ul',
-    { class: 'pointers' },
-    ...shown.map((name) => {
-      const flag = h('button', {
-        type: 'button',
-        class: 'flag',
-        'aria-pressed': String(extras.flagged.has(name)),
-        'aria-label': `flag ${name}`,
-        title: 'mark this output as wrong',
-      });
-      const paint = () => {
-        const on = extras.flagged.has(name);
-        flag.setAttribute('aria-pressed', String(on));
-        flag.textContent = on ? '⚑ flagged' : '⚐ flag';
-      };
-      paint();
-      flag.addEventListener('click', async () => {
-        const on = extras.flagged.has(name);
-        try {
-          await (on ? ctx.api.unflag(name) : ctx.api.flag(name));
-          if (on) extras.flagged.delete(name);
-          else extras.flagged.add(name);
-          paint();
-          ctx.notify(`${on ? 'unflagged' : 'flagged'} ${name}`);
-        } catch (error) {
-          ctx.notify((error as Error).message);
+  const flagButton = (name: string) => {
+    const flag = h('button', {
+      type: 'button',
+      class: 'flag',
+      'aria-pressed': String(extras.flagged.has(name)),
+      'aria-label': `flag ${name}`,
+      title: 'mark this output as wrong',
+    });
+    const paint = () => {
+      const on = extras.flagged.has(name);
+      flag.setAttribute('aria-pressed', String(on));
+      flag.textContent = on ? '⚑ flagged' : '⚐ flag';
+    };
+    paint();
+    flag.addEventListener('click', async () => {
+      const on = extras.flagged.has(name);
+      try {
+        await (on ? ctx.api.unflag(name) : ctx.api.flag(name));
+        if (on) extras.flagged.delete(name);
+        else extras.flagged.add(name);
+        paint();
+        ctx.notify(`${on ? 'unflagged' : 'flagged'} ${name}`);
+      } catch (error) {
+        ctx.notify((error as Error).message);
+      }
+    });
+    return flag;
+  };
+  const item = (name: string) =>
+    h(
+      'li',
+      {},
+      h('span', { class: 'mono' }, name),
+      link(ctx.href({ view: 'trace', pointer: name }), 'trace', { 'aria-label': `trace ${name}` }),
+      toggles && ctx.writes !== 'no'
+        ? flagButton(name)
+        : extras.flagged.has(name)
+          ? h('span', { class: 'status-failed', title: 'flagged' }, '⚑ flagged')
+          : null,
+    );
+  const list = h('ul', { class: 'pointers', 'aria-label': what }, ...names.slice(0, FIRST_POINTERS).map(item));
+  if (names.length <= FIRST_POINTERS) return list;
+  // The rest on request, a slice per task; focus moves to the first pointer it adds.
+  const showAll = h(
+    'button',
+    {
+      type: 'button',
+      'data-show-all': '',
+      onclick: async () => {
+        showAll.disabled = true;
+        showAll.textContent = `Showing all ${names.length} ${what}…`;
+        for (let from = FIRST_POINTERS; from < names.length; from += POINTER_SLICE) {
+          if (from > FIRST_POINTERS) await nextTask();
+          if (!list.isConnected) return;
+          list.append(...names.slice(from, from + POINTER_SLICE).map(item));
+          if (from === FIRST_POINTERS) list.children[FIRST_POINTERS]?.querySelector('a')?.focus();
         }
-      });
-      return h(
-        'li',
-        {},
-        h('span', { class: 'mono' }, name),
-        link(ctx.href({ view: 'trace', pointer: name }), 'trace', { 'aria-label': `trace ${name}` }),
-        toggles && ctx.writes !== 'no'
-          ? flag
-          : extras.flagged.has(name)
-            ? h('span', { class: 'status-failed', title: 'flagged' }, '⚑ flagged')
-            : null,
-      );
-    }),
-    names.length > shown.length ? h('li', { class: 'muted' }, `… ${names.length - shown.length} more`) : null,
+        more.remove();
+      },
+    },
+    `Show all ${names.length} ${what}`,
   );
+  const more = h('p', {}, h('span', { class: 'muted' }, `${names.length - FIRST_POINTERS} more `), showAll);
+  return h('div', {}, list, more);
 }
 
 /** Staleness reasons in a few words each, for the folded summary (unknown kinds still count). */
@@ -222,9 +254,9 @@ export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTML
     stale,
     checksSection(run),
     h('h3', {}, `Inputs (${run.inputs.length})`),
-    pointerList(ctx, run.inputs, extras, false),
+    pointerList(ctx, run.inputs, extras, false, 'inputs'),
     h('h3', {}, `Outputs (${run.outputs.length})`),
-    pointerList(ctx, run.outputs, extras, true),
+    pointerList(ctx, run.outputs, extras, true, 'outputs'),
     h('p', {}, link(ctx.href({ view: 'trace-run', run: run.id }), 'Trace this run →')),
     run.snapshot === undefined
       ? null

@@ -9,6 +9,7 @@ import { layeredLayout } from '../../src/render/layout.js';
 import { traceLayoutInput, traceSvg, traceSvgParts } from '../../src/render/svg.js';
 import { h } from '../dom.js';
 import { layoutOffThread } from '../layout-worker.js';
+import { nextFrame } from '../yield.js';
 
 /** Above this many runs the layout runs in the worker and the picture is drawn in batches. */
 export const BIG_GRAPH = 120;
@@ -29,9 +30,6 @@ export interface TraceGraph {
   /** Stops a drawing under way (the view was left). */
   stop(): void;
 }
-
-/** The next frame, after the page has rendered: one batch per frame keeps every task short. */
-const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 const SELECTED_STROKE = '#f59e0b';
 

@@ -4,12 +4,13 @@
  */
 import type { Trace } from '../../src/analysis/trace.js';
 import { TRACE_PAGE_MAX } from '../../src/queries.js';
-import { counted, formatTime } from '../../src/render/format.js';
+import { counted, formatCount, formatTime } from '../../src/render/format.js';
 import { toDot, toMermaid } from '../../src/render/text.js';
 import { versionTime } from '../../src/target.js';
 import type { ViewContext } from '../app.js';
 import { fill, fragment, h, link } from '../dom.js';
 import type { View } from '../hash-router.js';
+import { nextFrame, nextTask } from '../yield.js';
 import { cardExtras, runCard } from './run-card.js';
 import { type TraceGraph, traceGraph } from './trace-graph.js';
 import { traceOverview } from './trace-overview.js';
@@ -22,24 +23,27 @@ function versions(ctx: ViewContext, v: Extract<View, { view: 'trace' }>, trace: 
   const box = h('nav', { class: 'toolbar', 'aria-label': 'versions' });
   const root = trace.nodes.find((n) => n.run.id === trace.root)?.run;
   if (root === undefined) return box;
-  ctx.api.history(root.component, { limit: 200 }).then(
-    (page) => {
-      const writers = page.runs.filter((r) => r.outputs.includes(v.pointer)).slice(0, 12);
-      if (writers.length < 2) return;
-      box.append(
-        h('span', { class: 'muted' }, `Versions of ${v.pointer}:`),
-        ...writers.map((r) =>
-          r.id === trace.root
-            ? h('b', { 'aria-current': 'true' }, formatTime(r.startedAt).slice(0, 16))
-            : link(
-                ctx.href({ view: 'trace', pointer: v.pointer, at: String(r.startedAt + 1) }),
-                formatTime(r.startedAt).slice(0, 16),
-              ),
-        ),
-      );
-    },
-    () => undefined,
-  );
+  // Asked after the first picture is on screen: the picture comes first.
+  nextFrame()
+    .then(() => ctx.api.history(root.component, { limit: 200 }))
+    .then(
+      (page) => {
+        const writers = page.runs.filter((r) => r.outputs.includes(v.pointer)).slice(0, 12);
+        if (writers.length < 2) return;
+        box.append(
+          h('span', { class: 'muted' }, `Versions of ${v.pointer}:`),
+          ...writers.map((r) =>
+            r.id === trace.root
+              ? h('b', { 'aria-current': 'true' }, formatTime(r.startedAt).slice(0, 16))
+              : link(
+                  ctx.href({ view: 'trace', pointer: v.pointer, at: String(r.startedAt + 1) }),
+                  formatTime(r.startedAt).slice(0, 16),
+                ),
+          ),
+        );
+      },
+      () => undefined,
+    );
   return box;
 }
 
@@ -68,6 +72,8 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     limit: TRACE_PAGE_MAX,
   };
   const trace: Trace = await ctx.api.trace(traced, options);
+  // Reading a big answer is one task, building the view another: neither runs long.
+  await nextTask();
   const asGraph = v.as === 'graph';
   const grouped = () => trace.nodes.length > GROUP_ABOVE && !asGraph;
   const graph = h('div', {
@@ -153,12 +159,14 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
   // How many runs the whole trace has, asked for after the first picture (it walks every level).
   const total = h('span', { 'data-total': '' });
   if (trace.truncated || trace.next !== undefined)
-    ctx.api.trace({ run: trace.root }, { total: true, limit: 1 }).then(
-      (t) => {
-        if (t.total !== undefined) total.textContent = ` The whole trace has ${counted(t.total, 'run')}.`;
-      },
-      () => undefined,
-    );
+    nextFrame()
+      .then(() => ctx.api.trace({ run: trace.root }, { total: true, limit: 1 }))
+      .then(
+        (t) => {
+          if (t.total !== undefined) total.textContent = ` The whole trace has ${counted(t.total, 'run')}.`;
+        },
+        () => undefined,
+      );
   const more =
     !trace.truncated || depth === undefined
       ? null
@@ -194,7 +202,7 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
         redraw();
       },
     },
-    `Load the next ${TRACE_PAGE_MAX.toLocaleString('en-US')} runs`,
+    `Load the next ${formatCount(TRACE_PAGE_MAX)} runs`,
   );
   const paged =
     trace.next === undefined || more !== null
@@ -237,8 +245,11 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     ),
     exportText,
   );
+  draw();
   // The root's card loads after the picture is on screen (a failure shows in the card's place).
-  show(open, false).catch((error: Error) => fill(side, h('div', { class: 'error', role: 'alert' }, error.message)));
+  nextFrame()
+    .then(() => show(open, false))
+    .catch((error: Error) => fill(side, h('div', { class: 'error', role: 'alert' }, error.message)));
   return fragment(
     h('h2', {}, 'Trace of ', h('span', { class: 'mono' }, of)),
     h(

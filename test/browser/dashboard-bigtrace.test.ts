@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
+import { FIRST_POINTERS } from '../../dashboard/views/run-card.js';
 import { FIRST_DEPTH, GROUP_ABOVE } from '../../dashboard/views/trace.js';
 import { BIG_GRAPH } from '../../dashboard/views/trace-graph.js';
 import { MAX_COLUMNS } from '../../dashboard/views/trace-overview.js';
@@ -109,6 +110,36 @@ describe('big traces', () => {
       await expect.poll(() => page.locator('section[data-card] h3').first().textContent()).toBe('load-a run');
       await page.locator('input[name="find"]').fill('load-b');
       expect(await page.locator('details.group[data-hit]').getAttribute('data-component')).toBe('load-b');
+    });
+  }, 60_000);
+
+  it(`lists the first ${FIRST_POINTERS} inputs of a run that read ${WIDE}, and all of them on request, by keyboard`, async () => {
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/trace/merged`);
+      const card = page.locator('section[data-card]');
+      await card.locator('h3', { hasText: 'merge run' }).waitFor();
+      const inputs = card.locator('ul.pointers[aria-label="inputs"] > li');
+      expect(await inputs.count()).toBe(FIRST_POINTERS);
+      expect(await card.locator('h3', { hasText: 'Inputs' }).textContent()).toBe(`Inputs (${WIDE})`);
+      expect(await inputs.first().locator('.mono').textContent()).toBe('parts/0');
+      const showAll = card.getByRole('button', { name: `Show all ${WIDE} inputs` });
+      await showAll.focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => inputs.count()).toBe(WIDE);
+      // Every input once, in order; the button is gone and focus is on the first input it added.
+      expect(await inputs.locator('.mono').allTextContents()).toEqual(
+        Array.from({ length: WIDE }, (_, i) => `parts/${i}`),
+      );
+      expect(await showAll.count()).toBe(0);
+      expect(
+        await page.evaluate(
+          () =>
+            document.querySelector('pipetrace-dashboard')?.shadowRoot?.activeElement?.getAttribute('aria-label') ?? '',
+        ),
+      ).toBe(`trace parts/${FIRST_POINTERS}`);
+      // A short list (the one output) has no button.
+      expect(await card.locator('ul.pointers[aria-label="outputs"] > li').count()).toBe(1);
+      expect(await card.locator('button[data-show-all]').count()).toBe(0);
     });
   }, 60_000);
 

@@ -399,7 +399,11 @@ export class Pipetrace {
     // A next page: the root run the first page traced, whatever the pointer names now.
     if (rest.cursor !== undefined) {
       const [run] = await this.store.getRuns([decodeTraceCursor(rest.cursor).root]);
-      if (run === undefined) throw invalid('cursor', 'its root run is not in the store (deleted, or the cursor was not returned by a trace)');
+      if (run === undefined)
+        throw invalid(
+          'cursor',
+          'its root run is not in the store (deleted, or the cursor was not returned by a trace)',
+        );
       const checked = checkTarget(target);
       const named = typeof checked === 'string' ? (await resolveTarget(this.store, checked)).target : checked;
       return traceFromRun(this.store, run, named, rest);

@@ -6,6 +6,7 @@
  * is a facade method plus one entry here.
  */
 import { checkHistoryOptions, checkRecentLimit } from './analysis/history.js';
+import { checkLatestRunsOptions } from './analysis/latest-runs.js';
 import { checkReviewOptions } from './analysis/review.js';
 import { checkStalenessOptions } from './analysis/staleness.js';
 import { checkTraceOptions } from './analysis/trace.js';
@@ -34,6 +35,7 @@ export const TRACE_PAGE_MAX = 2000;
 export const QUERY_NAMES = [
   'trace',
   'staleness',
+  'latestRuns',
   'review',
   'reviewRows',
   'history',
@@ -216,6 +218,33 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
       r.target(),
       defined({ maxAgeDays: r.num('maxAgeDays'), maxFresherRuns: r.int('maxFresherRuns'), now: r.millis('now') }),
     ],
+    plainJson: true,
+  },
+  latestRuns: {
+    path: '/latest-runs',
+    summary:
+      '?components= (repeatable) &limit=&maxAgeDays=&maxFresherRuns=&now= -> { latest: { component, run, staleness }[] }',
+    arity: 1,
+    check: (options) => checkLatestRunsOptions(options),
+    toHttp: (options = {}) => ({
+      query: {
+        components: options.components,
+        limit: options.limit,
+        maxAgeDays: options.maxAgeDays,
+        maxFresherRuns: options.maxFresherRuns,
+        now: options.now,
+      },
+    }),
+    fromHttp: (r) => [
+      defined({
+        components: r.list('components'),
+        limit: r.int('limit'),
+        maxAgeDays: r.num('maxAgeDays'),
+        maxFresherRuns: r.int('maxFresherRuns'),
+        now: r.millis('now'),
+      }),
+    ],
+    ...wrapped<'latestRuns'>('latest'),
     plainJson: true,
   },
   review: {

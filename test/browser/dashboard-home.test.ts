@@ -11,6 +11,7 @@ import { BUNDLE_BUILD_OPTIONS, dashboardRoutes, staticChunks } from '../../adapt
 import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { logSamplePipeline } from '../../dashboard/sample.js';
+import { STALE_COMPONENTS } from '../../dashboard/views/home.js';
 import { createPipetrace, type Pipetrace } from '../../src/index.js';
 import { withChromium, writeTempDir } from './harness.js';
 
@@ -54,7 +55,15 @@ afterAll(async () => {
 
 const api = '/api/v1';
 /** What home asks at the start; each must go out before any of them is answered. */
-const HOME_QUERIES = ['/access', '/recent?limit=200', '/components', '/flagged', '/rows/flagged', '/monitor'];
+const HOME_QUERIES = [
+  '/access',
+  '/recent?limit=200',
+  '/components',
+  '/flagged',
+  '/rows/flagged',
+  '/monitor',
+  `/latest-runs?limit=${STALE_COMPONENTS}`,
+];
 
 describe('home on call', () => {
   it('names the chunks the entry imports in the page, so they load beside it', async () => {
@@ -105,9 +114,44 @@ describe('home on call', () => {
       expect(await page.locator('section.incidents').getAttribute('data-state')).toBe('loading');
       releaseMonitor();
       await page.locator('section.incidents[data-state="done"]').waitFor();
-      // Every component's latest run was in the recent window: no history call was needed.
+      // The stale runs came from one query in the first round: no history or staleness call followed.
       expect(paths.filter((p) => p.includes('/history'))).toEqual([]);
-      expect(paths.filter((p) => p.startsWith('/staleness')).length).toBeGreaterThan(0);
+      expect(paths.filter((p) => p.startsWith('/staleness'))).toEqual([]);
+      expect(paths.filter((p) => p.startsWith('/latest-runs'))).toEqual([`/latest-runs?limit=${STALE_COMPONENTS}`]);
+    });
+  }, 60_000);
+
+  it('lists as stale the latest runs that a staleness call per run calls stale, linked to their traces', async () => {
+    // What home showed before: the newest run of each of the first components, asked one by one.
+    const expected: [string, string, string][] = [];
+    let checked = 0;
+    for (const c of (await pt.components()).slice(0, STALE_COMPONENTS)) {
+      const [run] = (await pt.history(c.name, { limit: 1 })).runs;
+      if (run === undefined) continue;
+      checked++;
+      const s = await pt.staleness({ run: run.id });
+      if (s.stale) expected.push([run.component, `#/trace-run/${run.id}`, `${s.reasons.length} reason`]);
+    }
+    expect(expected.length).toBeGreaterThan(0);
+    expect(checked).toBeGreaterThan(expected.length);
+    await withChromium(async (page, { consoleErrors }) => {
+      await page.goto(server.url);
+      const box = page.locator('section[data-incident="stale"]');
+      await page.locator('section.incidents[data-state="done"]').waitFor();
+      expect(await box.getAttribute('data-count')).toBe(String(expected.length));
+      const items = box.locator('li');
+      expect(await items.count()).toBe(expected.length);
+      for (let i = 0; i < expected.length; i++) {
+        const [component, href, reasons] = expected[i] as [string, string, string];
+        expect(await items.nth(i).locator('a').textContent()).toBe(component);
+        expect(await items.nth(i).locator('a').getAttribute('href')).toBe(href);
+        expect(await items.nth(i).textContent()).toContain(reasons);
+      }
+      // The other incidents are there as before.
+      expect(await page.locator('section[data-incident="flagged"]').getAttribute('data-count')).toBe(
+        String((await pt.flagged()).length + (await pt.flaggedRowCounts()).length),
+      );
+      expect(consoleErrors).toEqual([]);
     });
   }, 60_000);
 });

@@ -1,8 +1,8 @@
 /**
  * Home and review for the person on call, over a real server on loopback in real Chromium:
  * home asks every query at once (none waits for another's answer, the chunks are preloaded
- * beside the entry) and shows what has answered while a slow box still loads; upstream origin
- * rows carry their original keys over HTTP too.
+ * beside the entry, live updates wait until the view is on screen) and shows what has answered
+ * while a slow box still loads; upstream origin rows carry their original keys over HTTP too.
  */
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -78,6 +78,8 @@ describe('home on call', () => {
     await withChromium(async (page) => {
       const asked = new Set<string>();
       const paths: string[] = [];
+      const liveAsked: boolean[] = [];
+      let windowAnswered = false;
       let allAsked!: () => void;
       const together = new Promise<void>((resolve) => {
         allAsked = resolve;
@@ -94,6 +96,8 @@ describe('home on call', () => {
           .url()
           .slice(server.url.length + api.length);
         paths.push(path);
+        // Live updates (the event stream, the newest-run poll) wait until the view is on screen.
+        if (path === '/events' || path === '/recent?limit=1') liveAsked.push(windowAnswered);
         if (HOME_QUERIES.includes(path)) {
           asked.add(path);
           if (asked.size === HOME_QUERIES.length) allAsked();
@@ -101,6 +105,7 @@ describe('home on call', () => {
           if (path === '/monitor') await monitorHeld;
         }
         await route.continue();
+        if (path === '/recent?limit=200') windowAnswered = true;
       });
       await page.goto(server.url);
       const recent = page.locator('main table').first();
@@ -118,6 +123,8 @@ describe('home on call', () => {
       expect(paths.filter((p) => p.includes('/history'))).toEqual([]);
       expect(paths.filter((p) => p.startsWith('/staleness'))).toEqual([]);
       expect(paths.filter((p) => p.startsWith('/latest-runs'))).toEqual([`/latest-runs?limit=${STALE_COMPONENTS}`]);
+      await expect.poll(() => liveAsked.length).toBeGreaterThan(0);
+      expect(liveAsked.every((afterView) => afterView)).toBe(true);
     });
   }, 60_000);
 

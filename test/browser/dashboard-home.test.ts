@@ -74,6 +74,39 @@ describe('home on call', () => {
     for (const c of chunks) expect((await fetch(`${server.url}/dashboard/${c}`)).status).toBe(200);
   });
 
+  it('loads at first only what asking a server needs: no analysis, no facade, no graph library', async () => {
+    const built = await build({
+      ...BUNDLE_BUILD_OPTIONS,
+      entryPoints: ['dashboard/main.ts'],
+      outdir: 'unused',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const outputs = built.metafile.outputs;
+    const entry = Object.keys(outputs).find((f) => f.endsWith('pipetrace-dashboard.js')) as string;
+    // The entry and the chunks it imports statically (what the page evaluates before the first view).
+    const first = new Set<string>();
+    for (const todo = [entry]; todo.length > 0; ) {
+      const file = todo.pop() as string;
+      if (first.has(file)) continue;
+      first.add(file);
+      for (const i of outputs[file]?.imports ?? []) if (i.kind === 'import-statement') todo.push(i.path);
+    }
+    const modules = [...first].flatMap((f) => Object.keys(outputs[f]?.inputs ?? {}));
+    expect(modules).toContain('dashboard/views/home.ts');
+    for (const heavy of [
+      'src/pipetrace.ts',
+      'src/analysis/review.ts',
+      'src/analysis/staleness.ts',
+      'src/analysis/trace.ts',
+      'src/monitor/drift.ts',
+      'src/rows/review.ts',
+    ])
+      expect(modules, heavy).not.toContain(heavy);
+    expect(modules.filter((m) => m.includes('graphology'))).toEqual([]);
+  });
+
   it('asks every home query at once and shows what answered while the monitor is held back', async () => {
     await withChromium(async (page) => {
       const asked = new Set<string>();

@@ -250,7 +250,8 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     render();
   }
 
-  function render() {
+  /** Shows the current view; resolves once it is on screen (or failed). */
+  function render(): Promise<void> {
     const gen = ++generation;
     for (const a of nav.querySelectorAll('a')) {
       if (a.dataset.view === view.view) a.setAttribute('aria-current', 'page');
@@ -259,7 +260,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     fill(main, h('p', { class: 'muted' }, 'Loading…'));
     // A slow answer must not overwrite the view the user moved on to: fill only while current.
     // The view's queries start now, beside the access question (views that need it await ctx.access).
-    viewOf(view, ctx(gen)).then(
+    return viewOf(view, ctx(gen)).then(
       (nodes) => {
         if (gen === generation) fill(main, nodes);
       },
@@ -299,8 +300,8 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
   };
   if (useHash) window.addEventListener('hashchange', onHash);
 
-  // The view's queries go out before the event stream takes one of the browser's connections.
-  render();
+  // The view's queries go out first; live updates start once it is on screen (below).
+  const firstView = render();
 
   // Live: watch the newest run; when it changes, say so and refresh the views that list runs.
   let newest: string | undefined;
@@ -337,9 +338,16 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
   };
   const pollMs = options.pollMs ?? 4000;
   const streamed = pollMs > 0 && options.api.subscribe !== undefined;
-  const stopEvents = !streamed
-    ? undefined
-    : options.api.subscribe?.(
+  let stopEvents: (() => void) | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let started = false;
+  // Live updates wait for the first view (at most a second): until then its queries have the
+  // browser's six connections to the server, and the server, to themselves.
+  const startLive = () => {
+    if (started) return;
+    started = true;
+    if (streamed) {
+      stopEvents = options.api.subscribe?.(
         (change) => {
           if (change.kind === 'runs' || change.kind === 'resync') void poll();
         },
@@ -351,21 +359,27 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
           }
         },
       );
-  const timer = pollMs > 0 && !streamed ? setInterval(poll, pollMs) : undefined;
-  if (pollMs > 0) void poll();
-  else {
-    live.classList.add('off');
-    options.api.recent(1).then(
-      ([run]) => setExamples(run),
-      () => undefined,
-    );
-  }
+    }
+    if (pollMs > 0 && !streamed) timer = setInterval(poll, pollMs);
+    if (pollMs > 0) void poll();
+    else {
+      live.classList.add('off');
+      options.api.recent(1).then(
+        ([run]) => setExamples(run),
+        () => undefined,
+      );
+    }
+  };
+  void firstView.then(startLive);
+  const fallback = setTimeout(startLive, 1000);
   return {
     navigate,
     get view() {
       return view;
     },
     unmount() {
+      started = true; // a first view answering after this starts nothing
+      clearTimeout(fallback);
       clearInterval(timer);
       stopEvents?.();
       clearTimeout(toastTimer);

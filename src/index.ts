@@ -1,5 +1,6 @@
 export type { ReviewCandidate } from './analysis/candidate.js';
 export type { HistoryOptions } from './analysis/history.js';
+export type { LatestRun, LatestRunsOptions } from './analysis/latest-runs.js';
 export type { RankedCandidate } from './analysis/ranking.js';
 export type { ComponentCandidate, FlaggedOutput, Review, ReviewOptions, RunCandidate } from './analysis/review.js';
 export {

@@ -1,4 +1,5 @@
 import { type HistoryOptions, historyOf, recentRuns } from './analysis/history.js';
+import { checkLatestRunsOptions, type LatestRun, type LatestRunsOptions, latestRuns } from './analysis/latest-runs.js';
 import { checkReviewOptions, type Review, type ReviewOptions, reviewRuns } from './analysis/review.js';
 import { checkStalenessOptions, type Staleness, type StalenessOptions, stalenessOf } from './analysis/staleness.js';
 import { checkTraceOptions, type Trace, type TraceOptions, traceFromRun } from './analysis/trace.js';
@@ -422,6 +423,12 @@ export class Pipetrace {
     checkStalenessOptions(options);
     const merged = { ...this.stalenessDefaults, ...options, now: options.now ?? this.now() };
     return stalenessOf(this.store, (await resolveTarget(this.store, target)).run, merged);
+  }
+
+  /** The newest run of each component with its staleness, in one answer (the first `limit` components by name). */
+  async latestRuns(options: LatestRunsOptions = {}): Promise<LatestRun[]> {
+    checkLatestRunsOptions(options);
+    return latestRuns(this.store, { ...this.stalenessDefaults, ...options, now: options.now ?? this.now() });
   }
 
   /** Ranks the runs and components behind the flagged outputs, and with flagged rows, rows too (see Review). */

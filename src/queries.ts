@@ -1,31 +1,20 @@
 /**
  * The read queries, declared once. Each entry names a `Pipetrace` method and says how its
- * arguments are checked, how they travel as an HTTP GET under `/api/v1`, and how its result
- * travels as JSON. The analyst (in a worker or in-thread), the worker engine, the server's query
- * routes, the dashboard's clients and `QUERY_PATHS` are all derived from this table: a new query
- * is a facade method plus one entry here.
+ * arguments travel as an HTTP GET under `/api/v1`, and how its result travels as JSON; its
+ * argument checker is beside it in `QUERY_CHECKS` (src/query-checks.ts), kept apart so a page
+ * that only asks a server does not load every analysis. The analyst (in a worker or in-thread),
+ * the worker engine, the server's query routes, the dashboard's clients and `QUERY_PATHS` are
+ * all derived from these tables: a new query is a facade method plus one entry in each.
  */
-import { checkHistoryOptions, checkRecentLimit } from './analysis/history.js';
-import { checkReviewOptions } from './analysis/review.js';
-import { checkStalenessOptions } from './analysis/staleness.js';
-import { checkTraceOptions } from './analysis/trace.js';
-import { checkChecksQuery } from './checks/query.js';
 import { invalid } from './errors.js';
 import { defined, type HttpParts, type ParamReader, targetValues } from './http-params.js';
-import { checkLabel, checkLabelledOptions } from './labels/labelled.js';
-import { checkRetractionsOptions } from './labels/retract.js';
 import { labelledFromJson, labelledToJson, reportFromJson, reportToJson } from './labels/wire.js';
-import { checkDriftOptions, type DriftOptions } from './monitor/drift.js';
-import { checkMonitorOptions, type MonitorOptions } from './monitor/monitor.js';
+import type { DriftOptions } from './monitor/drift.js';
+import type { MonitorOptions } from './monitor/monitor.js';
 import type { Pipetrace } from './pipetrace.js';
-import { checkRowKey } from './rows/format/keys.js';
-import { checkRowReviewOptions, checkRowTraceOptions } from './rows/query-options.js';
 import type { RowTraceOptions } from './rows/trace.js';
 import { rowKeyFromText, rowKeyToText, rowTraceFromJson, rowTraceToJson } from './rows/wire.js';
-import { checkTarget } from './target.js';
-import { checkMetricsOptions } from './task/metrics.js';
 import type { TaskMetricsQuery } from './task/types.js';
-import { checkIdentifier, checkOptions, checkPointer, checkRunId } from './validate.js';
 
 /** The most runs one HTTP answer of `trace` holds; `next` continues. */
 export const TRACE_PAGE_MAX = 2000;
@@ -34,6 +23,7 @@ export const TRACE_PAGE_MAX = 2000;
 export const QUERY_NAMES = [
   'trace',
   'staleness',
+  'latestRuns',
   'review',
   'reviewRows',
   'history',
@@ -70,8 +60,6 @@ export interface QueryDef<K extends QueryName> {
   summary: string;
   /** How many arguments the method takes; the analyst accepts one more, its call options. */
   arity: number;
-  /** Checks the arguments as the method will, before any work (invalid_input naming the field). */
-  check(...args: unknown[]): void;
   /** The arguments as an HTTP GET (client side). */
   toHttp(...args: QueryArgs<K>): HttpParts;
   /** The arguments from an HTTP GET (server side); the method checks them. */
@@ -96,11 +84,6 @@ function rowWalk(path: string, summary: string): QueryDef<'traceRow' | 'impact'>
     path,
     summary,
     arity: 3,
-    check: (pointer, key, options) => {
-      checkPointer('pointer', pointer);
-      checkRowKey('key', key);
-      checkRowTraceOptions(options);
-    },
     toHttp: (pointer, key, options = {}) => ({
       query: {
         pointer,
@@ -164,10 +147,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/trace',
     summary: `?pointer= | ?run= | ?target= [&depth=&at=&limit=&cursor=&total=] -> Trace (pages of at most ${TRACE_PAGE_MAX} runs, next: the cursor)`,
     arity: 2,
-    check: (target, options) => {
-      checkTarget(target);
-      checkTraceOptions(options);
-    },
     toHttp: (target, options = {}) => ({
       query: {
         ...targetValues(target),
@@ -200,10 +179,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/staleness',
     summary: '?pointer= | ?run= | ?target= [&maxAgeDays=&maxFresherRuns=&now=] -> Staleness',
     arity: 2,
-    check: (target, options) => {
-      checkTarget(target);
-      checkStalenessOptions(options);
-    },
     toHttp: (target, options = {}) => ({
       query: {
         ...targetValues(target),
@@ -218,11 +193,36 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     ],
     plainJson: true,
   },
+  latestRuns: {
+    path: '/latest-runs',
+    summary:
+      '?components= (repeatable) &limit=&maxAgeDays=&maxFresherRuns=&now= -> { latest: { component, run, staleness }[] }',
+    arity: 1,
+    toHttp: (options = {}) => ({
+      query: {
+        components: options.components,
+        limit: options.limit,
+        maxAgeDays: options.maxAgeDays,
+        maxFresherRuns: options.maxFresherRuns,
+        now: options.now,
+      },
+    }),
+    fromHttp: (r) => [
+      defined({
+        components: r.list('components'),
+        limit: r.int('limit'),
+        maxAgeDays: r.num('maxAgeDays'),
+        maxFresherRuns: r.int('maxFresherRuns'),
+        now: r.millis('now'),
+      }),
+    ],
+    ...wrapped<'latestRuns'>('latest'),
+    plainJson: true,
+  },
   review: {
     path: '/review',
     summary: '?method=ochiai|tarantula|risk_ratio|coverage&minSupport=&limit= -> Review',
     arity: 1,
-    check: (options) => checkReviewOptions(options),
     toHttp: (options = {}) => ({ query: { ...options } }),
     fromHttp: (r) => [
       defined({ method: r.text('method') as never, minSupport: r.int('minSupport'), limit: r.int('limit') }),
@@ -233,7 +233,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/review/rows',
     summary: '?pointers=&population= (repeatable) &since=&until=&metric=&limit= -> RowReview',
     arity: 1,
-    check: (options) => checkRowReviewOptions(options),
     toHttp: (options = {}) => ({ query: { ...options } }),
     fromHttp: (r) => [
       defined({
@@ -251,10 +250,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/components/:name/history',
     summary: '?since=&until=&limit=&cursor= -> { runs, cursor? }',
     arity: 2,
-    check: (component, options) => {
-      checkIdentifier('component', component);
-      checkHistoryOptions(options);
-    },
     toHttp: (component, options = {}) => ({
       params: { name: component },
       query: {
@@ -274,9 +269,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/recent',
     summary: '?limit= -> { runs }',
     arity: 1,
-    check: (limit) => {
-      if (limit !== undefined) checkRecentLimit(limit);
-    },
     toHttp: (limit) => ({ query: { limit } }),
     fromHttp: (r) => [r.int('limit') ?? 10],
     ...wrapped<'recent'>('runs'),
@@ -286,7 +278,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/runs/:id',
     summary: '-> Run',
     arity: 1,
-    check: (id) => checkRunId('run id', id),
     toHttp: (id) => ({ params: { id } }),
     fromHttp: (r) => [r.param('id')],
     plainJson: true,
@@ -295,7 +286,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/flagged',
     summary: '-> { pointers }',
     arity: 0,
-    check: () => {},
     toHttp: () => ({}),
     fromHttp: () => [],
     ...wrapped<'flagged'>('pointers'),
@@ -305,7 +295,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/components',
     summary: '?owner=&tag= -> { components }',
     arity: 1,
-    check: (filter) => checkOptions<{ owner?: string; tag?: string }>('filter', filter, ['owner', 'tag']),
     toHttp: (filter = {}) => ({ query: { owner: filter.owner, tag: filter.tag } }),
     fromHttp: (r) => [defined({ owner: r.text('owner'), tag: r.text('tag') })],
     ...wrapped<'components'>('components'),
@@ -315,7 +304,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/tags',
     summary: '-> { tags: { tag, count }[] }',
     arity: 0,
-    check: () => {},
     toHttp: () => ({}),
     fromHttp: () => [],
     ...wrapped<'tags'>('tags'),
@@ -325,7 +313,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/pointer',
     summary: '?name= -> Pointer',
     arity: 1,
-    check: (name) => checkPointer('pointer', name),
     toHttp: (name) => ({ query: { name } }),
     fromHttp: (r) => [r.text('name') as string],
     plainJson: true,
@@ -337,10 +324,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     summary:
       '?pointer= | ?run= | ?target= [&reference=auto|previous|<JSON>&output=&columns=&numeric=&categorical=&thresholds=<JSON>&missingThreshold=] -> DriftReport',
     arity: 2,
-    check: (target, options) => {
-      checkTarget(target);
-      checkDriftOptions(options);
-    },
     toHttp: (target, options = {}) => ({
       query: { ...targetValues(target), ...compareToHttp(options), output: options.output, columns: options.columns },
     }),
@@ -355,7 +338,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     summary:
       '?components= (repeatable) &reference=&numeric=&categorical=&thresholds=&missingThreshold= -> MonitorReport',
     arity: 1,
-    check: (options) => checkMonitorOptions(options),
     toHttp: (options = {}) => ({ query: { ...compareToHttp(options), components: options.components } }),
     fromHttp: (r) => [{ ...compareFromHttp(r), ...defined({ components: r.list('components') }) }],
     plainJson: true,
@@ -364,10 +346,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/profile',
     summary: '?pointer= | ?run= | ?target= [&output=] -> ProfileSummary',
     arity: 2,
-    check: (target, output) => {
-      checkTarget(target);
-      if (output !== undefined) checkPointer('output', output);
-    },
     toHttp: (target, output) => ({ query: { ...targetValues(target), output } }),
     fromHttp: (r) => [r.target(), r.text('output')],
     plainJson: true,
@@ -376,7 +354,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/tasks',
     summary: '-> { tasks: { name, outputs, feedback, outputBatches, feedbackBatches }[] }',
     arity: 0,
-    check: () => {},
     toHttp: () => ({}),
     fromHttp: () => [],
     ...wrapped<'tasks'>('tasks'),
@@ -387,10 +364,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     summary:
       '?metric=mae|rmse|accuracy|precision|recall|count [&window=1d&since=&until=&by=feedback|output&positive=<JSON>] -> TaskMetrics',
     arity: 2,
-    check: (task, options) => {
-      checkIdentifier('task', task);
-      checkMetricsOptions(options, false);
-    },
     toHttp: (task, options) => ({
       params: { name: task },
       query: {
@@ -423,7 +396,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/checks',
     summary: '?component=&since=&until=&outcome=pass|fail|error&name=&limit= -> { results, truncated }',
     arity: 1,
-    check: (query) => checkChecksQuery(query),
     toHttp: (query = {}) => ({
       query: {
         ...query,
@@ -447,10 +419,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/labelled',
     summary: '?label=[&maxRows=] -> Labelled',
     arity: 2,
-    check: (label, options) => {
-      checkLabel('label', label);
-      checkLabelledOptions(options);
-    },
     toHttp: (label, options = {}) => ({ query: { label, maxRows: options.maxRows } }),
     fromHttp: (r) => [r.required('label'), defined({ maxRows: r.int('maxRows') })],
     toJson: labelledToJson,
@@ -461,7 +429,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/retractions',
     summary: '[?all=true] -> { retractions }',
     arity: 1,
-    check: (options) => checkRetractionsOptions(options),
     toHttp: (options = {}) => ({ query: { all: options.all === undefined ? undefined : String(options.all) } }),
     fromHttp: (r) => {
       const all = r.text('all');
@@ -475,7 +442,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/retraction',
     summary: '?label= -> RetractionReport (recomputed now)',
     arity: 1,
-    check: (label) => checkLabel('label', label),
     toHttp: (label) => ({ query: { label } }),
     fromHttp: (r) => [r.required('label')],
     toJson: reportToJson,
@@ -486,7 +452,6 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
     path: '/rows/flagged',
     summary: '-> { pointers: { pointer, rows, updatedAt? }[] }',
     arity: 0,
-    check: () => {},
     toHttp: () => ({}),
     fromHttp: () => [],
     ...wrapped<'flaggedRowCounts'>('pointers'),

@@ -464,6 +464,32 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
 
     throwingListenerConformance(run, expect);
 
+    run('answers the newest run of each component with its staleness in one query (latestRuns)', async (store) => {
+      const t0 = Date.UTC(2026, 0, 1);
+      const pt = createPipetrace({ store, now: () => t0 + 3_600_000 });
+      const log = (component: string, at: number, inputs: string[], outputs: string[]) =>
+        pt.logRun({ component, startedAt: t0 + at, endedAt: t0 + at + 5, inputs, outputs });
+      await pt.component('idle', { owner: 'nobody' });
+      await log('clean', 0, [], ['clean.csv']);
+      const train = await log('train', 10, ['clean.csv'], ['model.pkl']);
+      const clean = await log('clean', 20, [], ['clean.csv']);
+      const infer = await log('infer', 30, ['model.pkl'], ['preds.csv']);
+      const latest = await pt.latestRuns();
+      // By component name; idle has no run, so no entry; train's input has a newer version.
+      expect(latest.map((l) => [l.component, l.run.id, l.staleness.stale])).toEqual([
+        ['clean', clean.id, false],
+        ['infer', infer.id, false],
+        ['train', train.id, true],
+      ]);
+      expect(latest[2]?.run).toEqual(train);
+      expect(latest[2]?.staleness).toEqual(await pt.staleness({ run: train.id }));
+      expect(latest[2]?.staleness.reasons).toMatchObject([{ kind: 'fresher_runs', latest: clean.id }]);
+      // The first three components by name: clean, idle (no run) and infer.
+      expect((await pt.latestRuns({ limit: 3 })).map((l) => l.component)).toEqual(['clean', 'infer']);
+      expect((await pt.latestRuns({ components: ['train', 'idle'] })).map((l) => l.run.id)).toEqual([train.id]);
+      await expect(pt.latestRuns({ components: ['missing'] })).rejects.toMatchObject({ code: 'not_found' });
+    });
+
     run('keeps the profiles a run records, and drift and monitor read them back', async (store) => {
       const pt = createPipetrace({ store });
       const day = (d: number, shift: number) =>

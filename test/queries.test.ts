@@ -22,6 +22,7 @@ const DAY = 86_400_000;
 const SAMPLE: { [K in QueryName]: (p: Pipeline) => QueryArgs<K> } = {
   trace: (p) => [p.last, { depth: 3 }],
   staleness: (p) => [{ run: p.middleRun }, { now: T0 + 40 * DAY, maxAgeDays: 7 }],
+  latestRuns: () => [{ now: T0 + 40 * DAY, maxAgeDays: 7, limit: 3 }],
   review: () => [{ method: 'tarantula', limit: 5 }],
   reviewRows: (p) => [{ pointers: [p.flaggedRowPointer], limit: 5 }],
   history: () => ['clean', { limit: 3, since: T0 }],

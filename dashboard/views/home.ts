@@ -4,7 +4,7 @@
  * recent runs and the components. Every query starts at once, and each box fills on its own as
  * its answer arrives, so a slow one (the monitor over a big store) never holds back the rest.
  */
-import type { Component, Run } from '../../src/model.js';
+import type { Run } from '../../src/model.js';
 import { counted, formatTime, shortId } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
 import { fill, fragment, h, link, table } from '../dom.js';
@@ -119,19 +119,10 @@ async function failedBox(ctx: ViewContext, runs: Run[]): Promise<Box> {
   };
 }
 
-/**
- * The newest run of each component, checked for staleness. The recent window usually holds it
- * already; only a component quiet for longer costs a history call.
- */
-async function staleBox(ctx: ViewContext, components: Component[], window: Run[]): Promise<Box> {
-  const names = components.slice(0, STALE_COMPONENTS).map((c) => c.name);
-  const latest = await Promise.all(
-    names.map((n) => window.find((r) => r.component === n) ?? ctx.api.history(n, { limit: 1 }).then((p) => p.runs[0])),
-  );
-  const checked = await Promise.all(
-    latest.flatMap((r) => (r === undefined ? [] : [ctx.api.staleness({ run: r.id }).then((s) => ({ run: r, s }))])),
-  );
-  const stale = checked.filter((c) => c.s.stale);
+/** The newest run of each component with its staleness: one query, answered beside the others. */
+async function staleBox(ctx: ViewContext): Promise<Box> {
+  const checked = await ctx.api.latestRuns({ limit: STALE_COMPONENTS });
+  const stale = checked.filter((c) => c.staleness.stale);
   return {
     count: stale.length,
     body:
@@ -140,12 +131,12 @@ async function staleBox(ctx: ViewContext, components: Component[], window: Run[]
         : [
             h('p', { style: 'margin:2px 0' }, 'latest runs with newer upstream runs or old inputs'),
             list(
-              stale.map(({ run, s }) =>
+              stale.map(({ run, staleness }) =>
                 h(
                   'span',
                   {},
                   link(ctx.href({ view: 'trace-run', run: run.id }), run.component),
-                  h('span', { class: 'muted' }, ` · ${counted(s.reasons.length, 'reason')}`),
+                  h('span', { class: 'muted' }, ` · ${counted(staleness.reasons.length, 'reason')}`),
                 ),
               ),
               0,
@@ -217,7 +208,7 @@ export async function homeView(ctx: ViewContext): Promise<Node> {
   section.append(
     incident('flagged', () => flaggedBox(ctx), done),
     incident('failed runs', () => window.then((w) => failedBox(ctx, w)), done),
-    incident('stale', () => Promise.all([components, window]).then(([c, w]) => staleBox(ctx, c, w)), done),
+    incident('stale', () => staleBox(ctx), done),
     incident('drifted steps', () => driftBox(ctx), done),
   );
   const runs = await window;

@@ -1,6 +1,7 @@
 import { invalid } from '../errors.js';
 import { Pipetrace } from '../pipetrace.js';
 import { isQueryName, QUERIES, QUERY_NAMES } from '../queries.js';
+import { QUERY_CHECKS } from '../query-checks.js';
 import type { Store } from '../store.js';
 import { describe } from '../validate.js';
 import type { AnalystDefaults, AnalystMethod, AnalystMethods } from './types.js';
@@ -17,9 +18,9 @@ export function checkMethod(method: unknown): AnalystMethod {
 /** Checks a query's arguments before any work: the count, then each as the facade will. */
 export function checkArgs(method: AnalystMethod, args: unknown): unknown[] {
   if (!Array.isArray(args)) throw invalid('args', `must be an array, got ${describe(args)}`);
-  const { arity, check } = QUERIES[method];
+  const { arity } = QUERIES[method];
   if (args.length > arity) throw invalid('arguments', `${method} takes at most ${arity} arguments`);
-  check(...args);
+  QUERY_CHECKS[method](...args);
   return args;
 }
 

@@ -1,8 +1,8 @@
 /**
  * Home and review for the person on call, over a real server on loopback in real Chromium:
  * home asks every query at once (none waits for another's answer, the chunks are preloaded
- * beside the entry) and shows what has answered while a slow box still loads; upstream origin
- * rows carry their original keys over HTTP too.
+ * beside the entry, live updates wait until the view is on screen) and shows what has answered
+ * while a slow box still loads; upstream origin rows carry their original keys over HTTP too.
  */
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -11,6 +11,7 @@ import { BUNDLE_BUILD_OPTIONS, dashboardRoutes, staticChunks } from '../../adapt
 import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { logSamplePipeline } from '../../dashboard/sample.js';
+import { STALE_COMPONENTS } from '../../dashboard/views/home.js';
 import { createPipetrace, type Pipetrace } from '../../src/index.js';
 import { withChromium, writeTempDir } from './harness.js';
 
@@ -54,7 +55,15 @@ afterAll(async () => {
 
 const api = '/api/v1';
 /** What home asks at the start; each must go out before any of them is answered. */
-const HOME_QUERIES = ['/access', '/recent?limit=200', '/components', '/flagged', '/rows/flagged', '/monitor'];
+const HOME_QUERIES = [
+  '/access',
+  '/recent?limit=200',
+  '/components',
+  '/flagged',
+  '/rows/flagged',
+  '/monitor',
+  `/latest-runs?limit=${STALE_COMPONENTS}`,
+];
 
 describe('home on call', () => {
   it('names the chunks the entry imports in the page, so they load beside it', async () => {
@@ -65,10 +74,45 @@ describe('home on call', () => {
     for (const c of chunks) expect((await fetch(`${server.url}/dashboard/${c}`)).status).toBe(200);
   });
 
+  it('loads at first only what asking a server needs: no analysis, no facade, no graph library', async () => {
+    const built = await build({
+      ...BUNDLE_BUILD_OPTIONS,
+      entryPoints: ['dashboard/main.ts'],
+      outdir: 'unused',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const outputs = built.metafile.outputs;
+    const entry = Object.keys(outputs).find((f) => f.endsWith('pipetrace-dashboard.js')) as string;
+    // The entry and the chunks it imports statically (what the page evaluates before the first view).
+    const first = new Set<string>();
+    for (const todo = [entry]; todo.length > 0; ) {
+      const file = todo.pop() as string;
+      if (first.has(file)) continue;
+      first.add(file);
+      for (const i of outputs[file]?.imports ?? []) if (i.kind === 'import-statement') todo.push(i.path);
+    }
+    const modules = [...first].flatMap((f) => Object.keys(outputs[f]?.inputs ?? {}));
+    expect(modules).toContain('dashboard/views/home.ts');
+    for (const heavy of [
+      'src/pipetrace.ts',
+      'src/analysis/review.ts',
+      'src/analysis/staleness.ts',
+      'src/analysis/trace.ts',
+      'src/monitor/drift.ts',
+      'src/rows/review.ts',
+    ])
+      expect(modules, heavy).not.toContain(heavy);
+    expect(modules.filter((m) => m.includes('graphology'))).toEqual([]);
+  });
+
   it('asks every home query at once and shows what answered while the monitor is held back', async () => {
     await withChromium(async (page) => {
       const asked = new Set<string>();
       const paths: string[] = [];
+      const liveAsked: boolean[] = [];
+      let windowAnswered = false;
       let allAsked!: () => void;
       const together = new Promise<void>((resolve) => {
         allAsked = resolve;
@@ -85,6 +129,8 @@ describe('home on call', () => {
           .url()
           .slice(server.url.length + api.length);
         paths.push(path);
+        // Live updates (the event stream, the newest-run poll) wait until the view is on screen.
+        if (path === '/events' || path === '/recent?limit=1') liveAsked.push(windowAnswered);
         if (HOME_QUERIES.includes(path)) {
           asked.add(path);
           if (asked.size === HOME_QUERIES.length) allAsked();
@@ -92,6 +138,7 @@ describe('home on call', () => {
           if (path === '/monitor') await monitorHeld;
         }
         await route.continue();
+        if (path === '/recent?limit=200') windowAnswered = true;
       });
       await page.goto(server.url);
       const recent = page.locator('main table').first();
@@ -105,9 +152,46 @@ describe('home on call', () => {
       expect(await page.locator('section.incidents').getAttribute('data-state')).toBe('loading');
       releaseMonitor();
       await page.locator('section.incidents[data-state="done"]').waitFor();
-      // Every component's latest run was in the recent window: no history call was needed.
+      // The stale runs came from one query in the first round: no history or staleness call followed.
       expect(paths.filter((p) => p.includes('/history'))).toEqual([]);
-      expect(paths.filter((p) => p.startsWith('/staleness')).length).toBeGreaterThan(0);
+      expect(paths.filter((p) => p.startsWith('/staleness'))).toEqual([]);
+      expect(paths.filter((p) => p.startsWith('/latest-runs'))).toEqual([`/latest-runs?limit=${STALE_COMPONENTS}`]);
+      await expect.poll(() => liveAsked.length).toBeGreaterThan(0);
+      expect(liveAsked.every((afterView) => afterView)).toBe(true);
+    });
+  }, 60_000);
+
+  it('lists as stale the latest runs that a staleness call per run calls stale, linked to their traces', async () => {
+    // What home showed before: the newest run of each of the first components, asked one by one.
+    const expected: [string, string, string][] = [];
+    let checked = 0;
+    for (const c of (await pt.components()).slice(0, STALE_COMPONENTS)) {
+      const [run] = (await pt.history(c.name, { limit: 1 })).runs;
+      if (run === undefined) continue;
+      checked++;
+      const s = await pt.staleness({ run: run.id });
+      if (s.stale) expected.push([run.component, `#/trace-run/${run.id}`, `${s.reasons.length} reason`]);
+    }
+    expect(expected.length).toBeGreaterThan(0);
+    expect(checked).toBeGreaterThan(expected.length);
+    await withChromium(async (page, { consoleErrors }) => {
+      await page.goto(server.url);
+      const box = page.locator('section[data-incident="stale"]');
+      await page.locator('section.incidents[data-state="done"]').waitFor();
+      expect(await box.getAttribute('data-count')).toBe(String(expected.length));
+      const items = box.locator('li');
+      expect(await items.count()).toBe(expected.length);
+      for (let i = 0; i < expected.length; i++) {
+        const [component, href, reasons] = expected[i] as [string, string, string];
+        expect(await items.nth(i).locator('a').textContent()).toBe(component);
+        expect(await items.nth(i).locator('a').getAttribute('href')).toBe(href);
+        expect(await items.nth(i).textContent()).toContain(reasons);
+      }
+      // The other incidents are there as before.
+      expect(await page.locator('section[data-incident="flagged"]').getAttribute('data-count')).toBe(
+        String((await pt.flagged()).length + (await pt.flaggedRowCounts()).length),
+      );
+      expect(consoleErrors).toEqual([]);
     });
   }, 60_000);
 });

@@ -93,18 +93,26 @@ export class RunRefs {
     this.unsettled.push(ref);
   }
 
-  /** Puts a reference into the overlay unless what the index holds for its id is newer. */
-  private put(ref: RunRef, old: { row: number; at: number; seg: number; off: number }): void {
-    const recent = this.overlay.get(ref.id);
-    if (recent !== undefined) {
-      if (compareVersions(this.version(ref), this.version(recent)) > 0) this.overlay.put(ref);
-      return;
+  /**
+   * The references of a batch that win over what the overlay and the index hold for their ids,
+   * hiding the column rows they replace; put into the overlay together (see RunIndex.putAll).
+   */
+  private winners(batch: readonly RunRef[], olds: readonly { row: number; at: number; seg: number; off: number }[]) {
+    const won = new Map<string, RunRef>();
+    for (const [i, ref] of batch.entries()) {
+      const recent = won.get(ref.id) ?? this.overlay.get(ref.id);
+      if (recent !== undefined) {
+        if (compareVersions(this.version(ref), this.version(recent)) > 0) won.set(ref.id, ref);
+        continue;
+      }
+      const old = olds[i] as (typeof olds)[number];
+      if (old.row >= 0 && !this.hidden.has(old.row)) {
+        if (compareVersions(this.version(ref), this.version(old)) <= 0) continue;
+        this.hidden.add(old.row);
+      }
+      won.set(ref.id, ref);
     }
-    if (old.row >= 0 && !this.hidden.has(old.row)) {
-      if (compareVersions(this.version(ref), this.version(old)) <= 0) return;
-      this.hidden.add(old.row);
-    }
-    this.overlay.put(ref);
+    return [...won.values()];
   }
 
   private settle(): Promise<void> {
@@ -131,7 +139,7 @@ export class RunRefs {
           this.drained = resolve;
         });
       }
-      for (const [i, ref] of batch.entries()) this.put(ref, olds[i] as (typeof olds)[number]);
+      this.overlay.putAll(this.winners(batch, olds));
     }
   }
 

@@ -9,6 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { PagedBytes } from '../adapters/fs-json/paged-bytes.js';
+import { encodeColumns, RunColumns } from '../adapters/fs-json/run-columns.js';
+import { mergeColumns } from '../adapters/fs-json/run-columns-merge.js';
+import type { RunRef } from '../adapters/fs-json/run-refs.js';
 import type { Run } from '../src/model.js';
 import { RunIndex } from '../src/run-index.js';
 import { compareRunOrder, compareWriteKeys } from '../src/store.js';
@@ -129,6 +133,45 @@ describe('run index: batches of puts with replacements', () => {
           expect(index.latestWriter({ pointer: `p${p}` })?.id).toBe(last?.id);
         }
       }
+    }
+  });
+});
+
+describe('fs-json: merging the index columns with the runs taken in since', () => {
+  it('gives the very bytes a full encode gives, for random old blocks, replaced rows and new runs', async () => {
+    const rand = random(5);
+    const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)] as T;
+    const pointers = ['a', 'b', 'é', 'z/1', 'z/2', 'ü-ö', 'p0', 'p1', 'p2', 'p3'];
+    let serial = 0;
+    const ref = (id: string): RunRef => {
+      const startedAt = Math.floor(rand() * 50);
+      return {
+        id,
+        component: pick(['x', 'y', 'zé', 'w']),
+        startedAt,
+        endedAt: startedAt + Math.floor(rand() * 5),
+        // Sometimes a pointer twice, or a pointer only this run names.
+        inputs: Array.from({ length: Math.floor(rand() * 3) }, () => pick(pointers)),
+        outputs: [pick(pointers), ...(rand() < 0.3 ? [`only-${serial++}`] : [])],
+        seg: Math.floor(rand() * 3),
+        off: Math.floor(rand() * 1e6),
+        len: 1 + Math.floor(rand() * 300),
+        line: Math.floor(rand() * 1e4),
+        at: Math.floor(rand() * 1e6),
+      };
+    };
+    for (let round = 0; round < 40; round++) {
+      const size = round === 0 ? 0 : Math.floor(rand() * 300);
+      const base = Array.from({ length: size }, (_, i) => ref(`r${i}${pick(['', 'é', '-x'])}`)).sort(compareRunOrder);
+      const cols = await RunColumns.open(PagedBytes.of(encodeColumns(base, (seg) => seg)));
+      const hidden = new Set([...base.keys()].filter(() => rand() < (round % 3 === 0 ? 0.9 : 0.2)));
+      const extra = [
+        ...[...hidden].filter(() => rand() < 0.5).map((row) => ref((base[row] as RunRef).id)),
+        ...Array.from({ length: Math.floor(rand() * 60) }, (_, i) => ref(`n${round}-${i}`)),
+      ].sort(compareRunOrder);
+      const want = [...base.filter((_, row) => !hidden.has(row)), ...extra].sort(compareRunOrder);
+      const merged = mergeColumns(await cols.whole(), hidden, extra, (seg) => seg);
+      expect(Buffer.from(merged).equals(Buffer.from(encodeColumns(want, (seg) => seg)))).toBe(true);
     }
   });
 });

@@ -12,7 +12,9 @@ import { type IndexedRun, RUN_INDEXES, RunIndex, type RunIndexPlan } from '../..
 import { pageOf, planRange, planRunScan } from '../../src/scan-plan.js';
 import { compareRunOrder, compareWriteKeys, type RunScan, type WriterQuery, type WriterRef } from '../../src/store.js';
 import { compareVersions, type Version } from './format.js';
-import type { RowList, RunColumns } from './run-columns.js';
+import { PagedBytes } from './paged-bytes.js';
+import { type RowList, RunColumns } from './run-columns.js';
+import { mergeColumns } from './run-columns-merge.js';
 
 /** Where a run's line is, and the fields that order and filter it. */
 export interface RunRef extends IndexedRun {
@@ -179,12 +181,25 @@ export class RunRefs {
     });
   }
 
-  /** Every run, sorted (for rewriting the index file). */
-  all(): Promise<RunRef[]> {
+  /**
+   * What the index file needs of the runs (see snapshot.ts): their number, the newest `window`
+   * in run order, the column block and the bytes of their lines. The block is the old one merged
+   * with the overlay (run-columns-merge.ts): no reference is built per indexed run.
+   */
+  forIndex(window: number): Promise<{ count: number; window: RunRef[]; columns: Uint8Array; liveBytes: number }> {
     return this.read(async () => {
-      const out = (await this.cols.all()).filter((_, row) => !this.hidden.has(row));
-      for (const ref of this.overlay.values()) out.push(ref);
-      return out.sort(compareRunOrder);
+      const extra = [...this.overlay.values()].sort(compareRunOrder);
+      const old = await this.cols.whole();
+      const columns = mergeColumns(old, this.hidden, extra, (seg) => seg);
+      const merged = await RunColumns.open(PagedBytes.of(columns));
+      const c = (await merged.whole()).cols;
+      let liveBytes = 0;
+      for (const len of c.len) liveBytes += len;
+      const rows = Array.from(
+        { length: Math.min(window, merged.n) },
+        (_, k) => merged.n - Math.min(window, merged.n) + k,
+      );
+      return { count: merged.n, window: rows.map((row) => merged.refFrom(c, row)), columns, liveBytes };
     });
   }
 

@@ -225,6 +225,7 @@ export function mergeColumns(
   const inPtr = new Uint32Array(inStart[n] as number);
   const outPtr = new Uint32Array(outStart[n] as number);
   const idBytes = new Uint8Array(idStart[n] as number);
+  const oldIdBytes = Buffer.from(c.idBytes.buffer, c.idBytes.byteOffset, c.idBytes.byteLength);
   for (let row = 0; row < n; row++) {
     const from = src[row] as number;
     if (from >= 0) {
@@ -236,7 +237,7 @@ export function mergeColumns(
       for (let x = c.outStart[from] as number; x < (c.outStart[from + 1] as number); x++) {
         outPtr[w++] = ptrs.oldTo[c.outPtr[x] as number] as number;
       }
-      idBytes.set(c.idBytes.subarray(c.idStart[from], c.idStart[from + 1]), idStart[row] as number);
+      oldIdBytes.copy(idBytes, idStart[row] as number, c.idStart[from] as number, c.idStart[from + 1] as number);
     } else {
       const r = extra[-1 - from] as RunRef;
       r.inputs.forEach((p, x) => {
@@ -250,42 +251,38 @@ export function mergeColumns(
   }
 
   // Ids in string order: the old order without hidden rows, new ids placed by binary search.
-  const keptOrder: number[] = [];
-  for (let k = 0; k < oldN; k++) {
+  const keptOrder = new Uint32Array(oldN - hidden.size);
+  for (let k = 0, w = 0; k < oldN; k++) {
     const row = c.idOrder[k] as number;
-    if (kept[row] === 1) keptOrder.push(row);
+    if (kept[row] === 1) keptOrder[w++] = row;
   }
   const byId = extra.map((_, j) => j).sort((a, b) => jsOrder((extra[a] as RunRef).id, (extra[b] as RunRef).id));
+  // Where each new id goes among the kept ones: a binary search each, so few old ids are decoded.
+  const before = byId.map((j) =>
+    firstIndex(keptOrder.length, (k) => oldId(keptOrder[k] as number) < (extra[j] as RunRef).id),
+  );
   const idOrder = new Uint32Array(n);
   for (let k = 0, b = 0, w = 0; w < n; ) {
-    const j = byId[b];
-    const next = keptOrder[k];
-    if (j !== undefined && (next === undefined || (extra[j] as RunRef).id < oldId(next))) {
-      idOrder[w++] = rowOfExtra[j] as number;
-      b++;
-    } else {
-      idOrder[w++] = rowOfOld[next as number] as number;
-      k++;
-    }
+    if (b < byId.length && (before[b] as number) <= k) idOrder[w++] = rowOfExtra[byId[b++] as number] as number;
+    else idOrder[w++] = rowOfOld[keptOrder[k++] as number] as number;
   }
 
   // Readers per pointer and rows per component, in row order: counted, then placed.
   const rCount = new Uint32Array(pointerCount);
   const cCount = new Uint32Array(components.length);
-  const distinctInputs = (row: number, each: (q: number) => void) => {
+  /** Whether input x of its row repeats an earlier input of the same row (a row reads a pointer once). */
+  const repeated = (from: number, x: number) => {
+    for (let y = from; y < x; y++) if (inPtr[y] === inPtr[x]) return true;
+    return false;
+  };
+  for (let row = 0; row < n; row++) {
     const from = inStart[row] as number;
     for (let x = from; x < (inStart[row + 1] as number); x++) {
       const q = inPtr[x] as number;
-      let seen = false;
-      for (let y = from; y < x && !seen; y++) seen = inPtr[y] === q;
-      if (!seen) each(q);
+      if (!repeated(from, x)) rCount[q] = (rCount[q] as number) + 1;
     }
-  };
-  for (let row = 0; row < n; row++) {
-    distinctInputs(row, (q) => {
-      rCount[q] = (rCount[q] as number) + 1;
-    });
-    cCount[cols.component[row] as number] = (cCount[cols.component[row] as number] as number) + 1;
+    const k = cols.component[row] as number;
+    cCount[k] = (cCount[k] as number) + 1;
   }
   const rStart = starts(rCount);
   const cStart = starts(cCount);
@@ -294,11 +291,14 @@ export function mergeColumns(
   const rAt = rStart.slice(0, pointerCount);
   const cAt = cStart.slice(0, components.length);
   for (let row = 0; row < n; row++) {
-    distinctInputs(row, (q) => {
+    const from = inStart[row] as number;
+    for (let x = from; x < (inStart[row + 1] as number); x++) {
+      const q = inPtr[x] as number;
+      if (repeated(from, x)) continue;
       const at = rAt[q] as number;
       rRow[at] = row;
       rAt[q] = at + 1;
-    });
+    }
     const k = cols.component[row] as number;
     const at = cAt[k] as number;
     cRow[at] = row;
@@ -317,19 +317,22 @@ export function mergeColumns(
   }
   const oldOf = new Int32Array(pointerCount).fill(-1);
   for (let k = 0; k < old.pointers; k++) if (usedPointer[k] === 1) oldOf[ptrs.oldTo[k] as number] = k;
-  const keptWriters = (k: number, each: (row: number) => void) => {
-    if (k < 0) return;
-    for (let x = c.wStart[k] as number; x < (c.wStart[k + 1] as number); x++) {
+  /** The kept writers of an old pointer (none for -1), in its WriteKey order, as new rows. */
+  const keptWriters = (k: number): number[] => {
+    const rows: number[] = [];
+    for (let x = k < 0 ? 0 : (c.wStart[k] as number); x < (k < 0 ? 0 : (c.wStart[k + 1] as number)); x++) {
       const row = rowOfOld[c.wRow[x] as number] as number;
-      if (row >= 0) each(row);
+      if (row >= 0) rows.push(row);
     }
+    return rows;
   };
   const wCount = new Uint32Array(pointerCount);
   for (let q = 0; q < pointerCount; q++) {
     let count = newWriters.get(q)?.length ?? 0;
-    keptWriters(oldOf[q] as number, () => {
-      count++;
-    });
+    const k = oldOf[q] as number;
+    for (let x = k < 0 ? 0 : (c.wStart[k] as number); x < (k < 0 ? 0 : (c.wStart[k + 1] as number)); x++) {
+      if ((rowOfOld[c.wRow[x] as number] as number) >= 0) count++;
+    }
     wCount[q] = count;
   }
   const wStart = starts(wCount);
@@ -343,14 +346,15 @@ export function mergeColumns(
   for (let q = 0; q < pointerCount; q++) {
     let w = wStart[q] as number;
     const fresh = newWriters.get(q);
+    const k = oldOf[q] as number;
     if (fresh === undefined) {
-      keptWriters(oldOf[q] as number, (row) => {
-        wRow[w++] = row;
-      });
+      for (let x = k < 0 ? 0 : (c.wStart[k] as number); x < (k < 0 ? 0 : (c.wStart[k + 1] as number)); x++) {
+        const row = rowOfOld[c.wRow[x] as number] as number;
+        if (row >= 0) wRow[w++] = row;
+      }
       continue;
     }
-    const rows: number[] = [];
-    keptWriters(oldOf[q] as number, (row) => rows.push(row));
+    const rows = keptWriters(k);
     // Each new writer goes where a binary search over the kept (sorted) list puts it.
     const placed = fresh
       .map((row) => ({ row, key: key(row) }))

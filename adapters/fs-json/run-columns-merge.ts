@@ -5,8 +5,9 @@
  * million runs after a few thousand writes then costs passes over typed arrays, not a million
  * references built, sorted and encoded again.
  */
+import { firstIndex } from '../../src/sorted-lists.js';
 import { compareWriteKeys } from '../../src/store.js';
-import { type Cols, jsOrder, packColumns } from './run-columns.js';
+import { type Cols, jsOrder, packColumns, utf8 } from './run-columns.js';
 import type { RunRef } from './run-refs.js';
 
 /** The old block's columns and what its descriptor names. */
@@ -14,20 +15,6 @@ export interface OldBlock {
   cols: Cols;
   components: readonly string[];
   pointers: number;
-}
-
-const utf8 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
-
-/** The first index in [0, n) at which `below` turns false. */
-function firstIndex(n: number, below: (i: number) => boolean): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (below(mid)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Prefix sums of counts: start offsets, one more than counts. */

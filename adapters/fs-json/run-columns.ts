@@ -192,7 +192,7 @@ async function firstIndexAsync(n: number, below: (i: number) => Promise<boolean>
 }
 
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-const utf8 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+export const utf8 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 
 /** Row numbers a query walks, in run order: read from a column as they are needed. */
 export interface RowList {

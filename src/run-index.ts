@@ -41,9 +41,45 @@ function addTo<T>(map: Map<string, List<T>>, key: string, item: T, compare: (a: 
   if (next !== cur) map.set(key, next);
 }
 
-function removeFrom<T>(map: Map<string, List<T>>, key: string, item: T, compare: (a: T, b: T) => number): void {
+/** Up to this many runs leave a sorted list one by one (binary search and splice); more in one pass. */
+const FEW = 16;
+
+/** Removes the items in `gone` from an array in one pass, keeping the order of the rest. */
+function dropInPlace<T>(list: T[], gone: ReadonlySet<T>): void {
+  let w = 0;
+  for (const item of list) if (!gone.has(item)) list[w++] = item;
+  list.length = w;
+}
+
+/** Removes the items in `gone` from a map's list (a sorted array, or a single item). */
+function dropFromList<T>(
+  map: Map<string, List<T>>,
+  key: string,
+  gone: ReadonlySet<T>,
+  compare: (a: T, b: T) => number,
+): void {
   const cur = map.get(key);
-  if (cur !== undefined && withoutItem(cur, item, compare) === undefined) map.delete(key);
+  if (cur === undefined) return;
+  if (!Array.isArray(cur)) {
+    if (gone.has(cur)) map.delete(key);
+    return;
+  }
+  if (gone.size <= FEW) for (const item of gone) withoutItem(cur, item, compare);
+  else dropInPlace(cur, gone);
+  if (cur.length === 0) map.delete(key);
+}
+
+/** Items grouped by each of their keys (an item with a key twice is listed once under it). */
+function groupBy<T>(items: readonly T[], keys: (item: T) => readonly string[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    for (const key of new Set(keys(item))) {
+      const list = out.get(key);
+      if (list === undefined) out.set(key, [item]);
+      else list.push(item);
+    }
+  }
+  return out;
 }
 
 /**
@@ -83,25 +119,60 @@ export class RunIndex<T extends IndexedRun> {
 
   /** Adds a run, replacing any run with the same id. */
   put(run: T): void {
-    const old = this.byId.get(run.id);
-    if (old !== undefined) this.remove(old);
-    this.byId.set(run.id, run);
-    // Runs mostly arrive in time order; an import of old history sorts once, when first scanned.
-    if (!appendInOrder(this.all, run)) this.unsorted.add(this.all);
-    let list = this.byComponent.get(run.component);
-    if (list === undefined) this.byComponent.set(run.component, (list = []));
-    if (!appendInOrder(list, run)) this.unsorted.add(list);
-    if (run.inputs.length > 0) this.unindexedInputs.push(run);
-    for (const p of run.outputs) addTo(this.writers, p, run, compareWriteKeys);
+    this.putAll([run]);
   }
 
-  private remove(run: T): void {
-    this.byId.delete(run.id);
-    removeSorted(this.sorted(this.all), run, compareRunOrder);
-    removeSorted(this.sorted(this.byComponent.get(run.component) ?? []), run, compareRunOrder);
+  /**
+   * Adds runs, each replacing any run with its id (a later one in `runs` wins). The runs they
+   * replace leave each list in one pass: one at a time, each would re-sort and splice the list,
+   * which made a batch of replacements cost its size times the index's.
+   */
+  putAll(runs: readonly T[]): void {
+    const gone = new Set<T>();
+    for (const run of runs) {
+      const old = this.byId.get(run.id);
+      if (old !== undefined) gone.add(old);
+      this.byId.set(run.id, run);
+    }
+    if (gone.size > 0) this.removeAll(gone);
+    const fresh = gone.size === 0 ? runs : runs.filter((run) => !gone.has(run));
+    this.append(this.all, fresh);
+    for (const [component, list] of groupBy(fresh, (run) => [run.component])) {
+      let into = this.byComponent.get(component);
+      if (into === undefined) this.byComponent.set(component, (into = []));
+      this.append(into, list);
+    }
+    for (const run of fresh) {
+      if (run.inputs.length > 0) this.unindexedInputs.push(run);
+      for (const p of run.outputs) addTo(this.writers, p, run, compareWriteKeys);
+    }
+  }
+
+  /** Appends runs; an out-of-order one (an import of old history) leaves the list to be sorted once, when first scanned. */
+  private append(list: T[], runs: readonly T[]): void {
+    for (const run of runs) if (!appendInOrder(list, run)) this.unsorted.add(list);
+  }
+
+  /** Takes replaced runs out of every list that holds them (their ids already point elsewhere). */
+  private removeAll(gone: ReadonlySet<T>): void {
+    const runs = [...gone];
+    this.dropFrom(this.all, gone);
+    for (const [component, list] of groupBy(runs, (run) => [run.component])) {
+      const from = this.byComponent.get(component);
+      if (from !== undefined) this.dropFrom(from, new Set(list));
+    }
     this.indexInputs();
-    for (const p of run.inputs) removeFrom(this.byInput, p, run, compareRunOrder);
-    for (const p of run.outputs) removeFrom(this.writers, p, run, compareWriteKeys);
+    for (const [p, list] of groupBy(runs, (run) => run.inputs))
+      dropFromList(this.byInput, p, new Set(list), compareRunOrder);
+    for (const [p, list] of groupBy(runs, (run) => run.outputs)) {
+      dropFromList(this.writers, p, new Set(list), compareWriteKeys);
+    }
+  }
+
+  /** Removes runs from a list in run order: by binary search for a few, else in one pass (no sort). */
+  private dropFrom(list: T[], gone: ReadonlySet<T>): void {
+    if (gone.size <= FEW && !this.unsorted.has(list)) for (const run of gone) removeSorted(list, run, compareRunOrder);
+    else dropInPlace(list, gone);
   }
 
   private inputList(pointer: string): readonly T[] | undefined {

@@ -2,7 +2,6 @@
  * Automatic compaction: how much of the segments is dead (replaced or deleted records, torn
  * tails), estimated whenever the index is rewritten, from what the index holds.
  */
-import type { RunRef } from './run-refs.js';
 import type { SnapshotHeader } from './snapshot.js';
 
 /** Compact on close once this share of the segment bytes is dead (default). */
@@ -15,11 +14,13 @@ export interface DeadBytes {
   total: number;
 }
 
-/** Segment bytes in all, and those no current record needs (named records are estimated by their JSON). */
-export function deadBytes(runs: readonly RunRef[], header: SnapshotHeader): DeadBytes {
+/**
+ * Segment bytes in all, and those no current record needs, given the bytes of the current runs'
+ * lines (named records are estimated by their JSON).
+ */
+export function deadBytes(runBytes: number, header: SnapshotHeader): DeadBytes {
   const total = header.segments.reduce((n, s) => n + s.bytes, 0);
-  let live = 0;
-  for (const r of runs) live += r.len;
+  let live = runBytes;
   // A line is its record's JSON, a wrapper of a dozen bytes and a newline; commit lines are not counted.
   for (const list of [header.components, header.pointers, header.blobs]) {
     for (const { value } of list) live += JSON.stringify(value).length + 14;

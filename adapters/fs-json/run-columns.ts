@@ -39,7 +39,8 @@ const U32 = [
 ] as const;
 const U8 = ['idBytes', 'ptrBytes'] as const;
 
-type Cols = { [K in (typeof F64)[number]]: Float64Array } & { [K in (typeof U32)[number]]: Uint32Array } & {
+/** Every column of a block as a typed array. */
+export type Cols = { [K in (typeof F64)[number]]: Float64Array } & { [K in (typeof U32)[number]]: Uint32Array } & {
   [K in (typeof U8)[number]]: Uint8Array;
 };
 
@@ -52,7 +53,7 @@ interface Descriptor {
   cols: Record<string, [Kind, number, number]>;
 }
 
-const jsOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+export const jsOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Strings as UTF-8 bytes and start offsets (one more offset than strings). */
 function packStrings(list: readonly string[]): { bytes: Uint8Array; start: Uint32Array } {
@@ -140,6 +141,12 @@ export function encodeColumns(runs: readonly RunRef[], segIndex: (seg: number) =
     idBytes: ids.bytes,
     ptrBytes: ptrs.bytes,
   };
+  return packColumns(cols, components, pointers.length);
+}
+
+/** The binary column block (see the top of this file) for columns already built. */
+export function packColumns(cols: Cols, components: string[], pointers: number): Uint8Array {
+  const n = cols.startedAt.length;
   const pad = (x: number) => Math.ceil(x / 8) * 8;
   const layout: Descriptor['cols'] = {};
   let at = 0;
@@ -153,7 +160,7 @@ export function encodeColumns(runs: readonly RunRef[], segIndex: (seg: number) =
     return bytes;
   });
   const maxSeg = cols.seg.reduce((max, s) => Math.max(max, s), -1);
-  const descriptor: Descriptor = { n, pointers: pointers.length, components, maxSeg, cols: layout };
+  const descriptor: Descriptor = { n, pointers, components, maxSeg, cols: layout };
   const head = Buffer.from(JSON.stringify(descriptor), 'utf8');
   const base = pad(4 + head.length);
   const out = new Uint8Array(base + at);
@@ -185,7 +192,7 @@ async function firstIndexAsync(n: number, below: (i: number) => Promise<boolean>
 }
 
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-const utf8 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+export const utf8 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 
 /** Row numbers a query walks, in run order: read from a column as they are needed. */
 export interface RowList {
@@ -384,6 +391,11 @@ export class RunColumns {
     return inMemory((await this.u32s('wRow', lo, hi)).sort());
   }
 
+  /** The whole block as typed columns, with its component names and pointer count (for merging). */
+  async whole(): Promise<{ cols: Cols; components: string[]; pointers: number }> {
+    return { cols: await this.columns(), components: this.components, pointers: this.pointerCount };
+  }
+
   /** Every column as a typed array over the whole block, which is read once. */
   private async columns(): Promise<Cols> {
     const block = await this.file.loadWhole();
@@ -433,7 +445,7 @@ export class RunColumns {
   }
 
   /** A row's reference from the whole block's columns. */
-  private refFrom(c: Cols, row: number): RunRef {
+  refFrom(c: Cols, row: number): RunRef {
     const text = (bytes: Uint8Array, start: Uint32Array, k: number) => utf8(bytes.subarray(start[k], start[k + 1]));
     const list = (flat: Uint32Array, start: Uint32Array) =>
       Array.from(flat.subarray(start[row], start[row + 1]), (k) => text(c.ptrBytes, c.ptrStart, k));

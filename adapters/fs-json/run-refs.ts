@@ -12,7 +12,9 @@ import { type IndexedRun, RUN_INDEXES, RunIndex, type RunIndexPlan } from '../..
 import { pageOf, planRange, planRunScan } from '../../src/scan-plan.js';
 import { compareRunOrder, compareWriteKeys, type RunScan, type WriterQuery, type WriterRef } from '../../src/store.js';
 import { compareVersions, type Version } from './format.js';
-import type { RowList, RunColumns } from './run-columns.js';
+import { PagedBytes } from './paged-bytes.js';
+import { type RowList, RunColumns } from './run-columns.js';
+import { mergeColumns } from './run-columns-merge.js';
 
 /** Where a run's line is, and the fields that order and filter it. */
 export interface RunRef extends IndexedRun {
@@ -93,18 +95,26 @@ export class RunRefs {
     this.unsettled.push(ref);
   }
 
-  /** Puts a reference into the overlay unless what the index holds for its id is newer. */
-  private put(ref: RunRef, old: { row: number; at: number; seg: number; off: number }): void {
-    const recent = this.overlay.get(ref.id);
-    if (recent !== undefined) {
-      if (compareVersions(this.version(ref), this.version(recent)) > 0) this.overlay.put(ref);
-      return;
+  /**
+   * The references of a batch that win over what the overlay and the index hold for their ids,
+   * hiding the column rows they replace; put into the overlay together (see RunIndex.putAll).
+   */
+  private winners(batch: readonly RunRef[], olds: readonly { row: number; at: number; seg: number; off: number }[]) {
+    const won = new Map<string, RunRef>();
+    for (const [i, ref] of batch.entries()) {
+      const recent = won.get(ref.id) ?? this.overlay.get(ref.id);
+      if (recent !== undefined) {
+        if (compareVersions(this.version(ref), this.version(recent)) > 0) won.set(ref.id, ref);
+        continue;
+      }
+      const old = olds[i] as (typeof olds)[number];
+      if (old.row >= 0 && !this.hidden.has(old.row)) {
+        if (compareVersions(this.version(ref), this.version(old)) <= 0) continue;
+        this.hidden.add(old.row);
+      }
+      won.set(ref.id, ref);
     }
-    if (old.row >= 0 && !this.hidden.has(old.row)) {
-      if (compareVersions(this.version(ref), this.version(old)) <= 0) return;
-      this.hidden.add(old.row);
-    }
-    this.overlay.put(ref);
+    return [...won.values()];
   }
 
   private settle(): Promise<void> {
@@ -131,7 +141,7 @@ export class RunRefs {
           this.drained = resolve;
         });
       }
-      for (const [i, ref] of batch.entries()) this.put(ref, olds[i] as (typeof olds)[number]);
+      this.overlay.putAll(this.winners(batch, olds));
     }
   }
 
@@ -171,12 +181,25 @@ export class RunRefs {
     });
   }
 
-  /** Every run, sorted (for rewriting the index file). */
-  all(): Promise<RunRef[]> {
+  /**
+   * What the index file needs of the runs (see snapshot.ts): their number, the newest `window`
+   * in run order, the column block and the bytes of their lines. The block is the old one merged
+   * with the overlay (run-columns-merge.ts): no reference is built per indexed run.
+   */
+  forIndex(window: number): Promise<{ count: number; window: RunRef[]; columns: Uint8Array; liveBytes: number }> {
     return this.read(async () => {
-      const out = (await this.cols.all()).filter((_, row) => !this.hidden.has(row));
-      for (const ref of this.overlay.values()) out.push(ref);
-      return out.sort(compareRunOrder);
+      const extra = [...this.overlay.values()].sort(compareRunOrder);
+      const old = await this.cols.whole();
+      const columns = mergeColumns(old, this.hidden, extra, (seg) => seg);
+      const merged = await RunColumns.open(PagedBytes.of(columns));
+      const c = (await merged.whole()).cols;
+      let liveBytes = 0;
+      for (const len of c.len) liveBytes += len;
+      const rows = Array.from(
+        { length: Math.min(window, merged.n) },
+        (_, k) => merged.n - Math.min(window, merged.n) + k,
+      );
+      return { count: merged.n, window: rows.map((row) => merged.refFrom(c, row)), columns, liveBytes };
     });
   }
 

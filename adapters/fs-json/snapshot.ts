@@ -49,34 +49,45 @@ interface HeaderLine {
 
 /** Encodes the index file. `runs` must be sorted in (startedAt, id) order. */
 export function encodeSnapshot(header: SnapshotHeader, runs: RunRef[], segIndex: (seg: number) => number): Buffer {
+  const columns = encodeColumns(runs, segIndex);
+  return encodeSnapshotOf({ ...header, runCount: runs.length }, runs.slice(-WINDOW_SIZE), columns, segIndex);
+}
+
+/**
+ * Encodes the index file from its parts: `window`, the newest runs in run order, and `columns`,
+ * the block of all runs (encodeColumns, or a merge of an older block; run-columns-merge.ts).
+ */
+export function encodeSnapshotOf(
+  header: SnapshotHeader,
+  window: readonly RunRef[],
+  columns: Uint8Array,
+  segIndex: (seg: number) => number,
+): Buffer {
   const segOf = (v: Version) => header.segments.findIndex((s) => s.name === v.seg);
   const tuple = (v: Version): VersionTuple => [v.at, segOf(v), v.off];
   const head: Omit<HeaderLine, 'parts'> = {
     format: INDEX_FORMAT,
     version: INDEX_VERSION,
     segments: header.segments,
-    runCount: runs.length,
+    runCount: header.runCount,
     components: header.components.map((c) => [tuple(c.v), c.value]),
     pointers: header.pointers.map((p) => [tuple(p.v), p.value]),
     blobs: header.blobs.map((b) => [tuple(b.v), b.value]),
   };
-  const window: WindowRow[] = runs
-    .slice(-WINDOW_SIZE)
-    .map((r) => [
-      r.id,
-      r.component,
-      r.startedAt,
-      r.endedAt,
-      r.inputs,
-      r.outputs,
-      segIndex(r.seg),
-      r.off,
-      r.len,
-      r.line,
-      r.at,
-    ]);
-  const line2 = Buffer.from(`${JSON.stringify(window)}\n`, 'utf8');
-  const columns = encodeColumns(runs, segIndex);
+  const rows: WindowRow[] = window.map((r) => [
+    r.id,
+    r.component,
+    r.startedAt,
+    r.endedAt,
+    r.inputs,
+    r.outputs,
+    segIndex(r.seg),
+    r.off,
+    r.len,
+    r.line,
+    r.at,
+  ]);
+  const line2 = Buffer.from(`${JSON.stringify(rows)}\n`, 'utf8');
   const parts = [line2.length, columns.length + 1];
   const line1 = Buffer.from(`${JSON.stringify({ ...head, parts })}\n`, 'utf8');
   return Buffer.concat([line1, line2, columns, Buffer.from('\n')]);

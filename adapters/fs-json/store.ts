@@ -32,7 +32,7 @@ import { SegmentLog } from './log.js';
 import { Problems } from './problems.js';
 import { RunColumns } from './run-columns.js';
 import { type RunRef, RunRefs } from './run-refs.js';
-import { encodeSnapshot } from './snapshot.js';
+import { encodeSnapshotOf, WINDOW_SIZE } from './snapshot.js';
 import { type Folded, StoreState } from './state.js';
 
 /** Rewrite the index during writes once this many records are not in it. */
@@ -390,10 +390,11 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private async writeIndex(): Promise<void> {
     const { folded, covered, text } = await this.disk.run(async () => {
       const folded = this.state.fold(await this.log.refresh(true));
-      const runs = await this.state.runs.all();
-      const header = this.state.header(this.log.ends(), runs.length);
-      this.dead = deadBytes(runs, header);
-      return { folded, covered: this.state.unindexed, text: encodeSnapshot(header, runs, (seg) => seg) };
+      const runs = await this.state.runs.forIndex(WINDOW_SIZE);
+      const header = this.state.header(this.log.ends(), runs.count);
+      this.dead = deadBytes(runs.liveBytes, header);
+      const text = encodeSnapshotOf(header, runs.window, runs.columns, (seg) => seg);
+      return { folded, covered: this.state.unindexed, text };
     });
     this.tell(folded);
     await writeFileAtomic(this.layout.index, text, this.durable);

@@ -70,6 +70,12 @@ export class RunTable implements RunColumns {
   private readonly byComponent: number[][] = [];
   /** Components (-1 for `order`) whose lists got a slot out of run order since they were last sorted. */
   private readonly unsorted = new Set<number>();
+  /**
+   * Components (-1 for `order`) whose lists still hold slots of replaced or deleted runs. A
+   * removal leaves its slot in place and the next read drops it, so a batch replacing k runs
+   * costs one sort a list, not k sorts and k splices of the whole history.
+   */
+  private readonly stale = new Set<number>();
   /** Writers of each pointer (by pointer number) in WriteKey order. */
   private readonly writers: (List<number> | undefined)[] = [];
   /** Readers of each pointer in run order, for the slots below `readersUpTo`: built when a scan by input first needs it. */
@@ -176,8 +182,8 @@ export class RunTable implements RunColumns {
   private remove(slot: number): void {
     const at = slot * STRIDE;
     const component = this.ints[at + COMPONENT] as number;
-    removeSorted(this.inOrder(-1), slot, this.byOrder);
-    removeSorted(this.inOrder(component), slot, this.byOrder);
+    this.stale.add(-1);
+    this.stale.add(component);
     const from = this.ints[at + IO_AT] as number;
     const nIn = this.ints[at + INPUTS] as number;
     const nOut = this.ints[at + OUTPUTS] as number;
@@ -209,11 +215,35 @@ export class RunTable implements RunColumns {
     return n === 0 || this.byOrder(list[n - 1] as number, slot) <= 0;
   }
 
-  /** The slots of a component (or all, for -1) in run order, sorted now if puts left them out of order. */
+  /**
+   * The slots of a component (or all, for -1) in run order: sorted now if puts left them out of
+   * order, and without the slots of runs replaced or deleted since the last read.
+   */
   private inOrder(component: number): number[] {
     const list = component < 0 ? this.order : (this.byComponent[component] ?? []);
-    if (this.unsorted.delete(component)) list.sort(this.byOrder);
+    const stale = this.stale.delete(component);
+    // A replaced run's old entry sits where its old times were: the list is out of order too.
+    if (this.unsorted.delete(component) || stale) list.sort(this.byOrder);
+    if (stale) this.dropStale(list, component);
     return list;
+  }
+
+  /**
+   * Drops from a sorted list the slots no longer stored, or now of another component, and the
+   * second entry of a slot put again (both entries of one slot sort next to each other).
+   */
+  private dropStale(list: number[], component: number): void {
+    const ints = this.ints;
+    let w = 0;
+    for (let i = 0; i < list.length; i++) {
+      const slot = list[i] as number;
+      const at = slot * STRIDE;
+      if (((ints[at + FLAGS] as number) & STORED) === 0) continue;
+      if (component >= 0 && ints[at + COMPONENT] !== component) continue;
+      if (w > 0 && list[w - 1] === slot) continue;
+      list[w++] = slot;
+    }
+    list.length = w;
   }
 
   /** The number of an input pointer, from the last latestWriters call when it asked for it. */

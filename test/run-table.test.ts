@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
 import { type CheckResult, createPipetrace, isPipetraceError, type Run, type Store } from '../src/index.js';
 import { RunIndex } from '../src/run-index.js';
@@ -111,6 +111,52 @@ describe('run table', () => {
     const odd = table.scan({ component: 'odd', order: 'desc', limit: 3 }).runs.map((r) => r.id);
     expect(odd).toEqual(['r10', 'r1999', 'r1997']);
     expect(table.scan({ component: 'even', order: 'asc', limit: 2 }).runs.map((r) => r.id)).toEqual(['r0', 'r2']);
+  });
+
+  it('replaces a batch of runs with one sort a list at the next read, not one per replaced run', () => {
+    const table = new RunTable();
+    for (let i = 0; i < 3000; i++) table.put(run(`r${i}`, { startedAt: i, endedAt: i + 1, component: `c${i % 3}` }));
+    table.scan({ limit: 1 });
+    const sort = vi.spyOn(Array.prototype, 'sort');
+    try {
+      // Each replacement moves a run earlier (out of order): the old code sorted and spliced per run.
+      for (let i = 2999; i >= 0; i -= 3) table.put(run(`r${i}`, { startedAt: -i, endedAt: -i + 1, component: 'c0' }));
+      expect(sort.mock.calls.length).toBe(0);
+      const first = table.scan({ order: 'asc', limit: 2 }).runs.map((r) => r.id);
+      expect(first).toEqual(['r2999', 'r2996']);
+      expect(sort.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      sort.mockRestore();
+    }
+  });
+
+  it('answers scans like a plain list of its runs through random puts, replacements and reads', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      const table = new RunTable();
+      const truth = new Map<string, Run>();
+      for (let step = 0; step < 300; step++) {
+        const id = `r${rand(60)}`;
+        const t = rand(40);
+        const r = run(id, { startedAt: t, endedAt: t + rand(3), component: `c${rand(3)}` });
+        table.put(r);
+        truth.set(id, r);
+        if (rand(5) === 0) {
+          const component = rand(4) === 3 ? undefined : `c${rand(3)}`;
+          const expected = [...truth.values()]
+            .filter((x) => component === undefined || x.component === component)
+            .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+            .map((x) => x.id);
+          const got = table.scan({ order: 'asc', limit: 1000, ...(component === undefined ? {} : { component }) });
+          expect(got.runs.map((x) => x.id)).toEqual(expected);
+        }
+      }
+      expect(table.size).toBe(truth.size);
+    }
   });
 
   it('keeps check results in columns: every field, empty lists, names in any order, replacements, and copies', () => {

@@ -2,6 +2,7 @@ import { invalid, PipetraceError } from '../errors.js';
 import { describe } from '../validate.js';
 import { HyperLogLog } from './hyperloglog.js';
 import { KllSketch } from './kll.js';
+import { primeLoops } from './prime.js';
 import { SpaceSaving } from './space-saving.js';
 
 /** A column's type: numbers, strings or booleans; `empty` when every value is missing. */
@@ -348,3 +349,9 @@ function withMissing(c: ColumnProfile, missing: number): ColumnProfile {
     distinct: new HyperLogLog(c.distinct.p, c.distinct.registers.slice()),
   };
 }
+
+primeLoops(() => {
+  moments(Float64Array.of(1, Number.NaN, -2, 0));
+  summariseCounts(Uint8Array.of(1, 2, 2, 0, 7));
+  summariseCounts(Int16Array.of(-1, 2, 2, 0, 7));
+});

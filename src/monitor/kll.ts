@@ -5,6 +5,7 @@
  * about 3k items whatever the row count; the rank error is O(1/k) (see KLL_RANK_ERROR), for
  * any values, negative ones included, and two sketches merge into one of the same guarantee.
  */
+import { primeLoops } from './prime.js';
 import { sortFloat64 } from './sort-f64.js';
 
 /** The default k: about 2.6 KB of items at a million rows, rank error under KLL_RANK_ERROR. */
@@ -91,6 +92,14 @@ function everyOther(sorted: Float64Array, from: number, length: number): number 
   for (let i = from; i < length; i += 2) sorted[at++] = sorted[i] as number;
   return at;
 }
+
+primeLoops(() => {
+  const xs = Float64Array.of(3, Number.NaN, 1, 2, 5, 4, 0, -1);
+  const out = new Float64Array(8);
+  pickBlocks(xs, out, 4, 1, 7);
+  pickFinite(xs, out, 1, 7);
+  everyOther(out, 1, 8);
+});
 
 export class KllSketch {
   readonly k: number;

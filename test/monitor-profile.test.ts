@@ -1,4 +1,5 @@
 /** Profiles: what run.profile() records, merging, storage, and bad input refused whole. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
 import { isPipetraceError } from '../src/errors.js';
@@ -7,6 +8,7 @@ import { decodeProfile, encodeProfile } from '../src/monitor/codec.js';
 import type { NumericColumn } from '../src/monitor/column.js';
 import { summarize } from '../src/monitor/compare.js';
 import { cdfOf, quantileView } from '../src/monitor/kll.js';
+import { checkedMoments, moments } from '../src/monitor/moments.js';
 import { mergeProfiles, type Profile, profileData } from '../src/monitor/profile.js';
 
 const refused = (fn: () => unknown, pattern: RegExp) => {
@@ -28,6 +30,33 @@ describe('profiles', () => {
     expect(x.mean).toBeCloseTo(1, 12);
     expect(x.m2 / (x.count - 1)).toBeCloseTo(10 / 3, 12);
     expect(x.sketch.n).toBe(4);
+  });
+
+  it('gives the same moments on the unchecked loop as on the checked one: NaN, -0, infinities, overflow (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 9000 }),
+        fc.array(
+          fc.tuple(
+            fc.nat(),
+            fc.constantFrom(Number.NaN, -0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e300, -1e300),
+          ),
+          { maxLength: 3 },
+        ),
+        (base, length, specials) => {
+          // Long columns, so that a special value may fall in a later chunk than the first.
+          const xs = Float64Array.from({ length }, (_, i) => (base[i % base.length] as number) + (i % 7));
+          for (const [at, value] of specials) if (length > 0) xs[at % length] = value;
+          const fast = moments(xs);
+          const checked = checkedMoments(xs);
+          for (const key of Object.keys(checked) as (keyof typeof checked)[]) {
+            expect(Object.is(fast[key], checked[key]), `${key}: ${fast[key]} vs ${checked[key]}`).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('profiles 8- and 16-bit integer columns by their histogram: the same summary, quantiles exact', () => {

@@ -5,6 +5,7 @@
  * about 3k items whatever the row count; the rank error is O(1/k) (see KLL_RANK_ERROR), for
  * any values, negative ones included, and two sketches merge into one of the same guarantee.
  */
+import { primeLoops } from './prime.js';
 import { sortFloat64 } from './sort-f64.js';
 
 /** The default k: about 2.6 KB of items at a million rows, rank error under KLL_RANK_ERROR. */
@@ -33,6 +34,72 @@ function scratchFor(length: number): Float64Array {
   if (scratch.length < length) scratch = new Float64Array(length);
   return scratch;
 }
+
+// The loops over a whole column are free functions of typed arrays and numbers, with the
+// sketch's xorshift32 state passed in and out. Optimised code that reads a sketch's fields
+// depends on the sketch's hidden class, which dies with the last sketch (each profile's, at the
+// next major GC); that code is then dropped and compiled again on the next profile.
+const LOOP = new Int32Array(3);
+const SEED = 0;
+const POS = 1;
+const PICK = 2;
+
+/** xorshift32 on an int32 (the same bits as on the uint32 the sketch keeps). */
+function xorshift(x: number): number {
+  let y = x ^ (x << 13);
+  y ^= y >>> 17;
+  return y ^ (y << 5);
+}
+
+/** sample[b] = one value at random of block b (blocks of mask + 1); returns the state after. */
+function pickBlocks(xs: Float64Array, sample: Float64Array, blocks: number, mask: number, seed: number): number {
+  let x = seed | 0;
+  for (let b = 0, at = 0; b < blocks; b++, at += mask + 1) {
+    x = xorshift(x);
+    sample[b] = xs[at + (x & mask)] as number;
+  }
+  return x;
+}
+
+/**
+ * One finite value at random of each block of mask + 1 finite values; returns how many, and
+ * leaves the state, the position in the last block and its pick in LOOP.
+ */
+function pickFinite(xs: Float64Array, sample: Float64Array, mask: number, seed: number): number {
+  let x = xorshift(seed | 0);
+  let pick = x & mask;
+  let m = 0;
+  let pos = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i] as number;
+    if (v - v !== 0) continue;
+    if (pos === pick) sample[m++] = v;
+    if (pos++ === mask) {
+      pos = 0;
+      x = xorshift(x);
+      pick = x & mask;
+    }
+  }
+  LOOP[SEED] = x;
+  LOOP[POS] = pos;
+  LOOP[PICK] = pick;
+  return m;
+}
+
+/** Keeps sorted[from], sorted[from + 2], ... below `length` at the front; returns how many. */
+function everyOther(sorted: Float64Array, from: number, length: number): number {
+  let at = 0;
+  for (let i = from; i < length; i += 2) sorted[at++] = sorted[i] as number;
+  return at;
+}
+
+primeLoops(() => {
+  const xs = Float64Array.of(3, Number.NaN, 1, 2, 5, 4, 0, -1);
+  const out = new Float64Array(8);
+  pickBlocks(xs, out, 4, 1, 7);
+  pickFinite(xs, out, 1, 7);
+  everyOther(out, 1, 8);
+});
 
 export class KllSketch {
   readonly k: number;
@@ -129,32 +196,21 @@ export class KllSketch {
    */
   private sampleBlocks(xs: Float64Array, sample: Float64Array, s: number): number {
     const block = 1 << s;
-    let m = 0;
-    let b = 0;
-    for (; b + block <= xs.length; b += block) sample[m++] = xs[b + (this.random() & (block - 1))] as number;
-    this.blockPos = xs.length - b;
+    const whole = Math.floor(xs.length / block);
+    this.seed = pickBlocks(xs, sample, whole, block - 1, this.seed) >>> 0;
+    let m = whole;
+    this.blockPos = xs.length - whole * block;
     this.pick = this.random() & (block - 1);
-    if (this.pick < this.blockPos) sample[m++] = xs[b + this.pick] as number;
+    if (this.pick < this.blockPos) sample[m++] = xs[whole * block + this.pick] as number;
     return m;
   }
 
   /** As sampleBlocks, for a column with missing values: blocks of 2^s finite values. */
   private sampleFinite(xs: Float64Array, sample: Float64Array, s: number): number {
-    const block = 1 << s;
-    let m = 0;
-    let pos = 0;
-    let pick = this.random() & (block - 1);
-    for (let i = 0; i < xs.length; i++) {
-      const x = xs[i] as number;
-      if (x - x !== 0) continue;
-      if (pos === pick) sample[m++] = x;
-      if (++pos === block) {
-        pos = 0;
-        pick = this.random() & (block - 1);
-      }
-    }
-    this.blockPos = pos;
-    this.pick = pick;
+    const m = pickFinite(xs, sample, (1 << s) - 1, this.seed);
+    this.seed = (LOOP[SEED] as number) >>> 0;
+    this.blockPos = LOOP[POS] as number;
+    this.pick = LOOP[PICK] as number;
     return m;
   }
 
@@ -245,8 +301,7 @@ export class KllSketch {
         this.levels[h] = Float64Array.of(sorted[0] as number);
         this.sizes[h] = 1;
       }
-      let at = 0;
-      for (let i = odd + (this.random() & 1); i < length; i += 2) sorted[at++] = sorted[i] as number;
+      const at = everyOther(sorted, odd + (this.random() & 1), length);
       this.size -= length - odd - at;
       length = at;
       h++;

@@ -9,8 +9,9 @@
  * Each part runs in a child process of its own, and reports its peak RSS.
  * SCALE_ROWS_N overrides the 20M rows a stage; SCALE_ROWS_DIR keeps the store there across runs
  * (built when missing); without it the store lives in a temporary folder, removed at the end.
- * Run time on the shared 2-core machine: about 8 minutes with the store kept from an earlier run
- * (456 s at load average 30), and 15-20 minutes more to write the store (1.4 GB; at load 12-18).
+ * Run time on the 2-core machine: about 1 minute with the store kept from an earlier run at load
+ * 1.7 (456 s at load average 30), and about 12 minutes more to write the store (1.4 GB, at load
+ * 12-18; the writes are faster since).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

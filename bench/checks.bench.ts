@@ -1,21 +1,30 @@
 /**
  * Checks figures: the cost of checks on a wrapped step.
- *   check_overhead     time per call of a wrapped synchronous step with 3 trivial checks (two
- *                      before, one after), over the same step without checks; target ≤ 1.05
- *   check_call_us      microseconds per call with the checks (logging to a memory store included)
- *   plain_call_us      microseconds per call without
- * Batches of the two alternate, each on a fresh memory store, so drift and store growth fall
- * on both alike; the figures are medians of batch means.
+ *   check_overhead       a wrapped synchronous step with 3 trivial checks (two before, one after)
+ *                        over the same step without checks: the median of per-round ratios of
+ *                        CPU time; target ≤ 1.05
+ *   check_overhead_p25, _p75   the spread of those per-round ratios
+ *   check_overhead_wall  the same median from wall time (what a quiet machine would show)
+ *   check_call_us        microseconds of CPU per call with the checks (logging to a memory store included)
+ *   plain_call_us        microseconds of CPU per call without
+ * Many short rounds: in each, the two variants run back to back (which goes first alternates),
+ * each on a fresh memory store, so drift between rounds and store growth fall on both alike,
+ * and each round gives one ratio. A round is timed by CPU time (process.cpuUsage) beside wall
+ * time: on a shared machine, time spent waiting for a core is in the wall time only.
  * Run with `npm run bench -- checks`.
  */
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace, type Run } from '../src/index.js';
 import { percentile, report, round } from './lib.js';
 
-const BATCHES = 100;
-const PER_BATCH = 1000;
+const input = { rows: 10, file: 'raw.csv' };
+const ROUNDS = Number(process.env.CHECKS_ROUNDS ?? 200);
+const WARMUP_ROUNDS = 20;
+/** Pairs of timed batches per round, and calls per batch. */
+const PAIRS = Number(process.env.CHECKS_PAIRS ?? 8);
+const CALLS = Number(process.env.CHECKS_CALLS ?? 100);
 
-function step(withChecks: boolean) {
+async function step(withChecks: boolean) {
   const pt = createPipetrace({ store: memoryStore() });
   const fn = pt.wrap(
     'clean',
@@ -36,28 +45,61 @@ function step(withChecks: boolean) {
         : {}),
     },
   );
+  // One run before timing: the store then has the component, as a store in use has.
+  fn(input);
+  await pt.flush();
   return { pt, fn };
 }
 
-const times: number[][] = [[], []];
-const input = { rows: 10, file: 'raw.csv' };
-let stored: Run | undefined;
-for (let b = -5; b < BATCHES; b++) {
-  // A fresh store per batch, so the figure is the call's cost and not the heap's growth.
-  const variants = [step(false), step(true)];
-  // Alternate which goes first, so neither always runs on a warmer or quieter machine.
-  const order = b % 2 === 0 ? [0, 1] : [1, 0];
-  for (const v of order) {
-    const { pt, fn } = variants[v]!;
-    const t0 = performance.now();
-    for (let i = 0; i < PER_BATCH; i++) fn(input);
-    await pt.flush();
-    // The first batches warm up the JIT and are not counted.
-    if (b >= 0) times[v]?.push(((performance.now() - t0) / PER_BATCH) * 1000);
-  }
-  [stored] = await variants[1]!.pt.recent(1);
+const cpuMicros = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+type Step = Awaited<ReturnType<typeof step>>;
+
+/** Microseconds of CPU and of wall time of CALLS calls of one variant, their logging included. */
+async function timed({ pt, fn }: Step): Promise<{ cpu: number; wall: number }> {
+  const c0 = cpuMicros();
+  const t0 = performance.now();
+  for (let i = 0; i < CALLS; i++) fn(input);
+  await pt.flush();
+  const wall = (performance.now() - t0) * 1000;
+  return { cpu: cpuMicros() - c0, wall };
 }
-const plain = percentile(times[0] as number[], 50);
-const checked = percentile(times[1] as number[], 50);
+
+const ratios: number[] = [];
+const wallRatios: number[] = [];
+const plainCpu: number[] = [];
+const checkedCpu: number[] = [];
+let stored: Run | undefined;
+for (let r = -WARMUP_ROUNDS; r < ROUNDS; r++) {
+  // Fresh stores each round: store growth and the collector's work on old stores stay small.
+  const plain = await step(false);
+  const checked = await step(true);
+  for (let k = 0; k < PAIRS; k++) {
+    // Alternate which goes first, so neither always runs on a warmer or quieter machine.
+    const checkedFirst = (r + k) % 2 === 0;
+    const first = await timed(checkedFirst ? checked : plain);
+    const second = await timed(checkedFirst ? plain : checked);
+    const [p, c] = checkedFirst ? [second, first] : [first, second];
+    // The first rounds warm up the JIT and are not counted.
+    if (r < 0) continue;
+    ratios.push(c.cpu / p.cpu);
+    wallRatios.push(c.wall / p.wall);
+    plainCpu.push(p.cpu / CALLS);
+    checkedCpu.push(c.cpu / CALLS);
+  }
+  [stored] = await checked.pt.recent(1);
+}
 if (stored?.checks?.length !== 3) throw new Error('the checked step did not store its 3 check results');
-report({ check_overhead: round(checked / plain), check_call_us: round(checked, 2), plain_call_us: round(plain, 2) });
+report({
+  check_overhead: round(percentile(ratios, 50)),
+  check_overhead_p25: round(percentile(ratios, 25)),
+  check_overhead_p75: round(percentile(ratios, 75)),
+  check_overhead_wall: round(percentile(wallRatios, 50)),
+  check_overhead_wall_p25: round(percentile(wallRatios, 25)),
+  check_overhead_wall_p75: round(percentile(wallRatios, 75)),
+  check_call_us: round(percentile(checkedCpu, 50), 2),
+  plain_call_us: round(percentile(plainCpu, 50), 2),
+});

@@ -1,6 +1,7 @@
 /**
- * Check results in columns, for a RunTable: names as small integers, phase and outcome in a
- * byte, durations in a float array, and only the rare message, pointer and column as objects.
+ * Check results in columns, for a RunTable: a name's number with phase and outcome in one
+ * integer, durations in a float array, and only the rare message, pointer and column as objects.
+ * Twelve bytes a result: growing fresh typed arrays costs page faults, a fair part of a result's cost.
  * A run with checks then costs the garbage collector nothing per result, as a run without.
  */
 import type { CheckOutcome, CheckResult } from '../model.js';
@@ -8,8 +9,10 @@ import { resized } from '../sorted-lists.js';
 
 const OUTCOMES: readonly CheckOutcome[] = ['pass', 'fail', 'error'];
 const outcomeCode = (o: CheckOutcome): number => (o === 'pass' ? 0 : o === 'fail' ? 1 : 2);
-/** In `flags`: the outcome's code in the low bits, this bit for the after phase. */
+/** In `packed`: the outcome's code in the low bits, this bit for the after phase, the name's number above. */
 const AFTER = 4;
+// 2^28 names fit: far more than a store in memory could hold as strings.
+const NAME_SHIFT = 3;
 
 type Extra = Pick<CheckResult, 'message' | 'pointer' | 'column'>;
 
@@ -19,8 +22,7 @@ export class CheckColumns {
   /** The names of the last results added, by position, and their numbers: runs of one step repeat them. */
   private readonly lastNames: string[] = [];
   private readonly lastNumbers: number[] = [];
-  private name = new Int32Array(0);
-  private flags = new Int32Array(0);
+  private packed = new Int32Array(0);
   /** NaN where a result has no duration. */
   private duration = new Float64Array(0);
   /** Message, pointer and column, by result, for the results that have any. */
@@ -31,17 +33,16 @@ export class CheckColumns {
   add(results: readonly CheckResult[]): number {
     const from = this.length;
     const end = from + results.length;
-    if (end > this.name.length) {
-      const n = Math.max(end, 4 * this.name.length, 256);
-      this.name = resized(this.name, n);
-      this.flags = resized(this.flags, n);
+    if (end > this.packed.length) {
+      const n = Math.max(end, 4 * this.packed.length, 256);
+      this.packed = resized(this.packed, n);
       this.duration = resized(this.duration, n);
     }
     for (let i = 0; i < results.length; i++) {
       const r = results[i] as CheckResult;
       const at = from + i;
-      this.name[at] = this.lastNames[i] === r.name ? (this.lastNumbers[i] as number) : this.numberOf(r.name, i);
-      this.flags[at] = outcomeCode(r.outcome) | (r.phase === 'after' ? AFTER : 0);
+      const name = this.lastNames[i] === r.name ? (this.lastNumbers[i] as number) : this.numberOf(r.name, i);
+      this.packed[at] = (name << NAME_SHIFT) | outcomeCode(r.outcome) | (r.phase === 'after' ? AFTER : 0);
       this.duration[at] = r.durationMs ?? Number.NaN;
       if (r.message !== undefined || r.pointer !== undefined || r.column !== undefined) {
         const extra: Extra = {};
@@ -60,9 +61,9 @@ export class CheckColumns {
     const out = new Array<CheckResult>(count);
     for (let i = 0; i < count; i++) {
       const at = from + i;
-      const flags = this.flags[at] as number;
+      const flags = this.packed[at] as number;
       const r: CheckResult = {
-        name: this.names[this.name[at] as number] as string,
+        name: this.names[flags >>> NAME_SHIFT] as string,
         phase: (flags & AFTER) !== 0 ? 'after' : 'before',
         outcome: OUTCOMES[flags & 3] as CheckOutcome,
       };

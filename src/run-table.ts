@@ -4,7 +4,7 @@ import type { CodeVersion, Run } from './model.js';
 import { copyCode, copyDetails, hasDetails, type RunDetails, withDetails } from './records.js';
 import type { RunColumns } from './run-columns.js';
 import { pageOf, pickPage, planRange, planRunScan, type RunFilterField } from './scan-plan.js';
-import { asArray, firstIndex, type List, removeSorted, resized, withItem, withoutItem } from './sorted-lists.js';
+import { asArray, firstIndex, type List, resized, withItem, withoutItem } from './sorted-lists.js';
 import type { RunPage, RunScan, WriteKey, WriterQuery, WriterRef } from './store.js';
 import { StringIndex } from './string-index.js';
 

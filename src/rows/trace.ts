@@ -6,7 +6,8 @@ import { manifestKey, type PairManifest, type RowLineageKind } from './format/co
 import { hashKeyInto, keyToJson, type RowKey, toHex } from './format/keys.js';
 import { refuseUnknownKeys, unknownRowKeys } from './known-keys.js';
 import { lookupPair, prefetchStep, type Visit, visitCached } from './lookup.js';
-import { Frontier, type ManifestRead, RowSet, upstreamAhead } from './walk.js';
+import { type StepAhead, upstreamAhead, writerAhead } from './step-ahead.js';
+import { Frontier, RowSet } from './walk.js';
 
 /** A row as results show it: its hash, and its key where the pair kept keys. */
 export interface RowRef {
@@ -66,8 +67,8 @@ interface Pending {
   pointer: string;
   depth: number;
   rows?: RowSet | undefined;
-  /** Its run's manifest, read ahead by the step that reached it. */
-  ahead?: ManifestRead | undefined;
+  /** Its run's manifest (and maybe its inputs' writers), read ahead by the step that reached it. */
+  ahead?: StepAhead | undefined;
 }
 
 function refsOf(
@@ -117,7 +118,10 @@ export async function traceRow(
   options: RowTraceOptions = {},
 ): Promise<RowTrace> {
   const { start, maxRows, maxSteps, result } = beginRowWalk('backward', pointer, key, options);
-  const first = await writerOf(store, pointer, options.run);
+  const { run: first, ahead: firstAhead } =
+    options.run === undefined
+      ? await writerAhead(store, pointer)
+      : { run: await writerOf(store, pointer, options.run) };
   if (first === undefined) {
     // Raw data: known only through its readers' row lineage (a written pointer is checked below, for free).
     refuseUnknownKeys(pointer, first, [key], await unknownRowKeys(store, pointer, first, start));
@@ -127,13 +131,13 @@ export async function traceRow(
   const pending = new Frontier<Pending>('newest');
   const seed = new RowSet();
   seed.add(start[0] as number, start[1] as number, keyToJson(key));
-  pending.add({ run: first, pointer, depth: 0, rows: seed });
+  pending.add({ run: first, pointer, depth: 0, rows: seed, ahead: firstAhead });
   for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
     if (result.steps.length >= maxSteps) {
       result.truncated = true;
       break;
     }
-    const manifestRead = node.ahead ?? store.getBlobs([manifestKey(node.run.id)]);
+    const manifestRead = node.ahead?.manifest ?? store.getBlobs([manifestKey(node.run.id)]);
     // The step's chunks are read while its upstream runs are looked up.
     const chunksRead =
       node.rows === undefined
@@ -144,7 +148,7 @@ export async function traceRow(
       inputs,
       runs: upstreamRuns,
       ahead,
-    } = await upstreamAhead(store, node.run, node.pointer, manifestRead);
+    } = await upstreamAhead(store, node.run, node.pointer, { ...node.ahead, manifest: manifestRead });
     if (chunksRead !== undefined) await chunksRead;
     const rowLevel = node.rows !== undefined && pairs.length > 0;
     const step: RowStep = {

@@ -5,8 +5,7 @@
  */
 import type { Run } from '../model.js';
 import { compareWriteKeys, dependencyBound, type Store, type WriterRef } from '../store.js';
-import { manifestFrom } from './chunk-cache.js';
-import { manifestKey, type PairManifest, type RunRowsManifest } from './format/codec.js';
+import type { PairManifest, RunRowsManifest } from './format/codec.js';
 import { keyFromJson, toHex } from './format/keys.js';
 import { HashTable64 } from './hashset.js';
 import type { RowRef } from './trace.js';
@@ -194,7 +193,7 @@ export async function upstreamOf(
   return { pairs, inputs, runs };
 }
 
-function inputsOf(
+export function inputsOf(
   run: Run,
   pointer: string,
   manifest: RunRowsManifest | undefined,
@@ -206,9 +205,9 @@ function inputsOf(
   return { pairs, inputs };
 }
 
-function writersOf(
+export function writersOf(
   store: Store,
-  run: Run,
+  run: { id: string; startedAt: number },
   inputs: readonly string[],
 ): Promise<(WriterRef | undefined)[]> | (WriterRef | undefined)[] {
   const queries = inputs.map((p) => ({ pointer: p, before: dependencyBound(run) }));
@@ -219,43 +218,6 @@ function writersOf(
 
 /** A run's manifest bytes, read ahead of its step. */
 export type ManifestRead = Promise<(Uint8Array | undefined)[]>;
-
-/**
- * upstreamOf() for a trace step, with fewer round trips to the store (each a file system
- * look in fs-json): the run's manifest (read ahead by the step before, or now) and its inputs'
- * writers at once, then the upstream runs and their manifests at once, for the next steps.
- */
-export async function upstreamAhead(
-  store: Store,
-  run: Run,
-  pointer: string,
-  manifestRead: ManifestRead | undefined,
-): Promise<Upstream & { manifest: RunRowsManifest | undefined; ahead: (ManifestRead | undefined)[] }> {
-  const [data, guessed] = await Promise.all([
-    manifestRead ?? store.getBlobs([manifestKey(run.id)]),
-    writersOf(store, run, run.inputs),
-  ]);
-  const manifest = manifestFrom(store, run.id, data[0]);
-  const { pairs, inputs } = inputsOf(run, pointer, manifest);
-  // Pairs may name inputs the run does not list (lineage recorded apart from the run): ask for those too.
-  const writers =
-    inputs.length === run.inputs.length && inputs.every((p, i) => p === run.inputs[i])
-      ? guessed
-      : await writersOf(store, run, inputs);
-  const ids = writers.map((w) => w?.id ?? '');
-  const read = store.getBlobs(ids.filter((id) => id !== '').map(manifestKey));
-  const [runs] = await Promise.all([store.getRuns(ids), read]);
-  let k = 0;
-  const ahead = ids.map((id) => {
-    if (id === '') return undefined;
-    const at = k++;
-    const one = read.then((d) => [d[at]]);
-    // A read ahead the walk never uses (its node merged, or the walk stopped) must not go unhandled.
-    one.catch(() => undefined);
-    return one;
-  });
-  return { pairs, inputs, runs, manifest, ahead };
-}
 
 /** The runs that read the version of `pointer` that `writer` wrote (undefined: raw data), in scan order. */
 export async function readersOf(store: Store, pointer: string, writer: Run | undefined): Promise<Run[]> {

@@ -1,4 +1,5 @@
 import { PipetraceError } from '../../errors.js';
+import { primeLoops } from '../../monitor/prime.js';
 import { allocBlob, decodeBlob, encodeBlob, type PairManifest } from './codec.js';
 import { type ChunkTarget, type ScatterSource, scatterByChunk, scatterDirect } from './scatter.js';
 
@@ -131,7 +132,7 @@ export function partitionChunks(
   const subs = 1 << sub;
   const slots = chunks * subs;
   const slotCounts = new Int32Array(slots);
-  for (let i = 0; i < n; i++) (slotCounts[(out[2 * i] as number) >>> shift] as number)++;
+  countSlots(out, n, shift, slotCounts);
   const counts = new Int32Array(chunks);
   for (let g = 0; g < slots; g++) (counts[g >>> sub] as number) += slotCounts[g] as number;
   const writers: (ChunkWriter | undefined)[] = new Array(chunks);
@@ -185,20 +186,13 @@ export function partitionChunks(
   // A content digest of the pair: chunk keys are never rewritten, except by two writers racing
   // on one run; the digest tells their chunks apart (see chunk-cache.ts). Sums of mixed words
   // and their positions: no chain of multiplications through the scatter loop.
-  let d1 = n | 0;
-  let d2 = 0x2545f491;
+  const d = Int32Array.of(n | 0, 0x2545f491);
   for (let c = 0; c < chunks; c++) {
     const w = writers[c];
-    if (w === undefined) continue;
-    const body = w.body;
-    for (let j = 0; j < body.length; j++) {
-      const x = body[j] as number;
-      d1 = (d1 + Math.imul(x ^ j, 0x9e3779b1)) | 0;
-      d2 = (d2 + Math.imul(x ^ (x >>> 15), 0x85ebca77)) | 0;
-    }
-    d1 = Math.imul(d1 ^ c, 0xc2b2ae35);
+    if (w !== undefined) digestBody(w.body, c, d);
   }
-  const digest = (d1 >>> 0).toString(16).padStart(8, '0') + (d2 >>> 0).toString(16).padStart(8, '0');
+  const digest =
+    ((d[0] as number) >>> 0).toString(16).padStart(8, '0') + ((d[1] as number) >>> 0).toString(16).padStart(8, '0');
   const blobs: { index: number; data: Uint8Array }[] = [];
   for (let c = 0; c < chunks; c++) {
     const w = writers[c];
@@ -214,6 +208,33 @@ export function partitionChunks(
   }
   return { bits, counts: Array.from(counts), w: digest, chunks: blobs };
 }
+
+/** Entries per slot (the top bits of the output high word, from `shift` down). */
+function countSlots(out: Uint32Array, n: number, shift: number, slotCounts: Int32Array): void {
+  for (let i = 0; i < n; i++) {
+    const g = (out[2 * i] as number) >>> shift;
+    slotCounts[g] = (slotCounts[g] as number) + 1;
+  }
+}
+
+/** Adds chunk c's body to the pair digest d (two i32 sums): mixed words and their positions. */
+function digestBody(body: Uint32Array, c: number, d: Int32Array): void {
+  let d1 = d[0] as number;
+  let d2 = d[1] as number;
+  for (let j = 0; j < body.length; j++) {
+    const x = body[j] as number;
+    d1 = (d1 + Math.imul(x ^ j, 0x9e3779b1)) | 0;
+    d2 = (d2 + Math.imul(x ^ (x >>> 15), 0x85ebca77)) | 0;
+  }
+  d[0] = Math.imul(d1 ^ c, 0xc2b2ae35);
+  d[1] = d2;
+}
+
+// Type feedback for the loops before the first big pair (see scatterByChunk).
+primeLoops(() => {
+  countSlots(Uint32Array.of(0xffffffff, 1, 2, 3), 2, 28, new Int32Array(16));
+  digestBody(Uint32Array.of(0xffffffff, 1, 0x80000000), 1, Int32Array.of(3, 0x2545f491));
+});
 
 /** Full (hi, lo) output pairs of a narrow chunk. */
 function widen(

@@ -16,6 +16,7 @@ import { reviewView } from './views/review.js';
 import { rowsView } from './views/rows.js';
 import { runView } from './views/run-card.js';
 import { traceView } from './views/trace.js';
+import { nextTask } from './yield.js';
 
 /**
  * What a view gets: the API, navigation, and a way to tell whether it is still on screen. A view
@@ -183,7 +184,12 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     input.placeholder = `trace ${out} · history ${run.component} · flag ${out} · review`;
   };
   const style = h('style', {}, STYLES);
-  (root as ParentNode).append(style, header, main, status, toastBox);
+  // The shell goes on the page one task later, so its first layout (fonts and all) is a task of
+  // its own rather than part of the script's start; the view's queries leave before it.
+  let mounted = true;
+  void nextTask().then(() => {
+    if (mounted) (root as ParentNode).append(style, header, main, status, toastBox);
+  });
 
   const ctx = (gen: number): ViewContext => ({
     api: options.api,
@@ -379,6 +385,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     },
     unmount() {
       started = true; // a first view answering after this starts nothing
+      mounted = false;
       clearTimeout(fallback);
       clearInterval(timer);
       stopEvents?.();

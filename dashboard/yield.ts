@@ -3,9 +3,18 @@
 /** The next frame, after the page has rendered: one slice per frame keeps every task short. */
 export const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
-/** A later task (input and rendering may run first): `scheduler.yield()` where there is one. */
+/**
+ * A later task, queued behind the tasks already waiting (input, timers, messages): a message
+ * to itself, which has no timer clamp. Not `scheduler.yield()`: its continuation jumps ahead of
+ * them, so slices joined by it still hold the page as one long stretch.
+ */
 export function nextTask(): Promise<void> {
-  const s = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
-  if (typeof s?.yield === 'function') return s.yield();
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }

@@ -72,10 +72,13 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     limit: TRACE_PAGE_MAX,
   };
   const trace: Trace = await ctx.api.trace(traced, options);
-  // Reading a big answer is one task, building the view another: neither runs long.
+  // Reading a big answer is one task, grouping it another, building the rest of the view and its
+  // first layout a third: none runs long.
   await nextTask();
   const asGraph = v.as === 'graph';
   const grouped = () => trace.nodes.length > GROUP_ABOVE && !asGraph;
+  let overview = grouped() ? traceOverview(trace, (id) => void show(id, true)) : undefined;
+  if (overview !== undefined) await nextTask();
   const graph = h('div', {
     class: 'graph',
     'data-trace': trace.root,
@@ -91,7 +94,8 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
   let picture: TraceGraph | undefined;
   const draw = () => {
     if (grouped()) {
-      if (graph.childElementCount === 0) graph.append(traceOverview(trace, (id) => void show(id, true)));
+      if (graph.childElementCount === 0) graph.append(overview ?? traceOverview(trace, (id) => void show(id, true)));
+      overview = undefined;
       return;
     }
     if (picture === undefined) {
@@ -251,7 +255,8 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     .then(() => show(open, false))
     .catch((error: Error) => fill(side, h('div', { class: 'error', role: 'alert' }, error.message)));
   return fragment(
-    h('h2', {}, 'Trace of ', h('span', { class: 'mono' }, of)),
+    // In the heading's own font: a monospace face here was one more font to load in the first layout.
+    h('h2', {}, 'Trace of ', of),
     h(
       'p',
       { class: 'muted' },

@@ -13,7 +13,7 @@ import type { FlaggedRows } from './flags.js';
 import type { PairManifest, RunRowsManifest } from './format/codec.js';
 import { HashTable64 } from './hashset.js';
 import { lookupPair } from './lookup.js';
-import { type LabelSet, newLabelSet, type Origins, propagate, type RunReach } from './propagate.js';
+import { type LabelSet, newLabelSet, type Origins, type RunReach } from './propagate.js';
 import { LABEL_LIMIT } from './row-candidates.js';
 
 /** What reviewRows needs from the population and its walk. */
@@ -98,18 +98,23 @@ export async function chainReview(
   const labels = new Int32Array(F);
   for (let l = 0; l < F; l++) labels[l] = l;
   const manifests = new Map<string, RunRowsManifest | undefined>(links.map((k) => [k.run.id, k.manifest]));
-  let origins: Origins;
-  const up = links[1];
-  if (F === 0) origins = { pointers: [], segments: [], count: 0 };
-  else if (up === undefined)
-    origins = { pointers: [first.pair.input], segments: [{ pointer: 0, hashes: m.hash, labels, count: F }], count: F };
-  else {
-    const walk = await propagate(store, [{ run: up.run, pointer: up.pointer, hashes: [m.hash], labels }], F);
-    origins = walk.origins;
-    for (const [id, man] of walk.manifests) if (!manifests.has(id)) manifests.set(id, man);
+  // Back along the chain: a map's lookup gives each flagged row's input (one each); a keep's
+  // rows are its inputs, so it is not read at all.
+  let hashes = m.hash;
+  let tags: Int32Array = labels;
+  for (const link of links.slice(1)) {
+    if (F === 0 || link.pair.kind === 'keep') continue;
+    const step = await lookupPair(store, link.run.id, link.pair, hashes, 'backward', { tags });
+    // Fewer or more than one input a row would mean the summaries lied: walk every row instead.
+    if (step.count !== F) return undefined;
+    hashes = step.hash;
+    tags = step.query;
   }
-  // Every flagged row reaches the chain's raw input (a row missed on the way would mean the summaries lied).
-  if (origins.segments.some((s) => origins.pointers[s.pointer] !== last.pair.input)) return undefined;
+  const origins: Origins = {
+    pointers: [last.pair.input],
+    segments: F === 0 ? [] : [{ pointer: 0, hashes, labels: tags, count: F }],
+    count: F,
+  };
   const missing = (f.hashes.length >>> 1) - F;
   if (missing > 0) notes.push(`${pointer}: ${missing} flagged rows are not among the rows its run recorded`);
   // Every population row reaches every run of the chain through row lineage.

@@ -30,6 +30,16 @@ const view = (store: Store): Store => Object.create(store) as Store;
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** Run r-1's 1:1 map of 40,000 rows (o-i from o-i), in several chunks. */
+async function chunkedMap(): Promise<{ store: Store; n: number }> {
+  const store = memoryStore();
+  await store.putRuns([run('r-1', 0, ['i'], ['o'])]);
+  const n = 40_000;
+  const outs = Array.from({ length: n }, (_, i) => `o-${i}`);
+  await writeRowLineage(store, 'r-1', [{ output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: outs }]);
+  return { store, n };
+}
+
 const defaultLimit = setChunkCacheLimit(256 * 1024 * 1024);
 afterEach(() => {
   setChunkCacheLimit(defaultLimit);
@@ -181,11 +191,7 @@ describe('row lineage chunk cache', () => {
   });
 
   it('keeps decoded chunks within its byte bound, evicting the least recently used', async () => {
-    const store = memoryStore();
-    await store.putRuns([run('r-1', 0, ['i'], ['o'])]);
-    const n = 40_000;
-    const outs = Array.from({ length: n }, (_, i) => `o-${i}`);
-    await writeRowLineage(store, 'r-1', [{ output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: outs }]);
+    const { store, n } = await chunkedMap();
     const chunks = (await store.listBlobs('rows/c/')).length;
     expect(chunks).toBeGreaterThan(4);
     setChunkCacheLimit(150_000);
@@ -199,11 +205,7 @@ describe('row lineage chunk cache', () => {
   });
 
   it('lets evicted chunks go: nothing but the cache keeps a decoded chunk', async () => {
-    const store = memoryStore();
-    await store.putRuns([run('r-1', 0, ['i'], ['o'])]);
-    const n = 40_000;
-    const outs = Array.from({ length: n }, (_, i) => `o-${i}`);
-    await writeRowLineage(store, 'r-1', [{ output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: outs }]);
+    const { store } = await chunkedMap();
     const pair = (await readRowManifest(store, 'r-1'))?.pairs[0] as PairManifest;
     setChunkCacheLimit(150_000);
     const refs: WeakRef<object>[] = [];

@@ -1,10 +1,19 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
 import { isPipetraceError } from '../src/errors.js';
 import type { Run } from '../src/model.js';
-import { chunkCacheStats, setChunkCacheLimit } from '../src/rows/chunk-cache.js';
+import { chunkCacheStats, loadChunks, setChunkCacheLimit } from '../src/rows/chunk-cache.js';
 import { CHUNK_FORMAT, NARROW_MIN_ROWS } from '../src/rows/format/chunk.js';
-import { chunkKey, encodeBlob, encodeManifest, manifestKey, type RunRowsManifest } from '../src/rows/format/codec.js';
+import {
+  chunkKey,
+  encodeBlob,
+  encodeManifest,
+  manifestKey,
+  type PairManifest,
+  type RunRowsManifest,
+} from '../src/rows/format/codec.js';
 import { HASH_VERSION } from '../src/rows/format/keys.js';
 import { hashKeys, impact, readRowManifest, rowHash, traceRow, writeRowLineage } from '../src/rows/index.js';
 import type { Store } from '../src/store.js';
@@ -16,6 +25,20 @@ const run = (id: string, at: number, inputs: string[], outputs: string[]): Run =
 
 /** A second view of the same store: its own chunk cache, so blobs are read again. */
 const view = (store: Store): Store => Object.create(store) as Store;
+
+// A real collection, to see what the chunk cache lets go.
+setFlagsFromString('--expose_gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Run r-1's 1:1 map of 40,000 rows (o-i from o-i), in several chunks. */
+async function chunkedMap(): Promise<{ store: Store; n: number }> {
+  const store = memoryStore();
+  await store.putRuns([run('r-1', 0, ['i'], ['o'])]);
+  const n = 40_000;
+  const outs = Array.from({ length: n }, (_, i) => `o-${i}`);
+  await writeRowLineage(store, 'r-1', [{ output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: outs }]);
+  return { store, n };
+}
 
 const defaultLimit = setChunkCacheLimit(256 * 1024 * 1024);
 afterEach(() => {
@@ -168,11 +191,7 @@ describe('row lineage chunk cache', () => {
   });
 
   it('keeps decoded chunks within its byte bound, evicting the least recently used', async () => {
-    const store = memoryStore();
-    await store.putRuns([run('r-1', 0, ['i'], ['o'])]);
-    const n = 40_000;
-    const outs = Array.from({ length: n }, (_, i) => `o-${i}`);
-    await writeRowLineage(store, 'r-1', [{ output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: outs }]);
+    const { store, n } = await chunkedMap();
     const chunks = (await store.listBlobs('rows/c/')).length;
     expect(chunks).toBeGreaterThan(4);
     setChunkCacheLimit(150_000);
@@ -183,5 +202,21 @@ describe('row lineage chunk cache', () => {
     }
     expect(chunkCacheStats(store).entries).toBeGreaterThan(0);
     expect(chunkCacheStats(store).entries).toBeLessThan(chunks);
+  });
+
+  it('lets evicted chunks go: nothing but the cache keeps a decoded chunk', async () => {
+    const { store } = await chunkedMap();
+    const pair = (await readRowManifest(store, 'r-1'))?.pairs[0] as PairManifest;
+    setChunkCacheLimit(150_000);
+    const refs: WeakRef<object>[] = [];
+    for (let c = 0; c < pair.counts.length; c++)
+      for (const chunk of await loadChunks(store, 'r-1', pair, [c])) refs.push(new WeakRef(chunk));
+    expect(refs.length).toBeGreaterThan(4);
+    const cached = chunkCacheStats(store).entries;
+    expect(cached).toBeLessThan(refs.length);
+    // A WeakRef's target lives until the job that made it ends.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(refs.filter((r) => r.deref() !== undefined).length).toBe(cached);
   });
 });

@@ -7,8 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
 import type { Run } from '../src/model.js';
+import { flaggedRows } from '../src/rows/flags.js';
 import { NARROW_MIN_ROWS } from '../src/rows/format/chunk.js';
+import { decodeManifest, encodeManifest, manifestKey } from '../src/rows/format/codec.js';
 import { flagRows, type RowReview, reviewRows, rowHash, traceRow, writeRowLineage } from '../src/rows/index.js';
+import { chainReview } from '../src/rows/review-chain.js';
 import type { Store } from '../src/store.js';
 import { sampleRun } from '../src/testing.js';
 import { prng } from './review-scenario.js';
@@ -158,5 +161,162 @@ describe('row review against one trace per row', () => {
       expect(origin?.pointer).toBe(lost(i) ? 'kept' : 'raw');
       expect(origin?.rows[0]?.hash).toBe(rowHash(`r-${i}`));
     }
+  });
+});
+
+/** The same store without the pair summaries (as written before they existed). */
+async function withoutSummaries(store: Store, runIds: string[]): Promise<void> {
+  for (const id of runIds) {
+    const [data] = await store.getBlobs([manifestKey(id)]);
+    const m = decodeManifest(data, id);
+    if (m === undefined) continue;
+    for (const p of m.pairs) delete p.s;
+    await store.putBlobs([{ key: manifestKey(id), data: encodeManifest(m) }]);
+  }
+}
+
+type ChainBreak = 'none' | 'stray-input' | 'repeated-output' | 'extra-input';
+
+/**
+ * Raw rows, a filter or a map from raw rows (several outputs from one raw row), then 1-3 1:1
+ * maps in shuffled order, optionally with original keys; `broken` makes it no chain.
+ */
+async function randomChain(seed: number, broken: ChainBreak, strip: boolean) {
+  const rnd = prng(seed);
+  const store = memoryStore();
+  const maps = 1 + Math.floor(rnd() * 3);
+  const ids = ['first-1', ...Array.from({ length: maps }, (_, k) => `map${k}-1`)];
+  const pointers = ['a', ...Array.from({ length: maps }, (_, k) => (k === maps - 1 ? 'out' : `m${k}`))];
+  await store.putRuns(
+    ids.map((id, k) =>
+      run(
+        id,
+        100 * k,
+        k === 0
+          ? ['raw']
+          : broken === 'extra-input' && k === 1
+            ? [pointers[0] as string, 'model']
+            : [pointers[k - 1] as string],
+        [pointers[k] as string],
+      ),
+    ),
+  );
+  if (broken === 'extra-input') await store.putRuns([run('model-1', -50, [], ['model'])]);
+  const keepKeys = rnd() < 0.3;
+  const n = 100 + Math.floor(rnd() * 400);
+  const raw = Array.from({ length: n }, (_, i) => `r-${seed}-${i}`);
+  let keys: string[];
+  if (rnd() < 0.5) {
+    keys = raw.filter(() => rnd() < 0.8);
+    await writeRowLineage(store, 'first-1', [{ output: 'a', input: 'raw', kind: 'keep', keys }], { keepKeys });
+  } else {
+    keys = raw.map((k) => `a-${k}`);
+    const from = keys.map(() => raw[Math.floor(rnd() * raw.length)] as string);
+    await writeRowLineage(
+      store,
+      'first-1',
+      [{ output: 'a', input: 'raw', kind: 'map', outputKeys: keys, inputKeys: from }],
+      { keepKeys },
+    );
+  }
+  for (let k = 1; k <= maps; k++) {
+    const inputs = [...keys];
+    for (let i = inputs.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [inputs[i], inputs[j]] = [inputs[j] as string, inputs[i] as string];
+    }
+    const outputs = inputs.map((key) => `${pointers[k]}-${key}`);
+    if (k === 1 && broken === 'stray-input') inputs[0] = 'nowhere';
+    if (k === maps && broken === 'repeated-output') outputs[1] = outputs[0] as string;
+    await writeRowLineage(
+      store,
+      ids[k] as string,
+      [
+        {
+          output: pointers[k] as string,
+          input: pointers[k - 1] as string,
+          kind: 'map',
+          outputKeys: outputs,
+          inputKeys: inputs,
+        },
+      ],
+      { keepKeys },
+    );
+    keys = outputs;
+  }
+  const population = [...new Set(keys)];
+  const flagged = population.filter(() => rnd() < 0.1 + rnd() * 0.2);
+  // One flagged key no run wrote.
+  await flagRows(store, 'out', [...flagged, 'never-written']);
+  if (strip) await withoutSummaries(store, ids);
+  return { store, population, flagged: new Set(flagged) };
+}
+
+describe('row review of a chain of pairs (only the flagged rows traced)', () => {
+  it('takes the chain path and counts as one trace per row does, and as the full walk of a store without summaries', async () => {
+    let chains = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const { store, population, flagged } = await randomChain(seed, 'none', false);
+      if (flagged.size === 0) continue;
+      const fresh = await flaggedRows(store, 'out');
+      const probe = await chainReview(store, ['out'], new Map([['out', fresh]]), []);
+      expect(probe).toBeDefined();
+      chains++;
+      const review = await reviewRows(store, { limit: 100_000 });
+      expect(review.F).toBe(flagged.size);
+      expect(review.P).toBe(population.length - flagged.size);
+      expect(review.notes).toEqual(['out: 1 flagged rows are not among the rows its run recorded']);
+      const expected = await byHand(store, 'out', population, flagged);
+      expect(counted(review.candidates.filter((c) => c.kind === 'run'))).toEqual(expected.runs);
+      expect(counted(review.rows)).toEqual(expected.rows);
+      // A store written before pair summaries: the full walk, the same review.
+      const old = await randomChain(seed, 'none', true);
+      const oldFlags = await flaggedRows(old.store, 'out');
+      expect(await chainReview(old.store, ['out'], new Map([['out', oldFlags]]), [])).toBeUndefined();
+      expect(await reviewRows(old.store, { limit: 100_000 })).toEqual(review);
+    }
+    expect(chains).toBeGreaterThan(8);
+  });
+
+  it('walks every row where the lineage is no chain: a stray input, a repeated output, an input without row lineage', async () => {
+    for (const broken of ['stray-input', 'repeated-output', 'extra-input'] as const) {
+      for (let seed = 1; seed <= 4; seed++) {
+        const { store, population, flagged } = await randomChain(seed, broken, false);
+        if (flagged.size === 0) continue;
+        const fresh = await flaggedRows(store, 'out');
+        expect(await chainReview(store, ['out'], new Map([['out', fresh]]), [])).toBeUndefined();
+        const review = await reviewRows(store, { limit: 100_000 });
+        const expected = await byHand(store, 'out', population, flagged);
+        expect(counted(review.candidates.filter((c) => c.kind === 'run'))).toEqual(expected.runs);
+        expect(counted(review.rows)).toEqual(expected.rows);
+      }
+    }
+  });
+
+  it('summarises narrow chunks as wide ones: a filter and a map past NARROW_MIN_ROWS rows review as the full walk does', async () => {
+    const build = async (strip: boolean) => {
+      const store = memoryStore();
+      await store.putRuns([run('keep-1', 0, ['raw'], ['kept']), run('map-1', 100, ['kept'], ['out'])]);
+      const n = NARROW_MIN_ROWS + 5000;
+      const kept = Array.from({ length: n }, (_, i) => `r-${i}`);
+      await writeRowLineage(store, 'keep-1', [{ output: 'kept', input: 'raw', kind: 'keep', keys: kept }]);
+      await writeRowLineage(store, 'map-1', [
+        { output: 'out', input: 'kept', kind: 'map', outputKeys: kept.map((k) => `o-${k}`), inputKeys: kept },
+      ]);
+      await flagRows(
+        store,
+        'out',
+        Array.from({ length: 2000 }, (_, j) => `o-r-${(j * 7919) % n}`),
+      );
+      if (strip) await withoutSummaries(store, ['keep-1', 'map-1']);
+      return store;
+    };
+    const store = await build(false);
+    const flags = await flaggedRows(store, 'out');
+    expect(await chainReview(store, ['out'], new Map([['out', flags]]), [])).toBeDefined();
+    const review = await reviewRows(store, { limit: 100_000 });
+    expect(review.F).toBe(2000);
+    expect(review.rows).toHaveLength(2000);
+    expect(await reviewRows(await build(true), { limit: 100_000 })).toEqual(review);
   });
 });

@@ -15,6 +15,7 @@ import {
   type RunRowsManifest,
 } from './format/codec.js';
 import { HASH_VERSION, hashKeyInto, hashKeys, keyToJson, type RowKey } from './format/keys.js';
+import { summarizePair } from './pair-summary.js';
 
 export { CHUNK_ROWS } from './format/chunk.js';
 
@@ -217,6 +218,8 @@ function partition(
     keys: pair.text !== undefined,
   };
   if (pair.out !== undefined && manifest.rows > 0) manifest.w = part.w;
+  // What the review needs to carry a whole pair (src/rows/pair-summary.ts).
+  if (pair.out !== undefined) manifest.s = summarizePair(manifest, part.chunks);
   return { manifest, blobs: part.chunks.map((c) => ({ key: chunkKey(runId, id, c.index), data: c.data })) };
 }
 

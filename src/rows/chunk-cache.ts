@@ -18,6 +18,8 @@ interface Entry {
   cache: Cache;
   /** False once evicted. */
   live: boolean;
+  /** The pair's slots that point at it (byPair): cleared on eviction, or they would keep the chunk. */
+  slots?: (Entry | undefined)[];
 }
 interface Cache {
   map: Map<string, Entry>;
@@ -56,6 +58,8 @@ function evict(cache: Cache): void {
     cache.map.delete(key);
     cache.bytes -= entry.bytes;
     entry.live = false;
+    const slots = entry.slots;
+    if (slots !== undefined && slots[entry.chunk.bucket] === entry) slots[entry.chunk.bucket] = undefined;
   }
 }
 
@@ -110,6 +114,7 @@ export async function loadChunks(
         byPair.set(pair, slots);
       }
       slots[c] = hit;
+      hit.slots = slots;
       continue;
     }
     if (hit !== undefined) {
@@ -145,6 +150,7 @@ export async function loadChunks(
         byPair.set(pair, slots);
       }
       slots[chunk.bucket] = entry;
+      entry.slots = slots;
     }
     evict(cache);
   }

@@ -95,8 +95,20 @@ export async function lookupPair(
   const q3 = pool?.u32(3 * g.largest) ?? new Uint32Array(3 * g.largest);
   const grouped: ChunkQueries = { q3, from: 0, to: 0, bits: pair.bits };
   const byBucket: (Chunk | undefined)[] = new Array(pair.counts.length);
+  // The next window's chunks are read while this one's are joined.
+  const read = (w: number) => {
+    const window = g.windows[w];
+    if (window === undefined) return undefined;
+    const loading = loadChunks(store, runId, pair, window);
+    // A read ahead the lookup never awaits (it threw first) must not go unhandled.
+    loading.catch(() => undefined);
+    return loading;
+  };
+  let ahead = read(0);
   for (const [w, window] of g.windows.entries()) {
-    for (const chunk of await loadChunks(store, runId, pair, window)) byBucket[chunk.bucket] = chunk;
+    const loaded = (await ahead) as Chunk[];
+    ahead = read(w + 1);
+    for (const chunk of loaded) byBucket[chunk.bucket] = chunk;
     const start = groupWindow(g, w, q3, pair.bits);
     const c0 = window[0] as number;
     for (const c of window) {

@@ -9,8 +9,9 @@ import { readRowManifest } from './chunk-cache.js';
 import { allFlaggedRows, type FlaggedRows, flaggedRows } from './flags.js';
 import type { RunRowsManifest } from './format/codec.js';
 import { withOriginKeys } from './origin-keys.js';
-import { populationRows } from './population.js';
+import { type Population, populationRows } from './population.js';
 import { countLabels, type LabelSet, newLabelSet, propagate } from './propagate.js';
+import { chainReview } from './review-chain.js';
 import { LABEL_LIMIT, rowCandidates } from './row-candidates.js';
 
 /** The spectrum score, shared with the run-level review. */
@@ -99,27 +100,31 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
       for (const r of await scanAll(store, c, options.since, options.until)) for (const o of r.outputs) set.add(o);
     population = [...set].sort();
   }
-  const {
-    seeds,
-    flagged: flaggedLabels,
-    labelCount,
-    outputs,
-  } = await populationRows(store, population, flagsOf, notes);
+  // A chain of pairs recorded with summaries needs no walk of every row (review-chain.ts).
+  const chain = await chainReview(store, population, flagsOf, notes);
+  const full = chain === undefined ? await populationRows(store, population, flagsOf, notes) : undefined;
+  const labelCount = chain?.labelCount ?? (full as Population).labelCount;
   if (labelCount >= LABEL_LIMIT) {
     throw new PipetraceError(
       'too_large',
       `the population has ${labelCount} rows; row review handles up to ${LABEL_LIMIT - 1}`,
     );
   }
-  const flaggedSet = newLabelSet(labelCount);
-  for (const l of flaggedLabels) flaggedSet[l >>> 5] = (flaggedSet[l >>> 5] as number) | (1 << (l & 31));
-  const F = countLabels(flaggedSet, flaggedSet).ef;
+  let flaggedSet: LabelSet;
+  if (chain !== undefined) flaggedSet = chain.flaggedSet;
+  else {
+    flaggedSet = newLabelSet(labelCount);
+    for (const l of (full as Population).flagged)
+      flaggedSet[l >>> 5] = (flaggedSet[l >>> 5] as number) | (1 << (l & 31));
+  }
+  const outputs = chain === undefined ? (full as Population).outputs : population.slice();
+  const F = chain?.F ?? countLabels(flaggedSet, flaggedSet).ef;
   const P = labelCount - F;
   if (F === 0) {
     notes.push('no flagged row is a recorded output row');
     return { ...empty, outputs };
   }
-  const walk = await propagate(store, seeds, labelCount);
+  const walk = chain?.walk ?? (await propagate(store, (full as Population).seeds, labelCount));
 
   // Runs and component versions.
   const candidates: RowReviewCandidate[] = [];
@@ -197,7 +202,7 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
         c.differences = versionDifferences(c.component, runsOf.get(c.component.name) ?? 0);
     }
   });
-  const rows = rowCandidates(walk.origins, flaggedSet, F, P, metric, limit);
+  const rows = rowCandidates(walk.origins, flaggedSet, F, P, metric, limit, chain?.totals);
   await withOriginKeys(store, rows);
   return {
     metric,

@@ -17,7 +17,7 @@ const isSet = (set: LabelSet, l: number): boolean => (((set[l >>> 5] as number) 
 
 /**
  * Scores origin rows: for each (pointer, hash) behind a flagged row, the flagged and unflagged
- * population rows derived from it. Only rows behind a flagged row are scored, so the tables
+ * population rows derived from it (the unflagged from `totals` where given). Only rows behind a flagged row are scored, so the tables
  * hold those few; every origin entry is then probed against them once.
  */
 export function rowCandidates(
@@ -27,6 +27,8 @@ export function rowCandidates(
   P: number,
   metric: RowReviewMetric,
   limit: number,
+  /** Population rows derived from a candidate, where the origins hold only flagged rows (review-chain.ts). */
+  totals?: (pointer: number, hi: number, lo: number) => number,
 ): RowReviewCandidate[] {
   if (origins.count >= 2 ** 27)
     throw new PipetraceError('too_large', `row review reached ${origins.count} origin rows`);
@@ -85,6 +87,8 @@ export function rowCandidates(
       if (isSet(flagged, l)) ef++;
       else ep++;
     }
+    if (totals !== undefined)
+      ep = totals(candPointer[c] as number, candHash[2 * c] as number, candHash[2 * c + 1] as number) - ef;
     const name = origins.pointers[candPointer[c] as number] as string;
     const hash = toHex(candHash[2 * c] as number, candHash[2 * c + 1] as number);
     out.push({

@@ -1,4 +1,5 @@
 import { PipetraceError } from '../../errors.js';
+import type { PairSummary } from '../pair-summary.js';
 import { HASH_VERSION } from './keys.js';
 
 /**
@@ -84,6 +85,8 @@ export interface PairManifest {
   keys: boolean;
   /** A digest of the pair's content, also in each chunk's header (absent before chunk format 2). */
   w?: string;
+  /** Distinct outputs and row fingerprints, for the review (absent in pairs written before it). */
+  s?: PairSummary;
 }
 
 /** A new, empty manifest for a run, at the current hash version. */

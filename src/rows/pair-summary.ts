@@ -1,0 +1,114 @@
+/**
+ * A pair's summary, recorded at write time for the row review (src/rows/review-chain.ts): whether
+ * its output rows are distinct, and order-free fingerprints of its output and input rows (sums of
+ * mixed hashes). Equal fingerprints and counts on a pair's inputs and its upstream pair's outputs
+ * mean every input row has its parent there, so a review can carry "all of the pair" instead of
+ * walking every row. Stores written before it have no summary and are reviewed row by row.
+ */
+import { decodeChunk } from './format/chunk.js';
+import type { PairManifest } from './format/codec.js';
+
+export interface PairSummary {
+  /** Summary version. */
+  v: 1;
+  /** No output hash repeats among the pair's entries. */
+  d: boolean;
+  /** Fingerprints (16 hex digits) of the entries' output hashes and of their input hashes (a keep's are its outputs). */
+  o: string;
+  i: string;
+}
+
+const fmix = (h: number): number => {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+};
+
+/** Adds hashes (hi[j * step] | top, lo[j * step]) for j in ea..eb to a multiset fingerprint: two 32-bit sums of differently mixed hashes. */
+function addAll(
+  f: Int32Array,
+  hi: Uint32Array | Uint16Array,
+  lo: Uint32Array,
+  step: number,
+  top: number,
+  ea: number,
+  eb: number,
+): void {
+  let a = f[0] as number;
+  let b = f[1] as number;
+  for (let j = ea; j < eb; j++) {
+    const h = (hi[j * step] as number) | top;
+    const l = lo[j * step] as number;
+    a = (a + fmix(Math.imul(h, 0x9e3779b1) ^ l)) | 0;
+    b = (b + fmix(Math.imul(l ^ 0x27d4eb2f, 0x165667b1) ^ h)) | 0;
+  }
+  f[0] = a;
+  f[1] = b;
+}
+
+const hex = (f: Int32Array): string =>
+  ((f[0] as number) >>> 0).toString(16).padStart(8, '0') + ((f[1] as number) >>> 0).toString(16).padStart(8, '0');
+
+// One table of entry indexes, reused for every sub-bucket (a few hundred entries: it stays in cache).
+let table = new Int32Array(1 << 10);
+
+/**
+ * Whether a hash repeats within entries ea..eb of one sub-bucket: `hi` and `lo` give entry j's
+ * words at hi[j * step], lo[j * step] (a narrow chunk's high words are their low 16 bits: the
+ * rest is the sub-bucket's, equal for all).
+ */
+function repeats(hi: Uint32Array | Uint16Array, lo: Uint32Array, step: number, ea: number, eb: number): boolean {
+  let cap = 16;
+  while (cap < 2 * (eb - ea)) cap *= 2;
+  if (table.length < cap) table = new Int32Array(cap);
+  const t = table;
+  t.fill(0, 0, cap);
+  const mask = cap - 1;
+  for (let j = ea; j < eb; j++) {
+    const l = lo[j * step] as number;
+    const h = hi[j * step] as number;
+    let slot = l & mask;
+    for (;;) {
+      const e = t[slot] as number;
+      if (e === 0) {
+        t[slot] = j + 1;
+        break;
+      }
+      if (lo[(e - 1) * step] === l && hi[(e - 1) * step] === h) return true;
+      slot = (slot + 1) & mask;
+    }
+  }
+  return false;
+}
+
+/** The summary of a pair from its chunk blobs as written (every entry is in one of them). */
+export function summarizePair(pair: PairManifest, chunks: readonly { index: number; data: Uint8Array }[]): PairSummary {
+  const out = new Int32Array(2);
+  const inp = new Int32Array(2);
+  let distinct = true;
+  for (const { index, data } of chunks) {
+    const chunk = decodeChunk(data, `chunk ${index}`, pair, index);
+    const offsets = chunk.offsets;
+    const narrow = chunk.narrow;
+    for (let sb = 0; sb + 1 < offsets.length; sb++) {
+      const ea = offsets[sb] as number;
+      const eb = offsets[sb + 1] as number;
+      if (narrow !== undefined) {
+        // The top 16 bits of a narrow high word are its bucket and sub-bucket.
+        const { lo, hi16 } = narrow;
+        const top = ((index << chunk.sub) | sb) << 16;
+        addAll(out, hi16, lo, 1, top, ea, eb);
+        if (distinct && eb - ea > 1 && repeats(hi16, lo, 1, ea, eb)) distinct = false;
+      } else {
+        const o = chunk.out;
+        const lo = o.subarray(1);
+        addAll(out, o, lo, 2, 0, ea, eb);
+        if (distinct && eb - ea > 1 && repeats(o, lo, 2, ea, eb)) distinct = false;
+      }
+    }
+    const i = chunk.inp;
+    if (i !== undefined) addAll(inp, i, i.subarray(1), 2, 0, 0, chunk.count);
+  }
+  const o = hex(out);
+  return { v: 1, d: distinct, o, i: pair.kind === 'keep' ? o : hex(inp) };
+}

@@ -13,11 +13,10 @@
  * start). It reports through the console, so nothing of the driver's runs in the page while it
  * loads: Playwright's waitForFunction would inject and evaluate its own script (about 25 ms of the
  * page's main thread) inside the measured window, and would only start looking once the load
- * event had made it back to the driver. Loads 3 to 7 are kept (the median): each is a new tab in
- * one browser, so the bundle comes from the HTTP cache as on a person's second visit (the page
- * asks the entry by its version and the chunks are named by content, so none is asked again);
- * home's data is asked afresh each time. `dashboard_home_first_render_cold_ms` is the first load
- * alone, with an empty cache (one sample: noisy).
+ * event had made it back to the driver. Loads 3 to 7 are kept (the median). Each load is a first
+ * visit: browser.newPage() opens a new browser context, whose HTTP cache is empty, so the bundle
+ * and home's data both come from the server every time (a person's second visit takes the bundle
+ * from the cache, which this figure does not count).
  */
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -77,7 +76,6 @@ try {
     await page.close();
   }
   figures.dashboard_home_first_render_ms = round(percentile(homes.slice(2), 50), 1);
-  figures.dashboard_home_first_render_cold_ms = round(homes[0] as number, 1);
 
   const views: [string, string][] = [
     ['#/recent', 'section.incidents[data-state="done"]'],

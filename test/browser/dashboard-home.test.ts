@@ -54,6 +54,8 @@ afterAll(async () => {
 });
 
 const api = '/api/v1';
+/** A request's path under the API, as HOME_QUERIES names it. */
+const apiPath = (url: string) => url.slice(server.url.length + api.length);
 /** What home asks at the start; each must go out before any of them is answered. */
 const HOME_QUERIES = [
   '/access',
@@ -124,10 +126,7 @@ describe('home on call', () => {
       // Nothing of home's is answered until all of it has been asked: a query that waited for
       // another's answer would never go out, and the page would never fill.
       await page.route(`**${api}/**`, async (route) => {
-        const path = route
-          .request()
-          .url()
-          .slice(server.url.length + api.length);
+        const path = apiPath(route.request().url());
         paths.push(path);
         // Live updates (the event stream, the newest-run poll) wait until the view is on screen.
         if (path === '/events' || path === '/recent?limit=1') liveAsked.push(windowAnswered);
@@ -170,10 +169,7 @@ describe('home on call', () => {
         allAsked = resolve;
       });
       await page.route(`**${api}/**`, async (route) => {
-        const path = route
-          .request()
-          .url()
-          .slice(server.url.length + api.length);
+        const path = apiPath(route.request().url());
         paths.push(path);
         if (HOME_QUERIES.every((q) => paths.includes(q))) allAsked();
         await route.continue();
@@ -241,12 +237,7 @@ describe('home on call', () => {
     await withChromium(async (page) => {
       const paths: string[] = [];
       await page.route(`**${api}/**`, async (route) => {
-        paths.push(
-          route
-            .request()
-            .url()
-            .slice(server.url.length + api.length),
-        );
+        paths.push(apiPath(route.request().url()));
         await route.continue();
       });
       await page.goto(`${server.url}/#/flagged`);

@@ -9,11 +9,11 @@ import { followEvents } from '../adapters/http/event-stream.js';
 import { errorFromResponse } from '../adapters/http/protocol.js';
 import type { HistoryOptions } from '../src/analysis/history.js';
 import { PipetraceError } from '../src/errors.js';
-import { fillPath, queryString } from '../src/http-params.js';
 import type { Pipetrace } from '../src/pipetrace.js';
 import { QUERIES, QUERY_NAMES, type Queries, type QueryDef, type QueryName } from '../src/queries.js';
 import { rowKeyFromText } from '../src/rows/wire.js';
 import type { Store, StoreChange } from '../src/store.js';
+import { queryPath, takePrefetched } from './home-requests.js';
 
 /** The options of a component's history. */
 export type HistoryQuery = HistoryOptions;
@@ -89,11 +89,14 @@ export function httpApi(options: HttpApiOptions): DashboardApi {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await doFetch(base + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      // Home's first answers may already be on their way (the served page asked them early, without a token).
+      const early = method === 'GET' && !token ? takePrefetched(base + path) : undefined;
+      res = await (early ??
+        doFetch(base + path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        }));
     } catch (error) {
       throw unreachable(base, error);
     }
@@ -110,8 +113,7 @@ export function httpApi(options: HttpApiOptions): DashboardApi {
   const query = (name: QueryName) => {
     const def = QUERIES[name] as QueryDef<QueryName>;
     return async (...args: unknown[]) => {
-      const parts = (def.toHttp as (...a: unknown[]) => ReturnType<typeof def.toHttp>)(...args);
-      const json = await call('GET', fillPath(def.path, parts.params) + queryString(parts.query));
+      const json = await call('GET', (queryPath as (n: QueryName, ...a: unknown[]) => string)(name, ...args));
       return def.fromJson === undefined ? json : def.fromJson(json);
     };
   };

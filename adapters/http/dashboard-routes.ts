@@ -5,21 +5,28 @@
  *   createServer({ store, routes: dashboardRoutes() })   // GET / shows the dashboard
  *
  * The routes: the page at `/` (and `/index.html`) and the bundle at `/dashboard/pipetrace-dashboard.js`
- * (the queries the page makes are the server's own query routes). The
+ * (the queries the page makes are the server's own query routes). Chunks, and the entry asked
+ * for by its version as the page does, may be kept by the browser for good. The
  * bundle is found in the published package (dist/dashboard/), in a repo's dist/ after
  * `npm run build:dashboard`, or, in a source checkout without a build, bundled on first request.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prefetchScript } from '../../dashboard/home-requests.js';
 import { PipetraceError } from '../../src/errors.js';
+import { API_PREFIX } from './protocol.js';
 import type { Route } from './router.js';
 
 export const BUNDLE_NAME = 'pipetrace-dashboard.js';
 export const BUNDLE_PATH = `/dashboard/${BUNDLE_NAME}`;
 
-/** The page the server answers at `/`: one custom element talking to this same server. */
+/**
+ * The page the server answers at `/`: one custom element talking to this same server. When it
+ * opens home, its inline script starts home's requests while the bundle loads (home-requests.ts).
+ */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -29,6 +36,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <link rel="icon" href="data:,">
 <style>html, body { margin: 0; height: 100%; background: #f6f7f9; }</style>
 <script type="module" src="${BUNDLE_PATH}"></script>
+<script>${prefetchScript(API_PREFIX)}</script>
 </head>
 <body>
 <pipetrace-dashboard url="" hash></pipetrace-dashboard>
@@ -140,16 +148,32 @@ export function staticChunks(entry: string): string[] {
   ];
 }
 
+/** A short name for the entry's content: the page asks for the entry by it, so a browser may keep it. */
+export function bundleVersion(entry: Uint8Array): string {
+  return createHash('sha256').update(entry).digest('hex').slice(0, 16);
+}
+
+/** Chunk files are named by their content (esbuild's `chunk-[hash]`): one name, one content, forever. */
+const CHUNK_NAME = /^chunk-[A-Za-z0-9]+\.js$/;
+const KEEP = 'public, max-age=31536000, immutable';
+
 /**
  * The page with a modulepreload link per chunk the entry imports, so the browser fetches them
- * beside the entry rather than a round trip after it. The plain page if the bundle is missing.
+ * beside the entry rather than a round trip after it, and the entry asked for by its content's
+ * version (`?v=`), so a second visit takes the whole bundle from the browser's cache. The plain
+ * page if the bundle is missing.
  */
 async function pageBytes(options: DashboardRouteOptions): Promise<Uint8Array> {
   const entry = await loadBundleFile(BUNDLE_NAME, options).catch(() => undefined);
-  const chunks = entry === undefined ? [] : staticChunks(new TextDecoder().decode(entry));
-  if (chunks.length === 0) return HTML_BYTES;
+  if (entry === undefined) return HTML_BYTES;
+  const chunks = staticChunks(new TextDecoder().decode(entry));
   const links = chunks.map((c) => `<link rel="modulepreload" href="/dashboard/${c}">\n`).join('');
-  return new TextEncoder().encode(DASHBOARD_HTML.replace('<script type="module"', `${links}<script type="module"`));
+  return new TextEncoder().encode(
+    DASHBOARD_HTML.replace(
+      `<script type="module" src="${BUNDLE_PATH}">`,
+      `${links}<script type="module" src="${BUNDLE_PATH}?v=${bundleVersion(entry)}">`,
+    ),
+  );
 }
 
 /** The dashboard's routes, to pass as `routes` to createServer (with any other extra routes). */
@@ -166,16 +190,18 @@ export function dashboardRoutes(options: DashboardRouteOptions = {}): Route[] {
       path: '/dashboard/:file',
       access: 'public',
       summary: 'the dashboard bundle (ES module entry and chunks)',
-      handle: async ({ params }) => {
-        const bytes = await loadBundleFile(params.file as string, options);
-        if (bytes === undefined)
-          throw new PipetraceError('not_found', `no dashboard file ${JSON.stringify(params.file)}`);
+      handle: async ({ params, query }) => {
+        const file = params.file as string;
+        const bytes = await loadBundleFile(file, options);
+        if (bytes === undefined) throw new PipetraceError('not_found', `no dashboard file ${JSON.stringify(file)}`);
+        // Kept by the browser when the name says the content: a chunk, or the entry asked by its version.
+        const keep = CHUNK_NAME.test(file) || (file === BUNDLE_NAME && query.get('v') === bundleVersion(bytes));
         return {
           binary: bytes,
           // Public code: any page may load it as a module script (module scripts need CORS).
           headers: {
             'content-type': 'text/javascript; charset=utf-8',
-            'cache-control': 'no-cache',
+            'cache-control': keep ? KEEP : 'no-cache',
             'access-control-allow-origin': '*',
           },
         };

@@ -8,14 +8,13 @@ import type { Run } from '../../src/model.js';
 import { counted, formatTime, shortId } from '../../src/render/format.js';
 import type { ViewContext } from '../app.js';
 import { fill, fragment, h, link, table } from '../dom.js';
+import { FAILED_WINDOW, STALE_COMPONENTS } from '../home-requests.js';
 import { runTable } from './lists.js';
 
-/** Recent runs scanned for failures (the recent-runs table shows the first of them). */
-export const FAILED_WINDOW = 200;
 /** Rows of the recent-runs table. */
 export const RECENT_SHOWN = 25;
-/** Components whose latest run is checked for staleness (the first ones by name). */
-export const STALE_COMPONENTS = 12;
+// Asked at once, and started by the served page before the bundle runs (home-requests.ts).
+export { FAILED_WINDOW, STALE_COMPONENTS };
 
 type Box = { count: number; body: Node[] };
 

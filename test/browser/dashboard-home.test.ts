@@ -1,7 +1,8 @@
 /**
  * Home and review for the person on call, over a real server on loopback in real Chromium:
  * home asks every query at once (none waits for another's answer, the chunks are preloaded
- * beside the entry, live updates wait until the view is on screen) and shows what has answered
+ * beside the entry, the page starts home's requests while the bundle loads, live updates wait
+ * until the view is on screen) and shows what has answered
  * while a slow box still loads; upstream origin rows carry their original keys over HTTP too.
  */
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_BUILD_OPTIONS, dashboardRoutes, staticChunks } from '../../adapters/http/dashboard-routes.js';
 import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
+import { homeRequestPaths } from '../../dashboard/home-requests.js';
 import { logSamplePipeline } from '../../dashboard/sample.js';
 import { STALE_COMPONENTS } from '../../dashboard/views/home.js';
 import { createPipetrace, type Pipetrace } from '../../src/index.js';
@@ -17,6 +19,7 @@ import { withChromium, writeTempDir } from './harness.js';
 
 let pt: Pipetrace;
 let server: PipetraceServer;
+let bundleFile: string;
 
 beforeAll(async () => {
   pt = createPipetrace({ store: memoryStore() });
@@ -41,11 +44,8 @@ beforeAll(async () => {
   // The split bundle the package ships (entry and chunks), as `npm run build:dashboard` makes it.
   const dir = await writeTempDir({});
   await build({ ...BUNDLE_BUILD_OPTIONS, entryPoints: ['dashboard/main.ts'], outdir: dir, logLevel: 'silent' });
-  server = createServer({
-    store: pt.store,
-    env: {},
-    routes: dashboardRoutes({ bundleFile: join(dir, 'pipetrace-dashboard.js') }),
-  });
+  bundleFile = join(dir, 'pipetrace-dashboard.js');
+  server = createServer({ store: pt.store, env: {}, routes: dashboardRoutes({ bundleFile }) });
   await server.listen(0, '127.0.0.1');
 }, 60_000);
 
@@ -54,6 +54,8 @@ afterAll(async () => {
 });
 
 const api = '/api/v1';
+/** A request's path under the API, as HOME_QUERIES names it. */
+const apiPath = (url: string) => url.slice(server.url.length + api.length);
 /** What home asks at the start; each must go out before any of them is answered. */
 const HOME_QUERIES = [
   '/access',
@@ -124,10 +126,7 @@ describe('home on call', () => {
       // Nothing of home's is answered until all of it has been asked: a query that waited for
       // another's answer would never go out, and the page would never fill.
       await page.route(`**${api}/**`, async (route) => {
-        const path = route
-          .request()
-          .url()
-          .slice(server.url.length + api.length);
+        const path = apiPath(route.request().url());
         paths.push(path);
         // Live updates (the event stream, the newest-run poll) wait until the view is on screen.
         if (path === '/events' || path === '/recent?limit=1') liveAsked.push(windowAnswered);
@@ -158,6 +157,93 @@ describe('home on call', () => {
       expect(paths.filter((p) => p.startsWith('/latest-runs'))).toEqual([`/latest-runs?limit=${STALE_COMPONENTS}`]);
       await expect.poll(() => liveAsked.length).toBeGreaterThan(0);
       expect(liveAsked.every((afterView) => afterView)).toBe(true);
+    });
+  }, 60_000);
+
+  it("starts home's requests from the page while the bundle is still loading, and asks each once", async () => {
+    expect([...homeRequestPaths()].sort()).toEqual([...HOME_QUERIES].sort());
+    await withChromium(async (page, { consoleErrors }) => {
+      const paths: string[] = [];
+      let allAsked!: () => void;
+      const together = new Promise<void>((resolve) => {
+        allAsked = resolve;
+      });
+      await page.route(`**${api}/**`, async (route) => {
+        const path = apiPath(route.request().url());
+        paths.push(path);
+        if (HOME_QUERIES.every((q) => paths.includes(q))) allAsked();
+        await route.continue();
+      });
+      // The bundle is held until every home request has gone out: only the page can have asked them.
+      await page.route('**/dashboard/pipetrace-dashboard.js', async (route) => {
+        await together;
+        await route.continue();
+      });
+      await page.goto(server.url);
+      await page.locator('section.incidents[data-state="done"]').waitFor();
+      // The app took the early answers rather than asking again.
+      for (const q of HOME_QUERIES)
+        expect(
+          paths.filter((p) => p === q),
+          q,
+        ).toHaveLength(1);
+      expect(await page.locator('main table tbody tr').count()).toBeGreaterThan(0);
+      expect(consoleErrors).toEqual([]);
+    });
+  }, 60_000);
+
+  it('lets a second visit take the whole bundle from the browser cache', async () => {
+    const html = await (await fetch(server.url)).text();
+    const src = /<script type="module" src="([^"]+)"/.exec(html)?.[1] as string;
+    expect(src).toMatch(/^\/dashboard\/pipetrace-dashboard\.js\?v=[0-9a-f]{16}$/);
+    const policy = async (path: string) => (await fetch(`${server.url}${path}`)).headers.get('cache-control');
+    expect(await policy(src)).toContain('immutable');
+    // Asked without the page's version (an embedding page, an older page), it is checked each time.
+    expect(await policy('/dashboard/pipetrace-dashboard.js')).toBe('no-cache');
+    expect(await policy('/dashboard/pipetrace-dashboard.js?v=0123456789abcdef')).toBe('no-cache');
+    const chunks = staticChunks(await (await fetch(`${server.url}${src}`)).text());
+    for (const c of chunks) expect(await policy(`/dashboard/${c}`)).toContain('immutable');
+    // In Chromium: the second tab asks this server for the page and home's data, and no bundle file.
+    const files: string[] = [];
+    const routes = dashboardRoutes({ bundleFile }).map((r) =>
+      r.path === '/dashboard/:file'
+        ? {
+            ...r,
+            handle: (ctx: Parameters<typeof r.handle>[0]) => {
+              files.push(ctx.params.file as string);
+              return r.handle(ctx);
+            },
+          }
+        : r,
+    );
+    const counting = createServer({ store: pt.store, env: {}, routes });
+    await counting.listen(0, '127.0.0.1');
+    try {
+      await withChromium(async (page) => {
+        await page.goto(counting.url);
+        await page.locator('section.incidents[data-state="done"]').waitFor();
+        expect(files.length).toBe(1 + chunks.length);
+        const second = await page.context().newPage();
+        await second.goto(counting.url);
+        await second.locator('section.incidents[data-state="done"]').waitFor();
+        expect(files.length).toBe(1 + chunks.length);
+      });
+    } finally {
+      await counting.close();
+    }
+  }, 60_000);
+
+  it('starts nothing early for a view other than home', async () => {
+    await withChromium(async (page) => {
+      const paths: string[] = [];
+      await page.route(`**${api}/**`, async (route) => {
+        paths.push(apiPath(route.request().url()));
+        await route.continue();
+      });
+      await page.goto(`${server.url}/#/flagged`);
+      await page.locator('table[aria-label="flagged rows"]').waitFor();
+      expect(paths).not.toContain('/monitor');
+      expect(paths).not.toContain(`/latest-runs?limit=${STALE_COMPONENTS}`);
     });
   }, 60_000);
 

@@ -215,6 +215,8 @@ export class RunColumns {
   readonly n: number;
   private readonly components: string[];
   private readonly pointerCount: number;
+  /** This process's number for each segment number the block holds (see mapSegments). */
+  private segMap: readonly number[] | undefined;
 
   private constructor(
     private readonly file: PagedBytes,
@@ -246,6 +248,18 @@ export class RunColumns {
     const headLength = view(block).getUint32(0, true);
     const d = JSON.parse(utf8(block.subarray(4, 4 + headLength))) as Descriptor;
     return new RunColumns(PagedBytes.of(block), d, Math.ceil((4 + headLength) / 8) * 8);
+  }
+
+  /**
+   * Makes every reference name segments by this process's numbers: `numbers[k]` for the block's
+   * segment k (the block numbers its index file's segments).
+   */
+  mapSegments(numbers: readonly number[]): void {
+    this.segMap = numbers.every((n, k) => n === k) ? undefined : numbers;
+  }
+
+  private seg(s: number): number {
+    return this.segMap === undefined ? s : (this.segMap[s] as number);
   }
 
   /** Reads made so far, and the bytes they asked for. */
@@ -327,7 +341,7 @@ export class RunColumns {
       endedAt,
       inputs,
       outputs,
-      seg,
+      seg: this.seg(seg),
       off,
       len,
       line,
@@ -405,6 +419,8 @@ export class RunColumns {
       const Type = kind === 'f64' ? Float64Array : kind === 'u32' ? Uint32Array : Uint8Array;
       cols[name] = new Type(block.buffer as ArrayBuffer, block.byteOffset + this.base + off, count);
     }
+    const map = this.segMap;
+    if (map !== undefined) cols.seg = (cols.seg as Uint32Array).map((s) => map[s] as number);
     return cols as Cols;
   }
 
@@ -430,7 +446,7 @@ export class RunColumns {
           const row = await this.find(id);
           if (row < 0) return { row, at: 0, seg: 0, off: 0 };
           const [at, seg, off] = await Promise.all([this.f64('at', row), this.u32('seg', row), this.f64('off', row)]);
-          return { row, at, seg, off };
+          return { row, at, seg: this.seg(seg), off };
         }),
       );
     }

@@ -12,7 +12,7 @@
 import { firstIndex } from '../../src/sorted-lists.js';
 import { compareWriteKeys, type WriteKey } from '../../src/store.js';
 import { PagedBytes } from './paged-bytes.js';
-import type { RunRef } from './run-refs.js';
+import type { RunRef } from './run-ref.js';
 
 type Kind = 'f64' | 'u32' | 'u8';
 type Column = Float64Array | Uint32Array | Uint8Array;

@@ -215,7 +215,7 @@ async function compactLocked(
       }
       await step('written');
       // The index for the new layout, ready before the switch: readers take it in at once after it.
-      const index = compactedIndex(scan, manifest, copied, leftAlone);
+      const index = await compactedIndex(scan, manifest, copied, leftAlone);
       await writeFileAtomic(join(layout.dir, manifest.index as string), index, durable);
       await step('indexed');
       await rename(join(layout.runs, manifest.temp), join(layout.runs, manifest.output));

@@ -5,6 +5,7 @@
  * typed arrays of indexes and builds every list by counting.
  */
 
+import type { IndexedRun } from '../../src/run-index.js';
 import type { RunRef } from './run-ref.js';
 
 /** JavaScript's string order (UTF-16 code units), which the column block's sorted lists use. */
@@ -36,6 +37,18 @@ function sortedIndexes(n: number, compare: (a: number, b: number) => number): Ui
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   return order.sort(compare);
+}
+
+/** The strings `used` marks, in string order (`order`), and each one's rank among them (`to`). */
+function ranked(names: readonly string[], used: Uint8Array): { order: Uint32Array; to: Uint32Array } {
+  const order = sortedIndexes(names.length, (a, b) => jsOrder(names[a] as string, names[b] as string)).filter(
+    (k) => used[k] === 1,
+  );
+  const to = new Uint32Array(names.length);
+  order.forEach((k, rank) => {
+    to[k] = rank;
+  });
+  return { order, to };
 }
 
 /** Strings in a given order, as UTF-8 bytes and start offsets. */
@@ -95,28 +108,14 @@ export function encodeTable(t: RunTable) {
     const y = t.startedAt[b] as number;
     return x !== y ? (x < y ? -1 : 1) : jsOrder(ids[a] as string, ids[b] as string);
   });
-  const rowOf = new Uint32Array(n);
-  for (let row = 0; row < n; row++) rowOf[order[row] as number] = row;
   // Components and pointers that some row names, in string order.
   const usedComponent = new Uint8Array(t.components.length);
   for (let i = 0; i < n; i++) usedComponent[t.component[i] as number] = 1;
-  const componentOrder = sortedIndexes(t.components.length, (a, b) =>
-    jsOrder(t.components[a] as string, t.components[b] as string),
-  ).filter((k) => usedComponent[k] === 1);
-  const componentTo = new Uint32Array(t.components.length);
-  componentOrder.forEach((k, rank) => {
-    componentTo[k] = rank;
-  });
+  const { order: componentOrder, to: componentTo } = ranked(t.components, usedComponent);
   const usedPointer = new Uint8Array(t.pointers.length);
   for (const p of t.inPtr.subarray(0, t.inStart[n])) usedPointer[p] = 1;
   for (const p of t.outPtr.subarray(0, t.outStart[n])) usedPointer[p] = 1;
-  const pointerOrder = sortedIndexes(t.pointers.length, (a, b) =>
-    jsOrder(t.pointers[a] as string, t.pointers[b] as string),
-  ).filter((k) => usedPointer[k] === 1);
-  const pointerTo = new Uint32Array(t.pointers.length);
-  pointerOrder.forEach((k, rank) => {
-    pointerTo[k] = rank;
-  });
+  const { order: pointerOrder, to: pointerTo } = ranked(t.pointers, usedPointer);
   const pointerCount = pointerOrder.length;
 
   const f64 = (col: Float64Array) => Float64Array.from(order, (i) => col[i] as number);
@@ -199,16 +198,21 @@ export function encodeTable(t: RunTable) {
   };
 }
 
-/** A table of run references (the `seg` of each through `segIndex`). */
-export function tableOf(runs: readonly RunRef[], segIndex: (seg: number) => number): RunTable {
-  const n = runs.length;
+/** Where a run's line is, beside its segment. */
+type Place = Pick<RunRef, 'off' | 'len' | 'line' | 'at'>;
+
+/** A table of `n` runs, which `each` visits in turn with the segment number and place of each. */
+export function tableFrom(
+  n: number,
+  each: (visit: (run: IndexedRun, seg: number, place: Place) => void) => void,
+): RunTable {
   const components = new Interned();
   const pointers = new Interned();
-  const inStart = new Uint32Array(n + 1);
-  const outStart = new Uint32Array(n + 1);
   const inPtr: number[] = [];
   const outPtr: number[] = [];
-  const t = {
+  const t: RunTable = {
+    n,
+    ids: new Array<string>(n),
     startedAt: new Float64Array(n),
     endedAt: new Float64Array(n),
     at: new Float64Array(n),
@@ -217,33 +221,40 @@ export function tableOf(runs: readonly RunRef[], segIndex: (seg: number) => numb
     len: new Uint32Array(n),
     line: new Uint32Array(n),
     component: new Uint32Array(n),
+    components: components.list,
+    pointers: pointers.list,
+    inStart: new Uint32Array(n + 1),
+    inPtr: new Uint32Array(0),
+    outStart: new Uint32Array(n + 1),
+    outPtr: new Uint32Array(0),
   };
-  for (let i = 0; i < n; i++) {
-    const r = runs[i] as RunRef;
+  let i = 0;
+  each((r, seg, place) => {
+    t.ids[i] = r.id;
     t.startedAt[i] = r.startedAt;
     t.endedAt[i] = r.endedAt;
-    t.at[i] = r.at;
-    t.off[i] = r.off;
-    t.seg[i] = segIndex(r.seg);
-    t.len[i] = r.len;
-    t.line[i] = r.line;
+    t.at[i] = place.at;
+    t.off[i] = place.off;
+    t.seg[i] = seg;
+    t.len[i] = place.len;
+    t.line[i] = place.line;
     t.component[i] = components.of(r.component);
     for (const p of r.inputs) inPtr.push(pointers.of(p));
     for (const p of r.outputs) outPtr.push(pointers.of(p));
-    inStart[i + 1] = inPtr.length;
-    outStart[i + 1] = outPtr.length;
-  }
-  return {
-    n,
-    ids: runs.map((r) => r.id),
-    ...t,
-    components: components.list,
-    pointers: pointers.list,
-    inStart,
-    inPtr: Uint32Array.from(inPtr),
-    outStart,
-    outPtr: Uint32Array.from(outPtr),
-  };
+    i += 1;
+    t.inStart[i] = inPtr.length;
+    t.outStart[i] = outPtr.length;
+  });
+  t.inPtr = Uint32Array.from(inPtr);
+  t.outPtr = Uint32Array.from(outPtr);
+  return t;
+}
+
+/** A table of run references (the `seg` of each through `segIndex`). */
+export function tableOf(runs: readonly RunRef[], segIndex: (seg: number) => number): RunTable {
+  return tableFrom(runs.length, (visit) => {
+    for (const r of runs) visit(r, segIndex(r.seg), r);
+  });
 }
 
 /** Strings numbered in the order first met. */

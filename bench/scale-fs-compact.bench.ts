@@ -9,6 +9,8 @@
  *                                          random id, latestWriters): answers, errors, p50 and
  *                                          max latency before the switch, and the slowest answer
  *                                          after it (the reader takes in the new segment then)
+ *   scale_fs_compact_reader_max_gap_*_ms    the reader's longest time without an answer during
+ *                                          compaction, and from the switch to 5 s after the end
  * Run with `npm run bench -- scale-fs-compact`; SCALE_FS_COMPACT_RUNS=100000 runs a smaller
  * version; SCALE_FS_COMPACT_DIR=DIR builds the store there once and compacts a copy of it on
  * later runs (building takes most of the time). With `--reader DIR` it is the reader child.
@@ -25,6 +27,8 @@ const RUNS = Number(process.env.SCALE_FS_COMPACT_RUNS ?? 1_000_000);
 const BATCH = 10_000;
 const BLOBS = 10_000;
 const ORPHANS = 100;
+/** How long the reader goes on after compaction ends, for its gaps right after. */
+const AFTER_MS = 5000;
 
 async function reader(dir: string): Promise<void> {
   const store = await fsJsonStore({ dir, compactRatio: false });
@@ -103,13 +107,27 @@ async function main(): Promise<void> {
       },
     });
     const end = Date.now();
-    // Until the reader answers a query begun after the end: it has taken in the new segment.
+    // Until the reader answers a query begun after the end (it has taken in the new segment), and
+    // a few seconds more: "right after" compaction.
     while (!answers.some((a) => a.at - a.ms > end)) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, AFTER_MS));
+    const stop = Date.now();
     child.kill('SIGKILL');
     const during = answers.filter((a) => a.at >= start && a.at <= end);
     const before = answers.filter((a) => a.at >= start && a.at <= switched);
     const after = answers.filter((a) => a.at > switched);
     const ms = (list: typeof answers) => list.map((a) => a.ms);
+    /** The longest time in [from, to] without an answer. */
+    const gap = (from: number, to: number) => {
+      let last = from;
+      let most = 0;
+      for (const a of answers) {
+        if (a.at < from || a.at > to) continue;
+        most = Math.max(most, a.at - last);
+        last = a.at;
+      }
+      return Math.max(most, to - last);
+    };
     report({
       scale_fs_compact_runs: RUNS,
       scale_fs_compact_build_s: round(buildSeconds, 1),
@@ -125,6 +143,10 @@ async function main(): Promise<void> {
       scale_fs_compact_reader_p50_ms: round(percentile(ms(during), 50), 1),
       scale_fs_compact_reader_max_before_switch_ms: round(Math.max(...ms(before)), 1),
       scale_fs_compact_reader_max_after_switch_ms: round(Math.max(...ms(after)), 1),
+      scale_fs_compact_reader_max_gap_during_ms: gap(start, end),
+      scale_fs_compact_reader_max_gap_after_ms: gap(switched, stop),
+      scale_fs_compact_reader_answers_after: answers.filter((a) => a.ok && a.at > end).length,
+      scale_fs_compact_reader_errors_after: answers.filter((a) => !a.ok && a.at > end).length,
       scale_fs_compact_load_average_1m: round(load, 1),
     });
   } finally {

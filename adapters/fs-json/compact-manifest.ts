@@ -5,7 +5,7 @@
  * segments hold the data and the temporary file is rubbish; after it they are copies. Whoever
  * finds a manifest whose compactor died (at open, or the next compaction) settles it.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fsyncDir, type Layout, LOCK_SUFFIX, lockState, recoverStaleLock, tryLock } from './files.js';
@@ -19,6 +19,11 @@ export interface Manifest {
   temp: string;
   /** The segments it replaces, with their size when compaction read them. */
   replaces: { name: string; bytes: number }[];
+  /**
+   * The index for the new layout, in the store folder, written and synced before the switch and
+   * renamed to index.ndjson after it (absent in manifests of older versions).
+   */
+  index?: string;
   pid: number;
   host: string;
 }
@@ -33,7 +38,8 @@ export async function takeLock(path: string): Promise<boolean> {
 }
 
 export function newManifest(output: string, replaces: { name: string; bytes: number }[]): Manifest {
-  return { output, temp: `${output}.${process.pid}.compacting`, replaces, pid: process.pid, host: hostname() };
+  const temp = `${output}.${process.pid}.compacting`;
+  return { output, temp, replaces, index: `index.${temp}`, pid: process.pid, host: hostname() };
 }
 
 export async function readManifest(layout: Layout): Promise<Manifest | undefined> {
@@ -74,13 +80,20 @@ async function indexNames(layout: Layout, names: ReadonlySet<string>): Promise<b
  */
 export async function settle(layout: Layout, m: Manifest, own: boolean, durable: boolean): Promise<void> {
   const switched = (await sizeOf(join(layout.runs, m.output))) >= 0;
+  const index = m.index === undefined ? undefined : join(layout.dir, m.index);
   if (!switched) {
     await rm(join(layout.runs, m.temp), { force: true });
+    if (index !== undefined) await rm(index, { force: true });
     if (own) await Promise.all(m.replaces.map((r) => rm(join(layout.runs, r.name + LOCK_SUFFIX), { force: true })));
     await rm(manifestPath(layout), { force: true });
     return;
   }
   const replaced = new Set(m.replaces.map((r) => r.name));
+  // The compactor's index describes the new layout and was synced before the switch: put it in place.
+  if (index !== undefined && (await sizeOf(index)) >= 0) {
+    await rename(index, layout.index);
+    if (durable) await fsyncDir(layout.dir);
+  }
   // Deleting the index is always safe (the next open rebuilds it); one naming removed files is not.
   if (!own && (await indexNames(layout, replaced))) await rm(layout.index, { force: true });
   for (const r of m.replaces) {

@@ -7,19 +7,20 @@
  *   1. take the compaction lock and the lock of every segment not held by a live writer
  *      (writers then start new segments; a live writer's segment is only read);
  *   2. write the manifest (compact-manifest.ts), then the new segment under a temporary name,
- *      fsync it;
- *   3. the switch: rename it into segments/ (readers now find the same records twice, with the
- *      same versions, and the new copy wins only the tie);
- *   4. write the index for the new layout through the index writer, then remove the old
- *      segments and the manifest; then the orphaned files.
- * A kill before 3 leaves a temporary file the next open removes; after 3, copies the next open
- * removes. Readers in other processes keep answering throughout: a run line in a removed segment
- * is found again in the new one (see store.ts readRuns).
+ *      fsync it, then the index for the new layout under a temporary name (compact-index.ts);
+ *   3. the switch: rename the segment into segments/ (readers now find the same records twice,
+ *      with the same versions, and the new copy wins only the tie);
+ *   4. rename the index into place, then remove the old segments and the manifest; then the
+ *      orphaned files.
+ * A kill before 3 leaves temporary files the next open removes; after 3, copies the next open
+ * removes (and puts the index in place). Readers in other processes keep answering throughout:
+ * one that meets the new segment takes in the new index whole (store.ts adopt), and a run line
+ * in a removed segment is found again in the new one (see store.ts readRuns).
  */
 import { appendFile, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipetraceError } from '../../src/errors.js';
-import { compareRunOrder } from '../../src/store.js';
+import { compactedIndex } from './compact-index.js';
 import {
   compactLockPath,
   type Manifest,
@@ -32,7 +33,7 @@ import {
 import { nameAfter } from './compact-names.js';
 import { reclaimOrphans } from './compact-orphans.js';
 import { scanSegments, type Winner } from './compact-scan.js';
-import { copyWinners } from './compact-write.js';
+import { type Copied, copyWinners } from './compact-write.js';
 import {
   fsyncDir,
   type Layout,
@@ -42,8 +43,6 @@ import {
   storageError,
   writeFileAtomic,
 } from './files.js';
-import type { RunRef } from './run-refs.js';
-import { encodeSnapshot, type SnapshotHeader } from './snapshot.js';
 
 /** Tombstones and unreferenced files younger than this are kept (default 15 minutes). */
 export const DEFAULT_COMPACT_GRACE_MS = 15 * 60 * 1000;
@@ -55,8 +54,8 @@ export type CompactStep =
   | 'intent'
   | 'copied'
   | 'written'
-  | 'switched'
   | 'indexed'
+  | 'switched'
   | 'removed'
   | 'reclaimed';
 
@@ -204,7 +203,8 @@ async function compactLocked(
     await step('intent');
     // The index lists the new segment first, then the segments left alone.
     const order = names.map((_, i) => i).filter((i) => isRewritten[i]);
-    let copied: { bytes: number; lines: number };
+    const leftAlone = names.map((_, i) => i).filter((i) => !isRewritten[i]);
+    let copied: Copied;
     try {
       const file = await open(join(layout.runs, manifest.temp), 'wx');
       try {
@@ -214,42 +214,21 @@ async function compactLocked(
         await file.close();
       }
       await step('written');
+      // The index for the new layout, ready before the switch: readers take it in at once after it.
+      const index = await compactedIndex(scan, manifest, copied, leftAlone);
+      await writeFileAtomic(join(layout.dir, manifest.index as string), index, durable);
+      await step('indexed');
       await rename(join(layout.runs, manifest.temp), join(layout.runs, manifest.output));
     } catch (error) {
-      // Before the switch nothing has changed: undo (remove the temporary file and the manifest).
+      // Before the switch nothing has changed: undo (remove the temporary files and the manifest).
       await settle(layout, manifest, true, durable).catch(() => undefined);
       throw error;
     }
     if (durable) await fsyncDir(layout.runs);
     await step('switched');
+    await rename(join(layout.dir, manifest.index as string), layout.index);
+    if (durable) await fsyncDir(layout.dir);
     await appendFile(layout.changes, '.');
-
-    const leftAlone = names.map((_, i) => i).filter((i) => !isRewritten[i]);
-    const newSeg = new Map<number, number>(leftAlone.map((old, k) => [old, k + 1]));
-    const segOf = (w: Winner<unknown>) => (w.seg === -1 ? 0 : (newSeg.get(w.seg) as number));
-    const segName = (w: Winner<unknown>) => (w.seg === -1 ? manifest?.output : names[w.seg]) as string;
-    const versioned = <T>(w: Winner<T>) => ({ v: { at: w.at, seg: segName(w), off: w.off }, value: w.value });
-    const runs: RunRef[] = [];
-    for (const w of scan.runs.values()) {
-      runs.push({ ...w.value, seg: segOf(w), off: w.off, len: w.len, line: w.line, at: w.at });
-    }
-    runs.sort(compareRunOrder);
-    const header: SnapshotHeader = {
-      segments: [
-        { name: manifest.output, bytes: copied.bytes, lines: copied.lines },
-        ...leftAlone.map((i) => ({ name: names[i] as string, ...(scan.ends[i] as { bytes: number; lines: number }) })),
-      ],
-      runCount: runs.length,
-      components: [...scan.components.values()].map(versioned),
-      pointers: [...scan.pointers.values()].map(versioned),
-      blobs: [...scan.blobs.values()].map(versioned),
-    };
-    await writeFileAtomic(
-      layout.index,
-      encodeSnapshot(header, runs, (seg) => seg),
-      durable,
-    );
-    await step('indexed');
     await settle(layout, manifest, true, durable);
     for (const name of rewritten) held.delete(join(layout.runs, name + LOCK_SUFFIX));
     await appendFile(layout.changes, '.');

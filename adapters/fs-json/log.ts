@@ -35,6 +35,8 @@ interface Segment {
   end: SegmentEnd;
   /** Opened on first read; a promise, so that concurrent first reads share one handle. */
   file?: Promise<FileHandle>;
+  /** Replaced by a compaction whose index this process took in: never read again. */
+  retired?: boolean;
 }
 
 interface OwnSegment {
@@ -57,6 +59,11 @@ export interface LogOptions {
   durable: boolean;
   segmentMaxBytes: number;
   report: (problem: Problem) => void;
+  /**
+   * Of the segments a listing finds for the first time, those to leave unread for now (a
+   * compaction's new segment whose index is taken in instead).
+   */
+  defer?: (names: readonly string[]) => Promise<ReadonlySet<string>>;
 }
 
 /**
@@ -69,6 +76,8 @@ export class SegmentLog {
   private readonly byName = new Map<string, number>();
   private own: OwnSegment | undefined;
   private lastAt = 0;
+  /** New segments the last listing left unread (see LogOptions.defer). */
+  deferred = 0;
 
   private constructor(
     private readonly o: LogOptions,
@@ -96,9 +105,50 @@ export class SegmentLog {
     return `segments/${this.name(seg)}`;
   }
 
-  /** Each segment with how far it has been taken in, in segment-number order. */
+  /** Each segment with how far it has been taken in, in segment-number order (a retired one: none of it). */
   ends(): (SegmentEnd & { name: string })[] {
-    return this.segs.map((s) => ({ name: s.name, ...s.end }));
+    return this.segs.map((s) => ({ name: s.name, ...(s.retired ? { bytes: 0, lines: 0 } : s.end) }));
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Whether other processes announced commits since the last look (one fstat). */
+  async changed(): Promise<boolean> {
+    return (await this.changes.stat()).size !== this.changesSize;
+  }
+
+  /**
+   * Starts over from a compaction's index (store.ts adopt): its segments count as read up to
+   * where it says, the segments it replaced are never read again, and any other segment is read
+   * from its start by the next refresh. Our own segment keeps its end: returns its batches past
+   * the index's end (those are in memory no more).
+   */
+  async rebase(
+    indexed: readonly (SegmentEnd & { name: string })[],
+    replaced: readonly string[],
+  ): Promise<SegmentBatch[]> {
+    for (const s of indexed) this.add(s.name);
+    const ends = new Map(indexed.map((s) => [s.name, { bytes: s.bytes, lines: s.lines }]));
+    const gone = new Set(replaced);
+    const out: SegmentBatch[] = [];
+    for (const [seg, s] of this.segs.entries()) {
+      if (s.retired) continue;
+      if (gone.has(s.name) && seg !== this.own?.seg) {
+        s.retired = true;
+        this.letGo(s);
+        continue;
+      }
+      const from = ends.get(s.name) ?? { bytes: 0, lines: 0 };
+      if (seg !== this.own?.seg) {
+        s.end = from;
+        continue;
+      }
+      const buf = await this.read(seg, from.bytes, s.end.bytes - from.bytes);
+      for (const b of parseSegment(buf, from, this.file(seg), this.o.report).batches) out.push({ seg, ...b });
+    }
+    return out;
   }
 
   /** Registers a segment (with what is already known of it) and returns its number. */
@@ -126,13 +176,14 @@ export class SegmentLog {
   /** The tail of every segment but our own, in segment order, without taking anything in. */
   private async readTails(opening: boolean): Promise<Map<number, Tail>> {
     const listed = (await readdir(this.o.layout.runs)).sort();
-    for (const name of listed) {
-      if (name.endsWith(SEGMENT_SUFFIX)) this.add(name);
-    }
+    const fresh = listed.filter((name) => name.endsWith(SEGMENT_SUFFIX) && !this.byName.has(name));
+    const later = fresh.length > 0 && this.o.defer !== undefined ? await this.o.defer(fresh) : new Set<string>();
+    for (const name of fresh) if (!later.has(name)) this.add(name);
+    this.deferred = later.size;
     this.letGoOfRemoved(new Set(listed));
     const tails = new Map<number, Tail>();
     for (let seg = 0; seg < this.segs.length; seg++) {
-      if (seg === this.own?.seg) continue;
+      if (seg === this.own?.seg || (this.segs[seg] as Segment).retired) continue;
       const tail = await this.readTail(seg, (this.segs[seg] as Segment).end, opening);
       if (tail.batches.length > 0 || tail.end !== (this.segs[seg] as Segment).end) tails.set(seg, tail);
     }
@@ -144,12 +195,14 @@ export class SegmentLog {
    * their space is freed; a little later, so that a read under way still finishes.
    */
   private letGoOfRemoved(listed: ReadonlySet<string>): void {
-    for (const s of this.segs) {
-      const file = s.file;
-      if (file === undefined || listed.has(s.name)) continue;
-      s.file = undefined;
-      setTimeout(() => file.then((f) => f.close()).catch(() => undefined), 10_000).unref();
-    }
+    for (const s of this.segs) if (!listed.has(s.name)) this.letGo(s);
+  }
+
+  private letGo(s: Segment): void {
+    const file = s.file;
+    if (file === undefined) return;
+    s.file = undefined;
+    setTimeout(() => file.then((f) => f.close()).catch(() => undefined), 10_000).unref();
   }
 
   /** Moves each segment's end past its tail and returns the tails' batches. */
@@ -263,7 +316,7 @@ export class SegmentLog {
       const seen = tails.get(seg);
       const from = seen?.end ?? s.end;
       const lock = join(this.o.layout.runs, s.name + LOCK_SUFFIX);
-      if (from.bytes >= this.o.segmentMaxBytes) continue;
+      if (from.bytes >= this.o.segmentMaxBytes || s.retired) continue;
       let recovered = false;
       if (!(await tryLock(lock))) {
         // A lock whose writer died holds the segment for no one: take it over.

@@ -8,7 +8,7 @@
 import { firstIndex } from '../../src/sorted-lists.js';
 import { compareWriteKeys } from '../../src/store.js';
 import { type Cols, jsOrder, packColumns, utf8 } from './run-columns.js';
-import type { RunRef } from './run-refs.js';
+import type { RunRef } from './run-ref.js';
 
 /** The old block's columns and what its descriptor names. */
 export interface OldBlock {

@@ -12,7 +12,8 @@
 import { firstIndex } from '../../src/sorted-lists.js';
 import { compareWriteKeys, type WriteKey } from '../../src/store.js';
 import { PagedBytes } from './paged-bytes.js';
-import type { RunRef } from './run-refs.js';
+import type { RunRef } from './run-ref.js';
+import { encodeTable, tableOf } from './run-table.js';
 
 type Kind = 'f64' | 'u32' | 'u8';
 type Column = Float64Array | Uint32Array | Uint8Array;
@@ -53,95 +54,12 @@ interface Descriptor {
   cols: Record<string, [Kind, number, number]>;
 }
 
-export const jsOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+export { jsOrder } from './run-table.js';
 
-/** Strings as UTF-8 bytes and start offsets (one more offset than strings). */
-function packStrings(list: readonly string[]): { bytes: Uint8Array; start: Uint32Array } {
-  const start = new Uint32Array(list.length + 1);
-  let total = 0;
-  for (let i = 0; i < list.length; i++) {
-    start[i] = total;
-    total += Buffer.byteLength(list[i] as string, 'utf8');
-  }
-  start[list.length] = total;
-  const bytes = Buffer.allocUnsafe(total);
-  for (let i = 0; i < list.length; i++) bytes.write(list[i] as string, start[i] as number, 'utf8');
-  return { bytes, start };
-}
-
-/** Lists per key as one flat array with start offsets (compressed sparse rows). */
-function csr(lists: readonly (readonly number[] | undefined)[]): { start: Uint32Array; flat: Uint32Array } {
-  const start = new Uint32Array(lists.length + 1);
-  let total = 0;
-  for (let i = 0; i < lists.length; i++) {
-    start[i] = total;
-    total += lists[i]?.length ?? 0;
-  }
-  start[lists.length] = total;
-  const flat = new Uint32Array(total);
-  for (let i = 0; i < lists.length; i++) flat.set(lists[i] ?? [], start[i] as number);
-  return { start, flat };
-}
-
-/** Encodes runs (sorted in (startedAt, id) order, one per id) as the binary column block. */
+/** Encodes runs (one per id) as the binary column block. */
 export function encodeColumns(runs: readonly RunRef[], segIndex: (seg: number) => number): Uint8Array {
-  const n = runs.length;
-  const components = [...new Set(runs.map((r) => r.component))].sort(jsOrder);
-  const componentOf = new Map(components.map((c, i) => [c, i]));
-  const seen = new Set<string>();
-  for (const r of runs) {
-    for (const p of r.inputs) seen.add(p);
-    for (const p of r.outputs) seen.add(p);
-  }
-  const pointers = [...seen].sort(jsOrder);
-  const pointerOf = new Map(pointers.map((p, i) => [p, i]));
-  const ids = packStrings(runs.map((r) => r.id));
-  const ptrs = packStrings(pointers);
-  const idOrder = Uint32Array.from(runs.keys()).sort((a, b) => jsOrder(runs[a]?.id as string, runs[b]?.id as string));
-  const ins = runs.map((r) => r.inputs.map((p) => pointerOf.get(p) as number));
-  const outs = runs.map((r) => r.outputs.map((p) => pointerOf.get(p) as number));
-  const writers: number[][] = pointers.map(() => []);
-  const readers: number[][] = pointers.map(() => []);
-  const byComponent: number[][] = components.map(() => []);
-  for (let row = 0; row < n; row++) {
-    for (const p of new Set(outs[row])) writers[p]?.push(row);
-    for (const p of new Set(ins[row])) readers[p]?.push(row);
-    byComponent[componentOf.get(runs[row]?.component as string) as number]?.push(row);
-  }
-  for (const list of writers) list.sort((a, b) => compareWriteKeys(runs[a] as RunRef, runs[b] as RunRef));
-  const inCsr = csr(ins);
-  const outCsr = csr(outs);
-  const wCsr = csr(writers);
-  const rCsr = csr(readers);
-  const cCsr = csr(byComponent);
-  const f64 = (pick: (r: RunRef) => number) => Float64Array.from(runs, pick);
-  const u32 = (pick: (r: RunRef) => number) => Uint32Array.from(runs, pick);
-  const cols: Cols = {
-    startedAt: f64((r) => r.startedAt),
-    endedAt: f64((r) => r.endedAt),
-    at: f64((r) => r.at),
-    off: f64((r) => r.off),
-    component: u32((r) => componentOf.get(r.component) as number),
-    seg: u32((r) => segIndex(r.seg)),
-    len: u32((r) => r.len),
-    line: u32((r) => r.line),
-    idStart: ids.start,
-    idOrder,
-    ptrStart: ptrs.start,
-    inStart: inCsr.start,
-    inPtr: inCsr.flat,
-    outStart: outCsr.start,
-    outPtr: outCsr.flat,
-    wStart: wCsr.start,
-    wRow: wCsr.flat,
-    rStart: rCsr.start,
-    rRow: rCsr.flat,
-    cStart: cCsr.start,
-    cRow: cCsr.flat,
-    idBytes: ids.bytes,
-    ptrBytes: ptrs.bytes,
-  };
-  return packColumns(cols, components, pointers.length);
+  const { cols, components, pointers } = encodeTable(tableOf(runs, segIndex));
+  return packColumns(cols, components, pointers);
 }
 
 /** The binary column block (see the top of this file) for columns already built. */
@@ -215,6 +133,8 @@ export class RunColumns {
   readonly n: number;
   private readonly components: string[];
   private readonly pointerCount: number;
+  /** This process's number for each segment number the block holds (see mapSegments). */
+  private segMap: readonly number[] | undefined;
 
   private constructor(
     private readonly file: PagedBytes,
@@ -246,6 +166,18 @@ export class RunColumns {
     const headLength = view(block).getUint32(0, true);
     const d = JSON.parse(utf8(block.subarray(4, 4 + headLength))) as Descriptor;
     return new RunColumns(PagedBytes.of(block), d, Math.ceil((4 + headLength) / 8) * 8);
+  }
+
+  /**
+   * Makes every reference name segments by this process's numbers: `numbers[k]` for the block's
+   * segment k (the block numbers its index file's segments).
+   */
+  mapSegments(numbers: readonly number[]): void {
+    this.segMap = numbers.every((n, k) => n === k) ? undefined : numbers;
+  }
+
+  private seg(s: number): number {
+    return this.segMap === undefined ? s : (this.segMap[s] as number);
   }
 
   /** Reads made so far, and the bytes they asked for. */
@@ -327,7 +259,7 @@ export class RunColumns {
       endedAt,
       inputs,
       outputs,
-      seg,
+      seg: this.seg(seg),
       off,
       len,
       line,
@@ -405,6 +337,8 @@ export class RunColumns {
       const Type = kind === 'f64' ? Float64Array : kind === 'u32' ? Uint32Array : Uint8Array;
       cols[name] = new Type(block.buffer as ArrayBuffer, block.byteOffset + this.base + off, count);
     }
+    const map = this.segMap;
+    if (map !== undefined) cols.seg = (cols.seg as Uint32Array).map((s) => map[s] as number);
     return cols as Cols;
   }
 
@@ -430,7 +364,7 @@ export class RunColumns {
           const row = await this.find(id);
           if (row < 0) return { row, at: 0, seg: 0, off: 0 };
           const [at, seg, off] = await Promise.all([this.f64('at', row), this.u32('seg', row), this.f64('off', row)]);
-          return { row, at, seg, off };
+          return { row, at, seg: this.seg(seg), off };
         }),
       );
     }

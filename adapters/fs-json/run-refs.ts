@@ -8,24 +8,16 @@
  * overlay), hiding the column rows they replace. Comparing a new reference with the column row
  * of its id needs reads, so references wait in `unsettled` until the next query settles them.
  */
-import { type IndexedRun, RUN_INDEXES, RunIndex, type RunIndexPlan } from '../../src/run-index.js';
+import { RUN_INDEXES, RunIndex, type RunIndexPlan } from '../../src/run-index.js';
 import { pageOf, planRange, planRunScan } from '../../src/scan-plan.js';
 import { compareRunOrder, compareWriteKeys, type RunScan, type WriterQuery, type WriterRef } from '../../src/store.js';
 import { compareVersions, type Version } from './format.js';
 import { PagedBytes } from './paged-bytes.js';
 import { type RowList, RunColumns } from './run-columns.js';
 import { mergeColumns } from './run-columns-merge.js';
+import type { RunRef } from './run-ref.js';
 
-/** Where a run's line is, and the fields that order and filter it. */
-export interface RunRef extends IndexedRun {
-  /** Segment number in this process's segment table. */
-  seg: number;
-  off: number;
-  len: number;
-  line: number;
-  /** Commit time of the batch that wrote it: decides between two writes of one id. */
-  at: number;
-}
+export type { RunRef } from './run-ref.js';
 
 /** The most rows a scan reads in one step (it starts at one page and grows; big steps read the whole block). */
 const MAX_STEP = 16_384;

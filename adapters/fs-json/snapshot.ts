@@ -30,6 +30,11 @@ export interface SnapshotHeader {
   components: Versioned<Component>[];
   pointers: Versioned<PointerRecord>[];
   blobs: Versioned<BlobRef>[];
+  /**
+   * Written by compaction: the segments its first segment replaced. A process that finds this
+   * index after the switch takes it in whole instead of re-reading the new segment (store.ts adopt).
+   */
+  replaced?: string[];
 }
 
 type VersionTuple = [number, number, number];
@@ -45,6 +50,7 @@ interface HeaderLine {
   components: [VersionTuple, Component][];
   pointers: [VersionTuple, PointerRecord][];
   blobs: [VersionTuple, BlobRef][];
+  replaced?: string[];
 }
 
 /** Encodes the index file. `runs` must be sorted in (startedAt, id) order. */
@@ -73,6 +79,7 @@ export function encodeSnapshotOf(
     components: header.components.map((c) => [tuple(c.v), c.value]),
     pointers: header.pointers.map((p) => [tuple(p.v), p.value]),
     blobs: header.blobs.map((b) => [tuple(b.v), b.value]),
+    ...(header.replaced === undefined ? {} : { replaced: header.replaced }),
   };
   const rows: WindowRow[] = window.map((r) => [
     r.id,
@@ -131,6 +138,7 @@ export async function decodeSnapshot(
     components: head.components.map(([v, value]) => ({ v: version(v), value })),
     pointers: head.pointers.map(([v, value]) => ({ v: version(v), value })),
     blobs: head.blobs.map(([v, value]) => ({ v: version(v), value })),
+    ...(Array.isArray(head.replaced) ? { replaced: head.replaced } : {}),
   };
   const start = nl1 + 1 + windowBytes;
   const end = await read(start + restBytes - 1, 1);

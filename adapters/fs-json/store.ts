@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalid, PipetraceError } from '../../src/errors.js';
 import { Listeners } from '../../src/listeners.js';
@@ -22,7 +23,7 @@ import {
   deadBytes,
   wantsCompaction,
 } from './compact-auto.js';
-import { recoverCompaction } from './compact-manifest.js';
+import { readManifest, recoverCompaction } from './compact-manifest.js';
 import { ensureLayout, type Layout, layoutOf, storageError, writeFileAtomic } from './files.js';
 import { decodeLine, encodeRecord, type PlacedRecord, type Problem } from './format.js';
 import type { FsJsonOptions, FsJsonStore } from './index.js';
@@ -37,6 +38,22 @@ import { type Folded, StoreState } from './state.js';
 
 /** Rewrite the index during writes once this many records are not in it. */
 const INDEX_WHILE_WRITING = 100_000;
+
+/** A file's identity and size, to tell whether it changed ('' when it is missing). */
+async function statKey(path: string): Promise<string> {
+  try {
+    const s = await stat(path);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
+/** Of new segments, the one a compaction under way writes: its index is taken in instead (adopt). */
+async function deferCompacted(layout: Layout, names: readonly string[]): Promise<ReadonlySet<string>> {
+  const m = await readManifest(layout).catch(() => undefined);
+  return new Set(m !== undefined && names.includes(m.output) ? [m.output] : []);
+}
 
 /** The in-memory state for what the index file and the segments hold; see state.ts. */
 function stateFrom(log: SegmentLog, index: OpenIndex | undefined): StoreState {
@@ -74,15 +91,19 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private closed = false;
   /** Dead segment bytes as of the last index rewrite: close compacts when they pass the ratio. */
   private dead: DeadBytes | undefined;
+  /** Index files replaced by a compaction's (see adopt): queries under way may still read them. */
+  private readonly retired = new Set<OpenIndex>();
+  /** The index file as last looked at, to look again only when it changed. */
+  private indexSeen = '';
 
   private constructor(
     private readonly options: FsJsonOptions,
     private readonly layout: Layout,
     private readonly found: Problems,
     private readonly log: SegmentLog,
-    private readonly state: StoreState,
+    private state: StoreState,
     /** The index file, open while the store is: its line 3 is read on demand. */
-    private readonly index: OpenIndex | undefined,
+    private index: OpenIndex | undefined,
   ) {
     this.dir = options.dir;
     this.kind = `fs-json:${options.dir}`;
@@ -110,9 +131,13 @@ export class FsJsonStoreImpl implements FsJsonStore {
         durable: options.durable ?? true,
         segmentMaxBytes: options.segmentMaxBytes ?? 64 * 1024 * 1024,
         report,
+        defer: (names) => deferCompacted(layout, names),
       });
       index = await openIndexFile(layout, report);
       const store = new FsJsonStoreImpl(options, layout, found, log, stateFrom(log, index), index);
+      const header = index?.snapshot.header;
+      // A compaction's index: the segments it replaced, if still there, are copies not to read.
+      if (header?.replaced !== undefined) await log.rebase(header.segments, header.replaced);
       await store.refresh(true, true);
       return store;
     } catch (error) {
@@ -137,9 +162,47 @@ export class FsJsonStoreImpl implements FsJsonStore {
     const folded = await this.disk.run(async () => {
       // From here on a new query needs a look of its own: what it waits for may come after this stat.
       if (!force) this.queued = undefined;
-      return this.state.fold(await this.log.refresh(force, opening));
+      const adopted = !opening && (force || (await this.log.changed())) && (await this.adopt());
+      const folded = this.state.fold(await this.log.refresh(force || adopted, opening));
+      // A compaction's new segment left unread: its index is there by now, or soon.
+      if (this.log.deferred > 0 && (await this.adopt())) this.state.fold(await this.log.refresh(true));
+      return folded;
     });
     this.tell(folded);
+  }
+
+  /**
+   * Takes in the index a compaction wrote, when it names a segment this process has not read:
+   * the index describes that segment exactly, so the new state comes from it instead of from
+   * re-reading the segment (hundreds of MB at a million runs). Runs in `disk`.
+   */
+  private async adopt(): Promise<boolean> {
+    const seen = await statKey(this.layout.index);
+    if (seen === this.indexSeen) return false;
+    this.indexSeen = seen;
+    const index = await openIndexFile(this.layout, () => {});
+    const header = index?.snapshot.header;
+    const first = header?.segments[0]?.name;
+    if (index === undefined || header?.replaced === undefined || first === undefined || this.log.has(first)) {
+      await index?.close();
+      return false;
+    }
+    index.snapshot.columns.mapSegments(header.segments.map((s) => this.log.add(s.name)));
+    const own = await this.log.rebase(header.segments, header.replaced);
+    const segName = (n: number) => this.log.name(n);
+    const state = new StoreState(new RunRefs(index.snapshot.columns, segName), segName, header);
+    // Our own commits past the index: already told, and in the new state again.
+    state.fold(own);
+    const old = this.index;
+    this.state = state;
+    this.index = index;
+    if (old !== undefined) {
+      this.retired.add(old);
+      setTimeout(() => {
+        if (this.retired.delete(old)) old.close().catch(() => undefined);
+      }, 10_000).unref();
+    }
+    return true;
   }
 
   private tell(folded: Folded): void {
@@ -446,6 +509,8 @@ export class FsJsonStoreImpl implements FsJsonStore {
         await Promise.allSettled([...this.reads]);
         await this.disk.run(async () => {
           await this.index?.close();
+          for (const old of this.retired) await old.close();
+          this.retired.clear();
           await this.log.close();
         });
       }

@@ -1,10 +1,12 @@
-/** fs-json keeps small blob files it read: never stale, never shared with a caller. */
+/** fs-json keeps small blob files and run lines it read: never stale, never shared with a caller. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SmallBlobCache } from '../adapters/fs-json/blob-cache.js';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
+import { SegmentLog } from '../adapters/fs-json/log.js';
+import type { Run } from '../src/model.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pipetrace-fs-blob-cache-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -38,5 +40,52 @@ describe('fs-json small blob cache', () => {
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toBeDefined();
     expect(cache.get('c')).toBeDefined();
+  });
+
+  it('reads a run line once, and still answers what another store replaced, or compaction moved, since', async () => {
+    const dir = join(root, 'runs');
+    const run = (id: string, component: string): Run => ({
+      id,
+      component,
+      startedAt: 1,
+      endedAt: 2,
+      inputs: [],
+      outputs: [`out/${id}`],
+      dependencies: [],
+      notes: [],
+      params: {},
+      metrics: {},
+      status: 'succeeded',
+    });
+    const writer = await fsJsonStore({ dir, durable: false, compactRatio: false });
+    await writer.putRuns([run('r1', 'a'), run('r2', 'a')]);
+    await writer.close();
+    const reader = await fsJsonStore({ dir, durable: false, compactRatio: false });
+    const reads = vi.spyOn(SegmentLog.prototype, 'readMany');
+    try {
+      expect((await reader.getRuns(['r1']))[0]?.component).toBe('a');
+      expect(reads).toHaveBeenCalledTimes(1);
+      // Again: from the cache, and a caller changing what it got changes nothing kept.
+      const [again] = await reader.getRuns(['r1']);
+      (again as Run).component = 'changed';
+      expect((await reader.getRuns(['r1']))[0]?.component).toBe('a');
+      expect(reads).toHaveBeenCalledTimes(1);
+      // Only the line not read before is read.
+      expect((await reader.getRuns(['r1', 'r2'])).map((r) => r?.id)).toEqual(['r1', 'r2']);
+      expect(reads).toHaveBeenCalledTimes(2);
+      expect(reads.mock.calls[1]?.[0]).toHaveLength(1);
+      // Another store replaces r1: its new line is elsewhere, so the reader reads it.
+      const other = await fsJsonStore({ dir, durable: false, compactRatio: false });
+      await other.putRuns([run('r1', 'b')]);
+      expect((await reader.getRuns(['r1']))[0]?.component).toBe('b');
+      // Compaction moves every line to a segment of a new name: the reader follows.
+      await other.compact({ graceMs: 0 });
+      await other.close();
+      expect((await reader.getRuns(['r1', 'r2'])).map((r) => r?.component)).toEqual(['b', 'a']);
+      expect(reader.problems()).toEqual([]);
+    } finally {
+      reads.mockRestore();
+      await reader.close();
+    }
   });
 });

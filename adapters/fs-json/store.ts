@@ -87,6 +87,12 @@ export class FsJsonStoreImpl implements FsJsonStore {
   private readonly reads = new Set<Promise<unknown>>();
   /** Small blob files read before (a file never changes: a new version is a new file). */
   private readonly smallBlobs = new SmallBlobCache();
+  /**
+   * Run lines read before, by segment name and offset: a committed line never changes (segments
+   * are appended to, and compaction writes a segment under a new name). A warm trace reads the
+   * same few runs at every step; this spares each of them a read through the thread pool.
+   */
+  private readonly runLines = new SmallBlobCache(16 * 1024, 4 * 1024 * 1024);
   private poll: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   /** Dead segment bytes as of the last index rewrite: close compacts when they pass the ratio. */
@@ -283,9 +289,9 @@ export class FsJsonStoreImpl implements FsJsonStore {
   /** The runs at `refs`, read together; undefined for a missing ref or an unreadable line. */
   private async readRuns(refs: readonly (RunRef | undefined)[], again = true): Promise<(Run | undefined)[]> {
     const present = refs.filter((r): r is RunRef => r !== undefined);
-    let bufs: Buffer[];
+    let bufs: Uint8Array[];
     try {
-      bufs = await this.log.readMany(present);
+      bufs = await this.readLines(present);
     } catch (error) {
       if (!again || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // Compaction removed a segment since we looked: its lines live in the new segment now.
@@ -294,11 +300,28 @@ export class FsJsonStoreImpl implements FsJsonStore {
       return this.readRuns(moved, false);
     }
     let k = 0;
-    return refs.map((ref) => (ref === undefined ? undefined : this.decodeRun(ref, bufs[k++] as Buffer)));
+    return refs.map((ref) => (ref === undefined ? undefined : this.decodeRun(ref, bufs[k++] as Uint8Array)));
   }
 
-  private decodeRun(ref: RunRef, buf: Buffer): Run | undefined {
-    const decoded = decodeLine(buf.toString('utf8', 0, buf.length - 1));
+  /** The lines at `refs`, from the cache where it has them, else read (and kept). */
+  private async readLines(refs: readonly RunRef[]): Promise<Uint8Array[]> {
+    const keys = refs.map((r) => `${this.log.name(r.seg)}@${r.off}`);
+    const out = keys.map((k) => this.runLines.get(k));
+    const missing = refs.filter((_, i) => out[i] === undefined);
+    if (missing.length === 0) return out as Uint8Array[];
+    const read = await this.log.readMany(missing);
+    let k = 0;
+    for (let i = 0; i < out.length; i++) {
+      if (out[i] !== undefined) continue;
+      const buf = read[k++] as Buffer;
+      out[i] = buf;
+      this.runLines.set(keys[i] as string, buf);
+    }
+    return out as Uint8Array[];
+  }
+
+  private decodeRun(ref: RunRef, buf: Uint8Array): Run | undefined {
+    const decoded = decodeLine(Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('utf8', 0, buf.length - 1));
     if ('record' in decoded && decoded.record.kind === 'run' && decoded.record.value.id === ref.id) {
       return decoded.record.value;
     }

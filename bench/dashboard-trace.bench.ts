@@ -8,7 +8,10 @@
  * drawing is complete, and the longest main-thread task, as the longest gap between two turns
  * of the event loop (a MessageChannel probe; it includes rendering work) over the whole page
  * load, and over the drawing alone (from the trace's answer on: `*_drawing_longest_task_ms`),
- * beside the count of PerformanceObserver 'longtask' entries (tasks over 50 ms). The results are read with a raw DevTools call once the page is
+ * beside the count of PerformanceObserver 'longtask' entries (tasks over 50 ms). The probe's clock
+ * starts at its own first turn, not when it is installed: an init script runs inside Chromium's
+ * navigation commit (its context creation, LocalWindowProxy::Initialize), whose rest is the
+ * browser's work, before any byte of the page runs. The results are read with a raw DevTools call once the page is
  * done, so no test-driver script runs in the page while it is measured.
  */
 import { rm } from 'node:fs/promises';
@@ -24,8 +27,8 @@ const { dir, serve } = await builtDashboard('pipetrace-trace-bench-');
 /** In the page before any script: the gap probe, the long-task observer, and the two moments. */
 const PROBE = (first: string, done: string) => `(() => {
   const g = globalThis; g.__maxGap = 0; g.__longest = 0; g.__longTasks = 0; const gaps = [];
-  const ch = new MessageChannel(); let last = performance.now(); let stop = false;
-  ch.port1.onmessage = () => { const t = performance.now(); g.__maxGap = Math.max(g.__maxGap, t - last); if (t - last > 4) gaps.push([last, t]); last = t; if (!stop) ch.port2.postMessage(0); };
+  const ch = new MessageChannel(); let last = -1; let stop = false;
+  ch.port1.onmessage = () => { const t = performance.now(); if (last >= 0) { g.__maxGap = Math.max(g.__maxGap, t - last); if (t - last > 4) gaps.push([last, t]); } last = t; if (!stop) ch.port2.postMessage(0); };
   ch.port2.postMessage(0);
   new PerformanceObserver((list) => { for (const e of list.getEntries()) { g.__longTasks++; g.__longest = Math.max(g.__longest, e.duration); } }).observe({ type: 'longtask', buffered: true });
   const find = (sel) => document.querySelector('pipetrace-dashboard')?.shadowRoot?.querySelector(sel);

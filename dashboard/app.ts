@@ -185,7 +185,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
   };
   const style = h('style', {}, STYLES);
   // The shell goes on the page one task later, so its first layout (fonts and all) is a task of
-  // its own rather than part of the script's start; the view's queries leave before it.
+  // its own rather than part of the script's start.
   let mounted = true;
   void nextTask().then(() => {
     if (mounted) (root as ParentNode).append(style, header, main, status, toastBox);
@@ -256,6 +256,8 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     render();
   }
 
+  /** The view last asked for, once on screen (or failed). */
+  let shown: Promise<void> = Promise.resolve();
   /** Shows the current view; resolves once it is on screen (or failed). */
   function render(): Promise<void> {
     const gen = ++generation;
@@ -266,7 +268,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     fill(main, h('p', { class: 'muted' }, 'Loading…'));
     // A slow answer must not overwrite the view the user moved on to: fill only while current.
     // The view's queries start now, beside the access question (views that need it await ctx.access).
-    return viewOf(view, ctx(gen)).then(
+    shown = viewOf(view, ctx(gen)).then(
       (nodes) => {
         if (gen === generation) fill(main, nodes);
       },
@@ -274,6 +276,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
         if (gen === generation) fill(main, h('div', { class: 'error', role: 'alert' }, error.message));
       },
     );
+    return shown;
   }
 
   // "/" jumps to the command bar from anywhere in the dashboard, as in many web apps.
@@ -306,8 +309,9 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
   };
   if (useHash) window.addEventListener('hashchange', onHash);
 
-  // The view's queries go out first; live updates start once it is on screen (below).
-  const firstView = render();
+  // The first view starts one task after the element: building the shell and starting the view
+  // (its code's first run, its queries) are two tasks, neither long. A view opened meanwhile wins.
+  const firstView = nextTask().then(() => (generation === 0 ? render() : shown));
 
   // Live: watch the newest run; when it changes, say so and refresh the views that list runs.
   let newest: string | undefined;

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { withBundlePage } from './harness.js';
+
+const entry = new URL('./entries/first-view.entry.ts', import.meta.url).pathname;
+
+describe('the dashboard start (dashboard/app.ts)', () => {
+  it('starts the first view one task after the element, so the two starts are separate tasks', async () => {
+    const seen = await withBundlePage(entry, (page) =>
+      page.evaluate(() =>
+        (globalThis as unknown as { firstView: () => Promise<{ inStart: string[]; later: string[] }> }).firstView(),
+      ),
+    );
+    expect(seen.inStart).toEqual([]);
+    expect(seen.later).toContain('recent');
+  }, 60_000);
+
+  it('sends only the query of a view opened before the first one started', async () => {
+    const calls = await withBundlePage(entry, (page) =>
+      page.evaluate(() => (globalThis as unknown as { openedFirst: () => Promise<string[]> }).openedFirst()),
+    );
+    expect(calls).toEqual(['trace']);
+  }, 60_000);
+});

@@ -84,8 +84,9 @@ table.kv th { background: none; color: var(--muted); font-weight: 400; border-to
 .graph svg g[data-hit] rect { stroke: #f59e0b; stroke-width: 4; }
 .graph svg path { stroke: var(--edge); }
 .overview { display: flex; gap: 10px; align-items: flex-start; padding: 6px; }
-.overview .level { flex: 0 0 210px; content-visibility: auto; contain-intrinsic-size: auto 210px auto 320px; }
-.overview .level h3 { margin: 0 0 6px; font-size: 12px; color: var(--muted); text-transform: uppercase; }
+.overview .level { flex: 0 0 210px; }
+.overview .level h3 { margin: 0 0 6px; font-size: 12px; font-weight: 400; color: var(--muted); text-transform: uppercase; }
+.overview summary b { font-weight: 400; color: var(--node-text); }
 .overview details.group { background: var(--node-fill); border: 1px solid var(--node-line); border-radius: 7px; padding: 6px 8px; margin: 0 0 6px; }
 .overview details.group summary { cursor: pointer; }
 .overview details[data-hit], .overview [data-run][data-hit] { outline: 3px solid #f59e0b; }

@@ -113,6 +113,37 @@ describe('big traces', () => {
     });
   }, 60_000);
 
+  it('draws the overview in one layout pass, in fonts the shell has already drawn', async () => {
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/trace/merged`);
+      await page.locator('.graph[data-grouped] .overview details.group').first().waitFor();
+      const { shell, overview, skipped } = await page.evaluate(() => {
+        const root = document.querySelector('pipetrace-dashboard')?.shadowRoot as ShadowRoot;
+        // Size and weight of every element that draws text of its own.
+        const fonts = (scope: Element) =>
+          [...scope.querySelectorAll('*')]
+            .filter((el) => [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent?.trim()))
+            .map((el) => {
+              const s = getComputedStyle(el);
+              return `${s.fontSize} ${s.fontWeight} ${s.fontFamily}`;
+            });
+        const overview = root.querySelector('.overview') as Element;
+        return {
+          shell: [...new Set(fonts(root.querySelector('header') as Element))],
+          overview: [...new Set(fonts(overview))],
+          // content-visibility: auto lays out the columns on screen in a second pass of the same frame.
+          skipped: [...overview.querySelectorAll('.level')].filter(
+            (el) => getComputedStyle(el).getPropertyValue('content-visibility') !== 'visible',
+          ).length,
+        };
+      });
+      expect(overview.length).toBeGreaterThan(0);
+      // A face or size the shell has not used is a font lookup (a call to the browser) in the overview's frame.
+      expect(overview.filter((f) => !shell.includes(f))).toEqual([]);
+      expect(skipped).toBe(0);
+    });
+  }, 60_000);
+
   it(`lists the first ${FIRST_POINTERS} inputs of a run that read ${WIDE}, and all of them on request, by keyboard`, async () => {
     await withChromium(async (page) => {
       await page.goto(`${server.url}/#/trace/merged`);

@@ -162,7 +162,11 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
   const header = h('header', {}, h('h1', {}, 'pipe', h('span', {}, 'trace')), nav, form, tokenInput, readOnly, live);
   // What the source lets this page do, asked once before the first view (an in-page store: anything).
   let writes: ViewContext['writes'] = 'yes';
-  const accessKnown = (options.api.access?.() ?? Promise.resolve(undefined)).then(
+  // Asked from a microtask, not from inside the element's start (the bundle's top level, which
+  // defines the element): under DevTools a request records its caller's stack, and a stack through
+  // the top level reparses the whole bundle for source positions, milliseconds in the first task.
+  const accessAsked = Promise.resolve().then(() => options.api.access?.());
+  const accessKnown = accessAsked.then(
     (a) => {
       if (a === undefined) return;
       writes = a.write;

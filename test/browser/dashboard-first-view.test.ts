@@ -20,4 +20,18 @@ describe('the dashboard start (dashboard/app.ts)', () => {
     );
     expect(calls).toEqual(['trace']);
   }, 60_000);
+
+  it('asks what the source allows right after the start, not inside it', async () => {
+    const seen = await withBundlePage(entry, (page) =>
+      page.evaluate(() =>
+        (
+          globalThis as unknown as { accessAsked: () => Promise<{ inStart: string[]; afterStart: string[] }> }
+        ).accessAsked(),
+      ),
+    );
+    // Under DevTools a request records its caller's stack: from inside the element's start that
+    // stack reaches the bundle's top level, whose source positions cost a reparse of the whole bundle.
+    expect(seen.inStart).toEqual([]);
+    expect(seen.afterStart).toEqual(['access']);
+  }, 60_000);
 });

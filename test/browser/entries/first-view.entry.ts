@@ -3,9 +3,9 @@ import type { DashboardApi } from '../../../dashboard/api.js';
 import { startApp } from '../../../dashboard/app.js';
 import { nextTask } from '../../../dashboard/yield.js';
 
-/** An API that records the operations asked for and never answers. */
-function spyApi(calls: string[]): DashboardApi {
-  const skip = new Set(['access', 'subscribe', 'then']);
+/** An API that records the operations asked for and never answers (`access` recorded only when asked to). */
+function spyApi(calls: string[], withAccess = false): DashboardApi {
+  const skip = new Set([...(withAccess ? [] : ['access']), 'subscribe', 'then']);
   return new Proxy(
     {},
     {
@@ -20,10 +20,10 @@ function spyApi(calls: string[]): DashboardApi {
   ) as DashboardApi;
 }
 
-function start(calls: string[]) {
+function start(calls: string[], withAccess = false) {
   const host = document.createElement('div');
   document.body.append(host);
-  return startApp(host.attachShadow({ mode: 'open' }), { api: spyApi(calls), hash: false, pollMs: 0 });
+  return startApp(host.attachShadow({ mode: 'open' }), { api: spyApi(calls, withAccess), hash: false, pollMs: 0 });
 }
 
 /** The home view's queries: none inside the start's own task, all a task later. */
@@ -46,4 +46,15 @@ function start(calls: string[]) {
   await nextTask();
   handle.unmount();
   return calls;
+};
+
+/** The access question: not asked inside the start (whose stack may reach the bundle's top level), but right after. */
+(globalThis as { accessAsked?: () => Promise<{ inStart: string[]; afterStart: string[] }> }).accessAsked = async () => {
+  const calls: string[] = [];
+  const handle = start(calls, true);
+  const inStart = [...calls];
+  await Promise.resolve();
+  const afterStart = [...calls];
+  handle.unmount();
+  return { inStart, afterStart };
 };

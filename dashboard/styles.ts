@@ -31,7 +31,7 @@ a { color: var(--link); text-decoration: underline; text-decoration-thickness: 1
 header nav a, a.plain { text-decoration: none; }
 :focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px; padding: 10px 18px; background: #1b2636; color: #e8edf4; }
-header h1 { font-size: 16px; margin: 0; font-weight: 650; letter-spacing: .2px; }
+header h1 { font-size: 18px; margin: 0; font-weight: 700; letter-spacing: .2px; }
 header h1 span { color: #8fb4ff; }
 header nav { display: flex; gap: 4px; flex-wrap: wrap; }
 header nav a { color: #c9d4e3; padding: 4px 10px; border-radius: 6px; }

@@ -34,7 +34,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>pipetrace</title>
 <link rel="icon" href="data:,">
-<style>html, body { margin: 0; height: 100%; background: #f6f7f9; }</style>
+<style>html, body { margin: 0; height: 100%; background: #f6f7f9; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }</style>
 <script type="module" src="${BUNDLE_PATH}"></script>
 <script>${prefetchScript(API_PREFIX)}</script>
 </head>

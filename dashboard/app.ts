@@ -162,10 +162,10 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
   const header = h('header', {}, h('h1', {}, 'pipe', h('span', {}, 'trace')), nav, form, tokenInput, readOnly, live);
   // What the source lets this page do, asked once before the first view (an in-page store: anything).
   let writes: ViewContext['writes'] = 'yes';
-  // Asked from a microtask, not from inside the element's start (the bundle's top level, which
-  // defines the element): under DevTools a request records its caller's stack, and a stack through
-  // the top level reparses the whole bundle for source positions, milliseconds in the first task.
-  const accessAsked = Promise.resolve().then(() => options.api.access?.());
+  // Asked one task later, not inside the element's start (the bundle's top level, which defines
+  // the element): a short task of its own; and under DevTools a request records its caller's stack,
+  // which through the top level reparses the whole bundle for source positions (milliseconds).
+  const accessAsked = nextTask().then(() => options.api.access?.());
   const accessKnown = accessAsked.then(
     (a) => {
       if (a === undefined) return;
@@ -384,7 +384,8 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
       );
     }
   };
-  void firstView.then(startLive);
+  // A task after the first view is on screen: its last slice and the live watch's start are two tasks.
+  void firstView.then(nextTask).then(startLive);
   const fallback = setTimeout(startLive, 1000);
   return {
     navigate,

@@ -48,13 +48,53 @@ function start(calls: string[], withAccess = false) {
   return calls;
 };
 
-/** The access question: not asked inside the start (whose stack may reach the bundle's top level), but right after. */
+/** The access question: not asked inside the start (whose stack may reach the bundle's top level), but a task later. */
 (globalThis as { accessAsked?: () => Promise<{ inStart: string[]; afterStart: string[] }> }).accessAsked = async () => {
   const calls: string[] = [];
   const handle = start(calls, true);
   const inStart = [...calls];
-  await Promise.resolve();
+  await nextTask();
   const afterStart = [...calls];
   handle.unmount();
   return { inStart, afterStart };
+};
+
+/**
+ * The live watch (its first look at the newest run) starts a task after the first view is on
+ * screen, not in the task that puts it there: a message posted when the view lands runs before it.
+ */
+(
+  globalThis as { liveAfterView?: () => Promise<{ whenShown: string[]; nextTask: string[]; later: string[] }> }
+).liveAfterView = async () => {
+  const calls: string[] = [];
+  const api = spyApi(calls);
+  // The trace view's query answers (an empty trace, not recorded), so the first view lands; nothing else answers.
+  const answering = new Proxy(api, {
+    get: (target, name) =>
+      name === 'trace'
+        ? () => Promise.resolve({ target: { run: 'r' }, root: 'r', nodes: [], edges: [], truncated: false })
+        : Reflect.get(target, name),
+  });
+  const host = document.createElement('div');
+  document.body.append(host);
+  const root = host.attachShadow({ mode: 'open' });
+  const handle = startApp(root, { api: answering, hash: false, pollMs: 60_000 });
+  handle.navigate({ view: 'trace-run', run: 'r' });
+  const seen = await new Promise<{ whenShown: string[]; nextTask: string[]; later: string[] }>((resolve) => {
+    const observer = new MutationObserver(() => {
+      const main = root.querySelector('main');
+      if (main === null || main.querySelector('h2') === null) return;
+      observer.disconnect();
+      const whenShown = [...calls];
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        const next = [...calls];
+        void nextTask().then(() => resolve({ whenShown, nextTask: next, later: [...calls] }));
+      };
+      channel.port2.postMessage(null);
+    });
+    observer.observe(root, { childList: true, subtree: true });
+  });
+  handle.unmount();
+  return seen;
 };

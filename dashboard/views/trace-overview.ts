@@ -63,35 +63,47 @@ function levelName(g: Group | undefined): string {
   return g.depth === 0 ? 'root' : `${g.depth} up`;
 }
 
-/** The overview element; `open(id)` shows a run's card. */
+/**
+ * Columns an overview draws per frame: about what the first screen shows (210 px each). The
+ * first frame styles and lays out these; `moreOverview` adds as many again per later frame.
+ */
+export const FIRST_COLUMNS = 5;
+
+/** The columns an overview has yet to build, by overview element. */
+const pending = new WeakMap<Element, (count: number) => boolean>();
+
+/** Builds `count` more of an overview's columns; whether any are still to come. */
+export function moreOverview(overview: Element | null, count = FIRST_COLUMNS): boolean {
+  const more = overview === null ? undefined : pending.get(overview);
+  return more?.(count) ?? false;
+}
+
+/** Builds every column an overview has yet to build: before a search, which looks through every group. */
+export function completeOverview(overview: Element | null): void {
+  moreOverview(overview, Number.POSITIVE_INFINITY);
+}
+
+/** The overview element, with its first `FIRST_COLUMNS` columns; `open(id)` shows a run's card. */
 export function traceOverview(trace: Trace, open: (id: string) => void): HTMLElement {
   const levels = groupTrace(trace);
-  return h(
-    'div',
-    { class: 'overview', role: 'list', 'aria-label': 'trace overview: runs grouped by component per level' },
-    ...levels.map((groups) =>
-      h(
-        'section',
-        { class: 'level', role: 'listitem', 'aria-label': `level ${levelName(groups[0])}` },
-        h('h3', {}, levelName(groups[0])),
-        ...groups.map((g) => {
-          const body = h('ul', { class: 'pointers' });
-          const details = h(
-            'details',
-            { class: 'group', 'data-component': g.component, 'data-count': g.runs.length },
+  const column = (groups: Group[]) =>
+    h(
+      'section',
+      { class: 'level', role: 'listitem', 'aria-label': `level ${levelName(groups[0])}` },
+      h('h3', {}, levelName(groups[0])),
+      ...groups.map((g) => {
+        const details = h(
+          'details',
+          { class: 'group', 'data-component': g.component, 'data-count': g.runs.length },
+          h('summary', {}, h('b', {}, g.component), ` × ${g.runs.length}`, h('div', { class: 'muted' }, span(g.runs))),
+        );
+        // The runs (and their list) are built when the group opens, not before: a group may hold thousands.
+        details.addEventListener('toggle', () => {
+          if (!details.open || details.querySelector('ul') !== null) return;
+          details.append(
             h(
-              'summary',
-              {},
-              h('b', {}, g.component),
-              ` × ${g.runs.length}`,
-              h('div', { class: 'muted' }, span(g.runs)),
-            ),
-            body,
-          );
-          // The runs are built when the group opens, not before: a group may hold thousands.
-          details.addEventListener('toggle', () => {
-            if (!details.open || body.childElementCount > 0) return;
-            body.append(
+              'ul',
+              { class: 'pointers' },
               ...g.runs
                 .slice(0, GROUP_RUNS)
                 .map((r) =>
@@ -108,11 +120,22 @@ export function traceOverview(trace: Trace, open: (id: string) => void): HTMLEle
               g.runs.length > GROUP_RUNS
                 ? h('li', { class: 'muted' }, `… ${counted(g.runs.length - GROUP_RUNS, 'more run')}`)
                 : '',
-            );
-          });
-          return details;
-        }),
-      ),
-    ),
+            ),
+          );
+        });
+        return details;
+      }),
+    );
+  const overview = h(
+    'div',
+    { class: 'overview', role: 'list', 'aria-label': 'trace overview: runs grouped by component per level' },
+    ...levels.slice(0, FIRST_COLUMNS).map(column),
   );
+  let built = FIRST_COLUMNS;
+  pending.set(overview, (count) => {
+    overview.append(...levels.slice(built, built + count).map(column));
+    built += count;
+    return built < levels.length;
+  });
+  return overview;
 }

@@ -13,7 +13,7 @@ import type { View } from '../hash-router.js';
 import { nextFrame, nextTask } from '../yield.js';
 import { cardExtras, runCard } from './run-card.js';
 import { type TraceGraph, traceGraph } from './trace-graph.js';
-import { traceOverview } from './trace-overview.js';
+import { completeOverview, moreOverview, traceOverview } from './trace-overview.js';
 
 /**
  * The pointer's versions (its writers, newest first, from the root's component history), each
@@ -94,7 +94,14 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
   let picture: TraceGraph | undefined;
   const draw = () => {
     if (grouped()) {
-      if (graph.childElementCount === 0) graph.append(overview ?? traceOverview(trace, (id) => void show(id, true)));
+      if (graph.childElementCount === 0) {
+        graph.append(overview ?? traceOverview(trace, (id) => void show(id, true)));
+        // Its other columns after the first picture, a few per frame.
+        const rest = () => {
+          if (moreOverview(graph.firstElementChild)) void nextFrame().then(rest);
+        };
+        void nextFrame().then(rest);
+      }
       overview = undefined;
       return;
     }
@@ -149,6 +156,7 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
         return;
       }
       let first: Element | undefined;
+      completeOverview(graph.firstElementChild);
       for (const el of graph.querySelectorAll('[data-run], details[data-component]')) {
         const text = `${el.getAttribute('data-component') ?? ''} ${el.getAttribute('data-run') ?? ''} ${el.getAttribute('aria-label') ?? ''}`;
         const hit = q !== '' && text.toLowerCase().includes(q);

@@ -4,7 +4,7 @@ import { memoryStore } from '../../adapters/memory.js';
 import { FIRST_POINTERS } from '../../dashboard/views/run-card.js';
 import { FIRST_DEPTH, GROUP_ABOVE } from '../../dashboard/views/trace.js';
 import { BIG_GRAPH } from '../../dashboard/views/trace-graph.js';
-import { MAX_COLUMNS } from '../../dashboard/views/trace-overview.js';
+import { FIRST_COLUMNS, MAX_COLUMNS } from '../../dashboard/views/trace-overview.js';
 import { createPipetrace } from '../../src/index.js';
 import { TRACE_PAGE_MAX } from '../../src/queries.js';
 import { serveDashboard } from './dashboard-server.js';
@@ -269,6 +269,53 @@ describe('big traces', () => {
     });
   }, 60_000);
 
+  it(`draws an overview's first ${FIRST_COLUMNS} columns first, and a search finds groups in the columns not yet drawn`, async () => {
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/trace/merged`);
+      await page.locator('.graph[data-grouped] .overview').waitFor();
+      // Watch from inside the page, so the look happens in the very task that puts the overview on screen.
+      const watched = page.evaluate(
+        () =>
+          new Promise<{ first: number; hits: number; afterSearch: number }>((resolve) => {
+            const root = document.querySelector('pipetrace-dashboard')?.shadowRoot as ShadowRoot;
+            const before = root.querySelector('.overview');
+            const observer = new MutationObserver(() => {
+              const overview = root.querySelector('.overview');
+              if (overview === null || overview === before) return;
+              observer.disconnect();
+              const first = overview.querySelectorAll('section.level').length;
+              const find = root.querySelector('input[name="find"]') as HTMLInputElement;
+              find.value = 'link1';
+              find.dispatchEvent(new Event('input'));
+              resolve({
+                first,
+                hits: overview.querySelectorAll('details[data-hit]').length,
+                afterSearch: overview.querySelectorAll('section.level').length,
+              });
+            });
+            observer.observe(root, { childList: true, subtree: true });
+          }),
+      );
+      await page.evaluate(
+        (hash) => {
+          location.hash = hash;
+        },
+        `#/trace/${encodeURIComponent(`long/${LONG - 1}`)}?depth=all`,
+      );
+      const seen = await watched;
+      expect(seen.first).toBe(FIRST_COLUMNS);
+      // Every band holds a link1 group: the search built the other columns first.
+      expect(seen.afterSearch).toBe(MAX_COLUMNS);
+      expect(seen.hits).toBe(MAX_COLUMNS);
+      // Without a search, the other columns follow a few per frame; a group in the last one opens.
+      await page.locator('input[name="find"]').fill('');
+      await page.reload();
+      const last = page.locator('.overview section.level').nth(MAX_COLUMNS - 1);
+      await last.locator('details.group summary').first().click();
+      await expect.poll(() => last.locator('details.group button[data-run]').count()).toBeGreaterThan(0);
+    });
+  }, 60_000);
+
   it(`pages a trace of more than ${TRACE_PAGE_MAX} runs: the first page, the total, then the next page`, async () => {
     await withChromium(async (page) => {
       await page.goto(`${server.url}/#/trace/${encodeURIComponent(`long/${LONG - 1}`)}?depth=all`);
@@ -279,7 +326,8 @@ describe('big traces', () => {
             ...(document.querySelector('pipetrace-dashboard')?.shadowRoot?.querySelectorAll('details.group') ?? []),
           ].reduce((n, d) => n + Number(d.getAttribute('data-count')), 0),
         );
-      expect(await count()).toBe(TRACE_PAGE_MAX);
+      // The columns past the first screen come a few per frame.
+      await expect.poll(count).toBe(TRACE_PAGE_MAX);
       // A chain's 2,000 levels fold into bands of levels, not 2,000 columns.
       const columns = page.locator('.overview section.level');
       expect(await columns.count()).toBe(MAX_COLUMNS);

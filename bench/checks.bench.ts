@@ -7,6 +7,10 @@
  *   check_overhead_wall  the same median from wall time (what a quiet machine would show)
  *   check_call_us        microseconds of CPU per call with the checks (logging to a memory store included)
  *   plain_call_us        microseconds of CPU per call without
+ *   check_clock_read_ns  nanoseconds of CPU per performance.now reading on this machine
+ *   check_overhead_clock_floor  the ratio that the clock readings alone cost: exact durations
+ *                        of 3 checks need 3 readings more than a call without checks (the run's
+ *                        start and end share the first and last), so 1 + 3 readings / plain call
  * Many short rounds: in each, the two variants run back to back (which goes first alternates),
  * each on a fresh memory store, so drift between rounds and store growth fall on both alike,
  * and each round gives one ratio. A round is timed by CPU time (process.cpuUsage) beside wall
@@ -92,6 +96,14 @@ for (let r = -WARMUP_ROUNDS; r < ROUNDS; r++) {
   }
   [stored] = await checked.pt.recent(1);
 }
+// The cost of one clock reading, in CPU time, read as a check's duration is.
+const now = performance.now.bind(performance);
+let sink = 0;
+const READS = 1_000_000;
+const c0 = cpuMicros();
+for (let i = 0; i < READS; i++) sink += now();
+const readNs = ((cpuMicros() - c0) * 1000) / READS;
+if (!(sink > 0)) throw new Error('the clock did not move');
 if (stored?.checks?.length !== 3) throw new Error('the checked step did not store its 3 check results');
 report({
   check_overhead: round(percentile(ratios, 50)),
@@ -102,4 +114,6 @@ report({
   check_overhead_wall_p75: round(percentile(wallRatios, 75)),
   check_call_us: round(percentile(checkedCpu, 50), 2),
   plain_call_us: round(percentile(plainCpu, 50), 2),
+  check_clock_read_ns: round(readNs, 1),
+  check_overhead_clock_floor: round(1 + (3 * readNs) / (1000 * percentile(plainCpu, 50))),
 });

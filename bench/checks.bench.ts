@@ -8,9 +8,10 @@
  *   check_call_us        microseconds of CPU per call with the checks (logging to a memory store included)
  *   plain_call_us        microseconds of CPU per call without
  *   check_clock_read_ns  nanoseconds of CPU per performance.now reading on this machine
- *   check_overhead_clock_floor  the ratio that the clock readings alone cost: exact durations
- *                        of 3 checks need 3 readings more than a call without checks (the run's
- *                        start and end share the first and last), so 1 + 3 readings / plain call
+ *   check_overhead_clock_floor  the least ratio the clock readings alone allow: exact durations
+ *                        of 3 checks need at least 3 readings more than a call without checks
+ *                        (even if the run's start and end shared the first and last; today only
+ *                        the end does), so 1 + 3 readings / plain call
  * Many short rounds: in each, the two variants run back to back (which goes first alternates),
  * each on a fresh memory store, so drift between rounds and store growth fall on both alike,
  * and each round gives one ratio. A round is timed by CPU time (process.cpuUsage) beside wall

@@ -23,6 +23,9 @@ import type { Route } from './router.js';
 export const BUNDLE_NAME = 'pipetrace-dashboard.js';
 export const BUNDLE_PATH = `/dashboard/${BUNDLE_NAME}`;
 
+/** The served page's element talks to the server that served it (its token is kept under this url). */
+const PAGE_URL = '';
+
 /**
  * The page the server answers at `/`: one custom element talking to this same server. When it
  * opens home, its inline script starts home's requests while the bundle loads (home-requests.ts).
@@ -36,10 +39,10 @@ export const DASHBOARD_HTML = `<!doctype html>
 <link rel="icon" href="data:,">
 <style>html, body { margin: 0; height: 100%; background: #f6f7f9; }</style>
 <script type="module" src="${BUNDLE_PATH}"></script>
-<script>${prefetchScript(API_PREFIX)}</script>
+<script>${prefetchScript(API_PREFIX, PAGE_URL)}</script>
 </head>
 <body>
-<pipetrace-dashboard url="" hash></pipetrace-dashboard>
+<pipetrace-dashboard url="${PAGE_URL}" hash></pipetrace-dashboard>
 </body>
 </html>
 `;

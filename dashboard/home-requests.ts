@@ -7,6 +7,7 @@
  */
 import { fillPath, queryString } from '../src/http-params.js';
 import { QUERIES, type QueryArgs, type QueryDef, type QueryName } from '../src/queries.js';
+import { tokenKey } from './token-key.js';
 
 /** Recent runs scanned for failures (the recent-runs table shows the first of them). */
 export const FAILED_WINDOW = 200;
@@ -36,14 +37,21 @@ export function homeRequestPaths(): string[] {
 /** Where the inline script leaves its responses, keyed by URL as the client asks it. */
 const GLOBAL = '__pipetracePrefetch';
 
+/** A value as a JavaScript literal safe inside an inline `<script>`. */
+const literal = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
 /**
  * The inline script of the served page: when the URL opens home (no view in the hash, or
- * `#/recent`), start home's requests under `apiBase` now. A failed request is left for the client
- * to report (the catch only keeps it from being an unhandled rejection meanwhile).
+ * `#/recent`), start home's requests under `apiBase` now, unless the tab keeps a token for the
+ * page's `url` (the client asks with it, so early answers without it would be wasted). A failed
+ * request is left for the client to report (the catch only keeps it from being an unhandled
+ * rejection meanwhile).
  */
-export function prefetchScript(apiBase: string): string {
-  const urls = JSON.stringify(homeRequestPaths().map((p) => apiBase + p)).replace(/</g, '\\u003c');
-  return `(()=>{if(!/^(#\\/?(recent)?)?([?].*)?$/.test(location.hash))return;const p={};for(const u of ${urls}){const f=fetch(u);f.catch(()=>{});p[u]=f}globalThis.${GLOBAL}=p})()`;
+export function prefetchScript(apiBase: string, url: string): string {
+  const urls = literal(homeRequestPaths().map((p) => apiBase + p));
+  // sessionStorage may throw (a sandboxed frame): then there is no token, as the client sees it.
+  const held = `(()=>{try{return sessionStorage.getItem(${literal(tokenKey(url))})}catch{}})()`;
+  return `(()=>{if(!/^(#\\/?(recent)?)?([?].*)?$/.test(location.hash)||${held})return;const p={};for(const u of ${urls}){const f=fetch(u);f.catch(()=>{});p[u]=f}globalThis.${GLOBAL}=p})()`;
 }
 
 /** The response the page's inline script started for `url`, once (a second ask goes to the network). */

@@ -10,6 +10,7 @@
 import type { Store } from '../src/store.js';
 import { type DashboardApi, httpApi, lazyStoreApi } from './api.js';
 import { type DashboardHandle, startApp } from './app.js';
+import { tokenKey as sessionTokenKey } from './token-key.js';
 
 export type { Access, DashboardApi, HistoryQuery, HttpApiOptions, RowDirection, TraceTarget } from './api.js';
 export { httpApi, lazyStoreApi } from './api.js';
@@ -38,7 +39,7 @@ export type MountOptions = CommonOptions &
 export function mount(element: HTMLElement, options: MountOptions): DashboardHandle {
   const root = element.shadowRoot ?? element.attachShadow({ mode: 'open' });
   // A pasted write token is kept for the browser tab's session (not across sessions).
-  const tokenKey = 'url' in options ? `pipetrace-token:${options.url}` : '';
+  const tokenKey = 'url' in options ? sessionTokenKey(options.url) : '';
   let token = 'url' in options ? (options.token ?? session()?.getItem(tokenKey) ?? undefined) : undefined;
   const api =
     'api' in options

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prefetchScript } from '../../dashboard/home-requests.js';
@@ -22,6 +22,9 @@ import type { Route } from './router.js';
 
 export const BUNDLE_NAME = 'pipetrace-dashboard.js';
 export const BUNDLE_PATH = `/dashboard/${BUNDLE_NAME}`;
+
+/** The served page's element talks to the server that served it (its token is kept under this url). */
+const PAGE_URL = '';
 
 /**
  * The page the server answers at `/`: one custom element talking to this same server. When it
@@ -36,10 +39,10 @@ export const DASHBOARD_HTML = `<!doctype html>
 <link rel="icon" href="data:,">
 <style>html, body { margin: 0; height: 100%; background: #f6f7f9; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }</style>
 <script type="module" src="${BUNDLE_PATH}"></script>
-<script>${prefetchScript(API_PREFIX)}</script>
+<script>${prefetchScript(API_PREFIX, PAGE_URL)}</script>
 </head>
 <body>
-<pipetrace-dashboard url="" hash></pipetrace-dashboard>
+<pipetrace-dashboard url="${PAGE_URL}" hash></pipetrace-dashboard>
 </body>
 </html>
 `;
@@ -86,7 +89,8 @@ export async function loadBundleFile(
   if (!FILE_NAME.test(name)) return undefined;
   const entry = options.bundleFile ?? bundleCandidates().find((f) => existsSync(f));
   if (entry !== undefined) {
-    const file = name === BUNDLE_NAME ? entry : join(dirname(entry), name);
+    if (name === BUNDLE_NAME) return readEntry(entry);
+    const file = join(dirname(entry), name);
     return existsSync(file) ? readFile(file) : undefined;
   }
   const source = sourceEntry();
@@ -101,6 +105,24 @@ export async function loadBundleFile(
     throw error;
   });
   return (await built).get(name);
+}
+
+/** The entry's bytes as last read, by file, with the stamp of the file they were read from. */
+const entryReads = new Map<string, { stamp: string; bytes: Uint8Array }>();
+
+/**
+ * The entry file's bytes, read again only when its mtime, size or inode changed: the page and
+ * every entry request need them, and a rebuilt bundle must still be served fresh.
+ */
+async function readEntry(file: string): Promise<Uint8Array | undefined> {
+  const info = await stat(file, { bigint: true }).catch(() => undefined);
+  if (info === undefined || !info.isFile()) return undefined;
+  const stamp = `${info.mtimeNs}:${info.size}:${info.ino}`;
+  const kept = entryReads.get(file);
+  if (kept?.stamp === stamp) return kept.bytes;
+  const bytes = await readFile(file);
+  entryReads.set(file, { stamp, bytes });
+  return bytes;
 }
 
 /** The entry file's bytes (see loadBundleFile). */
@@ -153,6 +175,18 @@ export function bundleVersion(entry: Uint8Array): string {
   return createHash('sha256').update(entry).digest('hex').slice(0, 16);
 }
 
+/** Each entry's version and page, made once per read of the entry (its bytes are kept while unchanged). */
+const versions = new WeakMap<Uint8Array, string>();
+const pages = new WeakMap<Uint8Array, Uint8Array>();
+
+function versionOf(entry: Uint8Array): string {
+  const known = versions.get(entry);
+  if (known !== undefined) return known;
+  const version = bundleVersion(entry);
+  versions.set(entry, version);
+  return version;
+}
+
 /** Chunk files are named by their content (esbuild's `chunk-[hash]`): one name, one content, forever. */
 const CHUNK_NAME = /^chunk-[A-Za-z0-9]+\.js$/;
 const KEEP = 'public, max-age=31536000, immutable';
@@ -166,14 +200,18 @@ const KEEP = 'public, max-age=31536000, immutable';
 async function pageBytes(options: DashboardRouteOptions): Promise<Uint8Array> {
   const entry = await loadBundleFile(BUNDLE_NAME, options).catch(() => undefined);
   if (entry === undefined) return HTML_BYTES;
+  const kept = pages.get(entry);
+  if (kept !== undefined) return kept;
   const chunks = staticChunks(new TextDecoder().decode(entry));
   const links = chunks.map((c) => `<link rel="modulepreload" href="/dashboard/${c}">\n`).join('');
-  return new TextEncoder().encode(
+  const page = new TextEncoder().encode(
     DASHBOARD_HTML.replace(
       `<script type="module" src="${BUNDLE_PATH}">`,
-      `${links}<script type="module" src="${BUNDLE_PATH}?v=${bundleVersion(entry)}">`,
+      `${links}<script type="module" src="${BUNDLE_PATH}?v=${versionOf(entry)}">`,
     ),
   );
+  pages.set(entry, page);
+  return page;
 }
 
 /** The dashboard's routes, to pass as `routes` to createServer (with any other extra routes). */
@@ -195,7 +233,7 @@ export function dashboardRoutes(options: DashboardRouteOptions = {}): Route[] {
         const bytes = await loadBundleFile(file, options);
         if (bytes === undefined) throw new PipetraceError('not_found', `no dashboard file ${JSON.stringify(file)}`);
         // Kept by the browser when the name says the content: a chunk, or the entry asked by its version.
-        const keep = CHUNK_NAME.test(file) || (file === BUNDLE_NAME && query.get('v') === bundleVersion(bytes));
+        const keep = CHUNK_NAME.test(file) || (file === BUNDLE_NAME && query.get('v') === versionOf(bytes));
         return {
           binary: bytes,
           // Public code: any page may load it as a module script (module scripts need CORS).

@@ -5,8 +5,8 @@
 import type { CheckEntry } from '../../src/checks/query.js';
 import type { CheckOutcome, Run } from '../../src/model.js';
 import { formatDuration, formatTime } from '../../src/render/format.js';
-import type { ViewContext } from '../app.js';
 import { h, table } from '../dom.js';
+import type { ViewContext } from '../view-context.js';
 
 // Colour is never the only cue: each mark also carries its outcome as a letter and a label.
 const MARK: Record<CheckOutcome, { colour: string; letter: string }> = {

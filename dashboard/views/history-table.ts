@@ -5,8 +5,8 @@
  */
 import type { JsonValue, Run } from '../../src/model.js';
 import { counted, formatDuration, formatTime } from '../../src/render/format.js';
-import type { ViewContext } from '../app.js';
 import { h, table } from '../dom.js';
+import type { ViewContext } from '../view-context.js';
 import { outputsCell, runLink, traceLink } from './run-cells.js';
 
 /** Why a run fails its gate, in words; undefined when it passes (or has nothing to check). */

@@ -6,9 +6,9 @@
  */
 import type { Run } from '../../src/model.js';
 import { counted, formatTime, shortId } from '../../src/render/format.js';
-import type { ViewContext } from '../app.js';
 import { fill, fragment, h, link, table } from '../dom.js';
 import { FAILED_WINDOW, STALE_COMPONENTS } from '../home-requests.js';
+import type { ViewContext } from '../view-context.js';
 import { runTable } from './lists.js';
 
 /** Rows of the recent-runs table. */

@@ -1,9 +1,9 @@
 /** The list views: recent runs, a component's history over a date range, and flagged outputs. */
 import type { Run } from '../../src/model.js';
 import { formatDuration, formatTime } from '../../src/render/format.js';
-import type { ViewContext } from '../app.js';
 import { fragment, h, link, table } from '../dom.js';
 import type { View } from '../hash-router.js';
+import type { ViewContext } from '../view-context.js';
 import { checkStrips } from './checks.js';
 import { historyTable, metricNames } from './history-table.js';
 import { outputsCell, runLink, traceLink } from './run-cells.js';

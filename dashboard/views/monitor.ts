@@ -7,9 +7,9 @@
 import type { ColumnDrift, ColumnSummary } from '../../src/monitor/compare.js';
 import type { MonitorReport, MonitorStep } from '../../src/monitor/monitor.js';
 import { formatPercent, formatSignificant, formatTime, shortId } from '../../src/render/format.js';
-import type { ViewContext } from '../app.js';
 import { fragment, h, link, table } from '../dom.js';
 import type { View } from '../hash-router.js';
+import type { ViewContext } from '../view-context.js';
 import { type Charts, chartBox, chartFigure, loadCharts, scroller } from './chart-box.js';
 import { taskSection } from './task-metric.js';
 

@@ -6,8 +6,8 @@ import type { RetractionItem, RetractionReport } from '../../src/labels/retract.
 import { formatTime, shortId } from '../../src/render/format.js';
 import type { RowRef } from '../../src/rows/trace.js';
 import { rowKeyToText } from '../../src/rows/wire.js';
-import type { ViewContext } from '../app.js';
 import { fragment, h, link, table } from '../dom.js';
+import type { ViewContext } from '../view-context.js';
 
 /** Rows shown per stage (the report counts them all). */
 const SHOWN = 20;

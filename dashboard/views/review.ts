@@ -10,9 +10,9 @@ import { REVIEW_METHODS } from '../../src/analysis/spectrum.js';
 import { counted, formatScore, formatTime, shortId } from '../../src/render/format.js';
 import { notRankedReason, ROW_MIN_SUPPORT, standsOut } from '../../src/render/review-sections.js';
 import type { RowReview } from '../../src/rows/review.js';
-import type { ViewContext } from '../app.js';
 import { fragment, h, link, td, th } from '../dom.js';
 import type { View } from '../hash-router.js';
+import type { ViewContext } from '../view-context.js';
 
 const TIE_RULE =
   'Rank is the place of a score: candidates with equal scores share it and are marked tied. Inside a tie the rows are listed by fewer weak steps (steps without row lineage, or aggregating steps), then by more differences (listed under each); where neither separates them nothing tells them apart.';

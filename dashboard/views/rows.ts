@@ -7,10 +7,10 @@ import { counted, shortId } from '../../src/render/format.js';
 import type { RowRef, RowStepInput, RowTrace } from '../../src/rows/trace.js';
 import { rowKeyToText } from '../../src/rows/wire.js';
 import { parseRowKey } from '../api.js';
-import type { ViewContext } from '../app.js';
 import { asJsonKey } from '../commands.js';
 import { fragment, h, link } from '../dom.js';
 import type { View } from '../hash-router.js';
+import type { ViewContext } from '../view-context.js';
 
 type RowsView = Extract<View, { view: 'rows' }>;
 

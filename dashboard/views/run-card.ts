@@ -7,8 +7,8 @@ import type { Review } from '../../src/analysis/review.js';
 import type { Staleness } from '../../src/analysis/staleness.js';
 import type { Component, Run } from '../../src/model.js';
 import { counted, formatDuration, formatScore, formatTime } from '../../src/render/format.js';
-import type { ViewContext } from '../app.js';
 import { fill, fragment, h, keyValues, link } from '../dom.js';
+import type { ViewContext } from '../view-context.js';
 import { nextTask } from '../yield.js';
 import { checksSection } from './checks.js';
 

@@ -1,8 +1,8 @@
 /** Cells every table of runs shares (recent runs, a component's history): its link, outputs and trace link. */
 import type { Run } from '../../src/model.js';
 import { shortId } from '../../src/render/format.js';
-import type { ViewContext } from '../app.js';
 import { h, link } from '../dom.js';
+import type { ViewContext } from '../view-context.js';
 
 /** The run's short id, linked to its card. */
 export const runLink = (ctx: ViewContext, r: Run) =>

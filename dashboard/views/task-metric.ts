@@ -6,9 +6,9 @@
 import { formatSignificant, formatTime } from '../../src/render/format.js';
 import { METRIC_NAMES } from '../../src/task/metrics.js';
 import type { TaskMetrics } from '../../src/task/types.js';
-import type { ViewContext } from '../app.js';
 import { h, table } from '../dom.js';
 import type { View } from '../hash-router.js';
+import type { ViewContext } from '../view-context.js';
 import { chartBox, chartFigure, scroller } from './chart-box.js';
 
 type MonitorView = Extract<View, { view: 'monitor' }>;

@@ -4,8 +4,8 @@
  * their best version, and a note says plainly when even that cannot separate them.
  */
 import type { ReviewCandidate } from './candidate.js';
+import type { ComponentCandidate } from './group-candidates.js';
 import { type RankedGroup, rankGroups } from './ranking.js';
-import type { ComponentCandidate } from './review.js';
 import { evidenceOf, type Scoring, supported } from './run-candidates.js';
 import { type Counts, reachOf } from './run-spectra.js';
 

@@ -2,7 +2,7 @@
  * Ranking shared by the run review and the row review: candidates carry the same Evidence,
  * and every rank and group number starts at 1 (the best is #1).
  */
-import type { Evidence } from './spectrum.js';
+import type { Evidence } from './evidence.js';
 
 export interface RankedGroup<T> {
   /** 1 for the best group; candidates in one group have equal evidence and are tied. */

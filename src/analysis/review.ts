@@ -6,11 +6,14 @@ import { type ReviewCandidate, rankCandidates } from './candidate.js';
 import { componentNotes, rankComponents } from './component-ranking.js';
 import { runDifferences, versionDifferences } from './differences.js';
 import { FlaggedLineage } from './flagged-lineage.js';
+import type { ComponentCandidate, RunCandidate } from './group-candidates.js';
 import { type RankedGroup, rankGroups } from './ranking.js';
 import { runLevelCandidates } from './run-candidates.js';
 import { populationOf } from './run-population.js';
 import { type Counts, runSpectra } from './run-spectra.js';
-import { type Evidence, REVIEW_METHODS, type ReviewMethod } from './spectrum.js';
+import { REVIEW_METHODS, type ReviewMethod } from './spectrum.js';
+
+export type { ComponentCandidate, RunCandidate } from './group-candidates.js';
 
 export interface ReviewOptions {
   /** Scoring method; default 'ochiai'. */
@@ -35,22 +38,6 @@ export function checkReviewOptions(options: unknown): ReviewOptions {
   if (o.minSupport !== undefined) checkPositiveInt('minSupport', o.minSupport);
   if (o.limit !== undefined) checkPositiveInt('limit', o.limit);
   return o;
-}
-
-export interface RunCandidate {
-  kind: 'run';
-  id: string;
-  component: string;
-  startedAt: number;
-  evidence: Evidence;
-}
-
-export interface ComponentCandidate {
-  kind: 'component';
-  name: string;
-  evidence: Evidence;
-  /** Its best-scoring version (`component@version`), which orders components that tie. */
-  bestVersion?: string;
 }
 
 export interface FlaggedOutput {

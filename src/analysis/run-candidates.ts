@@ -3,7 +3,7 @@
  * and hops, built from the run-level spectra, ready for rankCandidates.
  */
 import type { ReviewCandidate } from './candidate.js';
-import type { RunCandidate } from './review.js';
+import type { RunCandidate } from './group-candidates.js';
 import { type Counts, reachOf } from './run-spectra.js';
 import { type Evidence, type ReviewMethod, spectrumScore } from './spectrum.js';
 import type { Versions } from './versions.js';

@@ -4,7 +4,7 @@
  * the same trace even when a newer run has since written the pointer.
  */
 import { invalid } from '../errors.js';
-import type { Trace } from './trace.js';
+import type { Trace } from './trace-types.js';
 
 /** Where the next page starts: the position in `nodes` and the root run. */
 export interface TraceCursor {

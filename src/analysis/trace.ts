@@ -3,37 +3,9 @@ import type { Run } from '../model.js';
 import type { Store } from '../store.js';
 import { checkOptions, checkTime, checkWholeNumber } from '../validate.js';
 import { decodeTraceCursor, pageOfTrace } from './trace-page.js';
+import type { Trace, TraceEdge, TraceNode } from './trace-types.js';
 
-export interface TraceNode {
-  /** Shortest distance from the root run: 0 for the root, 1 for its direct dependencies. */
-  depth: number;
-  run: Run;
-}
-
-export interface TraceEdge {
-  /** The downstream run. */
-  from: string;
-  /** The upstream run it depends on. */
-  to: string;
-  /** The pointers `to` wrote and `from` read. */
-  via: string[];
-}
-
-/** The DAG of runs behind a pointer or run. */
-export interface Trace {
-  target: { pointer: string } | { run: string };
-  /** The run that wrote the pointer (its latest version), or the run asked for. */
-  root: string;
-  /** Each run once, by depth, then newest first within a depth. */
-  nodes: TraceNode[];
-  edges: TraceEdge[];
-  /** True when the depth limit cut off runs that have further dependencies. */
-  truncated: boolean;
-  /** Runs in the whole trace (every depth, every page), when asked for with `total: true`. */
-  total?: number;
-  /** When `limit` cut this answer into pages: the `cursor` that continues with the next page. */
-  next?: string;
-}
+export type { Trace, TraceEdge, TraceNode } from './trace-types.js';
 
 export interface TraceOptions {
   /** Stop after this many levels of dependencies (0: the root only). Default: no limit. */

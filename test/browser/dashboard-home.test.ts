@@ -7,12 +7,14 @@
  */
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_BUILD_OPTIONS, dashboardRoutes, staticChunks } from '../../adapters/http/dashboard-routes.js';
 import { createServer, type PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
 import { homeRequestPaths } from '../../dashboard/home-requests.js';
 import { logSamplePipeline } from '../../dashboard/sample.js';
+import { tokenKey } from '../../dashboard/token-key.js';
 import { STALE_COMPONENTS } from '../../dashboard/views/home.js';
 import { createPipetrace, type Pipetrace } from '../../src/index.js';
 import { withChromium, writeTempDir } from './harness.js';
@@ -188,6 +190,55 @@ describe('home on call', () => {
           q,
         ).toHaveLength(1);
       expect(await page.locator('main table tbody tr').count()).toBeGreaterThan(0);
+      expect(consoleErrors).toEqual([]);
+    });
+  }, 60_000);
+
+  it('starts nothing early when the tab keeps a write token, and the app asks each home query once with it', async () => {
+    /** Opens the page with the bundle held; what the inline script started early, then what was asked in all. */
+    const open = async (page: Page) => {
+      const asked: { path: string; auth: string | undefined }[] = [];
+      await page.route(`**${api}/**`, async (route) => {
+        asked.push({ path: apiPath(route.request().url()), auth: route.request().headers().authorization });
+        await route.continue();
+      });
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route(
+        (url) => url.pathname === '/dashboard/pipetrace-dashboard.js',
+        async (route) => {
+          await held;
+          await route.continue();
+        },
+      );
+      await page.goto(server.url, { waitUntil: 'commit' });
+      // The element is parsed after the head's inline script has run; the app cannot start yet.
+      await page.locator('pipetrace-dashboard').waitFor({ state: 'attached' });
+      const early = await page.evaluate(() =>
+        Object.keys((globalThis as { __pipetracePrefetch?: object }).__pipetracePrefetch ?? {}).map((u) =>
+          u.slice('/api/v1'.length),
+        ),
+      );
+      release();
+      await page.locator('section.incidents[data-state="done"]').waitFor();
+      return { early, asked };
+    };
+    await withChromium(async (page, { consoleErrors }) => {
+      // Without a token the page starts home's requests itself.
+      const plain = await open(page);
+      expect([...plain.early].sort()).toEqual([...HOME_QUERIES].sort());
+      // With one, the client asks with it, so the page starts none.
+      const tab = await page.context().newPage();
+      await tab.addInitScript((key) => sessionStorage.setItem(key, 'a-write-token-1234'), tokenKey(''));
+      const withToken = await open(tab);
+      expect(withToken.early).toEqual([]);
+      for (const q of HOME_QUERIES) {
+        const asks = withToken.asked.filter((a) => a.path === q);
+        expect(asks, q).toHaveLength(1);
+        expect(asks[0]?.auth, q).toBe('Bearer a-write-token-1234');
+      }
       expect(consoleErrors).toEqual([]);
     });
   }, 60_000);

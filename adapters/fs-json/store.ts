@@ -26,10 +26,10 @@ import {
 import { readManifest, recoverCompaction } from './compact-manifest.js';
 import { ensureLayout, type Layout, layoutOf, storageError, writeFileAtomic } from './files.js';
 import { decodeLine, encodeRecord, type PlacedRecord, type Problem } from './format.js';
-import type { FsJsonOptions, FsJsonStore } from './index.js';
 import { type OpenIndex, openIndexFile } from './index-file.js';
 import { mapLimited, Queue } from './jobs.js';
 import { SegmentLog } from './log.js';
+import type { FsJsonOptions, FsJsonStore } from './options.js';
 import { Problems } from './problems.js';
 import { RunColumns } from './run-columns.js';
 import { type RunRef, RunRefs } from './run-refs.js';

@@ -303,10 +303,11 @@ export class FsJsonStoreImpl implements FsJsonStore {
     return refs.map((ref) => (ref === undefined ? undefined : this.decodeRun(ref, bufs[k++] as Uint8Array)));
   }
 
-  /** The lines at `refs`, from the cache where it has them, else read (and kept). */
+  /** The lines at `refs`, from the cache where it has them, else read (and kept); read-only. */
   private async readLines(refs: readonly RunRef[]): Promise<Uint8Array[]> {
     const keys = refs.map((r) => `${this.log.name(r.seg)}@${r.off}`);
-    const out = keys.map((k) => this.runLines.get(k));
+    // Not copied: each line is decoded straight away and never changed (decodeRun).
+    const out = keys.map((k) => this.runLines.peek(k));
     const missing = refs.filter((_, i) => out[i] === undefined);
     if (missing.length === 0) return out as Uint8Array[];
     const read = await this.log.readMany(missing);

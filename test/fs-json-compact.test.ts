@@ -123,6 +123,14 @@ describe('fs-json store: compaction through the index file', () => {
   it('gives byte for byte the segment, index and report that parsing every line gives', async () => {
     const { report } = await bothWays(base, 'same', () => {});
     expect(report.scan).toEqual({ via: 'index', parsed: PAST_INDEX, rechecked: 0 });
+    // With an index that covers everything: no line parsed at all.
+    const all = join(root, 'index-all');
+    cpSync(base, all, { recursive: true });
+    const store = await fsJsonStore({ dir: all, compactRatio: false });
+    await store.checkpoint();
+    await store.close();
+    const covered = await bothWays(all, 'same-all', () => {});
+    expect(covered.report.scan).toEqual({ via: 'index', parsed: 0, rechecked: 0 });
   });
 
   it('parses a line its quick check refuses (a run whose id is not its first field), and keeps it', async () => {

@@ -87,10 +87,8 @@ function fromIndexed(
   const extra: RunRef[] = [...scan.runs.values()]
     .map((w) => ({ ...w.value, seg: segOf(w), off: w.off, len: w.len, line: w.line, at: w.at }))
     .sort(compareRunOrder);
-  return mergeColumns(
-    { cols: { ...ix.cols, seg, off, line }, components: ix.components, pointers: ix.pointers },
-    hidden,
-    extra,
-    (s) => s,
-  );
+  const cols = { ...ix.cols, seg, off, line };
+  // Every row kept and nothing new: the same rows in the same order, only their places changed.
+  if (hidden.size === 0 && extra.length === 0) return packColumns(cols, ix.components, ix.pointers);
+  return mergeColumns({ cols, components: ix.components, pointers: ix.pointers }, hidden, extra, (s) => s);
 }

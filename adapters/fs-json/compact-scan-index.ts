@@ -9,7 +9,15 @@
  * the index does not describe the segments: undefined, and compaction parses every line instead.
  */
 
-import { emptyScan, type IndexedRows, parseInto, readSegment, type ScanResult, type Winner } from './compact-scan.js';
+import {
+  emptyScan,
+  type IndexedRows,
+  parseInto,
+  readBuffer,
+  readSegment,
+  type ScanResult,
+  type Winner,
+} from './compact-scan.js';
 import type { Layout } from './files.js';
 import { compareVersions, decodeLine, type SegmentRecord, type Version } from './format.js';
 import { openIndexFile } from './index-file.js';
@@ -48,7 +56,9 @@ function quickCheck(
   const q = k + to - from;
   if (q + 4 > stop || stop > end || (off > 0 && buf[off - 1] !== NEWLINE)) return false;
   if (buf[stop - 1] !== NEWLINE || buf[stop - 2] !== 0x7d || buf[stop - 3] !== 0x7d) return false;
-  if (buf.compare(head, 0, head.length, off, k) !== 0 || buf.compare(key, from, to, k, q) !== 0) return false;
+  // Byte loops: Buffer.compare's argument checks cost more than these few bytes.
+  for (let j = 0; j < head.length; j++) if (buf[off + j] !== head[j]) return false;
+  for (let j = from; j < to; j++) if (buf[k + j - from] !== key[j]) return false;
   return buf[q] === QUOTE && (buf[q + 1] === 0x2c || buf[q + 1] === 0x7d);
 }
 
@@ -175,8 +185,9 @@ async function scanThrough(
   // Ids with a quote or a backslash have JSON text other than their bytes: their lines take the slow check.
   const plainIds = ids.indexOf(QUOTE) < 0 && ids.indexOf(BACKSLASH) < 0;
   const idOf = (r: number) => ids.toString('utf8', cols.idStart[r], cols.idStart[r + 1]);
+  const into = readBuffer();
   for (const [i, name] of names.entries()) {
-    const buf = await readSegment(runsDir, name);
+    const buf = await readSegment(runsDir, name, into);
     const cov = covered[i] as { bytes: number; lines: number };
     if (buf.length < cov.bytes) return undefined;
     if (!rewritten.has(name)) {

@@ -4,9 +4,9 @@
  * every record keeps the version it had. Lines are copied as bytes by offset and length, never
  * parsed; each one's new place is written back to the caller's arrays.
  */
-import { type FileHandle, readFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { IndexedRows, Winner } from './compact-scan.js';
+import { type IndexedRows, readBuffer, readWhole, type Winner } from './compact-scan.js';
 import { encodeCommit } from './format.js';
 
 /** Write this much at a time. */
@@ -136,23 +136,37 @@ export async function copyLines(
     parts.push(b);
     pending += b.length;
   };
+  // The pieces go out as they are (pieces of the segment read), without a copy into one buffer.
   const flush = async () => {
-    const buf = Buffer.concat(parts);
+    const done = parts.length === 0 ? 0 : (await file.writev(parts)).bytesWritten;
+    if (done < pending) {
+      // A short write: the rest as one buffer.
+      const rest = Buffer.concat(parts).subarray(done);
+      for (let k = 0; k < rest.length; ) k += (await file.write(rest, k, rest.length - k)).bytesWritten;
+    }
     parts.length = 0;
     pending = 0;
-    let done = 0;
-    while (done < buf.length) done += (await file.write(buf, done, buf.length - done)).bytesWritten;
   };
+  // Each segment is read into the same buffer: what was pushed from it is written out before the next.
+  const into = readBuffer();
   for (const seg of order) {
     const list = lines.get(seg);
     if (list === undefined || list.off.length === 0) {
       await after(names[seg] as string);
       continue;
     }
-    const buf = await readFile(join(runsDir, names[seg] as string));
+    const buf = await readWhole(join(runsDir, names[seg] as string), into);
     let group = 0;
     let groupAt = Number.NaN;
+    // Lines next to each other in the segment go out as one piece: [from, to) not pushed yet.
+    let from = 0;
+    let to = 0;
+    const pushLines = () => {
+      if (to > from) push(buf.subarray(from, to));
+      from = to;
+    };
     const commit = () => {
+      pushLines();
       if (group === 0) return;
       push(Buffer.from(encodeCommit(group, groupAt), 'utf8'));
       out.bytes += parts[parts.length - 1]?.length ?? 0;
@@ -163,19 +177,23 @@ export async function copyLines(
       const at = list.at[k] as number;
       if (at !== groupAt) commit();
       groupAt = at;
-      const from = list.off[k] as number;
-      const line = buf.subarray(from, from + (list.len[k] as number));
+      const off = list.off[k] as number;
+      const len = list.len[k] as number;
       // The scan checked this line; a segment changed since (by hand) stops compaction before the switch.
-      if (line.length !== list.len[k] || line[line.length - 1] !== 10) {
+      if (off + len > buf.length || buf[off + len - 1] !== 10) {
         throw new Error(`segment ${names[seg]} changed while it was compacted`);
       }
-      push(line);
+      if (off !== to) {
+        pushLines();
+        from = off;
+      }
+      to = off + len;
       list.toOff[k] = out.bytes;
       list.toLine[k] = ++out.lines;
-      out.bytes += line.length;
+      out.bytes += len;
       out.records += 1;
       group += 1;
-      if (pending >= CHUNK) {
+      if (pending + to - from >= CHUNK) {
         // Only whole batches go out early: a torn file is never read anyway, but keep it tidy.
         commit();
         groupAt = Number.NaN;

@@ -3,6 +3,10 @@
  * the 1M runs, a newer version of every 5th run (200k dead run lines), 10k blobs of which half
  * are deleted (tombstones), and 100 orphaned blob files as crashed writers leave them.
  *   scale_fs_compact_1m_s                  compactFsStore (grace 0) over that store
+ *   scale_fs_compact_cpu_s                 this process's CPU time (user + system) meanwhile
+ *   scale_fs_compact_parsed_lines/_rechecked_lines  lines the scan parsed as JSON (through the
+ *                                          index: only those past it), and index lines whose
+ *                                          quick check failed; _via_index is 1 when it went through it
  *   scale_fs_compact_bytes_before_mb/after segment bytes before and after; blob files removed
  *   scale_fs_compact_reader_*              a reader in another process, querying in a loop
  *                                          during compaction (a filtered scan, getRuns of a
@@ -100,6 +104,7 @@ async function main(): Promise<void> {
     const load = loadavg()[0] ?? Number.NaN;
     const start = Date.now();
     let switched = 0;
+    const cpu0 = process.cpuUsage();
     const result = await compactFsStore(dir, {
       graceMs: 0,
       onStep: (step) => {
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
       },
     });
     const end = Date.now();
+    const cpu = process.cpuUsage(cpu0);
     // Until the reader answers a query begun after the end (it has taken in the new segment), and
     // a few seconds more: "right after" compaction.
     while (!answers.some((a) => a.at - a.ms > end)) await new Promise((r) => setTimeout(r, 20));
@@ -132,6 +138,10 @@ async function main(): Promise<void> {
       scale_fs_compact_runs: RUNS,
       scale_fs_compact_build_s: round(buildSeconds, 1),
       scale_fs_compact_1m_s: round(result.ms / 1000, 2),
+      scale_fs_compact_cpu_s: round((cpu.user + cpu.system) / 1e6, 2),
+      scale_fs_compact_via_index: result.scan.via === 'index' ? 1 : 0,
+      scale_fs_compact_parsed_lines: result.scan.parsed,
+      scale_fs_compact_rechecked_lines: result.scan.rechecked,
       scale_fs_compact_bytes_before_mb: round(result.bytesBefore / 2 ** 20, 1),
       scale_fs_compact_bytes_after_mb: round(result.bytesAfter / 2 ** 20, 1),
       scale_fs_compact_segments_before: result.segmentsBefore,

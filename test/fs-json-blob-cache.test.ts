@@ -42,6 +42,30 @@ describe('fs-json small blob cache', () => {
     expect(cache.get('c')).toBeDefined();
   });
 
+  it('peek gives the kept bytes without a copy and counts as a use; nothing the copying paths hand out or take in changes them', () => {
+    const cache = new SmallBlobCache(4, 8);
+    const input = Uint8Array.of(1, 2, 3);
+    cache.set('a', input);
+    // set keeps a copy: changing what was put in changes nothing kept.
+    input[0] = 9;
+    expect(cache.peek('a')).toEqual(Uint8Array.of(1, 2, 3));
+    // get hands out a copy: changing it changes nothing kept.
+    const got = cache.get('a') as Uint8Array;
+    got[1] = 9;
+    expect(cache.peek('a')).toEqual(Uint8Array.of(1, 2, 3));
+    expect(cache.get('a')).not.toBe(cache.get('a'));
+    // peek hands out the kept bytes themselves, the same each time.
+    expect(cache.peek('a')).toBe(cache.peek('a'));
+    expect(cache.peek('missing')).toBeUndefined();
+    // A peek is a use: after it, 'b' is the least recently used and goes first.
+    cache.set('b', new Uint8Array(4));
+    expect(cache.peek('a')).toBeDefined();
+    cache.set('c', new Uint8Array(4));
+    expect(cache.peek('b')).toBeUndefined();
+    expect(cache.peek('a')).toEqual(Uint8Array.of(1, 2, 3));
+    expect(cache.peek('c')).toBeDefined();
+  });
+
   it('reads a run line once, and still answers what another store replaced, or compaction moved, since', async () => {
     const dir = join(root, 'runs');
     const run = (id: string, component: string): Run => ({
@@ -65,8 +89,14 @@ describe('fs-json small blob cache', () => {
     try {
       expect((await reader.getRuns(['r1']))[0]?.component).toBe('a');
       expect(reads).toHaveBeenCalledTimes(1);
-      // Again: from the cache, and a caller changing what it got changes nothing kept.
+      // Again: from the cache, by peek (no copy of the line), and a caller changing what it got changes nothing kept.
+      const peeks = vi.spyOn(SmallBlobCache.prototype, 'peek');
+      const copies = vi.spyOn(SmallBlobCache.prototype, 'get');
       const [again] = await reader.getRuns(['r1']);
+      expect(peeks.mock.results.map((r) => r.value !== undefined)).toEqual([true]);
+      expect(copies).not.toHaveBeenCalled();
+      peeks.mockRestore();
+      copies.mockRestore();
       (again as Run).component = 'changed';
       expect((await reader.getRuns(['r1']))[0]?.component).toBe('a');
       expect(reads).toHaveBeenCalledTimes(1);

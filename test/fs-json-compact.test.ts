@@ -31,20 +31,26 @@ const LONG_AGO = new Date('2020-01-01T00:00:00Z');
 /** Orphaned blob files as a crashed writer leaves them (names as blobs.ts makes them). */
 const ORPHANS = ['ab/' + 'ab'.repeat(32) + '.00112233aabbccdd.bin', 'cd/' + 'cd'.repeat(32) + '.0123456789abcdef.bin'];
 
+/** Records written after the index of an `indexed` store (buildStore): the lines compaction parses. */
+const PAST_INDEX = 50 + 2 + 20 + 5 + 5;
+
 /**
  * A store with something dead of every kind, in many small segments: runs written twice,
- * components and pointers replaced, blobs replaced and deleted, orphaned blob files.
+ * components and pointers replaced, blobs replaced and deleted, orphaned blob files. `indexed`:
+ * with an index file covering the first part, the rest past it (as after a crash).
  */
-async function buildStore(dir: string): Promise<void> {
+async function buildStore(dir: string, indexed: boolean): Promise<void> {
   const store = await fsJsonStore({ dir, segmentMaxBytes: 16 * 1024, compactRatio: false });
   for (let b = 0; b < 300; b += 50) await store.putRuns(Array.from({ length: 50 }, (_, k) => fixtureRun('a', b + k)));
-  // A newer version of a third of them: the old lines are dead.
-  await store.putRuns(
-    Array.from({ length: 100 }, (_, k) => ({ ...fixtureRun('a', k * 3), metrics: { n: k, again: 1 } })),
-  );
+  // A newer version of a third of them, in two writes: the old lines are dead.
+  const again = Array.from({ length: 100 }, (_, k) => ({ ...fixtureRun('a', k * 3), metrics: { n: k, again: 1 } }));
+  await store.putRuns(again.slice(0, 50));
   for (const d of ['first', 'second']) {
     await store.putComponents([{ name: 'a', description: d, owner: 'o', tags: [d], createdAt: 1, updatedAt: 2 }]);
     await store.putPointers([{ name: 'data/a/out-1.csv', flagged: d === 'first', updatedAt: 3 }]);
+    if (d === 'second') continue;
+    if (indexed) await store.checkpoint();
+    await store.putRuns(again.slice(50));
   }
   await store.putBlobs(Array.from({ length: 20 }, (_, k) => ({ key: `k/${k}`, data: bytes(`v1 ${k}`) })));
   await store.putBlobs(Array.from({ length: 5 }, (_, k) => ({ key: `k/${k}`, data: bytes(`v2 ${k}`) })));
@@ -82,16 +88,113 @@ function runChild(args: string[]): Promise<{ code: number | null; signal: NodeJS
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout })));
 }
 
-describe('fs-json store: compaction', () => {
-  const base = join(root, 'base');
+/** The segments' bytes in name order, and index.ndjson's with their names (partly random) as numbers. */
+function filesOf(dir: string): { segments: Buffer[]; index: string } {
+  const names = segments(dir).sort();
+  let index = readFileSync(join(dir, 'index.ndjson'), 'latin1');
+  for (const [k, name] of names.entries()) index = index.replaceAll(name, `segment-${k}`);
+  return { segments: names.map((n) => readFileSync(join(dir, 'segments', n))), index };
+}
+
+/**
+ * Compacts a copy of `dir` with its index file and a copy without (every line parsed), after
+ * `edit` of each; both must give the same files, byte for byte. Returns the first's report.
+ */
+async function bothWays(dir: string, name: string, edit: (copy: string) => void) {
+  const fast = join(root, `${name}-fast`);
+  const slow = join(root, `${name}-slow`);
+  cpSync(dir, fast, { recursive: true });
+  cpSync(dir, slow, { recursive: true });
+  rmSync(join(slow, 'index.ndjson'));
+  edit(fast);
+  edit(slow);
+  const report = await compactFsStore(fast, { graceMs: 0 });
+  const parsed = await compactFsStore(slow, { graceMs: 0 });
+  expect(parsed.scan.via).toBe('segments');
+  expect(filesOf(fast)).toEqual(filesOf(slow));
+  expect({ ...report, ms: 0, scan: undefined }).toEqual({ ...parsed, ms: 0, scan: undefined });
+  return { report, fast };
+}
+
+describe('fs-json store: compaction through the index file', () => {
+  const base = join(root, 'index-base');
+  beforeAll(() => buildStore(base, true));
+
+  it('gives byte for byte the segment, index and report that parsing every line gives', async () => {
+    const { report } = await bothWays(base, 'same', () => {});
+    expect(report.scan).toEqual({ via: 'index', parsed: PAST_INDEX, rechecked: 0 });
+    // With an index that covers everything: no line parsed at all.
+    const all = join(root, 'index-all');
+    cpSync(base, all, { recursive: true });
+    const store = await fsJsonStore({ dir: all, compactRatio: false });
+    await store.checkpoint();
+    await store.close();
+    const covered = await bothWays(all, 'same-all', () => {});
+    expect(covered.report.scan).toEqual({ via: 'index', parsed: 0, rechecked: 0 });
+  });
+
+  it('parses a line its quick check refuses (a run whose id is not its first field), and keeps it', async () => {
+    const dir = join(root, 'id-later');
+    const store = await fsJsonStore({ dir, segmentMaxBytes: 16 * 1024, compactRatio: false });
+    const later = (n: number, metrics: Record<string, number>) => {
+      const { id, ...rest } = fixtureRun('c', n);
+      return { ...rest, id, metrics };
+    };
+    await store.putRuns(Array.from({ length: 40 }, (_, k) => later(k, { k })));
+    await store.putRuns(Array.from({ length: 10 }, (_, k) => fixtureRun('d', k)));
+    await store.putRuns(Array.from({ length: 10 }, (_, k) => later(k, { k, again: 1 })));
+    await store.checkpoint();
+    const expected = await dumpStore(store);
+    await store.close();
+    const { report, fast } = await bothWays(dir, 'id-later', () => {});
+    // The 40 live c runs (10 of them rewritten): each failed the quick check and was parsed.
+    expect(report.scan).toEqual({ via: 'index', parsed: 0, rechecked: 40 });
+    expect(report.dropped).toBe(10);
+    expect((await openAndDump(fast)).dump).toBe(expected);
+  });
+
+  it('parses every line when a line disagrees with the index (edited by hand), as without an index', async () => {
+    const run = fixtureRun('a', 1);
+    const edits: [string, (text: string) => string][] = [
+      ['another id', (t) => t.replace(`"id":"${run.id}"`, `"id":"${run.id.replace('-0', '-x')}"`)],
+      ['not JSON', (t) => t.replace(`"id":"${run.id}"`, `"id":"${run.id}}`)],
+    ];
+    for (const [what, edit] of edits) {
+      const { report, fast } = await bothWays(base, `edited-${what.replace(' ', '-')}`, (copy) => {
+        for (const name of segments(copy)) {
+          const file = join(copy, 'segments', name);
+          const text = readFileSync(file, 'latin1');
+          const edited = edit(text);
+          expect(edited.length).toBe(text.length);
+          writeFileSync(file, edited, 'latin1');
+        }
+      });
+      expect(report.scan.via, what).toBe('segments');
+      const after = await openAndDump(fast);
+      expect(after.problems, what).toEqual([]);
+      expect(
+        JSON.parse(after.dump).runs.map((r: { id: string }) => r.id),
+        what,
+      ).not.toContain(run.id);
+    }
+  });
+});
+
+describe.each([
+  ['without an index file (every line parsed)', false],
+  ['through the index file (lines it covers copied as bytes)', true],
+] as const)('fs-json store: compaction %s', (variant, indexed) => {
+  const base = join(root, `base-${indexed}`);
+  const at = (name: string) => join(root, `${name}-${indexed}`);
   let expected = '';
   beforeAll(async () => {
-    await buildStore(base);
+    await buildStore(base, indexed);
+    expect(existsSync(join(base, 'index.ndjson')), variant).toBe(indexed);
     expected = (await openAndDump(base)).dump;
   });
 
   it('folds the segments into one, drops dead records, tombstones and orphaned files, and keeps the content', async () => {
-    const dir = join(root, 'once');
+    const dir = at('once');
     cpSync(base, dir, { recursive: true });
     const before = segments(dir).length;
     expect(before).toBeGreaterThan(5);
@@ -99,6 +202,12 @@ describe('fs-json store: compaction', () => {
     for (const o of ORPHANS) expect(blobsBefore).toContain(o);
 
     const report = await compactFsStore(dir, { graceMs: 0 });
+    // Through the index, only the lines past it are parsed.
+    expect(report.scan).toEqual(
+      indexed
+        ? { via: 'index', parsed: PAST_INDEX, rechecked: 0 }
+        : { via: 'segments', parsed: report.records, rechecked: 0 },
+    );
     expect(report.segmentsBefore).toBe(before);
     expect(report.segmentsAfter).toBe(1);
     expect(segments(dir)).toHaveLength(1);
@@ -119,7 +228,7 @@ describe('fs-json store: compaction', () => {
   });
 
   it('leaves a store with nothing dead as it is, and keeps young tombstones and files', async () => {
-    const dir = join(root, 'twice');
+    const dir = at('twice');
     cpSync(base, dir, { recursive: true });
     const first = await compactFsStore(dir);
     // Default grace: the tombstones and the files are recent, so they stay.
@@ -146,7 +255,7 @@ describe('fs-json store: compaction', () => {
       ['reclaimed', 1],
     ];
     for (const [step, count] of steps) {
-      const dir = join(root, `kill-${step}-${count}`);
+      const dir = at(`kill-${step}-${count}`);
       cpSync(base, dir, { recursive: true });
       const killed = await runChild([fixture('compactor.ts'), dir, step, String(count)]);
       expect(killed.signal, `${step} ${count}`).toBe('SIGKILL');
@@ -160,7 +269,9 @@ describe('fs-json store: compaction', () => {
       expect(readdirSync(join(dir, 'segments')).filter((n) => n.endsWith('.compacting'))).toEqual([]);
       expect(readdirSync(dir).filter((n) => n.includes('.compacting'))).toEqual([]);
       // And a new compaction completes it with the same content.
-      await compactFsStore(dir, { graceMs: 0 });
+      const again = await compactFsStore(dir, { graceMs: 0 });
+      // A kill after the switch leaves the new index in place: the next compaction goes through it.
+      if (indexed) expect(again.scan.via, `${step} ${count}`).toBe('index');
       expect(segments(dir)).toHaveLength(1);
       expect(blobFiles(dir)).toHaveLength(15);
       expect((await openAndDump(dir)).dump).toBe(expected);
@@ -169,7 +280,7 @@ describe('fs-json store: compaction', () => {
 
   it('keeps its content when killed at random moments', async () => {
     for (const delay of [150, 300, 450, 600, 750]) {
-      const dir = join(root, `kill-at-${delay}`);
+      const dir = at(`kill-at-${delay}`);
       cpSync(base, dir, { recursive: true });
       const child = spawn(process.execPath, ['--import', 'tsx', fixture('compactor.ts'), dir], { stdio: 'ignore' });
       const exited = new Promise((resolve) => child.on('close', resolve));
@@ -181,7 +292,7 @@ describe('fs-json store: compaction', () => {
   }, 60_000);
 
   it('lets a reader in another process keep answering, with the same content, while it compacts', async () => {
-    const dir = join(root, 'reader');
+    const dir = at('reader');
     cpSync(base, dir, { recursive: true });
     const hash = createHash('sha256').update(expected).digest('hex');
     const child = spawn(process.execPath, ['--import', 'tsx', fixture('reader.ts'), dir], {
@@ -200,7 +311,7 @@ describe('fs-json store: compaction', () => {
       await waitFor(() => lines.length >= 2, 30_000, 'the reader to answer');
       const answeredAt: Record<string, number> = {};
       // At every step the reader answers twice more before compaction goes on.
-      await compactFsStore(dir, {
+      const report = await compactFsStore(dir, {
         graceMs: 0,
         onStep: async (step) => {
           const n = lines.length;
@@ -223,6 +334,7 @@ describe('fs-json store: compaction', () => {
       ]);
       expect(lines.filter((l) => l !== `ok ${hash}`)).toEqual([]);
       expect(segments(dir)).toHaveLength(1);
+      expect(report.scan.via).toBe(indexed ? 'index' : 'segments');
     } finally {
       child.kill('SIGKILL');
       await exited;
@@ -230,13 +342,14 @@ describe('fs-json store: compaction', () => {
   }, 60_000);
 
   it('keeps every acknowledged write of a writer that runs meanwhile', async () => {
-    const dir = join(root, 'writer');
+    const dir = at('writer');
     cpSync(base, dir, { recursive: true });
     const writer = spawnWriter(dir, 'w', 0, 20);
     await waitFor(() => writer.acks.length >= 3, 30_000, 'the writer to write');
     const report = await compactFsStore(dir, { graceMs: 0 });
     // The writer's own segment is in use: left as it is.
     expect(report.inUse).toHaveLength(1);
+    expect(report.scan.via).toBe(indexed ? 'index' : 'segments');
     const n = writer.acks.length;
     await waitFor(() => writer.acks.length >= n + 3, 30_000, 'the writer to go on writing');
     writer.child.kill('SIGKILL');
@@ -256,17 +369,20 @@ describe('fs-json store: compaction', () => {
   }, 60_000);
 
   it('lets an open store take in the index compaction wrote, without reading the new segment, and hold what a fresh open holds', async () => {
-    const dir = join(root, 'adopt');
+    const dir = at('adopt');
     cpSync(base, dir, { recursive: true });
     const problems: FsJsonProblem[] = [];
     const store = await fsJsonStore({ dir, compactRatio: false, onCorrupt: (p) => problems.push(p) });
     try {
       // Its own segment, which compaction leaves alone, gets writes before and after it.
       await store.putRuns([fixtureRun('b', 1)]);
+      // An index that covers its segment too: compaction renumbers the rows it leaves alone.
+      if (indexed) await store.checkpoint();
       expect((await store.getRuns([fixtureRun('a', 1).id]))[0]).toEqual(fixtureRun('a', 1));
       const before = new Set(segments(dir));
       const report = await compactFsStore(dir, { graceMs: 0 });
       expect(report.inUse).toHaveLength(1);
+      expect(report.scan.via).toBe(indexed ? 'index' : 'segments');
       const made = segments(dir).filter((n) => !before.has(n));
       expect(made).toHaveLength(1);
       // Damage a component line of the new segment (same length): only reading the segment would meet it.
@@ -296,7 +412,7 @@ describe('fs-json store: compaction', () => {
   });
 
   it('lets a store open in this process go on reading and writing, and tells its listeners nothing new', async () => {
-    const dir = join(root, 'open');
+    const dir = at('open');
     cpSync(base, dir, { recursive: true });
     const store = await fsJsonStore({ dir, compactRatio: false });
     try {
@@ -334,7 +450,7 @@ describe('fs-json store: compaction', () => {
 
   it('compacts on close once the dead share passes compactRatio, and not when it is false', async () => {
     for (const ratio of [0.5, false] as const) {
-      const dir = join(root, `auto-${ratio}`);
+      const dir = at(`auto-${ratio}`);
       const store = await fsJsonStore({ dir, compactRatio: ratio, compactMinBytes: 1, indexAfter: 1 });
       // The same 50 runs written four times: three quarters of the lines are dead.
       for (let round = 0; round < 4; round++) {
@@ -351,7 +467,7 @@ describe('fs-json store: compaction', () => {
   });
 
   it('pipetrace compact prints its report', async () => {
-    const dir = join(root, 'cli');
+    const dir = at('cli');
     cpSync(base, dir, { recursive: true });
     const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
     const child = spawn(process.execPath, [

@@ -15,11 +15,19 @@ export class SmallBlobCache {
 
   /** A copy of the cached bytes of `file` (callers may keep or change what they get). */
   get(file: string): Uint8Array | undefined {
+    return this.peek(file)?.slice();
+  }
+
+  /**
+   * The cached bytes of `file` themselves, not a copy: the caller must not change them (nor hand
+   * them on to code that might). For bytes decoded at once, such as run lines. A hit, like get's.
+   */
+  peek(file: string): Uint8Array | undefined {
     const hit = this.map.get(file);
     if (hit === undefined) return undefined;
     this.map.delete(file);
     this.map.set(file, hit);
-    return hit.slice();
+    return hit;
   }
 
   set(file: string, data: Uint8Array): void {

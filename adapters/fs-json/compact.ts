@@ -32,8 +32,9 @@ import {
 } from './compact-manifest.js';
 import { nameAfter } from './compact-names.js';
 import { reclaimOrphans } from './compact-orphans.js';
-import { scanSegments, type Winner } from './compact-scan.js';
-import { type Copied, copyWinners } from './compact-write.js';
+import { type ScanResult, scanSegments, type Winner } from './compact-scan.js';
+import { scanWithIndex } from './compact-scan-index.js';
+import { type Copied, copyLines, type Kept, planCopy } from './compact-write.js';
 import {
   fsyncDir,
   type Layout,
@@ -88,7 +89,19 @@ export interface CompactReport {
   orphanBytes: number;
   /** Segments left alone because a live writer holds them. */
   inUse: string[];
+  /**
+   * How the records were found: through the index file ('index': the lines it covers checked
+   * and copied as bytes, not parsed), or by parsing every line ('segments': no usable index, or
+   * a line that disagreed with it). `parsed`: record lines parsed as JSON; `rechecked`: lines the
+   * index covers whose quick check failed, then parsed.
+   */
+  scan: { via: 'index' | 'segments'; parsed: number; rechecked: number };
   ms: number;
+}
+
+/** The scan through the index file when it fits the segments, else of every line. */
+async function scan(layout: Layout, names: string[], rewritten: ReadonlySet<string>): Promise<ScanResult> {
+  return (await scanWithIndex(layout, names, rewritten)) ?? (await scanSegments(layout.runs, names, rewritten));
 }
 
 /**
@@ -139,65 +152,70 @@ async function compactLocked(
     rewritten.add(name);
   }
   await step('locked');
-  let scan = await scanSegments(layout.runs, names, rewritten);
+  let found = await scan(layout, names, rewritten);
   // A tail that is not a crash's (a hand edit after the last commit) is never dropped: leave it.
-  const edited = names.filter((n, i) => rewritten.has(n) && (scan.tails[i] as number) > 0 && !scan.tailTorn[i]);
+  const edited = names.filter((n, i) => rewritten.has(n) && (found.tails[i] as number) > 0 && !found.tailTorn[i]);
   if (edited.length > 0) {
     for (const n of edited) {
       rewritten.delete(n);
       held.delete(join(layout.runs, n + LOCK_SUFFIX));
       await rm(join(layout.runs, n + LOCK_SUFFIX), { force: true });
     }
-    scan = await scanSegments(layout.runs, names, rewritten);
+    found = await scan(layout, names, rewritten);
   }
   await step('scanned');
   const isRewritten = names.map((n) => rewritten.has(n));
-  const sizes = names.map((_, i) => (scan.ends[i]?.bytes ?? 0) + (scan.tails[i] ?? 0));
+  const sizes = names.map((_, i) => (found.ends[i]?.bytes ?? 0) + (found.tails[i] ?? 0));
   const bytesBefore = sizes.reduce((a, b) => a + b, 0);
 
   // What the new segment keeps: every winner in a rewritten segment, but tombstones old enough
   // whose key no segment left alone mentions (nothing older can come back then).
-  const keep = new Map<number, Winner<unknown>[]>();
+  const keep = new Map<number, Kept>();
   let kept = 0;
   let tombstones = 0;
-  const take = (w: Winner<unknown>) => {
-    if (!isRewritten[w.seg]) {
-      kept += 1;
-      return;
-    }
-    let list = keep.get(w.seg);
-    if (list === undefined) keep.set(w.seg, (list = []));
-    list.push(w);
-    kept += 1;
+  const keptIn = (seg: number) => {
+    let k = keep.get(seg);
+    if (k === undefined) keep.set(seg, (k = { rows: [], winners: [] }));
+    return k;
   };
-  for (const w of scan.runs.values()) take(w);
-  for (const w of scan.components.values()) take(w);
-  for (const w of scan.pointers.values()) take(w);
-  for (const [key, w] of scan.blobs) {
-    if (w.value.deleted === true && isRewritten[w.seg] && w.at < cutoff && !scan.keptKeys.has(key)) {
-      scan.blobs.delete(key);
+  const take = (w: Winner<unknown>) => {
+    kept += 1;
+    if (isRewritten[w.seg]) keptIn(w.seg).winners.push(w);
+  };
+  const ix = found.indexed;
+  if (ix !== undefined) {
+    for (let r = 0; r < ix.live.length; r++) {
+      if (ix.live[r] === 0) continue;
+      kept += 1;
+      if (isRewritten[ix.seg[r] as number]) keptIn(ix.seg[r] as number).rows.push(r);
+    }
+  }
+  for (const w of found.runs.values()) take(w);
+  for (const w of found.components.values()) take(w);
+  for (const w of found.pointers.values()) take(w);
+  for (const [key, w] of found.blobs) {
+    if (w.value.deleted === true && isRewritten[w.seg] && w.at < cutoff && !found.keptKeys.has(key)) {
+      found.blobs.delete(key);
       tombstones += 1;
     } else take(w);
   }
-  for (const list of keep.values()) list.sort((a, b) => a.off - b.off);
+  const keptCount = (i: number) => (keep.get(i)?.rows.length ?? 0) + (keep.get(i)?.winners.length ?? 0);
   // One segment with nothing to drop is left as it is.
   const worth =
     rewritten.size > 1 ||
     names.some(
-      (_, i) =>
-        isRewritten[i] && ((keep.get(i)?.length ?? 0) < (scan.perSeg[i] as number) || (scan.tails[i] as number) > 0),
+      (_, i) => isRewritten[i] && (keptCount(i) < (found.perSeg[i] as number) || (found.tails[i] as number) > 0),
     );
   const referenced = new Set<string>();
-  for (const w of scan.blobs.values()) if (w.value.deleted !== true) referenced.add(w.value.file);
+  for (const w of found.blobs.values()) if (w.value.deleted !== true) referenced.add(w.value.file);
 
   let segmentsAfter = names.length;
   let bytesAfter = bytesBefore;
   let manifest: Manifest | undefined;
   if (worth) {
-    let maxAt = 0;
-    for (const list of keep.values()) for (const w of list) if (w.at > maxAt) maxAt = w.at;
+    const plan = planCopy(keep, ix);
     const replaces = names.flatMap((name, i) => (isRewritten[i] ? [{ name, bytes: sizes[i] as number }] : []));
-    manifest = newManifest(nameAfter(names, maxAt, SEGMENT_SUFFIX), replaces);
+    manifest = newManifest(nameAfter(names, plan.maxAt, SEGMENT_SUFFIX), replaces);
     await writeFileAtomic(manifestPath(layout), `${JSON.stringify(manifest)}\n`, durable);
     if (durable) await fsyncDir(layout.dir);
     await step('intent');
@@ -208,14 +226,15 @@ async function compactLocked(
     try {
       const file = await open(join(layout.runs, manifest.temp), 'wx');
       try {
-        copied = await copyWinners(file, layout.runs, names, order, keep, -1, (name) => step('copied', name));
+        copied = await copyLines(file, layout.runs, names, order, plan.lines, (name) => step('copied', name));
+        plan.place();
         if (durable) await file.sync();
       } finally {
         await file.close();
       }
       await step('written');
       // The index for the new layout, ready before the switch: readers take it in at once after it.
-      const index = await compactedIndex(scan, manifest, copied, leftAlone);
+      const index = await compactedIndex(found, manifest, copied, leftAlone);
       await writeFileAtomic(join(layout.dir, manifest.index as string), index, durable);
       await step('indexed');
       await rename(join(layout.runs, manifest.temp), join(layout.runs, manifest.output));
@@ -243,13 +262,14 @@ async function compactLocked(
     segmentsAfter,
     bytesBefore,
     bytesAfter,
-    records: scan.records,
+    records: found.records,
     kept,
-    dropped: scan.records - kept,
+    dropped: found.records - kept,
     tombstones,
     orphanFiles: orphans.files,
     orphanBytes: orphans.bytes,
     inUse: names.filter((_, i) => !isRewritten[i]),
+    scan: { via: ix === undefined ? 'segments' : 'index', parsed: found.parsed, rechecked: found.rechecked },
     ms: Date.now() - started,
   };
 }

@@ -26,10 +26,10 @@ import {
 import { readManifest, recoverCompaction } from './compact-manifest.js';
 import { ensureLayout, type Layout, layoutOf, storageError, writeFileAtomic } from './files.js';
 import { decodeLine, encodeRecord, type PlacedRecord, type Problem } from './format.js';
-import type { FsJsonOptions, FsJsonStore } from './index.js';
 import { type OpenIndex, openIndexFile } from './index-file.js';
 import { mapLimited, Queue } from './jobs.js';
 import { SegmentLog } from './log.js';
+import type { FsJsonOptions, FsJsonStore } from './options.js';
 import { Problems } from './problems.js';
 import { RunColumns } from './run-columns.js';
 import { type RunRef, RunRefs } from './run-refs.js';
@@ -303,10 +303,11 @@ export class FsJsonStoreImpl implements FsJsonStore {
     return refs.map((ref) => (ref === undefined ? undefined : this.decodeRun(ref, bufs[k++] as Uint8Array)));
   }
 
-  /** The lines at `refs`, from the cache where it has them, else read (and kept). */
+  /** The lines at `refs`, from the cache where it has them, else read (and kept); read-only. */
   private async readLines(refs: readonly RunRef[]): Promise<Uint8Array[]> {
     const keys = refs.map((r) => `${this.log.name(r.seg)}@${r.off}`);
-    const out = keys.map((k) => this.runLines.get(k));
+    // Not copied: each line is decoded straight away and never changed (decodeRun).
+    const out = keys.map((k) => this.runLines.peek(k));
     const missing = refs.filter((_, i) => out[i] === undefined);
     if (missing.length === 0) return out as Uint8Array[];
     const read = await this.log.readMany(missing);

@@ -37,6 +37,14 @@ const NARROW_MIN_BITS = 6;
 export const NARROW_MIN_ROWS = CHUNK_ROWS << (NARROW_MIN_BITS - 1);
 
 const DIGEST_PLACEHOLDER = '0000000000000000';
+
+/** How a pair of n entries is split: partition bits, sub-bucket bits, narrow or wide. */
+export function planOf(n: number, maxBits = MAX_BITS): { bits: number; sub: number; narrow: boolean } {
+  let bits = 0;
+  while (bits < maxBits && n > CHUNK_ROWS * 2 ** bits) bits++;
+  const narrow = bits >= NARROW_MIN_BITS;
+  return { bits, sub: narrow ? 16 - bits : WIDE_SUB_BITS, narrow };
+}
 const encoder = new TextEncoder();
 
 export interface ChunkHeader {
@@ -88,7 +96,7 @@ export interface PairInputOrder {
 }
 
 /** Word layout of a version 2 chunk body. */
-function layout(count: number, sub: number, narrow: boolean, o16: boolean, edges: boolean) {
+export function layout(count: number, sub: number, narrow: boolean, o16: boolean, edges: boolean) {
   const offsetWords = o16 ? ((1 << sub) + 2) >>> 1 : (1 << sub) + 1;
   const outAt = offsetWords;
   const inpAt = outAt + (narrow ? count : 2 * count);
@@ -123,10 +131,7 @@ export function partitionChunks(
 ): { bits: number; counts: number[]; w: string; chunks: { index: number; data: Uint8Array }[] } {
   const out = src.out;
   const n = out.length >>> 1;
-  let bits = 0;
-  while (bits < maxBits && n > CHUNK_ROWS * 2 ** bits) bits++;
-  const narrow = bits >= NARROW_MIN_BITS;
-  const sub = narrow ? 16 - bits : WIDE_SUB_BITS;
+  const { bits, sub, narrow } = planOf(n, maxBits);
   const chunks = 1 << bits;
   const shift = 32 - bits - sub;
   const subs = 1 << sub;
@@ -210,7 +215,7 @@ export function partitionChunks(
 }
 
 /** Entries per slot (the top bits of the output high word, from `shift` down). */
-function countSlots(out: Uint32Array, n: number, shift: number, slotCounts: Int32Array): void {
+export function countSlots(out: Uint32Array, n: number, shift: number, slotCounts: Int32Array): void {
   for (let i = 0; i < n; i++) {
     const g = (out[2 * i] as number) >>> shift;
     slotCounts[g] = (slotCounts[g] as number) + 1;

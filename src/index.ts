@@ -73,6 +73,7 @@ export { inferPointerType } from './pointers.js';
 export { QUERY_NAMES, type Queries, type QueryArgs, type QueryName, type QueryResult } from './queries.js';
 export type { RowLineageKind } from './rows/format/codec.js';
 export type { HashedPair } from './rows/index.js';
+export type { RegionSource } from './rows/format/chunk-stream.js';
 export {
   checkRowKey,
   type FlaggedRowCount,

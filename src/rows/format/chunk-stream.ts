@@ -1,4 +1,4 @@
-import { CHUNK_FORMAT, type ChunkHeader, countSlots, layout, planOf } from './chunk.js';
+import { CHUNK_FORMAT, type ChunkHeader, countSlots, layout, planOf, startChunk } from './chunk.js';
 import { type ChunkTarget, scatterByChunk, scatterDirect } from './scatter.js';
 
 /**
@@ -72,20 +72,7 @@ export function partitionRegion(
     // The two words that may hold padding (an odd count of u16 offsets, of hi16 halves).
     body[lay.outAt - 1] = 0;
     body[lay.words - 1] = 0;
-    const offsets = o16 ? new Uint16Array(body.buffer, body.byteOffset, subs + 1) : body.subarray(0, subs + 1);
-    let next = 0;
-    for (let sb = 0; sb < subs; sb++) {
-      offsets[sb] = next;
-      cursor[c * subs + sb] = next;
-      next += slotCounts[c * subs + sb] as number;
-    }
-    offsets[subs] = next;
-    targets[c] = {
-      out: body.subarray(lay.outAt, lay.inpAt),
-      inp: edges ? body.subarray(lay.inpAt, lay.hi16At) : undefined,
-      hi16: narrow ? new Uint16Array(body.buffer, body.byteOffset + 4 * lay.hi16At, count) : undefined,
-      text: undefined,
-    };
+    targets[c] = startChunk(body, c, count, sub, narrow, o16, edges, slotCounts, cursor).target;
     done.push({ index: c, count, data });
   }
   const plan = { n: m, bits, sub, shift, narrow, edges, targets, cursor };

@@ -105,6 +105,40 @@ export function layout(count: number, sub: number, narrow: boolean, o16: boolean
   return { outAt, inpAt, hi16At, words };
 }
 
+/**
+ * Sets chunk c's sub-bucket offsets in its body, and its slots' cursors, from the slot counts;
+ * returns the offsets and where the chunk's entries go.
+ */
+export function startChunk(
+  body: Uint32Array,
+  c: number,
+  count: number,
+  sub: number,
+  narrow: boolean,
+  o16: boolean,
+  edges: boolean,
+  slotCounts: Int32Array,
+  cursor: Int32Array,
+): { offsets: Uint16Array | Uint32Array; target: ChunkTarget } {
+  const lay = layout(count, sub, narrow, o16, edges);
+  const subs = 1 << sub;
+  const offsets = o16 ? new Uint16Array(body.buffer, body.byteOffset, subs + 1) : body.subarray(0, subs + 1);
+  let next = 0;
+  for (let sb = 0; sb < subs; sb++) {
+    offsets[sb] = next;
+    cursor[c * subs + sb] = next;
+    next += slotCounts[c * subs + sb] as number;
+  }
+  offsets[subs] = next;
+  const target: ChunkTarget = {
+    out: body.subarray(lay.outAt, lay.inpAt),
+    inp: edges ? body.subarray(lay.inpAt, lay.hi16At) : undefined,
+    hi16: narrow ? new Uint16Array(body.buffer, body.byteOffset + 4 * lay.hi16At, count) : undefined,
+    text: undefined,
+  };
+  return { offsets, target };
+}
+
 /** One chunk being written while partitioning: its blob, header, offsets and entry targets. */
 interface ChunkWriter extends ChunkTarget {
   data: Uint8Array | undefined;
@@ -163,24 +197,13 @@ export function partitionChunks(
     let body: Uint32Array;
     if (src.text === undefined) ({ data, body } = allocBlob(header, lay.words));
     else body = new Uint32Array(lay.words);
-    const buf = body.buffer;
-    const at = body.byteOffset;
-    const offsets = o16 ? new Uint16Array(buf, at, subs + 1) : body.subarray(0, subs + 1);
-    let next = 0;
-    for (let sb = 0; sb < subs; sb++) {
-      offsets[sb] = next;
-      cursor[c * subs + sb] = next;
-      next += slotCounts[c * subs + sb] as number;
-    }
-    offsets[subs] = next;
+    const { offsets, target } = startChunk(body, c, count, sub, narrow, o16, edges, slotCounts, cursor);
     writers[c] = {
       data,
       body,
       header,
       offsets,
-      out: body.subarray(lay.outAt, lay.inpAt),
-      inp: edges ? body.subarray(lay.inpAt, lay.hi16At) : undefined,
-      hi16: narrow ? new Uint16Array(buf, at + 4 * lay.hi16At, count) : undefined,
+      ...target,
       text: src.text === undefined ? undefined : new Array(edges ? 2 * count : count),
     };
   }

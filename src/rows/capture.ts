@@ -6,12 +6,13 @@ import { checkPointer, checkRunId, describe } from '../validate.js';
 import { type PartitionSource, partitionChunks, planOf } from './format/chunk.js';
 import { type RegionSource, streamable } from './format/chunk-stream.js';
 import {
-  chunkKey,
+  chunkKeysOf,
   decodeManifest,
   emptyManifest,
   encodeManifest,
   manifestKey,
   type PairManifest,
+  pairChunkKey,
   type RowLineageKind,
   type RunRowsManifest,
 } from './format/codec.js';
@@ -281,7 +282,7 @@ function partition(
   if (pair.out !== undefined && manifest.rows > 0) manifest.w = part.w;
   // What the review needs to carry a whole pair (src/rows/pair-summary.ts).
   if (pair.out !== undefined) manifest.s = summarizePair(manifest, part.chunks);
-  return { manifest, blobs: part.chunks.map((c) => ({ key: chunkKey(runId, id, c.index), data: c.data })) };
+  return { manifest, blobs: part.chunks.map((c) => ({ key: pairChunkKey(runId, manifest, c.index), data: c.data })) };
 }
 
 /**
@@ -309,18 +310,10 @@ export interface RowCaptureSummary {
   bytes: number;
 }
 
-/** The keys of a pair's stored chunks (empty chunks are not stored). */
-function chunkKeysOf(runId: string, pair: PairManifest): string[] {
-  const keys: string[] = [];
-  pair.counts.forEach((count, c) => {
-    if (count > 0) keys.push(chunkKey(runId, pair.id, c));
-  });
-  return keys;
-}
-
 /**
  * Stores row lineage for a run: hashes the keys, partitions them into chunks and writes the
- * chunks and the run's manifest in one atomic `putBlobs`. A pair given again for the same
+ * chunks and the run's manifest in one atomic `putBlobs` (a streamed pair's chunks go before,
+ * under keys of this write alone: the manifest still switches atomically). A pair given again for the same
  * (output, input) replaces the earlier one. The run need not be stored yet (a run is stored
  * when it ends). Bad input throws invalid_input before anything is written.
  */

@@ -1,7 +1,7 @@
 import type { Store } from '../store.js';
 import { planOf } from './format/chunk.js';
 import { partitionRegion, type RegionSource } from './format/chunk-stream.js';
-import { chunkKey, type PairManifest } from './format/codec.js';
+import { type PairManifest, pairChunkKey } from './format/codec.js';
 import { PairSummer } from './pair-summary.js';
 
 /** Chunk bytes per putBlobs while a big pair streams out, and calls in flight at once. */
@@ -19,9 +19,10 @@ export interface StreamedPair {
  * Writes a big pair's chunks a group at a time while the next group is encoded (the store's
  * writes run beside the encoding), from a few reused buffers: the blob memory is bounded, and
  * fresh memory, whose first touch costs as much as the encoding, is not needed per chunk. The
- * chunks are invisible until the run's manifest names them (written last, by the caller): a
- * failed write leaves only unnamed chunks, which the run's next write under the same pair id
- * replaces. `pair` is the manifest entry (id, kind, rows, bits, w): its counts and summary are
+ * chunks go under keys of this write alone (they carry the pair's random digest, `wk`), so they
+ * are invisible until the run's manifest names them (written last, by the caller): a failed
+ * write, a reader meanwhile or a concurrent writer never sees a chunk a stored manifest names
+ * change, and a failed write leaves only unnamed chunks (README, "Big captures"). `pair` is the manifest entry (id, kind, rows, bits, w): its counts and summary are
  * filled in here.
  */
 export async function writeStreamedPair(
@@ -32,6 +33,8 @@ export async function writeStreamedPair(
   edges: boolean,
 ): Promise<StreamedPair> {
   const n = pair.rows;
+  // Keys of this write alone: the chunks an older manifest names stay until it is replaced.
+  pair.wk = true;
   const chunks = 1 << planOf(n).bits;
   const counts: number[] = new Array(chunks).fill(0);
   const summer = new PairSummer(pair);
@@ -71,7 +74,7 @@ export async function writeStreamedPair(
       for (const chunk of partitionRegion(src, n, r, edges, pair.w as string, take)) {
         counts[chunk.index] = chunk.count;
         summer.add(chunk.index, chunk.data);
-        group.push({ key: chunkKey(runId, pair.id, chunk.index), data: chunk.data });
+        group.push({ key: pairChunkKey(runId, pair, chunk.index), data: chunk.data });
         groupBytes += chunk.data.length;
         bytes += chunk.data.length;
         written++;

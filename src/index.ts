@@ -71,6 +71,7 @@ export type { PipetraceOptions, StartRunOptions } from './pipetrace.js';
 export { createPipetrace, Pipetrace } from './pipetrace.js';
 export { inferPointerType } from './pointers.js';
 export { QUERY_NAMES, type Queries, type QueryArgs, type QueryName, type QueryResult } from './queries.js';
+export type { RegionSource } from './rows/format/chunk-stream.js';
 export type { RowLineageKind } from './rows/format/codec.js';
 export type { HashedPair } from './rows/index.js';
 export {

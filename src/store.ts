@@ -140,7 +140,8 @@ export interface Store {
   /**
    * Insert or replace binary blobs by key, atomically. Row lineage lives here, in compact
    * chunks. Keys are data, never paths: adapters must map any key safely (`../x`, `a/b`, NUL-free
-   * unicode up to 1024 characters).
+   * unicode up to 1024 characters). The store keeps no reference to a blob's `data` once the
+   * call has settled: row capture reuses those buffers for the next chunks.
    */
   putBlobs(blobs: readonly BlobRecord[]): Promise<void>;
   /** Blob contents by key, in the order asked; undefined where there is none. */

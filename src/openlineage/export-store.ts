@@ -1,5 +1,5 @@
 import type { Run } from '../model.js';
-import { chunkKey, decodeManifest, manifestKey } from '../rows/format/codec.js';
+import { chunkKeysOf, decodeManifest, manifestKey } from '../rows/format/codec.js';
 import type { RunScan, Store } from '../store.js';
 import { type ExportOptions, runToEvents } from './export.js';
 import { type KeptFacets, keptFacetsOf } from './facets.js';
@@ -34,10 +34,7 @@ async function rowLineageOf(store: Store, runs: readonly Run[]): Promise<Map<str
   runs.forEach((run, i) => {
     const manifest = decodeManifest(manifests[i], run.id);
     for (const pair of manifest?.pairs ?? []) {
-      const keys: string[] = [];
-      pair.counts.forEach((count, c) => {
-        if (count > 0) keys.push(chunkKey(run.id, pair.id, c));
-      });
+      const keys = chunkKeysOf(run.id, pair);
       wanted.push({ run: run.id, output: pair.output, input: pair.input, kind: pair.kind, rows: pair.rows, keys });
     }
   });

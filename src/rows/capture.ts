@@ -3,19 +3,22 @@ import type { Profile } from '../monitor/profile.js';
 import { ProfileBuffer } from '../monitor/profile-buffer.js';
 import type { Store } from '../store.js';
 import { checkPointer, checkRunId, describe } from '../validate.js';
-import { type PartitionSource, partitionChunks } from './format/chunk.js';
+import { type PartitionSource, partitionChunks, planOf } from './format/chunk.js';
+import { type RegionSource, streamable } from './format/chunk-stream.js';
 import {
-  chunkKey,
+  chunkKeysOf,
   decodeManifest,
   emptyManifest,
   encodeManifest,
   manifestKey,
   type PairManifest,
+  pairChunkKey,
   type RowLineageKind,
   type RunRowsManifest,
 } from './format/codec.js';
 import { HASH_VERSION, hashKeyInto, hashKeys, keyToJson, type RowKey } from './format/keys.js';
 import { summarizePair } from './pair-summary.js';
+import { randomDigest, writeStreamedPair } from './stream-write.js';
 
 export { CHUNK_ROWS } from './format/chunk.js';
 
@@ -40,14 +43,22 @@ export interface RowCaptureOptions {
 
 /**
  * Collects one pair's row lineage a row at a time, as a step processes its rows: hashes go
- * straight into growable typed arrays.
+ * straight into growable typed arrays. Given `expected` rows (and no `keepKeys`), the recorder
+ * keeps them split into regions by the top bits of the output hash, as the chunks will be: a
+ * big pair is then written chunk by chunk while the store writes the ones before (see
+ * stream-write.ts), without a partition pass over all rows or memory for all chunks at once.
  */
 export class RowRecorder {
   readonly output: string;
   readonly input: string;
   readonly kind: 'map' | 'many' | 'keep';
+  /** Region bits: region r holds the rows whose output hash's top `bits` bits are r. */
+  private bits: number;
+  /** Entries a region holds: region r's are from entry r * cap of out and inp. */
+  private cap: number;
   private out: Uint32Array;
   private inp: Uint32Array | undefined;
+  private fill: Int32Array;
   private n = 0;
   private readonly text: unknown[] | undefined;
   private readonly profile: ProfileBuffer | undefined;
@@ -65,10 +76,18 @@ export class RowRecorder {
       throw invalid('kind', `must be map, many or keep, got ${describe(kind)}`);
     }
     this.kind = kind;
-    const cap = Math.max(16, options.expected ?? 1024);
-    this.out = new Uint32Array(cap * 2);
-    this.inp = kind === 'keep' ? undefined : new Uint32Array(cap * 2);
+    const expected = Math.max(16, options.expected ?? 1024);
     if (options.keepKeys === true) this.text = [];
+    // Original keys stay in the order added, beside one flat region. Few regions: each is a
+    // write stream while rows are added, and more streams cost more than they spare.
+    this.bits = this.text === undefined ? Math.min(REGION_BITS, planOf(expected).bits) : 0;
+    const regions = 1 << this.bits;
+    // A few percent over the mean per region: hashes spread evenly (repeated output keys do
+    // not: a region that fills up turns the recorder flat, see grow()).
+    this.cap = regions === 1 ? expected : Math.ceil((expected / regions) * 1.03) + 64;
+    this.out = new Uint32Array(regions * this.cap * 2);
+    this.inp = kind === 'keep' ? undefined : new Uint32Array(this.out.length);
+    this.fill = new Int32Array(regions);
     if (options.profile === true) this.profile = new ProfileBuffer(`profile(${JSON.stringify(this.output)})`);
   }
 
@@ -76,15 +95,13 @@ export class RowRecorder {
     return this.n;
   }
 
+  /** Room for one more entry: a flat recorder doubles, a split one turns flat. */
   private grow(): void {
-    const bigger = new Uint32Array(this.out.length * 2);
-    bigger.set(this.out);
-    this.out = bigger;
-    if (this.inp !== undefined) {
-      const b2 = new Uint32Array(this.inp.length * 2);
-      b2.set(this.inp);
-      this.inp = b2;
-    }
+    this.out = flatten(this.out, this.cap, this.fill, 2 * this.n);
+    if (this.inp !== undefined) this.inp = flatten(this.inp, this.cap, this.fill, 2 * this.n);
+    this.bits = 0;
+    this.fill = Int32Array.of(this.n);
+    this.cap = this.out.length / 2;
   }
 
   /**
@@ -92,15 +109,29 @@ export class RowRecorder {
    * the `profile` option, `row` is the output row, profiled with the others.
    */
   add(key: RowKey, inputKey?: RowKey, row?: Record<string, unknown>): void {
-    if (this.inp !== undefined && inputKey === undefined) throw invalid('inputKey', `is required for ${this.kind}`);
+    const inp = this.inp;
+    if (inp !== undefined && inputKey === undefined) throw invalid('inputKey', `is required for ${this.kind}`);
     const profiled = this.profile === undefined ? undefined : this.profile.check(row);
-    if (2 * this.n + 2 > this.out.length) this.grow();
-    // Hash the input first: a bad key then leaves the recorder unchanged.
-    if (this.inp !== undefined) hashKeyInto(inputKey as RowKey, this.inp, 2 * this.n);
-    hashKeyInto(key, this.out, 2 * this.n);
+    // The output first, for its region; the row counts once both are hashed, so a bad key
+    // leaves the recorder unchanged.
+    hashKeyInto(key, HASH, 0);
+    const hi = HASH[0] as number;
+    // (hi >>> 1) >>> (31 - bits): the top `bits` bits, and 0 for no bits (a shift by 32 is none).
+    let r = (hi >>> 1) >>> (31 - this.bits);
+    let at = this.fill[r] as number;
+    if (at === this.cap) {
+      this.grow();
+      r = 0;
+      at = this.n;
+    }
+    const k = 2 * (r * this.cap + at);
+    if (this.inp !== undefined) hashKeyInto(inputKey as RowKey, this.inp, k);
+    this.out[k] = hi;
+    this.out[k + 1] = HASH[1] as number;
+    this.fill[r] = at + 1;
     if (this.text !== undefined) {
       this.text.push(keyToJson(key));
-      if (this.inp !== undefined) this.text.push(keyToJson(inputKey as RowKey));
+      if (inp !== undefined) this.text.push(keyToJson(inputKey as RowKey));
     }
     this.n++;
     if (profiled !== undefined) this.profile?.add(profiled);
@@ -111,18 +142,38 @@ export class RowRecorder {
     return this.profile?.result();
   }
 
-  /** The hashed pair, ready to store. */
+  /** The hashed pair, ready to store: its regions when they can be written a region at a time. */
   hashed(): HashedPair {
-    const pair: HashedPair = {
-      output: this.output,
-      input: this.input,
-      kind: this.kind,
-      out: this.out.subarray(0, 2 * this.n),
-    };
-    if (this.inp !== undefined) pair.inp = this.inp.subarray(0, 2 * this.n);
+    const pair: HashedPair = { output: this.output, input: this.input, kind: this.kind };
+    const { out, inp, cap, fill, n } = this;
+    if (streamable(n, this.bits)) {
+      pair.regions = { bits: this.bits, out, inp, cap, fill };
+      pair.rows = n;
+      return pair;
+    }
+    // Region after region: rows of one output hash keep their order, which is all a lookup sees.
+    pair.out = this.bits === 0 ? out.subarray(0, 2 * n) : flatten(out, cap, fill, n);
+    if (inp !== undefined) pair.inp = this.bits === 0 ? inp.subarray(0, 2 * n) : flatten(inp, cap, fill, n);
     if (this.text !== undefined) pair.text = this.text;
     return pair;
   }
+}
+
+/** Region bits of a big recorder at most. */
+const REGION_BITS = 4;
+// Where add() hashes a row's output key.
+const HASH = new Uint32Array(2);
+
+/** The (hi, lo) entries of regions of cap entries, region after region, in an array with room for `room`. */
+function flatten(buf: Uint32Array, cap: number, fill: Int32Array, room: number): Uint32Array {
+  const flat = new Uint32Array(Math.max(room, 16) * 2);
+  let at = 0;
+  for (let r = 0; r < fill.length; r++) {
+    const m = 2 * (fill[r] as number);
+    flat.set(buf.subarray(2 * r * cap, 2 * r * cap + m), at);
+    at += m;
+  }
+  return flat;
 }
 
 /** A pair with its keys hashed: interleaved (hi, lo) u32 pairs. */
@@ -136,6 +187,10 @@ export interface HashedPair {
   inputKeys?: ArrayLike<RowKey>;
   /** Original keys as JSON values: one per entry (keep) or (output, input) per entry. */
   text?: unknown[];
+  /** Instead of out/inp: the entries by region, written chunk by chunk (stream-write.ts). */
+  regions?: RegionSource;
+  /** Entries in `regions`. */
+  rows?: number;
 }
 
 function hashSpec(spec: RowLineageSpec, index: number, options: RowCaptureOptions): HashedPair {
@@ -194,6 +249,18 @@ function checkArrayLike(field: string, value: unknown): void {
   if (!ok) throw invalid(field, `must be an array or typed array of keys, got ${describe(value)}`);
 }
 
+/** A pair's manifest entry up to its partition. */
+const pairHead = (id: number, pair: HashedPair, rows: number) => ({
+  id,
+  output: pair.output,
+  input: pair.input,
+  kind: pair.kind,
+  rows,
+  bits: 0,
+  counts: [] as number[],
+  keys: pair.text !== undefined,
+});
+
 /** Splits a hashed pair into chunk blobs (see chunk.ts) and describes it for the manifest. */
 function partition(
   runId: string,
@@ -208,19 +275,14 @@ function partition(
   const edges = pair.inp !== undefined || pair.inputKeys !== undefined;
   const part = partitionChunks(src, edges);
   const manifest: PairManifest = {
-    id,
-    output: pair.output,
-    input: pair.input,
-    kind: pair.kind,
-    rows: out.length >>> 1,
+    ...pairHead(id, pair, out.length >>> 1),
     bits: part.bits,
     counts: pair.out === undefined ? [] : part.counts,
-    keys: pair.text !== undefined,
   };
   if (pair.out !== undefined && manifest.rows > 0) manifest.w = part.w;
   // What the review needs to carry a whole pair (src/rows/pair-summary.ts).
   if (pair.out !== undefined) manifest.s = summarizePair(manifest, part.chunks);
-  return { manifest, blobs: part.chunks.map((c) => ({ key: chunkKey(runId, id, c.index), data: c.data })) };
+  return { manifest, blobs: part.chunks.map((c) => ({ key: pairChunkKey(runId, manifest, c.index), data: c.data })) };
 }
 
 /**
@@ -248,18 +310,10 @@ export interface RowCaptureSummary {
   bytes: number;
 }
 
-/** The keys of a pair's stored chunks (empty chunks are not stored). */
-function chunkKeysOf(runId: string, pair: PairManifest): string[] {
-  const keys: string[] = [];
-  pair.counts.forEach((count, c) => {
-    if (count > 0) keys.push(chunkKey(runId, pair.id, c));
-  });
-  return keys;
-}
-
 /**
  * Stores row lineage for a run: hashes the keys, partitions them into chunks and writes the
- * chunks and the run's manifest in one atomic `putBlobs`. A pair given again for the same
+ * chunks and the run's manifest in one atomic `putBlobs` (a streamed pair's chunks go before,
+ * under keys of this write alone: the manifest still switches atomically). A pair given again for the same
  * (output, input) replaces the earlier one. The run need not be stored yet (a run is stored
  * when it ends). Bad input throws invalid_input before anything is written.
  */
@@ -289,19 +343,26 @@ export async function writeRowLineage(
   const blobs: { key: string; data: Uint8Array }[] = [];
   const summary: RowCaptureSummary = { run: runId, pairs: [], bytes: 0 };
   for (const pair of hashed) {
-    const part = partition(runId, manifest.next++, pair);
-    manifest.pairs.push(part.manifest);
+    const id = manifest.next++;
+    let entry: PairManifest;
+    let chunks: number;
     let bytes = 0;
-    for (const b of part.blobs) bytes += b.data.length;
-    blobs.push(...part.blobs);
-    summary.pairs.push({
-      output: pair.output,
-      input: pair.input,
-      kind: pair.kind,
-      rows: part.manifest.rows,
-      chunks: part.blobs.length,
-      bytes,
-    });
+    if (pair.regions !== undefined) {
+      // A big recorder's chunks are written now; the manifest written last makes them visible.
+      const rows = pair.rows ?? 0;
+      entry = { ...pairHead(id, pair, rows), bits: planOf(rows).bits, w: randomDigest() };
+      const streamed = await writeStreamedPair(store, runId, entry, pair.regions, pair.regions.inp !== undefined);
+      chunks = streamed.chunks;
+      bytes = streamed.bytes;
+    } else {
+      const part = partition(runId, id, pair);
+      entry = part.manifest;
+      chunks = part.blobs.length;
+      for (const b of part.blobs) bytes += b.data.length;
+      blobs.push(...part.blobs);
+    }
+    manifest.pairs.push(entry);
+    summary.pairs.push({ output: pair.output, input: pair.input, kind: pair.kind, rows: entry.rows, chunks, bytes });
     summary.bytes += bytes;
   }
   const m = encodeManifest(manifest);

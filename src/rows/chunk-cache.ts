@@ -1,6 +1,6 @@
 import type { Store } from '../store.js';
 import { type Chunk, decodeChunk } from './format/chunk.js';
-import { chunkKey, decodeManifest, manifestKey, type PairManifest, type RunRowsManifest } from './format/codec.js';
+import { decodeManifest, manifestKey, type PairManifest, pairChunkKey, type RunRowsManifest } from './format/codec.js';
 
 /*
  * Decoded chunks per store, least recently used first out, bounded by bytes. Chunk keys are
@@ -102,7 +102,7 @@ export async function loadChunks(
       out.push(fast.chunk);
       continue;
     }
-    const key = chunkKey(runId, pair.id, c);
+    const key = pairChunkKey(runId, pair, c);
     const id = key + tag;
     const hit = cache.map.get(id);
     cache.map.delete(id);

@@ -23,6 +23,7 @@ export {
   flagRows,
   unflagRows,
 } from './flags.js';
+export type { RegionSource } from './format/chunk-stream.js';
 export type { PairManifest, RowLineageKind, RunRowsManifest } from './format/codec.js';
 export {
   checkRowKey,

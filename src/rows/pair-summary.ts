@@ -83,11 +83,24 @@ function repeats(hi: Uint32Array | Uint16Array, lo: Uint32Array, step: number, e
 
 /** The summary of a pair from its chunk blobs as written (every entry is in one of them). */
 export function summarizePair(pair: PairManifest, chunks: readonly { index: number; data: Uint8Array }[]): PairSummary {
-  const out = new Int32Array(2);
-  const inp = new Int32Array(2);
-  let distinct = true;
-  for (const { index, data } of chunks) {
-    const chunk = decodeChunk(data, `chunk ${index}`, pair, index);
+  const summer = new PairSummer(pair);
+  for (const { index, data } of chunks) summer.add(index, data);
+  return summer.result();
+}
+
+/** A pair's summary built a chunk at a time, as its chunks are written (order-free sums). */
+export class PairSummer {
+  private readonly out = new Int32Array(2);
+  private readonly inp = new Int32Array(2);
+  private distinct = true;
+
+  /** `pair` needs the fields decodeChunk reads (bits, w) and its kind. */
+  constructor(private readonly pair: PairManifest) {}
+
+  /** Adds chunk `index`, given as its blob. */
+  add(index: number, data: Uint8Array): void {
+    const { out, inp } = this;
+    const chunk = decodeChunk(data, `chunk ${index}`, this.pair, index);
     const offsets = chunk.offsets;
     const narrow = chunk.narrow;
     for (let sb = 0; sb + 1 < offsets.length; sb++) {
@@ -98,17 +111,20 @@ export function summarizePair(pair: PairManifest, chunks: readonly { index: numb
         const { lo, hi16 } = narrow;
         const top = ((index << chunk.sub) | sb) << 16;
         addAll(out, hi16, lo, 1, top, ea, eb);
-        if (distinct && eb - ea > 1 && repeats(hi16, lo, 1, ea, eb)) distinct = false;
+        if (this.distinct && eb - ea > 1 && repeats(hi16, lo, 1, ea, eb)) this.distinct = false;
       } else {
         const o = chunk.out;
         const lo = o.subarray(1);
         addAll(out, o, lo, 2, 0, ea, eb);
-        if (distinct && eb - ea > 1 && repeats(o, lo, 2, ea, eb)) distinct = false;
+        if (this.distinct && eb - ea > 1 && repeats(o, lo, 2, ea, eb)) this.distinct = false;
       }
     }
     const i = chunk.inp;
     if (i !== undefined) addAll(inp, i, i.subarray(1), 2, 0, 0, chunk.count);
   }
-  const o = hex(out);
-  return { v: 1, d: distinct, o, i: pair.kind === 'keep' ? o : hex(inp) };
+
+  result(): PairSummary {
+    const o = hex(this.out);
+    return { v: 1, d: this.distinct, o, i: this.pair.kind === 'keep' ? o : hex(this.inp) };
+  }
 }

@@ -37,6 +37,14 @@ const NARROW_MIN_BITS = 6;
 export const NARROW_MIN_ROWS = CHUNK_ROWS << (NARROW_MIN_BITS - 1);
 
 const DIGEST_PLACEHOLDER = '0000000000000000';
+
+/** How a pair of n entries is split: partition bits, sub-bucket bits, narrow or wide. */
+export function planOf(n: number, maxBits = MAX_BITS): { bits: number; sub: number; narrow: boolean } {
+  let bits = 0;
+  while (bits < maxBits && n > CHUNK_ROWS * 2 ** bits) bits++;
+  const narrow = bits >= NARROW_MIN_BITS;
+  return { bits, sub: narrow ? 16 - bits : WIDE_SUB_BITS, narrow };
+}
 const encoder = new TextEncoder();
 
 export interface ChunkHeader {
@@ -88,13 +96,47 @@ export interface PairInputOrder {
 }
 
 /** Word layout of a version 2 chunk body. */
-function layout(count: number, sub: number, narrow: boolean, o16: boolean, edges: boolean) {
+export function layout(count: number, sub: number, narrow: boolean, o16: boolean, edges: boolean) {
   const offsetWords = o16 ? ((1 << sub) + 2) >>> 1 : (1 << sub) + 1;
   const outAt = offsetWords;
   const inpAt = outAt + (narrow ? count : 2 * count);
   const hi16At = inpAt + (edges ? 2 * count : 0);
   const words = hi16At + (narrow ? (count + 1) >>> 1 : 0);
   return { outAt, inpAt, hi16At, words };
+}
+
+/**
+ * Sets chunk c's sub-bucket offsets in its body, and its slots' cursors, from the slot counts;
+ * returns the offsets and where the chunk's entries go.
+ */
+export function startChunk(
+  body: Uint32Array,
+  c: number,
+  count: number,
+  sub: number,
+  narrow: boolean,
+  o16: boolean,
+  edges: boolean,
+  slotCounts: Int32Array,
+  cursor: Int32Array,
+): { offsets: Uint16Array | Uint32Array; target: ChunkTarget } {
+  const lay = layout(count, sub, narrow, o16, edges);
+  const subs = 1 << sub;
+  const offsets = o16 ? new Uint16Array(body.buffer, body.byteOffset, subs + 1) : body.subarray(0, subs + 1);
+  let next = 0;
+  for (let sb = 0; sb < subs; sb++) {
+    offsets[sb] = next;
+    cursor[c * subs + sb] = next;
+    next += slotCounts[c * subs + sb] as number;
+  }
+  offsets[subs] = next;
+  const target: ChunkTarget = {
+    out: body.subarray(lay.outAt, lay.inpAt),
+    inp: edges ? body.subarray(lay.inpAt, lay.hi16At) : undefined,
+    hi16: narrow ? new Uint16Array(body.buffer, body.byteOffset + 4 * lay.hi16At, count) : undefined,
+    text: undefined,
+  };
+  return { offsets, target };
 }
 
 /** One chunk being written while partitioning: its blob, header, offsets and entry targets. */
@@ -123,10 +165,7 @@ export function partitionChunks(
 ): { bits: number; counts: number[]; w: string; chunks: { index: number; data: Uint8Array }[] } {
   const out = src.out;
   const n = out.length >>> 1;
-  let bits = 0;
-  while (bits < maxBits && n > CHUNK_ROWS * 2 ** bits) bits++;
-  const narrow = bits >= NARROW_MIN_BITS;
-  const sub = narrow ? 16 - bits : WIDE_SUB_BITS;
+  const { bits, sub, narrow } = planOf(n, maxBits);
   const chunks = 1 << bits;
   const shift = 32 - bits - sub;
   const subs = 1 << sub;
@@ -158,24 +197,13 @@ export function partitionChunks(
     let body: Uint32Array;
     if (src.text === undefined) ({ data, body } = allocBlob(header, lay.words));
     else body = new Uint32Array(lay.words);
-    const buf = body.buffer;
-    const at = body.byteOffset;
-    const offsets = o16 ? new Uint16Array(buf, at, subs + 1) : body.subarray(0, subs + 1);
-    let next = 0;
-    for (let sb = 0; sb < subs; sb++) {
-      offsets[sb] = next;
-      cursor[c * subs + sb] = next;
-      next += slotCounts[c * subs + sb] as number;
-    }
-    offsets[subs] = next;
+    const { offsets, target } = startChunk(body, c, count, sub, narrow, o16, edges, slotCounts, cursor);
     writers[c] = {
       data,
       body,
       header,
       offsets,
-      out: body.subarray(lay.outAt, lay.inpAt),
-      inp: edges ? body.subarray(lay.inpAt, lay.hi16At) : undefined,
-      hi16: narrow ? new Uint16Array(buf, at + 4 * lay.hi16At, count) : undefined,
+      ...target,
       text: src.text === undefined ? undefined : new Array(edges ? 2 * count : count),
     };
   }
@@ -210,7 +238,7 @@ export function partitionChunks(
 }
 
 /** Entries per slot (the top bits of the output high word, from `shift` down). */
-function countSlots(out: Uint32Array, n: number, shift: number, slotCounts: Int32Array): void {
+export function countSlots(out: Uint32Array, n: number, shift: number, slotCounts: Int32Array): void {
   for (let i = 0; i < n; i++) {
     const g = (out[2 * i] as number) >>> shift;
     slotCounts[g] = (slotCounts[g] as number) + 1;

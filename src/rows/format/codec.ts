@@ -85,6 +85,11 @@ export interface PairManifest {
   keys: boolean;
   /** A digest of the pair's content, also in each chunk's header (absent before chunk format 2). */
   w?: string;
+  /**
+   * The chunk keys carry `w` (pairs streamed before their manifest, see pairChunkKey): such a
+   * write never touches chunks another manifest names. Absent: the keys without it.
+   */
+  wk?: true;
   /** Distinct outputs and row fingerprints, for the review (absent in pairs written before it). */
   s?: PairSummary;
 }
@@ -111,6 +116,19 @@ export interface RunRowsManifest {
 export const MANIFEST_PREFIX = 'rows/r/';
 export const manifestKey = (runId: string): string => `${MANIFEST_PREFIX}${runId}`;
 export const chunkKey = (runId: string, pairId: number, chunk: number): string => `rows/c/${runId}/${pairId}/${chunk}`;
+
+/** The key of chunk `chunk` of a pair: every reader and writer of a pair's chunks derives it here. */
+export const pairChunkKey = (runId: string, pair: PairManifest, chunk: number): string =>
+  pair.wk === true ? `rows/c/${runId}/${pair.id}-${pair.w}/${chunk}` : chunkKey(runId, pair.id, chunk);
+
+/** The keys of a pair's stored chunks (empty chunks are not stored). */
+export function chunkKeysOf(runId: string, pair: PairManifest): string[] {
+  const keys: string[] = [];
+  pair.counts.forEach((count, c) => {
+    if (count > 0) keys.push(pairChunkKey(runId, pair, c));
+  });
+  return keys;
+}
 
 export function decodeManifest(data: Uint8Array | undefined, runId: string): RunRowsManifest | undefined {
   if (data === undefined) return undefined;

@@ -93,7 +93,7 @@ export function scatterByChunk(src: ScatterSource, plan: ScatterPlan): void {
   const chunkShift = 32 - bits;
   // Words per scratch entry: hi, lo, then the input's hi, lo for edges.
   const e = edges ? 4 : 2;
-  const scratch = new Uint32Array(Math.min(n, SEGMENT) * e);
+  const scratch = scratchOf(Math.min(n, SEGMENT) * e);
   const starts = new Int32Array(chunks + 1);
   const next = new Int32Array(chunks);
   for (let from = 0; from < n; from += SEGMENT) {
@@ -116,6 +116,14 @@ export function scatterByChunk(src: ScatterSource, plan: ScatterPlan): void {
     }
   }
 }
+
+// The scratch, kept between calls: a pair written a region at a time calls once per region,
+// and fresh memory costs more to touch than the pass itself (the calls never overlap).
+let kept = new Uint32Array(0);
+const scratchOf = (words: number): Uint32Array => {
+  if (kept.length < words) kept = new Uint32Array(words);
+  return kept.subarray(0, words);
+};
 
 /** Entries of out[from, to) per chunk, as start offsets (starts) and write cursors (next). */
 function countByChunk(

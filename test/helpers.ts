@@ -1,5 +1,6 @@
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace } from '../src/index.js';
+import type { Run } from '../src/model.js';
 
 export const T0 = Date.UTC(2026, 0, 1);
 export const DAY = 86_400_000;
@@ -21,3 +22,18 @@ export async function storeSnapshot(store: ReturnType<typeof memoryStore>) {
     pointers: await store.scanPointers(),
   };
 }
+
+/** A finished run `id` that read data/in and wrote data/out: a run to hang row lineage on. */
+export const pairRun = (id: string): Run => ({
+  id,
+  component: 'c',
+  startedAt: 1,
+  endedAt: 2,
+  status: 'succeeded',
+  inputs: ['data/in'],
+  outputs: ['data/out'],
+  dependencies: [],
+  notes: [],
+  params: {},
+  metrics: {},
+});

@@ -7,26 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
-import type { Run } from '../src/model.js';
 import { chunkKey, decodeManifest, encodeManifest, manifestKey, pairChunkKey } from '../src/rows/format/codec.js';
 import { RowRecorder, traceRow, writeRowLineage } from '../src/rows/index.js';
 import type { Store } from '../src/store.js';
+import { pairRun as run } from './helpers.js';
 
 const N = 60_000;
-
-const run = (id: string): Run => ({
-  id,
-  component: 'c',
-  startedAt: 1,
-  endedAt: 2,
-  status: 'succeeded',
-  inputs: ['data/in'],
-  outputs: ['data/out'],
-  dependencies: [],
-  notes: [],
-  params: {},
-  metrics: {},
-});
 
 /** A streamed recorder mapping out-i to `${tag}-i`. */
 function recorder(tag: string): RowRecorder {

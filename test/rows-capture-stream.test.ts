@@ -7,24 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
-import type { Run } from '../src/model.js';
 import { decodeManifest, manifestKey } from '../src/rows/format/codec.js';
 import { RowRecorder, traceRow, writeRowLineage } from '../src/rows/index.js';
 import type { Store } from '../src/store.js';
-
-const run = (id: string): Run => ({
-  id,
-  component: 'c',
-  startedAt: 1,
-  endedAt: 2,
-  status: 'succeeded',
-  inputs: ['data/in'],
-  outputs: ['data/out'],
-  dependencies: [],
-  notes: [],
-  params: {},
-  metrics: {},
-});
+import { pairRun as run } from './helpers.js';
 
 /** Writes rows through a recorder (with or without `expected`) as run `id`; returns the store's blobs by key. */
 async function record(

@@ -88,4 +88,19 @@ describe('streamed row capture', () => {
       expect(b.origins).toEqual(a.origins);
     }
   });
+
+  it('refuses an `expected` that is no whole number or too big, with a typed error, before taking memory', () => {
+    for (const bad of [Number.NaN, -5, 2.5, '1000', 2 ** 28 + 1, 1e12]) {
+      expect(() => new RowRecorder('data/out', 'data/in', 'map', { expected: bad as number })).toThrow(
+        expect.objectContaining({
+          name: 'PipetraceError',
+          code: 'invalid_input',
+          field: 'expected',
+          message: expect.stringMatching(/^expected/),
+        }),
+      );
+    }
+    // 0 (no rows foreseen) is fine.
+    expect(new RowRecorder('data/out', 'data/in', 'keep', { expected: 0 }).rows).toBe(0);
+  });
 });

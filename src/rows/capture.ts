@@ -2,7 +2,7 @@ import { invalid } from '../errors.js';
 import type { Profile } from '../monitor/profile.js';
 import { ProfileBuffer } from '../monitor/profile-buffer.js';
 import type { Store } from '../store.js';
-import { checkPointer, checkRunId, describe } from '../validate.js';
+import { checkPointer, checkRunId, checkWholeNumber, describe } from '../validate.js';
 import { type PartitionSource, partitionChunks, planOf } from './format/chunk.js';
 import { type RegionSource, streamable } from './format/chunk-stream.js';
 import {
@@ -76,7 +76,11 @@ export class RowRecorder {
       throw invalid('kind', `must be map, many or keep, got ${describe(kind)}`);
     }
     this.kind = kind;
-    const expected = Math.max(16, options.expected ?? 1024);
+    const hint = options.expected === undefined ? 1024 : checkWholeNumber('expected', options.expected);
+    if (hint > MAX_EXPECTED) {
+      throw invalid('expected', `is ${hint} rows; the limit is ${MAX_EXPECTED} (it sizes memory taken up front)`);
+    }
+    const expected = Math.max(16, hint);
     if (options.keepKeys === true) this.text = [];
     // Original keys stay in the order added, beside one flat region. Few regions: each is a
     // write stream while rows are added, and more streams cost more than they spare.
@@ -161,6 +165,8 @@ export class RowRecorder {
 
 /** Region bits of a big recorder at most. */
 const REGION_BITS = 4;
+/** The most rows `expected` may announce: 2^28 rows take 4 GiB of hashes up front. */
+const MAX_EXPECTED = 2 ** 28;
 // Where add() hashes a row's output key.
 const HASH = new Uint32Array(2);
 

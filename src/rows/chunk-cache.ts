@@ -1,3 +1,4 @@
+import { PipetraceError } from '../errors.js';
 import type { Store } from '../store.js';
 import { type Chunk, decodeChunk } from './format/chunk.js';
 import { decodeManifest, manifestKey, type PairManifest, pairChunkKey, type RunRowsManifest } from './format/codec.js';
@@ -78,7 +79,12 @@ export function cachedChunk(store: Store, pair: PairManifest, c: number): Chunk 
   return fast.chunk;
 }
 
-/** Loads chunks of a pair by index, in the order asked, skipping empty ones (one getBlobs for all misses). */
+/**
+ * Loads chunks of a pair by index, in the order asked, skipping empty ones (one getBlobs for all
+ * misses). A chunk the manifest counts but the store lacks is an error, never fewer rows: a
+ * `conflict` when the run's lineage was rewritten since the manifest was read (a rewrite drops
+ * the chunks it replaced; ask again), else `storage` (the store lost it).
+ */
 export async function loadChunks(
   store: Store,
   runId: string,
@@ -131,7 +137,7 @@ export async function loadChunks(
     for (let i = 0; i < missing.length; i++) {
       const key = missing[i] as string;
       const data = datas[i];
-      if (data === undefined) continue;
+      if (data === undefined) throw await missingChunk(store, runId, pair, key);
       const chunk = decodeChunk(data, key, pair, missingBucket[i] as number);
       out[missingAt[i] as number] = chunk;
       // A narrow chunk's full output pairs, built when a reader asks, are counted from the start.
@@ -155,6 +161,22 @@ export async function loadChunks(
     evict(cache);
   }
   return out.filter((c): c is Chunk => c !== undefined);
+}
+
+/** The error for a chunk `pair` counts that the store lacks: was the pair replaced meanwhile? */
+async function missingChunk(store: Store, runId: string, pair: PairManifest, key: string): Promise<PipetraceError> {
+  const [data] = await store.getBlobs([manifestKey(runId)]);
+  const now = data === undefined ? undefined : decodeManifest(data, runId);
+  const still = now?.pairs.some((p) => p.id === pair.id && p.w === pair.w);
+  return still
+    ? new PipetraceError('storage', `row lineage chunk ${key} of run ${JSON.stringify(runId)} is missing`, {
+        details: { key },
+      })
+    : new PipetraceError(
+        'conflict',
+        `the row lineage of run ${JSON.stringify(runId)} was rewritten while it was read; ask again`,
+        { details: { key } },
+      );
 }
 
 // Decoded manifests per store, reused while the stored bytes are unchanged (checked on every read).

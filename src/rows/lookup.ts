@@ -54,11 +54,8 @@ export async function lookupPair(
     const stored = pair.counts.filter((count) => count > 0);
     const total = stored.reduce((n, count) => n + count, 0);
     if (total > 0 && q * Math.log2(total + 1) < total * SCAN_COST) {
-      const chunks = await loadChunks(store, runId, pair, allChunks(pair));
-      if (chunks.length === stored.length) {
-        probeInputs(chunks, pair, queries, q, m);
-        return m.done();
-      }
+      probeInputs(await loadChunks(store, runId, pair, allChunks(pair)), pair, queries, q, m);
+      return m.done();
     }
     // Forward over map/many: input hashes are not partitioned, so every chunk is scanned,
     // a window of chunks at a time.

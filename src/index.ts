@@ -116,5 +116,5 @@ export type { JoinedPairs } from './task/join.js';
 export type { CheckedMetricsOptions } from './task/metrics.js';
 export { Task } from './task/task.js';
 export type * from './task/types.js';
-export { checkRun } from './validate.js';
+export { checkRun } from './validate-run.js';
 export type { InputSelector, OutputSelector, WrapOptions } from './wrap.js';

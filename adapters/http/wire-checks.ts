@@ -11,7 +11,6 @@ import {
   checkNameList,
   checkPointer,
   checkPointerType,
-  checkRun,
   checkRunId,
   checkText,
   checkTime,
@@ -20,6 +19,7 @@ import {
   MAX_NAME_LENGTH,
   MAX_POINTER_LENGTH,
 } from '../../src/validate.js';
+import { checkRun } from '../../src/validate-run.js';
 import { bodyObject } from './router.js';
 
 /** Records per request: generous, the body limit is the real bound. */

@@ -11,6 +11,7 @@ import type { Pipetrace } from '../pipetrace.js';
 import { allFlaggedRows } from '../rows/flags.js';
 import { MAX_SCAN_LIMIT } from '../store.js';
 import { checkOptions, checkPositiveInt } from '../validate.js';
+import type { MetricFamilyDef, MetricSeries, MetricType } from './metric-types.js';
 import { checkMonitorOptions, type MonitorOptions } from './monitor.js';
 import {
   checkTaskFamilyOptions,
@@ -19,22 +20,7 @@ import {
   type TaskFamilyOptions,
 } from './task-families.js';
 
-export type MetricType = 'counter' | 'gauge';
-
-/** A family as Prometheus names it: base units, `_total` on counters, a fixed set of labels. */
-export interface MetricFamilyDef {
-  name: string;
-  help: string;
-  type: MetricType;
-  labelNames: readonly string[];
-  /** How series beyond the cap fold into the one overflow series: summed, or their maximum. */
-  fold: 'sum' | 'max';
-}
-
-export interface MetricSeries {
-  labels: Record<string, string>;
-  value: number;
-}
+export type { MetricFamilyDef, MetricSeries, MetricType };
 
 /** The label the overflow series carries (`overflow="true"`), with its other labels left empty. */
 export const OVERFLOW_LABEL = 'overflow';

@@ -8,7 +8,7 @@ import { checkMetricsOptions, METRIC_NAMES, metricPoints } from '../task/metrics
 import type { MetricName, TaskValue } from '../task/types.js';
 import { parseWindow } from '../task/window.js';
 import { checkOptions, describe } from '../validate.js';
-import type { MetricFamilyDef, MetricSeries } from './metric-families.js';
+import type { MetricFamilyDef, MetricSeries } from './metric-types.js';
 
 export interface TaskFamilyOptions {
   /** Metrics to expose where they fit the task's values (default: all that fit; see TASK_METRICS_BY_TYPE). */

@@ -1,11 +1,10 @@
-import { byDirectness } from '../analysis/candidate.js';
+import { byDirectness, type ReviewCandidate as RowReviewCandidate } from '../analysis/candidate.js';
 import { groupByScore, rankInGroups } from '../analysis/ranking.js';
-import { spectrumScore } from '../analysis/spectrum.js';
+import { type ReviewMethod as RowReviewMetric, spectrumScore } from '../analysis/spectrum.js';
 import { PipetraceError } from '../errors.js';
 import { toHex } from './format/keys.js';
 import { HashTable64 } from './hashset.js';
 import type { LabelSet, Origins } from './propagate.js';
-import type { RowReviewCandidate, RowReviewMetric } from './review.js';
 
 /** Labels and candidate ids are packed into one double when counting distinct labels. */
 export const LABEL_LIMIT = 2 ** 26;

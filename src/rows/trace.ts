@@ -3,17 +3,13 @@ import type { Store } from '../store.js';
 import { writerOf } from '../target.js';
 import { checkPointer, checkPositiveInt } from '../validate.js';
 import { manifestKey, type PairManifest, type RowLineageKind } from './format/codec.js';
-import { hashKeyInto, keyToJson, type RowKey, toHex } from './format/keys.js';
+import { hashKeyInto, keyToJson, type RowKey, type RowRef, toHex } from './format/keys.js';
 import { refuseUnknownKeys, unknownRowKeys } from './known-keys.js';
 import { lookupPair, prefetchStep, type Visit, visitCached } from './lookup.js';
 import { type StepAhead, upstreamAhead, writerAhead } from './step-ahead.js';
 import { Frontier, RowSet } from './walk.js';
 
-/** A row as results show it: its hash, and its key where the pair kept keys. */
-export interface RowRef {
-  hash: string;
-  key?: RowKey;
-}
+export type { RowRef };
 
 /** One input of a step: the rows of that input the step's rows came from (or lead to). */
 export interface RowStepInput {

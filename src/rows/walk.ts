@@ -6,9 +6,8 @@
 import type { Run } from '../model.js';
 import { compareWriteKeys, dependencyBound, type Store, type WriterRef } from '../store.js';
 import type { PairManifest, RunRowsManifest } from './format/codec.js';
-import { keyFromJson, toHex } from './format/keys.js';
+import { keyFromJson, type RowRef, toHex } from './format/keys.js';
 import { HashTable64 } from './hashset.js';
-import type { RowRef } from './trace.js';
 
 /** Distinct row hashes in first-seen order, with keys where known. A trace holds a few: a table only past a handful. */
 export class RowSet {

@@ -8,6 +8,12 @@ import { invalid } from '../../errors.js';
  */
 export type RowKey = string | number | bigint | readonly RowKey[];
 
+/** A row as results show it: its hash, and its key where the pair kept keys. */
+export interface RowRef {
+  hash: string;
+  key?: RowKey;
+}
+
 /** The longest string key accepted, in UTF-16 code units. */
 export const MAX_KEY_STRING = 65_536;
 /** Composite keys nest at most this deep and hold at most this many parts per level. */

@@ -154,6 +154,22 @@ describe('big traces', () => {
     });
   }, 60_000);
 
+  it('draws the run card and the runs of a group in the generic monospace face, with no named face to look up first', async () => {
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/trace/merged`);
+      await page.locator('section[data-card] dd.mono').first().waitFor();
+      await page.locator('details.group[data-component="load-a"] summary').click();
+      await page.locator('details.group[data-component="load-a"] button[data-run]').first().waitFor();
+      const families = await page.evaluate(() => {
+        const root = document.querySelector('pipetrace-dashboard')?.shadowRoot as ShadowRoot;
+        const all = [...root.querySelectorAll('main *')].map((e) => getComputedStyle(e).fontFamily);
+        return [...new Set(all.filter((f) => f.includes('mono')))];
+      });
+      // A face the machine lacks (ui-monospace, Menlo, Consolas on Linux) is a blocking call to the browser each.
+      expect(families).toEqual(['monospace']);
+    });
+  }, 60_000);
+
   it(`lists the first ${FIRST_POINTERS} inputs of a run that read ${WIDE}, and all of them on request, by keyboard`, async () => {
     await withChromium(async (page) => {
       await page.goto(`${server.url}/#/trace/merged`);

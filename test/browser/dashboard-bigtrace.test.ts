@@ -113,6 +113,36 @@ describe('big traces', () => {
     });
   }, 60_000);
 
+  it("reads a grouped trace as its runs' heads; a card asks for its whole run, the export for the whole trace", async () => {
+    await withChromium(async (page) => {
+      const answer = page.waitForResponse((r) => r.url().includes('/api/v1/trace?') && !r.url().includes('total='));
+      await page.goto(`${server.url}/#/trace/merged`);
+      const first = await answer;
+      expect(new URL(first.url()).searchParams.get('headsAbove')).toBe(String(GROUP_ABOVE));
+      const body = (await first.json()) as { heads?: boolean; nodes: { run: object }[] };
+      expect(body.heads).toBe(true);
+      expect(Object.keys(body.nodes[0]?.run ?? {}).sort()).toEqual(['component', 'id', 'startedAt', 'status']);
+      expect(await page.locator('main p.muted').first().textContent()).toContain(
+        `${WIDE + 1} runs, ${WIDE} dependencies`,
+      );
+      // The root's card is the whole run, asked for by id.
+      const card = page.locator('section[data-card]');
+      await card.locator('h3', { hasText: `Inputs (${WIDE})` }).waitFor();
+      // A run opened from a group: its outputs come with it.
+      await page.locator('details.group[data-component="load-b"] summary').click();
+      await page.locator('details.group[data-component="load-b"] button[data-run]').first().click();
+      await expect.poll(() => card.locator('h3').first().textContent()).toBe('load-b run');
+      await expect
+        .poll(() => card.locator('ul.pointers[aria-label="outputs"] .mono').first().textContent())
+        .toMatch(/^parts\/\d+$/);
+      // The export lists every run and every edge.
+      await page.locator('summary', { hasText: 'Export as Mermaid or DOT' }).click();
+      await page.getByRole('button', { name: 'Mermaid' }).click();
+      const text = page.locator('textarea[aria-label="exported text"]');
+      await expect.poll(async () => ((await text.inputValue()).match(/-->/g) ?? []).length).toBe(WIDE);
+    });
+  }, 60_000);
+
   it('draws the overview in one layout pass, in fonts the page and the shell have already drawn', async () => {
     await withChromium(async (page) => {
       await page.goto(`${server.url}/#/trace/merged`);

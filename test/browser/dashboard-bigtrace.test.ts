@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
+import { fontWarmScript, WARM_FONTS } from '../../dashboard/font-warm.js';
 import { FIRST_POINTERS } from '../../dashboard/views/run-card.js';
 import { FIRST_DEPTH, GROUP_ABOVE } from '../../dashboard/views/trace.js';
 import { BIG_GRAPH } from '../../dashboard/views/trace-graph.js';
@@ -11,6 +12,8 @@ import { serveDashboard } from './dashboard-server.js';
 import { withChromium } from './harness.js';
 
 let server: PipetraceServer;
+/** The family of a `weight size family` font. */
+const getFamily = (font: string) => font.split(' ').slice(2).join(' ');
 const CHAIN = 40;
 const WIDE = 200;
 /** A chain longer than one page of the server's trace answers. */
@@ -140,6 +143,33 @@ describe('big traces', () => {
       await page.getByRole('button', { name: 'Mermaid' }).click();
       const text = page.locator('textarea[aria-label="exported text"]');
       await expect.poll(async () => ((await text.inputValue()).match(/-->/g) ?? []).length).toBe(WIDE);
+    });
+  }, 60_000);
+
+  it('warms, in the served page, every font the shell, home, the trace view and its card draw', async () => {
+    expect(await (await fetch(`${server.url}/`)).text()).toContain(fontWarmScript());
+    await withChromium(async (page) => {
+      const drawn = () =>
+        page.evaluate(() => {
+          const root = document.querySelector('pipetrace-dashboard')?.shadowRoot as ShadowRoot;
+          const text = [...root.querySelectorAll('*')].filter(
+            (e) => e.checkVisibility() && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent?.trim()),
+          );
+          return text.map((e) => {
+            const s = getComputedStyle(e);
+            return `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+          });
+        });
+      await page.goto(`${server.url}/#/trace/merged`);
+      await page.locator('section[data-card] dd.mono').first().waitFor();
+      const fonts = new Set(await drawn());
+      await page.goto(`${server.url}/#/`);
+      await page.locator('main table').first().waitFor();
+      for (const f of await drawn()) fonts.add(f);
+      // The 14px regular face is the page's own (its body's first layout draws it).
+      const warm = new Set([...WARM_FONTS, `400 14px ${getFamily(WARM_FONTS[0] as string)}`]);
+      expect([...fonts].filter((f) => !warm.has(f))).toEqual([]);
+      expect(fonts.size).toBeGreaterThanOrEqual(5);
     });
   }, 60_000);
 

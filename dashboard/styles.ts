@@ -57,7 +57,8 @@ main { padding: 16px 18px 40px; }
 h2 { font-size: 18px; margin: 4px 0 12px; }
 h3 { font-size: 14px; margin: 14px 0 6px; color: var(--head-fg); }
 .muted { color: var(--muted); }
-.mono { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12.5px; overflow-wrap: anywhere; }
+/* Monospace is the generic face alone: each named face a machine lacks is a blocking font lookup (3 on Linux). */
+.mono { font-family: monospace; font-size: 12.5px; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; overflow: hidden; font-size: 13px; }
 th { text-align: left; background: var(--head-bg); padding: 7px 10px; font-weight: 600; color: var(--head-fg); white-space: nowrap; }
 td { padding: 6px 10px; border-top: 1px solid var(--line-soft); vertical-align: top; }
@@ -114,7 +115,7 @@ tr[data-gate="failed"] td:first-child { box-shadow: inset 4px 0 0 var(--bad); }
 .bar { height: 6px; background: var(--bar); border-radius: 3px; min-width: 60px; }
 .bar > span { display: block; height: 100%; background: var(--bar-fill); border-radius: 3px; }
 .step { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; margin: 0 0 8px; }
-.rowchip { display: inline-block; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; background: var(--chip-bg); border: 1px solid var(--chip-line); border-radius: 5px; padding: 0 6px; margin: 2px 4px 2px 0; }
+.rowchip { display: inline-block; font-family: monospace; font-size: 12px; background: var(--chip-bg); border: 1px solid var(--chip-line); border-radius: 5px; padding: 0 6px; margin: 2px 4px 2px 0; }
 button.rowchip { cursor: pointer; color: var(--link); }
 .incidents { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 10px; margin-bottom: 14px; }
 .incident { background: var(--panel); border: 1px solid var(--line); border-left: 5px solid var(--bad); border-radius: 8px; padding: 8px 12px; }

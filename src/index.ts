@@ -11,7 +11,7 @@ export {
   spectrumScore,
 } from './analysis/spectrum.js';
 export type { Staleness, StalenessOptions, StaleReason } from './analysis/staleness.js';
-export type { Trace, TraceEdge, TraceNode, TraceOptions } from './analysis/trace.js';
+export type { RunHead, Trace, TraceEdge, TraceHeads, TraceNode, TraceOptions } from './analysis/trace.js';
 export {
   type Check,
   type CheckFn,

@@ -2,7 +2,8 @@ import { type HistoryOptions, historyOf, recentRuns } from './analysis/history.j
 import { checkLatestRunsOptions, type LatestRun, type LatestRunsOptions, latestRuns } from './analysis/latest-runs.js';
 import { checkReviewOptions, type Review, type ReviewOptions, reviewRuns } from './analysis/review.js';
 import { checkStalenessOptions, type Staleness, type StalenessOptions, stalenessOf } from './analysis/staleness.js';
-import { checkTraceOptions, type Trace, type TraceOptions, traceFromRun } from './analysis/trace.js';
+import { checkTraceOptions, type Trace, type TraceHeads, type TraceOptions, traceFromRun } from './analysis/trace.js';
+import { traceHeads } from './analysis/trace-heads.js';
 import { decodeTraceCursor } from './analysis/trace-page.js';
 import { type CheckPlan, type ChecksOption, mergePlans, planChecks } from './checks/declare.js';
 import { type CheckHistory, type ChecksQuery, checkHistory } from './checks/query.js';
@@ -393,8 +394,18 @@ export class Pipetrace {
   // ---- analysis ---------------------------------------------------------------------------
 
   /** The DAG of runs behind a pointer's latest version or behind a run. */
-  async trace(target: Target, options: TraceOptions = {}): Promise<Trace> {
+  trace(target: Target, options?: TraceOptions & { headsAbove?: undefined }): Promise<Trace>;
+  /** With `headsAbove`: an answer over that many runs comes as their heads (`TraceHeads`). */
+  trace(target: Target, options?: TraceOptions): Promise<Trace | TraceHeads>;
+  async trace(target: Target, options: TraceOptions = {}): Promise<Trace | TraceHeads> {
     checkTraceOptions(options);
+    const { headsAbove, ...rest } = options;
+    const trace = await this.wholeTrace(target, rest);
+    return headsAbove !== undefined && trace.nodes.length > headsAbove ? traceHeads(trace) : trace;
+  }
+
+  /** The trace (or its page) with whole runs. */
+  private async wholeTrace(target: Target, options: Omit<TraceOptions, 'headsAbove'>): Promise<Trace> {
     const { at, ...rest } = options;
     const named = typeof target === 'string' ? target : 'pointer' in target ? target.pointer : undefined;
     // A next page: the root run the first page traced, whatever the pointer names now.

@@ -145,7 +145,7 @@ function compareFromHttp(r: ParamReader) {
 export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
   trace: {
     path: '/trace',
-    summary: `?pointer= | ?run= | ?target= [&depth=&at=&limit=&cursor=&total=] -> Trace (pages of at most ${TRACE_PAGE_MAX} runs, next: the cursor)`,
+    summary: `?pointer= | ?run= | ?target= [&depth=&at=&limit=&cursor=&total=&headsAbove=] -> Trace, or TraceHeads over headsAbove runs (pages of at most ${TRACE_PAGE_MAX} runs, next: the cursor)`,
     arity: 2,
     toHttp: (target, options = {}) => ({
       query: {
@@ -155,6 +155,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
         limit: options.limit,
         cursor: options.cursor,
         total: options.total === undefined ? undefined : String(options.total),
+        headsAbove: options.headsAbove,
       },
     }),
     // A big trace travels in pages: a 40,000-run chain must not become one 46 MB answer.
@@ -170,6 +171,7 @@ export const QUERIES: { readonly [K in QueryName]: QueryDef<K> } = {
           limit: limit === undefined || limit > TRACE_PAGE_MAX ? TRACE_PAGE_MAX : limit,
           cursor: r.text('cursor'),
           total: total === undefined ? undefined : total === 'true',
+          headsAbove: r.int('headsAbove'),
         }),
       ];
     },

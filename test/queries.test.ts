@@ -103,26 +103,36 @@ describe('the query table', () => {
     }
   });
 
+  /** The facade's answer, and the same from the analyst, the worker API, HTTP and the in-page client. */
+  async function answersAlike(name: QueryName, args: unknown[]) {
+    const expected = await call(pt, name, args);
+    expect(expected).toBeDefined();
+
+    const analyst = createAnalyst({ store: pipeline.store, worker: 'never' });
+    expect(await call(analyst, name, args), 'analyst').toEqual(expected);
+    await analyst.close();
+
+    const worker = createWorkerApi({ openStore: async () => pipeline.store, exit: () => {} });
+    await worker.open({ kind: 'snapshot' } as never);
+    const wire = await worker.call(1, name, args);
+    if (!wire.ok) throw new Error(`worker: ${wire.error.message}`);
+    expect(unpack(wire), 'worker').toEqual(expected);
+
+    expect(await call(httpApi({ url: server.url }), name, args), 'http').toEqual(expected);
+    expect(await call(lazyStoreApi(pipeline.store), name, args), 'in-page').toEqual(expected);
+    return expected;
+  }
+
   for (const name of QUERY_NAMES) {
     it(`answers ${name} alike through the facade, the analyst, the worker API, HTTP and the in-page client`, async () => {
-      const args = SAMPLE[name](pipeline) as unknown[];
-      const expected = await call(pt, name, args);
-      expect(expected).toBeDefined();
-
-      const analyst = createAnalyst({ store: pipeline.store, worker: 'never' });
-      expect(await call(analyst, name, args), 'analyst').toEqual(expected);
-      await analyst.close();
-
-      const worker = createWorkerApi({ openStore: async () => pipeline.store, exit: () => {} });
-      await worker.open({ kind: 'snapshot' } as never);
-      const wire = await worker.call(1, name, args);
-      if (!wire.ok) throw new Error(`worker: ${wire.error.message}`);
-      expect(unpack(wire), 'worker').toEqual(expected);
-
-      expect(await call(httpApi({ url: server.url }), name, args), 'http').toEqual(expected);
-      expect(await call(lazyStoreApi(pipeline.store), name, args), 'in-page').toEqual(expected);
+      await answersAlike(name, SAMPLE[name](pipeline) as unknown[]);
     });
   }
+
+  it('answers trace in heads form (headsAbove) alike through every surface', async () => {
+    const heads = await answersAlike('trace', [pipeline.last, { depth: 3, headsAbove: 1 }]);
+    expect((heads as { heads?: boolean }).heads).toBe(true);
+  });
 
   it('refuses a misspelt option on the facade, the analyst and the route alike, naming it', async () => {
     const facade = await pt.trace(pipeline.last, { deph: 2 } as never).catch((e: unknown) => e);

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fontWarmScript } from '../../dashboard/font-warm.js';
 import { prefetchScript } from '../../dashboard/home-requests.js';
 import { PipetraceError } from '../../src/errors.js';
 import { API_PREFIX } from './protocol.js';
@@ -40,6 +41,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <style>html, body { margin: 0; height: 100%; background: #f6f7f9; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }</style>
 <script type="module" src="${BUNDLE_PATH}"></script>
 <script>${prefetchScript(API_PREFIX, PAGE_URL)}</script>
+<script>${fontWarmScript()}</script>
 </head>
 <body>
 <pipetrace-dashboard url="${PAGE_URL}" hash></pipetrace-dashboard>

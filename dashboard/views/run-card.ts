@@ -19,7 +19,7 @@ export interface RunCardExtras {
 }
 
 /** Loads what a card shows beside the run: the flags and the component (and whether writes work). */
-export async function cardExtras(ctx: ViewContext, run: Run): Promise<RunCardExtras> {
+export async function cardExtras(ctx: ViewContext, run: Pick<Run, 'component'>): Promise<RunCardExtras> {
   const [flagged, components] = await Promise.all([ctx.api.flagged(), ctx.api.components(), ctx.access]);
   return { flagged: new Set(flagged.map((p) => p.name)), component: components.find((c) => c.name === run.component) };
 }

@@ -3,8 +3,7 @@
  * left), each group with its count and time span, expanded on click to its runs. Cheap to draw
  * at any size (no layout), so a trace of thousands of runs never freezes the tab.
  */
-import type { Trace } from '../../src/analysis/trace.js';
-import type { Run } from '../../src/model.js';
+import type { RunHead } from '../../src/analysis/trace.js';
 import { counted, formatTime, shortId } from '../../src/render/format.js';
 import { h } from '../dom.js';
 
@@ -18,11 +17,16 @@ interface Group {
   /** The last level of the band this group covers (= depth for one level). */
   toDepth: number;
   component: string;
-  runs: Run[];
+  runs: RunHead[];
+}
+
+/** What an overview reads of a trace: its runs' heads by depth (a whole trace, or its heads form). */
+export interface OverviewTrace {
+  nodes: readonly { depth: number; run: RunHead }[];
 }
 
 /** Groups of runs by (level, component), deepest level first, each newest first; levels banded past MAX_COLUMNS. */
-export function groupTrace(trace: Trace): Group[][] {
+export function groupTrace(trace: OverviewTrace): Group[][] {
   let deepest = 0;
   for (const n of trace.nodes) deepest = Math.max(deepest, n.depth);
   const band = Math.ceil((deepest + 1) / MAX_COLUMNS);
@@ -44,7 +48,7 @@ export function groupTrace(trace: Trace): Group[][] {
     .map(([, level]) => [...level.values()].sort((a, b) => b.runs.length - a.runs.length));
 }
 
-const span = (runs: Run[]) => {
+const span = (runs: RunHead[]) => {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const r of runs) {
@@ -84,7 +88,7 @@ export function completeOverview(overview: Element | null): void {
 }
 
 /** The overview element, with its first `FIRST_COLUMNS` columns; `open(id)` shows a run's card. */
-export function traceOverview(trace: Trace, open: (id: string) => void): HTMLElement {
+export function traceOverview(trace: OverviewTrace, open: (id: string) => void): HTMLElement {
   const levels = groupTrace(trace);
   const column = (groups: Group[]) =>
     h(

@@ -2,7 +2,7 @@
  * The trace view: the DAG behind a pointer or run, laid out in layers left to right (the same
  * SVG the notebook renderer draws); a click, Enter or Space on a node opens its run card.
  */
-import type { Trace } from '../../src/analysis/trace.js';
+import type { Trace, TraceHeads } from '../../src/analysis/trace.js';
 import { TRACE_PAGE_MAX } from '../../src/queries.js';
 import { counted, formatCount, formatTime } from '../../src/render/format.js';
 import { toDot, toMermaid } from '../../src/render/text.js';
@@ -19,7 +19,7 @@ import { completeOverview, moreOverview, traceOverview } from './trace-overview.
  * The pointer's versions (its writers, newest first, from the root's component history), each
  * linking to the trace of that version: on call, the bad day is often not the latest.
  */
-function versions(ctx: ViewContext, v: Extract<View, { view: 'trace' }>, trace: Trace): HTMLElement {
+function versions(ctx: ViewContext, v: Extract<View, { view: 'trace' }>, trace: Trace | TraceHeads): HTMLElement {
   const box = h('nav', { class: 'toolbar', 'aria-label': 'versions' });
   const root = trace.nodes.find((n) => n.run.id === trace.root)?.run;
   if (root === undefined) return box;
@@ -54,6 +54,9 @@ export const FIRST_DEPTH = 8;
 /** Above this many runs the trace shows grouped (by component per level) instead of as a DAG. */
 export const GROUP_ABOVE = 150;
 
+/** Whether an answer holds whole runs (not the heads form a big trace's overview asks for). */
+const whole = (trace: Trace | TraceHeads): trace is Trace => !('heads' in trace);
+
 /** The depth a view asks for: a number of levels, or undefined for all. */
 function depthOf(v: TraceView): number | undefined {
   if (v.depth === 'all') return undefined;
@@ -65,19 +68,21 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
   const depth = depthOf(v);
   const at = v.view === 'trace' && v.at !== undefined ? versionTime(v.at) : undefined;
   const traced = v.view === 'trace' ? { pointer: v.pointer } : { run: v.run };
+  const asGraph = v.as === 'graph';
   // One page at a time: the server sends at most TRACE_PAGE_MAX runs per answer anyway.
-  const options = {
+  const wholeOptions = {
     ...(depth === undefined ? {} : { depth }),
     ...(at === undefined ? {} : { at }),
     limit: TRACE_PAGE_MAX,
   };
-  const trace: Trace = await ctx.api.trace(traced, options);
+  // A trace to be grouped comes as its runs' heads: a quarter of the bytes to read and parse.
+  const options = asGraph ? wholeOptions : { ...wholeOptions, headsAbove: GROUP_ABOVE };
+  const trace = await ctx.api.trace(traced, options);
   // Reading a big answer is one task, grouping it another, building the rest of the view and its
   // first layout a third: none runs long.
   await nextTask();
-  const asGraph = v.as === 'graph';
-  const grouped = () => trace.nodes.length > GROUP_ABOVE && !asGraph;
-  let overview = grouped() ? traceOverview(trace, (id) => void show(id, true)) : undefined;
+  const grouped = () => !whole(trace) || (trace.nodes.length > GROUP_ABOVE && !asGraph);
+  let overview = grouped() ? traceOverview(trace, (id) => void showing(id, true)) : undefined;
   if (overview !== undefined) await nextTask();
   const graph = h('div', {
     class: 'graph',
@@ -93,9 +98,9 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
 
   let picture: TraceGraph | undefined;
   const draw = () => {
-    if (grouped()) {
+    if (grouped() || !whole(trace)) {
       if (graph.childElementCount === 0) {
-        graph.append(overview ?? traceOverview(trace, (id) => void show(id, true)));
+        graph.append(overview ?? traceOverview(trace, (id) => void showing(id, true)));
         // Its other columns after the first picture, a few per frame.
         const rest = () => {
           if (moreOverview(graph.firstElementChild)) void nextFrame().then(rest);
@@ -120,24 +125,30 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     open = id;
     draw();
     ctx.replace({ ...v, open: id === trace.root ? undefined : id });
-    const node = trace.nodes.find((n) => n.run.id === id);
-    if (node === undefined) return;
-    const extras = await cardExtras(ctx, node.run);
-    if (!ctx.current() || open !== id) return;
-    const card = runCard(ctx, node.run, extras);
+    const head = trace.nodes.find((n) => n.run.id === id)?.run;
+    if (head === undefined) return;
+    // A heads answer holds no whole runs: the card asks for its own.
+    const [run, extras] = await Promise.all([
+      whole(trace) ? trace.nodes.find((n) => n.run.id === id)?.run : ctx.api.inspect(id),
+      cardExtras(ctx, head),
+    ]);
+    if (run === undefined || !ctx.current() || open !== id) return;
+    const card = runCard(ctx, run, extras);
     fill(side, card);
     if (focus) card.querySelector('a')?.focus();
   };
   const target = (e: Event) => (e.target as Element).closest?.('[data-run]')?.getAttribute('data-run') ?? undefined;
+  const showing = (id: string, focus: boolean) =>
+    show(id, focus).catch((error: Error) => fill(side, h('div', { class: 'error', role: 'alert' }, error.message)));
   graph.addEventListener('click', (e) => {
     const id = target(e);
-    if (id !== undefined) void show(id, false);
+    if (id !== undefined) void showing(id, false);
   });
   graph.addEventListener('keydown', (e) => {
     const id = target(e);
     if (id !== undefined && (e.key === 'Enter' || e.key === ' ')) {
       e.preventDefault();
-      void show(id, true);
+      void showing(id, true);
     }
   });
 
@@ -204,10 +215,18 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
       onclick: async () => {
         if (trace.next === undefined) return;
         nextButton.disabled = true;
-        const page = await ctx.api.trace(traced, { ...options, cursor: trace.next });
-        trace.nodes.push(...page.nodes);
-        trace.edges.push(...page.edges);
-        trace.next = page.next;
+        if (whole(trace)) {
+          const page = await ctx.api.trace(traced, { ...wholeOptions, cursor: trace.next });
+          trace.nodes.push(...page.nodes);
+          trace.edges.push(...page.edges);
+          trace.next = page.next;
+        } else {
+          const page = await ctx.api.trace(traced, { ...options, headsAbove: 0, cursor: trace.next });
+          trace.nodes.push(...page.nodes);
+          trace.edgeCount += whole(page) ? page.edges.length : page.edgeCount;
+          trace.next = page.next;
+          exported = undefined;
+        }
         shownCount.textContent = counted(trace.nodes.length, 'run');
         nextButton.disabled = false;
         nextButton.hidden = trace.next === undefined;
@@ -238,6 +257,30 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
 
   const of = v.view === 'trace' ? v.pointer : `run ${v.run}`;
   const versionList = v.view === 'trace' ? versions(ctx, v, trace) : null;
+  // The export needs whole runs and edges: a heads answer's are asked for on request, page by page.
+  let exported: Promise<Trace> | undefined;
+  const wholeTrace = async (): Promise<Trace> => {
+    if (whole(trace)) return trace;
+    const root = { run: trace.root };
+    const all = await ctx.api.trace(root, wholeOptions);
+    while (all.next !== undefined && all.nodes.length < trace.nodes.length) {
+      const page = await ctx.api.trace(root, { ...wholeOptions, cursor: all.next });
+      all.nodes.push(...page.nodes);
+      all.edges.push(...page.edges);
+      all.next = page.next;
+    }
+    return all;
+  };
+  const exportAs = (text: (t: Trace) => string) => {
+    exported ??= wholeTrace();
+    exported.then(
+      (t) => (exportText.value = text(t)),
+      (error: Error) => {
+        exported = undefined;
+        exportText.value = error.message;
+      },
+    );
+  };
   const exportText = h('textarea', {
     readonly: true,
     rows: 8,
@@ -252,23 +295,21 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
     h(
       'div',
       { class: 'toolbar' },
-      h('button', { type: 'button', onclick: () => (exportText.value = toMermaid(trace)) }, 'Mermaid'),
-      h('button', { type: 'button', onclick: () => (exportText.value = toDot(trace)) }, 'DOT'),
+      h('button', { type: 'button', onclick: () => exportAs(toMermaid) }, 'Mermaid'),
+      h('button', { type: 'button', onclick: () => exportAs(toDot) }, 'DOT'),
     ),
     exportText,
   );
   draw();
   // The root's card loads after the picture is on screen (a failure shows in the card's place).
-  nextFrame()
-    .then(() => show(open, false))
-    .catch((error: Error) => fill(side, h('div', { class: 'error', role: 'alert' }, error.message)));
+  void nextFrame().then(() => showing(open, false));
   return fragment(
     // In the heading's own font: a monospace face here was one more font to load in the first layout.
     h('h2', {}, 'Trace of ', of),
     h(
       'p',
       { class: 'muted' },
-      `${counted(trace.nodes.length, 'run')}, ${counted(trace.edges.length, 'dependency', 'dependencies')}; upstream on the left. `,
+      `${counted(trace.nodes.length, 'run')}, ${counted(whole(trace) ? trace.edges.length : trace.edgeCount, 'dependency', 'dependencies')}; upstream on the left. `,
       grouped()
         ? `Over ${GROUP_ABOVE} runs: grouped by component per level; open a group for its runs.`
         : 'Click a run (or Tab to it and press Enter) to open its card.',

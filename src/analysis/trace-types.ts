@@ -34,3 +34,17 @@ export interface Trace {
   /** When `limit` cut this answer into pages: the `cursor` that continues with the next page. */
   next?: string;
 }
+
+/** A run as a big trace's overview draws it: no inputs, outputs, params, metrics or notes. */
+export type RunHead = Pick<Run, 'id' | 'component' | 'startedAt' | 'status'>;
+
+/**
+ * A trace answered by heads (the `headsAbove` option, for an answer over that many runs): each
+ * run's head, and the edges counted, not listed. About a quarter of the whole answer's bytes.
+ */
+export interface TraceHeads extends Omit<Trace, 'nodes' | 'edges'> {
+  heads: true;
+  nodes: { depth: number; run: RunHead }[];
+  /** How many edges the whole answer would list. */
+  edgeCount: number;
+}

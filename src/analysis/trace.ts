@@ -5,7 +5,7 @@ import { checkOptions, checkTime, checkWholeNumber } from '../validate.js';
 import { decodeTraceCursor, pageOfTrace } from './trace-page.js';
 import type { Trace, TraceEdge, TraceNode } from './trace-types.js';
 
-export type { Trace, TraceEdge, TraceNode } from './trace-types.js';
+export type { RunHead, Trace, TraceEdge, TraceHeads, TraceNode } from './trace-types.js';
 
 export interface TraceOptions {
   /** Stop after this many levels of dependencies (0: the root only). Default: no limit. */
@@ -25,16 +25,23 @@ export interface TraceOptions {
   cursor?: string;
   /** Also count the runs of the whole trace, beyond `depth` and `limit`, as `total`. */
   total?: boolean;
+  /**
+   * When the answer holds more than this many runs, send it as `TraceHeads`: each run's head (id,
+   * component, start, status) and the edges counted. An overview of a big trace draws from heads
+   * and asks for a whole run (`inspect`) when it opens one. Default: always whole runs.
+   */
+  headsAbove?: number;
 }
 
 /** Checks trace options as given by a caller (invalid_input naming the option). */
 export function checkTraceOptions(options: unknown): TraceOptions {
-  const o = checkOptions<TraceOptions>('options', options, ['depth', 'at', 'limit', 'cursor', 'total']);
+  const o = checkOptions<TraceOptions>('options', options, ['depth', 'at', 'limit', 'cursor', 'total', 'headsAbove']);
   if (o.depth !== undefined) checkWholeNumber('depth', o.depth);
   if (o.at !== undefined) checkTime('at', o.at);
   if (o.limit !== undefined) checkWholeNumber('limit', o.limit, 1);
   if (o.cursor !== undefined) decodeTraceCursor(o.cursor);
   if (o.total !== undefined && typeof o.total !== 'boolean') throw invalid('total', 'must be true or false');
+  if (o.headsAbove !== undefined) checkWholeNumber('headsAbove', o.headsAbove);
   return o;
 }
 
@@ -48,7 +55,7 @@ export async function traceFromRun(
   store: Store,
   root: Run,
   target: Trace['target'],
-  options: Omit<TraceOptions, 'at'> = {},
+  options: Omit<TraceOptions, 'at' | 'headsAbove'> = {},
 ): Promise<Trace> {
   const depth = options.depth ?? Number.POSITIVE_INFINITY;
   const walked = await walk(store, root, target, options.total === true ? Number.POSITIVE_INFINITY : depth);

@@ -106,7 +106,7 @@ function nodeSvg(node: PlacedNode, run: Run, root: string, options: TraceSvgOpti
     `<rect width="${node.width}" height="${node.height}" rx="7" fill="${style.fill}" stroke="${isSelected ? '#f59e0b' : style.stroke}" stroke-width="${isSelected ? 3 : isRoot ? 2.2 : 1.2}"/>`,
     `<circle cx="12" cy="14" r="4" fill="${style.badge}"/>`,
     `<text x="22" y="18" font-weight="600" fill="#15202b">${escapeHtml(line1)} </text>`,
-    `<text x="10" y="34" fill="#3d4a5c" font-family="ui-monospace, Menlo, Consolas, monospace" font-size="12">${escapeHtml(line2)} </text>`,
+    `<text x="10" y="34" fill="#3d4a5c" font-family="monospace" font-size="12">${escapeHtml(line2)} </text>`,
     `<text x="10" y="50" fill="#5b6778" font-size="12">${escapeHtml(line3)}</text>`,
     '</g>',
   ].join('');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
+import { fontWarmScript, WARM_FONTS } from '../../dashboard/font-warm.js';
 import { FIRST_POINTERS } from '../../dashboard/views/run-card.js';
 import { FIRST_DEPTH, GROUP_ABOVE } from '../../dashboard/views/trace.js';
 import { BIG_GRAPH } from '../../dashboard/views/trace-graph.js';
@@ -11,6 +12,8 @@ import { serveDashboard } from './dashboard-server.js';
 import { withChromium } from './harness.js';
 
 let server: PipetraceServer;
+/** The family of a `weight size family` font. */
+const getFamily = (font: string) => font.split(' ').slice(2).join(' ');
 const CHAIN = 40;
 const WIDE = 200;
 /** A chain longer than one page of the server's trace answers. */
@@ -113,6 +116,63 @@ describe('big traces', () => {
     });
   }, 60_000);
 
+  it("reads a grouped trace as its runs' heads; a card asks for its whole run, the export for the whole trace", async () => {
+    await withChromium(async (page) => {
+      const answer = page.waitForResponse((r) => r.url().includes('/api/v1/trace?') && !r.url().includes('total='));
+      await page.goto(`${server.url}/#/trace/merged`);
+      const first = await answer;
+      expect(new URL(first.url()).searchParams.get('headsAbove')).toBe(String(GROUP_ABOVE));
+      const body = (await first.json()) as { heads?: boolean; nodes: { run: object }[] };
+      expect(body.heads).toBe(true);
+      expect(Object.keys(body.nodes[0]?.run ?? {}).sort()).toEqual(['component', 'id', 'startedAt', 'status']);
+      expect(await page.locator('main p.muted').first().textContent()).toContain(
+        `${WIDE + 1} runs, ${WIDE} dependencies`,
+      );
+      // The root's card is the whole run, asked for by id.
+      const card = page.locator('section[data-card]');
+      await card.locator('h3', { hasText: `Inputs (${WIDE})` }).waitFor();
+      // A run opened from a group: its outputs come with it.
+      await page.locator('details.group[data-component="load-b"] summary').click();
+      await page.locator('details.group[data-component="load-b"] button[data-run]').first().click();
+      await expect.poll(() => card.locator('h3').first().textContent()).toBe('load-b run');
+      await expect
+        .poll(() => card.locator('ul.pointers[aria-label="outputs"] .mono').first().textContent())
+        .toMatch(/^parts\/\d+$/);
+      // The export lists every run and every edge.
+      await page.locator('summary', { hasText: 'Export as Mermaid or DOT' }).click();
+      await page.getByRole('button', { name: 'Mermaid' }).click();
+      const text = page.locator('textarea[aria-label="exported text"]');
+      await expect.poll(async () => ((await text.inputValue()).match(/-->/g) ?? []).length).toBe(WIDE);
+    });
+  }, 60_000);
+
+  it('warms, in the served page, every font the shell, home, the trace view and its card draw', async () => {
+    expect(await (await fetch(`${server.url}/`)).text()).toContain(fontWarmScript());
+    await withChromium(async (page) => {
+      const drawn = () =>
+        page.evaluate(() => {
+          const root = document.querySelector('pipetrace-dashboard')?.shadowRoot as ShadowRoot;
+          const text = [...root.querySelectorAll('*')].filter(
+            (e) => e.checkVisibility() && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent?.trim()),
+          );
+          return text.map((e) => {
+            const s = getComputedStyle(e);
+            return `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+          });
+        });
+      await page.goto(`${server.url}/#/trace/merged`);
+      await page.locator('section[data-card] dd.mono').first().waitFor();
+      const fonts = new Set(await drawn());
+      await page.goto(`${server.url}/#/`);
+      await page.locator('main table').first().waitFor();
+      for (const f of await drawn()) fonts.add(f);
+      // The 14px regular face is the page's own (its body's first layout draws it).
+      const warm = new Set([...WARM_FONTS, `400 14px ${getFamily(WARM_FONTS[0] as string)}`]);
+      expect([...fonts].filter((f) => !warm.has(f))).toEqual([]);
+      expect(fonts.size).toBeGreaterThanOrEqual(5);
+    });
+  }, 60_000);
+
   it('draws the overview in one layout pass, in fonts the page and the shell have already drawn', async () => {
     await withChromium(async (page) => {
       await page.goto(`${server.url}/#/trace/merged`);
@@ -151,6 +211,22 @@ describe('big traces', () => {
       // A face or size the shell has not drawn is a font lookup (a call to the browser) in the view's frame.
       expect(view.filter((f) => !shell.includes(f))).toEqual([]);
       expect(skipped).toBe(0);
+    });
+  }, 60_000);
+
+  it('draws the run card and the runs of a group in the generic monospace face, with no named face to look up first', async () => {
+    await withChromium(async (page) => {
+      await page.goto(`${server.url}/#/trace/merged`);
+      await page.locator('section[data-card] dd.mono').first().waitFor();
+      await page.locator('details.group[data-component="load-a"] summary').click();
+      await page.locator('details.group[data-component="load-a"] button[data-run]').first().waitFor();
+      const families = await page.evaluate(() => {
+        const root = document.querySelector('pipetrace-dashboard')?.shadowRoot as ShadowRoot;
+        const all = [...root.querySelectorAll('main *')].map((e) => getComputedStyle(e).fontFamily);
+        return [...new Set(all.filter((f) => f.includes('mono')))];
+      });
+      // A face the machine lacks (ui-monospace, Menlo, Consolas on Linux) is a blocking call to the browser each.
+      expect(families).toEqual(['monospace']);
     });
   }, 60_000);
 

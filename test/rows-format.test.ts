@@ -12,6 +12,7 @@ import {
   encodeManifest,
   manifestKey,
   type PairManifest,
+  pairChunkKey,
   type RunRowsManifest,
 } from '../src/rows/format/codec.js';
 import { HASH_VERSION } from '../src/rows/format/keys.js';
@@ -22,6 +23,13 @@ import { sampleRun } from '../src/testing.js';
 const T = 1_700_000_000_000;
 const run = (id: string, at: number, inputs: string[], outputs: string[]): Run =>
   sampleRun({ id, component: id.split('-')[0] as string, startedAt: T + at, endedAt: T + at + 10, inputs, outputs });
+
+/** The key of chunk 0 of run `runId`'s first pair, as its manifest names it. */
+async function firstChunkKey(store: Store, runId: string): Promise<string> {
+  const pair = (await readRowManifest(store, runId))?.pairs[0];
+  if (pair === undefined) throw new Error(`no pair in run ${runId}`);
+  return pairChunkKey(runId, pair, 0);
+}
 
 /** A second view of the same store: its own chunk cache, so blobs are read again. */
 const view = (store: Store): Store => Object.create(store) as Store;
@@ -84,7 +92,7 @@ describe('row lineage chunk format', () => {
     const store = memoryStore();
     await writeRowLineage(store, 'r', [{ output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['b'] }]);
     const pair = (await readRowManifest(store, 'r'))?.pairs[0];
-    const [data] = await store.getBlobs([chunkKey('r', 0, 0)]);
+    const [data] = await store.getBlobs([await firstChunkKey(store, 'r')]);
     const headLength = new DataView((data as Uint8Array).buffer).getUint32(0, true);
     const header = JSON.parse(new TextDecoder().decode((data as Uint8Array).subarray(12, 12 + headLength)));
     expect(header).toMatchObject({ v: CHUNK_FORMAT, kind: 'edges', count: 1 });
@@ -128,7 +136,10 @@ describe('row lineage chunk format', () => {
       { output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['b'] },
     ]);
     await store.putBlobs([
-      { key: chunkKey('r-1', 0, 0), data: encodeBlob({ v: 99, kind: 'edges', count: 1, sub: 6 }, new Uint32Array(8)) },
+      {
+        key: await firstChunkKey(store, 'r-1'),
+        data: encodeBlob({ v: 99, kind: 'edges', count: 1, sub: 6 }, new Uint32Array(8)),
+      },
     ]);
     const error = await traceRow(view(store), 'o', 'a').catch((e: unknown) => e);
     expect(isPipetraceError(error, 'storage')).toBe(true);
@@ -184,8 +195,8 @@ describe('row lineage chunk cache', () => {
     await writeRowLineage(other, 'r-1', [
       { output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['c'] },
     ]);
-    const [chunk] = await other.getBlobs([chunkKey('r-1', 0, 0)]);
-    await store.putBlobs([{ key: chunkKey('r-1', 0, 0), data: chunk as Uint8Array }]);
+    const [chunk] = await other.getBlobs([await firstChunkKey(other, 'r-1')]);
+    await store.putBlobs([{ key: await firstChunkKey(store, 'r-1'), data: chunk as Uint8Array }]);
     const error = await traceRow(view(store), 'o', 'a').catch((e: unknown) => e);
     expect(isPipetraceError(error, 'storage')).toBe(true);
   });

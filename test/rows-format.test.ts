@@ -16,7 +16,15 @@ import {
   type RunRowsManifest,
 } from '../src/rows/format/codec.js';
 import { HASH_VERSION } from '../src/rows/format/keys.js';
-import { hashKeys, impact, readRowManifest, rowHash, traceRow, writeRowLineage } from '../src/rows/index.js';
+import {
+  hashKeys,
+  impact,
+  RowRecorder,
+  readRowManifest,
+  rowHash,
+  traceRow,
+  writeRowLineage,
+} from '../src/rows/index.js';
 import type { Store } from '../src/store.js';
 import { sampleRun } from '../src/testing.js';
 
@@ -144,6 +152,37 @@ describe('row lineage chunk format', () => {
     const error = await traceRow(view(store), 'o', 'a').catch((e: unknown) => e);
     expect(isPipetraceError(error, 'storage')).toBe(true);
     expect((error as Error).message).toContain('version 99');
+  });
+
+  it('keeps pair summaries stable across releases: pinned fingerprints, wide and narrow, flat and streamed', async () => {
+    // Stores mix pairs written by several releases, and the review compares one pair's input
+    // fingerprint with its upstream pair's output fingerprint: a change here breaks that.
+    const store = memoryStore();
+    const n = NARROW_MIN_ROWS + 37_856;
+    const outs = Array.from({ length: n }, (_, i) => `o-${i}`);
+    const ins = Array.from({ length: n }, (_, i) => `i-${i}`);
+    await writeRowLineage(store, 'r', [
+      { output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: ins },
+      { output: 'o', input: 'k', kind: 'keep', keys: outs.slice(0, 1000) },
+      { output: 'o', input: 'm', kind: 'many', outputKeys: ['a', 'a', 'b'], inputKeys: [1, 2, 3] },
+      { output: 'o', input: 'd', kind: 'many', outputKeys: [...outs, 'o-5'], inputKeys: [...ins, 'again'] },
+    ]);
+    const streamed = new RowRecorder('o', 'x', 'map', { expected: n });
+    for (let i = 0; i < n; i++) streamed.add(outs[i] as string, ins[i] as string);
+    await writeRowLineage(store, 's', [streamed]);
+    const pairs = [
+      ...((await readRowManifest(store, 'r'))?.pairs ?? []),
+      ...((await readRowManifest(store, 's'))?.pairs ?? []),
+    ];
+    const map = { v: 1, d: true, o: 'eba17f8ceb047006', i: '26a580b0d8261f66' };
+    expect(pairs.map((p) => p.s)).toEqual([
+      map,
+      { v: 1, d: true, o: 'd5413e6402daa221', i: 'd5413e6402daa221' },
+      { v: 1, d: false, o: '4ed6ad7bc0acc944', i: 'b5e6ea7579ceb6f7' },
+      { v: 1, d: false, o: 'c8dd7fcf36916676', i: '5a0bfd384449131b' },
+      map,
+    ]);
+    expect(pairs.map((p) => p.bits >= 6)).toEqual([true, false, false, true, true]);
   });
 
   it('records the row hash version in every manifest it writes', async () => {

@@ -91,6 +91,27 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, d
   }
 }
 
+/**
+ * Writes a file under a new name no other write uses (a blob file: its name carries a nonce),
+ * synced when durable. No temporary name and rename, as writeFileAtomic takes: nothing reads
+ * the file until a commit line names it, and that line is written after this returns. A torn
+ * file is removed here, or, after a crash, reclaimed by compaction as an orphan.
+ */
+export async function writeNewFile(path: string, data: Uint8Array, durable: boolean): Promise<void> {
+  const file = await open(path, 'wx');
+  try {
+    try {
+      await file.writeFile(data);
+      if (durable) await file.datasync();
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
+  }
+}
+
 /** A new segment name: creation time first, so names sort roughly by age. */
 export function newSegmentName(): string {
   return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}${SEGMENT_SUFFIX}`;

@@ -66,25 +66,22 @@ const hex = (f: Int32Array): string =>
 // One table of entry indexes, reused for every sub-bucket (a few hundred entries: it stays in cache).
 let table = new Int32Array(1 << 10);
 
-/** A cleared table with room for twice `entries`; returns its mask. */
-function clearTable(entries: number): number {
-  let cap = 16;
-  while (cap < 2 * entries) cap *= 2;
-  if (table.length < cap) table = new Int32Array(cap);
-  table.fill(0, 0, cap);
-  return cap - 1;
-}
-
 /**
- * Whether a hash repeats within entries ea..eb of one sub-bucket of a narrow chunk (its high
- * words' top 16 bits are the sub-bucket's, equal for all: hi16 and lo tell them apart).
+ * Whether a hash repeats within entries ea..eb of one sub-bucket: `hi` and `lo` give entry j's
+ * words at hi[j * step], lo[j * step] (a narrow chunk's high words are their low 16 bits: the
+ * rest is the sub-bucket's, equal for all). A pair's chunks are all narrow or all wide, so in
+ * a big pair this sees one array type.
  */
-function repeatsNarrow(hi16: Uint16Array, lo: Uint32Array, ea: number, eb: number): boolean {
-  const mask = clearTable(eb - ea);
+function repeats(hi: Uint32Array | Uint16Array, lo: Uint32Array, step: number, ea: number, eb: number): boolean {
+  let cap = 16;
+  while (cap < 2 * (eb - ea)) cap *= 2;
+  if (table.length < cap) table = new Int32Array(cap);
   const t = table;
+  t.fill(0, 0, cap);
+  const mask = cap - 1;
   for (let j = ea; j < eb; j++) {
-    const l = lo[j] as number;
-    const h = hi16[j] as number;
+    const l = lo[j * step] as number;
+    const h = hi[j * step] as number;
     let slot = l & mask;
     for (;;) {
       const e = t[slot] as number;
@@ -92,28 +89,7 @@ function repeatsNarrow(hi16: Uint16Array, lo: Uint32Array, ea: number, eb: numbe
         t[slot] = j + 1;
         break;
       }
-      if (lo[e - 1] === l && hi16[e - 1] === h) return true;
-      slot = (slot + 1) & mask;
-    }
-  }
-  return false;
-}
-
-/** The same over interleaved (hi, lo) words. */
-function repeatsWide(words: Uint32Array, ea: number, eb: number): boolean {
-  const mask = clearTable(eb - ea);
-  const t = table;
-  for (let j = ea; j < eb; j++) {
-    const l = words[2 * j + 1] as number;
-    const h = words[2 * j] as number;
-    let slot = l & mask;
-    for (;;) {
-      const e = t[slot] as number;
-      if (e === 0) {
-        t[slot] = j + 1;
-        break;
-      }
-      if (words[2 * e - 1] === l && words[2 * e - 2] === h) return true;
+      if (lo[(e - 1) * step] === l && hi[(e - 1) * step] === h) return true;
       slot = (slot + 1) & mask;
     }
   }
@@ -149,10 +125,11 @@ export class PairSummer {
         // The top 16 bits of a narrow high word are its bucket and sub-bucket.
         const { lo, hi16 } = narrow;
         addNarrow(out, hi16, lo, ((index << chunk.sub) | sb) << 16, ea, eb);
-        if (this.distinct && eb - ea > 1 && repeatsNarrow(hi16, lo, ea, eb)) this.distinct = false;
+        if (this.distinct && eb - ea > 1 && repeats(hi16, lo, 1, ea, eb)) this.distinct = false;
       } else {
-        addWide(out, chunk.out, ea, eb);
-        if (this.distinct && eb - ea > 1 && repeatsWide(chunk.out, ea, eb)) this.distinct = false;
+        const o = chunk.out;
+        addWide(out, o, ea, eb);
+        if (this.distinct && eb - ea > 1 && repeats(o, o.subarray(1), 2, ea, eb)) this.distinct = false;
       }
     }
     if (chunk.inp !== undefined) addWide(inp, chunk.inp, 0, chunk.count);

@@ -2,10 +2,11 @@
  * fs-json writes the blob files of one putBlobs call into one folder (a directory fsync each
  * folder costs), and reads, replaces, reopens and compacts them like any others.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeNewFile } from '../adapters/fs-json/files.js';
 import { compactFsStore, fsJsonStore } from '../adapters/fs-json/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pipetrace-fs-json-folders-'));
@@ -41,5 +42,21 @@ describe('fs-json blob folders', () => {
     await expectContent();
     expect(await store.listBlobs('rows/')).toHaveLength(400);
     await store.close();
+  });
+});
+
+describe('fs-json blob files', () => {
+  it('are written under their own names with no temporary file, never over an existing file, and a failed one leaves nothing', async () => {
+    const dir = join(root, 'new-file');
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'a.bin');
+    await writeNewFile(path, Uint8Array.of(1, 2, 3), true);
+    expect(readdirSync(dir)).toEqual(['a.bin']);
+    // A name already taken (a nonce collision) is refused, and the file there is unchanged.
+    await expect(writeNewFile(path, Uint8Array.of(9), true)).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(Array.from(readFileSync(path))).toEqual([1, 2, 3]);
+    // A write that fails midway removes what it wrote (here: data that is not bytes).
+    await expect(writeNewFile(join(dir, 'b.bin'), 42 as unknown as Uint8Array, true)).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual(['a.bin']);
   });
 });

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
 import { chunkKey, decodeManifest, encodeManifest, manifestKey, pairChunkKey } from '../src/rows/format/codec.js';
-import { RowRecorder, traceRow, writeRowLineage } from '../src/rows/index.js';
+import { RowRecorder, rowHash, traceRow, writeRowLineage } from '../src/rows/index.js';
 import type { Store } from '../src/store.js';
 import { pairRun as run } from './helpers.js';
 
@@ -149,5 +149,62 @@ describe('streamed row capture is atomic at the manifest', () => {
     await writeRowLineage(store, 'r', [recorder('b')]);
     expect((await store.listBlobs('rows/c/r/')).every((k) => k.startsWith('rows/c/r/1-'))).toBe(true);
     expect(await traces(old)).toEqual(await reference('b'));
+  });
+});
+
+describe('flat row capture (one putBlobs) keys its chunks by content too', () => {
+  const FLAT = 300;
+  /** A flat pair (no recorder): out-i from `${tag}-i`. */
+  const flat = (tag: string) => ({
+    output: 'data/out',
+    input: 'data/in',
+    kind: 'map' as const,
+    outputKeys: Array.from({ length: FLAT }, (_, i) => `out-${i}`),
+    inputKeys: Array.from({ length: FLAT }, (_, i) => `${tag}-${i}`),
+  });
+  const flatTrace = (store: Store) => traceRow(store, 'data/out', 'out-7', { run: 'r' });
+
+  /** A reader whose first chunk read waits until `go`, after it has read the run's manifest. */
+  function pausedReader(store: Store) {
+    const reached = latch();
+    const go = latch();
+    let paused = false;
+    const reader: Store = Object.create(store);
+    Object.assign(reader, {
+      getBlobs: async (keys: readonly string[]) => {
+        if (!paused && keys.some((k) => k.startsWith('rows/c/'))) {
+          paused = true;
+          reached.open();
+          await go.opened;
+        }
+        return store.getBlobs(keys);
+      },
+    });
+    return { reader, reached: reached.opened, go: go.open };
+  }
+
+  it('a reader holding the committed manifest reads its chunks, exact, while a second writer of the run commits', async () => {
+    const base = memoryStore();
+    await base.putRuns([run('r')]);
+    await writeRowLineage(base, 'r', [flat('old')]);
+    // B reads the manifest (next pair id 1) and waits before its one putBlobs.
+    const b = gated(base, [1]);
+    const writingB = writeRowLineage(b.store, 'r', [flat('b')]);
+    await b.reached(1);
+    // A replaces the pair meanwhile, also as pair id 1, and commits.
+    await writeRowLineage(base, 'r', [flat('a')]);
+    const [manifest] = await base.getBlobs([manifestKey('r')]);
+    expect(decodeManifest(manifest, 'r')?.pairs[0]?.wk).toBe(true);
+    // A reader has A's manifest and is about to read its chunk when B commits.
+    const r = pausedReader(base);
+    const reading = flatTrace(r.reader);
+    await r.reached;
+    b.go(1);
+    await writingB;
+    r.go();
+    // Before, B's chunk had overwritten A's under the same key: a storage error.
+    expect((await reading).origins[0]?.rows).toEqual([{ hash: rowHash('a-7') }]);
+    // B committed last: a fresh reader sees its lineage.
+    expect((await flatTrace(Object.create(base))).origins[0]?.rows).toEqual([{ hash: rowHash('b-7') }]);
   });
 });

@@ -12,16 +12,32 @@ import {
   encodeManifest,
   manifestKey,
   type PairManifest,
+  pairChunkKey,
   type RunRowsManifest,
 } from '../src/rows/format/codec.js';
 import { HASH_VERSION } from '../src/rows/format/keys.js';
-import { hashKeys, impact, readRowManifest, rowHash, traceRow, writeRowLineage } from '../src/rows/index.js';
+import {
+  hashKeys,
+  impact,
+  RowRecorder,
+  readRowManifest,
+  rowHash,
+  traceRow,
+  writeRowLineage,
+} from '../src/rows/index.js';
 import type { Store } from '../src/store.js';
 import { sampleRun } from '../src/testing.js';
 
 const T = 1_700_000_000_000;
 const run = (id: string, at: number, inputs: string[], outputs: string[]): Run =>
   sampleRun({ id, component: id.split('-')[0] as string, startedAt: T + at, endedAt: T + at + 10, inputs, outputs });
+
+/** The key of chunk 0 of run `runId`'s first pair, as its manifest names it. */
+async function firstChunkKey(store: Store, runId: string): Promise<string> {
+  const pair = (await readRowManifest(store, runId))?.pairs[0];
+  if (pair === undefined) throw new Error(`no pair in run ${runId}`);
+  return pairChunkKey(runId, pair, 0);
+}
 
 /** A second view of the same store: its own chunk cache, so blobs are read again. */
 const view = (store: Store): Store => Object.create(store) as Store;
@@ -84,7 +100,7 @@ describe('row lineage chunk format', () => {
     const store = memoryStore();
     await writeRowLineage(store, 'r', [{ output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['b'] }]);
     const pair = (await readRowManifest(store, 'r'))?.pairs[0];
-    const [data] = await store.getBlobs([chunkKey('r', 0, 0)]);
+    const [data] = await store.getBlobs([await firstChunkKey(store, 'r')]);
     const headLength = new DataView((data as Uint8Array).buffer).getUint32(0, true);
     const header = JSON.parse(new TextDecoder().decode((data as Uint8Array).subarray(12, 12 + headLength)));
     expect(header).toMatchObject({ v: CHUNK_FORMAT, kind: 'edges', count: 1 });
@@ -128,11 +144,45 @@ describe('row lineage chunk format', () => {
       { output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['b'] },
     ]);
     await store.putBlobs([
-      { key: chunkKey('r-1', 0, 0), data: encodeBlob({ v: 99, kind: 'edges', count: 1, sub: 6 }, new Uint32Array(8)) },
+      {
+        key: await firstChunkKey(store, 'r-1'),
+        data: encodeBlob({ v: 99, kind: 'edges', count: 1, sub: 6 }, new Uint32Array(8)),
+      },
     ]);
     const error = await traceRow(view(store), 'o', 'a').catch((e: unknown) => e);
     expect(isPipetraceError(error, 'storage')).toBe(true);
     expect((error as Error).message).toContain('version 99');
+  });
+
+  it('keeps pair summaries stable across releases: pinned fingerprints, wide and narrow, flat and streamed', async () => {
+    // Stores mix pairs written by several releases, and the review compares one pair's input
+    // fingerprint with its upstream pair's output fingerprint: a change here breaks that.
+    const store = memoryStore();
+    const n = NARROW_MIN_ROWS + 37_856;
+    const outs = Array.from({ length: n }, (_, i) => `o-${i}`);
+    const ins = Array.from({ length: n }, (_, i) => `i-${i}`);
+    await writeRowLineage(store, 'r', [
+      { output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: ins },
+      { output: 'o', input: 'k', kind: 'keep', keys: outs.slice(0, 1000) },
+      { output: 'o', input: 'm', kind: 'many', outputKeys: ['a', 'a', 'b'], inputKeys: [1, 2, 3] },
+      { output: 'o', input: 'd', kind: 'many', outputKeys: [...outs, 'o-5'], inputKeys: [...ins, 'again'] },
+    ]);
+    const streamed = new RowRecorder('o', 'x', 'map', { expected: n });
+    for (let i = 0; i < n; i++) streamed.add(outs[i] as string, ins[i] as string);
+    await writeRowLineage(store, 's', [streamed]);
+    const pairs = [
+      ...((await readRowManifest(store, 'r'))?.pairs ?? []),
+      ...((await readRowManifest(store, 's'))?.pairs ?? []),
+    ];
+    const map = { v: 1, d: true, o: 'eba17f8ceb047006', i: '26a580b0d8261f66' };
+    expect(pairs.map((p) => p.s)).toEqual([
+      map,
+      { v: 1, d: true, o: 'd5413e6402daa221', i: 'd5413e6402daa221' },
+      { v: 1, d: false, o: '4ed6ad7bc0acc944', i: 'b5e6ea7579ceb6f7' },
+      { v: 1, d: false, o: 'c8dd7fcf36916676', i: '5a0bfd384449131b' },
+      map,
+    ]);
+    expect(pairs.map((p) => p.bits >= 6)).toEqual([true, false, false, true, true]);
   });
 
   it('records the row hash version in every manifest it writes', async () => {
@@ -184,8 +234,8 @@ describe('row lineage chunk cache', () => {
     await writeRowLineage(other, 'r-1', [
       { output: 'o', input: 'i', kind: 'map', outputKeys: ['a'], inputKeys: ['c'] },
     ]);
-    const [chunk] = await other.getBlobs([chunkKey('r-1', 0, 0)]);
-    await store.putBlobs([{ key: chunkKey('r-1', 0, 0), data: chunk as Uint8Array }]);
+    const [chunk] = await other.getBlobs([await firstChunkKey(other, 'r-1')]);
+    await store.putBlobs([{ key: await firstChunkKey(store, 'r-1'), data: chunk as Uint8Array }]);
     const error = await traceRow(view(store), 'o', 'a').catch((e: unknown) => e);
     expect(isPipetraceError(error, 'storage')).toBe(true);
   });

@@ -8,7 +8,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalid } from '../../src/errors.js';
 import { type BlobRecord, MAX_BLOB_KEY_LENGTH } from '../../src/store.js';
-import { fsyncDir, newBlobFile, storageError, writeFileAtomic } from './files.js';
+import { fsyncDir, newBlobFile, storageError, writeNewFile } from './files.js';
 import { type BlobRef, compareVersions, type PlacedRecord, type Version } from './format.js';
 import { mapLimited } from './jobs.js';
 import type { Versioned } from './snapshot.js';
@@ -46,7 +46,7 @@ export async function writeBlobFiles(
   try {
     await Promise.all(dirs.map((d) => mkdir(d, { recursive: true })));
     await mapLimited(blobs, PARALLEL_FILES, async (b, i) => {
-      await writeFileAtomic(join(root, files[i] as string), b.data, durable);
+      await writeNewFile(join(root, files[i] as string), b.data, durable);
       written.push(files[i] as string);
     });
     if (durable) await mapLimited([...dirs, root], PARALLEL_FILES, fsyncDir);

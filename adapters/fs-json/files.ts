@@ -76,7 +76,23 @@ export async function fsyncDir(path: string): Promise<void> {
 /** Writes a whole file so that readers see the old content or the new one, never a mix. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, durable: boolean): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const file = await open(tmp, 'wx');
+  await writeNewFile(tmp, data, durable);
+  try {
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Writes a file under a new name no other write uses (a temporary name, or a blob file: its
+ * name carries a nonce), synced when durable. A blob file needs no temporary name and rename:
+ * nothing reads it until a commit line names it, and that line is written after this returns.
+ * A torn file is removed here, or, after a crash, reclaimed by compaction as an orphan.
+ */
+export async function writeNewFile(path: string, data: string | Uint8Array, durable: boolean): Promise<void> {
+  const file = await open(path, 'wx');
   try {
     try {
       await file.writeFile(data);
@@ -84,9 +100,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, d
     } finally {
       await file.close();
     }
-    await rename(tmp, path);
   } catch (error) {
-    await rm(tmp, { force: true });
+    await rm(path, { force: true });
     throw error;
   }
 }

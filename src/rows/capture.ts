@@ -285,7 +285,12 @@ function partition(
     bits: part.bits,
     counts: pair.out === undefined ? [] : part.counts,
   };
-  if (pair.out !== undefined && manifest.rows > 0) manifest.w = part.w;
+  // Keys carrying the content digest, as streamed pairs' (`wk`): a concurrent writer of the run
+  // then never overwrites a chunk another committed manifest names.
+  if (pair.out !== undefined && manifest.rows > 0) {
+    manifest.w = part.w;
+    manifest.wk = true;
+  }
   // What the review needs to carry a whole pair (src/rows/pair-summary.ts).
   if (pair.out !== undefined) manifest.s = summarizePair(manifest, part.chunks);
   return { manifest, blobs: part.chunks.map((c) => ({ key: pairChunkKey(runId, manifest, c.index), data: c.data })) };

@@ -24,23 +24,37 @@ const fmix = (h: number): number => {
   return h ^ (h >>> 16);
 };
 
-/** Adds hashes (hi[j * step] | top, lo[j * step]) for j in ea..eb to a multiset fingerprint: two 32-bit sums of differently mixed hashes. */
-function addAll(
-  f: Int32Array,
-  hi: Uint32Array | Uint16Array,
-  lo: Uint32Array,
-  step: number,
-  top: number,
-  ea: number,
-  eb: number,
-): void {
+/**
+ * Adds hashes to a multiset fingerprint f: two 32-bit sums of differently mixed hashes. One
+ * function per layout, each called with one array type only: a loop fed both Uint16Array and
+ * Uint32Array high words checks the array's type on every load.
+ */
+const mixOut = (h: number, l: number): number => fmix(Math.imul(h, 0x9e3779b1) ^ l);
+const mixIn = (h: number, l: number): number => fmix(Math.imul(l ^ 0x27d4eb2f, 0x165667b1) ^ h);
+
+/** Entries ea..eb of a narrow chunk: high words are top | hi16[j], low words lo[j]. */
+function addNarrow(f: Int32Array, hi16: Uint16Array, lo: Uint32Array, top: number, ea: number, eb: number): void {
   let a = f[0] as number;
   let b = f[1] as number;
   for (let j = ea; j < eb; j++) {
-    const h = (hi[j * step] as number) | top;
-    const l = lo[j * step] as number;
-    a = (a + fmix(Math.imul(h, 0x9e3779b1) ^ l)) | 0;
-    b = (b + fmix(Math.imul(l ^ 0x27d4eb2f, 0x165667b1) ^ h)) | 0;
+    const h = (hi16[j] as number) | top;
+    const l = lo[j] as number;
+    a = (a + mixOut(h, l)) | 0;
+    b = (b + mixIn(h, l)) | 0;
+  }
+  f[0] = a;
+  f[1] = b;
+}
+
+/** Entries ea..eb of interleaved (hi, lo) words. */
+function addWide(f: Int32Array, words: Uint32Array, ea: number, eb: number): void {
+  let a = f[0] as number;
+  let b = f[1] as number;
+  for (let j = ea; j < eb; j++) {
+    const h = words[2 * j] as number;
+    const l = words[2 * j + 1] as number;
+    a = (a + mixOut(h, l)) | 0;
+    b = (b + mixIn(h, l)) | 0;
   }
   f[0] = a;
   f[1] = b;
@@ -55,7 +69,8 @@ let table = new Int32Array(1 << 10);
 /**
  * Whether a hash repeats within entries ea..eb of one sub-bucket: `hi` and `lo` give entry j's
  * words at hi[j * step], lo[j * step] (a narrow chunk's high words are their low 16 bits: the
- * rest is the sub-bucket's, equal for all).
+ * rest is the sub-bucket's, equal for all). A pair's chunks are all narrow or all wide, so in
+ * a big pair this sees one array type.
  */
 function repeats(hi: Uint32Array | Uint16Array, lo: Uint32Array, step: number, ea: number, eb: number): boolean {
   let cap = 16;
@@ -109,18 +124,15 @@ export class PairSummer {
       if (narrow !== undefined) {
         // The top 16 bits of a narrow high word are its bucket and sub-bucket.
         const { lo, hi16 } = narrow;
-        const top = ((index << chunk.sub) | sb) << 16;
-        addAll(out, hi16, lo, 1, top, ea, eb);
+        addNarrow(out, hi16, lo, ((index << chunk.sub) | sb) << 16, ea, eb);
         if (this.distinct && eb - ea > 1 && repeats(hi16, lo, 1, ea, eb)) this.distinct = false;
       } else {
         const o = chunk.out;
-        const lo = o.subarray(1);
-        addAll(out, o, lo, 2, 0, ea, eb);
-        if (this.distinct && eb - ea > 1 && repeats(o, lo, 2, ea, eb)) this.distinct = false;
+        addWide(out, o, ea, eb);
+        if (this.distinct && eb - ea > 1 && repeats(o, o.subarray(1), 2, ea, eb)) this.distinct = false;
       }
     }
-    const i = chunk.inp;
-    if (i !== undefined) addAll(inp, i, i.subarray(1), 2, 0, 0, chunk.count);
+    if (chunk.inp !== undefined) addWide(inp, chunk.inp, 0, chunk.count);
   }
 
   result(): PairSummary {

@@ -86,8 +86,8 @@ export interface PairManifest {
   /** A digest of the pair's content, also in each chunk's header (absent before chunk format 2). */
   w?: string;
   /**
-   * The chunk keys carry `w` (pairs streamed before their manifest, see pairChunkKey): such a
-   * write never touches chunks another manifest names. Absent: the keys without it.
+   * The chunk keys carry `w` (see pairChunkKey; every pair written since flat pairs took it too):
+   * such a write never touches chunks another manifest names. Absent: the keys without it.
    */
   wk?: true;
   /** Distinct outputs and row fingerprints, for the review (absent in pairs written before it). */

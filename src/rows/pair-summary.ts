@@ -6,17 +6,9 @@
  * walking every row. Stores written before it have no summary and are reviewed row by row.
  */
 import { decodeChunk } from './format/chunk.js';
-import type { PairManifest } from './format/codec.js';
+import type { PairManifest, PairSummary } from './format/codec.js';
 
-export interface PairSummary {
-  /** Summary version. */
-  v: 1;
-  /** No output hash repeats among the pair's entries. */
-  d: boolean;
-  /** Fingerprints (16 hex digits) of the entries' output hashes and of their input hashes (a keep's are its outputs). */
-  o: string;
-  i: string;
-}
+export type { PairSummary };
 
 const fmix = (h: number): number => {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);

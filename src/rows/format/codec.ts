@@ -1,5 +1,4 @@
 import { PipetraceError } from '../../errors.js';
-import type { PairSummary } from '../pair-summary.js';
 import { HASH_VERSION } from './keys.js';
 
 /**
@@ -92,6 +91,17 @@ export interface PairManifest {
   wk?: true;
   /** Distinct outputs and row fingerprints, for the review (absent in pairs written before it). */
   s?: PairSummary;
+}
+
+/** A pair's summary (computed in ../pair-summary.ts), as its manifest entry stores it. */
+export interface PairSummary {
+  /** Summary version. */
+  v: 1;
+  /** No output hash repeats among the pair's entries. */
+  d: boolean;
+  /** Fingerprints (16 hex digits) of the entries' output hashes and of their input hashes (a keep's are its outputs). */
+  o: string;
+  i: string;
 }
 
 /** A new, empty manifest for a run, at the current hash version. */

@@ -6,7 +6,7 @@
  * Browser-safe (the server imports it to write the script).
  */
 
-const FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+import { FONT_FAMILY as FAMILY } from './font-family.js';
 
 /** Weight, size and family of each font the shell, home, the trace view and the run card draw. */
 export const WARM_FONTS: readonly string[] = [

@@ -1,3 +1,5 @@
+import { FONT_FAMILY } from './font-family.js';
+
 /**
  * The dashboard's styles, scoped to its shadow root. Colours are custom properties so dark mode
  * (prefers-color-scheme) swaps one block; widths follow the element (a container query), so an
@@ -12,7 +14,7 @@ export const STYLES = `
   --err-bg: #fdecec; --err-line: #efa3a3; --err-fg: #8c1d1d; --tag-bg: #e8eef9; --tag-fg: #274b8f;
   --chip-bg: #f1f4f8; --chip-line: #d5dce6; --bar: #e6eaf0; --bar-fill: #c2410c;
   --node-fill: #eef5ff; --node-line: #3567c4; --node-bad-fill: #fdecec; --node-text: #15202b; --node-text-2: #3d4a5c; --edge: #8793a5;
-  display: block; container-type: inline-size; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  display: block; container-type: inline-size; font: 14px/1.45 ${FONT_FAMILY};
   color: var(--fg); background: var(--bg); min-height: 100%; color-scheme: light dark;
 }
 @media (prefers-color-scheme: dark) {

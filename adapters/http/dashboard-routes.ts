@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FONT_FAMILY } from '../../dashboard/font-family.js';
 import { fontWarmScript } from '../../dashboard/font-warm.js';
 import { prefetchScript } from '../../dashboard/home-requests.js';
 import { PipetraceError } from '../../src/errors.js';
@@ -38,7 +39,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>pipetrace</title>
 <link rel="icon" href="data:,">
-<style>html, body { margin: 0; height: 100%; background: #f6f7f9; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }</style>
+<style>html, body { margin: 0; height: 100%; background: #f6f7f9; font: 14px/1.45 ${FONT_FAMILY}; }</style>
 <script type="module" src="${BUNDLE_PATH}"></script>
 <script>${prefetchScript(API_PREFIX, PAGE_URL)}</script>
 <script>${fontWarmScript()}</script>

@@ -51,8 +51,7 @@ export async function lookupPair(
   if (all) {
     // Few queries (a label's rows, one row's impact): probe an input order of the whole pair
     // (built once, kept with the cached chunks) instead of reading every entry.
-    const stored = pair.counts.filter((count) => count > 0);
-    const total = stored.reduce((n, count) => n + count, 0);
+    const total = pair.counts.reduce((n, count) => n + count, 0);
     if (total > 0 && q * Math.log2(total + 1) < total * SCAN_COST) {
       probeInputs(await loadChunks(store, runId, pair, allChunks(pair)), pair, queries, q, m);
       return m.done();

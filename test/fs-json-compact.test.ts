@@ -28,6 +28,8 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/fs-json/${na
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const LONG_AGO = new Date('2020-01-01T00:00:00Z');
+/** Copies of a store keep their files' times: a copied orphan is still old, not as young as the copy (cpSync's default), which made compaction with no grace keep it when both fell in one millisecond. */
+const COPY = { recursive: true, preserveTimestamps: true } as const;
 /** Orphaned blob files as a crashed writer leaves them (names as blobs.ts makes them). */
 const ORPHANS = ['ab/' + 'ab'.repeat(32) + '.00112233aabbccdd.bin', 'cd/' + 'cd'.repeat(32) + '.0123456789abcdef.bin'];
 
@@ -103,8 +105,8 @@ function filesOf(dir: string): { segments: Buffer[]; index: string } {
 async function bothWays(dir: string, name: string, edit: (copy: string) => void) {
   const fast = join(root, `${name}-fast`);
   const slow = join(root, `${name}-slow`);
-  cpSync(dir, fast, { recursive: true });
-  cpSync(dir, slow, { recursive: true });
+  cpSync(dir, fast, COPY);
+  cpSync(dir, slow, COPY);
   rmSync(join(slow, 'index.ndjson'));
   edit(fast);
   edit(slow);
@@ -125,7 +127,7 @@ describe('fs-json store: compaction through the index file', () => {
     expect(report.scan).toEqual({ via: 'index', parsed: PAST_INDEX, rechecked: 0 });
     // With an index that covers everything: no line parsed at all.
     const all = join(root, 'index-all');
-    cpSync(base, all, { recursive: true });
+    cpSync(base, all, COPY);
     const store = await fsJsonStore({ dir: all, compactRatio: false });
     await store.checkpoint();
     await store.close();
@@ -195,7 +197,7 @@ describe.each([
 
   it('folds the segments into one, drops dead records, tombstones and orphaned files, and keeps the content', async () => {
     const dir = at('once');
-    cpSync(base, dir, { recursive: true });
+    cpSync(base, dir, COPY);
     const before = segments(dir).length;
     expect(before).toBeGreaterThan(5);
     const blobsBefore = blobFiles(dir);
@@ -229,6 +231,7 @@ describe.each([
 
   it('leaves a store with nothing dead as it is, and keeps young tombstones and files', async () => {
     const dir = at('twice');
+    // A plain copy: its files are as young as the copy, so the default grace keeps them.
     cpSync(base, dir, { recursive: true });
     const first = await compactFsStore(dir);
     // Default grace: the tombstones and the files are recent, so they stay.
@@ -256,7 +259,7 @@ describe.each([
     ];
     for (const [step, count] of steps) {
       const dir = at(`kill-${step}-${count}`);
-      cpSync(base, dir, { recursive: true });
+      cpSync(base, dir, COPY);
       const killed = await runChild([fixture('compactor.ts'), dir, step, String(count)]);
       expect(killed.signal, `${step} ${count}`).toBe('SIGKILL');
       expect(killed.stdout).toContain(`step ${step}`);
@@ -281,7 +284,7 @@ describe.each([
   it('keeps its content when killed at random moments', async () => {
     for (const delay of [150, 300, 450, 600, 750]) {
       const dir = at(`kill-at-${delay}`);
-      cpSync(base, dir, { recursive: true });
+      cpSync(base, dir, COPY);
       const child = spawn(process.execPath, ['--import', 'tsx', fixture('compactor.ts'), dir], { stdio: 'ignore' });
       const exited = new Promise((resolve) => child.on('close', resolve));
       await new Promise((r) => setTimeout(r, delay));
@@ -293,7 +296,7 @@ describe.each([
 
   it('lets a reader in another process keep answering, with the same content, while it compacts', async () => {
     const dir = at('reader');
-    cpSync(base, dir, { recursive: true });
+    cpSync(base, dir, COPY);
     const hash = createHash('sha256').update(expected).digest('hex');
     const child = spawn(process.execPath, ['--import', 'tsx', fixture('reader.ts'), dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -343,7 +346,7 @@ describe.each([
 
   it('keeps every acknowledged write of a writer that runs meanwhile', async () => {
     const dir = at('writer');
-    cpSync(base, dir, { recursive: true });
+    cpSync(base, dir, COPY);
     const writer = spawnWriter(dir, 'w', 0, 20);
     await waitFor(() => writer.acks.length >= 3, 30_000, 'the writer to write');
     const report = await compactFsStore(dir, { graceMs: 0 });
@@ -370,7 +373,7 @@ describe.each([
 
   it('lets an open store take in the index compaction wrote, without reading the new segment, and hold what a fresh open holds', async () => {
     const dir = at('adopt');
-    cpSync(base, dir, { recursive: true });
+    cpSync(base, dir, COPY);
     const problems: FsJsonProblem[] = [];
     const store = await fsJsonStore({ dir, compactRatio: false, onCorrupt: (p) => problems.push(p) });
     try {
@@ -413,7 +416,7 @@ describe.each([
 
   it('lets a store open in this process go on reading and writing, and tells its listeners nothing new', async () => {
     const dir = at('open');
-    cpSync(base, dir, { recursive: true });
+    cpSync(base, dir, COPY);
     const store = await fsJsonStore({ dir, compactRatio: false });
     try {
       const told: unknown[] = [];
@@ -468,7 +471,7 @@ describe.each([
 
   it('pipetrace compact prints its report', async () => {
     const dir = at('cli');
-    cpSync(base, dir, { recursive: true });
+    cpSync(base, dir, COPY);
     const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
     const child = spawn(process.execPath, [
       '--import',

@@ -137,6 +137,14 @@ class MemoryStore implements Store {
     return keys.map((k) => this.blobs.get(k)?.slice());
   }
 
+  /** The stored bytes themselves, no copy: the caller must not change them. */
+  async *readBlobs(keys: readonly string[]): AsyncGenerator<Uint8Array | undefined> {
+    for (const key of keys) {
+      this.open();
+      yield this.blobs.get(key);
+    }
+  }
+
   async deleteBlobs(keys: readonly string[]): Promise<void> {
     this.open();
     for (const key of keys) this.blobs.delete(key);

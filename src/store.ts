@@ -146,6 +146,14 @@ export interface Store {
   putBlobs(blobs: readonly BlobRecord[]): Promise<void>;
   /** Blob contents by key, in the order asked; undefined where there is none. */
   getBlobs(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>;
+  /**
+   * Optional: blob contents by key, one at a time in the order asked (undefined where there is
+   * none), in memory the store may reuse: each is valid only until the next is asked for, and
+   * must not be changed. For reads that keep nothing of what they read (a bulk row lookup over
+   * a pair bigger than the chunk cache): no new buffer per blob. The core uses getBlobs where a
+   * store has no readBlobs.
+   */
+  readBlobs?(keys: readonly string[]): AsyncIterable<Uint8Array | undefined>;
   /** Every key that starts with `prefix`, sorted. */
   listBlobs(prefix: string): Promise<string[]>;
   /**

@@ -28,6 +28,8 @@ export interface ConformanceTarget {
   reopen?(closed: Store): Promise<Store>;
   /** The store has no `deleteBlobs` (it is optional in the contract; every pipetrace adapter has it). */
   withoutDeleteBlobs?: boolean;
+  /** The store offers `Store.readBlobs`: it is tested against getBlobs. */
+  readBlobs?: boolean;
   /** The store offers `Store.sync`: its synchronous twin is tested against the async calls too. */
   sync?: boolean;
   /** Extra adapter-specific tests, run inside the same describe block. */
@@ -410,6 +412,35 @@ export function storeConformance(t: TestApi, target: ConformanceTarget): void {
       await store.putBlobs([{ key: 'big', data: big }]);
       expect((await store.getBlobs(['big']))[0]?.length).toBe(big.length);
     });
+
+    if (target.readBlobs === true) {
+      run('reads blobs one at a time, in the order asked, through readBlobs', async (store) => {
+        if (store.readBlobs === undefined) throw new Error('the store has no readBlobs');
+        const sizes = [5, 20_000, 0, 150_000, 17, 20_000, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+        const blobs = sizes.map((n, i) => ({
+          key: `scan/${String(i).padStart(2, '0')}`,
+          data: Uint8Array.from({ length: n }, (_, j) => (j * 13 + i) & 255),
+        }));
+        await store.putBlobs(blobs);
+        const keys = ['scan/03', 'scan/none', ...blobs.map((b) => b.key), 'scan/03'];
+        const text = (d: Uint8Array | undefined) => (d === undefined ? undefined : Array.from(d).join(','));
+        const wanted = (await store.getBlobs(keys)).map(text);
+        // Each is read before the next is asked for: until then it is valid.
+        const got: (string | undefined)[] = [];
+        for await (const data of store.readBlobs(keys)) got.push(text(data));
+        expect(got).toEqual(wanted);
+        expect(got[1]).toBe(undefined);
+        // A loop left early, then a blob written again: later reads see the new bytes.
+        for await (const data of store.readBlobs(keys)) {
+          expect(data?.length).toBe(150_000);
+          break;
+        }
+        await store.putBlobs([{ key: 'scan/03', data: new Uint8Array([4, 5]) }]);
+        const again: (string | undefined)[] = [];
+        for await (const data of store.readBlobs(['scan/03', 'scan/00'])) again.push(text(data));
+        expect(again).toEqual(['4,5', wanted[2]]);
+      });
+    }
 
     if (target.withoutDeleteBlobs !== true) {
       run('deletes blobs by key, ignores unknown keys, and can store a deleted key again', async (store) => {

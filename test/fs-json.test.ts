@@ -29,6 +29,7 @@ storeConformance(
     name: 'fs-json',
     create: async () => fsJsonStore({ dir: join(root, `store-${++n}`), onCorrupt: () => {} }),
     reopen: async (closed) => fsJsonStore({ dir: (closed as FsJsonStore).dir }),
+    readBlobs: true,
   },
 );
 

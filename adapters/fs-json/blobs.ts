@@ -4,7 +4,7 @@
  * writes share the folder of its first key. The key itself is
  * only data in the segment line that commits the file, so no key can name a path.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalid } from '../../src/errors.js';
 import { type BlobRecord, MAX_BLOB_KEY_LENGTH } from '../../src/store.js';
@@ -74,6 +74,66 @@ export async function readBlobFile(root: string, file: string): Promise<Uint8Arr
   }
 }
 
+/**
+ * Byte buffers lent to blob reads and given back: a scan of many big blobs (a bulk row lookup)
+ * takes a few buffers, not a new one per blob (each new one is fresh pages to fault in and
+ * external memory that brings the next garbage collection closer).
+ */
+export class ReadBuffers {
+  private readonly free: Uint8Array[] = [];
+
+  /** A buffer of at least `bytes`. */
+  take(bytes: number): Uint8Array {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const len = (this.free[i] as Uint8Array).length;
+      if (len >= bytes && (best < 0 || len < (this.free[best] as Uint8Array).length)) best = i;
+    }
+    if (best >= 0) return this.free.splice(best, 1)[0] as Uint8Array;
+    let size = 64 * 1024;
+    while (size < bytes) size *= 2;
+    return new Uint8Array(size);
+  }
+
+  give(buffer: Uint8Array): void {
+    if (this.free.length < MAX_FREE_BUFFERS) this.free.push(buffer);
+  }
+}
+const MAX_FREE_BUFFERS = 2 * PARALLEL_FILES + 2;
+
+/**
+ * A blob file's bytes read into a buffer taken from `buffers` (its record's `size` says how big),
+ * and the function that gives the buffer back; undefined when the file is gone. A file bigger
+ * than its record says is read whole into a buffer of its own, as readBlobFile would.
+ */
+export async function readBlobLent(
+  root: string,
+  file: string,
+  size: number,
+  buffers: ReadBuffers,
+): Promise<{ data: Uint8Array; giveBack?: () => void } | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(join(root, file), 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw storageError(`cannot read blob ${file}`, error);
+  }
+  const buffer = buffers.take(size + 1);
+  try {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead < buffer.length) return { data: buffer.subarray(0, bytesRead), giveBack: () => buffers.give(buffer) };
+    buffers.give(buffer);
+    const data = await handle.readFile();
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (error) {
+    buffers.give(buffer);
+    throw storageError(`cannot read blob ${file}`, error);
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function removeBlobFiles(root: string, files: readonly string[]): Promise<void> {
   // Never an empty name: join(root, '') is the blobs folder itself.
   await Promise.all(files.filter((file) => file !== '').map((file) => rm(join(root, file), { force: true })));
@@ -102,8 +162,13 @@ export class BlobIndex {
 
   /** The side file holding a key's bytes, or undefined when it has none (never written, or deleted). */
   file(key: string): string | undefined {
+    return this.live(key)?.file;
+  }
+
+  /** The side file holding a key's bytes and their size, or undefined when it has none. */
+  live(key: string): { file: string; size: number } | undefined {
     const ref = this.refs.get(key)?.value;
-    return ref === undefined || ref.deleted === true ? undefined : ref.file;
+    return ref === undefined || ref.deleted === true ? undefined : ref;
   }
 
   /** Live keys starting with `prefix`, sorted. */

@@ -38,3 +38,47 @@ export async function mapLimited<T, R>(
   for (const s of settled) if (s.status === 'rejected') throw s.reason;
   return out;
 }
+
+/** A value lent by a job, and how to give it back. */
+export interface Lent<T> {
+  value: T;
+  giveBack?: () => void;
+}
+
+/**
+ * `job(i)` for i = 0..n-1, up to `ahead` started before their turn, yielded in order: each value
+ * is given back when the next is asked for (or the loop ends). Values of jobs that were still
+ * running when the loop ended are given back as they land; their errors are dropped.
+ */
+export async function* lendInOrder<T>(
+  n: number,
+  ahead: number,
+  job: (i: number) => Promise<Lent<T>>,
+): AsyncGenerator<T> {
+  const pending: (Promise<Lent<T>> | undefined)[] = [];
+  let started = 0;
+  const start = () => {
+    const running = job(started);
+    running.catch(() => undefined);
+    pending[started++] = running;
+  };
+  try {
+    while (started < Math.min(n, ahead)) start();
+    for (let i = 0; i < n; i++) {
+      const lent = await (pending[i] as Promise<Lent<T>>);
+      pending[i] = undefined;
+      if (started < n) start();
+      try {
+        yield lent.value;
+      } finally {
+        lent.giveBack?.();
+      }
+    }
+  } finally {
+    for (const running of pending)
+      running?.then(
+        (lent) => lent.giveBack?.(),
+        () => undefined,
+      );
+  }
+}

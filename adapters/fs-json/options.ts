@@ -39,6 +39,7 @@ export interface FsJsonStore extends Store {
   /** Rewrites the index now, so the next open reads less (close does it when worthwhile). */
   checkpoint(): Promise<void>;
   deleteBlobs(keys: readonly string[]): Promise<void>;
+  readBlobs(keys: readonly string[]): AsyncIterable<Uint8Array | undefined>;
   /** Folds the segments no live writer holds into one, dropping dead records and orphaned files. */
   compact(options?: CompactOptions): Promise<CompactReport>;
 }

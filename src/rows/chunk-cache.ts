@@ -47,6 +47,15 @@ export function setChunkCacheLimit(bytes: number): number {
   return old;
 }
 
+/**
+ * Whether a pair's chunks would fill more than a quarter of the chunk cache (at 16 bytes an
+ * entry, about what they take decoded): a read of all of them would push out what the cache
+ * holds, only to be pushed out in turn before it is read again.
+ */
+export function outgrowsCache(pair: PairManifest): boolean {
+  return pair.rows * 16 > limitBytes / 4;
+}
+
 /** Decoded chunks cached for a store, and their bytes. */
 export function chunkCacheStats(store: Store): { entries: number; bytes: number } {
   const cache = caches.get(store);
@@ -66,17 +75,21 @@ function evict(cache: Cache): void {
 
 /**
  * Chunk `c` of a pair when a query already loaded it through this (cached) manifest, without
- * a promise: null for an empty chunk, undefined when it must be loaded.
+ * a promise: null for an empty chunk, undefined when it must be loaded. Given the run, also a
+ * chunk loaded through another copy of the manifest (by its key).
  */
-export function cachedChunk(store: Store, pair: PairManifest, c: number): Chunk | null | undefined {
+export function cachedChunk(store: Store, pair: PairManifest, c: number, runId?: string): Chunk | null | undefined {
   const count = pair.counts[c] ?? 0;
   if (count === 0) return null;
-  const fast = byPair.get(pair)?.[c];
   const cache = caches.get(store);
-  if (cache === undefined || !fast?.live || fast.cache !== cache || fast.chunk.count !== count) return undefined;
-  cache.map.delete(fast.id);
-  cache.map.set(fast.id, fast);
-  return fast.chunk;
+  if (cache === undefined) return undefined;
+  const fast = byPair.get(pair)?.[c];
+  const id = runId === undefined ? undefined : pairChunkKey(runId, pair, c) + `\u0000${pair.w ?? ''}`;
+  const hit = fast?.live && fast.cache === cache ? fast : id === undefined ? undefined : cache.map.get(id);
+  if (hit === undefined || hit.chunk.count !== count) return undefined;
+  cache.map.delete(hit.id);
+  cache.map.set(hit.id, hit);
+  return hit.chunk;
 }
 
 /**
@@ -164,7 +177,12 @@ export async function loadChunks(
 }
 
 /** The error for a chunk `pair` counts that the store lacks: was the pair replaced meanwhile? */
-async function missingChunk(store: Store, runId: string, pair: PairManifest, key: string): Promise<PipetraceError> {
+export async function missingChunk(
+  store: Store,
+  runId: string,
+  pair: PairManifest,
+  key: string,
+): Promise<PipetraceError> {
   const [data] = await store.getBlobs([manifestKey(runId)]);
   const now = data === undefined ? undefined : decodeManifest(data, runId);
   const still = now?.pairs.some((p) => p.id === pair.id && p.w === pair.w);

@@ -1,5 +1,6 @@
 import type { Store } from '../store.js';
 import { cachedChunk, lastReadManifest, loadChunks, manifestFrom } from './chunk-cache.js';
+import { chunksInOrder } from './chunks-in-order.js';
 import type { Chunk } from './format/chunk.js';
 import { bucketOf, type PairManifest, type RunRowsManifest } from './format/codec.js';
 import { groupByWindow, groupWindow } from './group.js';
@@ -61,8 +62,8 @@ export async function lookupPair(
     const table = new HashTable64(q);
     const next = new Int32Array(q);
     for (let i = 0; i < q; i++) link(table, next, queries[2 * i] as number, queries[2 * i + 1] as number, i);
-    for (const window of windows(pair, allChunks(pair)))
-      for (const chunk of await loadChunks(store, runId, pair, window))
+    for await (const chunk of chunksInOrder(store, runId, pair, windows(pair, allChunks(pair))))
+      if (chunk !== undefined)
         scanChunk(chunk, pair, chunk.inp as Uint32Array, chunk.out, table, next, undefined, m, true);
     return m.done();
   }
@@ -90,30 +91,20 @@ export async function lookupPair(
   const g = groupByWindow(pair, parts, options.tags, (wanted) => windows(pair, wanted), pool);
   const q3 = pool?.u32(3 * g.largest) ?? new Uint32Array(3 * g.largest);
   const grouped: ChunkQueries = { q3, from: 0, to: 0, bits: pair.bits };
-  const byBucket: (Chunk | undefined)[] = new Array(pair.counts.length);
-  // The next window's chunks are read while this one's are joined.
-  const read = (w: number) => {
-    const window = g.windows[w];
-    if (window === undefined) return undefined;
-    const loading = loadChunks(store, runId, pair, window);
-    // A read ahead the lookup never awaits (it threw first) must not go unhandled.
-    loading.catch(() => undefined);
-    return loading;
-  };
-  let ahead = read(0);
-  for (const [w, window] of g.windows.entries()) {
-    const loaded = (await ahead) as Chunk[];
-    ahead = read(w + 1);
-    for (const chunk of loaded) byBucket[chunk.bucket] = chunk;
-    const start = groupWindow(g, w, q3, pair.bits);
-    const c0 = window[0] as number;
-    for (const c of window) {
-      grouped.from = start[c - c0] as number;
-      grouped.to = start[c - c0 + 1] as number;
-      joinQueries(byBucket[c]);
-      // Done with it: only the cache keeps it now.
-      byBucket[c] = undefined;
+  const chunks = chunksInOrder(store, runId, pair, g.windows);
+  try {
+    for (const [w, window] of g.windows.entries()) {
+      const start = groupWindow(g, w, q3, pair.bits);
+      const c0 = window[0] as number;
+      for (const c of window) {
+        const { value: chunk } = await chunks.next();
+        grouped.from = start[c - c0] as number;
+        grouped.to = start[c - c0 + 1] as number;
+        joinQueries(chunk);
+      }
     }
+  } finally {
+    await chunks.return(undefined);
   }
   pool?.release(q3);
   pool?.release(g.byWindow);

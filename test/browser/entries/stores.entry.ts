@@ -13,7 +13,7 @@ const t = { describe, it, expect };
 storeConformance(t, indexedDbTarget(indexedDbSpecs));
 storeConformance(t, dexieTarget(dexieSpecs));
 storeConformance(t, dexieAppTarget());
-storeConformance(t, { name: 'memory (in the page)', create: async () => memoryStore(), sync: true });
+storeConformance(t, { name: 'memory (in the page)', create: async () => memoryStore(), sync: true, readBlobs: true });
 coreSpecs(t);
 describe('real quota errors (Storage.overrideQuotaForOrigin)', () => quotaSpecs(t));
 installRunner();

@@ -114,9 +114,14 @@ export class SegmentLog {
     return this.byName.has(name);
   }
 
-  /** Whether other processes announced commits since the last look (one fstat). */
-  async changed(): Promise<boolean> {
-    return (await this.changes.stat()).size !== this.changesSize;
+  /** The size of `changes` now (one fstat): unchanged since the last look, nothing was committed. */
+  async announced(): Promise<number> {
+    return (await this.changes.stat()).size;
+  }
+
+  /** Whether `changes` has grown to `size` since the last look. */
+  changedAt(size: number): boolean {
+    return size !== this.changesSize;
   }
 
   /**
@@ -163,10 +168,11 @@ export class SegmentLog {
   /**
    * The batches other writers committed since the last look. A one-byte append to `changes`
    * follows every commit, so an unchanged size means there is nothing new (one fstat). All or
-   * nothing: after a failure the same batches are found again by the next call.
+   * nothing: after a failure the same batches are found again by the next call. `seen`: the size
+   * of `changes` the caller just read (announced()), so it is not looked at twice.
    */
-  async refresh(force = false, opening = false): Promise<SegmentBatch[]> {
-    const size = (await this.changes.stat()).size;
+  async refresh(force = false, opening = false, seen?: number): Promise<SegmentBatch[]> {
+    const size = seen ?? (await this.announced());
     if (!force && size === this.changesSize) return [];
     const tails = await this.readTails(opening);
     this.changesSize = size;

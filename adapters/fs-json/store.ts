@@ -177,8 +177,10 @@ export class FsJsonStoreImpl implements FsJsonStore {
     const folded = await this.disk.run(async () => {
       // From here on a new query needs a look of its own: what it waits for may come after this stat.
       if (!force) this.queued = undefined;
-      const adopted = !opening && (force || (await this.log.changed())) && (await this.adopt());
-      const folded = this.state.fold(await this.log.refresh(force || adopted, opening));
+      // One look at `changes` serves both questions below when nothing forces a full read.
+      const seen = force || opening ? undefined : await this.log.announced();
+      const adopted = !opening && (seen === undefined || this.log.changedAt(seen)) && (await this.adopt());
+      const folded = this.state.fold(await this.log.refresh(force || adopted, opening, adopted ? undefined : seen));
       // A compaction's new segment left unread: its index is there by now, or soon.
       if (this.log.deferred > 0 && (await this.adopt())) this.state.fold(await this.log.refresh(true));
       return folded;

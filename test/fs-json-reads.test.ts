@@ -1,9 +1,11 @@
 /**
- * fs-json's readBlobs: blobs in order, read a few ahead into buffers it lends and takes back, so
+ * fs-json reads. readBlobs: blobs in order, read a few ahead into buffers it lends and takes back, so
  * a scan of many big blobs (a bulk row lookup) makes a few buffers, not one per blob; and the
- * same answers as getBlobs where a file was removed or changed behind the store's back.
+ * same answers as getBlobs where a file was removed or changed behind the store's back. And a
+ * query looks at the changes file once (one fstat through the thread pool), not twice.
  */
 import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,5 +83,35 @@ describe('fs-json readBlobs', () => {
       for await (const _ of store.readBlobs(['rows/r/0/000'])) return 'read';
     })();
     await expect(reading).rejects.toMatchObject({ code: 'unavailable' });
+  });
+});
+
+describe('fs-json queries', () => {
+  it('look at the changes file once per query when nothing changed (one fstat, not two)', async () => {
+    const dir = fresh();
+    const store = await fsJsonStore({ dir });
+    await store.putBlobs(blobsOf(2, 10));
+    await store.getBlobs(['rows/r/0/000']);
+    const handle = await open(join(dir, 'pipetrace.json'), 'r');
+    const proto = Object.getPrototypeOf(handle) as { stat: (...args: unknown[]) => Promise<unknown> };
+    await handle.close();
+    const stat = proto.stat;
+    let stats = 0;
+    proto.stat = function (this: unknown, ...args: unknown[]) {
+      stats++;
+      return stat.apply(this, args);
+    };
+    try {
+      await store.getBlobs(['rows/r/0/001']);
+      expect(stats).toBe(1);
+      // Another store's commit is still seen by the next query.
+      const other = await fsJsonStore({ dir });
+      await other.putBlobs([{ key: 'late', data: Uint8Array.of(5) }]);
+      await other.close();
+      expect(Array.from((await store.getBlobs(['late']))[0] ?? [])).toEqual([5]);
+    } finally {
+      proto.stat = stat;
+    }
+    await store.close();
   });
 });

@@ -116,6 +116,21 @@ describe('bulk lookups over a pair bigger than the chunk cache', () => {
     expect(chunkCacheStats(big).entries).toBeGreaterThan(0);
   });
 
+  it('scan every chunk for a few rows forward (no input order built from all of them), with the same matches', async () => {
+    const { store, pair } = await written(keysOf(NARROW), inputsOf(keysOf(NARROW)));
+    // in-4 reached output rows 4 and 5 (asked twice), in-0 row 0, in-299998 rows 299998 and 299999.
+    const few = hashKeys(['in-4', 'in-0', 'nothing', 'in-299998', 'in-4']);
+    const lent = reader(store, true);
+    const viaLent = plain(await lookupPair(lent, 'r', pair, few, 'forward'));
+    expect(lent.reads.readBlobs).toBe(pair.counts.filter((c) => c > 0).length);
+    expect(chunkCacheStats(lent).entries).toBe(0);
+    const probed = reader(store, false);
+    expect(plain(await lookupPair(probed, 'r', pair, few, 'forward'))).toEqual(viaLent);
+    // The probe path cached every chunk (a limit of 400 KB keeps a few).
+    expect(chunkCacheStats(probed).entries).toBeGreaterThan(0);
+    expect(viaLent.count).toBe(7);
+  });
+
   it('use the chunks already cached and read only the others', async () => {
     const { store, pair } = await written();
     const lent = reader(store, true);

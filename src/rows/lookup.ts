@@ -1,5 +1,5 @@
 import type { Store } from '../store.js';
-import { cachedChunk, lastReadManifest, loadChunks, manifestFrom } from './chunk-cache.js';
+import { cachedChunk, lastReadManifest, loadChunks, manifestFrom, outgrowsCache } from './chunk-cache.js';
 import { chunksInOrder } from './chunks-in-order.js';
 import type { Chunk } from './format/chunk.js';
 import { bucketOf, type PairManifest, type RunRowsManifest } from './format/codec.js';
@@ -53,18 +53,24 @@ export async function lookupPair(
     // Few queries (a label's rows, one row's impact): probe an input order of the whole pair
     // (built once, kept with the cached chunks) instead of reading every entry.
     const total = pair.counts.reduce((n, count) => n + count, 0);
-    if (total > 0 && q * Math.log2(total + 1) < total * SCAN_COST) {
+    // Not for a pair bigger than the chunk cache (where the store can lend its reads): its input
+    // order would be built from every chunk, and dropped with them before it is used again.
+    const lends = store.readBlobs !== undefined && outgrowsCache(pair);
+    const few = total > 0 && q * Math.log2(total + 1) < total * SCAN_COST;
+    if (few && !lends) {
       probeInputs(await loadChunks(store, runId, pair, allChunks(pair)), pair, queries, q, m);
       return m.done();
     }
     // Forward over map/many: input hashes are not partitioned, so every chunk is scanned,
-    // a window of chunks at a time.
+    // a window of chunks at a time. Few queries: their matches in query order afterwards, as
+    // the probe gives them, so the answer does not depend on the store or the cache.
+    const found = few ? new MatchBuilder(q) : m;
     const table = new HashTable64(q);
     const next = new Int32Array(q);
     for (let i = 0; i < q; i++) link(table, next, queries[2 * i] as number, queries[2 * i + 1] as number, i);
     for await (const chunk of chunksInOrder(store, runId, pair, windows(pair, allChunks(pair))))
-      if (chunk !== undefined)
-        scanChunk(chunk, pair, chunk.inp as Uint32Array, chunk.out, table, next, undefined, m, true);
+      if (chunk !== undefined) scanChunk(chunk, pair, table, next, found);
+    if (few) inQueryOrder(found.done(), q, m);
     return m.done();
   }
   if (q <= FEW) {
@@ -279,23 +285,41 @@ function link(table: HashTable64, next: Int32Array, hi: number, lo: number, at: 
   }
 }
 
-function scanChunk(
-  chunk: Chunk,
-  pair: PairManifest,
-  probe: Uint32Array,
-  other: Uint32Array,
-  table: HashTable64,
-  next: Int32Array,
-  order: Int32Array | undefined,
-  m: MatchBuilder,
-  forward: boolean,
-): void {
+/** Matches found by query index, pushed to `m` by query (stably: each query's in the order found). */
+function inQueryOrder(found: Matches, q: number, m: MatchBuilder): void {
+  const start = new Int32Array(q + 1);
+  for (let k = 0; k < found.count; k++) (start[(found.query[k] as number) + 1] as number)++;
+  for (let i = 0; i < q; i++) start[i + 1] = (start[i + 1] as number) + (start[i] as number);
+  const order = new Int32Array(found.count);
+  for (let k = 0; k < found.count; k++) {
+    const i = found.query[k] as number;
+    order[start[i] as number] = k;
+    start[i] = (start[i] as number) + 1;
+  }
+  for (const k of order) {
+    const i = found.query[k] as number;
+    m.push(
+      m.tagOf(i),
+      found.hash[2 * k] as number,
+      found.hash[2 * k + 1] as number,
+      found.key?.[k],
+      found.queryKey?.[k],
+    );
+  }
+}
+
+/** Emits every entry of a chunk whose input hash is a query's (forward over map/many). */
+function scanChunk(chunk: Chunk, pair: PairManifest, table: HashTable64, next: Int32Array, m: MatchBuilder): void {
+  const probe = chunk.inp as Uint32Array;
   const text = chunk.text?.();
+  // A narrow chunk's output hashes are built only when one of its entries matches: a few
+  // queries match in few chunks.
+  let other: Uint32Array | undefined;
   for (let j = 0; j < chunk.count; j++) {
     let at = table.get(probe[2 * j] as number, probe[2 * j + 1] as number);
     while (at >= 0) {
-      const query = order === undefined ? at : (order[at] as number);
-      emit(m, m.tagOf(query), pair, other, j, text, forward);
+      other ??= chunk.out;
+      emit(m, m.tagOf(at), pair, other, j, text, true);
       at = (next[at] as number) - 1;
     }
   }

@@ -5,7 +5,8 @@
  *   caller's key strings are made, flat, outside the timed part, a million at a time);
  * - cold trace: a fresh process opens the store and traces one output row to the raw rows;
  * - warm trace: the same rows traced again in a process that traced them once;
- * - row review over 100k flagged rows of the last stage (its population: all 20M rows).
+ * - row review over 100k flagged rows of the last stage (its population: all 20M rows);
+ * - impact: three raw rows followed forward to the last stage (no target; reported).
  * Each part runs in a child process of its own, and reports its peak RSS.
  * SCALE_ROWS_N overrides the 20M rows a stage; SCALE_ROWS_DIR keeps the store there across runs
  * (built when missing); without it the store lives in a temporary folder, removed at the end.
@@ -19,7 +20,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { chunkCacheStats } from '../src/rows/chunk-cache.js';
-import { flagRows, RowRecorder, reviewRows, traceRow, writeRowLineage } from '../src/rows/index.js';
+import { flagRows, impact, RowRecorder, reviewRows, traceRow, writeRowLineage } from '../src/rows/index.js';
 import type { Store } from '../src/store.js';
 import { type Figures, parseReport, percentile, report, round } from './lib.js';
 import { key, runOf, STAGES } from './row-stages.js';
@@ -179,6 +180,20 @@ async function review(dir: string): Promise<Figures> {
   };
 }
 
+/** impact() of three raw rows through the five stages, in a process that opened the store. */
+async function forward(dir: string): Promise<Figures> {
+  const store = await open(dir);
+  const ms: number[] = [];
+  for (const i of [12_345, N - 1, 7]) {
+    const t = performance.now();
+    const reached = await impact(store, 'data/0', key(0, i));
+    ms.push(performance.now() - t);
+    if (reached.steps.length !== STAGES) throw new Error(`impact reached ${reached.steps.length} stages`);
+  }
+  await store.close();
+  return { scale_row_impact_100m_ms: round(percentile(ms, 50), 1), scale_row_impact_peak_rss_mb: peakRssMb() };
+}
+
 const PARTS: Record<string, (dir: string, arg: string | undefined) => Promise<Figures>> = {
   build,
   // One 1:1 stage of N rows into a new store (when the five stages were kept from an earlier run).
@@ -186,6 +201,7 @@ const PARTS: Record<string, (dir: string, arg: string | undefined) => Promise<Fi
   cold: (dir, i) => cold(dir, Number(i)),
   warm,
   review,
+  forward,
 };
 
 /** Runs one part in a child process of its own and returns its figures. */
@@ -237,6 +253,7 @@ try {
   figures.scale_row_trace_cold_peak_rss_mb = coldRss;
   Object.assign(figures, child('warm', dir));
   Object.assign(figures, child('review', dir));
+  Object.assign(figures, child('forward', dir));
   figures.scale_rows_bench_s = round((performance.now() - started) / 1000, 1);
   figures.scale_rows_load_average = round(loadavg()[0] as number, 1);
 } finally {

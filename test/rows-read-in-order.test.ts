@@ -4,7 +4,11 @@
  * in the same order as through the cache, chunks already cached used as they are, and a chunk
  * the store lacks still an error.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fsJsonStore } from '../adapters/fs-json/index.js';
 import { memoryStore } from '../adapters/memory.js';
 import { chunkCacheStats, readRowManifest, setChunkCacheLimit } from '../src/rows/chunk-cache.js';
 import { chunkKeysOf, type PairManifest } from '../src/rows/format/codec.js';
@@ -24,14 +28,14 @@ const outs = keysOf(N);
 const ins = inputsOf(outs);
 
 interface Counted extends Store {
-  reads: { readBlobs: number; getBlobs: number };
+  counted: { readBlobs: number; getBlobs: number };
 }
 
 /** A reader of `store` with its own (empty) chunk cache, counting how it reads blobs; readBlobs optional. */
 function reader(store: Store, withReadBlobs: boolean): Counted {
   const reads = { readBlobs: 0, getBlobs: 0 };
   const r = Object.create(store) as Counted;
-  r.reads = reads;
+  r.counted = reads;
   r.getBlobs = (keys) => {
     reads.getBlobs += keys.length;
     return store.getBlobs(keys);
@@ -45,8 +49,11 @@ function reader(store: Store, withReadBlobs: boolean): Counted {
   return r;
 }
 
-async function written(outputKeys = outs, inputKeys = ins): Promise<{ store: Store; pair: PairManifest }> {
-  const store = memoryStore();
+async function written(
+  outputKeys = outs,
+  inputKeys = ins,
+  store: Store = memoryStore(),
+): Promise<{ store: Store; pair: PairManifest }> {
   await store.putRuns([pairRun('r')]);
   await writeRowLineage(store, 'r', [{ output: 'data/out', input: 'data/in', kind: 'map', outputKeys, inputKeys }]);
   const pair = (await readRowManifest(store, 'r'))?.pairs[0];
@@ -59,6 +66,9 @@ const plain = (m: { count: number; query: Int32Array; hash: Uint32Array }) => ({
   query: Array.from(m.query),
   hash: Array.from(m.hash),
 });
+
+const root = mkdtempSync(join(tmpdir(), 'pipetrace-rows-read-in-order-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let oldLimit = 0;
 beforeEach(() => {
@@ -91,8 +101,8 @@ describe('bulk lookups over a pair bigger than the chunk cache', () => {
       back: plain(await lookupPair(lent, 'r', pair, back, 'backward', { misses: true })),
       forward: plain(await lookupPair(lent, 'r', pair, forward, 'forward')),
     };
-    expect(lent.reads.readBlobs).toBe(2 * pair.counts.filter((c) => c > 0).length);
-    expect(lent.reads.getBlobs).toBe(0);
+    expect(lent.counted.readBlobs).toBe(2 * pair.counts.filter((c) => c > 0).length);
+    expect(lent.counted.getBlobs).toBe(0);
     expect(chunkCacheStats(lent).entries).toBe(0);
 
     const cached = reader(store, false);
@@ -100,7 +110,7 @@ describe('bulk lookups over a pair bigger than the chunk cache', () => {
       back: plain(await lookupPair(cached, 'r', pair, back, 'backward', { misses: true })),
       forward: plain(await lookupPair(cached, 'r', pair, forward, 'forward')),
     };
-    expect(cached.reads.getBlobs).toBeGreaterThan(0);
+    expect(cached.counted.getBlobs).toBeGreaterThan(0);
     expect(viaLent).toEqual(viaCache);
     expect(viaLent.back.count).toBe(2_500);
     // Two output rows (an even and the odd one after it) share each repeated input row.
@@ -112,7 +122,7 @@ describe('bulk lookups over a pair bigger than the chunk cache', () => {
     setChunkCacheLimit(oldLimit);
     const big = reader(store, true);
     expect(plain(await lookupPair(big, 'r', pair, back, 'backward', { misses: true }))).toEqual(viaCache.back);
-    expect(big.reads.readBlobs).toBe(0);
+    expect(big.counted.readBlobs).toBe(0);
     expect(chunkCacheStats(big).entries).toBeGreaterThan(0);
   });
 
@@ -122,7 +132,7 @@ describe('bulk lookups over a pair bigger than the chunk cache', () => {
     const few = hashKeys(['in-4', 'in-0', 'nothing', 'in-299998', 'in-4']);
     const lent = reader(store, true);
     const viaLent = plain(await lookupPair(lent, 'r', pair, few, 'forward'));
-    expect(lent.reads.readBlobs).toBe(pair.counts.filter((c) => c > 0).length);
+    expect(lent.counted.readBlobs).toBe(pair.counts.filter((c) => c > 0).length);
     expect(chunkCacheStats(lent).entries).toBe(0);
     const probed = reader(store, false);
     expect(plain(await lookupPair(probed, 'r', pair, few, 'forward'))).toEqual(viaLent);
@@ -139,7 +149,7 @@ describe('bulk lookups over a pair bigger than the chunk cache', () => {
     expect(chunkCacheStats(lent).entries).toBe(1);
     const all = hashKeys(outs);
     const m = plain(await lookupPair(lent, 'r', pair, all, 'backward'));
-    expect(lent.reads.readBlobs).toBe(pair.counts.filter((c) => c > 0).length - 1);
+    expect(lent.counted.readBlobs).toBe(pair.counts.filter((c) => c > 0).length - 1);
     expect(m).toEqual(plain(await lookupPair(reader(store, false), 'r', pair, all, 'backward')));
   });
 
@@ -158,8 +168,11 @@ describe('bulk lookups over a pair bigger than the chunk cache', () => {
     });
   });
 
-  it('give the same row review as through the cache', async () => {
-    const { store } = await written();
+  it.each([
+    ['memory', async () => memoryStore()],
+    ['fs-json', async () => fsJsonStore({ dir: mkdtempSync(join(root, 'store-')) })],
+  ])('give the same row review as through the cache (%s)', async (_, open) => {
+    const { store } = await written(outs, ins, await open());
     await flagRows(
       store,
       'data/out',
@@ -167,8 +180,9 @@ describe('bulk lookups over a pair bigger than the chunk cache', () => {
     );
     const lent = reader(store, true);
     const viaLent = await reviewRows(lent);
-    expect(lent.reads.readBlobs).toBeGreaterThan(0);
+    expect(lent.counted.readBlobs).toBeGreaterThan(0);
     expect(viaLent.F).toBe(Math.ceil(N / 7));
     expect(viaLent).toEqual(await reviewRows(reader(store, false)));
+    await store.close();
   });
 });

@@ -66,6 +66,18 @@ describe('row key hashing', () => {
     expect(rowHash('ride-1')).toBe('8996e5f91b6fe7bd');
     expect(rowHash(42)).toBe('ca65e1faea3a80fb');
     expect(rowHash(['a', 1])).toBe('21280d8f5c647e57');
+    // Strings at every path (alone, odd and even lengths, inside arrays, a bigint's hex digits),
+    // pinned from the code before the string loop was rewritten.
+    const keys: RowKey[] = ['', 'a', 's2-ride-000000017', ['ab', 'c'], [['x'], 'yz', 3], 2n ** 70n, -(2n ** 65n) - 3n];
+    expect(keys.map(rowHash)).toEqual([
+      'a7ab3c04e2d8c359',
+      '1bbef5245418c9d6',
+      '6dd05c74f447b962',
+      '9fc9c924aa2a8c9e',
+      '55f28da12754c11a',
+      '954756d6726733c4',
+      'c58594187cf0f461',
+    ]);
   });
 
   it('rejects NaN, objects, booleans, enormous strings and deep nesting with invalid_input', () => {

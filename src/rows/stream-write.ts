@@ -4,8 +4,11 @@ import { partitionRegion, type RegionSource } from './format/chunk-stream.js';
 import { type PairManifest, pairChunkKey } from './format/codec.js';
 import { PairSummer } from './pair-summary.js';
 
-/** Chunk bytes per putBlobs while a big pair streams out, and calls in flight at once. */
-const GROUP_BYTES = 16 << 20;
+/**
+ * Chunk bytes per putBlobs while a big pair streams out (about a region's: see REGION_BITS in
+ * capture.ts), and calls in flight at once.
+ */
+const GROUP_BYTES = 4 << 20;
 const IN_FLIGHT = 2;
 
 /** What a streamed pair's manifest entry needs, and what was written. */

@@ -25,6 +25,19 @@ export function streamable(n: number, regionBits: number): boolean {
 
 const encoder = new TextEncoder();
 
+// A pair's slot counts and cursors (2^16 slots at most, 256 KiB each), kept between calls: a
+// region is encoded in one synchronous call, and fresh memory costs more to touch than using it.
+let counts = new Int32Array(0);
+let cursors = new Int32Array(0);
+/** The slot counts, zero from slot `from` to `to` (the region's slots: the only ones counted). */
+function slotsOf(slots: number, from: number, to: number): Int32Array {
+  if (counts.length !== slots) {
+    counts = new Int32Array(slots);
+    cursors = new Int32Array(slots);
+  } else counts.fill(0, from, to);
+  return counts;
+}
+
 /**
  * Encodes the chunks of region r of a streamable pair of n entries, as partitionChunks does
  * (the same kernels on the region's entries), into buffers of the sizes `take` is asked for;
@@ -47,9 +60,10 @@ export function partitionRegion(
   // The region's chunks, and their slots (chunk << sub | sub-bucket), are a contiguous range.
   const c0 = r << (bits - src.bits);
   const c1 = (r + 1) << (bits - src.bits);
-  const slotCounts = new Int32Array((1 << bits) * subs);
+  const slotCounts = slotsOf((1 << bits) * subs, c0 * subs, c1 * subs);
   countSlots(out, m, shift, slotCounts);
-  const cursor = new Int32Array(slotCounts.length);
+  // startChunk sets every cursor of the region's chunks before the scatter reads one.
+  const cursor = cursors;
   const targets: (ChunkTarget | undefined)[] = new Array(1 << bits);
   const done: { index: number; count: number; data: Uint8Array }[] = [];
   for (let c = c0; c < c1; c++) {

@@ -77,18 +77,28 @@ function fmix(h: number): number {
   return h ^ (h >>> 16);
 }
 
-function feedString(s: string, tag: number): void {
+/**
+ * Feeds a string (its tag and length word, then its code units two to a word) to lanes at
+ * (la, lb) and leaves them in LANES: word()'s round written out, so the lanes stay in
+ * registers from the seeds on, whatever the caller's inlining budget (a LANES store and load
+ * per word, or a round left as a call, cost add() about a tenth).
+ */
+function feedString(s: string, tag: number, la: number, lb: number): void {
   const n = s.length;
   if (n > MAX_KEY_STRING) throw invalid('key', `is a string of ${n} characters; the limit is ${MAX_KEY_STRING}`);
-  word(((n << 3) | tag) >>> 0);
-  const even = n & ~1;
-  // The lanes in locals for the loop.
-  let la = LANES[0] as number;
-  let lb = LANES[1] as number;
-  let i = 0;
-  for (; i < even; i += 2) {
-    const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
-    let k = Math.imul(w, 0xcc9e2d51);
+  let w = ((n << 3) | tag) >>> 0;
+  let k = Math.imul(w, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  la ^= Math.imul(k, 0x1b873593);
+  la = (la << 13) | (la >>> 19);
+  la = (Math.imul(la, 5) + 0xe6546b64) | 0;
+  lb = (lb + Math.imul(w, 0x85ebca77)) | 0;
+  lb = (lb << 13) | (lb >>> 19);
+  lb = Math.imul(lb, 0x9e3779b1);
+  for (let i = 0; i < n; i += 2) {
+    // Two code units a word; an odd string's last word marks its missing half.
+    w = i + 1 < n ? s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16) : s.charCodeAt(i) | 0x10000;
+    k = Math.imul(w, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     la ^= Math.imul(k, 0x1b873593);
     la = (la << 13) | (la >>> 19);
@@ -99,7 +109,6 @@ function feedString(s: string, tag: number): void {
   }
   LANES[0] = la;
   LANES[1] = lb;
-  if (i < n) word(s.charCodeAt(i) | 0x10000);
 }
 
 function feedInt(hi: number, lo: number): void {
@@ -110,7 +119,7 @@ function feedInt(hi: number, lo: number): void {
 
 function feed(key: unknown, depth: number): void {
   if (typeof key === 'string') {
-    feedString(key, TAG_STRING);
+    feedString(key, TAG_STRING, LANES[0] as number, LANES[1] as number);
   } else if (typeof key === 'number') {
     if (Number.isInteger(key) && key >= INT64_MIN && key < INT64_LIMIT) {
       const hi = Math.floor(key / TWO_32);
@@ -124,7 +133,7 @@ function feed(key: unknown, depth: number): void {
     }
   } else if (typeof key === 'bigint') {
     if (BigInt.asIntN(64, key) === key) feedInt(Number(key >> 32n) | 0, Number(key & 0xffffffffn));
-    else feedString(key.toString(16), TAG_BIGINT);
+    else feedString(key.toString(16), TAG_BIGINT, LANES[0] as number, LANES[1] as number);
   } else if (Array.isArray(key)) {
     if (depth >= MAX_KEY_DEPTH) throw invalid('key', `nests deeper than ${MAX_KEY_DEPTH} levels`);
     if (key.length > MAX_KEY_PARTS) throw invalid('key', `has ${key.length} parts; the limit is ${MAX_KEY_PARTS}`);
@@ -141,17 +150,17 @@ function feed(key: unknown, depth: number): void {
  * on the common paths.
  */
 export function hashKeyInto(key: RowKey, target: Uint32Array, at: number): void {
-  LANES[0] = HASH_SEED_HI;
-  LANES[1] = HASH_SEED_LO;
-  if (typeof key === 'string') feedString(key, TAG_STRING);
-  else feed(key, 0);
-  finish(target, at);
+  if (typeof key === 'string') feedString(key, TAG_STRING, HASH_SEED_HI, HASH_SEED_LO);
+  else {
+    LANES[0] = HASH_SEED_HI;
+    LANES[1] = HASH_SEED_LO;
+    feed(key, 0);
+  }
+  finish(LANES[0] as number, LANES[1] as number, target, at);
 }
 
-// The finaliser: cross-mixes the lanes into the 64-bit hash at target[at], target[at + 1].
-function finish(target: Uint32Array, at: number): void {
-  let h1 = LANES[0] as number;
-  let h2 = LANES[1] as number;
+// The finaliser: cross-mixes lanes (h1, h2) into the 64-bit hash at target[at], target[at + 1].
+function finish(h1: number, h2: number, target: Uint32Array, at: number): void {
   h1 = (h1 + h2) | 0;
   h2 = (h2 + h1) | 0;
   h1 = fmix(h1);
@@ -173,7 +182,7 @@ export function referenceStringHash(s: string): Uint32Array {
   for (let i = 0; i + 1 < s.length; i += 2) word(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
   if (s.length % 2 === 1) word(s.charCodeAt(s.length - 1) | 0x10000);
   const out = new Uint32Array(2);
-  finish(out, 0);
+  finish(LANES[0] as number, LANES[1] as number, out, 0);
   return out;
 }
 

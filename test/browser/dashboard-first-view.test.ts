@@ -35,6 +35,21 @@ describe('the dashboard start (dashboard/app.ts)', () => {
     expect(seen.afterStart).toContain('access');
   }, 60_000);
 
+  it("reads the tab's kept token when the first request needs it, not inside the element's start", async () => {
+    const seen = await withBundlePage(entry, (page) =>
+      page.evaluate(() =>
+        (
+          globalThis as unknown as {
+            tokenRead: () => Promise<{ inStart: number; later: number; authorization: string | null }>;
+          }
+        ).tokenRead(),
+      ),
+    );
+    expect(seen.inStart).toBe(0);
+    expect(seen.later).toBe(1);
+    expect(seen.authorization).toBe('Bearer kept-token');
+  }, 60_000);
+
   it('starts the live watch a task after the first view is on screen, not in the task that shows it', async () => {
     const seen = await withBundlePage(entry, (page) =>
       page.evaluate(() =>

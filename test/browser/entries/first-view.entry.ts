@@ -98,3 +98,40 @@ function start(calls: string[], withAccess = false) {
   handle.unmount();
   return seen;
 };
+
+/**
+ * The tab's kept token is read when the first request needs it, not inside the element's start:
+ * a tab's first sessionStorage read waits on the browser. The request still carries it.
+ */
+(
+  globalThis as { tokenRead?: () => Promise<{ inStart: number; later: number; authorization: string | null }> }
+).tokenRead = async () => {
+  const { mount } = await import('../../../dashboard/main.js');
+  const { tokenKey } = await import('../../../dashboard/token-key.js');
+  sessionStorage.setItem(tokenKey('http://127.0.0.1:9'), 'kept-token');
+  let reads = 0;
+  const getItem = Storage.prototype.getItem;
+  Storage.prototype.getItem = function (key: string) {
+    reads++;
+    return getItem.call(this, key);
+  };
+  let authorization: string | null = null;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+    authorization ??= new Headers(init?.headers).get('authorization');
+    return new Promise<Response>(() => undefined);
+  }) as typeof fetch;
+  try {
+    const host = document.createElement('div');
+    document.body.append(host);
+    const handle = mount(host, { url: 'http://127.0.0.1:9', pollMs: 0 });
+    const inStart = reads;
+    await nextTask();
+    await nextTask();
+    handle.unmount();
+    return { inStart, later: reads, authorization };
+  } finally {
+    Storage.prototype.getItem = getItem;
+    globalThis.fetch = realFetch;
+  }
+};

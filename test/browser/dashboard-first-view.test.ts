@@ -35,6 +35,18 @@ describe('the dashboard start (dashboard/app.ts)', () => {
     expect(seen.afterStart).toContain('access');
   }, 60_000);
 
+  it('builds the header, with its form controls, in the task that puts the shell on the page, not inside the start', async () => {
+    const seen = await withBundlePage(entry, (page) =>
+      page.evaluate(() =>
+        (globalThis as unknown as { madeInStart: () => Promise<{ inStart: string[]; later: string[] }> }).madeInStart(),
+      ),
+    );
+    expect(seen.inStart).not.toContain('input');
+    expect(seen.inStart).not.toContain('header');
+    expect(seen.later).toContain('input');
+    expect(seen.later).toContain('header');
+  }, 60_000);
+
   it("reads the tab's kept token when the first request needs it, not inside the element's start", async () => {
     const seen = await withBundlePage(entry, (page) =>
       page.evaluate(() =>

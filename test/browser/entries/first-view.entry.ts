@@ -135,3 +135,25 @@ function start(calls: string[], withAccess = false) {
     globalThis.fetch = realFetch;
   }
 };
+
+/** The elements made inside the element's start (the header, with its form controls, is made a task later). */
+(globalThis as { madeInStart?: () => Promise<{ inStart: string[]; later: string[] }> }).madeInStart = async () => {
+  const made: string[] = [];
+  const create = document.createElement;
+  document.createElement = function (this: Document, tag: string, options?: ElementCreationOptions) {
+    made.push(tag);
+    return create.call(this, tag, options);
+  } as typeof document.createElement;
+  try {
+    const calls: string[] = [];
+    const handle = start(calls);
+    const inStart = [...made];
+    await nextTask();
+    await nextTask();
+    const later = [...made];
+    handle.unmount();
+    return { inStart, later };
+  } finally {
+    document.createElement = create;
+  }
+};

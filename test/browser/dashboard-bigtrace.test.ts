@@ -245,8 +245,26 @@ describe('big traces', () => {
   it(`lists the first ${FIRST_POINTERS} inputs of a run that read ${WIDE}, and all of them on request, by keyboard`, async () => {
     await withChromium(async (page) => {
       await page.goto(`${server.url}/#/trace/merged`);
+      // The card comes in two frames: its head first, its lists a frame later.
+      const firstFrame = await page.evaluate(
+        () =>
+          new Promise<{ head: number; lists: number }>((resolve) => {
+            const root = document.querySelector('pipetrace-dashboard')?.shadowRoot as ShadowRoot;
+            const look = () => {
+              const card = root.querySelector('section[data-card]');
+              if (card === null) return requestAnimationFrame(look);
+              resolve({
+                head: card.querySelectorAll('dl.card').length,
+                lists: card.querySelectorAll('ul.pointers').length,
+              });
+            };
+            look();
+          }),
+      );
+      expect(firstFrame).toEqual({ head: 1, lists: 0 });
       const card = page.locator('section[data-card]');
       await card.locator('h3', { hasText: 'merge run' }).waitFor();
+      await card.locator('ul.pointers[aria-label="inputs"]').waitFor();
       const inputs = card.locator('ul.pointers[aria-label="inputs"] > li');
       expect(await inputs.count()).toBe(FIRST_POINTERS);
       expect(await card.locator('h3', { hasText: 'Inputs' }).textContent()).toBe(`Inputs (${WIDE})`);

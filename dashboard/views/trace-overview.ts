@@ -68,10 +68,11 @@ function levelName(g: Group | undefined): string {
 }
 
 /**
- * Columns an overview draws per frame: about what the first screen shows (210 px each). The
- * first frame styles and lays out these; `moreOverview` adds as many again per later frame.
+ * Columns an overview draws per frame: three (210 px each), a little less than a wide first
+ * screen shows, since that frame also lays out the rest of the view. The first frame styles and
+ * lays out these; `moreOverview` adds as many again per later frame.
  */
-export const FIRST_COLUMNS = 5;
+export const FIRST_COLUMNS = 3;
 
 /** The columns an overview has yet to build, by overview element. */
 const pending = new WeakMap<Element, (count: number) => boolean>();

@@ -17,7 +17,7 @@ import { reviewView } from './views/review.js';
 import { rowsView } from './views/rows.js';
 import { runView } from './views/run-card.js';
 import { traceView } from './views/trace.js';
-import { nextTask } from './yield.js';
+import { nextFrame, nextTask } from './yield.js';
 
 export interface AppOptions {
   api: DashboardApi;
@@ -139,7 +139,12 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
             onchange: (e: Event) => options.tokenField?.set((e.target as HTMLInputElement).value),
           });
     const readOnly = h('span', { class: 'readonly', hidden: true }, 'read-only');
-    const header = h('header', {}, h('h1', {}, 'pipe', h('span', {}, 'trace')), nav, form, tokenInput, readOnly, live);
+    const header = h('header', {}, h('h1', {}, 'pipe', h('span', {}, 'trace')), nav, live);
+    // The command bar and the token field (form controls, the costliest part to lay out) join the
+    // header a frame after it is first drawn, so the shell's first frame lays out half of it.
+    void nextFrame().then(() =>
+      live.before(form, ...(tokenInput === undefined || writes === 'no' ? [] : [tokenInput]), readOnly),
+    );
     return { nav, input, tokenInput, readOnly, header };
   };
   let built: ReturnType<typeof buildBar> | undefined;

@@ -47,6 +47,16 @@ describe('the dashboard start (dashboard/app.ts)', () => {
     expect(seen.later).toContain('header');
   }, 60_000);
 
+  it('draws the header in two frames: title, views and live mark first, the command bar a frame later', async () => {
+    const seen = await withBundlePage(entry, (page) =>
+      page.evaluate(() =>
+        (globalThis as unknown as { headerInTwo: () => Promise<{ first: string[]; later: string[] }> }).headerInTwo(),
+      ),
+    );
+    expect(seen.first).toEqual(['h1', 'nav', 'span']);
+    expect(seen.later).toEqual(['h1', 'nav', 'form', 'span', 'span']);
+  }, 60_000);
+
   it("reads the tab's kept token when the first request needs it, not inside the element's start", async () => {
     const seen = await withBundlePage(entry, (page) =>
       page.evaluate(() =>

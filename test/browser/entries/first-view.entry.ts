@@ -157,3 +157,27 @@ function start(calls: string[], withAccess = false) {
     document.createElement = create;
   }
 };
+
+/** The header comes in two frames: its title, views and live mark first, the command bar a frame later. */
+(globalThis as { headerInTwo?: () => Promise<{ first: string[]; later: string[] }> }).headerInTwo = async () => {
+  const host = document.createElement('div');
+  document.body.append(host);
+  const root = host.attachShadow({ mode: 'open' });
+  const handle = startApp(root, { api: spyApi([]), hash: false, pollMs: 0 });
+  const parts = () => [...(root.querySelector('header')?.children ?? [])].map((el) => el.tagName.toLowerCase());
+  // What the header holds in the task that puts it on the page (a mutation record arrives in that task).
+  const first = await new Promise<string[]>((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (root.querySelector('header') === null) return;
+      observer.disconnect();
+      resolve(parts());
+    });
+    observer.observe(root, { childList: true });
+  });
+  await new Promise((resolve) => requestAnimationFrame(resolve));
+  await nextTask();
+  await nextTask();
+  const later = parts();
+  handle.unmount();
+  return { first, later };
+};

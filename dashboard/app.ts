@@ -17,7 +17,7 @@ import { reviewView } from './views/review.js';
 import { rowsView } from './views/rows.js';
 import { runView } from './views/run-card.js';
 import { traceView } from './views/trace.js';
-import { nextTask } from './yield.js';
+import { nextFrame, nextTask } from './yield.js';
 
 export interface AppOptions {
   api: DashboardApi;
@@ -92,51 +92,66 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     ['Retractions', { view: 'retractions' }],
     ['Monitor', { view: 'monitor' }],
   ];
-  const nav = h(
-    'nav',
-    { 'aria-label': 'views' },
-    ...navLinks.map(([label, v]) => h('a', { href: formatView(v), 'data-view': v.view }, label)),
-  );
-  const input = h('input', {
-    type: 'search',
-    name: 'command',
-    'aria-label': 'command',
-    placeholder: 'trace POINTER · history COMPONENT · flag POINTER · review',
-    autocomplete: 'off',
-    list: 'pt-commands',
-    title: `press / to focus\n${COMMAND_HELP.join('\n')}`,
-  });
-  const datalist = h(
-    'datalist',
-    { id: 'pt-commands' },
-    ...COMMAND_HELP.map((c) => h('option', { value: c.split(' ')[0] as string })),
-  );
-  const form = h(
-    'form',
-    {
-      class: 'command',
-      role: 'search',
-      onsubmit: (e: Event) => {
-        e.preventDefault();
-        void runCommand(input.value);
+  // The header (its form controls the costliest part) is built in the task that puts the shell on
+  // the page, not inside the element's start; anything that needs it sooner builds it then.
+  const buildBar = () => {
+    const nav = h(
+      'nav',
+      { 'aria-label': 'views' },
+      ...navLinks.map(([label, v]) => h('a', { href: formatView(v), 'data-view': v.view }, label)),
+    );
+    const input = h('input', {
+      type: 'search',
+      name: 'command',
+      'aria-label': 'command',
+      placeholder: 'trace POINTER · history COMPONENT · flag POINTER · review',
+      autocomplete: 'off',
+      list: 'pt-commands',
+      title: `press / to focus\n${COMMAND_HELP.join('\n')}`,
+    });
+    const datalist = h(
+      'datalist',
+      { id: 'pt-commands' },
+      ...COMMAND_HELP.map((c) => h('option', { value: c.split(' ')[0] as string })),
+    );
+    const form = h(
+      'form',
+      {
+        class: 'command',
+        role: 'search',
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          void runCommand(input.value);
+        },
       },
-    },
-    input,
-    datalist,
-    h('button', { type: 'submit', class: 'primary' }, 'Run'),
-  );
-  const tokenInput =
-    options.tokenField === undefined
-      ? undefined
-      : h('input', {
-          type: 'password',
-          'aria-label': 'write token',
-          placeholder: 'write token',
-          size: 12,
-          onchange: (e: Event) => options.tokenField?.set((e.target as HTMLInputElement).value),
-        });
-  const readOnly = h('span', { class: 'readonly', hidden: true }, 'read-only');
-  const header = h('header', {}, h('h1', {}, 'pipe', h('span', {}, 'trace')), nav, form, tokenInput, readOnly, live);
+      input,
+      datalist,
+      h('button', { type: 'submit', class: 'primary' }, 'Run'),
+    );
+    const tokenInput =
+      options.tokenField === undefined
+        ? undefined
+        : h('input', {
+            type: 'password',
+            'aria-label': 'write token',
+            placeholder: 'write token',
+            size: 12,
+            onchange: (e: Event) => options.tokenField?.set((e.target as HTMLInputElement).value),
+          });
+    const readOnly = h('span', { class: 'readonly', hidden: true }, 'read-only');
+    const header = h('header', {}, h('h1', {}, 'pipe', h('span', {}, 'trace')), nav, live);
+    // The command bar and the token field (form controls, the costliest part to lay out) join the
+    // header a frame after it is first drawn, so the shell's first frame lays out half of it.
+    void nextFrame().then(() =>
+      live.before(form, ...(tokenInput === undefined || writes === 'no' ? [] : [tokenInput]), readOnly),
+    );
+    return { nav, input, tokenInput, readOnly, header };
+  };
+  let built: ReturnType<typeof buildBar> | undefined;
+  const bar = () => {
+    built ??= buildBar();
+    return built;
+  };
   // What the source lets this page do, asked once before the first view (an in-page store: anything).
   let writes: ViewContext['writes'] = 'yes';
   // Asked one task later, not inside the element's start (the bundle's top level, which defines
@@ -148,6 +163,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
       if (a === undefined) return;
       writes = a.write;
       if (writes === 'no') {
+        const { readOnly, tokenInput } = bar();
         readOnly.hidden = false;
         readOnly.title = 'This server was started without a write token: flags, notes and tags are off.';
         readOnly.textContent = 'read-only: started without a write token, so flags and notes are off';
@@ -162,14 +178,14 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     const out = run?.outputs[0];
     if (examples || run === undefined || out === undefined) return;
     examples = true;
-    input.placeholder = `trace ${out} · history ${run.component} · flag ${out} · review`;
+    bar().input.placeholder = `trace ${out} · history ${run.component} · flag ${out} · review`;
   };
   const style = h('style', {}, STYLES);
   // The shell goes on the page one task later, so its first layout (fonts and all) is a task of
   // its own rather than part of the script's start.
   let mounted = true;
   void nextTask().then(() => {
-    if (mounted) (root as ParentNode).append(style, header, main, status, toastBox);
+    if (mounted) (root as ParentNode).append(style, bar().header, main, status, toastBox);
   });
 
   const ctx = (gen: number): ViewContext => ({
@@ -219,7 +235,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
           navigate({ view: 'history', component: cmd.component });
           break;
       }
-      input.value = '';
+      bar().input.value = '';
     } catch (error) {
       notify((error as Error).message);
     }
@@ -242,7 +258,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
   /** Shows the current view; resolves once it is on screen (or failed). */
   function render(): Promise<void> {
     const gen = ++generation;
-    for (const a of nav.querySelectorAll('a')) {
+    for (const a of bar().nav.querySelectorAll('a')) {
       if (a.dataset.view === view.view) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
     }
@@ -266,7 +282,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
     const inField = (k.composedPath()[0] as Element | undefined)?.matches?.('input, textarea, select') ?? false;
     if (k.key === '/' && !inField && !k.ctrlKey && !k.metaKey && !k.altKey) {
       k.preventDefault();
-      input.focus();
+      bar().input.focus();
     }
   };
   document.addEventListener('keydown', onKey);
@@ -380,7 +396,7 @@ export function startApp(root: ShadowRoot | HTMLElement, options: AppOptions): D
       if (useHash) window.removeEventListener('hashchange', onHash);
       document.removeEventListener('keydown', onKey);
       root.removeEventListener('click', onClick);
-      for (const el of [style, header, main, status, toastBox]) el.remove();
+      for (const el of [style, built?.header, main, status, toastBox]) el?.remove();
     },
   };
 }

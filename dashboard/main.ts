@@ -40,13 +40,24 @@ export function mount(element: HTMLElement, options: MountOptions): DashboardHan
   const root = element.shadowRoot ?? element.attachShadow({ mode: 'open' });
   // A pasted write token is kept for the browser tab's session (not across sessions).
   const tokenKey = 'url' in options ? sessionTokenKey(options.url) : '';
-  let token = 'url' in options ? (options.token ?? session()?.getItem(tokenKey) ?? undefined) : undefined;
+  // Read when first needed, not here: the tab's first sessionStorage read waits on the browser
+  // (a synchronous load of the storage area, 5-20 ms on a busy machine), which would lengthen the
+  // element's start; the first request, a task of its own, reads it instead.
+  let token = 'url' in options ? options.token : undefined;
+  let tokenRead = !('url' in options) || options.token !== undefined;
+  const currentToken = () => {
+    if (!tokenRead) {
+      tokenRead = true;
+      token = session()?.getItem(tokenKey) ?? undefined;
+    }
+    return token;
+  };
   const api =
     'api' in options
       ? options.api
       : 'store' in options
         ? lazyStoreApi(options.store)
-        : httpApi({ url: options.url, token: () => token });
+        : httpApi({ url: options.url, token: currentToken });
   return startApp(root, {
     api,
     hash: options.hash,
@@ -54,8 +65,9 @@ export function mount(element: HTMLElement, options: MountOptions): DashboardHan
     tokenField:
       'url' in options
         ? {
-            get: () => token,
+            get: currentToken,
             set: (t) => {
+              tokenRead = true;
               token = t === '' ? undefined : t;
               if (token === undefined) session()?.removeItem(tokenKey);
               else session()?.setItem(tokenKey, token);

@@ -89,10 +89,11 @@ table.kv th { background: none; color: var(--muted); font-weight: 400; border-to
 .overview { display: flex; gap: 10px; align-items: flex-start; padding: 6px; }
 .overview .level { flex: 0 0 210px; }
 .overview .level h3 { margin: 0 0 6px; font-size: 12px; font-weight: 400; color: var(--muted); text-transform: uppercase; }
-.overview summary b { font-weight: 400; color: var(--node-text); }
-.overview details.group { background: var(--node-fill); border: 1px solid var(--node-line); border-radius: 7px; padding: 6px 8px; margin: 0 0 6px; }
-.overview details.group summary { cursor: pointer; }
-.overview details[data-hit], .overview [data-run][data-hit] { outline: 3px solid #f59e0b; }
+.overview .head b { font-weight: 400; color: var(--node-text); }
+.overview .group { background: var(--node-fill); border: 1px solid var(--node-line); border-radius: 7px; padding: 6px 8px; margin: 0 0 6px; }
+.overview .head { cursor: pointer; display: list-item; list-style: disclosure-closed inside; }
+.overview .head[aria-expanded="true"] { list-style-type: disclosure-open; }
+.overview .group[data-hit], .overview [data-run][data-hit] { outline: 3px solid #f59e0b; }
 .graph svg > text { fill: var(--warn-fg); }
 .graph[data-far] svg g[data-run] text { display: none; }
 .graph:focus-visible { outline: 2px solid var(--primary); outline-offset: 1px; }

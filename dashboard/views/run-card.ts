@@ -7,9 +7,9 @@ import type { Review } from '../../src/analysis/review.js';
 import type { Staleness } from '../../src/analysis/staleness.js';
 import type { Component, Run } from '../../src/model.js';
 import { counted, formatDuration, formatScore, formatTime } from '../../src/render/format.js';
-import { fill, fragment, h, keyValues, link } from '../dom.js';
+import { append, fill, fragment, h, keyValues, link } from '../dom.js';
 import type { ViewContext } from '../view-context.js';
-import { nextTask } from '../yield.js';
+import { nextFrame, nextTask } from '../yield.js';
 import { checksSection } from './checks.js';
 
 export interface RunCardExtras {
@@ -199,7 +199,7 @@ export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTML
   );
   const code = run.code;
   const tags = [...(extras.component?.tags ?? []), ...(code?.tags ?? [])];
-  return h(
+  const card = h(
     'section',
     { class: 'panel card', 'aria-label': `run ${run.id}`, 'data-card': run.id },
     h('h3', { style: 'margin-top:0' }, `${run.component} run`),
@@ -253,6 +253,9 @@ export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTML
         ),
     stale,
     checksSection(run),
+  );
+  // Its lists, links and notes join it a frame later: each frame lays out half the card.
+  const rest = () => [
     h('h3', {}, `Inputs (${run.inputs.length})`),
     pointerList(ctx, run.inputs, extras, false, 'inputs'),
     h('h3', {}, `Outputs (${run.outputs.length})`),
@@ -264,7 +267,9 @@ export function runCard(ctx: ViewContext, run: Run, extras: RunCardExtras): HTML
     h('h3', {}, 'Notes'),
     notes,
     ctx.writes === 'no' ? null : noteForm,
-  );
+  ];
+  void nextFrame().then(() => append(card, rest()));
+  return card;
 }
 
 export async function runView(ctx: ViewContext, id: string): Promise<Node> {

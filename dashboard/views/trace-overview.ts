@@ -68,10 +68,11 @@ function levelName(g: Group | undefined): string {
 }
 
 /**
- * Columns an overview draws per frame: about what the first screen shows (210 px each). The
- * first frame styles and lays out these; `moreOverview` adds as many again per later frame.
+ * Columns an overview draws per frame: three (210 px each), a little less than a wide first
+ * screen shows, since that frame also lays out the rest of the view. The first frame styles and
+ * lays out these; `moreOverview` adds as many again per later frame.
  */
-export const FIRST_COLUMNS = 5;
+export const FIRST_COLUMNS = 3;
 
 /** The columns an overview has yet to build, by overview element. */
 const pending = new WeakMap<Element, (count: number) => boolean>();
@@ -87,47 +88,68 @@ export function completeOverview(overview: Element | null): void {
   moreOverview(overview, Number.POSITIVE_INFINITY);
 }
 
+/** Each group's runs, by its head: the list is built when the group first opens. */
+const groupRuns = new WeakMap<Element, { runs: RunHead[]; open: (id: string) => void }>();
+
+/**
+ * Opens or closes a group (its head is a disclosure button): its runs' list is built on first
+ * open, not before, since a group may hold thousands.
+ */
+function toggleGroup(head: Element): void {
+  const group = head.parentElement;
+  const known = groupRuns.get(head);
+  if (group === null || known === undefined) return;
+  const open = head.getAttribute('aria-expanded') !== 'true';
+  head.setAttribute('aria-expanded', String(open));
+  let list = group.querySelector(':scope > ul');
+  if (list === null && open) {
+    const { runs, open: openRun } = known;
+    list = h(
+      'ul',
+      { class: 'pointers' },
+      ...runs
+        .slice(0, GROUP_RUNS)
+        .map((r) =>
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              { type: 'button', class: 'rowchip', 'data-run': r.id, onclick: () => openRun(r.id) },
+              `${shortId(r.id)} ${formatTime(r.startedAt).slice(5, 16)}${r.status === 'failed' ? ' failed' : ''}`,
+            ),
+          ),
+        ),
+      runs.length > GROUP_RUNS ? h('li', { class: 'muted' }, `… ${counted(runs.length - GROUP_RUNS, 'more run')}`) : '',
+    );
+    group.append(list);
+  }
+  if (list !== null) (list as HTMLElement).hidden = !open;
+}
+
+/** The group head an event is on, if any. */
+const headOf = (e: Event) => (e.target as Element).closest?.('.group > .head') ?? null;
+
 /** The overview element, with its first `FIRST_COLUMNS` columns; `open(id)` shows a run's card. */
 export function traceOverview(trace: OverviewTrace, open: (id: string) => void): HTMLElement {
   const levels = groupTrace(trace);
+  // A group is a plain box with a disclosure button for a head: a <details> per group (its own
+  // shadow tree) cost 4-5 times the style and layout, which on a 1,000-run trace made one long frame.
   const column = (groups: Group[]) =>
     h(
       'section',
       { class: 'level', role: 'listitem', 'aria-label': `level ${levelName(groups[0])}` },
       h('h3', {}, levelName(groups[0])),
       ...groups.map((g) => {
-        const details = h(
-          'details',
-          { class: 'group', 'data-component': g.component, 'data-count': g.runs.length },
-          h('summary', {}, h('b', {}, g.component), ` × ${g.runs.length}`, h('div', { class: 'muted' }, span(g.runs))),
+        const head = h(
+          'div',
+          { class: 'head', role: 'button', tabindex: '0', 'aria-expanded': 'false' },
+          h('b', {}, g.component),
+          ` × ${g.runs.length}`,
+          h('div', { class: 'muted' }, span(g.runs)),
         );
-        // The runs (and their list) are built when the group opens, not before: a group may hold thousands.
-        details.addEventListener('toggle', () => {
-          if (!details.open || details.querySelector('ul') !== null) return;
-          details.append(
-            h(
-              'ul',
-              { class: 'pointers' },
-              ...g.runs
-                .slice(0, GROUP_RUNS)
-                .map((r) =>
-                  h(
-                    'li',
-                    {},
-                    h(
-                      'button',
-                      { type: 'button', class: 'rowchip', 'data-run': r.id, onclick: () => open(r.id) },
-                      `${shortId(r.id)} ${formatTime(r.startedAt).slice(5, 16)}${r.status === 'failed' ? ' failed' : ''}`,
-                    ),
-                  ),
-                ),
-              g.runs.length > GROUP_RUNS
-                ? h('li', { class: 'muted' }, `… ${counted(g.runs.length - GROUP_RUNS, 'more run')}`)
-                : '',
-            ),
-          );
-        });
-        return details;
+        groupRuns.set(head, { runs: g.runs, open });
+        return h('div', { class: 'group', 'data-component': g.component, 'data-count': g.runs.length }, head);
       }),
     );
   const overview = h(
@@ -135,6 +157,17 @@ export function traceOverview(trace: OverviewTrace, open: (id: string) => void):
     { class: 'overview', role: 'list', 'aria-label': 'trace overview: runs grouped by component per level' },
     ...levels.slice(0, FIRST_COLUMNS).map(column),
   );
+  overview.addEventListener('click', (e) => {
+    const head = headOf(e);
+    if (head !== null) toggleGroup(head);
+  });
+  overview.addEventListener('keydown', (e) => {
+    const head = headOf(e);
+    if (head !== null && (e.key === 'Enter' || e.key === ' ')) {
+      e.preventDefault();
+      toggleGroup(head);
+    }
+  });
   let built = FIRST_COLUMNS;
   pending.set(overview, (count) => {
     overview.append(...levels.slice(built, built + count).map(column));

@@ -168,7 +168,7 @@ export async function traceView(ctx: ViewContext, v: TraceView): Promise<Node> {
       }
       let first: Element | undefined;
       completeOverview(graph.firstElementChild);
-      for (const el of graph.querySelectorAll('[data-run], details[data-component]')) {
+      for (const el of graph.querySelectorAll('[data-run], .group[data-component]')) {
         const text = `${el.getAttribute('data-component') ?? ''} ${el.getAttribute('data-run') ?? ''} ${el.getAttribute('aria-label') ?? ''}`;
         const hit = q !== '' && text.toLowerCase().includes(q);
         el.toggleAttribute('data-hit', hit);

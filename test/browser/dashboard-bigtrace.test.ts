@@ -8,6 +8,7 @@ import { BIG_GRAPH } from '../../dashboard/views/trace-graph.js';
 import { FIRST_COLUMNS, MAX_COLUMNS } from '../../dashboard/views/trace-overview.js';
 import { createPipetrace } from '../../src/index.js';
 import { TRACE_PAGE_MAX } from '../../src/queries.js';
+import { axeViolations, describeViolations } from './axe.js';
 import { serveDashboard } from './dashboard-server.js';
 import { withChromium } from './harness.js';
 
@@ -95,24 +96,35 @@ describe('big traces', () => {
       await page.goto(`${server.url}/#/trace/merged`);
       await page.locator('.graph[data-grouped] .overview').waitFor();
       expect(await page.locator('svg g[data-run]').count()).toBe(0);
-      const groups = page.locator('details.group');
+      const groups = page.locator('.overview .group');
       expect(await groups.count()).toBe(3);
-      expect(await page.locator('details.group[data-component="load-a"]').getAttribute('data-count')).toBe(
+      expect(await page.locator('.overview .group[data-component="load-a"]').getAttribute('data-count')).toBe(
         String(WIDE / 2),
       );
-      expect(await page.locator('details.group[data-component="load-a"] summary').textContent()).toMatch(
-        /load-a × 100/,
-      );
+      expect(await page.locator('.group[data-component="load-a"] > .head').textContent()).toMatch(/load-a × 100/);
       // Runs are built only when a group opens; a click on one opens its card.
-      expect(await page.locator('details.group[data-component="load-a"] button[data-run]').count()).toBe(0);
-      await page.locator('details.group[data-component="load-a"] summary').click();
+      expect(await page.locator('.overview .group[data-component="load-a"] button[data-run]').count()).toBe(0);
+      await page.locator('.group[data-component="load-a"] > .head').click();
       await expect
-        .poll(() => page.locator('details.group[data-component="load-a"] button[data-run]').count())
+        .poll(() => page.locator('.overview .group[data-component="load-a"] button[data-run]').count())
         .toBe(100);
-      await page.locator('details.group[data-component="load-a"] button[data-run]').first().click();
+      await page.locator('.overview .group[data-component="load-a"] button[data-run]').first().click();
       await expect.poll(() => page.locator('section[data-card] h3').first().textContent()).toBe('load-a run');
+      // A group's head is a disclosure button: it says whether it is open, and the keyboard works it.
+      const head = page.locator('.group[data-component="load-a"] > .head');
+      expect(await head.getAttribute('role')).toBe('button');
+      expect(await head.getAttribute('aria-expanded')).toBe('true');
+      await head.focus();
+      await page.keyboard.press('Enter');
+      expect(await head.getAttribute('aria-expanded')).toBe('false');
+      expect(await page.locator('.group[data-component="load-a"] button[data-run]').first().isVisible()).toBe(false);
+      await page.keyboard.press(' ');
+      expect(await head.getAttribute('aria-expanded')).toBe('true');
+      expect(await page.locator('.group[data-component="load-a"] button[data-run]').count()).toBe(100);
+      // The overview, a group open, passes axe (a11y.test.ts sees only small traces).
+      expect(describeViolations(await axeViolations(page))).toBe('');
       await page.locator('input[name="find"]').fill('load-b');
-      expect(await page.locator('details.group[data-hit]').getAttribute('data-component')).toBe('load-b');
+      expect(await page.locator('.overview .group[data-hit]').getAttribute('data-component')).toBe('load-b');
     });
   }, 60_000);
 
@@ -132,8 +144,8 @@ describe('big traces', () => {
       const card = page.locator('section[data-card]');
       await card.locator('h3', { hasText: `Inputs (${WIDE})` }).waitFor();
       // A run opened from a group: its outputs come with it.
-      await page.locator('details.group[data-component="load-b"] summary').click();
-      await page.locator('details.group[data-component="load-b"] button[data-run]').first().click();
+      await page.locator('.group[data-component="load-b"] > .head').click();
+      await page.locator('.overview .group[data-component="load-b"] button[data-run]').first().click();
       await expect.poll(() => card.locator('h3').first().textContent()).toBe('load-b run');
       await expect
         .poll(() => card.locator('ul.pointers[aria-label="outputs"] .mono').first().textContent())
@@ -176,7 +188,7 @@ describe('big traces', () => {
   it('draws the overview in one layout pass, in fonts the page and the shell have already drawn', async () => {
     await withChromium(async (page) => {
       await page.goto(`${server.url}/#/trace/merged`);
-      await page.locator('.graph[data-grouped] .overview details.group').first().waitFor();
+      await page.locator('.graph[data-grouped] .overview .group').first().waitFor();
       const { body, host, shell, view, skipped } = await page.evaluate(() => {
         const el = document.querySelector('pipetrace-dashboard') as HTMLElement;
         const root = el.shadowRoot as ShadowRoot;
@@ -218,8 +230,8 @@ describe('big traces', () => {
     await withChromium(async (page) => {
       await page.goto(`${server.url}/#/trace/merged`);
       await page.locator('section[data-card] dd.mono').first().waitFor();
-      await page.locator('details.group[data-component="load-a"] summary').click();
-      await page.locator('details.group[data-component="load-a"] button[data-run]').first().waitFor();
+      await page.locator('.group[data-component="load-a"] > .head').click();
+      await page.locator('.overview .group[data-component="load-a"] button[data-run]').first().waitFor();
       const families = await page.evaluate(() => {
         const root = document.querySelector('pipetrace-dashboard')?.shadowRoot as ShadowRoot;
         const all = [...root.querySelectorAll('main *')].map((e) => getComputedStyle(e).fontFamily);
@@ -233,8 +245,26 @@ describe('big traces', () => {
   it(`lists the first ${FIRST_POINTERS} inputs of a run that read ${WIDE}, and all of them on request, by keyboard`, async () => {
     await withChromium(async (page) => {
       await page.goto(`${server.url}/#/trace/merged`);
+      // The card comes in two frames: its head first, its lists a frame later.
+      const firstFrame = await page.evaluate(
+        () =>
+          new Promise<{ head: number; lists: number }>((resolve) => {
+            const root = document.querySelector('pipetrace-dashboard')?.shadowRoot as ShadowRoot;
+            const look = () => {
+              const card = root.querySelector('section[data-card]');
+              if (card === null) return requestAnimationFrame(look);
+              resolve({
+                head: card.querySelectorAll('dl.card').length,
+                lists: card.querySelectorAll('ul.pointers').length,
+              });
+            };
+            look();
+          }),
+      );
+      expect(firstFrame).toEqual({ head: 1, lists: 0 });
       const card = page.locator('section[data-card]');
       await card.locator('h3', { hasText: 'merge run' }).waitFor();
+      await card.locator('ul.pointers[aria-label="inputs"]').waitFor();
       const inputs = card.locator('ul.pointers[aria-label="inputs"] > li');
       expect(await inputs.count()).toBe(FIRST_POINTERS);
       expect(await card.locator('h3', { hasText: 'Inputs' }).textContent()).toBe(`Inputs (${WIDE})`);
@@ -365,7 +395,7 @@ describe('big traces', () => {
               find.dispatchEvent(new Event('input'));
               resolve({
                 first,
-                hits: overview.querySelectorAll('details[data-hit]').length,
+                hits: overview.querySelectorAll('.group[data-hit]').length,
                 afterSearch: overview.querySelectorAll('section.level').length,
               });
             });
@@ -387,8 +417,8 @@ describe('big traces', () => {
       await page.locator('input[name="find"]').fill('');
       await page.reload();
       const last = page.locator('.overview section.level').nth(MAX_COLUMNS - 1);
-      await last.locator('details.group summary').first().click();
-      await expect.poll(() => last.locator('details.group button[data-run]').count()).toBeGreaterThan(0);
+      await last.locator('.group > .head').first().click();
+      await expect.poll(() => last.locator('.group button[data-run]').count()).toBeGreaterThan(0);
     });
   }, 60_000);
 
@@ -399,7 +429,7 @@ describe('big traces', () => {
       const count = () =>
         page.evaluate(() =>
           [
-            ...(document.querySelector('pipetrace-dashboard')?.shadowRoot?.querySelectorAll('details.group') ?? []),
+            ...(document.querySelector('pipetrace-dashboard')?.shadowRoot?.querySelectorAll('.overview .group') ?? []),
           ].reduce((n, d) => n + Number(d.getAttribute('data-count')), 0),
         );
       // The columns past the first screen come a few per frame.

@@ -35,6 +35,43 @@ describe('the dashboard start (dashboard/app.ts)', () => {
     expect(seen.afterStart).toContain('access');
   }, 60_000);
 
+  it('builds the header, with its form controls, in the task that puts the shell on the page, not inside the start', async () => {
+    const seen = await withBundlePage(entry, (page) =>
+      page.evaluate(() =>
+        (globalThis as unknown as { madeInStart: () => Promise<{ inStart: string[]; later: string[] }> }).madeInStart(),
+      ),
+    );
+    expect(seen.inStart).not.toContain('input');
+    expect(seen.inStart).not.toContain('header');
+    expect(seen.later).toContain('input');
+    expect(seen.later).toContain('header');
+  }, 60_000);
+
+  it('draws the header in two frames: title, views and live mark first, the command bar a frame later', async () => {
+    const seen = await withBundlePage(entry, (page) =>
+      page.evaluate(() =>
+        (globalThis as unknown as { headerInTwo: () => Promise<{ first: string[]; later: string[] }> }).headerInTwo(),
+      ),
+    );
+    expect(seen.first).toEqual(['h1', 'nav', 'span']);
+    expect(seen.later).toEqual(['h1', 'nav', 'form', 'span', 'span']);
+  }, 60_000);
+
+  it("reads the tab's kept token when the first request needs it, not inside the element's start", async () => {
+    const seen = await withBundlePage(entry, (page) =>
+      page.evaluate(() =>
+        (
+          globalThis as unknown as {
+            tokenRead: () => Promise<{ inStart: number; later: number; authorization: string | null }>;
+          }
+        ).tokenRead(),
+      ),
+    );
+    expect(seen.inStart).toBe(0);
+    expect(seen.later).toBe(1);
+    expect(seen.authorization).toBe('Bearer kept-token');
+  }, 60_000);
+
   it('starts the live watch a task after the first view is on screen, not in the task that shows it', async () => {
     const seen = await withBundlePage(entry, (page) =>
       page.evaluate(() =>

@@ -110,7 +110,8 @@ describe('the dashboard on call', () => {
       await page.goto(
         `${server.url}/#/run/${encodeURIComponent((await pt.recent(30)).find((r) => r.component === 'infer')!.id)}`,
       );
-      await page.locator('section[data-card]').waitFor();
+      // The card's lists and notes (where flag toggles and the note field would be) come a frame after its head.
+      await page.locator('section[data-card] h3', { hasText: 'Notes' }).waitFor();
       expect(await page.locator('header .readonly').textContent()).toMatch(/read-only: started without a write token/);
       expect(await page.locator('button.flag').count()).toBe(0);
       expect(await page.locator('textarea[name="note"]').count()).toBe(0);

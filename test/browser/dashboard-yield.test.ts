@@ -10,4 +10,11 @@ describe('nextTask (dashboard/yield.ts)', () => {
     );
     expect(seen).toEqual(['queued task', 'after nextTask']);
   }, 60_000);
+
+  it("runs slices queued at once in turns, with the page's other tasks between them", async () => {
+    const seen = await withBundlePage(entry, (page) =>
+      page.evaluate(() => (globalThis as unknown as { takeTurns: () => Promise<string[]> }).takeTurns()),
+    );
+    expect(seen.slice(0, 6)).toEqual(['other', 'a', 'other', 'b', 'other', 'c']);
+  }, 60_000);
 });

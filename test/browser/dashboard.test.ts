@@ -106,6 +106,8 @@ describe('the dashboard in Chromium', () => {
       const card = page.locator('section[data-card]');
       await page.waitForFunction(() => true);
       await expect.poll(() => card.locator('h3').first().textContent()).toBe('clean run');
+      // Its lists and notes join it a frame after its head.
+      await card.locator('h3', { hasText: 'Notes' }).waitFor();
       const text = (await card.textContent()) ?? '';
       expect(text).toContain('data-eng');
       expect(text).toMatch(/a1b2c3d2e4f5/);

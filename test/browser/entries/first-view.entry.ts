@@ -98,3 +98,86 @@ function start(calls: string[], withAccess = false) {
   handle.unmount();
   return seen;
 };
+
+/**
+ * The tab's kept token is read when the first request needs it, not inside the element's start:
+ * a tab's first sessionStorage read waits on the browser. The request still carries it.
+ */
+(
+  globalThis as { tokenRead?: () => Promise<{ inStart: number; later: number; authorization: string | null }> }
+).tokenRead = async () => {
+  const { mount } = await import('../../../dashboard/main.js');
+  const { tokenKey } = await import('../../../dashboard/token-key.js');
+  sessionStorage.setItem(tokenKey('http://127.0.0.1:9'), 'kept-token');
+  let reads = 0;
+  const getItem = Storage.prototype.getItem;
+  Storage.prototype.getItem = function (key: string) {
+    reads++;
+    return getItem.call(this, key);
+  };
+  let authorization: string | null = null;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+    authorization ??= new Headers(init?.headers).get('authorization');
+    return new Promise<Response>(() => undefined);
+  }) as typeof fetch;
+  try {
+    const host = document.createElement('div');
+    document.body.append(host);
+    const handle = mount(host, { url: 'http://127.0.0.1:9', pollMs: 0 });
+    const inStart = reads;
+    await nextTask();
+    await nextTask();
+    handle.unmount();
+    return { inStart, later: reads, authorization };
+  } finally {
+    Storage.prototype.getItem = getItem;
+    globalThis.fetch = realFetch;
+  }
+};
+
+/** The elements made inside the element's start (the header, with its form controls, is made a task later). */
+(globalThis as { madeInStart?: () => Promise<{ inStart: string[]; later: string[] }> }).madeInStart = async () => {
+  const made: string[] = [];
+  const create = document.createElement;
+  document.createElement = function (this: Document, tag: string, options?: ElementCreationOptions) {
+    made.push(tag);
+    return create.call(this, tag, options);
+  } as typeof document.createElement;
+  try {
+    const calls: string[] = [];
+    const handle = start(calls);
+    const inStart = [...made];
+    await nextTask();
+    await nextTask();
+    const later = [...made];
+    handle.unmount();
+    return { inStart, later };
+  } finally {
+    document.createElement = create;
+  }
+};
+
+/** The header comes in two frames: its title, views and live mark first, the command bar a frame later. */
+(globalThis as { headerInTwo?: () => Promise<{ first: string[]; later: string[] }> }).headerInTwo = async () => {
+  const host = document.createElement('div');
+  document.body.append(host);
+  const root = host.attachShadow({ mode: 'open' });
+  const handle = startApp(root, { api: spyApi([]), hash: false, pollMs: 0 });
+  const parts = () => [...(root.querySelector('header')?.children ?? [])].map((el) => el.tagName.toLowerCase());
+  // What the header holds in the task that puts it on the page (a mutation record arrives in that task).
+  const first = await new Promise<string[]>((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (root.querySelector('header') === null) return;
+      observer.disconnect();
+      resolve(parts());
+    });
+    observer.observe(root, { childList: true });
+  });
+  await new Promise((resolve) => requestAnimationFrame(resolve));
+  await nextTask();
+  await nextTask();
+  const later = parts();
+  handle.unmount();
+  return { first, later };
+};

@@ -11,3 +11,25 @@ import { nextTask } from '../../../dashboard/yield.js';
   seen.push('after nextTask');
   return seen;
 };
+
+/**
+ * Three slices queued at once, and a task queued by another party after each of its turns: the
+ * other party's task runs between the slices, not after all three.
+ */
+(globalThis as { takeTurns?: () => Promise<string[]> }).takeTurns = async () => {
+  const seen: string[] = [];
+  const other = new MessageChannel();
+  let turns = 0;
+  other.port1.onmessage = () => {
+    seen.push('other');
+    if (++turns < 4) other.port2.postMessage(null);
+  };
+  other.port2.postMessage(null);
+  await Promise.all(
+    ['a', 'b', 'c'].map(async (name) => {
+      await nextTask();
+      seen.push(name);
+    }),
+  );
+  return seen;
+};

@@ -418,23 +418,33 @@ export class FsJsonStoreImpl implements FsJsonStore {
   }
 
   private async readBlob(key: string): Promise<Uint8Array | undefined> {
-    let file = this.state.blobs.file(key);
-    if (file === undefined) return undefined;
-    const cached = this.smallBlobs.get(file);
-    if (cached !== undefined) return cached;
-    let data = await readBlobFile(this.layout.blobs, file);
-    if (data === undefined) {
-      // Another writer may have replaced or deleted it since we looked: look again once.
-      await this.refresh(true);
-      file = this.state.blobs.file(key);
-      if (file === undefined) return undefined;
-      data = await readBlobFile(this.layout.blobs, file);
-      if (data === undefined) {
-        this.found.report({ file: `blobs/${file}`, line: 0, reason: `blob ${JSON.stringify(key)} is missing` });
-      }
+    return this.findBlob(key, async (file) => {
+      const cached = this.smallBlobs.get(file);
+      if (cached !== undefined) return cached;
+      const data = await readBlobFile(this.layout.blobs, file);
+      if (data !== undefined) this.smallBlobs.set(file, data);
+      return data;
+    });
+  }
+
+  /**
+   * `read` of the file holding a key's bytes, or undefined when there is none. A file gone since
+   * the look (another writer replaced or deleted it) gets one more look; gone again, it is reported.
+   */
+  private async findBlob<T>(
+    key: string,
+    read: (file: string, size: number) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    for (let look = 0; look < 2; look++) {
+      if (look > 0) await this.refresh(true);
+      const ref = this.state.blobs.live(key);
+      if (ref === undefined) return undefined;
+      const got = await read(ref.file, ref.size);
+      if (got !== undefined) return got;
+      if (look > 0)
+        this.found.report({ file: `blobs/${ref.file}`, line: 0, reason: `blob ${JSON.stringify(key)} is missing` });
     }
-    if (data !== undefined) this.smallBlobs.set(file, data);
-    return data;
+    return undefined;
   }
 
   async getBlobs(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
@@ -450,19 +460,13 @@ export class FsJsonStoreImpl implements FsJsonStore {
   /** readBlob() into a lent buffer (see ReadBuffers): not kept in the small-blob cache. */
   private async lendBlob(key: string): Promise<Lent<Uint8Array | undefined>> {
     this.check();
-    for (let look = 0; look < 2; look++) {
-      // Another writer may have replaced or deleted it since we looked: look again once.
-      if (look > 0) await this.refresh(true);
-      const ref = this.state.blobs.live(key);
-      if (ref === undefined) return { value: undefined };
-      const small = this.smallBlobs.peek(ref.file);
+    const lent = await this.findBlob(key, async (file, size): Promise<Lent<Uint8Array | undefined> | undefined> => {
+      const small = this.smallBlobs.peek(file);
       if (small !== undefined) return { value: small };
-      const read = await readBlobLent(this.layout.blobs, ref.file, ref.size, this.readBuffers);
-      if (read !== undefined) return { value: read.data, giveBack: read.giveBack };
-      if (look > 0)
-        this.found.report({ file: `blobs/${ref.file}`, line: 0, reason: `blob ${JSON.stringify(key)} is missing` });
-    }
-    return { value: undefined };
+      const read = await readBlobLent(this.layout.blobs, file, size, this.readBuffers);
+      return read === undefined ? undefined : { value: read.data, giveBack: read.giveBack };
+    });
+    return lent ?? { value: undefined };
   }
 
   async listBlobs(prefix: string): Promise<string[]> {

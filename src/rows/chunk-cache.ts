@@ -56,6 +56,9 @@ export function outgrowsCache(pair: PairManifest): boolean {
   return pair.rows * 16 > limitBytes / 4;
 }
 
+/** What a cache entry's id adds to its chunk key: the pair's content digest (see above). */
+const digestTag = (pair: PairManifest): string => `\u0000${pair.w ?? ''}`;
+
 /** Decoded chunks cached for a store, and their bytes. */
 export function chunkCacheStats(store: Store): { entries: number; bytes: number } {
   const cache = caches.get(store);
@@ -84,7 +87,7 @@ export function cachedChunk(store: Store, pair: PairManifest, c: number, runId?:
   const cache = caches.get(store);
   if (cache === undefined) return undefined;
   const fast = byPair.get(pair)?.[c];
-  const id = runId === undefined ? undefined : pairChunkKey(runId, pair, c) + `\u0000${pair.w ?? ''}`;
+  const id = runId === undefined ? undefined : pairChunkKey(runId, pair, c) + digestTag(pair);
   const hit = fast?.live && fast.cache === cache ? fast : id === undefined ? undefined : cache.map.get(id);
   if (hit === undefined || hit.chunk.count !== count) return undefined;
   cache.map.delete(hit.id);
@@ -109,7 +112,7 @@ export async function loadChunks(
   const missing: string[] = [];
   const missingAt: number[] = [];
   const missingBucket: number[] = [];
-  const tag = `\u0000${pair.w ?? ''}`;
+  const tag = digestTag(pair);
   let slots = byPair.get(pair);
   for (const c of indexes) {
     const count = pair.counts[c] ?? 0;

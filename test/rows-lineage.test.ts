@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../adapters/memory.js';
 import { isPipetraceError } from '../src/errors.js';
 import type { Run } from '../src/model.js';
-import { impact, RowRecorder, readRowManifest, rowHash, traceRow, writeRowLineage } from '../src/rows/index.js';
+import {
+  impact,
+  type RowKey,
+  RowRecorder,
+  readRowManifest,
+  rowHash,
+  traceRow,
+  writeRowLineage,
+} from '../src/rows/index.js';
 import type { Store } from '../src/store.js';
 import { sampleRun } from '../src/testing.js';
 
@@ -151,22 +159,52 @@ describe('row lineage capture and trace', () => {
     expect(keep.bytes / keys.length).toBeLessThan(8.1);
   });
 
-  it('records the same lineage a row at a time as from arrays', async () => {
-    const a = memoryStore();
-    const b = memoryStore();
-    const rec = new RowRecorder('o', 'i', 'map', { expected: 2 });
-    const outs = Array.from({ length: 5000 }, (_, i) => [i, 'x']);
-    const ins = Array.from({ length: 5000 }, (_, i) => `in-${i}`);
-    for (const [i, o] of outs.entries()) rec.add(o, ins[i] as string);
-    await writeRowLineage(a, 'r', [rec]);
-    await writeRowLineage(b, 'r', [{ output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: ins }]);
-    const keys = await a.listBlobs('rows/');
-    expect(keys).toEqual(await b.listBlobs('rows/'));
-    const [da, db] = [await a.getBlobs(keys), await b.getBlobs(keys)];
-    const same = da.every(
-      (x, i) => x !== undefined && db[i] !== undefined && Buffer.from(x).equals(Buffer.from(db[i] as Uint8Array)),
-    );
-    expect(same).toBe(true);
+  it('records the same lineage a row at a time as from arrays, for string, number and composite keys', async () => {
+    // Two strings take the recorder's paired hash; any other key takes the one-key path.
+    const variants: [RowKey[], RowKey[]][] = [
+      [Array.from({ length: 5000 }, (_, i) => [i, 'x']), Array.from({ length: 5000 }, (_, i) => `in-${i}`)],
+      [
+        Array.from({ length: 5000 }, (_, i) => `out-${'z'.repeat(i % 7)}${i}`),
+        Array.from({ length: 5000 }, (_, i) => `in-${i}`),
+      ],
+      [Array.from({ length: 5000 }, (_, i) => `out-${i}`), Array.from({ length: 5000 }, (_, i) => i)],
+    ];
+    for (const [outs, ins] of variants) {
+      const a = memoryStore();
+      const b = memoryStore();
+      const rec = new RowRecorder('o', 'i', 'map', { expected: 2 });
+      for (const [i, o] of outs.entries()) rec.add(o, ins[i] as RowKey);
+      await writeRowLineage(a, 'r', [rec]);
+      await writeRowLineage(b, 'r', [{ output: 'o', input: 'i', kind: 'map', outputKeys: outs, inputKeys: ins }]);
+      const keys = await a.listBlobs('rows/');
+      expect(keys).toEqual(await b.listBlobs('rows/'));
+      const [da, db] = [await a.getBlobs(keys), await b.getBlobs(keys)];
+      const same = da.every(
+        (x, i) => x !== undefined && db[i] !== undefined && Buffer.from(x).equals(Buffer.from(db[i] as Uint8Array)),
+      );
+      expect(same).toBe(true);
+    }
+  });
+
+  it('leaves a recorder as it was when a row brings a bad key, even when the row would fill its region', async () => {
+    const rec = new RowRecorder('o', 'i', 'many', { expected: 16 });
+    // One output key: its region fills at its capacity, where the next add turns the recorder flat.
+    let added = 0;
+    const bad: RowKey[] = ['x'.repeat(70_000), { no: 1 } as unknown as RowKey, Number.NaN];
+    for (let i = 0; i < 200; i++) {
+      for (const b of bad) {
+        expect(() => rec.add('same', b)).toThrow(expect.objectContaining({ code: 'invalid_input' }));
+        expect(() => rec.add(b, 'in')).toThrow(expect.objectContaining({ code: 'invalid_input' }));
+        expect(rec.rows).toBe(added);
+      }
+      rec.add('same', `in-${i}`);
+      added++;
+    }
+    const store = memoryStore();
+    await store.putRuns([run('r', 'c', 0, ['i'], ['o'])]);
+    await writeRowLineage(store, 'r', [rec]);
+    const trace = await traceRow(store, 'o', 'same', { maxRows: 1000 });
+    expect(trace.origins[0]?.rowCount).toBe(200);
   });
 
   it('replaces a pair given again for the same run, output and input', async () => {

@@ -83,6 +83,8 @@ export {
   type RowCaptureSummary,
   type RowKey,
   type RowLineageSpec,
+  type RowReclaimOptions,
+  type RowReclaimReport,
   RowRecorder,
   type RowRef,
   type RowReview,
@@ -92,6 +94,7 @@ export {
   type RowStep,
   type RowTrace,
   type RowTraceOptions,
+  reclaimRowChunks,
   rowHash,
 } from './rows/index.js';
 export type { RowStepInput } from './rows/trace.js';

@@ -59,11 +59,14 @@ import {
   type RowCaptureSummary,
   type RowKey,
   type RowLineageSpec,
+  type RowReclaimOptions,
+  type RowReclaimReport,
   type RowRecorder,
   type RowReview,
   type RowReviewOptions,
   type RowTrace,
   type RowTraceOptions,
+  reclaimRowChunks,
   reviewRows,
   traceRow,
   unflagRows,
@@ -490,6 +493,14 @@ export class Pipetrace {
   /** Follows one row forward: which rows of which outputs derive from it. */
   async impact(pointer: string, key: RowKey, options: RowTraceOptions = {}): Promise<RowTrace> {
     return impact(this.store, pointer, key, checkRowTraceOptions(options));
+  }
+
+  /**
+   * Deletes the row chunks no run's manifest names and no capture in progress holds: what a
+   * big capture that failed or was killed midway left (see reclaimRowChunks).
+   */
+  async reclaimRowChunks(options: RowReclaimOptions = {}): Promise<RowReclaimReport> {
+    return reclaimRowChunks(this.store, options);
   }
 
   // ---- labels and retraction -------------------------------------------------------------

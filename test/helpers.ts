@@ -1,6 +1,7 @@
 import { memoryStore } from '../adapters/memory.js';
 import { createPipetrace } from '../src/index.js';
 import type { Run } from '../src/model.js';
+import type { BlobRecord, Store } from '../src/store.js';
 
 export const T0 = Date.UTC(2026, 0, 1);
 export const DAY = 86_400_000;
@@ -37,3 +38,21 @@ export const pairRun = (id: string): Run => ({
   params: {},
   metrics: {},
 });
+
+/**
+ * The store with its putBlobs replaced by `put`, which may call the real one (passed as `real`);
+ * every other member reads from the store itself.
+ */
+export function withPutBlobs(
+  store: Store,
+  put: (blobs: BlobRecord[], real: (blobs: BlobRecord[]) => Promise<void>) => Promise<void>,
+): Store {
+  const real = (blobs: BlobRecord[]) => store.putBlobs(blobs);
+  return new Proxy(store, {
+    get(target, name) {
+      if (name === 'putBlobs') return (blobs: BlobRecord[]) => put(blobs, real);
+      const value = Reflect.get(target, name, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

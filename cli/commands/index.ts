@@ -26,6 +26,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   note: async () => (await import('./note.js')).note,
   copy: async () => (await import('./copy.js')).copyCommand,
   compact: async () => (await import('./compact.js')).compact,
+  'reclaim-rows': async () => (await import('./reclaim-rows.js')).reclaimRows,
   drift: async () => (await import('./drift.js')).drift,
   monitor: async () => (await import('./drift.js')).monitor,
   metrics: async () => (await import('./metrics.js')).metrics,

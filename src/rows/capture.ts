@@ -17,8 +17,9 @@ import {
   type RunRowsManifest,
 } from './format/codec.js';
 import { HASH_VERSION, hashKeyInto, hashKeys, keyToJson, type RowKey } from './format/keys.js';
+import { Lease } from './lease.js';
 import { summarizePair } from './pair-summary.js';
-import { randomDigest, writeStreamedPair } from './stream-write.js';
+import { randomDigest, streamedKeysOf, writeStreamedPair } from './stream-write.js';
 
 export { CHUNK_ROWS } from './format/chunk.js';
 
@@ -358,33 +359,63 @@ export async function writeRowLineage(
   manifest.pairs = manifest.pairs.filter((p) => !seen.has(`${p.output}\u0000${p.input}`));
   const blobs: { key: string; data: Uint8Array }[] = [];
   const summary: RowCaptureSummary = { run: runId, pairs: [], bytes: 0 };
-  for (const pair of hashed) {
-    const id = manifest.next++;
-    let entry: PairManifest;
-    let chunks: number;
-    let bytes = 0;
-    if (pair.regions !== undefined) {
-      // A big recorder's chunks are written now; the manifest written last makes them visible.
-      const rows = pair.rows ?? 0;
-      entry = { ...pairHead(id, pair, rows), bits: planOf(rows).bits, w: randomDigest() };
-      const streamed = await writeStreamedPair(store, runId, entry, pair.regions, pair.regions.inp !== undefined);
-      chunks = streamed.chunks;
-      bytes = streamed.bytes;
-    } else {
-      const part = partition(runId, id, pair);
-      entry = part.manifest;
-      chunks = part.blobs.length;
-      for (const b of part.blobs) bytes += b.data.length;
-      blobs.push(...part.blobs);
+  // Streamed pairs: their chunks are stored before the manifest, each pair under a lease.
+  const streamed: PairManifest[] = [];
+  const leases: Lease[] = [];
+  try {
+    for (const pair of hashed) {
+      const id = manifest.next++;
+      let entry: PairManifest;
+      let chunks: number;
+      let bytes = 0;
+      if (pair.regions !== undefined) {
+        // A big recorder's chunks are written now; the manifest written last makes them visible.
+        const rows = pair.rows ?? 0;
+        entry = { ...pairHead(id, pair, rows), bits: planOf(rows).bits, w: randomDigest(), wk: true };
+        const lease = await Lease.take(store, runId, entry);
+        if (lease !== undefined) leases.push(lease);
+        streamed.push(entry);
+        const written = await writeStreamedPair(
+          store,
+          runId,
+          entry,
+          pair.regions,
+          pair.regions.inp !== undefined,
+          () => (lease === undefined ? Promise.resolve() : lease.renewIfDue()),
+        );
+        chunks = written.chunks;
+        bytes = written.bytes;
+      } else {
+        const part = partition(runId, id, pair);
+        entry = part.manifest;
+        chunks = part.blobs.length;
+        for (const b of part.blobs) bytes += b.data.length;
+        blobs.push(...part.blobs);
+      }
+      manifest.pairs.push(entry);
+      summary.pairs.push({ output: pair.output, input: pair.input, kind: pair.kind, rows: entry.rows, chunks, bytes });
+      summary.bytes += bytes;
     }
-    manifest.pairs.push(entry);
-    summary.pairs.push({ output: pair.output, input: pair.input, kind: pair.kind, rows: entry.rows, chunks, bytes });
-    summary.bytes += bytes;
+    for (const lease of leases) await lease.beforeCommit();
+  } catch (error) {
+    // Nothing names this write's streamed chunks yet, and their keys are its own: delete them
+    // (what a failure leaves is reclaimed with the lease run out, reclaim.ts).
+    if (streamed.length > 0 && store.deleteBlobs !== undefined) {
+      await store.deleteBlobs(streamed.flatMap((entry) => streamedKeysOf(runId, entry))).catch(() => {});
+    }
+    await Promise.all(leases.map((lease) => lease.drop()));
+    throw error;
   }
   const m = encodeManifest(manifest);
   summary.bytes += m.length;
   blobs.push({ key: manifestKey(runId), data: m });
-  await store.putBlobs(blobs);
+  try {
+    // A failure here may still have stored the manifest (a lost answer): the chunks stay, and a
+    // reclaim deletes them only if no stored manifest names them.
+    await store.putBlobs(blobs);
+  } finally {
+    await Promise.all(leases.map((lease) => lease.drop()));
+  }
   // The new manifest no longer names the replaced pairs' chunks: drop them where the store can.
   if (replaced.length > 0 && store.deleteBlobs !== undefined) {
     await store.deleteBlobs(replaced.flatMap((p) => chunkKeysOf(runId, p)));

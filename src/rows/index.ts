@@ -36,6 +36,7 @@ export {
   rowHash,
 } from './format/keys.js';
 export { impact } from './impact.js';
+export { type RowReclaimOptions, type RowReclaimReport, reclaimRowChunks } from './reclaim.js';
 export {
   type RowReview,
   type RowReviewCandidate,

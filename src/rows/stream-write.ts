@@ -25,8 +25,9 @@ export interface StreamedPair {
  * chunks go under keys of this write alone (they carry the pair's random digest, `wk`), so they
  * are invisible until the run's manifest names them (written last, by the caller): a failed
  * write, a reader meanwhile or a concurrent writer never sees a chunk a stored manifest names
- * change, and a failed write leaves only unnamed chunks (README, "Big captures"). `pair` is the manifest entry (id, kind, rows, bits, w): its counts and summary are
- * filled in here.
+ * change, and a failed write leaves only unnamed chunks (README, "Big captures"; the caller
+ * deletes them, or reclaim.ts does after a crash). `pair` is the manifest entry (id, kind, rows,
+ * bits, w): its counts and summary are filled in here.
  */
 export async function writeStreamedPair(
   store: Store,
@@ -34,6 +35,8 @@ export async function writeStreamedPair(
   pair: PairManifest,
   src: RegionSource,
   edges: boolean,
+  /** Called after each group is handed to the store (the capture's lease renews there). */
+  onGroup?: () => Promise<void>,
 ): Promise<StreamedPair> {
   const n = pair.rows;
   // Keys of this write alone: the chunks an older manifest names stay until it is replaced.
@@ -71,6 +74,7 @@ export async function writeStreamedPair(
     set = (set + 1) % sets.length;
     // The set about to be filled was last written by the oldest call in flight.
     if (pending.length > IN_FLIGHT) await pending.shift();
+    if (onGroup !== undefined) await onGroup();
   };
   try {
     for (let r = 0; r < src.fill.length; r++) {
@@ -102,4 +106,9 @@ export function randomDigest(): string {
   return (
     ((words[0] as number) >>> 0).toString(16).padStart(8, '0') + (words[1] as number).toString(16).padStart(8, '0')
   );
+}
+
+/** Every key a streamed pair's chunks may have, written or not: what a failed write deletes. */
+export function streamedKeysOf(runId: string, pair: PairManifest): string[] {
+  return Array.from({ length: 1 << pair.bits }, (_, c) => pairChunkKey(runId, pair, c));
 }

@@ -16,20 +16,20 @@ export interface Matches {
   missed?: { count: number; query: Int32Array; hash: Uint32Array };
 }
 
-/** Growable (tag, hi, lo) columns. */
+/**
+ * Growable (tag, hi, lo) columns. The arrays are taken at the first push, not before: a bulk
+ * lookup groups its queries first, and the buffers it gives back then can hold the matches.
+ */
 class Column {
   count = 0;
-  tag: Int32Array;
-  hash: Uint32Array;
+  tag: Int32Array = new Int32Array(0);
+  hash: Uint32Array = new Uint32Array(0);
   constructor(
-    capacity: number,
+    private readonly capacity: number,
     private readonly pool: BufferPool | undefined,
-  ) {
-    this.tag = pool?.i32(capacity) ?? new Int32Array(capacity);
-    this.hash = pool?.u32(2 * capacity) ?? new Uint32Array(2 * capacity);
-  }
+  ) {}
   private grow(): void {
-    const n = this.count * 2;
+    const n = this.count === 0 ? this.capacity : this.count * 2;
     const t2 = this.pool?.i32(n) ?? new Int32Array(n);
     t2.set(this.tag.subarray(0, this.count));
     this.pool?.release(this.tag);

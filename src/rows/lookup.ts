@@ -19,6 +19,12 @@ export interface LookupOptions {
   misses?: boolean;
   /** Take large arrays from this pool (the matches' arrays too: release them when spent). */
   pool?: BufferPool;
+  /**
+   * The caller no longer reads the query arrays (the parts and `tags`) once the lookup is
+   * given them: a bulk lookup hands those from `pool` back to it as soon as it has grouped
+   * them, so the matches can reuse them (a review's walk then needs no fresh arrays per stage).
+   */
+  consume?: boolean;
 }
 
 /**
@@ -37,6 +43,31 @@ export async function lookupPair(
   options: LookupOptions = {},
 ): Promise<Matches> {
   const parts = given instanceof Uint32Array ? [given] : given;
+  const pool = options.pool;
+  // With `consume`, the query arrays go back to the pool once, when no longer read.
+  let spent = options.consume !== true || pool === undefined;
+  const spend = (): void => {
+    if (spent) return;
+    spent = true;
+    for (const p of parts) pool?.release(p);
+    pool?.release(options.tags);
+  };
+  try {
+    return await lookupParts(store, runId, pair, parts, direction, options, spend);
+  } finally {
+    spend();
+  }
+}
+
+async function lookupParts(
+  store: Store,
+  runId: string,
+  pair: PairManifest,
+  parts: readonly Uint32Array[],
+  direction: 'backward' | 'forward',
+  options: LookupOptions,
+  spend: () => void,
+): Promise<Matches> {
   let q = 0;
   for (const p of parts) q += p.length >>> 1;
   // Only a bulk backward join reads the parts as they are; other paths take one array.
@@ -95,6 +126,8 @@ export async function lookupPair(
   // then join each chunk's queries with its entries a sub-bucket at a time (joinChunk), or,
   // where the pair kept keys to report, search one sub-bucket per query.
   const g = groupByWindow(pair, parts, options.tags, (wanted) => windows(pair, wanted), pool);
+  // The queries are all in g now (with their tags): the matches may take their buffers.
+  spend();
   const q3 = pool?.u32(3 * g.largest) ?? new Uint32Array(3 * g.largest);
   const grouped: ChunkQueries = { q3, from: 0, to: 0, bits: pair.bits };
   const chunks = chunksInOrder(store, runId, pair, g.windows);

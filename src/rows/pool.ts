@@ -12,7 +12,10 @@ export class BufferPool {
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       const size = (this.free[i] as ArrayBuffer).byteLength;
-      if (size >= bytes && (best < 0 || size < (this.free[best] as ArrayBuffer).byteLength)) best = i;
+      // At most twice the size asked: a small scratch array must not take the buffer a
+      // stage's matches are about to need (they would then be fresh memory).
+      if (size >= bytes && size <= 2 * bytes && (best < 0 || size < (this.free[best] as ArrayBuffer).byteLength))
+        best = i;
     }
     if (best >= 0) return this.free.splice(best, 1)[0] as ArrayBuffer;
     const buffer = new ArrayBuffer(bytes);

@@ -198,6 +198,8 @@ export async function propagate(
     const single = pairs.length === 1;
     const matched = rowLevel && !single ? new Uint8Array(n) : undefined;
     const own = origins.pointerOf(node.pointer);
+    // Whether a lookup was given the node's hashes and labels to spend (see below).
+    let spent = false;
     for (const [i, input] of inputs.entries()) {
       const up = upRuns[i];
       const pair = pairs.find((p) => p.input === input);
@@ -233,6 +235,7 @@ export async function propagate(
       }
       // Every (row, label) entry is a query; matches come back per entry, duplicates included.
       let outL: Int32Array;
+      spent ||= single;
       const m = await lookupPair(
         store,
         run.id,
@@ -240,7 +243,8 @@ export async function propagate(
         // The parts as they are (a seed's are its chunks' arrays): the lookup groups them itself.
         joined ?? node.hashes,
         'backward',
-        single ? { tags: labels, misses: true, pool } : { pool },
+        // One pair: nothing reads the node's hashes or labels after its lookup.
+        single ? { tags: labels, misses: true, pool, consume: true } : { pool },
       );
       const total = m.count;
       if (single) {
@@ -284,9 +288,13 @@ export async function propagate(
         }
         origins.addAll(own, lostH, lostL, lost);
       }
-      if (joined !== undefined) pool.release(joined);
-      else for (const part of node.hashes) pool.release(part);
-      pool.release(labels);
+      // (A single pair's lookup was given them to spend: released twice, a buffer in use again
+      // would be handed out a second time.)
+      if (!spent) {
+        if (joined !== undefined) pool.release(joined);
+        else for (const part of node.hashes) pool.release(part);
+        pool.release(labels);
+      }
     }
   }
   return {

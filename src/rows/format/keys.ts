@@ -190,7 +190,11 @@ export function referenceStringHash(s: string): Uint32Array {
  * Hashes many keys into one Uint32Array of interleaved (high, low) pairs, 8 bytes a key, with
  * no object per row. `keys` may be any array-like: an array of strings, a Float64Array, ...
  */
-export function hashKeys(keys: ArrayLike<RowKey>, target = new Uint32Array(keys.length * 2), offset = 0): Uint32Array {
+export function hashKeys(
+  keys: ArrayLike<RowKey>,
+  target: Uint32Array = new Uint32Array(keys.length * 2),
+  offset = 0,
+): Uint32Array {
   const n = keys.length;
   for (let i = 0; i < n; i++) {
     try {

@@ -8,6 +8,8 @@
  * - cold trace: a fresh process opens the store and traces one output row to the raw rows;
  * - warm trace: the same rows traced again in a process that traced them once;
  * - row review over 100k flagged rows of the last stage (its population: all 20M rows);
+ * - the review's full walk: the same flags with the stage before in the population (no chain;
+ *   no target, reported);
  * - impact: three raw rows followed forward to the last stage (no target; reported).
  * Each part runs in a child process of its own, and reports its peak RSS.
  * SCALE_ROWS_N overrides the 20M rows a stage; SCALE_ROWS_DIR keeps the store there across runs
@@ -185,6 +187,28 @@ async function review(dir: string): Promise<Figures> {
   };
 }
 
+/**
+ * The review's full walk (no target): the flagged rows' pointer with its upstream pointer as the
+ * population (40M rows), which is no chain, so every population row is carried through every
+ * stage. Run after review(), whose flags it reviews.
+ */
+async function walk(dir: string): Promise<Figures> {
+  const store = await open(dir);
+  gc();
+  const t = performance.now();
+  const cpu = process.cpuUsage();
+  const result = await reviewRows(store, { population: [`data/${STAGES}`, `data/${STAGES - 1}`] });
+  const s = (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu);
+  if (result.F !== FLAGGED || result.P !== 2 * N - FLAGGED) throw new Error(`walk saw F=${result.F} P=${result.P}`);
+  await store.close();
+  return {
+    scale_row_review_walk_s: round(s, 2),
+    scale_row_review_walk_cpu_s: round((used.user + used.system) / 1e6, 2),
+    scale_row_review_walk_peak_rss_mb: peakRssMb(),
+  };
+}
+
 /** impact() of three raw rows through the five stages, in a process that opened the store. */
 async function forward(dir: string): Promise<Figures> {
   const store = await open(dir);
@@ -206,6 +230,7 @@ const PARTS: Record<string, (dir: string, arg: string | undefined) => Promise<Fi
   cold: (dir, i) => cold(dir, Number(i)),
   warm,
   review,
+  walk,
   forward,
 };
 
@@ -268,6 +293,7 @@ try {
   figures.scale_row_trace_cold_peak_rss_mb = coldRss;
   Object.assign(figures, child('warm', dir));
   Object.assign(figures, child('review', dir));
+  Object.assign(figures, child('walk', dir));
   Object.assign(figures, child('forward', dir));
   figures.scale_rows_bench_s = round((performance.now() - started) / 1000, 1);
   figures.scale_rows_load_average = round(loadavg()[0] as number, 1);

@@ -127,11 +127,12 @@ const concat32 = <T extends Uint32Array | Int32Array>(parts: T[], make: (n: numb
  * Walks every population row backward at once, carrying (row hash, population row) pairs
  * through row lineage and label sets through run-level steps. Returns, for each run reached,
  * the population rows whose lineage contains it, and every origin row with the population
- * rows derived from it. Runs are visited newest first, so each is visited once.
+ * rows derived from it. Runs are visited newest first, so each is visited once. Takes the
+ * seeds: the array is emptied.
  */
 export async function propagate(
   store: Store,
-  seeds: readonly Seed[],
+  seeds: Seed[],
   labelCount: number,
 ): Promise<{
   runs: Map<string, RunReach>;
@@ -158,6 +159,9 @@ export async function propagate(
       node.seedParts = s.hashes.length;
     }
   }
+  // The nodes hold the seeds' rows now: emptied, the seeds no longer keep a stage's rows
+  // (a whole pair's chunks, at 20M rows 320 MB) alive once the walk has passed it.
+  seeds.length = 0;
   for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
     const run = node.run;
     let entry = runs.get(run.id);

@@ -252,4 +252,25 @@ describe('pipetrace reclaim-rows', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/run/);
   });
+
+  it('pipetrace compact reclaims them too, and says so', async () => {
+    const dir = join(root, 'cli-compact');
+    const store = await fsJsonStore({ dir });
+    await store.putRuns([pairRun('r')]);
+    await writeRowLineage(store, 'r', [{ output: 'data/out', input: 'data/in', kind: 'keep', keys: ['a', 'b'] }]);
+    await store.putBlobs([{ key: 'rows/c/r/4-00000000deadbeef/0', data: new Uint8Array([1]) }]);
+    await store.close();
+    const json = await runMain(['compact', '--store', dir, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).rowChunks).toEqual({ runs: 1, chunks: 1, leased: 0, leases: 0 });
+    const text = await runMain(['compact', '--store', dir]);
+    expect(text.stdout).toMatch(/; reclaimed 0 unnamed row chunks\n$/);
+    const reopened = await fsJsonStore({ dir });
+    try {
+      expect(await reopened.listBlobs('rows/c/')).toHaveLength(1);
+      expect((await traceRow(reopened, 'data/out', 'a')).origins[0]?.rows).toEqual([{ hash: rowHash('a') }]);
+    } finally {
+      await reopened.close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 /** `pipetrace compact [--store DIR] [--json]`: fold an fs-json store's segments, drop what is dead. */
-import { type CompactReport, compactFsStore } from '../../adapters/fs-json/index.js';
+import { type CompactReport, compactFsStore, fsJsonStore } from '../../adapters/fs-json/index.js';
 import { parseStoreLocation, storeLocation } from '../../node/store-location.js';
+import { type RowReclaimReport, reclaimRowChunks } from '../../src/rows/reclaim.js';
 import { parseCommandArgs } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { STORE_DEFAULT_TEXT } from '../open-store.js';
@@ -10,6 +11,8 @@ const usage = `Usage: pipetrace compact [--store DIR] [--json]
 Compact a store folder (fs-json): fold the segments no running writer holds into one, keeping
 only the current version of every run, component, pointer and blob; drop deletion tombstones
 older than the grace time and remove blob files nothing refers to (left by crashed writers).
+Then it deletes the row-lineage chunks a failed or killed big capture left (as
+pipetrace reclaim-rows does; a capture in progress keeps its chunks while its lease holds).
 Safe while other processes read and write the store, and if it is killed at any point.
 Stores also compact themselves on close once half their segment bytes are dead.
 
@@ -21,12 +24,14 @@ Options:
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-function text(dir: string, r: CompactReport): string {
+function text(dir: string, r: CompactReport, rows: RowReclaimReport): string {
   const busy = r.inUse.length === 0 ? '' : `; ${r.inUse.length} segments in use by a writer left as they are`;
+  const leased = rows.leased === 0 ? '' : ` (${rows.leased} kept: captures in progress)`;
   return (
     `compacted ${dir} in ${(r.ms / 1000).toFixed(1)} s: ${r.segmentsBefore} segments (${mib(r.bytesBefore)}) -> ` +
     `${r.segmentsAfter} (${mib(r.bytesAfter)}); kept ${r.kept} records, dropped ${r.dropped} ` +
-    `(${r.tombstones} tombstones); removed ${r.orphanFiles} orphaned files (${mib(r.orphanBytes)})${busy}\n`
+    `(${r.tombstones} tombstones); removed ${r.orphanFiles} orphaned files (${mib(r.orphanBytes)})${busy}; ` +
+    `reclaimed ${rows.chunks} unnamed row chunks${leased}\n`
   );
 }
 
@@ -59,7 +64,18 @@ export const compact: Command = {
       values.store === undefined ? storeLocation(io.env, process.cwd()) : parseStoreLocation(values.store);
     if (location.kind !== 'folder') throw new UsageError('--store: compact works on a store folder (fs-json) only');
     const report = await compactFsStore(location.dir, grace === undefined ? {} : { graceMs: Number(grace) });
-    io.stdout(values.json ? `${JSON.stringify(report)}\n` : text(location.dir, report));
+    const rows = await reclaimRows(location.dir);
+    io.stdout(values.json ? `${JSON.stringify({ ...report, rowChunks: rows })}\n` : text(location.dir, report, rows));
     return EXIT.ok;
   },
 };
+
+/** Deletes the row chunks no manifest names (the next compaction folds the deletions away). */
+async function reclaimRows(dir: string): Promise<RowReclaimReport> {
+  const store = await fsJsonStore({ dir, compactRatio: false });
+  try {
+    return await reclaimRowChunks(store);
+  } finally {
+    await store.close();
+  }
+}

@@ -10,8 +10,8 @@
 
 import { FONT_FAMILY as FAMILY } from './font-family.js';
 
-/** Fonts every view draws: the header and headings, form controls, small print (the 14px body face is the page's own). */
-const SHELL = [`700 18px ${FAMILY}`, `400 13px ${FAMILY}`, `400 12px ${FAMILY}`];
+/** Fonts every view draws: body text first (the page's own face), the header and headings, form controls, small print. */
+const SHELL = [`400 14px ${FAMILY}`, `700 18px ${FAMILY}`, `400 13px ${FAMILY}`, `400 12px ${FAMILY}`];
 /** A run card's (and home's): section headings and pointers. */
 const CARD = [`700 14px ${FAMILY}`, '400 12.5px monospace'];
 /** Home's alone: the incident counts and table headers. */

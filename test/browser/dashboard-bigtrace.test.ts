@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
-import { FONT_FAMILY } from '../../dashboard/font-family.js';
 import { fontWarmScript, warmFonts } from '../../dashboard/font-warm.js';
 import { FIRST_POINTERS } from '../../dashboard/views/run-card.js';
 import { FIRST_DEPTH, GROUP_ABOVE } from '../../dashboard/views/trace.js';
@@ -14,6 +13,17 @@ import { serveDashboard } from './dashboard-server.js';
 import { withChromium } from './harness.js';
 
 let server: PipetraceServer;
+/** A Chromium trace event, as much of it as the tests read. */
+interface TraceEvent {
+  name: string;
+  ts: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: { src_func?: string };
+}
+/** Chromium's trace names for a font face lookup and a font size (render style) lookup on Linux. */
+const FONT_LOOKUPS = ['FontDataManager::onMatchFamilyStyle', 'WebSandboxSupportLinux::GetWebFontRenderStyleForStrike'];
 const CHAIN = 40;
 const WIDE = 200;
 /** A chain longer than one page of the server's trace answers. */
@@ -187,10 +197,36 @@ describe('big traces', () => {
         await page.goto(`${server.url}/${hash}`);
         await page.locator(ready).first().waitFor();
         const fonts = await drawn();
-        // The 14px regular face is the page's own (its body's first layout draws it).
-        const warm = new Set([...warmFonts(hash), `400 14px ${FONT_FAMILY}`].map(face));
+        const warm = new Set(warmFonts(hash).map(face));
         expect({ hash, unwarmed: fonts.filter((f) => !warm.has(face(f))) }).toEqual({ hash, unwarmed: [] });
         expect(fonts.length).toBeGreaterThanOrEqual(5);
+      }
+    });
+  }, 60_000);
+
+  it("looks up each font of a whole trace's page, and of a graph's, in a warm-up task of its own, none in a frame", async () => {
+    await withChromium(async (page) => {
+      const browser = page.context().browser();
+      if (browser === null) throw new Error('no browser to trace');
+      for (const hash of ['#/trace/merged?depth=all', `#/trace/${encodeURIComponent(`chain/${CHAIN - 1}`)}`]) {
+        // A context of its own: a renderer process that has looked up no font yet, as a new tab's.
+        const context = await browser.newContext();
+        const tab = await context.newPage();
+        await browser.startTracing(tab, { categories: ['toplevel', 'fonts'] });
+        await tab.goto(`${server.url}/${hash}`);
+        await tab.locator('section[data-card] dd.mono').first().waitFor();
+        const trace = await browser.stopTracing();
+        await context.close();
+        const events = (JSON.parse(trace.toString()) as { traceEvents: TraceEvent[] }).traceEvents;
+        // A face or size lookup is a blocking call to the browser; each is counted with the task it ran in.
+        const tasks = events.filter((e) => e.name === 'ThreadControllerImpl::RunTask');
+        const taskOf = (e: TraceEvent) =>
+          tasks.find((t) => t.pid === e.pid && t.tid === e.tid && t.ts <= e.ts && e.ts <= t.ts + (t.dur ?? 0))?.args
+            ?.src_func;
+        const where = events.filter((e) => FONT_LOOKUPS.includes(e.name)).map(taskOf);
+        expect(where.length).toBeGreaterThanOrEqual(5);
+        // DOMTimer: the served page's warm-up, one font per timer task; never a frame's update.
+        expect({ hash, where: where.filter((w) => w !== 'DOMTimer') }).toEqual({ hash, where: [] });
       }
     });
   }, 60_000);
@@ -227,7 +263,7 @@ describe('big traces', () => {
           ).length,
         };
       });
-      // The served page's first layout, while the bundle loads, already looks up the shell's face.
+      // The page's body and the element's shadow root draw in one face (the warm-up's first).
       expect(body).toBe(host);
       expect(view.length).toBeGreaterThanOrEqual(3);
       // A face or size the shell has not drawn is a font lookup (a call to the browser) in the view's frame.

@@ -31,6 +31,9 @@ const PAGE_URL = '';
 /**
  * The page the server answers at `/`: one custom element talking to this same server. When it
  * opens home, its inline script starts home's requests while the bundle loads (home-requests.ts).
+ * The element is a block before its shadow root draws (as `:host` makes it after): an empty
+ * inline element is a line of text to lay out, and the page's first frame would look up the body's
+ * font, a blocking call to the browser, in the frame rather than in a warm-up task (font-warm.ts).
  */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -39,7 +42,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>pipetrace</title>
 <link rel="icon" href="data:,">
-<style>html, body { margin: 0; height: 100%; background: #f6f7f9; font: 14px/1.45 ${FONT_FAMILY}; }</style>
+<style>html, body { margin: 0; height: 100%; background: #f6f7f9; font: 14px/1.45 ${FONT_FAMILY}; } pipetrace-dashboard { display: block; }</style>
 <script type="module" src="${BUNDLE_PATH}"></script>
 <script>${prefetchScript(API_PREFIX, PAGE_URL)}</script>
 <script>${fontWarmScript()}</script>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipetraceServer } from '../../adapters/http/server.js';
 import { memoryStore } from '../../adapters/memory.js';
-import { fontWarmScript, WARM_FONTS } from '../../dashboard/font-warm.js';
+import { fontWarmScript, warmFonts } from '../../dashboard/font-warm.js';
 import { FIRST_POINTERS } from '../../dashboard/views/run-card.js';
 import { FIRST_DEPTH, GROUP_ABOVE } from '../../dashboard/views/trace.js';
 import { BIG_GRAPH } from '../../dashboard/views/trace-graph.js';
@@ -13,8 +13,17 @@ import { serveDashboard } from './dashboard-server.js';
 import { withChromium } from './harness.js';
 
 let server: PipetraceServer;
-/** The family of a `weight size family` font. */
-const getFamily = (font: string) => font.split(' ').slice(2).join(' ');
+/** A Chromium trace event, as much of it as the tests read. */
+interface TraceEvent {
+  name: string;
+  ts: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: { src_func?: string };
+}
+/** Chromium's trace names for a font face lookup and a font size (render style) lookup on Linux. */
+const FONT_LOOKUPS = ['FontDataManager::onMatchFamilyStyle', 'WebSandboxSupportLinux::GetWebFontRenderStyleForStrike'];
 const CHAIN = 40;
 const WIDE = 200;
 /** A chain longer than one page of the server's trace answers. */
@@ -158,7 +167,7 @@ describe('big traces', () => {
     });
   }, 60_000);
 
-  it('warms, in the served page, every font the shell, home, the trace view and its card draw', async () => {
+  it('warms, in the served page, every font the view it opens on draws: home, a grouped trace and its card, a graph', async () => {
     expect(await (await fetch(`${server.url}/`)).text()).toContain(fontWarmScript());
     await withChromium(async (page) => {
       const drawn = () =>
@@ -167,21 +176,58 @@ describe('big traces', () => {
           const text = [...root.querySelectorAll('*')].filter(
             (e) => e.checkVisibility() && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent?.trim()),
           );
-          return text.map((e) => {
-            const s = getComputedStyle(e);
-            return `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
-          });
+          return [
+            ...new Set(
+              text.map((e) => {
+                const s = getComputedStyle(e);
+                return `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+              }),
+            ),
+          ];
         });
-      await page.goto(`${server.url}/#/trace/merged`);
-      await page.locator('section[data-card] dd.mono').first().waitFor();
-      const fonts = new Set(await drawn());
-      await page.goto(`${server.url}/#/`);
-      await page.locator('main table').first().waitFor();
-      for (const f of await drawn()) fonts.add(f);
-      // The 14px regular face is the page's own (its body's first layout draws it).
-      const warm = new Set([...WARM_FONTS, `400 14px ${getFamily(WARM_FONTS[0] as string)}`]);
-      expect([...fonts].filter((f) => !warm.has(f))).toEqual([]);
-      expect(fonts.size).toBeGreaterThanOrEqual(5);
+      // A face is looked up by the first family of its list that the machine has: the graph's SVG
+      // names a shorter list than the page's, starting with the same `system-ui`.
+      const face = (font: string) => font.split(',')[0] as string;
+      const views: [string, string][] = [
+        ['#/trace/merged?depth=all', 'section[data-card] dd.mono'],
+        [`#/trace/${encodeURIComponent(`chain/${CHAIN - 1}`)}`, 'section[data-card] dd.mono'],
+        ['#/', 'main table'],
+      ];
+      for (const [hash, ready] of views) {
+        await page.goto(`${server.url}/${hash}`);
+        await page.locator(ready).first().waitFor();
+        const fonts = await drawn();
+        const warm = new Set(warmFonts(hash).map(face));
+        expect({ hash, unwarmed: fonts.filter((f) => !warm.has(face(f))) }).toEqual({ hash, unwarmed: [] });
+        expect(fonts.length).toBeGreaterThanOrEqual(5);
+      }
+    });
+  }, 60_000);
+
+  it("looks up each font of a whole trace's page, and of a graph's, in a warm-up task of its own, none in a frame", async () => {
+    await withChromium(async (page) => {
+      const browser = page.context().browser();
+      if (browser === null) throw new Error('no browser to trace');
+      for (const hash of ['#/trace/merged?depth=all', `#/trace/${encodeURIComponent(`chain/${CHAIN - 1}`)}`]) {
+        // A context of its own: a renderer process that has looked up no font yet, as a new tab's.
+        const context = await browser.newContext();
+        const tab = await context.newPage();
+        await browser.startTracing(tab, { categories: ['toplevel', 'fonts'] });
+        await tab.goto(`${server.url}/${hash}`);
+        await tab.locator('section[data-card] dd.mono').first().waitFor();
+        const trace = await browser.stopTracing();
+        await context.close();
+        const events = (JSON.parse(trace.toString()) as { traceEvents: TraceEvent[] }).traceEvents;
+        // A face or size lookup is a blocking call to the browser; each is counted with the task it ran in.
+        const tasks = events.filter((e) => e.name === 'ThreadControllerImpl::RunTask');
+        const taskOf = (e: TraceEvent) =>
+          tasks.find((t) => t.pid === e.pid && t.tid === e.tid && t.ts <= e.ts && e.ts <= t.ts + (t.dur ?? 0))?.args
+            ?.src_func;
+        const where = events.filter((e) => FONT_LOOKUPS.includes(e.name)).map(taskOf);
+        expect(where.length).toBeGreaterThanOrEqual(5);
+        // DOMTimer: the served page's warm-up, one font per timer task; never a frame's update.
+        expect({ hash, where: where.filter((w) => w !== 'DOMTimer') }).toEqual({ hash, where: [] });
+      }
     });
   }, 60_000);
 
@@ -217,7 +263,7 @@ describe('big traces', () => {
           ).length,
         };
       });
-      // The served page's first layout, while the bundle loads, already looks up the shell's face.
+      // The page's body and the element's shadow root draw in one face (the warm-up's first).
       expect(body).toBe(host);
       expect(view.length).toBeGreaterThanOrEqual(3);
       // A face or size the shell has not drawn is a font lookup (a call to the browser) in the view's frame.

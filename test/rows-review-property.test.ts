@@ -179,9 +179,10 @@ type ChainBreak = 'none' | 'stray-input' | 'repeated-output' | 'extra-input';
 
 /**
  * Raw rows, a filter or a map from raw rows (several outputs from one raw row), then 1-3 1:1
- * maps in shuffled order, optionally with original keys; `broken` makes it no chain.
+ * maps in shuffled order, optionally with original keys; `broken` makes it no chain. With `extra`
+ * the last run also writes a report (no row lineage) and a copy of its input (a pass pair).
  */
-async function randomChain(seed: number, broken: ChainBreak, strip: boolean) {
+async function randomChain(seed: number, broken: ChainBreak, strip: boolean, extra = false) {
   const rnd = prng(seed);
   const store = memoryStore();
   const maps = 1 + Math.floor(rnd() * 3);
@@ -197,7 +198,7 @@ async function randomChain(seed: number, broken: ChainBreak, strip: boolean) {
           : broken === 'extra-input' && k === 1
             ? [pointers[0] as string, 'model']
             : [pointers[k - 1] as string],
-        [pointers[k] as string],
+        k === maps && extra ? [pointers[k] as string, 'out-report', 'out-copy'] : [pointers[k] as string],
       ),
     ),
   );
@@ -239,6 +240,9 @@ async function randomChain(seed: number, broken: ChainBreak, strip: boolean) {
           outputKeys: outputs,
           inputKeys: inputs,
         },
+        ...(k === maps && extra
+          ? [{ output: 'out-copy', input: pointers[k - 1] as string, kind: 'pass' as const }]
+          : []),
       ],
       { keepKeys },
     );
@@ -276,6 +280,34 @@ describe('row review of a chain of pairs (only the flagged rows traced)', () => 
       expect(await reviewRows(old.store, { limit: 100_000 })).toEqual(review);
     }
     expect(chains).toBeGreaterThan(8);
+  });
+
+  it('takes the chain path when the other outputs of the population bring no rows (a report, a pass-through copy)', async () => {
+    let chains = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const { store, population, flagged } = await randomChain(seed, 'none', false, true);
+      if (flagged.size === 0) continue;
+      const fresh = await flaggedRows(store, 'out');
+      const all = ['out', 'out-copy', 'out-report'];
+      expect(await chainReview(store, all, new Map([['out', fresh]]), [])).toBeDefined();
+      chains++;
+      const review = await reviewRows(store, { limit: 100_000 });
+      expect(review.outputs).toEqual(['out']);
+      expect(review.P).toBe(population.length - flagged.size);
+      const expected = await byHand(store, 'out', population, flagged);
+      expect(counted(review.candidates.filter((c) => c.kind === 'run'))).toEqual(expected.runs);
+      expect(counted(review.rows)).toEqual(expected.rows);
+      const old = await randomChain(seed, 'none', true, true);
+      expect(await reviewRows(old.store, { limit: 100_000 })).toEqual(review);
+      // An output that brings rows of its own, or a second flagged one, is no chain's.
+      expect(await chainReview(store, [...all, 'a'], new Map([['out', fresh]]), [])).toBeUndefined();
+      const twice = new Map([
+        ['out', fresh],
+        ['out-report', fresh],
+      ]);
+      expect(await chainReview(store, all, twice, [])).toBeUndefined();
+    }
+    expect(chains).toBeGreaterThan(5);
   });
 
   it('walks every row where the lineage is no chain: a stray input, a repeated output, an input without row lineage', async () => {

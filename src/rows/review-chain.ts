@@ -1,9 +1,9 @@
 /**
- * The row review without walking the population: when the population is one pointer whose row
- * lineage is a chain of single pairs (map or keep), each with distinct outputs and with inputs
- * that are exactly its upstream pair's outputs (by the summaries recorded at write time, see
- * pair-summary.ts), every population row reaches every run of the chain and maps to one entry
- * of every pair. Then only the flagged rows are traced back, and an origin row's unflagged
+ * The row review without walking the population: when the population is one pointer (or one
+ * among others that bring no rows: see onlyRowPointer) whose row lineage is a chain of single
+ * pairs (map or keep), each with distinct outputs and with inputs that are exactly its upstream
+ * pair's outputs (by the summaries recorded at write time, see pair-summary.ts), every
+ * population row reaches every run of the chain and maps to one entry of every pair. Then only the flagged rows are traced back, and an origin row's unflagged
  * rows are its entries in the chain's last pair less its flagged ones.
  */
 import type { Run } from '../model.js';
@@ -22,6 +22,8 @@ export interface ChainReview {
   /** Labels 0..F-1 are the flagged rows. */
   flaggedSet: LabelSet;
   F: number;
+  /** The population pointers whose rows were compared (the one pointer of the chain). */
+  outputs: string[];
   walk: {
     runs: Map<string, RunReach>;
     origins: Origins;
@@ -80,8 +82,8 @@ export async function chainReview(
   flagsOf: ReadonlyMap<string, FlaggedRows>,
   notes: string[],
 ): Promise<ChainReview | undefined> {
-  const pointer = population[0];
-  if (population.length !== 1 || pointer === undefined) return undefined;
+  const pointer = await onlyRowPointer(store, population, flagsOf);
+  if (pointer === undefined) return undefined;
   const f = flagsOf.get(pointer);
   if (f === undefined) return undefined;
   const links = await chainOf(store, pointer);
@@ -126,9 +128,37 @@ export async function chainReview(
     labelCount: n,
     flaggedSet,
     F,
+    outputs: [pointer],
     walk: { runs, origins, manifests },
     totals: await totalsOf(store, last, origins),
   };
+}
+
+/**
+ * The one pointer of the population that brings rows, where the others bring none and say
+ * nothing, as the full walk would find them (population.ts): not flagged, and written by no run
+ * or by one that recorded no row lineage for them (a run's report or model beside its rows).
+ * Undefined otherwise.
+ */
+async function onlyRowPointer(
+  store: Store,
+  population: readonly string[],
+  flagsOf: ReadonlyMap<string, FlaggedRows>,
+): Promise<string | undefined> {
+  const flagged = population.filter((p) => flagsOf.has(p));
+  const pointer = flagged[0];
+  if (flagged.length !== 1 || pointer === undefined) return undefined;
+  const others = population.filter((p) => p !== pointer);
+  if (others.length === 0) return pointer;
+  const writers = await store.latestWriters(others.map((p) => ({ pointer: p })));
+  const runs = await store.getRuns(writers.map((w) => w?.id ?? ''));
+  for (const [i, other] of others.entries()) {
+    const run = runs[i];
+    if (run === undefined) continue;
+    const manifest = await readRowManifest(store, run.id);
+    if (manifest?.pairs.some((p) => p.output === other && p.kind !== 'pass')) return undefined;
+  }
+  return pointer;
 }
 
 /** Population rows per origin row: its entries in the last pair (one for a keep: outputs are distinct). */

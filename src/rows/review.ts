@@ -117,7 +117,7 @@ export async function reviewRows(store: Store, options: RowReviewOptions = {}): 
     for (const l of (full as Population).flagged)
       flaggedSet[l >>> 5] = (flaggedSet[l >>> 5] as number) | (1 << (l & 31));
   }
-  const outputs = chain === undefined ? (full as Population).outputs : population.slice();
+  const outputs = chain?.outputs ?? (full as Population).outputs;
   const F = chain?.F ?? countLabels(flaggedSet, flaggedSet).ef;
   const P = labelCount - F;
   if (F === 0) {

@@ -2,7 +2,7 @@ import type { Store } from '../store.js';
 import { cachedChunk, lastReadManifest, loadChunks, manifestFrom, outgrowsCache } from './chunk-cache.js';
 import { chunksInOrder } from './chunks-in-order.js';
 import type { Chunk } from './format/chunk.js';
-import { bucketOf, type PairManifest, type RunRowsManifest } from './format/codec.js';
+import { bucketOf, type PairManifest, type RunRowsManifest, rowPairsOf } from './format/codec.js';
 import { groupByWindow, groupWindow } from './group.js';
 import { HashTable64 } from './hashset.js';
 import { probeInputs } from './input-order.js';
@@ -232,9 +232,7 @@ export function prefetchStep(
   if (cachedAsOf(store, lastReadManifest(store, runId), pointer, hashes)) return undefined;
   return manifestRead
     .then((data) => {
-      const pairs = (manifestFrom(store, runId, data[0])?.pairs ?? []).filter(
-        (p) => p.output === pointer && p.kind !== 'pass',
-      );
+      const pairs = rowPairsOf(manifestFrom(store, runId, data[0]), pointer);
       return Promise.all(
         pairs.map((pair) => {
           const wanted: number[] = [];

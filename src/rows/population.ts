@@ -3,7 +3,7 @@ import type { Store } from '../store.js';
 import { loadChunks, readRowManifest } from './chunk-cache.js';
 import type { FlaggedRows } from './flags.js';
 import type { Chunk } from './format/chunk.js';
-import type { PairManifest } from './format/codec.js';
+import { type PairManifest, rowPairsOf } from './format/codec.js';
 import { HashTable64 } from './hashset.js';
 import type { Seed } from './propagate.js';
 
@@ -43,7 +43,7 @@ export async function populationRows(
       continue;
     }
     const manifest = await readRowManifest(store, run.id);
-    const pairs = (manifest?.pairs ?? []).filter((p) => p.output === pointer && p.kind !== 'pass');
+    const pairs = rowPairsOf(manifest, pointer);
     let parts: Uint32Array[];
     let direct: Seed['direct'];
     if (pairs.length === 0) {

@@ -3,14 +3,15 @@
  * among others that bring no rows: see onlyRowPointer) whose row lineage is a chain of single
  * pairs (map or keep), each with distinct outputs and with inputs that are exactly its upstream
  * pair's outputs (by the summaries recorded at write time, see pair-summary.ts), every
- * population row reaches every run of the chain and maps to one entry of every pair. Then only the flagged rows are traced back, and an origin row's unflagged
- * rows are its entries in the chain's last pair less its flagged ones.
+ * population row reaches every run of the chain and maps to one entry of every pair. Then only
+ * the flagged rows are traced back, and an origin row's unflagged rows are its entries in the
+ * chain's last pair less its flagged ones.
  */
 import type { Run } from '../model.js';
 import { dependencyBound, type Store } from '../store.js';
 import { readRowManifest } from './chunk-cache.js';
 import type { FlaggedRows } from './flags.js';
-import type { PairManifest, RunRowsManifest } from './format/codec.js';
+import { type PairManifest, type RunRowsManifest, rowPairsOf } from './format/codec.js';
 import { HashTable64 } from './hashset.js';
 import { lookupPair } from './lookup.js';
 import { type LabelSet, newLabelSet, type Origins, type RunReach } from './propagate.js';
@@ -156,7 +157,7 @@ async function onlyRowPointer(
     const run = runs[i];
     if (run === undefined) continue;
     const manifest = await readRowManifest(store, run.id);
-    if (manifest?.pairs.some((p) => p.output === other && p.kind !== 'pass')) return undefined;
+    if (rowPairsOf(manifest, other).length > 0) return undefined;
   }
   return pointer;
 }

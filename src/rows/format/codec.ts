@@ -131,6 +131,10 @@ export const chunkKey = (runId: string, pairId: number, chunk: number): string =
 export const pairChunkKey = (runId: string, pair: PairManifest, chunk: number): string =>
   pair.wk === true ? `rows/c/${runId}/${pair.id}-${pair.w}/${chunk}` : chunkKey(runId, pair.id, chunk);
 
+/** A manifest's pairs that hold rows of `pointer` (its pairs into it, but `pass`: no rows stored). */
+export const rowPairsOf = (manifest: RunRowsManifest | undefined, pointer: string): PairManifest[] =>
+  (manifest?.pairs ?? []).filter((p) => p.output === pointer && p.kind !== 'pass');
+
 /** The keys of a pair's stored chunks (empty chunks are not stored). */
 export function chunkKeysOf(runId: string, pair: PairManifest): string[] {
   const keys: string[] = [];
